@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Fovea",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Fovea", targets: ["Fovea"]),
+        .library(name: "FoveaCore", targets: ["FoveaCore"]),
+        .library(name: "FoveaNN", targets: ["FoveaNN"]),
+        .library(name: "FoveaData", targets: ["FoveaData"]),
+        .executable(name: "fovea", targets: ["FoveaCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "COpenCL", path: "Sources/COpenCL"),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "FoveaCore", dependencies: ["COpenCL", "CBLAS"]),
+        .target(name: "FoveaNN", dependencies: ["FoveaCore"]),
+        .target(name: "FoveaData", dependencies: ["FoveaCore", "CZlib"]),
+        .target(name: "Fovea", dependencies: ["FoveaCore", "FoveaNN", "FoveaData"]),
+        .executableTarget(name: "FoveaCLI", dependencies: [
+            "Fovea", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .target(name: "FoveaTestSupport", dependencies: ["FoveaCore"], path: "Tests/Support"),
+        .testTarget(name: "FoveaCoreTests", dependencies: ["FoveaCore", "FoveaTestSupport"]),
+        .testTarget(name: "FoveaNNTests", dependencies: ["FoveaNN", "FoveaTestSupport"]),
+        .testTarget(name: "FoveaDataTests", dependencies: ["FoveaData", "FoveaTestSupport"]),
+        .testTarget(name: "FoveaTests", dependencies: ["Fovea", "FoveaTestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

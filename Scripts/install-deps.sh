@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the system packages Fovea needs on Debian 12 (OpenCL loader and headers, PoCL, CLBlast,
+# OpenBLAS, zlib) and the Fashion-MNIST data set. Uses sudo when not run as root.
+set -euo pipefail
+packages=(ocl-icd-opencl-dev opencl-headers libclblast-dev pocl-opencl-icd libopenblas-dev zlib1g-dev clinfo dataset-fashion-mnist)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

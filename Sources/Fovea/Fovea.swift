@@ -1,0 +1,3 @@
+@_exported import FoveaCore
+@_exported import FoveaNN
+@_exported import FoveaData

@@ -1,0 +1,2 @@
+import Fovea
+print(Device.default)

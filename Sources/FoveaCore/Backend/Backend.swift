@@ -1,0 +1,71 @@
+/// Everything a device must provide. Each family is a small protocol of its own, in its own file.
+public typealias Backend = MemoryBackend & LinearAlgebraBackend & LayoutBackend
+    & ElementwiseBackend & ReductionBackend & ConvolutionBackend & PoolingBackend
+    & NormalizationBackend & RandomBackend & LossBackend & OptimizerBackend
+
+/// The backend that runs ops for `device`.
+public func backend(for device: Device) throws -> any Backend {
+    switch device {
+    case .cpu: return CPUBackend.shared
+    case .opencl(let index): return try OpenCLBackend.backend(forDevice: index)
+    }
+}
+
+/// Allocation, transfers and whole-buffer operations.
+public protocol MemoryBackend: AnyObject {
+    var device: Device { get }
+    /// New uninitialized storage of `count` elements.
+    func allocate(_ count: Int) throws -> Storage
+    /// Copies host values into `storage` starting at element `offset`.
+    func upload(_ values: UnsafeBufferPointer<Float>, into storage: Storage, offset: Int) throws
+    /// Reads `count` elements from `offset` back to the host. On OpenCL this waits for the queue (a host sync).
+    func download(_ storage: Storage, offset: Int, count: Int) throws -> [Float]
+    /// Sets `count` elements from `offset` to `value`.
+    func fill(_ storage: Storage, offset: Int, count: Int, value: Float) throws
+    /// Copies `count` elements between storages (which may be the same).
+    func copy(from source: Storage, offset sourceOffset: Int, to destination: Storage, offset destinationOffset: Int, count: Int) throws
+    /// y += alpha * x over `count` elements.
+    func axpy(alpha: Float, x: Storage, y: Storage, count: Int) throws
+    /// Waits until all queued work is done.
+    func synchronize() throws
+    /// Bytes held by live tensors now and at the peak.
+    var memoryUsage: MemoryUsage { get }
+}
+
+/// One (or a strided batch of) column-major-agnostic row-major GEMMs: C = alpha * op(A) * op(B) + beta * C.
+public struct GemmDescriptor: Sendable, Equatable {
+    public var transposeA = false, transposeB = false
+    public var m: Int, n: Int, k: Int
+    public var alpha: Float = 1, beta: Float = 0
+    /// Leading dimensions (row-major): the row length of A, B, C as stored.
+    public var lda: Int, ldb: Int, ldc: Int
+    public var offsetA = 0, offsetB = 0, offsetC = 0
+    /// Element distance between consecutive matrices of a batch (0 repeats one matrix).
+    public var strideA = 0, strideB = 0, strideC = 0
+    public var batch = 1
+
+    /// A plain row-major GEMM with tight leading dimensions.
+    public init(m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false, alpha: Float = 1, beta: Float = 0) {
+        self.m = m; self.n = n; self.k = k
+        self.transposeA = transposeA; self.transposeB = transposeB
+        self.alpha = alpha; self.beta = beta
+        self.lda = transposeA ? m : k
+        self.ldb = transposeB ? k : n
+        self.ldc = n
+    }
+}
+
+/// Matrix multiplication (OpenBLAS on the CPU, CLBlast on OpenCL).
+public protocol LinearAlgebraBackend: AnyObject {
+    func gemm(_ descriptor: GemmDescriptor, a: Storage, b: Storage, c: Storage) throws
+}
+
+/// Data movement that changes layout.
+public protocol LayoutBackend: AnyObject {
+    /// out = x.permute(permutation), both contiguous; rank at most 8.
+    func permute(_ x: Storage, shape: Shape, permutation: [Int], into out: Storage) throws
+    /// Copies `rows` rows of `columns` elements between row-strided views (used by concat and slicing along any axis).
+    func copyRows(from source: Storage, offset sourceOffset: Int, stride sourceStride: Int,
+                  to destination: Storage, offset destinationOffset: Int, stride destinationStride: Int,
+                  rows: Int, columns: Int) throws
+}

@@ -1,0 +1,3 @@
+/// Random primitives every backend provides (filled in by the random op family).
+public protocol RandomBackend: AnyObject {
+}

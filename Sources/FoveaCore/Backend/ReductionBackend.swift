@@ -1,0 +1,3 @@
+/// Reduction primitives every backend provides (filled in by the reduction op family).
+public protocol ReductionBackend: AnyObject {
+}

@@ -1,0 +1,62 @@
+import COpenCL
+import Foundation
+
+/// Runs ops on an OpenCL device: hand-written kernels from `Kernels/*.cl`, CLBlast for GEMM.
+public final class OpenCLBackend: MemoryBackend {
+    public let device: Device
+    /// The device's context and queue.
+    public let context: OpenCLContext
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var backends: [Int: OpenCLBackend] = [:]
+
+    /// The backend of `Device.opencl(index)`, created on first use.
+    public static func backend(forDevice index: Int) throws -> OpenCLBackend {
+        lock.lock(); defer { lock.unlock() }
+        if let existing = backends[index] { return existing }
+        let backend = OpenCLBackend(device: .opencl(index), context: try OpenCLRuntime.context(forDevice: index))
+        backends[index] = backend
+        return backend
+    }
+
+    private init(device: Device, context: OpenCLContext) {
+        self.device = device
+        self.context = context
+    }
+
+    /// The OpenCL buffer of a storage. Passing another backend's storage is a programming error.
+    @inline(__always)
+    static func buffer(_ storage: Storage) -> CLStorage { storage as! CLStorage }
+
+    /// Enqueues a kernel; a shorthand used by every op family.
+    func run(_ kernel: String, in program: String, options: String = "", global: [Int], local: [Int]? = nil,
+             _ arguments: KernelArgument...) throws {
+        try context.launch(kernel, program: program, options: options, global: global, local: local, arguments: arguments)
+    }
+
+    public func allocate(_ count: Int) throws -> Storage { try context.pool.allocate(count: count) }
+
+    public func upload(_ values: UnsafeBufferPointer<Float>, into storage: Storage, offset: Int) throws {
+        try context.write(values, to: Self.buffer(storage), offset: offset)
+    }
+
+    public func download(_ storage: Storage, offset: Int, count: Int) throws -> [Float] {
+        try context.read(Self.buffer(storage), offset: offset, count: count)
+    }
+
+    public func fill(_ storage: Storage, offset: Int, count: Int, value: Float) throws {
+        try run("fill", in: "memory", global: [count], .buffer(storage), .int(offset), .int(count), .float(value))
+    }
+
+    public func copy(from source: Storage, offset sourceOffset: Int, to destination: Storage, offset destinationOffset: Int, count: Int) throws {
+        try context.copy(Self.buffer(source), offset: sourceOffset, to: Self.buffer(destination), offset: destinationOffset, count: count)
+    }
+
+    public func axpy(alpha: Float, x: Storage, y: Storage, count: Int) throws {
+        try run("axpy", in: "memory", global: [count], .float(alpha), .buffer(x), .buffer(y), .int(count))
+    }
+
+    public func synchronize() throws { try context.finish() }
+
+    public var memoryUsage: MemoryUsage { context.pool.memoryUsage }
+}

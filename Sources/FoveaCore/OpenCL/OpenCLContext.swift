@@ -1,0 +1,203 @@
+import COpenCL
+import Foundation
+
+/// One value passed to a kernel.
+public enum KernelArgument {
+    case buffer(Storage)
+    case int(Int)
+    case float(Float)
+    /// `bytes` of work-group local memory.
+    case local(bytes: Int)
+}
+
+/// A device's context and its single in-order queue. Every op enqueues here and returns at once;
+/// only reads back to the host wait (and are counted in `hostSyncCount`).
+public final class OpenCLContext: @unchecked Sendable {
+    public let info: OpenCLDeviceInfo
+    let deviceID: cl_device_id
+    let context: cl_context
+    /// The queue; CLBlast takes its address.
+    var queue: cl_command_queue
+    let programs: ProgramCache
+    let pool: BufferPool
+    /// Serializes argument setting + enqueue (kernel objects are not thread-safe).
+    private let lock = NSLock()
+    private var kernels: [String: cl_kernel] = [:]
+    private var pendingUploads: [(event: cl_event, host: UnsafeMutableRawPointer)] = []
+    private var syncCount = 0
+    /// Whether events are kept for profiling (see `startProfiling`).
+    private var profiling: [(name: String, event: cl_event)]?
+
+    init(info: OpenCLDeviceInfo, deviceID: cl_device_id) throws {
+        self.info = info
+        self.deviceID = deviceID
+        var status: cl_int = 0
+        var device: cl_device_id? = deviceID
+        guard let context = clCreateContext(nil, 1, &device, nil, nil, &status) else {
+            throw FoveaError.openCL(call: "clCreateContext(\(info.name))", code: status, kernel: nil)
+        }
+        self.context = context
+        let properties = cl_command_queue_properties(CL_QUEUE_PROFILING_ENABLE)
+        guard let queue = clCreateCommandQueue(context, deviceID, properties, &status) else {
+            clReleaseContext(context)
+            throw FoveaError.openCL(call: "clCreateCommandQueue(\(info.name))", code: status, kernel: nil)
+        }
+        self.queue = queue
+        self.programs = ProgramCache(context: context, device: deviceID, info: info)
+        self.pool = BufferPool(context: context)
+    }
+
+    deinit {
+        for kernel in kernels.values { clReleaseKernel(kernel) }
+        clReleaseCommandQueue(queue)
+        clReleaseContext(context)
+    }
+
+    /// Number of times the host waited for the device (reads and explicit synchronizations).
+    public var hostSyncCount: Int { lock.lock(); defer { lock.unlock() }; return syncCount }
+
+    /// The compiled kernel `name` of `Kernels/<program>.cl` built with `options` (cached).
+    func kernel(_ name: String, program: String, options: String) throws -> cl_kernel {
+        let key = program + "|" + options + "|" + name
+        if let cached = kernels[key] { return cached }
+        let built = try programs.program(named: program, options: options)
+        var status: cl_int = 0
+        guard let kernel = clCreateKernel(built, name, &status) else {
+            throw FoveaError.openCL(call: "clCreateKernel", code: status, kernel: name)
+        }
+        kernels[key] = kernel
+        return kernel
+    }
+
+    /// Enqueues kernel `name` over `global` work items (rounded up to a multiple of `local` when given).
+    public func launch(_ name: String, program: String, options: String = "",
+                       global: [Int], local: [Int]? = nil, arguments: [KernelArgument]) throws {
+        if global.contains(0) { return }
+        lock.lock(); defer { lock.unlock() }
+        let kernel = try self.kernel(name, program: program, options: options)
+        for (index, argument) in arguments.enumerated() {
+            let status: cl_int
+            switch argument {
+            case .buffer(let storage):
+                var mem: cl_mem? = (storage as! CLStorage).buffer
+                status = clSetKernelArg(kernel, cl_uint(index), MemoryLayout<cl_mem>.size, &mem)
+            case .int(let value):
+                var v = cl_int(value)
+                status = clSetKernelArg(kernel, cl_uint(index), MemoryLayout<cl_int>.size, &v)
+            case .float(let value):
+                var v = value
+                status = clSetKernelArg(kernel, cl_uint(index), MemoryLayout<Float>.size, &v)
+            case .local(let bytes):
+                status = clSetKernelArg(kernel, cl_uint(index), bytes, nil)
+            }
+            try checkCL(status, "clSetKernelArg(\(index))", kernel: name)
+        }
+        var globalSize = global
+        if let local {
+            for i in globalSize.indices { globalSize[i] = (globalSize[i] + local[i] - 1) / local[i] * local[i] }
+        }
+        var event: cl_event?
+        let wantsEvent = profiling != nil
+        let status = globalSize.withUnsafeBufferPointer { g -> cl_int in
+            return withUnsafeMutablePointer(to: &event) { eventPointer in
+                (local ?? []).withUnsafeBufferPointer { l in
+                    clEnqueueNDRangeKernel(queue, kernel, cl_uint(g.count), nil, g.baseAddress,
+                                           local == nil ? nil : l.baseAddress, 0, nil, wantsEvent ? eventPointer : nil)
+                }
+            }
+        }
+        try checkCL(status, "clEnqueueNDRangeKernel", kernel: name)
+        if let event { profiling?.append((name, event)) }
+    }
+
+    /// Runs `body` with the queue held, for libraries (CLBlast) that enqueue on it themselves.
+    func withQueue<T>(_ body: (UnsafeMutablePointer<cl_command_queue?>) throws -> T) rethrows -> T {
+        lock.lock(); defer { lock.unlock() }
+        var q: cl_command_queue? = queue
+        return try body(&q)
+    }
+
+    /// Copies host values into a buffer without waiting: the values are staged and freed once the copy completes.
+    func write(_ values: UnsafeBufferPointer<Float>, to storage: CLStorage, offset: Int) throws {
+        guard let base = values.baseAddress, values.count > 0 else { return }
+        let bytes = values.count * 4
+        let staging = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        staging.copyMemory(from: base, byteCount: bytes)
+        lock.lock(); defer { lock.unlock() }
+        reapUploads(waitAll: false)
+        var event: cl_event?
+        let status = clEnqueueWriteBuffer(queue, storage.buffer, cl_bool(CL_FALSE), offset * 4, bytes, staging, 0, nil, &event)
+        guard status == CL_SUCCESS, let event else {
+            staging.deallocate()
+            throw FoveaError.openCL(call: "clEnqueueWriteBuffer", code: status, kernel: nil)
+        }
+        pendingUploads.append((event, staging))
+    }
+
+    /// Reads `count` floats from element `offset` (blocking: one host sync).
+    func read(_ storage: CLStorage, offset: Int, count: Int) throws -> [Float] {
+        var result = [Float](repeating: 0, count: count)
+        guard count > 0 else { return result }
+        lock.lock(); defer { lock.unlock() }
+        syncCount += 1
+        let status = result.withUnsafeMutableBytes { raw in
+            clEnqueueReadBuffer(queue, storage.buffer, cl_bool(CL_TRUE), offset * 4, count * 4, raw.baseAddress, 0, nil, nil)
+        }
+        try checkCL(status, "clEnqueueReadBuffer")
+        reapUploads(waitAll: true)
+        return result
+    }
+
+    /// Enqueues a device-side copy.
+    func copy(_ source: CLStorage, offset sourceOffset: Int, to destination: CLStorage, offset destinationOffset: Int, count: Int) throws {
+        guard count > 0 else { return }
+        lock.lock(); defer { lock.unlock() }
+        let status = clEnqueueCopyBuffer(queue, source.buffer, destination.buffer, sourceOffset * 4, destinationOffset * 4, count * 4, 0, nil, nil)
+        try checkCL(status, "clEnqueueCopyBuffer")
+    }
+
+    /// Waits for all queued work (a host sync).
+    public func finish() throws {
+        lock.lock(); defer { lock.unlock() }
+        syncCount += 1
+        try checkCL(clFinish(queue), "clFinish")
+        reapUploads(waitAll: true)
+    }
+
+    /// Frees staging memory of uploads that have completed (all of them after a finish).
+    private func reapUploads(waitAll: Bool) {
+        pendingUploads.removeAll { upload in
+            var state: cl_int = 0
+            if !waitAll {
+                clGetEventInfo(upload.event, cl_event_info(CL_EVENT_COMMAND_EXECUTION_STATUS), MemoryLayout<cl_int>.size, &state, nil)
+                if state != CL_COMPLETE && state >= 0 { return false }
+            }
+            clReleaseEvent(upload.event)
+            upload.host.deallocate()
+            return true
+        }
+    }
+
+    /// Starts recording one event per kernel launch, for `stopProfiling`.
+    public func startProfiling() {
+        lock.lock(); defer { lock.unlock() }
+        profiling = []
+    }
+
+    /// Waits for the queue and returns total device time per kernel name, in seconds, longest first.
+    public func stopProfiling() throws -> [(kernel: String, seconds: Double, launches: Int)] {
+        try finish()
+        lock.lock(); defer { lock.unlock() }
+        var totals: [String: (Double, Int)] = [:]
+        for (name, event) in profiling ?? [] {
+            var start: cl_ulong = 0, end: cl_ulong = 0
+            clGetEventProfilingInfo(event, cl_profiling_info(CL_PROFILING_COMMAND_START), 8, &start, nil)
+            clGetEventProfilingInfo(event, cl_profiling_info(CL_PROFILING_COMMAND_END), 8, &end, nil)
+            let previous = totals[name] ?? (0, 0)
+            totals[name] = (previous.0 + Double(end &- start) * 1e-9, previous.1 + 1)
+            clReleaseEvent(event)
+        }
+        profiling = nil
+        return totals.map { ($0.key, $0.value.0, $0.value.1) }.sorted { $0.seconds > $1.seconds }
+    }
+}

@@ -1,0 +1,114 @@
+/// Reshaping, permuting, joining and slicing.
+extension Tensor {
+    /// The same data in another shape; one dimension may be -1 (inferred). Shares storage.
+    public func reshaped(_ newShape: Shape) throws -> Tensor {
+        var dims = newShape.dims
+        let inferred = dims.indices.filter { dims[$0] == -1 }
+        guard inferred.count <= 1 else {
+            throw FoveaError.invalidArgument("reshape: only one dimension can be -1, got \(newShape)")
+        }
+        if let axis = inferred.first {
+            let known = dims.enumerated().filter { $0.offset != axis }.map(\.element).reduce(1, *)
+            guard known > 0, count % known == 0 else { throw FoveaError.shapeMismatch(op: "reshape", shape, newShape) }
+            dims[axis] = count / known
+        }
+        let resolved = Shape(dims)
+        guard resolved.count == count, dims.allSatisfy({ $0 >= 0 }) else {
+            throw FoveaError.shapeMismatch(op: "reshape", shape, newShape)
+        }
+        let result = Tensor(shape: resolved, device: device, storage: storage)
+        let original = shape
+        return record(result, op: "reshape", inputs: [self]) { grad, _ in [try grad.reshaped(original)] }
+    }
+
+    public func reshaped(_ dims: Int...) throws -> Tensor { try reshaped(Shape(dims)) }
+
+    /// Keeps the first `startAxis` axes and folds the rest into one (Keras' Flatten with startAxis 1).
+    public func flattened(startAxis: Int = 0) throws -> Tensor {
+        let axis = try shape.normalizedAxis(startAxis, op: "flatten")
+        return try reshaped(Shape(Array(shape.dims[..<axis]) + [shape.dims[axis...].reduce(1, *)]))
+    }
+
+    /// Reorders axes: result axis i is input axis `permutation[i]`. Copies the data.
+    public func permuted(_ permutation: [Int]) throws -> Tensor {
+        guard permutation.sorted() == Array(0..<rank) else {
+            throw FoveaError.invalidArgument("permute: \(permutation) is not a permutation of the axes of shape \(shape)")
+        }
+        if permutation == Array(0..<rank) { return self }
+        let result = try Tensor.empty(Shape(permutation.map { shape[$0] }), device: device)
+        try backend.permute(storage, shape: shape, permutation: permutation, into: result.storage)
+        var inverse = [Int](repeating: 0, count: rank)
+        for (i, p) in permutation.enumerated() { inverse[p] = i }
+        return record(result, op: "permute", inputs: [self]) { grad, _ in [try grad.permuted(inverse)] }
+    }
+
+    public func permuted(_ permutation: Int...) throws -> Tensor { try permuted(permutation) }
+
+    /// Swaps two axes (the last two by default, a matrix transpose).
+    public func transposed(_ axis0: Int = -2, _ axis1: Int = -1) throws -> Tensor {
+        let a = try shape.normalizedAxis(axis0, op: "transpose"), b = try shape.normalizedAxis(axis1, op: "transpose")
+        var permutation = Array(0..<rank)
+        permutation.swapAt(a, b)
+        return try permuted(permutation)
+    }
+
+    /// Fovea tensors are always contiguous; provided for PyTorch familiarity.
+    public func contiguous() -> Tensor { self }
+
+    /// Joins tensors along `axis`; all other dimensions must match.
+    public static func concatenate(_ tensors: [Tensor], axis: Int = 0) throws -> Tensor {
+        guard let first = tensors.first else { throw FoveaError.invalidArgument("concatenate: no tensors") }
+        let axis = try first.shape.normalizedAxis(axis, op: "concatenate")
+        for t in tensors.dropFirst() {
+            try first.checkSameDevice(t, op: "concatenate")
+            var a = first.shape.dims, b = t.shape.dims
+            guard a.count == b.count else { throw FoveaError.shapeMismatch(op: "concatenate", first.shape, t.shape) }
+            a[axis] = 0; b[axis] = 0
+            guard a == b else { throw FoveaError.shapeMismatch(op: "concatenate", first.shape, t.shape) }
+        }
+        var dims = first.shape.dims
+        dims[axis] = tensors.map { $0.shape[axis] }.reduce(0, +)
+        let result = try Tensor.empty(Shape(dims), device: first.device)
+        let (outer, total, inner) = result.shape.split(at: axis)
+        var position = 0
+        let backend = try first.backend
+        for t in tensors {
+            let size = t.shape[axis]
+            try backend.copyRows(from: t.storage, offset: 0, stride: size * inner,
+                                 to: result.storage, offset: position * inner, stride: total * inner,
+                                 rows: outer, columns: size * inner)
+            position += size
+        }
+        let sizes = tensors.map { $0.shape[axis] }
+        return first.record(result, op: "concatenate", inputs: tensors) { grad, _ in
+            var start = 0
+            return try sizes.map { size in
+                defer { start += size }
+                return try grad.slice(axis: axis, start: start, count: size)
+            }
+        }
+    }
+
+    /// `count` consecutive entries along `axis` starting at `start` (a copy).
+    public func slice(axis: Int = 0, start: Int, count length: Int) throws -> Tensor {
+        let axis = try shape.normalizedAxis(axis, op: "slice")
+        guard start >= 0, length >= 0, start + length <= shape[axis] else {
+            throw FoveaError.invalidArgument("slice: \(start)..<\(start + length) is outside axis \(axis) of shape \(shape)")
+        }
+        var dims = shape.dims
+        dims[axis] = length
+        let result = try Tensor.empty(Shape(dims), device: device)
+        let (outer, size, inner) = shape.split(at: axis)
+        try backend.copyRows(from: storage, offset: start * inner, stride: size * inner,
+                             to: result.storage, offset: 0, stride: length * inner,
+                             rows: outer, columns: length * inner)
+        let original = shape
+        return record(result, op: "slice", inputs: [self]) { grad, _ in
+            let full = try Tensor.zeros(original, device: grad.device)
+            try full.backend.copyRows(from: grad.storage, offset: 0, stride: length * inner,
+                                      to: full.storage, offset: start * inner, stride: size * inner,
+                                      rows: outer, columns: length * inner)
+            return [full]
+        }
+    }
+}

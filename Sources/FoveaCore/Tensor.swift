@@ -1,0 +1,123 @@
+/// An n-dimensional Float32 array on one device, with an optional gradient.
+///
+/// Reference semantics as in PyTorch: the device memory is freed (or pooled)
+/// when the last reference goes. Data is always contiguous, row-major.
+public final class Tensor {
+    public let shape: Shape
+    public let device: Device
+    /// The elements; reshapes share it.
+    public let storage: Storage
+    /// Whether `backward()` should compute a gradient for this tensor.
+    public var requiresGrad: Bool
+    /// The accumulated gradient, filled by `backward()`.
+    public var grad: Tensor?
+    /// How this tensor was computed, when gradients flow through it.
+    public internal(set) var gradNode: GradNode?
+
+    /// Wraps existing storage. Most code uses the factory functions instead.
+    public init(shape: Shape, device: Device, storage: Storage, requiresGrad: Bool = false) {
+        precondition(storage.count >= shape.count, "storage smaller than shape \(shape)")
+        self.shape = shape
+        self.device = device
+        self.storage = storage
+        self.requiresGrad = requiresGrad
+    }
+
+    /// A tensor holding `values` in the given shape.
+    public convenience init(_ values: [Float], shape: Shape, device: Device = .cpu, requiresGrad: Bool = false) throws {
+        guard values.count == shape.count else {
+            throw FoveaError.invalidArgument("Tensor: \(values.count) values do not fill shape \(shape) (\(shape.count) elements)")
+        }
+        let backend = try FoveaCore.backend(for: device)
+        let storage = try backend.allocate(values.count)
+        try values.withUnsafeBufferPointer { try backend.upload($0, into: storage, offset: 0) }
+        self.init(shape: shape, device: device, storage: storage, requiresGrad: requiresGrad)
+    }
+
+    /// A 1-D tensor of `values`.
+    public convenience init(_ values: [Float], device: Device = .cpu, requiresGrad: Bool = false) throws {
+        try self.init(values, shape: Shape([values.count]), device: device, requiresGrad: requiresGrad)
+    }
+
+    /// A 0-D tensor holding `value`.
+    public convenience init(scalar value: Float, device: Device = .cpu) throws {
+        try self.init([value], shape: Shape([]), device: device)
+    }
+
+    public var rank: Int { shape.rank }
+    public var count: Int { shape.count }
+    /// The backend that runs this tensor's ops.
+    public var backend: any Backend { get throws { try FoveaCore.backend(for: device) } }
+    /// True for tensors not produced by a recorded op.
+    public var isLeaf: Bool { gradNode == nil }
+
+    /// Copies the elements to the host (a host sync on OpenCL).
+    public func toArray() throws -> [Float] {
+        try backend.download(storage, offset: 0, count: count)
+    }
+
+    /// The single value of a one-element tensor (a host sync on OpenCL).
+    public func item() throws -> Float {
+        guard count == 1 else {
+            throw FoveaError.invalidArgument("item(): tensor of shape \(shape) has \(count) elements, not 1")
+        }
+        return try toArray()[0]
+    }
+
+    /// A new tensor with this one's data on `device` (self when already there).
+    public func to(_ target: Device) throws -> Tensor {
+        if target == device { return self }
+        let values = try toArray()
+        let moved = try Tensor(values, shape: shape, device: target)
+        return record(moved, op: "to", inputs: [self]) { grad, _ in [try grad.to(self.device)] }
+    }
+
+    /// A tensor sharing this one's data that is cut off from the graph.
+    public func detach() -> Tensor {
+        Tensor(shape: shape, device: device, storage: storage)
+    }
+
+    /// Allocates an uninitialized tensor on `device`.
+    public static func empty(_ shape: Shape, device: Device = .cpu) throws -> Tensor {
+        let storage = try FoveaCore.backend(for: device).allocate(shape.count)
+        return Tensor(shape: shape, device: device, storage: storage)
+    }
+
+    /// A tensor of `shape` filled with `value`.
+    public static func full(_ shape: Shape, value: Float, device: Device = .cpu, requiresGrad: Bool = false) throws -> Tensor {
+        let result = try empty(shape, device: device)
+        try result.backend.fill(result.storage, offset: 0, count: shape.count, value: value)
+        result.requiresGrad = requiresGrad
+        return result
+    }
+
+    public static func zeros(_ shape: Shape, device: Device = .cpu, requiresGrad: Bool = false) throws -> Tensor {
+        try full(shape, value: 0, device: device, requiresGrad: requiresGrad)
+    }
+
+    public static func ones(_ shape: Shape, device: Device = .cpu, requiresGrad: Bool = false) throws -> Tensor {
+        try full(shape, value: 1, device: device, requiresGrad: requiresGrad)
+    }
+
+    /// 0, step, 2*step, ... below `end` (exclusive), as a 1-D tensor.
+    public static func arange(_ start: Float = 0, _ end: Float, step: Float = 1, device: Device = .cpu) throws -> Tensor {
+        guard step != 0, (end - start) / step >= 0 else {
+            throw FoveaError.invalidArgument("arange: no values from \(start) to \(end) by \(step)")
+        }
+        let n = Int(((end - start) / step).rounded(.up))
+        return try Tensor((0..<n).map { start + Float($0) * step }, device: device)
+    }
+
+    /// Throws when `other` is on another device.
+    public func checkSameDevice(_ other: Tensor, op: String) throws {
+        if other.device != device { throw FoveaError.deviceMismatch(op: op, device, other.device) }
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String {
+        let preview = (try? backend.download(storage, offset: 0, count: Swift.min(count, 8))) ?? []
+        let values = preview.map { String($0) }.joined(separator: ", ")
+        return "Tensor(shape: \(shape), device: \(device), [\(values)\(count > 8 ? ", ..." : "")])"
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import FoveaCore
+import FoveaTestSupport
+import Testing
+
+@Suite struct OpenCLRuntimeTests {
+    static let openCLDevices = testDevices.filter { $0 != .cpu }
+
+    @Test func embeddedKernelsMatchKernelsDirectory() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let files = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("Kernels").path).filter { $0.hasSuffix(".cl") }
+        #expect(Set(files.map { String($0.dropLast(3)) }) == Set(KernelLibrary.programNames))
+        for file in files {
+            let source = try String(contentsOf: root.appendingPathComponent("Kernels/\(file)"), encoding: .utf8)
+            #expect(KernelLibrary.source(of: String(file.dropLast(3))) == source,
+                    "Kernels/\(file) changed: run Scripts/embed-kernels.sh")
+        }
+    }
+
+    @Test(arguments: openCLDevices)
+    func everyKernelFileBuilds(device: Device) throws {
+        let context = try OpenCLBackend.backend(forDevice: 0).context
+        for name in KernelLibrary.programNames {
+            try context.compile(programNamed: name, source: KernelLibrary.source(of: name)!)
+        }
+    }
+
+    @Test(arguments: openCLDevices)
+    func brokenKernelReportsBuildLog(device: Device) throws {
+        let context = try OpenCLBackend.backend(forDevice: 0).context
+        do {
+            try context.compile(programNamed: "broken", source: "__kernel void k(__global float *x) { x[0] = undefined_name; }")
+            Issue.record("a broken kernel compiled")
+        } catch let error as FoveaError {
+            guard case .kernelBuild(let program, let log) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(program == "broken")
+            #expect(log.contains("undefined_name"), "log: \(log)")
+            #expect(error.description.contains("failed to build"))
+        }
+    }
+
+    @Test(arguments: openCLDevices)
+    func opsMakeNoHostSyncUntilRead(device: Device) throws {
+        let context = try OpenCLBackend.backend(forDevice: 0).context
+        let a = try testTensor([16, 8], device: device, seed: 1)
+        let b = try testTensor([8, 4], device: device, seed: 2)
+        let before = context.hostSyncCount
+        let c = try Tensor.concatenate([a.matmul(b), a.matmul(b)], axis: 1).transposed().reshaped(-1)
+        #expect(context.hostSyncCount == before)
+        _ = try c.toArray()
+        #expect(context.hostSyncCount == before + 1)
+    }
+
+    @Test(arguments: openCLDevices)
+    func poolReusesBuffersAndTracksPeak(device: Device) throws {
+        let backend = try OpenCLBackend.backend(forDevice: 0)
+        let start = backend.memoryUsage.currentBytes
+        do {
+            let t = try Tensor.zeros([1024], device: device)
+            #expect(backend.memoryUsage.currentBytes == start + 4096)
+            _ = t
+        }
+        #expect(backend.memoryUsage.currentBytes == start)
+        #expect(backend.memoryUsage.peakBytes >= start + 4096)
+    }
+
+    @Test func errorNamesAreSpelledOut() {
+        let error = FoveaError.openCL(call: "clEnqueueNDRangeKernel", code: -5, kernel: "conv2d_forward")
+        #expect(error.description == "clEnqueueNDRangeKernel failed with CL_OUT_OF_RESOURCES (-5) in kernel conv2d_forward")
+    }
+}

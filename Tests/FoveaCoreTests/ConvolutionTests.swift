@@ -184,6 +184,9 @@ private func referenceConv2d(_ x: [Float], _ xShape: [Int], _ w: [Float], _ wSha
         #expect(throws: FoveaError.self) { try x.conv2d(weight: w, stride: 2, padding: .same) }
         #expect(throws: FoveaError.self) { try x.conv2d(weight: w, stride: 0) }
         #expect(throws: FoveaError.self) { try x.conv2d(weight: Tensor.zeros([3, 1, 3, 3], device: device), groups: 2) }
+        if device != .cpu {
+            #expect(throws: FoveaError.deviceMismatch(op: "conv2d", device, .cpu)) { try x.conv2d(weight: Tensor.zeros([2, 3, 3, 3])) }
+        }
         do {
             _ = try x.conv2d(weight: Tensor.zeros([2, 3, 7, 3], device: device), padding: 0)
         } catch {

@@ -2,6 +2,93 @@
 enum EmbeddedKernels {
     /// Program name (the file name without .cl) -> OpenCL C source.
     static let sources: [String: String] = [
+        "conv": #"""
+// 2-D convolution building blocks for im2col + GEMM, over the images batch_start ..< batch_start + count of an NCHW batch.
+// The column matrix has one row per (channel, kernel row, kernel column) and one column per (image, output row, output column):
+// cols[(c * KH + i) * KW + j][(n * OH + oh) * OW + ow] = x[batch_start + n, c, oh * SH - PT + i * DH, ow * SW - PL + j * DW].
+
+__kernel void im2col(__global const float *x, __global float *cols, int batch_start, int count,
+                     int C, int H, int W, int KH, int KW, int SH, int SW, int PT, int PL, int DH, int DW, int OH, int OW) {
+    int col = get_global_id(0), row = get_global_id(1);
+    int m = count * OH * OW;
+    if (col >= m || row >= C * KH * KW) return;
+    int j = row % KW, i = (row / KW) % KH, c = row / (KW * KH);
+    int ow = col % OW, oh = (col / OW) % OH, n = col / (OW * OH);
+    int h = oh * SH - PT + i * DH, w = ow * SW - PL + j * DW;
+    float v = 0.0f;
+    if (h >= 0 && h < H && w >= 0 && w < W) v = x[((size_t)(batch_start + n) * C + c) * H * W + h * W + w];
+    cols[(size_t)row * m + col] = v;
+}
+
+// The adjoint of im2col as a gather: each input element sums the column entries that read it (no atomics).
+// Overwrites images batch_start ..< batch_start + count of gx.
+__kernel void col2im(__global const float *cols, __global float *gx, int batch_start, int count,
+                     int C, int H, int W, int KH, int KW, int SH, int SW, int PT, int PL, int DH, int DW, int OH, int OW) {
+    int index = get_global_id(0);
+    if (index >= count * C * H * W) return;
+    int w = index % W, h = (index / W) % H, c = (index / (W * H)) % C, n = index / (W * H * C);
+    int m = count * OH * OW;
+    float sum = 0.0f;
+    for (int i = 0; i < KH; ++i) {
+        int hh = h + PT - i * DH;
+        if (hh < 0) break;
+        if (hh % SH != 0 || hh / SH >= OH) continue;
+        int oh = hh / SH;
+        for (int j = 0; j < KW; ++j) {
+            int ww = w + PL - j * DW;
+            if (ww < 0) break;
+            if (ww % SW != 0 || ww / SW >= OW) continue;
+            sum += cols[(size_t)((c * KH + i) * KW + j) * m + (n * OH + oh) * OW + ww / SW];
+        }
+    }
+    gx[(size_t)batch_start * C * H * W + index] = sum;
+}
+
+// rows is [OC][count * OH * OW] (the GEMM result); y is NCHW. plane = OH * OW.
+__kernel void conv_scatter_output(__global const float *rows, __global float *y, int batch_start, int count, int OC, int plane) {
+    int index = get_global_id(0);
+    if (index >= count * OC * plane) return;
+    int p = index % plane, oc = (index / plane) % OC, n = index / (plane * OC);
+    y[(size_t)batch_start * OC * plane + index] = rows[(size_t)oc * count * plane + n * plane + p];
+}
+
+__kernel void conv_scatter_output_bias(__global const float *rows, __global const float *bias, __global float *y,
+                                       int batch_start, int count, int OC, int plane) {
+    int index = get_global_id(0);
+    if (index >= count * OC * plane) return;
+    int p = index % plane, oc = (index / plane) % OC, n = index / (plane * OC);
+    y[(size_t)batch_start * OC * plane + index] = rows[(size_t)oc * count * plane + n * plane + p] + bias[oc];
+}
+
+// The inverse of conv_scatter_output: NCHW gy -> rows [OC][count * plane].
+__kernel void conv_gather_output(__global const float *gy, __global float *rows, int batch_start, int count, int OC, int plane) {
+    int index = get_global_id(0);
+    if (index >= count * OC * plane) return;
+    int p = index % plane, oc = (index / plane) % OC, n = index / (plane * OC);
+    rows[(size_t)oc * count * plane + n * plane + p] = gy[(size_t)batch_start * OC * plane + index];
+}
+
+// Bias gradient: gb[oc] = sum over images and output pixels of gy. One work-group of BIAS_GROUP items per channel.
+#define BIAS_GROUP 64
+__kernel __attribute__((reqd_work_group_size(BIAS_GROUP, 1, 1)))
+void conv_bias_grad(__global const float *gy, __global float *gb, int batch, int OC, int plane) {
+    __local float partial[BIAS_GROUP];
+    int oc = get_group_id(0), lid = get_local_id(0);
+    float sum = 0.0f;
+    for (int n = 0; n < batch; ++n) {
+        __global const float *row = gy + ((size_t)n * OC + oc) * plane;
+        for (int p = lid; p < plane; p += BIAS_GROUP) sum += row[p];
+    }
+    partial[lid] = sum;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int width = BIAS_GROUP / 2; width > 0; width /= 2) {
+        if (lid < width) partial[lid] += partial[lid + width];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid == 0) gb[oc] = partial[0];
+}
+
+"""#,
         "layout": #"""
 // Layout changes: permuting axes (rank padded to 8) and strided row copies.
 
@@ -38,6 +125,101 @@ __kernel void fill(__global float *data, int offset, int n, float value) {
 __kernel void axpy(float alpha, __global const float *x, __global float *y, int n) {
     int i = get_global_id(0);
     if (i < n) y[i] += alpha * x[i];
+}
+
+"""#,
+        "pool": #"""
+// 2-D pooling over NCHW planes, specialized by -DKIND=: 0 max, 1 average, 2 sum, 3 min, 4 L2 (sqrt of the sum of squares).
+// Padding as PyTorch: max/min ignore padded cells (-inf/+inf), average divides by the whole window (count_include_pad),
+// sum and L2 treat them as zeros. Every window holds at least one real element (padding <= kernel / 2).
+
+#define KIND_MAX 0
+#define KIND_AVERAGE 1
+#define KIND_SUM 2
+#define KIND_MIN 3
+#define KIND_L2 4
+
+__kernel void pool2d(__global const float *x, __global float *y, int planes, int H, int W,
+                     int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
+    int index = get_global_id(0);
+    if (index >= planes * OH * OW) return;
+    int ow = index % OW, oh = (index / OW) % OH, plane = index / (OW * OH);
+    __global const float *in = x + (size_t)plane * H * W;
+    int h0 = oh * SH - PH, w0 = ow * SW - PW;
+#if KIND == KIND_MAX
+    float acc = -INFINITY;
+#elif KIND == KIND_MIN
+    float acc = INFINITY;
+#else
+    float acc = 0.0f;
+#endif
+    for (int h = max(h0, 0); h < min(h0 + KH, H); ++h) {
+        for (int w = max(w0, 0); w < min(w0 + KW, W); ++w) {
+            float v = in[h * W + w];
+#if KIND == KIND_MAX
+            if (v > acc) acc = v;
+#elif KIND == KIND_MIN
+            if (v < acc) acc = v;
+#elif KIND == KIND_L2
+            acc += v * v;
+#else
+            acc += v;
+#endif
+        }
+    }
+#if KIND == KIND_AVERAGE
+    acc /= (float)(KH * KW);
+#elif KIND == KIND_L2
+    acc = sqrt(acc);
+#endif
+    y[index] = acc;
+}
+
+// Gradient as a gather: each input element sums over the output windows that cover it (no atomics).
+// Max/min route a window's gradient to its first extreme element in row-major order.
+__kernel void pool2d_backward(__global const float *gy, __global const float *x, __global const float *y, __global float *gx,
+                              int planes, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
+    int index = get_global_id(0);
+    if (index >= planes * H * W) return;
+    int w = index % W, h = (index / W) % H, plane = index / (W * H);
+    size_t out_base = (size_t)plane * OH * OW;
+    int first_h = h + PH - KH + 1, first_w = w + PW - KW + 1;
+    int oh_start = first_h <= 0 ? 0 : (first_h + SH - 1) / SH, oh_end = min(OH - 1, (h + PH) / SH);
+    int ow_start = first_w <= 0 ? 0 : (first_w + SW - 1) / SW, ow_end = min(OW - 1, (w + PW) / SW);
+#if KIND != KIND_SUM && KIND != KIND_AVERAGE
+    float v = x[index];
+#endif
+#if KIND == KIND_MAX || KIND == KIND_MIN
+    __global const float *in = x + (size_t)plane * H * W;
+#endif
+    float sum = 0.0f;
+    for (int oh = oh_start; oh <= oh_end; ++oh) {
+        for (int ow = ow_start; ow <= ow_end; ++ow) {
+            float g = gy[out_base + oh * OW + ow];
+#if KIND == KIND_SUM
+            sum += g;
+#elif KIND == KIND_AVERAGE
+            sum += g / (float)(KH * KW);
+#elif KIND == KIND_L2
+            float norm = y[out_base + oh * OW + ow];
+            if (norm > 0.0f) sum += g * v / norm;
+#else
+            float extreme = y[out_base + oh * OW + ow];
+            if (v != extreme) continue;
+            // This element wins only if no earlier element of the window (row-major) holds the extreme.
+            int h0 = oh * SH - PH, w0 = ow * SW - PW;
+            bool first = true;
+            for (int hh = max(h0, 0); hh <= h && first; ++hh) {
+                int w_end = hh == h ? w : min(w0 + KW, W);
+                for (int ww = max(w0, 0); ww < w_end; ++ww) {
+                    if (in[hh * W + ww] == extreme) { first = false; break; }
+                }
+            }
+            if (first) sum += g;
+#endif
+        }
+    }
+    gx[index] = sum;
 }
 
 """#,

@@ -1,2 +1,21 @@
+/// Pooling on OpenCL: `Kernels/pool.cl`, compiled once per kind (-DKIND).
 extension OpenCLBackend: PoolingBackend {
+    private func sizeArguments(_ g: PoolingGeometry) -> [KernelArgument] {
+        [.int(g.planes), .int(g.height), .int(g.width), .int(g.kernel.height), .int(g.kernel.width),
+         .int(g.stride.height), .int(g.stride.width), .int(g.padding.height), .int(g.padding.width),
+         .int(g.output.height), .int(g.output.width)]
+    }
+
+    public func pool2d(_ kind: PoolKind, _ x: Storage, geometry g: PoolingGeometry, into y: Storage) throws {
+        try context.launch("pool2d", program: "pool", options: "-DKIND=\(kind.rawValue)",
+                           global: [g.planes * g.output.height * g.output.width],
+                           arguments: [.buffer(x), .buffer(y)] + sizeArguments(g))
+    }
+
+    public func pool2dBackward(_ kind: PoolKind, gradOutput: Storage, input: Storage, output: Storage,
+                               geometry g: PoolingGeometry, into gradInput: Storage) throws {
+        try context.launch("pool2d_backward", program: "pool", options: "-DKIND=\(kind.rawValue)",
+                           global: [g.planes * g.height * g.width],
+                           arguments: [.buffer(gradOutput), .buffer(input), .buffer(output), .buffer(gradInput)] + sizeArguments(g))
+    }
 }

@@ -1,0 +1,84 @@
+// 2-D convolution building blocks for im2col + GEMM, over the images batch_start ..< batch_start + count of an NCHW batch.
+// The column matrix has one row per (channel, kernel row, kernel column) and one column per (image, output row, output column):
+// cols[(c * KH + i) * KW + j][(n * OH + oh) * OW + ow] = x[batch_start + n, c, oh * SH - PT + i * DH, ow * SW - PL + j * DW].
+
+__kernel void im2col(__global const float *x, __global float *cols, int batch_start, int count,
+                     int C, int H, int W, int KH, int KW, int SH, int SW, int PT, int PL, int DH, int DW, int OH, int OW) {
+    int col = get_global_id(0), row = get_global_id(1);
+    int m = count * OH * OW;
+    if (col >= m || row >= C * KH * KW) return;
+    int j = row % KW, i = (row / KW) % KH, c = row / (KW * KH);
+    int ow = col % OW, oh = (col / OW) % OH, n = col / (OW * OH);
+    int h = oh * SH - PT + i * DH, w = ow * SW - PL + j * DW;
+    float v = 0.0f;
+    if (h >= 0 && h < H && w >= 0 && w < W) v = x[((size_t)(batch_start + n) * C + c) * H * W + h * W + w];
+    cols[(size_t)row * m + col] = v;
+}
+
+// The adjoint of im2col as a gather: each input element sums the column entries that read it (no atomics).
+// Overwrites images batch_start ..< batch_start + count of gx.
+__kernel void col2im(__global const float *cols, __global float *gx, int batch_start, int count,
+                     int C, int H, int W, int KH, int KW, int SH, int SW, int PT, int PL, int DH, int DW, int OH, int OW) {
+    int index = get_global_id(0);
+    if (index >= count * C * H * W) return;
+    int w = index % W, h = (index / W) % H, c = (index / (W * H)) % C, n = index / (W * H * C);
+    int m = count * OH * OW;
+    float sum = 0.0f;
+    for (int i = 0; i < KH; ++i) {
+        int hh = h + PT - i * DH;
+        if (hh < 0) break;
+        if (hh % SH != 0 || hh / SH >= OH) continue;
+        int oh = hh / SH;
+        for (int j = 0; j < KW; ++j) {
+            int ww = w + PL - j * DW;
+            if (ww < 0) break;
+            if (ww % SW != 0 || ww / SW >= OW) continue;
+            sum += cols[(size_t)((c * KH + i) * KW + j) * m + (n * OH + oh) * OW + ww / SW];
+        }
+    }
+    gx[(size_t)batch_start * C * H * W + index] = sum;
+}
+
+// rows is [OC][count * OH * OW] (the GEMM result); y is NCHW. plane = OH * OW.
+__kernel void conv_scatter_output(__global const float *rows, __global float *y, int batch_start, int count, int OC, int plane) {
+    int index = get_global_id(0);
+    if (index >= count * OC * plane) return;
+    int p = index % plane, oc = (index / plane) % OC, n = index / (plane * OC);
+    y[(size_t)batch_start * OC * plane + index] = rows[(size_t)oc * count * plane + n * plane + p];
+}
+
+__kernel void conv_scatter_output_bias(__global const float *rows, __global const float *bias, __global float *y,
+                                       int batch_start, int count, int OC, int plane) {
+    int index = get_global_id(0);
+    if (index >= count * OC * plane) return;
+    int p = index % plane, oc = (index / plane) % OC, n = index / (plane * OC);
+    y[(size_t)batch_start * OC * plane + index] = rows[(size_t)oc * count * plane + n * plane + p] + bias[oc];
+}
+
+// The inverse of conv_scatter_output: NCHW gy -> rows [OC][count * plane].
+__kernel void conv_gather_output(__global const float *gy, __global float *rows, int batch_start, int count, int OC, int plane) {
+    int index = get_global_id(0);
+    if (index >= count * OC * plane) return;
+    int p = index % plane, oc = (index / plane) % OC, n = index / (plane * OC);
+    rows[(size_t)oc * count * plane + n * plane + p] = gy[(size_t)batch_start * OC * plane + index];
+}
+
+// Bias gradient: gb[oc] = sum over images and output pixels of gy. One work-group of BIAS_GROUP items per channel.
+#define BIAS_GROUP 64
+__kernel __attribute__((reqd_work_group_size(BIAS_GROUP, 1, 1)))
+void conv_bias_grad(__global const float *gy, __global float *gb, int batch, int OC, int plane) {
+    __local float partial[BIAS_GROUP];
+    int oc = get_group_id(0), lid = get_local_id(0);
+    float sum = 0.0f;
+    for (int n = 0; n < batch; ++n) {
+        __global const float *row = gy + ((size_t)n * OC + oc) * plane;
+        for (int p = lid; p < plane; p += BIAS_GROUP) sum += row[p];
+    }
+    partial[lid] = sum;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int width = BIAS_GROUP / 2; width > 0; width /= 2) {
+        if (lid < width) partial[lid] += partial[lid + width];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid == 0) gb[oc] = partial[0];
+}

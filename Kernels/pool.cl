@@ -1,0 +1,92 @@
+// 2-D pooling over NCHW planes, specialized by -DKIND=: 0 max, 1 average, 2 sum, 3 min, 4 L2 (sqrt of the sum of squares).
+// Padding as PyTorch: max/min ignore padded cells (-inf/+inf), average divides by the whole window (count_include_pad),
+// sum and L2 treat them as zeros. Every window holds at least one real element (padding <= kernel / 2).
+
+#define KIND_MAX 0
+#define KIND_AVERAGE 1
+#define KIND_SUM 2
+#define KIND_MIN 3
+#define KIND_L2 4
+
+__kernel void pool2d(__global const float *x, __global float *y, int planes, int H, int W,
+                     int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
+    int index = get_global_id(0);
+    if (index >= planes * OH * OW) return;
+    int ow = index % OW, oh = (index / OW) % OH, plane = index / (OW * OH);
+    __global const float *in = x + (size_t)plane * H * W;
+    int h0 = oh * SH - PH, w0 = ow * SW - PW;
+#if KIND == KIND_MAX
+    float acc = -INFINITY;
+#elif KIND == KIND_MIN
+    float acc = INFINITY;
+#else
+    float acc = 0.0f;
+#endif
+    for (int h = max(h0, 0); h < min(h0 + KH, H); ++h) {
+        for (int w = max(w0, 0); w < min(w0 + KW, W); ++w) {
+            float v = in[h * W + w];
+#if KIND == KIND_MAX
+            if (v > acc) acc = v;
+#elif KIND == KIND_MIN
+            if (v < acc) acc = v;
+#elif KIND == KIND_L2
+            acc += v * v;
+#else
+            acc += v;
+#endif
+        }
+    }
+#if KIND == KIND_AVERAGE
+    acc /= (float)(KH * KW);
+#elif KIND == KIND_L2
+    acc = sqrt(acc);
+#endif
+    y[index] = acc;
+}
+
+// Gradient as a gather: each input element sums over the output windows that cover it (no atomics).
+// Max/min route a window's gradient to its first extreme element in row-major order.
+__kernel void pool2d_backward(__global const float *gy, __global const float *x, __global const float *y, __global float *gx,
+                              int planes, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
+    int index = get_global_id(0);
+    if (index >= planes * H * W) return;
+    int w = index % W, h = (index / W) % H, plane = index / (W * H);
+    size_t out_base = (size_t)plane * OH * OW;
+    int first_h = h + PH - KH + 1, first_w = w + PW - KW + 1;
+    int oh_start = first_h <= 0 ? 0 : (first_h + SH - 1) / SH, oh_end = min(OH - 1, (h + PH) / SH);
+    int ow_start = first_w <= 0 ? 0 : (first_w + SW - 1) / SW, ow_end = min(OW - 1, (w + PW) / SW);
+#if KIND != KIND_SUM && KIND != KIND_AVERAGE
+    float v = x[index];
+#endif
+#if KIND == KIND_MAX || KIND == KIND_MIN
+    __global const float *in = x + (size_t)plane * H * W;
+#endif
+    float sum = 0.0f;
+    for (int oh = oh_start; oh <= oh_end; ++oh) {
+        for (int ow = ow_start; ow <= ow_end; ++ow) {
+            float g = gy[out_base + oh * OW + ow];
+#if KIND == KIND_SUM
+            sum += g;
+#elif KIND == KIND_AVERAGE
+            sum += g / (float)(KH * KW);
+#elif KIND == KIND_L2
+            float norm = y[out_base + oh * OW + ow];
+            if (norm > 0.0f) sum += g * v / norm;
+#else
+            float extreme = y[out_base + oh * OW + ow];
+            if (v != extreme) continue;
+            // This element wins only if no earlier element of the window (row-major) holds the extreme.
+            int h0 = oh * SH - PH, w0 = ow * SW - PW;
+            bool first = true;
+            for (int hh = max(h0, 0); hh <= h && first; ++hh) {
+                int w_end = hh == h ? w : min(w0 + KW, W);
+                for (int ww = max(w0, 0); ww < w_end; ++ww) {
+                    if (in[hh * W + ww] == extreme) { first = false; break; }
+                }
+            }
+            if (first) sum += g;
+#endif
+        }
+    }
+    gx[index] = sum;
+}

@@ -21,7 +21,7 @@ public final class OpenCLContext: @unchecked Sendable {
     let programs: ProgramCache
     let pool: BufferPool
     /// Serializes argument setting + enqueue (kernel objects are not thread-safe).
-    private let lock = NSLock()
+    let lock = NSLock()
     private var kernels: [String: cl_kernel] = [:]
     private var pendingUploads: [(event: cl_event, host: UnsafeMutableRawPointer)] = []
     private var syncCount = 0
@@ -55,6 +55,19 @@ public final class OpenCLContext: @unchecked Sendable {
 
     /// Number of times the host waited for the device (reads and explicit synchronizations).
     public var hostSyncCount: Int { lock.lock(); defer { lock.unlock() }; return syncCount }
+
+    /// Host synchronizations made by the calling thread on any device (lets parallel tests count their own).
+    public static var hostSyncsOnCurrentThread: Int {
+        Thread.current.threadDictionary[threadSyncKey] as? Int ?? 0
+    }
+
+    private static let threadSyncKey = "fovea.hostSyncs"
+
+    /// Records one host sync; call with `lock` held.
+    private func countSync() {
+        syncCount += 1
+        Thread.current.threadDictionary[Self.threadSyncKey] = Self.hostSyncsOnCurrentThread + 1
+    }
 
     /// The compiled kernel `name` of `Kernels/<program>.cl` built with `options` (cached).
     func kernel(_ name: String, program: String, options: String) throws -> cl_kernel {
@@ -139,7 +152,7 @@ public final class OpenCLContext: @unchecked Sendable {
         var result = [Float](repeating: 0, count: count)
         guard count > 0 else { return result }
         lock.lock(); defer { lock.unlock() }
-        syncCount += 1
+        countSync()
         let status = result.withUnsafeMutableBytes { raw in
             clEnqueueReadBuffer(queue, storage.buffer, cl_bool(CL_TRUE), offset * 4, count * 4, raw.baseAddress, 0, nil, nil)
         }
@@ -159,7 +172,7 @@ public final class OpenCLContext: @unchecked Sendable {
     /// Waits for all queued work (a host sync).
     public func finish() throws {
         lock.lock(); defer { lock.unlock() }
-        syncCount += 1
+        countSync()
         try checkCL(clFinish(queue), "clFinish")
         reapUploads(waitAll: true)
     }

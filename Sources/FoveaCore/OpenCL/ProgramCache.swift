@@ -138,6 +138,7 @@ final class ProgramCache {
 extension OpenCLContext {
     /// Builds `source` as a program right now (used to check every `.cl` file and to surface build logs).
     public func compile(programNamed name: String, source: String, options: String = "") throws {
+        lock.lock(); defer { lock.unlock() }
         let program = try programs.build(name: name, source: source, options: options)
         clReleaseProgram(program)
     }

@@ -115,16 +115,9 @@ __kernel void binary_scalar(int op, __global const float *a, __global const floa
     out[i] = scalar_is_a ? binary_apply(op, a[0], b[i]) : binary_apply(op, a[i], b[0]);
 }
 
-// Offset of output element i in an operand with strides s over dims d (8 axes, leading ones padded with size 1).
-#define STRIDED_OFFSET(i, d, s, result) { \
-    int remaining_ = (i); result = 0; \
-    for (int axis_ = 7; axis_ >= 0; --axis_) { \
-        result += (remaining_ % d[axis_]) * s[axis_]; \
-        remaining_ /= d[axis_]; \
-    } }
-
-// General broadcasting: operands read through strides (0 on broadcast axes).
-__kernel void binary_strided(int op, __global const float *a, __global const float *b, __global float *out, int n,
+// General broadcasting: operands read through strides (0 on broadcast axes). Dims and strides are padded in front
+// to 8 axes; only the last `rank` are walked.
+__kernel void binary_strided(int op, __global const float *a, __global const float *b, __global float *out, int n, int rank,
                              int d0, int d1, int d2, int d3, int d4, int d5, int d6, int d7,
                              int a0, int a1, int a2, int a3, int a4, int a5, int a6, int a7,
                              int b0, int b1, int b2, int b3, int b4, int b5, int b6, int b7) {
@@ -133,21 +126,28 @@ __kernel void binary_strided(int op, __global const float *a, __global const flo
     int dims[8] = {d0, d1, d2, d3, d4, d5, d6, d7};
     int sa[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
     int sb[8] = {b0, b1, b2, b3, b4, b5, b6, b7};
-    int offset_a, offset_b;
-    STRIDED_OFFSET(i, dims, sa, offset_a);
-    STRIDED_OFFSET(i, dims, sb, offset_b);
+    int remaining = i, offset_a = 0, offset_b = 0;
+    for (int axis = 7; axis >= 8 - rank; --axis) {
+        int index = remaining % dims[axis];
+        remaining /= dims[axis];
+        offset_a += index * sa[axis];
+        offset_b += index * sb[axis];
+    }
     out[i] = binary_apply(op, a[offset_a], b[offset_b]);
 }
 
 // out = x read through strides (a broadcast copy).
-__kernel void expand(__global const float *x, __global float *out, int n,
+__kernel void expand(__global const float *x, __global float *out, int n, int rank,
                      int d0, int d1, int d2, int d3, int d4, int d5, int d6, int d7,
                      int s0, int s1, int s2, int s3, int s4, int s5, int s6, int s7) {
     int i = get_global_id(0);
     if (i >= n) return;
     int dims[8] = {d0, d1, d2, d3, d4, d5, d6, d7};
     int strides[8] = {s0, s1, s2, s3, s4, s5, s6, s7};
-    int offset;
-    STRIDED_OFFSET(i, dims, strides, offset);
+    int remaining = i, offset = 0;
+    for (int axis = 7; axis >= 8 - rank; --axis) {
+        offset += (remaining % dims[axis]) * strides[axis];
+        remaining /= dims[axis];
+    }
     out[i] = x[offset];
 }

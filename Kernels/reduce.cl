@@ -39,8 +39,8 @@ __kernel void reduce_groups(__global const float *x, __global float *out, int ou
     for (int s = c * chunk_len + t; s < end; s += local_size) acc = COMBINE(acc, p[s * inner]);
     scratch[t] = acc;
     barrier(CLK_LOCAL_MEM_FENCE);
-    for (int half = local_size / 2; half > 0; half >>= 1) {
-        if (t < half) scratch[t] = COMBINE(scratch[t], scratch[t + half]);
+    for (int span = local_size / 2; span > 0; span >>= 1) {
+        if (t < span) scratch[t] = COMBINE(scratch[t], scratch[t + span]);
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     if (t == 0) out[group] = scratch[0] * scale;
@@ -70,10 +70,10 @@ __kernel void argmax_groups(__global const float *x, __global float *out, int ou
     values[t] = best;
     indices[t] = best_index;
     barrier(CLK_LOCAL_MEM_FENCE);
-    for (int half = local_size / 2; half > 0; half >>= 1) {
-        if (t < half) {
-            float v = values[t + half];
-            int k = indices[t + half];
+    for (int span = local_size / 2; span > 0; span >>= 1) {
+        if (t < span) {
+            float v = values[t + span];
+            int k = indices[t + span];
             if (k < size && (indices[t] == size || v > values[t] || (v == values[t] && k < indices[t]))) {
                 values[t] = v;
                 indices[t] = k;

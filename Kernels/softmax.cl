@@ -15,8 +15,8 @@ __kernel void softmax_rows(__global const float *x, __global float *out, int out
     float total = 0.0f;
     for (int s = 0; s < size; ++s) total += exp(xs[s * inner] - largest);
     if (use_log) {
-        float shift = largest + log(total);
-        for (int s = 0; s < size; ++s) ys[s * inner] = xs[s * inner] - shift;
+        float log_total = log(total);
+        for (int s = 0; s < size; ++s) ys[s * inner] = (xs[s * inner] - largest) - log_total;
     } else {
         float inverse = 1.0f / total;
         for (int s = 0; s < size; ++s) ys[s * inner] = exp(xs[s * inner] - largest) * inverse;
@@ -45,8 +45,8 @@ inline float group_reduce(__local float *scratch, float value, int take_max) {
     int t = get_local_id(0);
     scratch[t] = value;
     barrier(CLK_LOCAL_MEM_FENCE);
-    for (int half = get_local_size(0) / 2; half > 0; half >>= 1) {
-        if (t < half) scratch[t] = take_max ? fmax(scratch[t], scratch[t + half]) : scratch[t] + scratch[t + half];
+    for (int span = get_local_size(0) / 2; span > 0; span >>= 1) {
+        if (t < span) scratch[t] = take_max ? fmax(scratch[t], scratch[t + span]) : scratch[t] + scratch[t + span];
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     float result = scratch[0];
@@ -66,8 +66,8 @@ __kernel void softmax_groups(__global const float *x, __global float *out, int s
     for (int s = t; s < size; s += local_size) total += exp(xs[s] - largest);
     total = group_reduce(scratch, total, 0);
     if (use_log) {
-        float shift = largest + log(total);
-        for (int s = t; s < size; s += local_size) ys[s] = xs[s] - shift;
+        float log_total = log(total);
+        for (int s = t; s < size; s += local_size) ys[s] = (xs[s] - largest) - log_total;
     } else {
         float inverse = 1.0f / total;
         for (int s = t; s < size; s += local_size) ys[s] = exp(xs[s] - largest) * inverse;

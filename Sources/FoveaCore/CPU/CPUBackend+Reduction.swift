@@ -85,8 +85,8 @@ extension CPUBackend: ReductionBackend {
                     if !log { ys[s * inner] = e }
                 }
                 if log {
-                    let shift = largest + logf(total)
-                    for s in 0..<size { ys[s * inner] = xs[s * inner] - shift }
+                    let logTotal = logf(total)
+                    for s in 0..<size { ys[s * inner] = (xs[s * inner] - largest) - logTotal }
                 } else {
                     let inverse = 1 / total
                     for s in 0..<size { ys[s * inner] *= inverse }

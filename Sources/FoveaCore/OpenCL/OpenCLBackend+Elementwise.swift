@@ -40,11 +40,11 @@ extension OpenCLBackend: ElementwiseBackend {
         try context.launch("expand", program: "elementwise", global: [shape.count], arguments: arguments)
     }
 
-    /// Dims, then each operand's strides, padded in front to the kernels' 8 axes (size 1, stride 0).
+    /// The rank, then dims and each operand's strides, padded in front to the kernels' 8 axes (size 1, stride 0).
     private static func paddedLayout(_ layout: BroadcastLayout) -> [KernelArgument] {
         let padding = BroadcastLayout.maxRank - layout.dims.count
         let dims = [Int](repeating: 1, count: padding) + layout.dims
         let strides = layout.strides.flatMap { [Int](repeating: 0, count: padding) + $0 }
-        return (dims + strides).map { .int($0) }
+        return ([layout.dims.count] + dims + strides).map { .int($0) }
     }
 }

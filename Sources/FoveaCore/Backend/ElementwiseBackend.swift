@@ -1,3 +1,97 @@
-/// Elementwise primitives every backend provides (filled in by the elementwise op family).
+/// Elementwise maps of one tensor, with a scalar parameter or two. The raw values are shared with `Kernels/elementwise.cl`.
+public enum UnaryOp: Int, Sendable, CaseIterable {
+    case neg = 0, abs, exp, log, sqrt, square, relu
+    /// x > 0 ? x : alpha * x
+    case leakyRelu
+    /// x > 0 ? x : alpha * (e^x - 1)
+    case elu
+    case sigmoid, tanh
+    /// Exact GELU: x * Φ(x), with Φ the standard normal CDF (erf form).
+    case gelu
+    /// min(max(x, alpha), beta); pass ±infinity for a missing bound.
+    case clamp
+    /// x ^ alpha
+    case pow
+    /// alpha * x + beta (scalar add, subtract, multiply, and scalar - x).
+    case affine
+    /// x / alpha
+    case divide
+    /// alpha / x
+    case reciprocal
+    /// Comparisons of x with alpha, giving 1 or 0 (no gradient).
+    case eq, ne, lt, le, gt, ge
+}
+
+/// Elementwise ops of two tensors under NumPy broadcasting. The raw values are shared with `Kernels/elementwise.cl`.
+public enum BinaryOp: Int, Sendable, CaseIterable {
+    case add = 0, sub, mul, div, pow, maximum, minimum
+    /// Comparisons giving 1 or 0 (no gradient).
+    case eq, ne, lt, le, gt, ge
+}
+
+/// Unary and broadcasting binary elementwise primitives.
 public protocol ElementwiseBackend: AnyObject {
+    /// out[i] = op(x[i]) for `count` elements; `alpha` and `beta` are the op's scalar parameters (see `UnaryOp`).
+    func unary(_ op: UnaryOp, x: Storage, out: Storage, count: Int, alpha: Float, beta: Float) throws
+    /// gradIn[i] = gradOut[i] * op'(x[i]); `y` is the forward output (reused by exp, sqrt, sigmoid, tanh, elu, reciprocal).
+    func unaryBackward(_ op: UnaryOp, x: Storage, y: Storage, gradOut: Storage, gradIn: Storage,
+                       count: Int, alpha: Float, beta: Float) throws
+    /// out = op(a, b) over `outShape`; operands are read through strides (0 on broadcast axes, see `Shape.broadcastStrides`).
+    func binary(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape) throws
+    /// Copies `x`, read through `strides` (0 on broadcast axes), into the contiguous `out` of `shape`.
+    func expand(_ x: Storage, strides: [Int], into out: Storage, shape: Shape) throws
+}
+
+/// How a broadcasting elementwise op walks memory, with contiguous runs of axes merged so kernels see few axes.
+struct BroadcastLayout: Equatable {
+    enum Kind: Equatable {
+        /// Every operand is read at the output index.
+        case contiguous
+        /// Operand `scalarOperand` (0 or 1) is one value; the other is read at the output index.
+        case scalar(scalarOperand: Int)
+        /// General: `dims` (outermost first) with per-operand strides.
+        case strided
+    }
+
+    let kind: Kind
+    let dims: [Int]
+    let strides: [[Int]]
+
+    /// Merges axes of `shape` for operands read through `operandStrides` (each of rank `shape.rank`).
+    init(shape: Shape, operandStrides: [[Int]]) {
+        var dims: [Int] = []
+        var strides: [[Int]] = operandStrides.map { _ in [] }
+        for axis in 0..<shape.rank where shape[axis] != 1 {
+            let size = shape[axis]
+            if let last = dims.last,
+               operandStrides.indices.allSatisfy({ strides[$0].last! == operandStrides[$0][axis] * size }) {
+                dims[dims.count - 1] = last * size
+                for k in strides.indices { strides[k][strides[k].count - 1] = operandStrides[k][axis] }
+            } else {
+                dims.append(size)
+                for k in strides.indices { strides[k].append(operandStrides[k][axis]) }
+            }
+        }
+        self.dims = dims
+        self.strides = strides
+        let contiguous = strides.map { dims.count <= 1 && ($0.first ?? 1) == 1 }
+        let scalar = strides.map { $0.allSatisfy { $0 == 0 } }
+        if dims.isEmpty || contiguous.allSatisfy({ $0 }) {
+            kind = .contiguous
+        } else if strides.count == 2, contiguous[0] || contiguous[1], scalar[0] || scalar[1] {
+            kind = .scalar(scalarOperand: scalar[0] ? 0 : 1)
+        } else {
+            kind = .strided
+        }
+    }
+
+    /// The most axes a strided kernel takes after merging.
+    static let maxRank = 8
+
+    /// Throws when the merged layout has more axes than kernels take.
+    func checkRank(op: String) throws {
+        guard dims.count <= Self.maxRank else {
+            throw FoveaError.invalidArgument("\(op): broadcast layout needs \(dims.count) axes after merging; at most \(Self.maxRank) are supported")
+        }
+    }
 }

@@ -1,2 +1,152 @@
+import Foundation
+
 extension CPUBackend: ElementwiseBackend {
+    public func unary(_ op: UnaryOp, x: Storage, out: Storage, count: Int, alpha: Float, beta: Float) throws {
+        let src = Self.pointer(x), dst = Self.pointer(out)
+        @inline(__always) func map(_ f: (Float) -> Float) {
+            parallelFor(count) { range in for i in range { dst[i] = f(src[i]) } }
+        }
+        switch op {
+        case .neg: map { -$0 }
+        case .abs: map { Swift.abs($0) }
+        case .exp: map { exp($0) }
+        case .log: map { log($0) }
+        case .sqrt: map { $0.squareRoot() }
+        case .square: map { $0 * $0 }
+        case .relu: map { $0 > 0 ? $0 : 0 }
+        case .leakyRelu: map { $0 > 0 ? $0 : alpha * $0 }
+        case .elu: map { $0 > 0 ? $0 : alpha * expm1($0) }
+        case .sigmoid: map(Self.sigmoid)
+        case .tanh: map { tanh($0) }
+        case .gelu: map { 0.5 * $0 * (1 + erf($0 * Float(0.5).squareRoot())) }
+        case .clamp: map { Swift.min(Swift.max($0, alpha), beta) }
+        case .pow: map { pow($0, alpha) }
+        case .affine: map { alpha * $0 + beta }
+        case .divide: map { $0 / alpha }
+        case .reciprocal: map { alpha / $0 }
+        case .eq: map { $0 == alpha ? 1 : 0 }
+        case .ne: map { $0 != alpha ? 1 : 0 }
+        case .lt: map { $0 < alpha ? 1 : 0 }
+        case .le: map { $0 <= alpha ? 1 : 0 }
+        case .gt: map { $0 > alpha ? 1 : 0 }
+        case .ge: map { $0 >= alpha ? 1 : 0 }
+        }
+    }
+
+    public func unaryBackward(_ op: UnaryOp, x: Storage, y: Storage, gradOut: Storage, gradIn: Storage,
+                              count: Int, alpha: Float, beta: Float) throws {
+        let xs = Self.pointer(x), ys = Self.pointer(y), gs = Self.pointer(gradOut), dst = Self.pointer(gradIn)
+        /// f(x, y, g) -> gradient of the input.
+        @inline(__always) func map(_ f: (Float, Float, Float) -> Float) {
+            parallelFor(count) { range in for i in range { dst[i] = f(xs[i], ys[i], gs[i]) } }
+        }
+        switch op {
+        case .neg: map { _, _, g in -g }
+        case .abs: map { x, _, g in x > 0 ? g : (x < 0 ? -g : 0) }
+        case .exp: map { _, y, g in g * y }
+        case .log: map { x, _, g in g / x }
+        case .sqrt: map { _, y, g in g / (2 * y) }
+        case .square: map { x, _, g in 2 * x * g }
+        case .relu: map { x, _, g in x > 0 ? g : 0 }
+        case .leakyRelu: map { x, _, g in x > 0 ? g : alpha * g }
+        case .elu: map { x, y, g in x > 0 ? g : g * (y + alpha) }
+        case .sigmoid: map { _, y, g in g * y * (1 - y) }
+        case .tanh: map { _, y, g in g * (1 - y * y) }
+        case .gelu:
+            map { x, _, g in
+                let cdf = 0.5 * (1 + erf(x * Float(0.5).squareRoot()))
+                let pdf = exp(-0.5 * x * x) / (2 * Float.pi).squareRoot()
+                return g * (cdf + x * pdf)
+            }
+        case .clamp: map { x, _, g in x >= alpha && x <= beta ? g : 0 }
+        case .pow: map { x, _, g in alpha == 0 ? 0 : g * alpha * pow(x, alpha - 1) }
+        case .affine: map { _, _, g in alpha * g }
+        case .divide: map { _, _, g in g / alpha }
+        case .reciprocal: map { x, y, g in -g * y / x }
+        case .eq, .ne, .lt, .le, .gt, .ge: map { _, _, _ in 0 }
+        }
+    }
+
+    public func binary(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape) throws {
+        let layout = BroadcastLayout(shape: outShape, operandStrides: [aStrides, bStrides])
+        try layout.checkRank(op: "binary \(op)")
+        let pa = Self.pointer(a), pb = Self.pointer(b), dst = Self.pointer(out)
+        let count = outShape.count
+        @inline(__always) func map(_ f: (Float, Float) -> Float) {
+            switch layout.kind {
+            case .contiguous:
+                parallelFor(count) { range in for i in range { dst[i] = f(pa[i], pb[i]) } }
+            case .scalar(scalarOperand: 0):
+                let s = pa[0]
+                parallelFor(count) { range in for i in range { dst[i] = f(s, pb[i]) } }
+            case .scalar:
+                let s = pb[0]
+                parallelFor(count) { range in for i in range { dst[i] = f(pa[i], s) } }
+            case .strided:
+                Self.forEachRow(layout) { row, offsets, n in
+                    let sa = layout.strides[0].last!, sb = layout.strides[1].last!
+                    let ra = pa + offsets[0], rb = pb + offsets[1], rd = dst + row * n
+                    for j in 0..<n { rd[j] = f(ra[j * sa], rb[j * sb]) }
+                }
+            }
+        }
+        switch op {
+        case .add: map(+)
+        case .sub: map(-)
+        case .mul: map(*)
+        case .div: map(/)
+        case .pow: map { pow($0, $1) }
+        case .maximum: map { $0 > $1 || $0.isNaN ? $0 : $1 }
+        case .minimum: map { $0 < $1 || $0.isNaN ? $0 : $1 }
+        case .eq: map { $0 == $1 ? 1 : 0 }
+        case .ne: map { $0 != $1 ? 1 : 0 }
+        case .lt: map { $0 < $1 ? 1 : 0 }
+        case .le: map { $0 <= $1 ? 1 : 0 }
+        case .gt: map { $0 > $1 ? 1 : 0 }
+        case .ge: map { $0 >= $1 ? 1 : 0 }
+        }
+    }
+
+    public func expand(_ x: Storage, strides: [Int], into out: Storage, shape: Shape) throws {
+        let layout = BroadcastLayout(shape: shape, operandStrides: [strides])
+        try layout.checkRank(op: "expand")
+        let src = Self.pointer(x), dst = Self.pointer(out)
+        if layout.kind == .contiguous {
+            dst.update(from: src, count: shape.count)
+            return
+        }
+        Self.forEachRow(layout) { row, offsets, n in
+            let s = layout.strides[0].last!, rs = src + offsets[0], rd = dst + row * n
+            for j in 0..<n { rd[j] = rs[j * s] }
+        }
+    }
+
+    /// Numerically stable logistic function.
+    @inline(__always)
+    static func sigmoid(_ x: Float) -> Float {
+        if x >= 0 { return 1 / (1 + exp(-x)) }
+        let e = exp(x)
+        return e / (1 + e)
+    }
+
+    /// Calls `body(row, operandOffsets, rowLength)` for every row (all axes but the last) of a strided layout, in parallel.
+    @inline(__always)
+    static func forEachRow(_ layout: BroadcastLayout, _ body: (Int, [Int], Int) -> Void) {
+        let n = layout.dims.last ?? 1
+        let rows = layout.dims.dropLast().reduce(1, *)
+        let outerDims = Array(layout.dims.dropLast())
+        parallelFor(rows, grain: Swift.max(1, 16_384 / Swift.max(n, 1))) { range in
+            var offsets = [Int](repeating: 0, count: layout.strides.count)
+            for row in range {
+                var remaining = row
+                for k in offsets.indices { offsets[k] = 0 }
+                for axis in stride(from: outerDims.count - 1, through: 0, by: -1) {
+                    let index = remaining % outerDims[axis]
+                    remaining /= outerDims[axis]
+                    for k in offsets.indices { offsets[k] += index * layout.strides[k][axis] }
+                }
+                body(row, offsets, n)
+            }
+        }
+    }
 }

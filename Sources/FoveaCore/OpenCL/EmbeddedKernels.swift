@@ -89,6 +89,162 @@ void conv_bias_grad(__global const float *gy, __global float *gb, int batch, int
 }
 
 """#,
+        "elementwise": #"""
+// Elementwise ops. Op codes match UnaryOp / BinaryOp in Backend/ElementwiseBackend.swift; the switch on
+// a kernel argument is uniform across the launch, so it costs little next to the memory traffic.
+
+enum { U_NEG, U_ABS, U_EXP, U_LOG, U_SQRT, U_SQUARE, U_RELU, U_LEAKY_RELU, U_ELU, U_SIGMOID, U_TANH, U_GELU,
+       U_CLAMP, U_POW, U_AFFINE, U_DIVIDE, U_RECIPROCAL, U_EQ, U_NE, U_LT, U_LE, U_GT, U_GE };
+enum { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAXIMUM, B_MINIMUM, B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE };
+
+#define M_SQRT1_2_F 0.70710678118654752f
+#define M_1_SQRT_2PI_F 0.39894228040143268f
+
+inline float sigmoid_stable(float x) {
+    if (x >= 0.0f) return 1.0f / (1.0f + exp(-x));
+    float e = exp(x);
+    return e / (1.0f + e);
+}
+
+inline float unary_apply(int op, float x, float alpha, float beta) {
+    switch (op) {
+    case U_NEG: return -x;
+    case U_ABS: return fabs(x);
+    case U_EXP: return exp(x);
+    case U_LOG: return log(x);
+    case U_SQRT: return sqrt(x);
+    case U_SQUARE: return x * x;
+    case U_RELU: return x > 0.0f ? x : 0.0f;
+    case U_LEAKY_RELU: return x > 0.0f ? x : alpha * x;
+    case U_ELU: return x > 0.0f ? x : alpha * expm1(x);
+    case U_SIGMOID: return sigmoid_stable(x);
+    case U_TANH: return tanh(x);
+    case U_GELU: return 0.5f * x * (1.0f + erf(x * M_SQRT1_2_F));
+    case U_CLAMP: return fmin(fmax(x, alpha), beta);
+    case U_POW: return pow(x, alpha);
+    case U_AFFINE: return alpha * x + beta;
+    case U_DIVIDE: return x / alpha;
+    case U_RECIPROCAL: return alpha / x;
+    case U_EQ: return x == alpha ? 1.0f : 0.0f;
+    case U_NE: return x != alpha ? 1.0f : 0.0f;
+    case U_LT: return x < alpha ? 1.0f : 0.0f;
+    case U_LE: return x <= alpha ? 1.0f : 0.0f;
+    case U_GT: return x > alpha ? 1.0f : 0.0f;
+    case U_GE: return x >= alpha ? 1.0f : 0.0f;
+    }
+    return 0.0f;
+}
+
+// Gradient of the input from x, the forward output y and the output gradient g.
+inline float unary_gradient(int op, float x, float y, float g, float alpha, float beta) {
+    switch (op) {
+    case U_NEG: return -g;
+    case U_ABS: return x > 0.0f ? g : (x < 0.0f ? -g : 0.0f);
+    case U_EXP: return g * y;
+    case U_LOG: return g / x;
+    case U_SQRT: return g / (2.0f * y);
+    case U_SQUARE: return 2.0f * x * g;
+    case U_RELU: return x > 0.0f ? g : 0.0f;
+    case U_LEAKY_RELU: return x > 0.0f ? g : alpha * g;
+    case U_ELU: return x > 0.0f ? g : g * (y + alpha);
+    case U_SIGMOID: return g * y * (1.0f - y);
+    case U_TANH: return g * (1.0f - y * y);
+    case U_GELU: {
+        float cdf = 0.5f * (1.0f + erf(x * M_SQRT1_2_F));
+        float pdf = exp(-0.5f * x * x) * M_1_SQRT_2PI_F;
+        return g * (cdf + x * pdf);
+    }
+    case U_CLAMP: return (x >= alpha && x <= beta) ? g : 0.0f;
+    case U_POW: return alpha == 0.0f ? 0.0f : g * alpha * pow(x, alpha - 1.0f);
+    case U_AFFINE: return alpha * g;
+    case U_DIVIDE: return g / alpha;
+    case U_RECIPROCAL: return -g * y / x;
+    }
+    return 0.0f;
+}
+
+inline float binary_apply(int op, float a, float b) {
+    switch (op) {
+    case B_ADD: return a + b;
+    case B_SUB: return a - b;
+    case B_MUL: return a * b;
+    case B_DIV: return a / b;
+    case B_POW: return pow(a, b);
+    case B_MAXIMUM: return (a > b || isnan(a)) ? a : b;
+    case B_MINIMUM: return (a < b || isnan(a)) ? a : b;
+    case B_EQ: return a == b ? 1.0f : 0.0f;
+    case B_NE: return a != b ? 1.0f : 0.0f;
+    case B_LT: return a < b ? 1.0f : 0.0f;
+    case B_LE: return a <= b ? 1.0f : 0.0f;
+    case B_GT: return a > b ? 1.0f : 0.0f;
+    case B_GE: return a >= b ? 1.0f : 0.0f;
+    }
+    return 0.0f;
+}
+
+__kernel void unary(int op, __global const float *x, __global float *out, int n, float alpha, float beta) {
+    int i = get_global_id(0);
+    if (i < n) out[i] = unary_apply(op, x[i], alpha, beta);
+}
+
+__kernel void unary_backward(int op, __global const float *x, __global const float *y, __global const float *g,
+                             __global float *grad_in, int n, float alpha, float beta) {
+    int i = get_global_id(0);
+    if (i < n) grad_in[i] = unary_gradient(op, x[i], y[i], g[i], alpha, beta);
+}
+
+// Same-shaped contiguous operands.
+__kernel void binary_contiguous(int op, __global const float *a, __global const float *b, __global float *out, int n) {
+    int i = get_global_id(0);
+    if (i < n) out[i] = binary_apply(op, a[i], b[i]);
+}
+
+// One operand is a single value (read on the device: no host round-trip); `scalar_is_a` says which.
+__kernel void binary_scalar(int op, __global const float *a, __global const float *b, __global float *out, int n,
+                            int scalar_is_a) {
+    int i = get_global_id(0);
+    if (i >= n) return;
+    out[i] = scalar_is_a ? binary_apply(op, a[0], b[i]) : binary_apply(op, a[i], b[0]);
+}
+
+// General broadcasting: operands read through strides (0 on broadcast axes). Dims and strides are padded in front
+// to 8 axes; only the last `rank` are walked.
+__kernel void binary_strided(int op, __global const float *a, __global const float *b, __global float *out, int n, int rank,
+                             int d0, int d1, int d2, int d3, int d4, int d5, int d6, int d7,
+                             int a0, int a1, int a2, int a3, int a4, int a5, int a6, int a7,
+                             int b0, int b1, int b2, int b3, int b4, int b5, int b6, int b7) {
+    int i = get_global_id(0);
+    if (i >= n) return;
+    int dims[8] = {d0, d1, d2, d3, d4, d5, d6, d7};
+    int sa[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+    int sb[8] = {b0, b1, b2, b3, b4, b5, b6, b7};
+    int remaining = i, offset_a = 0, offset_b = 0;
+    for (int axis = 7; axis >= 8 - rank; --axis) {
+        int index = remaining % dims[axis];
+        remaining /= dims[axis];
+        offset_a += index * sa[axis];
+        offset_b += index * sb[axis];
+    }
+    out[i] = binary_apply(op, a[offset_a], b[offset_b]);
+}
+
+// out = x read through strides (a broadcast copy).
+__kernel void expand(__global const float *x, __global float *out, int n, int rank,
+                     int d0, int d1, int d2, int d3, int d4, int d5, int d6, int d7,
+                     int s0, int s1, int s2, int s3, int s4, int s5, int s6, int s7) {
+    int i = get_global_id(0);
+    if (i >= n) return;
+    int dims[8] = {d0, d1, d2, d3, d4, d5, d6, d7};
+    int strides[8] = {s0, s1, s2, s3, s4, s5, s6, s7};
+    int remaining = i, offset = 0;
+    for (int axis = 7; axis >= 8 - rank; --axis) {
+        offset += (remaining % dims[axis]) * strides[axis];
+        remaining /= dims[axis];
+    }
+    out[i] = x[offset];
+}
+
+"""#,
         "layout": #"""
 // Layout changes: permuting axes (rank padded to 8) and strided row copies.
 
@@ -220,6 +376,186 @@ __kernel void pool2d_backward(__global const float *gy, __global const float *x,
         }
     }
     gx[index] = sum;
+}
+
+"""#,
+        "reduce": #"""
+// Reductions along the middle axis of (outer, size, inner): element (o, s, i) at (o * size + s) * inner + i.
+// REDUCE_OP matches ReduceOp in Backend/ReductionBackend.swift: 0 sum, 1 mean (a sum scaled by `scale`), 2 max, 3 min.
+
+#ifndef REDUCE_OP
+#define REDUCE_OP 0
+#endif
+#if REDUCE_OP == 2
+#define IDENTITY (-INFINITY)
+#define COMBINE(a, b) fmax(a, b)
+#elif REDUCE_OP == 3
+#define IDENTITY INFINITY
+#define COMBINE(a, b) fmin(a, b)
+#else
+#define IDENTITY 0.0f
+#define COMBINE(a, b) ((a) + (b))
+#endif
+
+// Small sizes: one work item per output loops over the axis (reads are coalesced across i).
+__kernel void reduce_rows(__global const float *x, __global float *out, int outer, int size, int inner, float scale) {
+    int gid = get_global_id(0);
+    if (gid >= outer * inner) return;
+    int o = gid / inner, i = gid % inner;
+    __global const float *p = x + o * size * inner + i;
+    float acc = IDENTITY;
+    for (int s = 0; s < size; ++s) acc = COMBINE(acc, p[s * inner]);
+    out[gid] = acc * scale;
+}
+
+// Large sizes: one work group per (o, chunk, i) combines `chunk_len` elements of the axis with a tree in local memory.
+// Results go to out[(o * chunks + c) * inner + i], so a partial pass is itself reduced as (outer, chunks, inner).
+// The local size must be a power of two.
+__kernel void reduce_groups(__global const float *x, __global float *out, int outer, int size, int inner,
+                            int chunks, int chunk_len, float scale, __local float *scratch) {
+    int group = get_group_id(0), t = get_local_id(0), local_size = get_local_size(0);
+    int i = group % inner, c = (group / inner) % chunks, o = group / (inner * chunks);
+    __global const float *p = x + o * size * inner + i;
+    int end = min(size, (c + 1) * chunk_len);
+    float acc = IDENTITY;
+    for (int s = c * chunk_len + t; s < end; s += local_size) acc = COMBINE(acc, p[s * inner]);
+    scratch[t] = acc;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int span = local_size / 2; span > 0; span >>= 1) {
+        if (t < span) scratch[t] = COMBINE(scratch[t], scratch[t + span]);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (t == 0) out[group] = scratch[0] * scale;
+}
+
+// Index of the first largest element, one work item per output.
+__kernel void argmax_rows(__global const float *x, __global float *out, int outer, int size, int inner) {
+    int gid = get_global_id(0);
+    if (gid >= outer * inner) return;
+    __global const float *p = x + (gid / inner) * size * inner + gid % inner;
+    int best = 0;
+    for (int s = 1; s < size; ++s) if (p[s * inner] > p[best * inner]) best = s;
+    out[gid] = (float)best;
+}
+
+// Index of the first largest element, one work group per output (power-of-two local size).
+__kernel void argmax_groups(__global const float *x, __global float *out, int outer, int size, int inner,
+                            __local float *values, __local int *indices) {
+    int group = get_group_id(0), t = get_local_id(0), local_size = get_local_size(0);
+    __global const float *p = x + (group / inner) * size * inner + group % inner;
+    float best = -INFINITY;
+    int best_index = size;
+    for (int s = t; s < size; s += local_size) {
+        float v = p[s * inner];
+        if (v > best || best_index == size) { best = v; best_index = s; }
+    }
+    values[t] = best;
+    indices[t] = best_index;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int span = local_size / 2; span > 0; span >>= 1) {
+        if (t < span) {
+            float v = values[t + span];
+            int k = indices[t + span];
+            if (k < size && (indices[t] == size || v > values[t] || (v == values[t] && k < indices[t]))) {
+                values[t] = v;
+                indices[t] = k;
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (t == 0) out[group] = (float)indices[0];
+}
+
+"""#,
+        "softmax": #"""
+// Softmax and log-softmax along the middle axis of (outer, size, inner), stable (the row maximum is subtracted),
+// and their backward passes from the forward output y:
+//   softmax:     grad_in = y * (g - sum(g * y))
+//   log-softmax: grad_in = g - exp(y) * sum(g)
+
+// One work item per row (o, i): for small rows or rows strided by inner > 1.
+__kernel void softmax_rows(__global const float *x, __global float *out, int outer, int size, int inner, int use_log) {
+    int gid = get_global_id(0);
+    if (gid >= outer * inner) return;
+    int base = (gid / inner) * size * inner + gid % inner;
+    __global const float *xs = x + base;
+    __global float *ys = out + base;
+    float largest = -INFINITY;
+    for (int s = 0; s < size; ++s) largest = fmax(largest, xs[s * inner]);
+    float total = 0.0f;
+    for (int s = 0; s < size; ++s) total += exp(xs[s * inner] - largest);
+    if (use_log) {
+        float log_total = log(total);
+        for (int s = 0; s < size; ++s) ys[s * inner] = (xs[s * inner] - largest) - log_total;
+    } else {
+        float inverse = 1.0f / total;
+        for (int s = 0; s < size; ++s) ys[s * inner] = exp(xs[s * inner] - largest) * inverse;
+    }
+}
+
+__kernel void softmax_backward_rows(__global const float *y, __global const float *g, __global float *grad_in,
+                                    int outer, int size, int inner, int use_log) {
+    int gid = get_global_id(0);
+    if (gid >= outer * inner) return;
+    int base = (gid / inner) * size * inner + gid % inner;
+    __global const float *ys = y + base, *gs = g + base;
+    __global float *d = grad_in + base;
+    float total = 0.0f;
+    if (use_log) {
+        for (int s = 0; s < size; ++s) total += gs[s * inner];
+        for (int s = 0; s < size; ++s) d[s * inner] = gs[s * inner] - exp(ys[s * inner]) * total;
+    } else {
+        for (int s = 0; s < size; ++s) total += gs[s * inner] * ys[s * inner];
+        for (int s = 0; s < size; ++s) d[s * inner] = ys[s * inner] * (gs[s * inner] - total);
+    }
+}
+
+// Tree reduction over the work group (power-of-two local size); every item gets the result.
+inline float group_reduce(__local float *scratch, float value, int take_max) {
+    int t = get_local_id(0);
+    scratch[t] = value;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int span = get_local_size(0) / 2; span > 0; span >>= 1) {
+        if (t < span) scratch[t] = take_max ? fmax(scratch[t], scratch[t + span]) : scratch[t] + scratch[t + span];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    float result = scratch[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return result;
+}
+
+// One work group per contiguous row (inner == 1), for long rows.
+__kernel void softmax_groups(__global const float *x, __global float *out, int size, int use_log, __local float *scratch) {
+    int t = get_local_id(0), local_size = get_local_size(0);
+    __global const float *xs = x + get_group_id(0) * size;
+    __global float *ys = out + get_group_id(0) * size;
+    float largest = -INFINITY;
+    for (int s = t; s < size; s += local_size) largest = fmax(largest, xs[s]);
+    largest = group_reduce(scratch, largest, 1);
+    float total = 0.0f;
+    for (int s = t; s < size; s += local_size) total += exp(xs[s] - largest);
+    total = group_reduce(scratch, total, 0);
+    if (use_log) {
+        float log_total = log(total);
+        for (int s = t; s < size; s += local_size) ys[s] = (xs[s] - largest) - log_total;
+    } else {
+        float inverse = 1.0f / total;
+        for (int s = t; s < size; s += local_size) ys[s] = exp(xs[s] - largest) * inverse;
+    }
+}
+
+__kernel void softmax_backward_groups(__global const float *y, __global const float *g, __global float *grad_in,
+                                      int size, int use_log, __local float *scratch) {
+    int t = get_local_id(0), local_size = get_local_size(0);
+    int base = get_group_id(0) * size;
+    __global const float *ys = y + base, *gs = g + base;
+    __global float *d = grad_in + base;
+    float total = 0.0f;
+    for (int s = t; s < size; s += local_size) total += use_log ? gs[s] : gs[s] * ys[s];
+    total = group_reduce(scratch, total, 0);
+    for (int s = t; s < size; s += local_size) {
+        d[s] = use_log ? gs[s] - exp(ys[s]) * total : ys[s] * (gs[s] - total);
+    }
 }
 
 """#,

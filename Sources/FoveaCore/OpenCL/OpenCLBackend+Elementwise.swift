@@ -1,2 +1,50 @@
 extension OpenCLBackend: ElementwiseBackend {
+    public func unary(_ op: UnaryOp, x: Storage, out: Storage, count: Int, alpha: Float, beta: Float) throws {
+        try run("unary", in: "elementwise", global: [count],
+                .int(op.rawValue), .buffer(x), .buffer(out), .int(count), .float(alpha), .float(beta))
+    }
+
+    public func unaryBackward(_ op: UnaryOp, x: Storage, y: Storage, gradOut: Storage, gradIn: Storage,
+                              count: Int, alpha: Float, beta: Float) throws {
+        try run("unary_backward", in: "elementwise", global: [count],
+                .int(op.rawValue), .buffer(x), .buffer(y), .buffer(gradOut), .buffer(gradIn), .int(count),
+                .float(alpha), .float(beta))
+    }
+
+    public func binary(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape) throws {
+        let layout = BroadcastLayout(shape: outShape, operandStrides: [aStrides, bStrides])
+        try layout.checkRank(op: "binary \(op)")
+        let n = outShape.count
+        switch layout.kind {
+        case .contiguous:
+            try run("binary_contiguous", in: "elementwise", global: [n],
+                    .int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(n))
+        case .scalar(let scalarOperand):
+            try run("binary_scalar", in: "elementwise", global: [n],
+                    .int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(n), .int(scalarOperand == 0 ? 1 : 0))
+        case .strided:
+            let arguments: [KernelArgument] = [.int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(n)]
+                + Self.paddedLayout(layout)
+            try context.launch("binary_strided", program: "elementwise", global: [n], arguments: arguments)
+        }
+    }
+
+    public func expand(_ x: Storage, strides: [Int], into out: Storage, shape: Shape) throws {
+        let layout = BroadcastLayout(shape: shape, operandStrides: [strides])
+        try layout.checkRank(op: "expand")
+        if layout.kind == .contiguous {
+            try copy(from: x, offset: 0, to: out, offset: 0, count: shape.count)
+            return
+        }
+        let arguments: [KernelArgument] = [.buffer(x), .buffer(out), .int(shape.count)] + Self.paddedLayout(layout)
+        try context.launch("expand", program: "elementwise", global: [shape.count], arguments: arguments)
+    }
+
+    /// The rank, then dims and each operand's strides, padded in front to the kernels' 8 axes (size 1, stride 0).
+    private static func paddedLayout(_ layout: BroadcastLayout) -> [KernelArgument] {
+        let padding = BroadcastLayout.maxRank - layout.dims.count
+        let dims = [Int](repeating: 1, count: padding) + layout.dims
+        let strides = layout.strides.flatMap { [Int](repeating: 0, count: padding) + $0 }
+        return ([layout.dims.count] + dims + strides).map { .int($0) }
+    }
 }

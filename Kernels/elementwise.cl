@@ -1,0 +1,153 @@
+// Elementwise ops. Op codes match UnaryOp / BinaryOp in Backend/ElementwiseBackend.swift; the switch on
+// a kernel argument is uniform across the launch, so it costs little next to the memory traffic.
+
+enum { U_NEG, U_ABS, U_EXP, U_LOG, U_SQRT, U_SQUARE, U_RELU, U_LEAKY_RELU, U_ELU, U_SIGMOID, U_TANH, U_GELU,
+       U_CLAMP, U_POW, U_AFFINE, U_DIVIDE, U_RECIPROCAL, U_EQ, U_NE, U_LT, U_LE, U_GT, U_GE };
+enum { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAXIMUM, B_MINIMUM, B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE };
+
+#define M_SQRT1_2_F 0.70710678118654752f
+#define M_1_SQRT_2PI_F 0.39894228040143268f
+
+inline float sigmoid_stable(float x) {
+    if (x >= 0.0f) return 1.0f / (1.0f + exp(-x));
+    float e = exp(x);
+    return e / (1.0f + e);
+}
+
+inline float unary_apply(int op, float x, float alpha, float beta) {
+    switch (op) {
+    case U_NEG: return -x;
+    case U_ABS: return fabs(x);
+    case U_EXP: return exp(x);
+    case U_LOG: return log(x);
+    case U_SQRT: return sqrt(x);
+    case U_SQUARE: return x * x;
+    case U_RELU: return x > 0.0f ? x : 0.0f;
+    case U_LEAKY_RELU: return x > 0.0f ? x : alpha * x;
+    case U_ELU: return x > 0.0f ? x : alpha * expm1(x);
+    case U_SIGMOID: return sigmoid_stable(x);
+    case U_TANH: return tanh(x);
+    case U_GELU: return 0.5f * x * (1.0f + erf(x * M_SQRT1_2_F));
+    case U_CLAMP: return fmin(fmax(x, alpha), beta);
+    case U_POW: return pow(x, alpha);
+    case U_AFFINE: return alpha * x + beta;
+    case U_DIVIDE: return x / alpha;
+    case U_RECIPROCAL: return alpha / x;
+    case U_EQ: return x == alpha ? 1.0f : 0.0f;
+    case U_NE: return x != alpha ? 1.0f : 0.0f;
+    case U_LT: return x < alpha ? 1.0f : 0.0f;
+    case U_LE: return x <= alpha ? 1.0f : 0.0f;
+    case U_GT: return x > alpha ? 1.0f : 0.0f;
+    case U_GE: return x >= alpha ? 1.0f : 0.0f;
+    }
+    return 0.0f;
+}
+
+// Gradient of the input from x, the forward output y and the output gradient g.
+inline float unary_gradient(int op, float x, float y, float g, float alpha, float beta) {
+    switch (op) {
+    case U_NEG: return -g;
+    case U_ABS: return x > 0.0f ? g : (x < 0.0f ? -g : 0.0f);
+    case U_EXP: return g * y;
+    case U_LOG: return g / x;
+    case U_SQRT: return g / (2.0f * y);
+    case U_SQUARE: return 2.0f * x * g;
+    case U_RELU: return x > 0.0f ? g : 0.0f;
+    case U_LEAKY_RELU: return x > 0.0f ? g : alpha * g;
+    case U_ELU: return x > 0.0f ? g : g * (y + alpha);
+    case U_SIGMOID: return g * y * (1.0f - y);
+    case U_TANH: return g * (1.0f - y * y);
+    case U_GELU: {
+        float cdf = 0.5f * (1.0f + erf(x * M_SQRT1_2_F));
+        float pdf = exp(-0.5f * x * x) * M_1_SQRT_2PI_F;
+        return g * (cdf + x * pdf);
+    }
+    case U_CLAMP: return (x >= alpha && x <= beta) ? g : 0.0f;
+    case U_POW: return alpha == 0.0f ? 0.0f : g * alpha * pow(x, alpha - 1.0f);
+    case U_AFFINE: return alpha * g;
+    case U_DIVIDE: return g / alpha;
+    case U_RECIPROCAL: return -g * y / x;
+    }
+    return 0.0f;
+}
+
+inline float binary_apply(int op, float a, float b) {
+    switch (op) {
+    case B_ADD: return a + b;
+    case B_SUB: return a - b;
+    case B_MUL: return a * b;
+    case B_DIV: return a / b;
+    case B_POW: return pow(a, b);
+    case B_MAXIMUM: return (a > b || isnan(a)) ? a : b;
+    case B_MINIMUM: return (a < b || isnan(a)) ? a : b;
+    case B_EQ: return a == b ? 1.0f : 0.0f;
+    case B_NE: return a != b ? 1.0f : 0.0f;
+    case B_LT: return a < b ? 1.0f : 0.0f;
+    case B_LE: return a <= b ? 1.0f : 0.0f;
+    case B_GT: return a > b ? 1.0f : 0.0f;
+    case B_GE: return a >= b ? 1.0f : 0.0f;
+    }
+    return 0.0f;
+}
+
+__kernel void unary(int op, __global const float *x, __global float *out, int n, float alpha, float beta) {
+    int i = get_global_id(0);
+    if (i < n) out[i] = unary_apply(op, x[i], alpha, beta);
+}
+
+__kernel void unary_backward(int op, __global const float *x, __global const float *y, __global const float *g,
+                             __global float *grad_in, int n, float alpha, float beta) {
+    int i = get_global_id(0);
+    if (i < n) grad_in[i] = unary_gradient(op, x[i], y[i], g[i], alpha, beta);
+}
+
+// Same-shaped contiguous operands.
+__kernel void binary_contiguous(int op, __global const float *a, __global const float *b, __global float *out, int n) {
+    int i = get_global_id(0);
+    if (i < n) out[i] = binary_apply(op, a[i], b[i]);
+}
+
+// One operand is a single value (read on the device: no host round-trip); `scalar_is_a` says which.
+__kernel void binary_scalar(int op, __global const float *a, __global const float *b, __global float *out, int n,
+                            int scalar_is_a) {
+    int i = get_global_id(0);
+    if (i >= n) return;
+    out[i] = scalar_is_a ? binary_apply(op, a[0], b[i]) : binary_apply(op, a[i], b[0]);
+}
+
+// General broadcasting: operands read through strides (0 on broadcast axes). Dims and strides are padded in front
+// to 8 axes; only the last `rank` are walked.
+__kernel void binary_strided(int op, __global const float *a, __global const float *b, __global float *out, int n, int rank,
+                             int d0, int d1, int d2, int d3, int d4, int d5, int d6, int d7,
+                             int a0, int a1, int a2, int a3, int a4, int a5, int a6, int a7,
+                             int b0, int b1, int b2, int b3, int b4, int b5, int b6, int b7) {
+    int i = get_global_id(0);
+    if (i >= n) return;
+    int dims[8] = {d0, d1, d2, d3, d4, d5, d6, d7};
+    int sa[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+    int sb[8] = {b0, b1, b2, b3, b4, b5, b6, b7};
+    int remaining = i, offset_a = 0, offset_b = 0;
+    for (int axis = 7; axis >= 8 - rank; --axis) {
+        int index = remaining % dims[axis];
+        remaining /= dims[axis];
+        offset_a += index * sa[axis];
+        offset_b += index * sb[axis];
+    }
+    out[i] = binary_apply(op, a[offset_a], b[offset_b]);
+}
+
+// out = x read through strides (a broadcast copy).
+__kernel void expand(__global const float *x, __global float *out, int n, int rank,
+                     int d0, int d1, int d2, int d3, int d4, int d5, int d6, int d7,
+                     int s0, int s1, int s2, int s3, int s4, int s5, int s6, int s7) {
+    int i = get_global_id(0);
+    if (i >= n) return;
+    int dims[8] = {d0, d1, d2, d3, d4, d5, d6, d7};
+    int strides[8] = {s0, s1, s2, s3, s4, s5, s6, s7};
+    int remaining = i, offset = 0;
+    for (int axis = 7; axis >= 8 - rank; --axis) {
+        offset += (remaining % dims[axis]) * strides[axis];
+        remaining /= dims[axis];
+    }
+    out[i] = x[offset];
+}

@@ -18,16 +18,14 @@ enum FileBytes {
         defer { gzclose(file) }
         gzbuffer(file, 1 << 18)
         var bytes: [UInt8] = []
-        let chunk = 1 << 20
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let start = bytes.count
-            bytes.append(contentsOf: repeatElement(0, count: chunk))
-            let got = bytes.withUnsafeMutableBufferPointer { gzread(file, $0.baseAddress! + start, UInt32(chunk)) }
+            let got = chunk.withUnsafeMutableBufferPointer { gzread(file, $0.baseAddress, UInt32($0.count)) }
             if got < 0 || gzErrorCode(file) != Z_OK {
                 throw FoveaError.badFile(path: path, reason: "corrupt gzip data: \(gzErrorMessage(file))")
             }
-            bytes.removeLast(chunk - Int(got))
             if got == 0 { break }
+            bytes.append(contentsOf: chunk[..<Int(got)])
         }
         return bytes
     }

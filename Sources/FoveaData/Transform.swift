@@ -1,3 +1,4 @@
+import Foundation
 import FoveaCore
 
 /// A per-sample change applied on the host while a batch is assembled (augmentation, normalization).
@@ -100,22 +101,26 @@ public struct RandomCrop: Transform {
         Self.shift(sample, shape: shape, dy: dy, dx: dx)
     }
 
-    /// Sets out[c, y, x] = in[c, y + dy, x + dx] (0 outside the image), in place: rows and columns are
-    /// visited in the direction that reads each value before it is overwritten.
+    /// Sets out[c, y, x] = in[c, y + dy, x + dx] (0 outside the image), in place: rows are visited in the
+    /// direction that reads each source row before it is overwritten, and memmove handles a row onto itself.
     static func shift(_ sample: UnsafeMutableBufferPointer<Float>, shape: Shape, dy: Int, dx: Int) {
         if dy == 0 && dx == 0 { return }
+        guard let base = sample.baseAddress else { return }
         let height = shape[shape.rank - 2], width = shape[shape.rank - 1]
-        let plane = height * width
-        let rows = dy > 0 ? Array(0..<height) : Array((0..<height).reversed())
-        let columns = dx > 0 ? Array(0..<width) : Array((0..<width).reversed())
-        for planeStart in stride(from: 0, to: sample.count, by: plane) {
-            for y in rows {
+        let first = max(0, -dx), end = min(width, width - dx)  // output columns whose source is inside
+        for planeStart in stride(from: 0, to: sample.count, by: height * width) {
+            let plane = base + planeStart
+            for step in 0..<height {
+                let y = dy > 0 ? step : height - 1 - step
+                let row = plane + y * width
                 let sourceY = y + dy
-                for x in columns {
-                    let sourceX = x + dx
-                    let inside = sourceY >= 0 && sourceY < height && sourceX >= 0 && sourceX < width
-                    sample[planeStart + y * width + x] = inside ? sample[planeStart + sourceY * width + sourceX] : 0
+                guard sourceY >= 0, sourceY < height, first < end else {
+                    row.update(repeating: 0, count: width)
+                    continue
                 }
+                memmove(row + first, plane + sourceY * width + first + dx, (end - first) * MemoryLayout<Float>.stride)
+                row.update(repeating: 0, count: first)
+                (row + end).update(repeating: 0, count: width - end)
             }
         }
     }

@@ -14,7 +14,8 @@ public struct Batch {
 /// Iterating the loader (`for batch in loader`) runs one epoch; each new iteration is the next epoch, with its
 /// own order: epoch e's order and augmentations depend only on (seed, e), so a loader with the same seed repeats
 /// them exactly. Batches are assembled and uploaded on a background thread, `prefetch` batches ahead; the thread
-/// stops when the epoch ends or the iterator is dropped (for example by `break`).
+/// stops when the epoch ends or the iterator is dropped (for example by `break`). Every Sequence algorithm
+/// (`Array(loader)`, `map`, `enumerated()`) starts an iterator, so each runs one epoch.
 public final class DataLoader: Sequence {
     public let dataset: any Dataset
     public let batchSize: Int
@@ -28,6 +29,7 @@ public final class DataLoader: Sequence {
     /// The epoch that the next iteration runs (starts at 0).
     public private(set) var epoch = 0
 
+    /// `shuffle` defaults to true, as in Keras' `fit`; pass false for evaluation.
     /// Throws when a setting is out of range or `transform` cannot handle the dataset's samples.
     public init(_ dataset: any Dataset, batchSize: Int = 32, shuffle: Bool = true, seed: UInt64 = 0, dropLast: Bool = false,
                 transform: (any Transform)? = nil, device: Device = .cpu, prefetch: Int = 2) throws {

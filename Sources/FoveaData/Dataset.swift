@@ -7,6 +7,7 @@ public enum DatasetSplit: Sendable { case train, test }
 ///
 /// `copyFeatures(at:into:)` is what a `DataLoader` calls for every sample of a batch: implement it
 /// as a plain copy into the batch buffer (see `InMemoryDataset`, whose samples lie in one `[Float]`).
+/// A loader calls it from its background thread: conforming types must allow concurrent reads.
 public protocol Dataset {
     /// Number of samples.
     var count: Int { get }

@@ -55,21 +55,18 @@ public enum Safetensors {
         }
         do {
             let handle = try FileHandle(forWritingTo: temporary)
-            defer { try? handle.close() }
+            var isOpen = true
+            defer { if isOpen { try? handle.close() } }
             var length = UInt64(header.count).littleEndian
             try handle.write(contentsOf: Data(bytes: &length, count: 8))
             try handle.write(contentsOf: header)
             for (_, tensor) in tensors {
-                let values = try tensor.toArray()
-                try handle.write(contentsOf: values.withUnsafeBufferPointer { buffer in
-                    var data = Data(count: buffer.count * 4)
-                    data.withUnsafeMutableBytes { raw in
-                        for (i, value) in buffer.enumerated() { raw.storeBytes(of: value.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
-                    }
-                    return data
-                })
+                let bits = try tensor.toArray().map { $0.bitPattern.littleEndian }
+                try handle.write(contentsOf: bits.withUnsafeBytes { Data($0) })
             }
             try handle.synchronize()
+            isOpen = false
+            try handle.close()
             guard rename(temporary.path, url.path) == 0 else {
                 throw FoveaError.badFile(path: url.path, reason: "cannot replace the file: \(String(cString: strerror(errno)))")
             }

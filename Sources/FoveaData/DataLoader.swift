@@ -1,0 +1,217 @@
+import Foundation
+import FoveaCore
+
+/// One batch: inputs [B, ...sampleShape] and targets [B] (class indices as Float), on the loader's device.
+public struct Batch {
+    public let inputs: Tensor
+    public let targets: Tensor
+    /// The dataset indices of the batch's samples, in batch order.
+    public let indices: [Int]
+}
+
+/// Splits a dataset into batches, shuffled per epoch, transformed per sample and placed on a device.
+///
+/// Iterating the loader (`for batch in loader`) runs one epoch; each new iteration is the next epoch, with its
+/// own order: epoch e's order and augmentations depend only on (seed, e), so a loader with the same seed repeats
+/// them exactly. Batches are assembled and uploaded on a background thread, `prefetch` batches ahead; the thread
+/// stops when the epoch ends or the iterator is dropped (for example by `break`). Every Sequence algorithm
+/// (`Array(loader)`, `map`, `enumerated()`) starts an iterator, so each runs one epoch.
+public final class DataLoader: Sequence {
+    public let dataset: any Dataset
+    public let batchSize: Int
+    public let shuffle: Bool
+    public let dropLast: Bool
+    public let seed: UInt64
+    public let transform: (any Transform)?
+    public let device: Device
+    /// How many batches the background thread prepares ahead (0: none, batches are made on demand).
+    public let prefetch: Int
+    /// The epoch that the next iteration runs (starts at 0).
+    public private(set) var epoch = 0
+
+    /// `shuffle` defaults to true, as in Keras' `fit`; pass false for evaluation.
+    /// Throws when a setting is out of range or `transform` cannot handle the dataset's samples.
+    public init(_ dataset: any Dataset, batchSize: Int = 32, shuffle: Bool = true, seed: UInt64 = 0, dropLast: Bool = false,
+                transform: (any Transform)? = nil, device: Device = .cpu, prefetch: Int = 2) throws {
+        guard batchSize > 0 else { throw FoveaError.invalidArgument("DataLoader: batch size \(batchSize) must be positive") }
+        guard prefetch >= 0 else { throw FoveaError.invalidArgument("DataLoader: prefetch \(prefetch) is negative") }
+        guard dataset.count > 0 else { throw FoveaError.invalidArgument("DataLoader: the dataset is empty") }
+        try transform?.validate(sampleShape: dataset.sampleShape)
+        _ = try FoveaCore.backend(for: device)
+        self.dataset = dataset
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.seed = seed
+        self.dropLast = dropLast
+        self.transform = transform
+        self.device = device
+        self.prefetch = prefetch
+    }
+
+    /// Batches per epoch.
+    public var count: Int { dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize }
+
+    /// The sample order of `epoch`.
+    public func order(epoch: Int) -> [Int] {
+        guard shuffle else { return Array(0..<dataset.count) }
+        var generator = SeededGenerator(seed: seed, epoch)
+        return generator.permutation(dataset.count)
+    }
+
+    /// Starts the next epoch.
+    public func makeIterator() -> Iterator {
+        defer { epoch += 1 }
+        return batches(epoch: epoch)
+    }
+
+    /// The batches of a given epoch, without advancing `epoch`.
+    public func batches(epoch: Int) -> Iterator {
+        let order = order(epoch: epoch)
+        let plan = BatchPlan(dataset: dataset, transform: transform, device: device, seed: seed, epoch: epoch,
+                             groups: (0..<count).map { Array(order[$0 * batchSize..<Swift.min(order.count, ($0 + 1) * batchSize)]) })
+        return Iterator(plan: plan, prefetch: prefetch)
+    }
+
+    /// An epoch's batches in order. `next()` stops the program if a batch cannot be placed on the device
+    /// (device memory exhausted); `nextBatch()` throws instead.
+    public struct Iterator: IteratorProtocol {
+        private let source: BatchSource
+
+        init(plan: BatchPlan, prefetch: Int) {
+            source = prefetch > 0 ? PrefetchingSource(plan: plan, depth: prefetch) : BatchSource(plan: plan)
+        }
+
+        public mutating func next() -> Batch? {
+            do { return try nextBatch() } catch { fatalError("DataLoader: \(error)") }
+        }
+
+        /// The next batch, nil after the last; throws when the batch cannot be made.
+        public mutating func nextBatch() throws -> Batch? { try source.next() }
+    }
+}
+
+/// Everything needed to make one epoch's batches, safe to hand to another thread (it is never mutated).
+struct BatchPlan: @unchecked Sendable {
+    let dataset: any Dataset
+    let transform: (any Transform)?
+    let device: Device
+    let seed: UInt64
+    let epoch: Int
+    let groups: [[Int]]
+
+    /// Assembles batch `number` on the host, transforms its samples and places it on the device.
+    func makeBatch(_ number: Int) throws -> Batch {
+        let indices = groups[number]
+        let shape = dataset.sampleShape
+        let size = shape.count
+        var inputs = [Float](repeating: 0, count: indices.count * size)
+        inputs.withUnsafeMutableBufferPointer { buffer in
+            for (row, index) in indices.enumerated() {
+                let sample = UnsafeMutableBufferPointer(rebasing: buffer[row * size..<(row + 1) * size])
+                dataset.copyFeatures(at: index, into: sample.baseAddress!)
+                if let transform {
+                    var generator = SeededGenerator(seed: seed, epoch, index)
+                    transform.apply(sample, shape: shape, generator: &generator)
+                }
+            }
+        }
+        let targets = indices.map { Float(dataset.label(at: $0)) }
+        return Batch(inputs: try Tensor(inputs, shape: Shape([indices.count] + shape.dims), device: device),
+                     targets: try Tensor(targets, shape: [indices.count], device: device), indices: indices)
+    }
+}
+
+/// Makes batches on demand, on the caller's thread.
+class BatchSource {
+    let plan: BatchPlan
+    private var position = 0
+
+    init(plan: BatchPlan) { self.plan = plan }
+
+    func next() throws -> Batch? {
+        guard position < plan.groups.count else { return nil }
+        defer { position += 1 }
+        return try plan.makeBatch(position)
+    }
+}
+
+/// Makes batches on a background thread, at most `depth` ahead of the consumer; stops when dropped.
+final class PrefetchingSource: BatchSource {
+    private let channel: BatchChannel
+
+    init(plan: BatchPlan, depth: Int) {
+        let channel = BatchChannel(depth: depth)
+        self.channel = channel
+        super.init(plan: plan)
+        BatchChannel.producerStarted()
+        let thread = Thread {
+            defer { BatchChannel.producerFinished() }
+            for number in plan.groups.indices {
+                guard channel.waitForRoom() else { return }
+                let result = Result { try plan.makeBatch(number) }
+                channel.put(result)
+                if case .failure = result { return }
+            }
+        }
+        thread.name = "fovea.DataLoader"
+        thread.start()
+    }
+
+    deinit { channel.cancel() }
+
+    override func next() throws -> Batch? {
+        guard let result = channel.take(expected: plan.groups.count) else { return nil }
+        return try result.get()
+    }
+}
+
+/// A bounded queue between the producing thread and the consumer.
+final class BatchChannel: @unchecked Sendable {
+    private let condition = NSCondition()
+    private let depth: Int
+    private var ready: [Result<Batch, Error>] = []
+    private var taken = 0
+    private var cancelled = false
+    private var failed = false
+
+    init(depth: Int) { self.depth = depth }
+
+    private static let countLock = NSLock()
+    nonisolated(unsafe) private static var running = 0
+    /// Producer threads now running, across all loaders (for tests).
+    static var runningProducers: Int { countLock.lock(); defer { countLock.unlock() }; return running }
+    static func producerStarted() { countLock.lock(); running += 1; countLock.unlock() }
+    static func producerFinished() { countLock.lock(); running -= 1; countLock.unlock() }
+
+    /// Blocks the producer until there is room; false once the consumer is gone.
+    func waitForRoom() -> Bool {
+        condition.lock(); defer { condition.unlock() }
+        while ready.count >= depth && !cancelled { condition.wait() }
+        return !cancelled
+    }
+
+    func put(_ result: Result<Batch, Error>) {
+        condition.lock(); defer { condition.unlock() }
+        ready.append(result)
+        condition.broadcast()
+    }
+
+    /// The next result, or nil once `expected` batches were taken or one failed.
+    func take(expected: Int) -> Result<Batch, Error>? {
+        condition.lock(); defer { condition.unlock() }
+        guard taken < expected, !failed else { return nil }
+        while ready.isEmpty { condition.wait() }
+        let result = ready.removeFirst()
+        taken += 1
+        if case .failure = result { failed = true }
+        condition.broadcast()
+        return result
+    }
+
+    func cancel() {
+        condition.lock(); defer { condition.unlock() }
+        cancelled = true
+        ready.removeAll()
+        condition.broadcast()
+    }
+}

@@ -1,3 +1,29 @@
-/// Loss primitives every backend provides (filled in by the loss op family).
+/// A fused classification loss over scores [rows, classes] with one class index per row (stored as Float).
+///
+/// With target weights w[t_i] (1 without class weights) and smoothing e, row i contributes
+/// (1 - e) * w[t_i] * (-logp[i, t_i]) + e / C * sum_c w[c] * (-logp[i, c]), and the loss is the sum over rows
+/// divided by sum_i w[t_i] (PyTorch's `F.cross_entropy` / `F.nll_loss` with mean reduction).
+/// A row whose target is not an index in 0..<classes contributes nothing (validated on the host where that is free).
+public struct ClassificationLossDescriptor: Sendable, Equatable {
+    public var rows: Int, classes: Int
+    /// Scores are logits (logp = log_softmax, fused) when true, log-probabilities (NLL) when false.
+    public var fromLogits: Bool
+    public var labelSmoothing: Float
+
+    public init(rows: Int, classes: Int, fromLogits: Bool, labelSmoothing: Float = 0) {
+        self.rows = rows; self.classes = classes; self.fromLogits = fromLogits; self.labelSmoothing = labelSmoothing
+    }
+}
+
+/// Fused, numerically stable classification losses (softmax cross-entropy, NLL).
 public protocol LossBackend: AnyObject {
+    /// Writes the mean loss to `loss[0]`, sum_i w[t_i] and sum_c w[c] to `statistics[0...1]`, and each row's
+    /// log-sum-exp (0 for log-probability inputs) to `logSumExp[rows]`, all kept for the backward.
+    func classificationLoss(_ input: Storage, targets: Storage, classWeights: Storage?, descriptor: ClassificationLossDescriptor,
+                            loss: Storage, statistics: Storage, logSumExp: Storage) throws
+    /// d loss / d input scaled by `gradLoss[0]` (read on the device): (softmax * sum_c a_c - a) / sum_i w[t_i] for logits,
+    /// -a / sum_i w[t_i] for log-probabilities, with a the per-class coefficients of the row's loss.
+    func classificationLossBackward(_ gradLoss: Storage, input: Storage, targets: Storage, classWeights: Storage?,
+                                    descriptor: ClassificationLossDescriptor, statistics: Storage, logSumExp: Storage,
+                                    gradInput: Storage) throws
 }

@@ -270,6 +270,105 @@ __kernel void copy_rows(__global const float *src, int src_offset, int src_strid
 }
 
 """#,
+        "loss": #"""
+// Fused classification losses over scores x[N, C] with class indices (as floats) in targets[N].
+// Row i's loss is -sum_c a_c * logp[i, c] with a_c = (1 - e) * w[t_i] * [c == t_i] + e / C * w[c]
+// (e the label smoothing, w the class weights or 1); the mean divides by sum_i w[t_i].
+// FROM_LOGITS: logp = x - logsumexp(x) (softmax cross-entropy); otherwise x already holds log-probabilities (NLL).
+// Targets outside 0..C-1 make a row contribute nothing (the host validates them where that costs no sync).
+
+#ifndef LOCAL_SIZE
+#define LOCAL_SIZE 256
+#endif
+
+// The sum of `value` over the work-group (every item gets it).
+float group_sum(__local float *scratch, float value) {
+    int lid = get_local_id(0);
+    scratch[lid] = value;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int stride = LOCAL_SIZE / 2; stride > 0; stride >>= 1) {
+        if (lid < stride) scratch[lid] += scratch[lid + stride];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    float total = scratch[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return total;
+}
+
+bool valid_target(float t, int C) { return t >= 0.0f && t < (float)C; }
+
+float class_weight(__global const float *weights, int has_weights, int c) { return has_weights ? weights[c] : 1.0f; }
+
+// One work-group: each item takes rows lid, lid + LOCAL_SIZE, ...; writes loss[0], stats = {sum_i w[t_i], sum_c w[c]},
+// and each row's log-sum-exp.
+__kernel __attribute__((reqd_work_group_size(LOCAL_SIZE, 1, 1)))
+void classification_loss(__global const float *x, __global const float *targets, __global const float *weights,
+                         int has_weights, int N, int C, float smoothing,
+                         __global float *loss, __global float *stats, __global float *lse_out) {
+    __local float scratch[LOCAL_SIZE];
+    int lid = get_local_id(0);
+    float class_sum = 0.0f;
+    for (int c = lid; c < C; c += LOCAL_SIZE) class_sum += class_weight(weights, has_weights, c);
+    float total = 0.0f, total_weight = 0.0f;
+    for (int i = lid; i < N; i += LOCAL_SIZE) {
+        __global const float *row = x + i * C;
+        float lse = 0.0f;
+#if FROM_LOGITS
+        float maximum = row[0];
+        for (int c = 1; c < C; ++c) maximum = fmax(maximum, row[c]);
+        float sum = 0.0f;
+        for (int c = 0; c < C; ++c) sum += exp(row[c] - maximum);
+        lse = maximum + log(sum);
+#endif
+        lse_out[i] = lse;
+        float t = targets[i];
+        if (!valid_target(t, C)) continue;
+        int target = (int)t;
+        float target_weight = class_weight(weights, has_weights, target);
+        float value = (1.0f - smoothing) * target_weight * (lse - row[target]);
+        if (smoothing > 0.0f) {
+            float smooth = 0.0f;
+            for (int c = 0; c < C; ++c) smooth += class_weight(weights, has_weights, c) * (lse - row[c]);
+            value += smoothing / C * smooth;
+        }
+        total += value;
+        total_weight += target_weight;
+    }
+    class_sum = group_sum(scratch, class_sum);
+    total = group_sum(scratch, total);
+    total_weight = group_sum(scratch, total_weight);
+    if (lid == 0) {
+        loss[0] = total / total_weight;
+        stats[0] = total_weight;
+        stats[1] = class_sum;
+    }
+}
+
+// Global [C, N]: d loss / d x[i, c] times grad_loss[0], i.e. (softmax * sum_c a_c - a_c) / sum w[t] for logits
+// and -a_c / sum w[t] for log-probabilities.
+__kernel void classification_loss_backward(__global const float *grad_loss, __global const float *x,
+                                           __global const float *targets, __global const float *weights,
+                                           int has_weights, int N, int C, float smoothing,
+                                           __global const float *stats, __global const float *lse,
+                                           __global float *grad_input) {
+    int c = get_global_id(0), i = get_global_id(1);
+    if (c >= C || i >= N) return;
+    int index = i * C + c;
+    float t = targets[i];
+    if (!valid_target(t, C)) { grad_input[index] = 0.0f; return; }
+    int target = (int)t;
+    float target_weight = class_weight(weights, has_weights, target);
+    float a = (c == target ? (1.0f - smoothing) * target_weight : 0.0f) + smoothing / C * class_weight(weights, has_weights, c);
+    float scale = grad_loss[0] / stats[0];
+#if FROM_LOGITS
+    float total = (1.0f - smoothing) * target_weight + smoothing / C * stats[1];
+    grad_input[index] = scale * (exp(x[index] - lse[i]) * total - a);
+#else
+    grad_input[index] = -scale * a;
+#endif
+}
+
+"""#,
         "memory": #"""
 // Whole-buffer operations: fill and y += alpha * x.
 
@@ -281,6 +380,206 @@ __kernel void fill(__global float *data, int offset, int n, float value) {
 __kernel void axpy(float alpha, __global const float *x, __global float *y, int n) {
     int i = get_global_id(0);
     if (i < n) y[i] += alpha * x[i];
+}
+
+"""#,
+        "norm": #"""
+// Batch normalization over x[N, C, S] (S = spatial size): one work-group of LOCAL_SIZE items per channel,
+// statistics reduced in local memory. Optional buffers (weight, bias, running stats, gradients) come with a flag;
+// when a flag is 0 the buffer is a placeholder that is never touched.
+
+#ifndef LOCAL_SIZE
+#define LOCAL_SIZE 256
+#endif
+
+// The sum of `value` over the work-group (every item gets it).
+float group_sum(__local float *scratch, float value) {
+    int lid = get_local_id(0);
+    scratch[lid] = value;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int stride = LOCAL_SIZE / 2; stride > 0; stride >>= 1) {
+        if (lid < stride) scratch[lid] += scratch[lid + stride];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    float total = scratch[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return total;
+}
+
+// Element index of the j-th of the N * S values of channel c.
+int channel_index(int j, int c, int C, int S) { return (j / S * C + c) * S + j % S; }
+
+// BATCH_STATS (a build option, so no barrier sits under a run-time branch): 1 normalizes with the batch statistics
+// and updates the running ones when has_running; 0 normalizes with the running statistics.
+__kernel __attribute__((reqd_work_group_size(LOCAL_SIZE, 1, 1)))
+void batch_norm_forward(__global const float *x, __global float *out, int N, int C, int S,
+                        __global const float *weight, int has_weight, __global const float *bias, int has_bias,
+                        __global float *running_mean, __global float *running_var, int has_running,
+                        float momentum, float eps, __global float *saved_mean, __global float *saved_invstd) {
+    __local float scratch[LOCAL_SIZE];
+    int c = get_group_id(0), M = N * S;
+#if BATCH_STATS
+    float sum = 0.0f;
+    for (int j = get_local_id(0); j < M; j += LOCAL_SIZE) {
+        int i = channel_index(j, c, C, S);
+        sum += x[i];
+    }
+    float mean = group_sum(scratch, sum) / M;
+    float squares = 0.0f;
+    for (int j = get_local_id(0); j < M; j += LOCAL_SIZE) {
+        int i = channel_index(j, c, C, S);
+        float d = x[i] - mean;
+        squares += d * d;
+    }
+    squares = group_sum(scratch, squares);
+    float invstd = 1.0f / sqrt(squares / M + eps);
+    if (has_running && get_local_id(0) == 0) {
+        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean;
+        running_var[c] = (1.0f - momentum) * running_var[c] + momentum * squares / max(M - 1, 1);
+    }
+#else
+    float mean = running_mean[c];
+    float invstd = 1.0f / sqrt(running_var[c] + eps);
+#endif
+    if (get_local_id(0) == 0) { saved_mean[c] = mean; saved_invstd[c] = invstd; }
+    float scale = (has_weight ? weight[c] : 1.0f) * invstd;
+    float shift = (has_bias ? bias[c] : 0.0f) - mean * scale;
+    for (int j = get_local_id(0); j < M; j += LOCAL_SIZE) {
+        int i = channel_index(j, c, C, S);
+        out[i] = x[i] * scale + shift;
+    }
+}
+
+__kernel __attribute__((reqd_work_group_size(LOCAL_SIZE, 1, 1)))
+void batch_norm_backward(__global const float *grad_out, __global const float *x, int N, int C, int S,
+                         __global const float *weight, int has_weight,
+                         __global const float *saved_mean, __global const float *saved_invstd, int batch_stats,
+                         __global float *grad_input, int need_input, __global float *grad_weight, int need_weight,
+                         __global float *grad_bias, int need_bias) {
+    __local float scratch[LOCAL_SIZE];
+    int c = get_group_id(0), M = N * S;
+    float mean = saved_mean[c], invstd = saved_invstd[c];
+    float sum_dy = 0.0f, sum_dy_centered = 0.0f;
+    for (int j = get_local_id(0); j < M; j += LOCAL_SIZE) {
+        int i = channel_index(j, c, C, S);
+        float dy = grad_out[i];
+        sum_dy += dy;
+        sum_dy_centered += dy * (x[i] - mean);
+    }
+    float grad_beta = group_sum(scratch, sum_dy);
+    float grad_gamma = group_sum(scratch, sum_dy_centered) * invstd;
+    if (get_local_id(0) == 0) {
+        if (need_weight) grad_weight[c] = grad_gamma;
+        if (need_bias) grad_bias[c] = grad_beta;
+    }
+    if (!need_input) return;
+    float k = (has_weight ? weight[c] : 1.0f) * invstd;
+    if (batch_stats) {
+        float mean_dy = grad_beta / M, mean_dy_xhat = grad_gamma / M;
+        for (int j = get_local_id(0); j < M; j += LOCAL_SIZE) {
+            int i = channel_index(j, c, C, S);
+            grad_input[i] = k * (grad_out[i] - mean_dy - (x[i] - mean) * invstd * mean_dy_xhat);
+        }
+    } else {
+        for (int j = get_local_id(0); j < M; j += LOCAL_SIZE) {
+            int i = channel_index(j, c, C, S);
+            grad_input[i] = k * grad_out[i];
+        }
+    }
+}
+
+"""#,
+        "optim": #"""
+// Fused optimizer steps, in place, one work item per element (PyTorch's update rules; see OptimizerBackend.swift).
+// Optional state buffers come with a flag; when it is 0 the buffer is a placeholder that is never touched.
+
+__kernel void sgd_step(__global float *param, __global const float *grad, __global float *buffer, int has_buffer, int n,
+                       float lr, float momentum, float dampening, float weight_decay, int nesterov, int first_step) {
+    int i = get_global_id(0);
+    if (i >= n) return;
+    float d = grad[i] + weight_decay * param[i];
+    if (has_buffer) {
+        float b = first_step ? d : momentum * buffer[i] + (1.0f - dampening) * d;
+        buffer[i] = b;
+        d = nesterov ? d + momentum * b : b;
+    }
+    param[i] -= lr * d;
+}
+
+// step_size = lr / (1 - beta1^t), root2 = sqrt(1 - beta2^t); decay = 1 - lr * wd for AdamW (else 1),
+// coupled_decay = wd for Adam (else 0).
+__kernel void adam_step(__global float *param, __global const float *grad, __global float *m, __global float *v, int n,
+                        float beta1, float beta2, float eps, float step_size, float root2, float decay, float coupled_decay) {
+    int i = get_global_id(0);
+    if (i >= n) return;
+    float p = param[i];
+    float d = grad[i] + coupled_decay * p;
+    float mi = m[i] + (1.0f - beta1) * (d - m[i]);
+    float vi = beta2 * v[i] + (1.0f - beta2) * d * d;
+    m[i] = mi;
+    v[i] = vi;
+    param[i] = p * decay - step_size * mi / (sqrt(vi) / root2 + eps);
+}
+
+__kernel void rmsprop_step(__global float *param, __global const float *grad, __global float *square_avg,
+                           __global float *grad_avg, int centered, __global float *buffer, int has_buffer, int n,
+                           float lr, float alpha, float eps, float weight_decay, float momentum) {
+    int i = get_global_id(0);
+    if (i >= n) return;
+    float d = grad[i] + weight_decay * param[i];
+    float square = alpha * square_avg[i] + (1.0f - alpha) * d * d;
+    square_avg[i] = square;
+    float variance = square;
+    if (centered) {
+        float average = grad_avg[i] + (1.0f - alpha) * (d - grad_avg[i]);
+        grad_avg[i] = average;
+        variance -= average * average;
+    }
+    float denominator = sqrt(variance) + eps;
+    if (has_buffer) {
+        float b = momentum * buffer[i] + d / denominator;
+        buffer[i] = b;
+        param[i] -= lr * b;
+    } else {
+        param[i] -= lr * d / denominator;
+    }
+}
+
+__kernel void adagrad_step(__global float *param, __global const float *grad, __global float *sum, int n,
+                           float lr, float eps, float weight_decay) {
+    int i = get_global_id(0);
+    if (i >= n) return;
+    float d = grad[i] + weight_decay * param[i];
+    float s = sum[i] + d * d;
+    sum[i] = s;
+    param[i] -= lr * d / (sqrt(s) + eps);
+}
+
+#ifndef LOCAL_SIZE
+#define LOCAL_SIZE 256
+#endif
+
+// One work-group: accumulator[0] += sum of x^2.
+__kernel __attribute__((reqd_work_group_size(LOCAL_SIZE, 1, 1)))
+void accumulate_sum_of_squares(__global const float *x, int n, __global float *accumulator) {
+    __local float scratch[LOCAL_SIZE];
+    int lid = get_local_id(0);
+    float sum = 0.0f;
+    for (int i = lid; i < n; i += LOCAL_SIZE) sum += x[i] * x[i];
+    scratch[lid] = sum;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int stride = LOCAL_SIZE / 2; stride > 0; stride >>= 1) {
+        if (lid < stride) scratch[lid] += scratch[lid + stride];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid == 0) accumulator[0] += scratch[0];
+}
+
+// x *= min(1, max_norm / (sqrt(sum_of_squares[0]) + 1e-6)).
+__kernel void clip_to_norm(__global float *x, int n, __global const float *sum_of_squares, float max_norm) {
+    int i = get_global_id(0);
+    if (i >= n) return;
+    x[i] *= fmin(1.0f, max_norm / (sqrt(sum_of_squares[0]) + 1e-6f));
 }
 
 """#,
@@ -376,6 +675,76 @@ __kernel void pool2d_backward(__global const float *gy, __global const float *x,
         }
     }
     gx[index] = sum;
+}
+
+"""#,
+        "random": #"""
+// Random numbers: Philox4x32-10, identical to Sources/FoveaCore/Random/Philox.swift.
+// Work item g computes block (counter_base + g) and writes elements 4g .. 4g+3.
+// The 64-bit key (seed) and the block counter arrive as 32-bit halves.
+
+#pragma OPENCL FP_CONTRACT OFF
+
+uint4 philox4x32_10(uint4 c, uint2 k) {
+    for (int round = 0; round < 10; ++round) {
+        uint lo0 = 0xD2511F53u * c.x, hi0 = mul_hi(0xD2511F53u, c.x);
+        uint lo1 = 0xCD9E8D57u * c.z, hi1 = mul_hi(0xCD9E8D57u, c.z);
+        c = (uint4)(hi1 ^ c.y ^ k.x, lo1, hi0 ^ c.w ^ k.y, lo0);
+        k += (uint2)(0x9E3779B9u, 0xBB67AE85u);
+    }
+    return c;
+}
+
+uint4 philox_block(uint key_lo, uint key_hi, uint block_lo, uint block_hi, uint g) {
+    ulong block = (((ulong)block_hi << 32) | block_lo) + g;
+    return philox4x32_10((uint4)((uint)block, (uint)(block >> 32), 0u, 0u), (uint2)(key_lo, key_hi));
+}
+
+// [0, 1) from the top 24 bits.
+float to_uniform(uint x) { return (float)(x >> 8) * (1.0f / 16777216.0f); }
+
+// Box-Muller on a pair; the first uniform is taken in (0, 1].
+float2 normal_pair(uint x0, uint x1) {
+    float u1 = (float)((x0 >> 8) + 1u) * (1.0f / 16777216.0f);
+    float radius = sqrt(-2.0f * log(u1));
+    float angle = 2.0f * M_PI_F * to_uniform(x1);
+    return (float2)(radius * cos(angle), radius * sin(angle));
+}
+
+#define PHILOX_ARGS uint key_lo, uint key_hi, uint block_lo, uint block_hi
+
+__kernel void random_uniform(__global float *out, int n, PHILOX_ARGS, float low, float high) {
+    int g = get_global_id(0), base = 4 * g;
+    if (base >= n) return;
+    uint4 bits = philox_block(key_lo, key_hi, block_lo, block_hi, g);
+    uint lanes[4] = {bits.x, bits.y, bits.z, bits.w};
+    for (int k = 0; k < 4 && base + k < n; ++k) out[base + k] = low + (high - low) * to_uniform(lanes[k]);
+}
+
+__kernel void random_normal(__global float *out, int n, PHILOX_ARGS, float mean, float std) {
+    int g = get_global_id(0), base = 4 * g;
+    if (base >= n) return;
+    uint4 bits = philox_block(key_lo, key_hi, block_lo, block_hi, g);
+    float2 a = normal_pair(bits.x, bits.y), b = normal_pair(bits.z, bits.w);
+    float z[4] = {a.x, a.y, b.x, b.y};
+    for (int k = 0; k < 4 && base + k < n; ++k) out[base + k] = mean + std * z[k];
+}
+
+__kernel void random_bernoulli(__global float *out, int n, PHILOX_ARGS, float p) {
+    int g = get_global_id(0), base = 4 * g;
+    if (base >= n) return;
+    uint4 bits = philox_block(key_lo, key_hi, block_lo, block_hi, g);
+    uint lanes[4] = {bits.x, bits.y, bits.z, bits.w};
+    for (int k = 0; k < 4 && base + k < n; ++k) out[base + k] = to_uniform(lanes[k]) < p ? 1.0f : 0.0f;
+}
+
+// out = x * mask / (1 - p); applied to the output gradient with the same state it is dropout's backward.
+__kernel void dropout(__global const float *x, __global float *out, int n, PHILOX_ARGS, float p, float scale) {
+    int g = get_global_id(0), base = 4 * g;
+    if (base >= n) return;
+    uint4 bits = philox_block(key_lo, key_hi, block_lo, block_hi, g);
+    uint lanes[4] = {bits.x, bits.y, bits.z, bits.w};
+    for (int k = 0; k < 4 && base + k < n; ++k) out[base + k] = to_uniform(lanes[k]) >= p ? x[base + k] * scale : 0.0f;
 }
 
 """#,

@@ -1,2 +1,23 @@
 extension OpenCLBackend: LossBackend {
+    public func classificationLoss(_ input: Storage, targets: Storage, classWeights: Storage?, descriptor d: ClassificationLossDescriptor,
+                                   loss: Storage, statistics: Storage, logSumExp: Storage) throws {
+        let local = reductionGroupSize
+        try run("classification_loss", in: "loss", options: options(d), global: [local], local: [local],
+                .buffer(input), .buffer(targets), .buffer(classWeights ?? targets), .int(classWeights == nil ? 0 : 1),
+                .int(d.rows), .int(d.classes), .float(d.labelSmoothing), .buffer(loss), .buffer(statistics), .buffer(logSumExp))
+    }
+
+    public func classificationLossBackward(_ gradLoss: Storage, input: Storage, targets: Storage, classWeights: Storage?,
+                                           descriptor d: ClassificationLossDescriptor, statistics: Storage, logSumExp: Storage,
+                                           gradInput: Storage) throws {
+        try run("classification_loss_backward", in: "loss", options: options(d),
+                global: [d.classes, d.rows],
+                .buffer(gradLoss), .buffer(input), .buffer(targets), .buffer(classWeights ?? targets), .int(classWeights == nil ? 0 : 1),
+                .int(d.rows), .int(d.classes), .float(d.labelSmoothing), .buffer(statistics), .buffer(logSumExp), .buffer(gradInput))
+    }
+
+    /// Build options shared by the forward and backward, so they come from one build of loss.cl.
+    private func options(_ d: ClassificationLossDescriptor) -> String {
+        "-DLOCAL_SIZE=\(reductionGroupSize) -DFROM_LOGITS=\(d.fromLogits ? 1 : 0)"
+    }
 }

@@ -1,2 +1,38 @@
 extension OpenCLBackend: NormalizationBackend {
+    public func batchNormForward(_ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
+                                 runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
+                                 momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage) throws {
+        let hasRunning = runningMean != nil && runningVar != nil
+        guard useBatchStatistics || hasRunning else {
+            throw FoveaError.invalidArgument("batchNorm: running statistics are required when not using batch statistics")
+        }
+        let local = reductionGroupSize
+        try run("batch_norm_forward", in: "norm", options: "-DLOCAL_SIZE=\(local) -DBATCH_STATS=\(useBatchStatistics ? 1 : 0)",
+                global: [shape.channels * local], local: [local],
+                .buffer(x), .buffer(out), .int(shape.batch), .int(shape.channels), .int(shape.spatial),
+                .buffer(weight ?? x), .int(weight == nil ? 0 : 1), .buffer(bias ?? x), .int(bias == nil ? 0 : 1),
+                .buffer(runningMean ?? savedMean), .buffer(runningVar ?? savedInvStd), .int(hasRunning ? 1 : 0),
+                .float(momentum), .float(eps), .buffer(savedMean), .buffer(savedInvStd))
+    }
+
+    public func batchNormBackward(_ gradOut: Storage, x: Storage, shape: BatchNormShape, weight: Storage?,
+                                  savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
+                                  gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?) throws {
+        let local = reductionGroupSize
+        try run("batch_norm_backward", in: "norm", options: "-DLOCAL_SIZE=\(local)",
+                global: [shape.channels * local], local: [local],
+                .buffer(gradOut), .buffer(x), .int(shape.batch), .int(shape.channels), .int(shape.spatial),
+                .buffer(weight ?? x), .int(weight == nil ? 0 : 1),
+                .buffer(savedMean), .buffer(savedInvStd), .int(batchStatistics ? 1 : 0),
+                .buffer(gradInput ?? savedMean), .int(gradInput == nil ? 0 : 1),
+                .buffer(gradWeight ?? savedMean), .int(gradWeight == nil ? 0 : 1),
+                .buffer(gradBias ?? savedMean), .int(gradBias == nil ? 0 : 1))
+    }
+
+    /// Work-group size of the reduction kernels (norm, loss, optim): a power of two, at most 256.
+    var reductionGroupSize: Int {
+        var size = 256
+        while size > max(context.info.maxWorkGroupSize, 1) { size /= 2 }
+        return size
+    }
 }

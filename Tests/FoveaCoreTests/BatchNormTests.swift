@@ -104,6 +104,8 @@ import Testing
         #expect(throws: FoveaError.self) {
             try y.batchNorm(weight: nil, bias: nil, runningMean: try Tensor.zeros([3], device: device), runningVar: nil, training: true)
         }
-        #expect(throws: FoveaError.self) { try testTensor([4], device: device).batchNorm(weight: nil, bias: nil, runningMean: nil, runningVar: nil, training: true) }
+        #expect(throws: FoveaError.self) {
+            try testTensor([4], device: device).batchNorm(weight: nil, bias: nil, runningMean: nil, runningVar: nil, training: true)
+        }
     }
 }

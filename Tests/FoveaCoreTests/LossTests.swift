@@ -85,7 +85,9 @@ import Testing
     @Test(arguments: testDevices)
     func rejectsBadTargets(device: Device) throws {
         let x = try logits(device)
-        #expect(throws: FoveaError.shapeMismatch(op: "crossEntropy targets", [2], [3])) { try x.crossEntropy(targets: try Tensor([0, 1, 2], device: device)) }
+        #expect(throws: FoveaError.shapeMismatch(op: "crossEntropy targets", [2], [3])) {
+            try x.crossEntropy(targets: try Tensor([0, 1, 2], device: device))
+        }
         #expect(throws: FoveaError.self) { try x.crossEntropy(targets: try targets(device), labelSmoothing: 1.5) }
         #expect(throws: FoveaError.self) { try x.crossEntropy(targets: try targets(device), classWeights: try Tensor([1, 1], device: device)) }
         if device == .cpu {

@@ -117,10 +117,14 @@ import Testing
 
     @Test(arguments: testDevices)
     func rejectsBadArguments(device: Device) throws {
-        let p = try zeros(device), g = try zeros(device)
-        #expect(throws: FoveaError.self) { try OptimizerKernels.sgd(param: p, grad: g, momentumBuffer: nil, lr: 0.1, momentum: 0.9, isFirstStep: true) }
-        #expect(throws: FoveaError.self) { try OptimizerKernels.sgd(param: p, grad: try Tensor.zeros([4], device: device), momentumBuffer: nil, lr: 0.1, isFirstStep: true) }
-        #expect(throws: FoveaError.self) { try OptimizerKernels.adam(param: p, grad: g, m: try zeros(device), v: try zeros(device), lr: 0.1, step: 0) }
+        let p = try zeros(device), g = try zeros(device), state = try zeros(device), long = try Tensor.zeros([4], device: device)
+        #expect(throws: FoveaError.self) {
+            try OptimizerKernels.sgd(param: p, grad: g, momentumBuffer: nil, lr: 0.1, momentum: 0.9, isFirstStep: true)
+        }
+        #expect(throws: FoveaError.shapeMismatch(op: "sgd", [3], [4])) {
+            try OptimizerKernels.sgd(param: p, grad: long, momentumBuffer: nil, lr: 0.1, isFirstStep: true)
+        }
+        #expect(throws: FoveaError.self) { try OptimizerKernels.adam(param: p, grad: g, m: state, v: state, lr: 0.1, step: 0) }
         #expect(throws: FoveaError.self) { try OptimizerKernels.rmsprop(param: p, grad: g, squareAvg: try zeros(device), lr: -1) }
         #expect(throws: FoveaError.self) { try OptimizerKernels.clipToNorm(g, sumOfSquares: try zeros(device), maxNorm: 1) }
     }

@@ -1,5 +1,3 @@
-import Foundation
-
 extension CPUBackend: NormalizationBackend {
     public func batchNormForward(_ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
                                  runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
@@ -7,6 +5,9 @@ extension CPUBackend: NormalizationBackend {
         let src = Self.pointer(x), dst = Self.pointer(out)
         let w = weight.map(Self.pointer), b = bias.map(Self.pointer)
         let rm = runningMean.map(Self.pointer), rv = runningVar.map(Self.pointer)
+        guard useBatchStatistics || (rm != nil && rv != nil) else {
+            throw FoveaError.invalidArgument("batchNorm: running statistics are required when not using batch statistics")
+        }
         let sm = Self.pointer(savedMean), si = Self.pointer(savedInvStd)
         let m = shape.reduced
         parallelFor(shape.channels, grain: 1) { channels in

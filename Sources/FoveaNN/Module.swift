@@ -1,1 +1,107 @@
 import FoveaCore
+
+/// The base of every layer and model: named parameters, buffers and children, training mode, device moves.
+///
+/// Subclasses override `forward(_:)` and keep parameters, buffers and sub-modules in stored properties;
+/// they are found by reflection and named after the property, as PyTorch does (`conv1.weight`).
+open class Module {
+    /// Whether the module behaves as in training (Dropout drops, BatchNorm uses batch statistics).
+    public private(set) var isTraining = true
+
+    public init() {}
+
+    /// The module's computation. Subclasses override this.
+    open func forward(_ input: Tensor) throws -> Tensor {
+        throw FoveaError.invalidArgument("\(typeName) does not implement forward(_:)")
+    }
+
+    /// Runs `forward`, recording the output shape while `summary()` is collecting.
+    public func callAsFunction(_ input: Tensor) throws -> Tensor {
+        let recorder = SummaryRecorder.current
+        let depth = recorder?.enter()
+        let output = try forward(input)
+        if let recorder, let depth { recorder.leave(self, depth: depth, output: output.shape) }
+        return output
+    }
+
+    /// The name shown in summaries (the Swift type name).
+    open var typeName: String { String(describing: type(of: self)) }
+
+    /// Direct sub-modules with their names. The default reflects over stored properties
+    /// (a `[Module]` property named `blocks` gives `blocks.0`, `blocks.1`, ...).
+    open var namedChildren: [(String, Module)] {
+        reflectedProperties().flatMap { name, value -> [(String, Module)] in
+            if let module = value as? Module { return [(name, module)] }
+            if let modules = value as? [Module] { return modules.enumerated().map { ("\(name).\($0.offset)", $0.element) } }
+            return []
+        }
+    }
+
+    /// This module's own parameters (not its children's), with their names.
+    open var ownParameters: [(String, Parameter)] {
+        reflectedProperties().compactMap { name, value in (value as? Parameter).map { (name, $0) } }
+    }
+
+    /// This module's own buffers, with their names.
+    open var ownBuffers: [(String, Buffer)] {
+        reflectedProperties().compactMap { name, value in (value as? Buffer).map { (name, $0) } }
+    }
+
+    /// Every parameter of this module and its descendants, with dotted paths (`features.0.weight`).
+    public var namedParameters: [(String, Parameter)] {
+        ownParameters + namedChildren.flatMap { prefix, child in child.namedParameters.map { ("\(prefix).\($0.0)", $0.1) } }
+    }
+
+    /// Every buffer of this module and its descendants, with dotted paths.
+    public var namedBuffers: [(String, Buffer)] {
+        ownBuffers + namedChildren.flatMap { prefix, child in child.namedBuffers.map { ("\(prefix).\($0.0)", $0.1) } }
+    }
+
+    /// Every parameter, in a stable order.
+    public var parameters: [Parameter] { namedParameters.map(\.1) }
+
+    /// Number of scalar parameters (frozen ones included).
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+
+    /// Switches this module and all descendants to training mode.
+    public func train(_ training: Bool = true) {
+        isTraining = training
+        for (_, child) in namedChildren { child.train(training) }
+    }
+
+    /// Switches this module and all descendants to evaluation mode.
+    public func eval() { train(false) }
+
+    /// Moves every parameter and buffer to `device`.
+    public func to(_ device: Device) throws {
+        for (_, parameter) in namedParameters where parameter.value.device != device {
+            parameter.value = try parameter.value.detach().to(device)
+        }
+        for (_, buffer) in namedBuffers where buffer.value.device != device {
+            buffer.value = try buffer.value.to(device)
+        }
+    }
+
+    /// Clears the gradient of every parameter.
+    public func zeroGrad() { for parameter in parameters { parameter.value.grad = nil } }
+
+    /// Freezes (or unfreezes) every parameter of this module and its descendants.
+    public func freeze(_ frozen: Bool = true) { for parameter in parameters { parameter.isFrozen = frozen } }
+
+    private func reflectedProperties() -> [(String, Any)] {
+        var result: [(String, Any)] = []
+        var mirror: Mirror? = Mirror(reflecting: self)
+        var levels: [[(String, Any)]] = []
+        while let current = mirror {
+            levels.append(current.children.compactMap { child in child.label.map { (Self.publicName($0), child.value) } })
+            mirror = current.superclassMirror
+        }
+        for level in levels.reversed() { result += level }
+        return result
+    }
+
+    /// Strips the underscore of `lazy` or wrapped storage names.
+    private static func publicName(_ label: String) -> String {
+        label.hasPrefix("_") ? String(label.dropFirst()) : label
+    }
+}

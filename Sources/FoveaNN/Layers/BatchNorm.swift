@@ -1,0 +1,54 @@
+import FoveaCore
+
+/// Batch normalization over the channel axis (axis 1), with running statistics for evaluation.
+/// `BatchNorm1D` takes [N, C], `BatchNorm2D` takes [N, C, H, W]; parameters and buffers carry PyTorch's names.
+public class BatchNorm: Module {
+    public let weight: Parameter?
+    public let bias: Parameter?
+    public let runningMean: Buffer
+    public let runningVar: Buffer
+    /// Batches seen in training (PyTorch's num_batches_tracked).
+    public let numBatchesTracked: Buffer
+    public let numFeatures: Int, momentum: Float, eps: Float
+    let expectedRank: Int
+
+    init(numFeatures: Int, rank: Int, momentum: Float, eps: Float, affine: Bool) throws {
+        self.numFeatures = numFeatures; self.momentum = momentum; self.eps = eps; self.expectedRank = rank
+        weight = affine ? Parameter(try .ones([numFeatures])) : nil
+        bias = affine ? Parameter(try .zeros([numFeatures])) : nil
+        runningMean = Buffer(try .zeros([numFeatures]))
+        runningVar = Buffer(try .ones([numFeatures]))
+        numBatchesTracked = Buffer(try .zeros([]))
+        super.init()
+    }
+
+    public override var ownBuffers: [(String, Buffer)] {
+        [("running_mean", runningMean), ("running_var", runningVar), ("num_batches_tracked", numBatchesTracked)]
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        guard input.rank == expectedRank, input.shape[1] == numFeatures else {
+            throw FoveaError.invalidArgument("\(typeName)(\(numFeatures)): expected input of rank \(expectedRank) with \(numFeatures) channels, got \(input.shape)")
+        }
+        if isTraining {
+            let counter = numBatchesTracked.value
+            try counter.backend.axpy(alpha: 1, x: try Tensor.ones([], device: counter.device).storage, y: counter.storage, count: 1)
+        }
+        return try input.batchNorm(weight: weight?.value, bias: bias?.value, runningMean: runningMean.value,
+                                   runningVar: runningVar.value, training: isTraining, momentum: momentum, eps: eps)
+    }
+}
+
+/// Batch normalization of [N, C] features.
+public final class BatchNorm1D: BatchNorm {
+    public init(_ numFeatures: Int, momentum: Float = 0.1, eps: Float = 1e-5, affine: Bool = true) throws {
+        try super.init(numFeatures: numFeatures, rank: 2, momentum: momentum, eps: eps, affine: affine)
+    }
+}
+
+/// Batch normalization of [N, C, H, W] feature maps.
+public final class BatchNorm2D: BatchNorm {
+    public init(_ numFeatures: Int, momentum: Float = 0.1, eps: Float = 1e-5, affine: Bool = true) throws {
+        try super.init(numFeatures: numFeatures, rank: 4, momentum: momentum, eps: eps, affine: affine)
+    }
+}

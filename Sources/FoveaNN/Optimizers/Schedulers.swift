@@ -1,0 +1,92 @@
+import Foundation
+import FoveaCore
+
+/// Changes an optimizer's learning rate once per epoch (call `step` after each epoch).
+public protocol LearningRateScheduler: AnyObject {
+    /// Advances one epoch; `metric` is the validation loss for schedulers that watch it.
+    func step(metric: Float?)
+}
+
+/// Multiplies the rate by `gamma` every `stepSize` epochs.
+public final class StepLR: LearningRateScheduler {
+    private let optimizer: Optimizer
+    private let baseRates: [Float]
+    public let stepSize: Int, gamma: Float
+    public private(set) var epoch = 0
+
+    public init(_ optimizer: Optimizer, stepSize: Int, gamma: Float = 0.1) {
+        self.optimizer = optimizer; self.stepSize = max(1, stepSize); self.gamma = gamma
+        baseRates = optimizer.parameterGroups.map(\.learningRate)
+    }
+
+    public func step(metric: Float? = nil) {
+        epoch += 1
+        let factor = powf(gamma, Float(epoch / stepSize))
+        for (group, base) in zip(optimizer.parameterGroups, baseRates) { group.learningRate = base * factor }
+    }
+}
+
+/// Multiplies the rate by `gamma` every epoch.
+public final class ExponentialLR: LearningRateScheduler {
+    private let optimizer: Optimizer
+    private let baseRates: [Float]
+    public let gamma: Float
+    public private(set) var epoch = 0
+
+    public init(_ optimizer: Optimizer, gamma: Float) {
+        self.optimizer = optimizer; self.gamma = gamma
+        baseRates = optimizer.parameterGroups.map(\.learningRate)
+    }
+
+    public func step(metric: Float? = nil) {
+        epoch += 1
+        for (group, base) in zip(optimizer.parameterGroups, baseRates) { group.learningRate = base * powf(gamma, Float(epoch)) }
+    }
+}
+
+/// Cosine annealing from the base rate to `minimumRate` over `period` epochs.
+public final class CosineAnnealingLR: LearningRateScheduler {
+    private let optimizer: Optimizer
+    private let baseRates: [Float]
+    public let period: Int, minimumRate: Float
+    public private(set) var epoch = 0
+
+    public init(_ optimizer: Optimizer, period: Int, minimumRate: Float = 0) {
+        self.optimizer = optimizer; self.period = max(1, period); self.minimumRate = minimumRate
+        baseRates = optimizer.parameterGroups.map(\.learningRate)
+    }
+
+    public func step(metric: Float? = nil) {
+        epoch += 1
+        let progress = Float(min(epoch, period)) / Float(period)
+        for (group, base) in zip(optimizer.parameterGroups, baseRates) {
+            group.learningRate = minimumRate + (base - minimumRate) * (1 + cosf(Float.pi * progress)) / 2
+        }
+    }
+}
+
+/// Divides the rate by 1/`factor` when the watched metric has not improved for `patience` epochs.
+public final class ReduceLROnPlateau: LearningRateScheduler {
+    private let optimizer: Optimizer
+    public let factor: Float, patience: Int, threshold: Float, minimumRate: Float, cooldown: Int
+    public private(set) var best = Float.infinity
+    private var badEpochs = 0, cooldownLeft = 0
+
+    public init(_ optimizer: Optimizer, factor: Float = 0.1, patience: Int = 10, threshold: Float = 1e-4,
+                cooldown: Int = 0, minimumRate: Float = 0) {
+        self.optimizer = optimizer; self.factor = factor; self.patience = patience
+        self.threshold = threshold; self.cooldown = cooldown; self.minimumRate = minimumRate
+    }
+
+    /// `metric` is required: lower is better (a loss).
+    public func step(metric: Float?) {
+        guard let metric else { return }
+        if metric < best * (1 - threshold) { best = metric; badEpochs = 0 } else { badEpochs += 1 }
+        if cooldownLeft > 0 { cooldownLeft -= 1; badEpochs = 0 }
+        if badEpochs > patience {
+            for group in optimizer.parameterGroups { group.learningRate = max(group.learningRate * factor, minimumRate) }
+            cooldownLeft = cooldown
+            badEpochs = 0
+        }
+    }
+}

@@ -27,7 +27,7 @@ let package = Package(
         ]),
         .target(name: "FoveaTestSupport", dependencies: ["FoveaCore"], path: "Tests/Support"),
         .testTarget(name: "FoveaCoreTests", dependencies: ["FoveaCore", "FoveaTestSupport"]),
-        .testTarget(name: "FoveaNNTests", dependencies: ["FoveaNN", "FoveaTestSupport"]),
+        .testTarget(name: "FoveaNNTests", dependencies: ["FoveaNN", "FoveaTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FoveaDataTests", dependencies: ["FoveaData", "FoveaTestSupport"]),
         .testTarget(name: "FoveaTests", dependencies: ["Fovea", "FoveaTestSupport"]),
     ],

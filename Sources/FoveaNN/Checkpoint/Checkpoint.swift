@@ -1,0 +1,64 @@
+import Foundation
+import FoveaCore
+
+/// A training checkpoint: `NAME.safetensors` holds the model's state dict with PyTorch's names (loadable by
+/// `safetensors.torch.load_file` + `load_state_dict`), and `NAME.optim.safetensors` the optimizer state, the epoch
+/// and the random generator's position, for resuming. Each file is written to a temporary file and renamed.
+public enum Checkpoint {
+    /// The optimizer-state file that accompanies a model file.
+    public static func optimizerFile(for modelFile: URL) -> URL {
+        let base = modelFile.deletingPathExtension().lastPathComponent
+        return modelFile.deletingLastPathComponent().appendingPathComponent("\(base).optim.safetensors")
+    }
+
+    /// Saves the model (and, when given, the optimizer state and training position).
+    public static func save(model: Module, optimizer: Optimizer? = nil, epoch: Int, metadata: [String: String] = [:], to url: URL) throws {
+        var modelMetadata = metadata
+        modelMetadata["format"] = "fovea"
+        modelMetadata["epoch"] = String(epoch)
+        try Safetensors.write(model.stateDict(), metadata: modelMetadata, to: url)
+        guard let optimizer else { return }
+        let position = Generator.default.state
+        try Safetensors.write(optimizer.stateTensors(), metadata: [
+            "epoch": String(epoch), "step_count": String(optimizer.stepCount),
+            "learning_rates": optimizer.parameterGroups.map { String($0.learningRate) }.joined(separator: ","),
+            "generator_seed": String(position.seed), "generator_offset": String(position.offset),
+        ], to: optimizerFile(for: url))
+    }
+
+    /// Loads model weights into `model` (same architecture), optionally freezing the parameters whose names start with
+    /// one of `freezing` (transfer learning). Returns the file's metadata.
+    @discardableResult
+    public static func loadModel(_ model: Module, from url: URL, strict: Bool = true, freezing prefixes: [String] = []) throws -> [String: String] {
+        let (tensors, metadata) = try Safetensors.read(from: url)
+        do {
+            try model.loadStateDict(tensors, strict: strict)
+        } catch let error as FoveaError {
+            throw FoveaError.badFile(path: url.path, reason: "does not fit this model: \(error)")
+        }
+        for (name, parameter) in model.namedParameters where prefixes.contains(where: { name.hasPrefix($0) }) {
+            parameter.isFrozen = true
+        }
+        return metadata
+    }
+
+    /// Restores model, optimizer and generator from a checkpoint; returns the epoch it was saved after.
+    public static func resume(model: Module, optimizer: Optimizer, from url: URL) throws -> Int {
+        try loadModel(model, from: url)
+        let file = optimizerFile(for: url)
+        let (tensors, metadata) = try Safetensors.read(from: file)
+        guard let epoch = metadata["epoch"].flatMap(Int.init), let steps = metadata["step_count"].flatMap(Int.init),
+              let seed = metadata["generator_seed"].flatMap(UInt64.init), let offset = metadata["generator_offset"].flatMap(UInt64.init)
+        else { throw FoveaError.badFile(path: file.path, reason: "missing epoch, step_count or generator metadata") }
+        do {
+            try optimizer.loadState(tensors, stepCount: steps)
+        } catch let error as FoveaError {
+            throw FoveaError.badFile(path: file.path, reason: "does not fit this optimizer: \(error)")
+        }
+        if let rates = metadata["learning_rates"]?.split(separator: ",").compactMap({ Float($0) }), rates.count == optimizer.parameterGroups.count {
+            for (group, rate) in zip(optimizer.parameterGroups, rates) { group.learningRate = rate }
+        }
+        Generator.default.state = PhiloxState(seed: seed, offset: offset)
+        return epoch
+    }
+}

@@ -1,0 +1,44 @@
+import FoveaCore
+
+/// Two 3x3 conv + BatchNorm layers with a skip connection (a 1x1 projection when the shape changes).
+public final class ResidualBlock: Module {
+    public let conv1: Conv2D, bn1: BatchNorm2D, conv2: Conv2D, bn2: BatchNorm2D
+    /// The projection of the skip path, when stride or width change.
+    public let shortcut: Sequential?
+
+    public init(_ inChannels: Int, _ outChannels: Int, stride: Int = 1) throws {
+        conv1 = try Conv2D(inChannels, outChannels, kernelSize: 3, stride: Size2D(stride), padding: 1, bias: false)
+        bn1 = try BatchNorm2D(outChannels)
+        conv2 = try Conv2D(outChannels, outChannels, kernelSize: 3, padding: 1, bias: false)
+        bn2 = try BatchNorm2D(outChannels)
+        shortcut = stride != 1 || inChannels != outChannels
+            ? Sequential([try Conv2D(inChannels, outChannels, kernelSize: 1, stride: Size2D(stride), bias: false), try BatchNorm2D(outChannels)])
+            : nil
+        super.init()
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        let residual = try bn2(conv2(bn1(conv1(input)).relu()))
+        let skip = try shortcut?(input) ?? input
+        return try (residual + skip).relu()
+    }
+}
+
+extension Models {
+    /// A CIFAR ResNet (He et al. 2016, section 4.2): a 3x3 stem, three stages of `blocksPerStage` residual blocks
+    /// (16, 32, 64 channels, stride 2 between stages), global average pooling and a Dense head.
+    public static func resnetSmall(inputShape: Shape = [3, 32, 32], classes: Int = 10, blocksPerStage: Int = 2) throws -> Sequential {
+        guard inputShape.rank == 3 else { throw FoveaError.invalidArgument("resnet-small: needs [channels, height, width] input, got \(inputShape)") }
+        let model = Sequential([try Conv2D(inputShape[0], 16, kernelSize: 3, padding: 1, bias: false), try BatchNorm2D(16), ReLU()])
+        var channels = 16
+        for (stage, width) in [16, 32, 64].enumerated() {
+            for block in 0..<blocksPerStage {
+                model.add(try ResidualBlock(channels, width, stride: stage > 0 && block == 0 ? 2 : 1))
+                channels = width
+            }
+        }
+        model.add(GlobalAvgPool2D())
+        model.add(try Dense(channels, classes))
+        return model
+    }
+}

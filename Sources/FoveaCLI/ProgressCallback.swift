@@ -1,0 +1,53 @@
+import Foundation
+import Fovea
+
+/// A live progress bar on a terminal (loss, accuracy, images/s), one line per epoch otherwise.
+final class ProgressCallback: TrainingCallback {
+    private let epochs: Int
+    private let isTerminal = isatty(STDOUT_FILENO) != 0
+    private var lastDraw = Date.distantPast
+    private var epochStart = Date()
+
+    init(epochs: Int) { self.epochs = epochs }
+
+    func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, of batches: Int, totals: RunningTotals) throws {
+        if batch == 1 { epochStart = Date() }
+        guard isTerminal, Date().timeIntervalSince(lastDraw) > 0.25 || batch == batches else { return }
+        lastDraw = Date()
+        let (loss, accuracy) = try totals.read()
+        let rate = Double(totals.samples) / max(Date().timeIntervalSince(epochStart), 1e-9)
+        let filled = 30 * batch / max(batches, 1)
+        let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: 30 - filled)
+        let line = String(format: "\repoch %d/%d [%@] %d/%d  loss %.4f  acc %.2f%%  %.0f img/s ",
+                          epoch + 1, epochs, bar, batch, batches, loss, 100 * accuracy, rate)
+        FileHandle.standardOutput.write(Data(line.utf8))
+    }
+
+    func epochDidEnd(_ trainer: Trainer, metrics: EpochMetrics) throws {
+        if isTerminal { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)) }
+        var line = String(format: "epoch %d/%d  loss %.4f  acc %.2f%%", metrics.epoch + 1, epochs, metrics.trainLoss, 100 * metrics.trainAccuracy)
+        if let loss = metrics.validationLoss, let accuracy = metrics.validationAccuracy {
+            line += String(format: "  val_loss %.4f  val_acc %.2f%%", loss, 100 * accuracy)
+        }
+        line += String(format: "  %.1fs  %.0f img/s", metrics.seconds, metrics.imagesPerSecond)
+        print(line)
+        fflush(stdout)
+    }
+}
+
+/// Turns the first Ctrl-C into "finish this step, save a checkpoint, exit"; a second one quits at once.
+final class InterruptCallback: TrainingCallback {
+    nonisolated(unsafe) private(set) static var interrupted = false
+
+    /// Installs the SIGINT handler.
+    static func install() {
+        signal(SIGINT) { _ in
+            if InterruptCallback.interrupted { _exit(130) }
+            InterruptCallback.interrupted = true
+        }
+    }
+
+    func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, of batches: Int, totals: RunningTotals) throws {
+        if Self.interrupted { trainer.stopRequested = true }
+    }
+}

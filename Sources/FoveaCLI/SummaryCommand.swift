@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import Fovea
+
+/// `fovea summary`: layers, output shapes and parameter counts of a zoo model.
+struct SummaryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "summary", abstract: "Print a model's layers, output shapes and parameters.")
+
+    @Option(help: "Model: \(Models.names.joined(separator: ", ")).") var model = "lenet5"
+    @Option(help: "Input shape without the batch axis, e.g. 1,28,28 or 3,32,32.") var inputShape = "1,28,28"
+    @Option(help: "Number of classes.") var classes = 10
+    @Option(help: "Hidden layer sizes for mlp, comma-separated.") var hidden = "256"
+    @Flag(help: "LeNet-5 with sigmoid and average pooling.") var classic = false
+
+    func run() throws {
+        do {
+            let dims = inputShape.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !dims.isEmpty, dims.allSatisfy({ $0 > 0 }) else {
+                throw FoveaError.invalidArgument("--input-shape '\(inputShape)': expected positive sizes like 1,28,28")
+            }
+            let network = try Models.make(model, inputShape: Shape(dims), classes: classes, hidden: try ModelSpec.parseHidden(hidden), classic: classic)
+            print(try network.summary(inputShape: Shape(dims)), terminator: "")
+        } catch let error as FoveaError {
+            throw ValidationError(error.description).asExit()
+        }
+    }
+}

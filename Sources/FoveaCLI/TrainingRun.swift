@@ -1,0 +1,122 @@
+import Foundation
+import Fovea
+
+/// Everything `fovea train` does, from options to a finished run folder.
+struct TrainingRun {
+    let options: TrainCommand
+
+    func execute() throws {
+        let device = try options.device.map(Device.parse) ?? Device.default
+        var folder = options.out.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: "runs/\(options.model)-\(options.data.replacingOccurrences(of: "/", with: "_"))-\(Self.timestamp())")
+        var resumeFile: URL?
+        if let resume = options.resume {
+            let url = URL(fileURLWithPath: resume)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+                throw FoveaError.badFile(path: url.path, reason: "no such checkpoint or run folder")
+            }
+            resumeFile = isDirectory.boolValue ? url.appendingPathComponent("checkpoints/last.safetensors") : url
+            if isDirectory.boolValue && options.out == nil { folder = url }
+        }
+        manualSeed(options.seed)
+        let source = try DataSource.load(options.data, directory: options.dataDir.map { URL(fileURLWithPath: $0) }, seed: options.seed)
+        let parts = options.valSplit > 0 ? try source.train.split(validationFraction: options.valSplit, seed: options.seed) : (source.train, nil)
+        let spec = ModelSpec(name: options.model, inputShape: source.sampleShape, classes: source.classCount,
+                             hidden: try ModelSpec.parseHidden(options.hidden), classic: options.classic, dropout: options.dropout,
+                             data: options.data, classNames: source.classNames, normalization: source.normalization)
+        let model = try spec.build()
+        try model.to(device)
+        let optimizer = try Self.makeOptimizer(options, parameters: model.parameters)
+
+        var transforms: [any Transform] = []
+        if let normalization = source.normalization { transforms.append(normalization) }
+        if options.augment { transforms += Self.augmentation(for: source.sampleShape) }
+        let train = try DataLoader(parts.0, batchSize: options.batchSize, shuffle: true, seed: options.seed,
+                                   transform: transforms.isEmpty ? nil : Compose(transforms), device: device)
+        let evaluationTransform = source.normalization
+        let validation = try parts.1.map { try DataLoader($0, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device) }
+        let test = try DataLoader(source.test, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device)
+
+        var startEpoch = 0
+        if let resumeFile {
+            startEpoch = try Checkpoint.resume(model: model, optimizer: optimizer, from: resumeFile) + 1
+            print("resuming from \(resumeFile.path) at epoch \(startEpoch + 1)")
+        }
+        let log = try RunFolder(folder, configuration: configuration(device: device, spec: spec), appending: resumeFile != nil)
+        let trainer = Trainer(model: model, optimizer: optimizer, loss: CrossEntropyLoss())
+        trainer.maxSteps = options.maxSteps
+        if options.l1 > 0 || options.l2 > 0 {
+            let (l1, l2) = (options.l1, options.l2)
+            trainer.penalty = { parameters in
+                let weights = parameters.filter { $0.shape.rank > 1 }
+                switch (l1 > 0, l2 > 0) {
+                case (true, true): return try Penalty.l1(weights, lambda: l1) + Penalty.l2(weights, lambda: l2)
+                case (true, false): return try Penalty.l1(weights, lambda: l1)
+                default: return try Penalty.l2(weights, lambda: l2)
+                }
+            }
+        }
+        trainer.callbacks.append(InterruptCallback())
+        trainer.callbacks.append(ProgressCallback(epochs: options.epochs))
+        trainer.callbacks.append(CheckpointCallback(directory: log.checkpoints, metadata: spec.metadata))
+        trainer.callbacks.append(log)
+        if let patience = options.earlyStopping { trainer.callbacks.append(EarlyStopping(patience: patience)) }
+
+        print("training \(options.model) on \(options.data) (\(parts.0.count) train, \(parts.1?.count ?? 0) validation, \(source.test.count) test) on \(device); run folder \(folder.path)")
+        InterruptCallback.install()
+        try trainer.fit(train, validation: validation, epochs: options.epochs, startEpoch: startEpoch)
+        if trainer.stopRequested && InterruptCallback.interrupted {
+            print("interrupted: saved \(log.checkpoints.appendingPathComponent("last.safetensors").path); continue with --resume \(folder.path)")
+            return
+        }
+        let result = try trainer.evaluate(test)
+        print(String(format: "test loss %.4f, test accuracy %.2f%%", result.loss, 100 * result.accuracy))
+        try log.recordTest(loss: result.loss, accuracy: result.accuracy)
+    }
+
+    private func configuration(device: Device, spec: ModelSpec) -> [String: String] {
+        var values = spec.metadata
+        values["device"] = device.description
+        values["epochs"] = String(options.epochs)
+        values["batch_size"] = String(options.batchSize)
+        values["optimizer"] = options.optimizer
+        values["lr"] = String(Self.learningRate(options))
+        values["momentum"] = String(options.momentum)
+        values["weight_decay"] = String(options.weightDecay)
+        values["l1"] = String(options.l1)
+        values["l2"] = String(options.l2)
+        values["augment"] = String(options.augment)
+        values["val_split"] = String(options.valSplit)
+        values["seed"] = String(options.seed)
+        if let patience = options.earlyStopping { values["early_stopping"] = String(patience) }
+        if let steps = options.maxSteps { values["max_steps"] = String(steps) }
+        return values
+    }
+
+    static func learningRate(_ options: TrainCommand) -> Float {
+        options.lr ?? (["sgd", "adagrad"].contains(options.optimizer) ? 0.01 : 0.001)
+    }
+
+    static func makeOptimizer(_ options: TrainCommand, parameters: [Parameter]) throws -> Optimizer {
+        let lr = learningRate(options)
+        switch options.optimizer {
+        case "sgd": return SGD(parameters, learningRate: lr, momentum: options.momentum, weightDecay: options.weightDecay)
+        case "adam": return Adam(parameters, learningRate: lr, weightDecay: options.weightDecay)
+        case "adamw": return AdamW(parameters, learningRate: lr, weightDecay: options.weightDecay == 0 ? 0.01 : options.weightDecay)
+        case "rmsprop": return RMSProp(parameters, learningRate: lr, momentum: options.momentum == 0.9 ? 0 : options.momentum, weightDecay: options.weightDecay)
+        case "adagrad": return Adagrad(parameters, learningRate: lr, weightDecay: options.weightDecay)
+        default: throw FoveaError.invalidArgument("unknown optimizer '\(options.optimizer)': use sgd, adam, adamw, rmsprop or adagrad")
+        }
+    }
+
+    /// Flips and padded crops for colour images; small padded crops (shifts) for grayscale digits and clothes.
+    static func augmentation(for shape: Shape) -> [any Transform] {
+        shape.rank == 3 && shape[0] == 3 ? [RandomHorizontalFlip(), RandomCrop(padding: 4)] : (shape.rank == 3 ? [RandomCrop(padding: 2)] : [])
+    }
+
+    static func timestamp() -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        return formatter.string(from: Date())
+    }
+}

@@ -1,2 +1,0 @@
-import Fovea
-print(Device.default)

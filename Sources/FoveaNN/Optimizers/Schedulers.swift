@@ -44,7 +44,9 @@ public final class ExponentialLR: LearningRateScheduler {
     }
 }
 
-/// Cosine annealing from the base rate to `minimumRate` over `period` epochs.
+/// Cosine annealing from the base rate to `minimumRate` over `period` epochs (PyTorch's CosineAnnealingLR):
+/// rate = minimumRate + (base - minimumRate) * (1 + cos(pi * epoch / period)) / 2. As in PyTorch the cosine goes on
+/// past `period` and climbs back to the base rate at 2 * period; set `period` to the number of epochs to end at the minimum.
 public final class CosineAnnealingLR: LearningRateScheduler {
     private let optimizer: Optimizer
     private let baseRates: [Float]
@@ -58,7 +60,7 @@ public final class CosineAnnealingLR: LearningRateScheduler {
 
     public func step(metric: Float? = nil) {
         epoch += 1
-        let progress = Float(min(epoch, period)) / Float(period)
+        let progress = Float(epoch) / Float(period)
         for (group, base) in zip(optimizer.parameterGroups, baseRates) {
             group.learningRate = minimumRate + (base - minimumRate) * (1 + cosf(Float.pi * progress)) / 2
         }

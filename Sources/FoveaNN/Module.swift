@@ -48,16 +48,17 @@ open class Module {
     }
 
     /// Every parameter of this module and its descendants, with dotted paths (`features.0.weight`).
+    /// A parameter reachable by several paths (a layer stored twice, tied weights) is listed once, under its first path.
     public var namedParameters: [(String, Parameter)] {
-        ownParameters + namedChildren.flatMap { prefix, child in child.namedParameters.map { ("\(prefix).\($0.0)", $0.1) } }
+        Self.firstOccurrences(stateEntries.compactMap { name, entry in entry.parameter.map { (name, $0) } })
     }
 
-    /// Every buffer of this module and its descendants, with dotted paths.
+    /// Every buffer of this module and its descendants, with dotted paths, each listed once.
     public var namedBuffers: [(String, Buffer)] {
-        ownBuffers + namedChildren.flatMap { prefix, child in child.namedBuffers.map { ("\(prefix).\($0.0)", $0.1) } }
+        Self.firstOccurrences(stateEntries.compactMap { name, entry in entry.buffer.map { (name, $0) } })
     }
 
-    /// Every parameter, in a stable order.
+    /// Every parameter, each once, in a stable order.
     public var parameters: [Parameter] { namedParameters.map(\.1) }
 
     /// Number of scalar parameters (frozen ones included).
@@ -87,6 +88,27 @@ open class Module {
 
     /// Freezes (or unfreezes) every parameter of this module and its descendants.
     public func freeze(_ frozen: Bool = true) { for parameter in parameters { parameter.isFrozen = frozen } }
+
+    /// A parameter or a buffer, as it appears in the state dict.
+    enum StateEntry {
+        case parameter(Parameter)
+        case buffer(Buffer)
+
+        var parameter: Parameter? { if case .parameter(let p) = self { return p }; return nil }
+        var buffer: Buffer? { if case .buffer(let b) = self { return b }; return nil }
+    }
+
+    /// Every parameter and buffer under every path, in PyTorch's `state_dict` order: a module's own parameters,
+    /// then its own buffers, then each child's entries in turn. Shared tensors appear once per path.
+    var stateEntries: [(String, StateEntry)] {
+        ownParameters.map { ($0.0, StateEntry.parameter($0.1)) } + ownBuffers.map { ($0.0, StateEntry.buffer($0.1)) }
+            + namedChildren.flatMap { prefix, child in child.stateEntries.map { ("\(prefix).\($0.0)", $0.1) } }
+    }
+
+    private static func firstOccurrences<T: AnyObject>(_ entries: [(String, T)]) -> [(String, T)] {
+        var seen = Set<ObjectIdentifier>()
+        return entries.filter { seen.insert(ObjectIdentifier($0.1)).inserted }
+    }
 
     private func reflectedProperties() -> [(String, Any)] {
         var result: [(String, Any)] = []

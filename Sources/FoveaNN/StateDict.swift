@@ -1,37 +1,57 @@
 import FoveaCore
 
 extension Module {
-    /// Parameters then buffers, keyed by their dotted paths (PyTorch's `state_dict`).
+    /// Parameters and buffers keyed by their dotted paths, in PyTorch's `state_dict` order (each module's parameters,
+    /// then its buffers, then its children). A tensor shared by several paths appears under each, as in PyTorch.
     public func stateDict() -> [(String, Tensor)] {
-        namedParameters.map { ($0.0, $0.1.value) } + namedBuffers.map { ($0.0, $0.1.value) }
+        stateEntries.map { name, entry in
+            switch entry {
+            case .parameter(let parameter): (name, parameter.value)
+            case .buffer(let buffer): (name, buffer.value)
+            }
+        }
     }
 
     /// Copies values into this module's parameters and buffers, keeping each on its current device.
+    /// The model never shares storage with `state` afterwards, and on any error it is left unchanged.
     ///
     /// With `strict`, keys missing from `state` or unknown to the model are errors; shapes must always match.
     public func loadStateDict(_ state: [String: Tensor], strict: Bool = true) throws {
-        let parameters = namedParameters, buffers = namedBuffers
-        let known = Set(parameters.map(\.0) + buffers.map(\.0))
+        let entries = stateEntries
         if strict {
+            let known = Set(entries.map(\.0))
             if let missing = known.subtracting(state.keys).sorted().first {
-                throw FoveaError.invalidArgument("state dict has no entry for parameter '\(missing)' of \(typeName)")
+                throw FoveaError.invalidArgument("state dict has no entry for '\(missing)' of \(typeName)")
             }
             if let unexpected = Set(state.keys).subtracting(known).sorted().first {
-                throw FoveaError.invalidArgument("state dict entry '\(unexpected)' matches no parameter of \(typeName)")
+                throw FoveaError.invalidArgument("state dict entry '\(unexpected)' matches no parameter or buffer of \(typeName)")
             }
         }
-        func converted(_ name: String, _ current: Tensor) throws -> Tensor? {
-            guard let incoming = state[name] else { return nil }
+        var updates: [(StateEntry, Tensor)] = []
+        for (name, entry) in entries {
+            guard let incoming = state[name] else { continue }
+            let current = switch entry {
+            case .parameter(let parameter): parameter.value
+            case .buffer(let buffer): buffer.value
+            }
             guard incoming.shape == current.shape else {
-                throw FoveaError.invalidArgument("parameter '\(name)': checkpoint has shape \(incoming.shape), model has \(current.shape)")
+                throw FoveaError.invalidArgument("'\(name)': checkpoint has shape \(incoming.shape), model has \(current.shape)")
             }
-            return try incoming.detach().to(current.device)
+            updates.append((entry, incoming))
         }
-        for (name, parameter) in parameters {
-            if let value = try converted(name, parameter.value) { parameter.value = value }
+        for (entry, incoming) in updates {
+            switch entry {
+            case .parameter(let parameter): parameter.value = try Self.copy(incoming, to: parameter.device)
+            case .buffer(let buffer): buffer.value = try Self.copy(incoming, to: buffer.value.device)
+            }
         }
-        for (name, buffer) in buffers {
-            if let value = try converted(name, buffer.value) { buffer.value = value }
-        }
+    }
+
+    /// A copy of `tensor`'s values on `device` that shares no storage with it and is cut off from its graph.
+    private static func copy(_ tensor: Tensor, to device: Device) throws -> Tensor {
+        guard tensor.device == device else { return try tensor.detach().to(device) }
+        let copy = try Tensor.empty(tensor.shape, device: device)
+        try copy.backend.copy(from: tensor.storage, offset: 0, to: copy.storage, offset: 0, count: tensor.count)
+        return copy
     }
 }

@@ -1,0 +1,178 @@
+import FoveaCore
+import FoveaNN
+import FoveaTestSupport
+import Testing
+
+/// One Dense layer applied twice with a skip connection, and the same layer stored under a second name (tied weights).
+final class SharedLayerNet: Module {
+    let shared: Dense
+    let alias: Dense
+
+    init(features: Int) throws {
+        shared = try Dense(features, features)
+        alias = shared
+        super.init()
+    }
+
+    override func forward(_ input: Tensor) throws -> Tensor {
+        try shared(shared(input).tanh()) + input
+    }
+}
+
+/// Children held in an array and in a nested Sequential.
+final class NestedNet: Module {
+    let blocks: [Module]
+    let head: Sequential
+
+    init(blocks: [Module], head: Sequential) {
+        self.blocks = blocks
+        self.head = head
+        super.init()
+    }
+
+    override func forward(_ input: Tensor) throws -> Tensor {
+        try head(blocks.reduce(input) { try $1($0) })
+    }
+}
+
+@Suite struct ModuleTests {
+    @Test(arguments: testDevices)
+    func sequentialAddPopAndLayers(device: Device) throws {
+        let model = Sequential()
+        #expect(model.layers.isEmpty)
+        #expect(throws: FoveaError.self) { try model.pop() }
+        let dense = try Dense(4, 3), relu = ReLU()
+        model.add(dense)
+        model.add(relu)
+        #expect(model.layers.count == 2 && model.layers[0] === dense)
+        #expect(try model.pop() === relu)
+        #expect(model.layers.count == 1)
+        model.eval()
+        let dropout = try Dropout(p: 0.5)
+        model.add(dropout)
+        #expect(!dropout.isTraining)
+        try model.to(device)
+        let x = try testTensor([2, 4], device: device, seed: 1)
+        #expect(try model(x).toArray() == dense(x).toArray())
+
+        let withDropout = true
+        let built = try Sequential {
+            try Dense(4, 4)
+            if withDropout { try Dropout(p: 0.1) }
+            for _ in 0..<2 { Tanh() }
+            [ReLU(), Identity()]
+        }
+        #expect(built.layers.map(\.typeName) == ["Dense", "Dropout", "Tanh", "Tanh", "ReLU", "Identity"])
+        #expect(built.namedChildren.map(\.0) == ["0", "1", "2", "3", "4", "5"])
+    }
+
+    @Test(arguments: testDevices)
+    func sharedLayerAccumulatesGradientsFromBothUses(device: Device) throws {
+        let model = try SharedLayerNet(features: 3)
+        try model.to(device)
+        #expect(model.namedParameters.map(\.0) == ["shared.weight", "shared.bias"])
+        #expect(model.parameterCount == 12)
+        #expect(model.stateDict().map(\.0) == ["shared.weight", "shared.bias", "alias.weight", "alias.bias"])
+        let input = try testTensor([5, 3], device: device, seed: 2)
+        let result = try layerGradientCheck(model, input: input)
+        #expect(result.worstError < 1e-2, "\(result)")
+
+        // The same computation with two untied copies: the shared gradient is the sum of theirs.
+        let first = try Dense(3, 3), second = try Dense(3, 3)
+        for layer in [first, second] {
+            try layer.to(device)
+            try layer.loadStateDict(Dictionary(uniqueKeysWithValues: model.shared.stateDict()))
+        }
+        model.zeroGrad()
+        try (try model(input)).sum().backward()
+        try (try second(first(input).tanh()) + input).sum().backward()
+        let summed = try zip(first.weight.grad!.toArray(), second.weight.grad!.toArray()).map { $0 + $1 }
+        #expect(allClose(try model.shared.weight.grad!.toArray(), summed))
+
+        // One optimizer step moves the shared weight once.
+        let before = try model.shared.weight.value.toArray()
+        let grad = try model.shared.weight.grad!.toArray()
+        try SGD(model.parameters, learningRate: 0.1).step()
+        #expect(allClose(try model.shared.weight.value.toArray(), zip(before, grad).map { $0 - 0.1 * $1 }))
+    }
+
+    @Test func trainAndEvalReachEveryDescendant() throws {
+        let dropout = try Dropout(p: 0.5), norm = try BatchNorm1D(4)
+        let model = NestedNet(blocks: [try Dense(4, 4), norm], head: Sequential([ReLU(), dropout]))
+        #expect(model.namedParameters.map(\.0) == ["blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias"])
+        #expect(model.namedChildren.map(\.0) == ["blocks.0", "blocks.1", "head"])
+        model.eval()
+        #expect(!model.isTraining && !norm.isTraining && !dropout.isTraining && !model.head.isTraining)
+        model.train()
+        #expect(model.isTraining && norm.isTraining && dropout.isTraining && model.head.layers[0].isTraining)
+    }
+
+    @Test(arguments: testDevices)
+    func dropoutIsTheIdentityInEvaluation(device: Device) throws {
+        let dropout = try Dropout(p: 0.5, generator: Generator(seed: 1))
+        let x = try testTensor([4, 8], device: device, seed: 3)
+        let dropped = try dropout(x).toArray()
+        #expect(dropped.filter { $0 == 0 }.count > 4)
+        dropout.eval()
+        #expect(try dropout(x).toArray() == x.toArray())
+        #expect(throws: FoveaError.self) { try Dropout(p: 1) }
+    }
+
+    @Test(arguments: testDevices)
+    func batchNormUsesBatchStatisticsInTrainingAndRunningStatisticsInEvaluation(device: Device) throws {
+        let norm = try BatchNorm1D(2)
+        try norm.to(device)
+        try setValues(norm.weight!, [2, 0.5])
+        try setValues(norm.bias!, [0.1, -0.2])
+        let x = try Tensor([1, -2, 3, 0.5, -1, 4], shape: [3, 2], device: device)
+        // torch.nn.BatchNorm1d(2) with the same affine parameters, in training and then in evaluation.
+        #expect(allClose(try norm(x).toArray(), [0.1, -0.77569216, 2.5494852, -0.26772851, -2.3494849, 0.44342065]))
+        #expect(allClose(try norm.runningMean.value.toArray(), [0.1, 0.083333336]))
+        #expect(allClose(try norm.runningVar.value.toArray(), [1.3, 1.8083334]))
+        #expect(try norm.numBatchesTracked.value.item() == 1)
+        norm.eval()
+        #expect(allClose(try norm(x).toArray(), [1.6786984, -0.97461927, 5.1869173, -0.045076147, -1.8295203, 1.2562842]))
+        #expect(allClose(try norm.runningMean.value.toArray(), [0.1, 0.083333336]))
+        #expect(try norm.numBatchesTracked.value.item() == 1)
+        // One sample is fine in evaluation; training needs more than one value per channel.
+        #expect(try norm(try Tensor([1, 2], shape: [1, 2], device: device)).shape == [1, 2])
+        norm.train()
+        #expect(throws: FoveaError.self) { try norm(try Tensor([1, 2], shape: [1, 2], device: device)) }
+        #expect(throws: FoveaError.self) { try norm(try Tensor.zeros([3, 3], device: device)) }
+    }
+
+    @Test(arguments: testDevices)
+    func toMovesEveryParameterAndBuffer(device: Device) throws {
+        let model = try Models.resnetSmall(inputShape: [3, 8, 8], classes: 3, blocksPerStage: 1)
+        model.layers[0].freeze()
+        let values = try model.stateDict().map { try $0.1.toArray() }
+        try model.to(device)
+        #expect(model.stateDict().allSatisfy { $0.1.device == device })
+        #expect(try model.stateDict().map { try $0.1.toArray() } == values)
+        #expect(model.parameters.allSatisfy { $0.value.requiresGrad == !$0.isFrozen })
+        #expect(model.layers[0].parameters.allSatisfy { $0.isFrozen })
+        let output = try model(try testTensor([2, 3, 8, 8], device: device, seed: 4))
+        #expect(output.shape == [2, 3] && output.device == device)
+        try model.to(.cpu)
+        #expect(model.stateDict().allSatisfy { $0.1.device == .cpu })
+    }
+
+    @Test(arguments: testDevices)
+    func summaryCountsParametersAndShowsShapes(device: Device) throws {
+        let mlp = try Models.mlp(inputFeatures: 784, hidden: [256], classes: 10)
+        let mlpSummary = try mlp.summary(inputShape: [1, 28, 28])
+        #expect(mlpSummary.contains("Total params: 203,530"), "\(mlpSummary)")
+        #expect(mlpSummary.contains("[N, 784]") && mlpSummary.contains("[N, 256]") && mlpSummary.contains("[N, 10]"))
+
+        let lenet = try Models.lenet5()
+        try lenet.to(device)
+        #expect(lenet.parameterCount == 61_706)
+        let summary = try lenet.summary(inputShape: [1, 28, 28])
+        #expect(summary.contains("Total params: 61,706") && summary.contains("Trainable params: 61,706"), "\(summary)")
+        for shape in ["[N, 6, 28, 28]", "[N, 6, 14, 14]", "[N, 16, 10, 10]", "[N, 16, 5, 5]", "[N, 400]", "[N, 120]", "[N, 84]", "[N, 10]"] {
+            #expect(summary.contains(shape), "\(shape) missing from\n\(summary)")
+        }
+        #expect(summary.contains("0 (Conv2D)") && summary.contains("156") && summary.contains("48,120"))
+        #expect(lenet.isTraining)
+    }
+}

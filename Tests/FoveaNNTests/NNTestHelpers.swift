@@ -27,11 +27,21 @@ func setValues(_ parameter: Parameter, _ values: [Float]) throws {
     parameter.value = try Tensor(values, shape: parameter.shape, device: parameter.device)
 }
 
-/// Refills every weight (rank >= 2) of `module` with deterministic values in PyTorch's default range +-1/sqrt(fanIn),
-/// so a test does not depend on the shared default generator (other tests draw from it concurrently).
+/// Refills the weights and biases of every Dense and Conv2D in `module` with deterministic values in PyTorch's default
+/// range +-1/sqrt(fanIn), so a test does not depend on the shared default generator (other tests draw from it concurrently).
 func fillWeights(_ module: Module, seed: UInt64) throws {
-    for (index, parameter) in module.parameters.enumerated() where parameter.shape.rank >= 2 {
-        let bound = 1 / Float(Initializer.fans(parameter.shape).fanIn).squareRoot()
-        try setValues(parameter, testValues(parameter.value.count, seed: seed &+ UInt64(index), low: -bound, high: bound))
+    var next = seed
+    func fill(_ module: Module) throws {
+        let parameters: [Parameter] = if let dense = module as? Dense { [dense.weight] + (dense.bias.map { [$0] } ?? []) }
+            else if let conv = module as? Conv2D { [conv.weight] + (conv.bias.map { [$0] } ?? []) } else { [] }
+        if let weight = parameters.first {
+            let bound = 1 / Float(Initializer.fans(weight.shape).fanIn).squareRoot()
+            for parameter in parameters {
+                try setValues(parameter, testValues(parameter.value.count, seed: next, low: -bound, high: bound))
+                next &+= 1
+            }
+        }
+        for (_, child) in module.namedChildren { try fill(child) }
     }
+    try fill(module)
 }

@@ -57,9 +57,15 @@ final class OptimizerState {
         return steps[index]!
     }
 
-    /// The buffer `name` of parameter `index`, zero-filled like `parameter` when new.
+    /// The buffer `name` of parameter `index`, zero-filled like `parameter` when new, and moved along when the
+    /// parameter has moved to another device since the last step.
     func buffer(_ name: String, of index: Int, like parameter: Tensor) throws -> Tensor {
-        if let existing = buffers[index]?[name], existing.device == parameter.device { return existing }
+        if let existing = buffers[index]?[name] {
+            if existing.device == parameter.device { return existing }
+            let moved = try existing.to(parameter.device)
+            buffers[index]![name] = moved
+            return moved
+        }
         let fresh = try Tensor.zeros(parameter.shape, device: parameter.device)
         buffers[index, default: [:]][name] = fresh
         return fresh

@@ -7,9 +7,15 @@ public final class RMSProp: Optimizer {
     public private(set) var stepCount = 0
     private let state = OptimizerState()
 
-    public init(_ parameters: [Parameter], learningRate: Float = 0.01, alpha: Float = 0.99, eps: Float = 1e-8,
-                momentum: Float = 0, centered: Bool = false, weightDecay: Float = 0) {
-        parameterGroups = [ParameterGroup(parameters, learningRate: learningRate, weightDecay: weightDecay)]
+    public convenience init(_ parameters: [Parameter], learningRate: Float = 0.01, alpha: Float = 0.99, eps: Float = 1e-8,
+                            momentum: Float = 0, centered: Bool = false, weightDecay: Float = 0) {
+        self.init(groups: [ParameterGroup(parameters, learningRate: learningRate, weightDecay: weightDecay)],
+                  alpha: alpha, eps: eps, momentum: momentum, centered: centered)
+    }
+
+    /// Parameter groups with their own rates and weight decay.
+    public init(groups: [ParameterGroup], alpha: Float = 0.99, eps: Float = 1e-8, momentum: Float = 0, centered: Bool = false) {
+        parameterGroups = groups
         self.alpha = alpha; self.eps = eps; self.momentum = momentum; self.centered = centered
     }
 
@@ -40,8 +46,15 @@ public final class Adagrad: Optimizer {
     public private(set) var stepCount = 0
     private let state = OptimizerState()
 
-    public init(_ parameters: [Parameter], learningRate: Float = 0.01, learningRateDecay: Float = 0, eps: Float = 1e-10, weightDecay: Float = 0) {
-        parameterGroups = [ParameterGroup(parameters, learningRate: learningRate, weightDecay: weightDecay)]
+    public convenience init(_ parameters: [Parameter], learningRate: Float = 0.01, learningRateDecay: Float = 0, eps: Float = 1e-10,
+                            weightDecay: Float = 0) {
+        self.init(groups: [ParameterGroup(parameters, learningRate: learningRate, weightDecay: weightDecay)],
+                  learningRateDecay: learningRateDecay, eps: eps)
+    }
+
+    /// Parameter groups with their own rates and weight decay.
+    public init(groups: [ParameterGroup], learningRateDecay: Float = 0, eps: Float = 1e-10) {
+        parameterGroups = groups
         self.eps = eps; self.learningRateDecay = learningRateDecay
     }
 

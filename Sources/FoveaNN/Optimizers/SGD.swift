@@ -19,6 +19,9 @@ public final class SGD: Optimizer {
     }
 
     public func step() throws {
+        guard !nesterov || (momentum > 0 && dampening == 0) else {
+            throw FoveaError.invalidArgument("SGD: Nesterov momentum requires momentum > 0 and zero dampening (momentum \(momentum), dampening \(dampening))")
+        }
         stepCount += 1
         try forEachUpdatable(self) { index, parameter, grad, group in
             let buffer = momentum != 0 ? try state.buffer("momentum_buffer", of: index, like: parameter) : nil

@@ -37,9 +37,13 @@ import Testing
         ("rmsprop centered momentum decay",
          { RMSProp($0, learningRate: 0.01, alpha: 0.9, eps: 1e-3, momentum: 0.5, centered: true, weightDecay: 0.1) },
          [[0.96721309, -1.9668875, 0.46710527], [0.96581352, -1.9436163, 0.42009237], [0.93557650, -1.9392698, 0.40062070]]),
+        ("rmsprop groups", { RMSProp(groups: [ParameterGroup($0, learningRate: 0.01)]) },
+         [[0.90000010, -1.9000001, 0.40000004], [0.98953235, -1.9317662, 0.31046775], [0.90918195, -2.0009360, 0.33241510]]),
         ("adagrad", { Adagrad($0, learningRate: 0.1) },
          [[0.9, -1.9, 0.4], [0.98944271, -1.9316227, 0.31055725], [0.90926433, -2.0004475, 0.33237904]]),
         ("adagrad decay", { Adagrad($0, learningRate: 0.1, learningRateDecay: 0.1, weightDecay: 0.1) },
+         [[0.9, -1.9, 0.4], [0.94381076, -1.8838952, 0.32095850], [0.87168622, -1.9017763, 0.33204094]]),
+        ("adagrad groups", { Adagrad(groups: [ParameterGroup($0, learningRate: 0.1, weightDecay: 0.1)], learningRateDecay: 0.1) },
          [[0.9, -1.9, 0.4], [0.94381076, -1.8838952, 0.32095850], [0.87168622, -1.9017763, 0.33204094]]),
     ]
 
@@ -73,6 +77,29 @@ import Testing
             try resumed.step()
             #expect(allClose(try parameter.value.toArray(), expected[2], atol: 2e-6, rtol: 1e-5), "\(name)")
         }
+    }
+
+    @Test func stateFollowsAParameterMovedToAnotherDevice() throws {
+        guard let openCL = testDevices.first(where: { $0 != .cpu }) else { return }
+        for (name, make, expected) in Self.cases {
+            let parameter = Parameter(try Tensor(Self.start))
+            let optimizer = make([parameter])
+            for (step, gradient) in Self.gradients.enumerated() {
+                if step == 1 { parameter.value = try parameter.value.to(openCL) }
+                parameter.value.grad = try Tensor(gradient, device: parameter.device)
+                try optimizer.step()
+            }
+            #expect(allClose(try parameter.value.toArray(), expected[2], atol: 2e-6, rtol: 1e-5), "\(name)")
+            #expect(optimizer.stateTensors().allSatisfy { $0.1.device == openCL }, "\(name)")
+        }
+    }
+
+    @Test func nesterovNeedsMomentumWithoutDampening() throws {
+        let parameter = Parameter(try Tensor([1]))
+        parameter.value.grad = try Tensor([1])
+        #expect(throws: FoveaError.self) { try SGD([parameter], learningRate: 0.1, nesterov: true).step() }
+        #expect(throws: FoveaError.self) { try SGD([parameter], learningRate: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true).step() }
+        #expect(try parameter.value.toArray() == [1])
     }
 
     @Test(arguments: testDevices)

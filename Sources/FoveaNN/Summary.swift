@@ -30,9 +30,10 @@ extension Module {
     /// made by running one zero sample of `inputShape` (without the batch axis) through the model.
     public func summary(inputShape: Shape) throws -> String {
         let device = parameters.first?.device ?? .cpu
-        let wasTraining = isTraining
+        // Restored parent first, so a child kept in another mode (a frozen BatchNorm in eval) gets its own mode back.
+        let modes = modulesInPreorder.map { ($0, $0.isTraining) }
         eval()
-        defer { train(wasTraining) }
+        defer { for (module, wasTraining) in modes { module.train(wasTraining) } }
         let recorder = try SummaryRecorder.recording {
             _ = try withNoGrad { try self(Tensor.zeros(Shape([1] + inputShape.dims), device: device)) }
         }
@@ -57,6 +58,9 @@ extension Module {
         text += "Non-trainable params: \(Self.grouped(total - trainable))\n"
         return text
     }
+
+    /// This module, then each child's subtree in turn.
+    private var modulesInPreorder: [Module] { [self] + namedChildren.flatMap { $0.1.modulesInPreorder } }
 
     /// 61706 -> "61,706".
     static func grouped(_ value: Int) -> String {

@@ -37,9 +37,14 @@ open class Module {
         }
     }
 
-    /// This module's own parameters (not its children's), with their names.
+    /// This module's own parameters (not its children's), with their names
+    /// (a `[Parameter]` property named `scales` gives `scales.0`, `scales.1`, ...).
     open var ownParameters: [(String, Parameter)] {
-        reflectedProperties().compactMap { name, value in (value as? Parameter).map { (name, $0) } }
+        reflectedProperties().flatMap { name, value -> [(String, Parameter)] in
+            if let parameter = value as? Parameter { return [(name, parameter)] }
+            if let parameters = value as? [Parameter] { return parameters.enumerated().map { ("\(name).\($0.offset)", $0.element) } }
+            return []
+        }
     }
 
     /// This module's own buffers, with their names.

@@ -35,6 +35,16 @@ final class NestedNet: Module {
     }
 }
 
+/// Parameters held directly and in an array (PyTorch's ParameterList).
+final class ScaleNet: Module {
+    let offset = Parameter(try! Tensor([0.5]))
+    let scales = [Parameter(try! Tensor([2])), Parameter(try! Tensor([3]))]
+
+    override func forward(_ input: Tensor) throws -> Tensor {
+        try scales.reduce(input) { try $0 * $1.value } + offset.value
+    }
+}
+
 @Suite struct ModuleTests {
     @Test(arguments: testDevices)
     func sequentialAddPopAndLayers(device: Device) throws {
@@ -105,6 +115,26 @@ final class NestedNet: Module {
         #expect(!model.isTraining && !norm.isTraining && !dropout.isTraining && !model.head.isTraining)
         model.train()
         #expect(model.isTraining && norm.isTraining && dropout.isTraining && model.head.layers[0].isTraining)
+    }
+
+    @Test(arguments: testDevices)
+    func parameterArraysAreNamedByIndex(device: Device) throws {
+        let model = ScaleNet()
+        try model.to(device)
+        #expect(model.namedParameters.map(\.0) == ["offset", "scales.0", "scales.1"])
+        #expect(model.parameters.allSatisfy { $0.device == device })
+        let result = try layerGradientCheck(model, input: try testTensor([4], device: device, seed: 5))
+        #expect(result.worstError < 1e-2, "\(result)")
+    }
+
+    @Test func summaryRestoresEachModulesOwnMode() throws {
+        let model = try Sequential { try Dense(4, 4); try BatchNorm1D(4); try Dropout(p: 0.5) }
+        model.layers[1].eval()
+        _ = try model.summary(inputShape: [4])
+        #expect(model.isTraining && model.layers[0].isTraining && !model.layers[1].isTraining && model.layers[2].isTraining)
+        model.eval()
+        _ = try model.summary(inputShape: [4])
+        #expect(!model.isTraining && !model.layers[2].isTraining)
     }
 
     @Test(arguments: testDevices)

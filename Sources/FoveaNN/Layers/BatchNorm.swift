@@ -30,12 +30,13 @@ public class BatchNorm: Module {
         guard input.rank == expectedRank, input.shape[1] == numFeatures else {
             throw FoveaError.invalidArgument("\(typeName)(\(numFeatures)): expected input of rank \(expectedRank) with \(numFeatures) channels, got \(input.shape)")
         }
+        let output = try input.batchNorm(weight: weight?.value, bias: bias?.value, runningMean: runningMean.value,
+                                          runningVar: runningVar.value, training: isTraining, momentum: momentum, eps: eps)
         if isTraining {
             let counter = numBatchesTracked.value
             try counter.backend.axpy(alpha: 1, x: try Tensor.ones([], device: counter.device).storage, y: counter.storage, count: 1)
         }
-        return try input.batchNorm(weight: weight?.value, bias: bias?.value, runningMean: runningMean.value,
-                                   runningVar: runningVar.value, training: isTraining, momentum: momentum, eps: eps)
+        return output
     }
 }
 

@@ -81,6 +81,11 @@ import Testing
             let evaluation = try layerGradientCheck(layer, input: try testTensor(shape, device: device, seed: 12, low: -2, high: 2))
             #expect(evaluation.worstError < Self.tolerance, "\(name) evaluation: \(evaluation)")
         }
+        let plain = try BatchNorm2D(3, affine: false)
+        #expect(plain.parameters.isEmpty)
+        try plain.to(device)
+        let result = try layerGradientCheck(plain, input: try testTensor([2, 3, 2, 3], device: device, seed: 16, low: -2, high: 2))
+        #expect(result.worstError < Self.tolerance, "without affine parameters: \(result)")
     }
 
     @Test(arguments: testDevices)

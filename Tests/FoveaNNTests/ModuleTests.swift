@@ -169,6 +169,7 @@ final class ScaleNet: Module {
         norm.train()
         #expect(throws: FoveaError.self) { try norm(try Tensor([1, 2], shape: [1, 2], device: device)) }
         #expect(throws: FoveaError.self) { try norm(try Tensor.zeros([3, 3], device: device)) }
+        #expect(try norm.numBatchesTracked.value.item() == 1, "a failed forward counts no batch")
     }
 
     @Test(arguments: testDevices)

@@ -15,6 +15,10 @@ import Testing
             let result = try layerGradientCheck(layer, input: try testTensor([batch, 5], device: device, seed: 2))
             #expect(result.worstError < Self.tolerance, "batch \(batch): \(result)")
         }
+        let sequence = try Dense(5, 2)
+        try sequence.to(device)
+        let sequenceResult = try layerGradientCheck(sequence, input: try testTensor([2, 3, 5], device: device, seed: 5))
+        #expect(sequenceResult.worstError < Self.tolerance, "[2, 3, 5] input: \(sequenceResult)")
         let noBias = try Dense(4, 2, bias: false)
         try noBias.to(device)
         let result = try layerGradientCheck(noBias, input: try testTensor([3, 4], device: device, seed: 3))

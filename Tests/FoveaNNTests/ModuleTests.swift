@@ -173,6 +173,23 @@ final class ScaleNet: Module {
     }
 
     @Test(arguments: testDevices)
+    func badInputThrowsInsteadOfCrashing(device: Device) throws {
+        func message(_ body: () throws -> Any) -> String {
+            do { _ = try body(); return "no error" } catch { return "\(error)" }
+        }
+        let dense = try Dense(4, 3)
+        try dense.to(device)
+        #expect(message { try dense(try Tensor.zeros([2, 5], device: device)) }.contains("[2, 5]"))
+        #expect(message { try Conv2D(3, 4, kernelSize: 3, groups: 2) }.contains("groups=2"))
+        #expect(message { try BatchNorm2D(3)(try Tensor.zeros([2, 4, 3, 3])) }.contains("3 channels"))
+        #expect(message { try Module()(try Tensor.zeros([1])) }.contains("forward"))
+        if device != .cpu {
+            let onCPU = try Dense(4, 3)
+            #expect(message { try onCPU(try Tensor.zeros([2, 4], device: device)) }.contains("different devices"))
+        }
+    }
+
+    @Test(arguments: testDevices)
     func toMovesEveryParameterAndBuffer(device: Device) throws {
         let model = try Models.resnetSmall(inputShape: [3, 8, 8], classes: 3, blocksPerStage: 1)
         model.layers[0].freeze()

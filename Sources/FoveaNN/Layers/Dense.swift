@@ -6,15 +6,16 @@ public final class Dense: Module {
     public let bias: Parameter?
     public let inFeatures: Int, outFeatures: Int
 
-    /// Weights and bias default to PyTorch's initialization, U(-1/sqrt(in), 1/sqrt(in)).
+    /// Weights and bias default to PyTorch's initialization, U(-1/sqrt(in), 1/sqrt(in)), drawn from `generator`.
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true,
-                weightInitializer: Initializer = .pytorchDefault, biasInitializer: Initializer? = nil) throws {
+                weightInitializer: Initializer = .pytorchDefault, biasInitializer: Initializer? = nil,
+                generator: Generator = .default) throws {
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
         let shape = Shape([outFeatures, inFeatures])
-        weight = Parameter(try weightInitializer.make(shape))
+        weight = Parameter(try weightInitializer.make(shape, generator: generator))
         let bound = 1 / Float(inFeatures).squareRoot()
-        self.bias = bias ? Parameter(try (biasInitializer ?? .uniform(low: -bound, high: bound)).make([outFeatures], fans: (inFeatures, outFeatures))) : nil
+        self.bias = bias ? Parameter(try (biasInitializer ?? .uniform(low: -bound, high: bound)).make([outFeatures], fans: (inFeatures, outFeatures), generator: generator)) : nil
         super.init()
     }
 

@@ -66,7 +66,12 @@ struct TrainingRun {
         InterruptCallback.install()
         try trainer.fit(train, validation: validation, epochs: options.epochs, startEpoch: startEpoch)
         if trainer.stopRequested && InterruptCallback.interrupted {
-            print("interrupted: saved \(log.checkpoints.appendingPathComponent("last.safetensors").path); continue with --resume \(folder.path)")
+            let last = log.checkpoints.appendingPathComponent("last.safetensors")
+            if FileManager.default.fileExists(atPath: last.path) {
+                print("interrupted: \(last.path) holds the last complete epoch; continue with --resume \(folder.path)")
+            } else {
+                print("interrupted before the first epoch finished: no checkpoint saved")
+            }
             return
         }
         let result = try trainer.evaluate(test)

@@ -11,14 +11,16 @@ public enum Checkpoint {
         return modelFile.deletingLastPathComponent().appendingPathComponent("\(base).optim.safetensors")
     }
 
-    /// Saves the model (and, when given, the optimizer state and training position).
-    public static func save(model: Module, optimizer: Optimizer? = nil, epoch: Int, metadata: [String: String] = [:], to url: URL) throws {
+    /// Saves the model (and, when given, the optimizer state and training position, with `generator`'s position:
+    /// the stream that dropout and augmentation draw from).
+    public static func save(model: Module, optimizer: Optimizer? = nil, epoch: Int, metadata: [String: String] = [:],
+                            generator: Generator = .default, to url: URL) throws {
         var modelMetadata = metadata
         modelMetadata["format"] = "fovea"
         modelMetadata["epoch"] = String(epoch)
         try Safetensors.write(model.stateDict(), metadata: modelMetadata, to: url)
         guard let optimizer else { return }
-        let position = Generator.default.state
+        let position = generator.state
         try Safetensors.write(optimizer.stateTensors(), metadata: [
             "epoch": String(epoch), "step_count": String(optimizer.stepCount),
             "learning_rates": optimizer.parameterGroups.map { String($0.learningRate) }.joined(separator: ","),
@@ -42,8 +44,8 @@ public enum Checkpoint {
         return metadata
     }
 
-    /// Restores model, optimizer and generator from a checkpoint; returns the epoch it was saved after.
-    public static func resume(model: Module, optimizer: Optimizer, from url: URL) throws -> Int {
+    /// Restores model, optimizer and `generator` from a checkpoint; returns the epoch it was saved after.
+    public static func resume(model: Module, optimizer: Optimizer, generator: Generator = .default, from url: URL) throws -> Int {
         try loadModel(model, from: url)
         let file = optimizerFile(for: url)
         let (tensors, metadata) = try Safetensors.read(from: file)
@@ -58,7 +60,7 @@ public enum Checkpoint {
         if let rates = metadata["learning_rates"]?.split(separator: ",").compactMap({ Float($0) }), rates.count == optimizer.parameterGroups.count {
             for (group, rate) in zip(optimizer.parameterGroups, rates) { group.learningRate = rate }
         }
-        Generator.default.state = PhiloxState(seed: seed, offset: offset)
+        generator.state = PhiloxState(seed: seed, offset: offset)
         return epoch
     }
 }

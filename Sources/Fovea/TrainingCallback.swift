@@ -32,6 +32,14 @@ public final class EarlyStopping: TrainingCallback {
         self.restoreBestWeights = restoreBestWeights
     }
 
+    /// Forgets the previous `fit`'s best epoch.
+    public func trainingWillStart(_ trainer: Trainer) throws {
+        bestLoss = .infinity
+        bestEpoch = nil
+        bestState = nil
+        epochsWithoutImprovement = 0
+    }
+
     public func epochDidEnd(_ trainer: Trainer, metrics: EpochMetrics) throws {
         guard let loss = metrics.validationLoss else { return }
         if loss < bestLoss {

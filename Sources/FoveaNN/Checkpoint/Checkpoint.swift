@@ -72,6 +72,7 @@ public enum Checkpoint {
 
     /// Restores model, optimizer and `generator` from a checkpoint; returns the epoch it was saved after.
     public static func resume(model: Module, optimizer: Optimizer, generator: Generator = .default, from url: URL) throws -> Int {
+        guard FileManager.default.fileExists(atPath: url.path) else { throw FoveaError.badFile(path: url.path, reason: "no such file") }
         let file = optimizerFile(for: url)
         let (tensors, metadata) = try Safetensors.read(from: file)
         guard let epoch = metadata["epoch"].flatMap(Int.init), let steps = metadata["step_count"].flatMap(Int.init),

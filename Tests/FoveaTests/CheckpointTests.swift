@@ -73,12 +73,15 @@ import Testing
         let mlp = try Models.mlp(inputFeatures: 784, hidden: [32], classes: 10)
         let before = try TrainingFixtures.values(of: mlp)
         let missing = #expect(throws: FoveaError.self) { try Checkpoint.loadModel(mlp, from: file) }
-        #expect(missing?.description == "\(file.path): does not fit this model: state dict has no entry for parameter '1.bias' of Sequential")
+        let prefix = "\(file.path): does not fit this model: "
+        #expect(missing?.description.hasPrefix(prefix + "state dict has no entry for ") == true, "\(String(describing: missing))")
+        #expect(missing?.description.contains("'1.bias'") == true)
         #expect(try TrainingFixtures.values(of: mlp) == before, "nothing was loaded")
 
         let fewerClasses = try Models.lenet5(classes: 5)
         let shape = #expect(throws: FoveaError.self) { try Checkpoint.loadModel(fewerClasses, from: file) }
-        #expect(shape?.description == "\(file.path): does not fit this model: parameter '11.weight': checkpoint has shape [10, 84], model has [5, 84]")
+        #expect(shape?.description.hasPrefix(prefix) == true && shape?.description.contains("'11.weight'") == true, "\(String(describing: shape))")
+        #expect(shape?.description.hasSuffix("checkpoint has shape [10, 84], model has [5, 84]") == true)
         #expect(shape.map { !$0.description.contains("\n") } == true)
     }
 

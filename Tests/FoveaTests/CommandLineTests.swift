@@ -110,9 +110,11 @@ import Testing
 
         // A checkpoint whose metadata says LeNet-5 but whose weights are another network's.
         let doctored = try Self.lenetCheckpoint(in: directory, weightsOf: try Models.mlp(inputFeatures: 784, hidden: [32], classes: 10))
-        let misfit = "\(doctored): does not fit this model: state dict has no entry for parameter '0.bias' of Sequential"
-        #expect(Self.failure(["evaluate", "--checkpoint", doctored, "--device", "cpu"]) == misfit)
-        #expect(Self.failure(["predict", "--checkpoint", doctored, "--input", image, "--device", "cpu"]) == misfit)
+        for arguments in [["evaluate", "--checkpoint", doctored], ["predict", "--checkpoint", doctored, "--input", image]] {
+            let message = Self.failure(arguments + ["--device", "cpu"])
+            #expect(message?.hasPrefix("\(doctored): does not fit this model: state dict has no entry for ") == true, "\(message ?? "")")
+            #expect(message?.contains("'0.bias'") == true)
+        }
 
         let malformed = directory.appendingPathComponent("malformed.safetensors")
         try Data([11, 0, 0, 0, 0, 0, 0, 0] + Array("{\"a\": [1, 2".utf8)).write(to: malformed)

@@ -29,7 +29,7 @@ let package = Package(
         .testTarget(name: "FoveaCoreTests", dependencies: ["FoveaCore", "FoveaTestSupport"]),
         .testTarget(name: "FoveaNNTests", dependencies: ["FoveaNN", "FoveaTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FoveaDataTests", dependencies: ["FoveaData", "FoveaTestSupport"]),
-        .testTarget(name: "FoveaTests", dependencies: ["Fovea", "FoveaTestSupport"]),
+        .testTarget(name: "FoveaTests", dependencies: ["Fovea", "FoveaCLI", "FoveaTestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -27,6 +27,10 @@ public struct DataSource {
     /// Loads `spec` from `directory` (or the default one). CSV files are split into 80% train and 20% test (seeded).
     public static func load(_ spec: String, directory: URL? = nil, seed: UInt64 = 0) throws -> DataSource {
         let dir = directory ?? defaultDirectory(for: spec)
+        var isDirectory: ObjCBool = false
+        if let dir, !(FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            throw FoveaError.badFile(path: dir.path, reason: "no such directory: the \(spec) files are looked for there")
+        }
         switch spec {
         case "fashion-mnist", "mnist":
             let kind: IDXDataset.Kind = spec == "mnist" ? .mnist : .fashionMNIST

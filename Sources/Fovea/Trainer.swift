@@ -40,8 +40,10 @@ public final class Trainer {
     }
 
     /// Trains for epochs `startEpoch ..< epochs` (epochs count from 0; resuming after epoch k starts at k + 1).
+    /// Clears `stopRequested` first; returns the history of every `fit` so far.
     @discardableResult
     public func fit(_ train: DataLoader, validation: DataLoader? = nil, epochs: Int, startEpoch: Int = 0) throws -> [EpochMetrics] {
+        stopRequested = false
         for callback in callbacks { try callback.trainingWillStart(self) }
         var epoch = startEpoch
         while epoch < epochs && !stopRequested {

@@ -32,6 +32,14 @@ public final class EarlyStopping: TrainingCallback {
         self.restoreBestWeights = restoreBestWeights
     }
 
+    /// Forgets the previous `fit`'s best epoch.
+    public func trainingWillStart(_ trainer: Trainer) throws {
+        bestLoss = .infinity
+        bestEpoch = nil
+        bestState = nil
+        epochsWithoutImprovement = 0
+    }
+
     public func epochDidEnd(_ trainer: Trainer, metrics: EpochMetrics) throws {
         guard let loss = metrics.validationLoss else { return }
         if loss < bestLoss {
@@ -69,15 +77,19 @@ public final class SchedulerCallback: TrainingCallback {
     }
 }
 
-/// Saves `epoch-NNN.safetensors` (plus optimizer state) into a directory after every epoch, and `last.safetensors`;
-/// on an interruption, `last.safetensors` holds the weights of the interrupted step, to resume from with that epoch again.
+/// Saves `epoch-NNN.safetensors` (plus optimizer state) into a directory after every epoch, and `last.safetensors`.
+/// An interrupted epoch saves nothing: `last.safetensors` keeps the last complete epoch, and resuming from it repeats
+/// the interrupted epoch exactly as an uninterrupted run would have trained it.
 public final class CheckpointCallback: TrainingCallback {
     public let directory: URL
     public let metadata: [String: String]
+    /// The random stream whose position is saved with the optimizer state.
+    public let generator: Generator
 
-    public init(directory: URL, metadata: [String: String] = [:]) {
+    public init(directory: URL, metadata: [String: String] = [:], generator: Generator = .default) {
         self.directory = directory
         self.metadata = metadata
+        self.generator = generator
     }
 
     public func epochDidEnd(_ trainer: Trainer, metrics: EpochMetrics) throws {
@@ -85,13 +97,7 @@ public final class CheckpointCallback: TrainingCallback {
         let name = String(format: "epoch-%03d.safetensors", metrics.epoch + 1)
         for file in [name, "last.safetensors"] {
             try Checkpoint.save(model: trainer.model, optimizer: trainer.optimizer, epoch: metrics.epoch,
-                                metadata: metadata, to: directory.appendingPathComponent(file))
+                                metadata: metadata, generator: generator, to: directory.appendingPathComponent(file))
         }
-    }
-
-    public func trainingWasInterrupted(_ trainer: Trainer, lastCompleteEpoch: Int) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try Checkpoint.save(model: trainer.model, optimizer: trainer.optimizer, epoch: lastCompleteEpoch,
-                            metadata: metadata.merging(["interrupted": "true"]) { $1 }, to: directory.appendingPathComponent("last.safetensors"))
     }
 }

@@ -13,21 +13,18 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Samples per batch.") var batchSize = 256
 
     func run() throws {
-        do {
-            let device = try self.device.map(Device.parse) ?? Device.default
-            let (model, spec) = try LoadedModel.load(checkpoint, device: device)
-            let source = try DataSource.load(data ?? spec.data, directory: dataDir.map { URL(fileURLWithPath: $0) })
-            guard source.sampleShape == spec.inputShape else {
-                throw FoveaError.invalidArgument("\(source.name) samples are \(source.sampleShape) but \(checkpoint) expects \(spec.inputShape)")
-            }
-            let loader = try DataLoader(source.test, batchSize: batchSize, shuffle: false, transform: spec.normalization, device: device)
-            let trainer = Trainer(model: model, optimizer: SGD(model.parameters))
-            let result = try trainer.evaluate(loader)
-            print(String(format: "%@ on %@ test (%d images): loss %.4f, accuracy %.2f%%",
-                         spec.name, source.name, source.test.count, result.loss, 100 * result.accuracy))
-        } catch let error as FoveaError {
-            throw ValidationError(error.description).asExit()
+        guard batchSize > 0 else { throw FoveaError.invalidArgument("--batch-size \(batchSize): must be positive") }
+        let device = try self.device.map(Device.parse) ?? Device.default
+        let (model, spec) = try LoadedModel.load(checkpoint, device: device)
+        let source = try DataSource.load(data ?? spec.data, directory: dataDir.map { URL(fileURLWithPath: $0) })
+        guard source.sampleShape == spec.inputShape else {
+            throw FoveaError.invalidArgument("\(source.name) samples are \(source.sampleShape) but \(checkpoint) expects \(spec.inputShape)")
         }
+        let loader = try DataLoader(source.test, batchSize: batchSize, shuffle: false, transform: spec.normalization, device: device)
+        let trainer = Trainer(model: model, optimizer: SGD(model.parameters))
+        let result = try trainer.evaluate(loader)
+        print(String(format: "%@ on %@ test (%d images): loss %.4f, accuracy %.2f%%",
+                     spec.name, source.name, source.test.count, result.loss, 100 * result.accuracy))
     }
 }
 

@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 
 /// The `fovea` command-line tool.
+///
+/// Subcommands throw `FoveaError`s; ArgumentParser prints such an error as one line, `Error: <what and where>`,
+/// on stderr and exits with status 1 (no usage text: that is only for mistakes in the arguments themselves).
 @main
 struct FoveaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -12,24 +12,21 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Device: auto, cpu, opencl or opencl:N.") var device: String?
 
     func run() throws {
-        do {
-            let device = try self.device.map(Device.parse) ?? Device.default
-            let (model, spec) = try LoadedModel.load(checkpoint, device: device)
-            var image = try ImageInput.read(input)
-            guard image.shape == spec.inputShape else {
-                throw FoveaError.invalidArgument("\(input): image is \(image.shape) (channels, height, width) but the model expects \(spec.inputShape)")
-            }
-            if let normalization = spec.normalization {
-                var generator = SeededGenerator(seed: 0)
-                image.values.withUnsafeMutableBufferPointer { normalization.apply($0, shape: image.shape, generator: &generator) }
-            }
-            let batch = try Tensor(image.values, shape: Shape([1] + image.shape.dims), device: device)
-            let probabilities = try withNoGrad { try model(batch).softmax(axis: -1) }.toArray()
-            for (rank, entry) in probabilities.enumerated().sorted(by: { $0.element > $1.element }).prefix(top).enumerated() {
-                print(String(format: "%d. %@  %.2f%%", rank + 1, spec.classNames[entry.offset], 100 * entry.element))
-            }
-        } catch let error as FoveaError {
-            throw ValidationError(error.description).asExit()
+        guard top > 0 else { throw FoveaError.invalidArgument("--top \(top): must be positive") }
+        let device = try self.device.map(Device.parse) ?? Device.default
+        let (model, spec) = try LoadedModel.load(checkpoint, device: device)
+        var image = try ImageInput.read(input)
+        guard image.shape == spec.inputShape else {
+            throw FoveaError.invalidArgument("\(input): image is \(image.shape) (channels, height, width) but the model expects \(spec.inputShape)")
+        }
+        if let normalization = spec.normalization {
+            var generator = SeededGenerator(seed: 0)
+            image.values.withUnsafeMutableBufferPointer { normalization.apply($0, shape: image.shape, generator: &generator) }
+        }
+        let batch = try Tensor(image.values, shape: Shape([1] + image.shape.dims), device: device)
+        let probabilities = try withNoGrad { try model(batch).softmax(axis: -1) }.toArray()
+        for (rank, entry) in probabilities.enumerated().sorted(by: { $0.element > $1.element }).prefix(top).enumerated() {
+            print(String(format: "%d. %@  %.2f%%", rank + 1, spec.classNames[entry.offset], 100 * entry.element))
         }
     }
 }

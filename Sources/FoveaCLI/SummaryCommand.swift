@@ -13,15 +13,11 @@ struct SummaryCommand: ParsableCommand {
     @Flag(help: "LeNet-5 with sigmoid and average pooling.") var classic = false
 
     func run() throws {
-        do {
-            let dims = inputShape.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !dims.isEmpty, dims.allSatisfy({ $0 > 0 }) else {
-                throw FoveaError.invalidArgument("--input-shape '\(inputShape)': expected positive sizes like 1,28,28")
-            }
-            let network = try Models.make(model, inputShape: Shape(dims), classes: classes, hidden: try ModelSpec.parseHidden(hidden), classic: classic)
-            print(try network.summary(inputShape: Shape(dims)), terminator: "")
-        } catch let error as FoveaError {
-            throw ValidationError(error.description).asExit()
+        let dims = inputShape.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) ?? 0 }
+        guard !dims.isEmpty, dims.allSatisfy({ $0 > 0 }) else {
+            throw FoveaError.invalidArgument("--input-shape '\(inputShape)': expected positive sizes like 1,28,28")
         }
+        let network = try Models.make(model, inputShape: Shape(dims), classes: classes, hidden: try ModelSpec.parseHidden(hidden), classic: classic)
+        print(try network.summary(inputShape: Shape(dims)), terminator: "")
     }
 }

@@ -30,18 +30,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Resume from a checkpoint file or a run folder (its checkpoints/last.safetensors).") var resume: String?
 
     func run() throws {
-        do {
-            try TrainingRun(options: self).execute()
-        } catch let error as FoveaError {
-            throw ValidationError.init(error.description).asExit()
-        }
+        try TrainingRun(options: self).execute()
     }
 }
 
-extension ValidationError {
-    /// Prints the message as one line and exits with status 1, instead of showing usage.
-    func asExit() -> Error {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        return ExitCode.failure
-    }
-}

@@ -18,11 +18,17 @@ struct TrainingRun {
             resumeFile = isDirectory.boolValue ? url.appendingPathComponent("checkpoints/last.safetensors") : url
             if isDirectory.boolValue && options.out == nil { folder = url }
         }
+        try validateOptions()
+        let hidden = try ModelSpec.parseHidden(options.hidden)
         manualSeed(options.seed)
         let source = try DataSource.load(options.data, directory: options.dataDir.map { URL(fileURLWithPath: $0) }, seed: options.seed)
+        if options.model != "mlp" && source.sampleShape.rank != 3 {
+            throw FoveaError.invalidArgument("--model \(options.model) needs images [channels, height, width], but \(options.data) has samples "
+                                             + "of shape \(source.sampleShape): use --model mlp for tabular data")
+        }
         let parts = options.valSplit > 0 ? try source.train.split(validationFraction: options.valSplit, seed: options.seed) : (source.train, nil)
         let spec = ModelSpec(name: options.model, inputShape: source.sampleShape, classes: source.classCount,
-                             hidden: try ModelSpec.parseHidden(options.hidden), classic: options.classic, dropout: options.dropout,
+                             hidden: hidden, classic: options.classic, dropout: options.dropout,
                              data: options.data, classNames: source.classNames, normalization: source.normalization)
         let model = try spec.build()
         try model.to(device)
@@ -66,13 +72,39 @@ struct TrainingRun {
         InterruptCallback.install()
         try trainer.fit(train, validation: validation, epochs: options.epochs, startEpoch: startEpoch)
         if trainer.stopRequested && InterruptCallback.interrupted {
-            print("interrupted: saved \(log.checkpoints.appendingPathComponent("last.safetensors").path); continue with --resume \(folder.path)")
+            let last = log.checkpoints.appendingPathComponent("last.safetensors")
+            if FileManager.default.fileExists(atPath: last.path) {
+                print("interrupted: \(last.path) holds the last complete epoch; continue with --resume \(folder.path)")
+            } else {
+                print("interrupted before the first epoch finished: no checkpoint saved")
+            }
             return
         }
         let result = try trainer.evaluate(test)
         print(String(format: "test loss %.4f, test accuracy %.2f%%", result.loss, 100 * result.accuracy))
         try log.recordTest(loss: result.loss, accuracy: result.accuracy)
     }
+
+    /// Checks the options that need no data, before the (slow) data loading.
+    private func validateOptions() throws {
+        guard Models.names.contains(options.model) else {
+            throw FoveaError.invalidArgument("--model: unknown model '\(options.model)': choose one of \(Models.names.joined(separator: ", "))")
+        }
+        guard Self.optimizers.contains(options.optimizer) else {
+            throw FoveaError.invalidArgument("--optimizer: unknown optimizer '\(options.optimizer)': use \(Self.optimizers.joined(separator: ", "))")
+        }
+        guard options.epochs > 0 else { throw FoveaError.invalidArgument("--epochs \(options.epochs): must be positive") }
+        guard options.batchSize > 0 else { throw FoveaError.invalidArgument("--batch-size \(options.batchSize): must be positive") }
+        guard options.valSplit >= 0, options.valSplit < 1 else {
+            throw FoveaError.invalidArgument("--val-split \(options.valSplit): must be in [0, 1)")
+        }
+        if let dropout = options.dropout, !(dropout >= 0 && dropout < 1) {
+            throw FoveaError.invalidArgument("--dropout \(dropout): must be in [0, 1)")
+        }
+        if let steps = options.maxSteps, steps <= 0 { throw FoveaError.invalidArgument("--max-steps \(steps): must be positive") }
+    }
+
+    static let optimizers = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
 
     private func configuration(device: Device, spec: ModelSpec) -> [String: String] {
         var values = spec.metadata
@@ -105,7 +137,7 @@ struct TrainingRun {
         case "adamw": return AdamW(parameters, learningRate: lr, weightDecay: options.weightDecay == 0 ? 0.01 : options.weightDecay)
         case "rmsprop": return RMSProp(parameters, learningRate: lr, momentum: options.momentum == 0.9 ? 0 : options.momentum, weightDecay: options.weightDecay)
         case "adagrad": return Adagrad(parameters, learningRate: lr, weightDecay: options.weightDecay)
-        default: throw FoveaError.invalidArgument("unknown optimizer '\(options.optimizer)': use sgd, adam, adamw, rmsprop or adagrad")
+        default: throw FoveaError.invalidArgument("--optimizer: unknown optimizer '\(options.optimizer)': use \(optimizers.joined(separator: ", "))")
         }
     }
 

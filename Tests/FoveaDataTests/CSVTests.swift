@@ -1,17 +1,13 @@
 import Foundation
 import FoveaCore
 import FoveaData
+import FoveaTestSupport
 import Testing
 
 @Suite struct CSVTests {
-    /// The project's shared iris.csv (150 rows); tests that need it skip when it is absent.
-    static var irisURL: URL? {
-        let url = URL(fileURLWithPath: "/work/shared/data/iris.csv")
-        return FileManager.default.fileExists(atPath: url.path) ? url : nil
-    }
 
     @Test func readsIrisWithSortedClassIndices() throws {
-        guard let url = Self.irisURL else { print("skipped: no iris.csv"); return }
+        let url = irisCSV
         let data = try CSVDataset.load(url)
         #expect(data.count == 150)
         #expect(data.sampleShape == [4])
@@ -21,7 +17,7 @@ import Testing
     }
 
     @Test func splitsAndStandardizesWithTrainingStatistics() throws {
-        guard let url = Self.irisURL else { print("skipped: no iris.csv"); return }
+        let url = irisCSV
         let (train, validation, standardizer) = try CSVDataset.load(url, validationFraction: 0.2, seed: 42)
         #expect(train.count == 120 && validation.count == 30)
         for feature in 0..<4 {

@@ -8,7 +8,7 @@ import Testing
 /// (`swift test` does not build the `fovea` executable, so the tests cannot count on running it).
 /// A failure must be one line naming the file or option and what is wrong, with exit status 1, and leave no run folder.
 @Suite struct CommandLineTests {
-    static let iris = "/work/shared/data/iris.csv"
+    static let iris = irisCSV.path
     static let fashionMNIST = "/usr/share/datasets/fashion-mnist"
 
     /// Parses and runs `arguments` as `fovea` would.

@@ -33,6 +33,7 @@ struct TrainingRun {
         let model = try spec.build()
         try model.to(device)
         let optimizer = try Self.makeOptimizer(options, parameters: model.parameters)
+        let scheduler = Self.makeScheduler(options, optimizer: optimizer)
 
         var transforms: [any Transform] = []
         if let normalization = source.normalization { transforms.append(normalization) }
@@ -46,6 +47,8 @@ struct TrainingRun {
         var startEpoch = 0
         if let resumeFile {
             startEpoch = try Checkpoint.resume(model: model, optimizer: optimizer, from: resumeFile) + 1
+            // Epoch-driven schedules are a function of the epoch: replay them to where the run stopped.
+            for _ in 0..<startEpoch { scheduler?.step(metric: nil) }
             print("resuming from \(resumeFile.path) at epoch \(startEpoch + 1)")
         }
         let log = try RunFolder(folder, configuration: configuration(device: device, spec: spec), appending: resumeFile != nil)
@@ -67,6 +70,7 @@ struct TrainingRun {
         trainer.callbacks.append(CheckpointCallback(directory: log.checkpoints, metadata: spec.metadata))
         trainer.callbacks.append(log)
         if let patience = options.earlyStopping { trainer.callbacks.append(EarlyStopping(patience: patience)) }
+        if let scheduler { trainer.callbacks.append(SchedulerCallback(scheduler)) }
 
         print("training \(options.model) on \(options.data) (\(parts.0.count) train, \(parts.1?.count ?? 0) validation, \(source.test.count) test) on \(device); run folder \(folder.path)")
         InterruptCallback.install()
@@ -90,6 +94,9 @@ struct TrainingRun {
         guard Models.names.contains(options.model) else {
             throw FoveaError.invalidArgument("--model: unknown model '\(options.model)': choose one of \(Models.names.joined(separator: ", "))")
         }
+        guard Self.schedules.contains(options.lrSchedule) else {
+            throw FoveaError.invalidArgument("--lr-schedule: unknown schedule '\(options.lrSchedule)': use \(Self.schedules.joined(separator: ", "))")
+        }
         guard Self.optimizers.contains(options.optimizer) else {
             throw FoveaError.invalidArgument("--optimizer: unknown optimizer '\(options.optimizer)': use \(Self.optimizers.joined(separator: ", "))")
         }
@@ -105,6 +112,17 @@ struct TrainingRun {
     }
 
     static let optimizers = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
+    static let schedules = ["cosine", "step", "plateau", "none"]
+
+    /// The per-epoch learning-rate schedule chosen by `--lr-schedule` (nil for none).
+    static func makeScheduler(_ options: TrainCommand, optimizer: Optimizer) -> LearningRateScheduler? {
+        switch options.lrSchedule {
+        case "cosine": return CosineAnnealingLR(optimizer, period: options.epochs)
+        case "step": return StepLR(optimizer, stepSize: max(1, options.epochs / 3), gamma: 0.1)
+        case "plateau": return ReduceLROnPlateau(optimizer, factor: 0.1, patience: 2)
+        default: return nil
+        }
+    }
 
     private func configuration(device: Device, spec: ModelSpec) -> [String: String] {
         var values = spec.metadata
@@ -112,6 +130,7 @@ struct TrainingRun {
         values["epochs"] = String(options.epochs)
         values["batch_size"] = String(options.batchSize)
         values["optimizer"] = options.optimizer
+        values["lr_schedule"] = options.lrSchedule
         values["lr"] = String(Self.learningRate(options))
         values["momentum"] = String(options.momentum)
         values["weight_decay"] = String(options.weightDecay)

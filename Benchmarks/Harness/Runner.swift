@@ -38,8 +38,7 @@ struct Runner {
             work: benchmark.work, rate: benchmark.work.rate(measurement), unit: benchmark.work.unit,
             peakBytes: after.peakBytes - before.currentBytes, peakExact: after.peakBytes > before.peakBytes)
         // Profiling allocates scratch of its own, so it runs after the peak is read.
-        let profile = try profiler?.profile(prepared, name: benchmark.name, on: target)
-        result.profile = profile
+        result.profile = try profiler?.profile(prepared, name: benchmark.name, on: target)
         return result
     }
 }

@@ -17,6 +17,25 @@ enum Work: Codable, Sendable {
         }
     }
 
+    private enum CodingKeys: String, CodingKey { case flops, bytes }
+
+    /// JSON: `{"flops": n}`, `{"bytes": n}` or `{}`.
+    init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let flops = try container.decodeIfPresent(Double.self, forKey: .flops) { self = .flops(flops) }
+        else if let bytes = try container.decodeIfPresent(Double.self, forKey: .bytes) { self = .bytes(bytes) }
+        else { self = .none }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .flops(let flops): try container.encode(flops, forKey: .flops)
+        case .bytes(let bytes): try container.encode(bytes, forKey: .bytes)
+        case .none: break
+        }
+    }
+
     /// The rate at `measurement`'s median, in `unit` (milliseconds for `.none`).
     func rate(_ measurement: Measurement) -> Double {
         switch self {

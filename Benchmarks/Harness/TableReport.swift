@@ -70,6 +70,8 @@ enum TableReport {
                     text += "   kernel " + pad(k.kernel, 30) + String(format: "%9.3f ms  %5.1f launches\n", k.seconds * 1e3, k.launches)
                 }
                 text += String(format: "   Fovea kernels %.3f ms; the rest of the wall time is CLBlast GEMM and host work\n", total * 1e3)
+            } else if r.backend.hasPrefix("opencl") {
+                text += "   no Fovea kernel events (CLBlast enqueues its GEMM kernels without them)\n"
             }
             for s in profile.steps {
                 text += "   step   " + pad(s.step, 30) + String(format: "%9.3f ms\n", s.seconds * 1e3)

@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "FoveaNN", targets: ["FoveaNN"]),
         .library(name: "FoveaData", targets: ["FoveaData"]),
         .executable(name: "fovea", targets: ["FoveaCLI"]),
+        .executable(name: "fovea-bench", targets: ["FoveaBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,6 +26,7 @@ let package = Package(
         .executableTarget(name: "FoveaCLI", dependencies: [
             "Fovea", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "FoveaBench", dependencies: ["FoveaCore", "CBLAS"], path: "Benchmarks/Harness"),
         .target(name: "FoveaTestSupport", dependencies: ["FoveaCore"], path: "Tests/Support"),
         .testTarget(name: "FoveaCoreTests", dependencies: ["FoveaCore", "FoveaTestSupport"]),
         .testTarget(name: "FoveaNNTests", dependencies: ["FoveaNN", "FoveaTestSupport"], exclude: ["Fixtures"]),

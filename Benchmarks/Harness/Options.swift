@@ -1,0 +1,123 @@
+import Foundation
+
+/// Command-line options of `fovea-bench`.
+struct Options {
+    static let allSuites = ["gemm", "conv", "pool", "activation", "softmax", "startup"]
+
+    var gemmSizes = [256, 512, 1024, 2048, 4096]
+    var batches = [32, 64, 128]
+    var suites = Set(allSuites)
+    /// Targets to run ("cpu", "opencl:N", "openblas"); nil = all available.
+    var backends: Set<String>?
+    /// Only benchmarks whose name contains one of these.
+    var filters: [String] = []
+    var timer = Timer()
+    var profile = false
+    var jsonPath: String?
+    var svgPath: String?
+    var pytorch = false
+    var python = "python3"
+    var pytorchScript = "Benchmarks/pytorch_bench.py"
+    /// Internal: run as the startup-timing child process (see `StartupSuite`).
+    var startupChild = false
+
+    static let usage = """
+        USAGE: fovea-bench [options]
+
+        Times Fovea's ops on the CPU backend, every OpenCL device and OpenBLAS directly.
+
+          --quick               GEMM up to 1024, batch 32, shorter timing budget (for small machines)
+          --gemm-sizes LIST     GEMM sizes (default 256,512,1024,2048,4096)
+          --max-gemm N          drop GEMM sizes above N
+          --batch LIST          conv/pool batch sizes (default 32,64,128; pooling uses the first)
+          --suite LIST          of \(allSuites.joined(separator: ",")) (default all)
+          --backend LIST        of cpu, openblas, opencl:N (default all available)
+          --filter TEXT         only benchmarks whose name contains TEXT (repeatable)
+          --warmup N            untimed calls before timing (default 2)
+          --runs N              minimum timed samples (default 5)
+          --max-runs N          maximum timed samples (default 50)
+          --budget SECONDS      stop sampling after this much timed time, once --runs are in (default 2)
+          --profile             per-kernel (OpenCL events) and per-step times for every benchmark
+          --json FILE           write all results as JSON
+          --svg FILE            write a bar chart of CPU vs OpenCL rates
+          --pytorch             also run Benchmarks/pytorch_bench.py on the same GEMM and conv shapes and print ratios
+          --python PATH         interpreter for --pytorch (default python3)
+          --pytorch-script PATH (default Benchmarks/pytorch_bench.py)
+          -h, --help            this text
+        """
+
+    /// Parses `arguments` (without the program name); throws a message for bad input.
+    static func parse(_ arguments: [String]) throws -> Options {
+        var options = Options()
+        var quick = false, maxGemm: Int?
+        var iterator = arguments.makeIterator()
+        func value(_ flag: String) throws -> String {
+            guard let next = iterator.next() else { throw UsageError("\(flag) needs a value") }
+            return next
+        }
+        func integer(_ flag: String) throws -> Int {
+            let text = try value(flag)
+            guard let number = Int(text), number >= 0 else { throw UsageError("\(flag): '\(text)' is not a count") }
+            return number
+        }
+        func integers(_ flag: String) throws -> [Int] {
+            let text = try value(flag)
+            let numbers = text.split(separator: ",").compactMap { Int($0) }
+            guard !numbers.isEmpty, numbers.allSatisfy({ $0 > 0 }), numbers.count == text.split(separator: ",").count else {
+                throw UsageError("\(flag): '\(text)' is not a comma-separated list of positive integers")
+            }
+            return numbers
+        }
+        func names(_ flag: String) throws -> [String] { try value(flag).lowercased().split(separator: ",").map(String.init) }
+
+        while let argument = iterator.next() {
+            switch argument {
+            case "--quick": quick = true
+            case "--gemm-sizes": options.gemmSizes = try integers(argument)
+            case "--max-gemm": maxGemm = try integer(argument)
+            case "--batch": options.batches = try integers(argument)
+            case "--suite":
+                let suites = try names(argument)
+                if let unknown = suites.first(where: { !allSuites.contains($0) }) { throw UsageError("unknown suite '\(unknown)'") }
+                options.suites = Set(suites)
+            case "--backend": options.backends = Set(try names(argument))
+            case "--filter": options.filters.append(try value(argument))
+            case "--warmup": options.timer.warmupRuns = try integer(argument)
+            case "--runs": options.timer.minimumRuns = max(1, try integer(argument))
+            case "--max-runs": options.timer.maximumRuns = max(1, try integer(argument))
+            case "--budget":
+                let text = try value(argument)
+                guard let seconds = Double(text), seconds >= 0 else { throw UsageError("--budget: '\(text)' is not a number of seconds") }
+                options.timer.timeBudget = seconds
+            case "--profile": options.profile = true
+            case "--json": options.jsonPath = try value(argument)
+            case "--svg": options.svgPath = try value(argument)
+            case "--pytorch": options.pytorch = true
+            case "--python": options.python = try value(argument)
+            case "--pytorch-script": options.pytorchScript = try value(argument)
+            case "--startup-child": options.startupChild = true
+            case "-h", "--help": throw UsageError(nil)
+            default: throw UsageError("unknown option '\(argument)'")
+            }
+        }
+        if quick {
+            if !arguments.contains("--gemm-sizes") { options.gemmSizes = options.gemmSizes.filter { $0 <= 1024 } }
+            if !arguments.contains("--batch") { options.batches = [32] }
+            if !arguments.contains("--budget") { options.timer.timeBudget = 1 }
+        }
+        if let maxGemm { options.gemmSizes = options.gemmSizes.filter { $0 <= maxGemm } }
+        options.timer.maximumRuns = max(options.timer.maximumRuns, options.timer.minimumRuns)
+        return options
+    }
+
+    /// Whether a benchmark name passes `--filter`.
+    func selects(_ name: String) -> Bool {
+        filters.isEmpty || filters.contains { name.localizedCaseInsensitiveContains($0) }
+    }
+}
+
+/// A command-line mistake (or `--help`, with no message).
+struct UsageError: Error {
+    let message: String?
+    init(_ message: String?) { self.message = message }
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// One benchmark as `pytorch_bench.py` reads it (a flat JSON object; the fields its kind needs are set).
+struct ReferenceSpec: Codable {
+    var name = ""
+    /// "gemm", "conv", "activation" or "softmax".
+    var kind: String
+    /// "fwd", "bwd", "bwd-data" or "bwd-weight".
+    var pass: String?
+    var n: Int?
+    var batch: Int?, inChannels: Int?, outChannels: Int?, size: Int?, kernel: Int?, stride: Int?, padding: Int?
+    var op: String?, count: Int?
+    var rows: Int?, columns: Int?
+
+    static func gemm(_ n: Int) -> ReferenceSpec { ReferenceSpec(kind: "gemm", n: n) }
+
+    static func conv(_ shape: ConvShape, batch: Int, pass: String) -> ReferenceSpec {
+        ReferenceSpec(kind: "conv", pass: pass, batch: batch, inChannels: shape.inChannels, outChannels: shape.outChannels,
+                      size: shape.size, kernel: shape.kernel, stride: shape.stride, padding: shape.padding)
+    }
+
+    static func activation(_ op: String, count: Int, pass: String) -> ReferenceSpec {
+        ReferenceSpec(kind: "activation", pass: pass, op: op, count: count)
+    }
+
+    static func softmax(rows: Int, columns: Int, pass: String) -> ReferenceSpec {
+        ReferenceSpec(kind: "softmax", pass: pass, rows: rows, columns: columns)
+    }
+}
+
+/// Runs `pytorch_bench.py` on the benchmarks of this run and compares medians.
+enum PyTorchComparison {
+    struct Output: Codable {
+        struct Result: Codable {
+            let name: String
+            let backend: String
+            let median: Double, min: Double, max: Double, q1: Double, q3: Double
+        }
+        let torch: String
+        let threads: Int
+        let devices: [String]
+        let results: [Result]
+        let failures: [String]
+    }
+
+    private struct Spec: Codable {
+        let warmup: Int, minRuns: Int, maxRuns: Int
+        let budget: Double
+        let benchmarks: [ReferenceSpec]
+    }
+
+    /// Writes the spec of `cases`, runs the script with `python`, and decodes its JSON.
+    static func run(_ cases: [BenchmarkCase], timer: Timer, python: String, script: String) throws -> Output {
+        let benchmarks = cases.compactMap { c in c.reference.map { spec -> ReferenceSpec in var s = spec; s.name = c.name; return s } }
+        let spec = Spec(warmup: timer.warmupRuns, minRuns: timer.minimumRuns, maxRuns: timer.maximumRuns,
+                        budget: timer.timeBudget, benchmarks: benchmarks)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-bench-spec-\(getpid()).json")
+        try JSONEncoder().encode(spec).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python, script, "--spec", file.path]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let message = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw HarnessError("\(python) \(script) exited with status \(process.terminationStatus): \(message)")
+        }
+        return try JSONDecoder().decode(Output.self, from: data)
+    }
+
+    /// Fovea's speed relative to PyTorch (PyTorch median / Fovea median: above 1 means Fovea is faster), per benchmark.
+    static func table(_ fovea: [BenchmarkResult], _ torch: Output) -> String {
+        let torchBackends = TableReport.unique(torch.results.map(\.backend))
+        let foveaBackends = TableReport.orderedBackends(fovea).filter { $0 != "openblas" }
+        var text = "\n== Fovea vs PyTorch \(torch.torch) (\(torch.threads) threads): median ms, and PyTorch time / Fovea time ==\n"
+        text += TableReport.pad("benchmark", 38) + (foveaBackends + torchBackends).map { TableReport.pad($0, 12) }.joined()
+        let pairs = foveaBackends.flatMap { f in torchBackends.map { (f, $0) } }
+        text += pairs.map { TableReport.pad("\($0.1)/\($0.0)", 24) }.joined() + "\n"
+        for name in TableReport.orderedNames(fovea) {
+            let torchRows = torch.results.filter { $0.name == name }
+            guard !torchRows.isEmpty else { continue }
+            let mine = fovea.filter { $0.name == name }
+            var line = TableReport.pad(name, 38)
+            for backend in foveaBackends {
+                line += TableReport.pad(mine.first { $0.backend == backend }.map { String(format: "%.3f", $0.measurement.median * 1e3) } ?? "-", 12)
+            }
+            for backend in torchBackends {
+                line += TableReport.pad(torchRows.first { $0.backend == backend }.map { String(format: "%.3f", $0.median * 1e3) } ?? "-", 12)
+            }
+            for (f, t) in pairs {
+                if let a = mine.first(where: { $0.backend == f }), let b = torchRows.first(where: { $0.backend == t }) {
+                    line += TableReport.pad(String(format: "%.2fx", b.median / a.measurement.median), 24)
+                } else { line += TableReport.pad("-", 24) }
+            }
+            text += line + "\n"
+        }
+        return text
+    }
+}

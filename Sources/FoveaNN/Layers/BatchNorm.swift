@@ -33,8 +33,9 @@ public class BatchNorm: Module {
         let output = try input.batchNorm(weight: weight?.value, bias: bias?.value, runningMean: runningMean.value,
                                           runningVar: runningVar.value, training: isTraining, momentum: momentum, eps: eps)
         if isTraining {
+            // counter = 1 * counter + 1, in place on the device (no upload, no sync).
             let counter = numBatchesTracked.value
-            try counter.backend.axpy(alpha: 1, x: try Tensor.ones([], device: counter.device).storage, y: counter.storage, count: 1)
+            try counter.backend.unary(.affine, x: counter.storage, out: counter.storage, count: 1, alpha: 1, beta: 1)
         }
         return output
     }

@@ -25,12 +25,15 @@ public final class Trainer {
     public var callbacks: [TrainingCallback]
     /// Stops after this many optimizer steps in total (for quick runs), when set.
     public var maxSteps: Int?
-    /// Set (by a callback or a signal handler) to stop after the current step.
+    /// Set (by a callback or a signal handler) to stop after the current step. Set during an epoch, it interrupts
+    /// `fit` (see `interruption`); set in `epochDidEnd` (early stopping), it ends `fit` after that epoch.
     public var stopRequested = false
     /// Steps taken by this trainer.
     public private(set) var step = 0
     /// Metrics of each finished epoch.
     public private(set) var history: [EpochMetrics] = []
+    /// Where the last `fit` was interrupted (by `stopRequested` during an epoch); nil when it was not.
+    public private(set) var interruption: TrainingPosition?
 
     public init(model: Module, optimizer: Optimizer, loss: Loss = CrossEntropyLoss(), callbacks: [TrainingCallback] = []) {
         self.model = model
@@ -39,35 +42,54 @@ public final class Trainer {
         self.callbacks = callbacks
     }
 
-    /// Trains for epochs `startEpoch ..< epochs` (epochs count from 0; resuming after epoch k starts at k + 1).
-    /// Clears `stopRequested` first; returns the history of every `fit` so far.
+    /// Trains from `position` to the end of epoch `epochs - 1` (epochs count from 0): the rest of `position.epoch`,
+    /// from its batch `position.batch` on, then whole epochs. A position saved by an interruption continues the run
+    /// exactly: its partial sums make the epoch's metrics those of the uninterrupted epoch.
+    /// Clears `stopRequested` and `interruption` first; returns the history of every `fit` so far.
+    /// Throws when `position.samples` is not the size of the epoch's first `position.batch` batches (another batch size).
     @discardableResult
-    public func fit(_ train: DataLoader, validation: DataLoader? = nil, epochs: Int, startEpoch: Int = 0) throws -> [EpochMetrics] {
+    public func fit(_ train: DataLoader, validation: DataLoader? = nil, epochs: Int,
+                    from position: TrainingPosition = TrainingPosition(epoch: 0)) throws -> [EpochMetrics] {
+        let expectedSamples = min(position.batch * train.batchSize, train.dataset.count)
+        guard position.epoch >= 0, (0...train.count).contains(position.batch), position.samples == expectedSamples else {
+            throw FoveaError.invalidArgument("fit: position epoch \(position.epoch), batch \(position.batch) with \(position.samples) samples "
+                                             + "does not fit \(train.count) batches of \(train.batchSize): resume with the batch size and data it was trained with")
+        }
         stopRequested = false
+        interruption = nil
         for callback in callbacks { try callback.trainingWillStart(self) }
-        var epoch = startEpoch
-        while epoch < epochs && !stopRequested {
-            guard let metrics = try trainEpoch(train, epoch: epoch, validation: validation) else {
-                // Interrupted mid-epoch: the last complete epoch is epoch - 1.
-                for callback in callbacks { try callback.trainingWasInterrupted(self, lastCompleteEpoch: epoch - 1) }
-                break
+        var next = position
+        training: while next.epoch < epochs && !stopRequested {
+            switch try trainEpoch(train, from: next, validation: validation) {
+            case .interrupted(let stop):
+                interruption = stop
+                for callback in callbacks { try callback.trainingWasInterrupted(self, at: stop) }
+                break training
+            case .finished(let metrics):
+                history.append(metrics)
+                for callback in callbacks { try callback.epochDidEnd(self, metrics: metrics) }
             }
-            history.append(metrics)
-            for callback in callbacks { try callback.epochDidEnd(self, metrics: metrics) }
-            epoch += 1
+            next = TrainingPosition(epoch: next.epoch + 1)
             if let maxSteps, step >= maxSteps { break }
         }
         for callback in callbacks { try callback.trainingDidEnd(self) }
         return history
     }
 
-    /// One epoch's training and validation; nil when `stopRequested` cut it short.
-    private func trainEpoch(_ loader: DataLoader, epoch: Int, validation: DataLoader?) throws -> EpochMetrics? {
+    /// How an epoch ended.
+    private enum EpochOutcome {
+        case finished(EpochMetrics)
+        /// `stopRequested` cut it short; training would continue at this position.
+        case interrupted(TrainingPosition)
+    }
+
+    /// The training of one epoch from `position`, then validation.
+    private func trainEpoch(_ loader: DataLoader, from position: TrainingPosition, validation: DataLoader?) throws -> EpochOutcome {
         model.train()
         let start = Date()
-        let totals = try RunningTotals(device: loader.device)
-        var iterator = loader.batches(epoch: epoch)
-        var batchIndex = 0
+        let totals = try RunningTotals(device: loader.device, restoring: position)
+        var iterator = try loader.batches(epoch: position.epoch, startingAt: position.batch)
+        var batchIndex = position.batch
         while let batch = try iterator.nextBatch() {
             optimizer.zeroGrad()
             let output = try model(batch.inputs)
@@ -78,20 +100,20 @@ public final class Trainer {
             try optimizer.step()
             step += 1
             batchIndex += 1
-            for callback in callbacks { try callback.batchDidEnd(self, epoch: epoch, batch: batchIndex, of: loader.count, totals: totals) }
-            if stopRequested { return nil }
+            for callback in callbacks { try callback.batchDidEnd(self, epoch: position.epoch, batch: batchIndex, of: loader.count, totals: totals) }
+            if stopRequested { return .interrupted(try totals.position(epoch: position.epoch, batch: batchIndex)) }
             if let maxSteps, step >= maxSteps { break }
         }
         let (trainLoss, trainAccuracy) = try totals.read()
         let seconds = Date().timeIntervalSince(start)
-        var metrics = EpochMetrics(epoch: epoch, trainLoss: trainLoss, trainAccuracy: trainAccuracy, learningRate: optimizer.learningRate,
-                                   seconds: seconds, imagesPerSecond: Double(totals.samples) / max(seconds, 1e-9))
+        var metrics = EpochMetrics(epoch: position.epoch, trainLoss: trainLoss, trainAccuracy: trainAccuracy, learningRate: optimizer.learningRate,
+                                   seconds: seconds, imagesPerSecond: Double(totals.samples - position.samples) / max(seconds, 1e-9))
         if let validation {
             let result = try evaluate(validation)
             metrics.validationLoss = result.loss
             metrics.validationAccuracy = result.accuracy
         }
-        return metrics
+        return .finished(metrics)
     }
 
     /// Mean loss and accuracy over a loader, in evaluation mode without gradients.
@@ -126,9 +148,11 @@ public final class RunningTotals {
     /// Samples added so far.
     public private(set) var samples = 0
 
-    init(device: Device) throws {
-        lossSum = try Tensor.zeros([], device: device)
-        correct = try Tensor.zeros([], device: device)
+    /// Zero sums, or the partial sums of `position` (an interrupted epoch's).
+    init(device: Device, restoring position: TrainingPosition? = nil) throws {
+        lossSum = try Tensor([position?.lossSum ?? 0], shape: [], device: device)
+        correct = try Tensor([Float(position?.correct ?? 0)], shape: [], device: device)
+        samples = position?.samples ?? 0
     }
 
     func add(loss: Tensor, output: Tensor, targets: Tensor) throws {
@@ -138,6 +162,11 @@ public final class RunningTotals {
         let hits = try withNoGrad { try output.argmax(axis: -1).eq(targets).sum() }
         try backend.axpy(alpha: 1, x: hits.storage, y: correct.storage, count: 1)
         samples += batch
+    }
+
+    /// The sums so far as the position after `batch` batches of `epoch` (a host sync on OpenCL).
+    public func position(epoch: Int, batch: Int) throws -> TrainingPosition {
+        TrainingPosition(epoch: epoch, batch: batch, lossSum: try lossSum.item(), correct: Int(try correct.item()), samples: samples)
     }
 
     /// Mean loss and accuracy so far (a host sync on OpenCL).

@@ -5,8 +5,8 @@ public protocol TrainingCallback: AnyObject {
     func trainingWillStart(_ trainer: Trainer) throws
     func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, of batches: Int, totals: RunningTotals) throws
     func epochDidEnd(_ trainer: Trainer, metrics: EpochMetrics) throws
-    /// `stopRequested` cut an epoch short (Ctrl-C); `lastCompleteEpoch` is -1 when none finished.
-    func trainingWasInterrupted(_ trainer: Trainer, lastCompleteEpoch: Int) throws
+    /// `stopRequested` cut an epoch short (Ctrl-C); training would continue at `position`.
+    func trainingWasInterrupted(_ trainer: Trainer, at position: TrainingPosition) throws
     func trainingDidEnd(_ trainer: Trainer) throws
 }
 
@@ -14,7 +14,7 @@ extension TrainingCallback {
     public func trainingWillStart(_ trainer: Trainer) throws {}
     public func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, of batches: Int, totals: RunningTotals) throws {}
     public func epochDidEnd(_ trainer: Trainer, metrics: EpochMetrics) throws {}
-    public func trainingWasInterrupted(_ trainer: Trainer, lastCompleteEpoch: Int) throws {}
+    public func trainingWasInterrupted(_ trainer: Trainer, at position: TrainingPosition) throws {}
     public func trainingDidEnd(_ trainer: Trainer) throws {}
 }
 
@@ -78,8 +78,9 @@ public final class SchedulerCallback: TrainingCallback {
 }
 
 /// Saves `epoch-NNN.safetensors` (plus optimizer state) into a directory after every epoch, and `last.safetensors`.
-/// An interrupted epoch saves nothing: `last.safetensors` keeps the last complete epoch, and resuming from it repeats
-/// the interrupted epoch exactly as an uninterrupted run would have trained it.
+/// An interruption saves `last.safetensors` at the exact position (the batch reached and the epoch's partial sums):
+/// resuming from it trains the rest of the epoch as the uninterrupted run would have. `epoch-NNN` files always hold
+/// complete epochs.
 public final class CheckpointCallback: TrainingCallback {
     public let directory: URL
     public let metadata: [String: String]
@@ -92,12 +93,23 @@ public final class CheckpointCallback: TrainingCallback {
         self.generator = generator
     }
 
+    /// `last.safetensors`: the latest checkpoint, of a complete epoch or of an interruption.
+    public var last: URL { directory.appendingPathComponent("last.safetensors") }
+
     public func epochDidEnd(_ trainer: Trainer, metrics: EpochMetrics) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let name = String(format: "epoch-%03d.safetensors", metrics.epoch + 1)
-        for file in [name, "last.safetensors"] {
-            try Checkpoint.save(model: trainer.model, optimizer: trainer.optimizer, epoch: metrics.epoch,
-                                metadata: metadata, generator: generator, to: directory.appendingPathComponent(file))
+        for file in [directory.appendingPathComponent(name), last] {
+            try save(trainer, at: TrainingPosition(epoch: metrics.epoch + 1), to: file)
         }
+    }
+
+    public func trainingWasInterrupted(_ trainer: Trainer, at position: TrainingPosition) throws {
+        try save(trainer, at: position, to: last)
+    }
+
+    private func save(_ trainer: Trainer, at position: TrainingPosition, to file: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Checkpoint.save(model: trainer.model, optimizer: trainer.optimizer, position: position,
+                            metadata: metadata, generator: generator, to: file)
     }
 }

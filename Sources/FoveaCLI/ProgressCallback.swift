@@ -6,16 +6,19 @@ final class ProgressCallback: TrainingCallback {
     private let epochs: Int
     private let isTerminal = isatty(STDOUT_FILENO) != 0
     private var lastDraw = Date.distantPast
+    /// The epoch being drawn, when its first batch here ended, and its sample count then (resumed epochs start late).
+    private var epoch: Int?
     private var epochStart = Date()
+    private var samplesAtStart = 0
 
     init(epochs: Int) { self.epochs = epochs }
 
     func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, of batches: Int, totals: RunningTotals) throws {
-        if batch == 1 { epochStart = Date() }
+        if epoch != self.epoch { (self.epoch, epochStart, samplesAtStart) = (epoch, Date(), totals.samples) }
         guard isTerminal, Date().timeIntervalSince(lastDraw) > 0.25 || batch == batches else { return }
         lastDraw = Date()
         let (loss, accuracy) = try totals.read()
-        let rate = Double(totals.samples) / max(Date().timeIntervalSince(epochStart), 1e-9)
+        let rate = Double(totals.samples - samplesAtStart) / max(Date().timeIntervalSince(epochStart), 1e-9)
         let filled = 30 * batch / max(batches, 1)
         let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: 30 - filled)
         let line = String(format: "\repoch %d/%d [%@] %d/%d  loss %.4f  acc %.2f%%  %.0f img/s ",
@@ -32,6 +35,10 @@ final class ProgressCallback: TrainingCallback {
         line += String(format: "  %.1fs  %.0f img/s", metrics.seconds, metrics.imagesPerSecond)
         print(line)
         fflush(stdout)
+    }
+
+    func trainingWasInterrupted(_ trainer: Trainer, at position: TrainingPosition) throws {
+        if isTerminal { FileHandle.standardOutput.write(Data("\n".utf8)) }
     }
 }
 

@@ -1,9 +1,15 @@
+import ArgumentParser
 import Foundation
 import Fovea
 
 /// Everything `fovea train` does, from options to a finished run folder.
+///
+/// An interruption (Ctrl-C) saves `checkpoints/last.safetensors` at the batch reached and ends with exit status 130;
+/// `--resume` continues from that batch as if the run had never stopped.
 struct TrainingRun {
     let options: TrainCommand
+    /// Callbacks added after the run's own (for tests).
+    var callbacks: [TrainingCallback] = []
 
     func execute() throws {
         let device = try options.device.map(Device.parse) ?? Device.default
@@ -44,12 +50,16 @@ struct TrainingRun {
         let validation = try parts.1.map { try DataLoader($0, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device) }
         let test = try DataLoader(source.test, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device)
 
-        var startEpoch = 0
+        var position = TrainingPosition(epoch: 0)
         if let resumeFile {
-            startEpoch = try Checkpoint.resume(model: model, optimizer: optimizer, from: resumeFile) + 1
-            // Epoch-driven schedules are a function of the epoch: replay them to where the run stopped.
-            for _ in 0..<startEpoch { scheduler?.step(metric: nil) }
-            print("resuming from \(resumeFile.path) at epoch \(startEpoch + 1)")
+            position = try Checkpoint.resume(model: model, optimizer: optimizer, from: resumeFile)
+            // Schedules are a function of the finished epochs: replay them to where the run stopped.
+            for _ in 0..<position.epoch { scheduler?.step(metric: nil) }
+            if position.epoch < options.epochs {
+                print("resuming epoch \(position.epoch + 1) at batch \(position.batch)/\(train.count) from \(resumeFile.path)")
+            } else {
+                print("\(resumeFile.path) has trained all \(options.epochs) epochs: testing only")
+            }
         }
         let log = try RunFolder(folder, configuration: configuration(device: device, spec: spec), appending: resumeFile != nil)
         let trainer = Trainer(model: model, optimizer: optimizer, loss: CrossEntropyLoss())
@@ -71,18 +81,16 @@ struct TrainingRun {
         trainer.callbacks.append(log)
         if let patience = options.earlyStopping { trainer.callbacks.append(EarlyStopping(patience: patience)) }
         if let scheduler { trainer.callbacks.append(SchedulerCallback(scheduler)) }
+        trainer.callbacks += callbacks
 
         print("training \(options.model) on \(options.data) (\(parts.0.count) train, \(parts.1?.count ?? 0) validation, \(source.test.count) test) on \(device); run folder \(folder.path)")
         InterruptCallback.install()
-        try trainer.fit(train, validation: validation, epochs: options.epochs, startEpoch: startEpoch)
-        if trainer.stopRequested && InterruptCallback.interrupted {
+        try trainer.fit(train, validation: validation, epochs: options.epochs, from: position)
+        if let stop = trainer.interruption {
             let last = log.checkpoints.appendingPathComponent("last.safetensors")
-            if FileManager.default.fileExists(atPath: last.path) {
-                print("interrupted: \(last.path) holds the last complete epoch; continue with --resume \(folder.path)")
-            } else {
-                print("interrupted before the first epoch finished: no checkpoint saved")
-            }
-            return
+            print("interrupted at epoch \(stop.epoch + 1), batch \(stop.batch)/\(train.count): checkpoint saved to \(last.path); "
+                  + "continue with --resume \(folder.path)")
+            throw ExitCode(130)
         }
         let result = try trainer.evaluate(test)
         print(String(format: "test loss %.4f, test accuracy %.2f%%", result.loss, 100 * result.accuracy))

@@ -66,9 +66,22 @@ public final class DataLoader: Sequence {
 
     /// The batches of a given epoch, without advancing `epoch`.
     public func batches(epoch: Int) -> Iterator {
+        makeBatches(epoch: epoch, from: 0)
+    }
+
+    /// Batches `first ..< count` of a given epoch: the same batches, with the same samples and augmentations, as the
+    /// full epoch from batch number `first` on (for resuming an interrupted epoch). `first == count` gives none.
+    public func batches(epoch: Int, startingAt first: Int) throws -> Iterator {
+        guard (0...count).contains(first) else {
+            throw FoveaError.invalidArgument("DataLoader: batch \(first) is out of range: an epoch has \(count) batches")
+        }
+        return makeBatches(epoch: epoch, from: first)
+    }
+
+    private func makeBatches(epoch: Int, from first: Int) -> Iterator {
         let order = order(epoch: epoch)
         let plan = BatchPlan(dataset: dataset, transform: transform, device: device, seed: seed, epoch: epoch,
-                             groups: (0..<count).map { Array(order[$0 * batchSize..<Swift.min(order.count, ($0 + 1) * batchSize)]) })
+                             groups: (first..<count).map { Array(order[$0 * batchSize..<Swift.min(order.count, ($0 + 1) * batchSize)]) })
         return Iterator(plan: plan, prefetch: prefetch)
     }
 

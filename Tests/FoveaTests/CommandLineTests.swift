@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Fovea
 @testable import FoveaCLI
@@ -195,6 +196,38 @@ import Testing
         #expect(epochs.map(\.epoch) == [0, 1, 2, 3])
         #expect(test?["test_accuracy"] != nil)
         try Self.fovea(["evaluate", "--checkpoint", run.appendingPathComponent("checkpoints/last.safetensors").path, "--device", "cpu"])
+    }
+
+    /// `fovea train` stopped as Ctrl-C stops it (after batch 3 of epoch 2 of 3) exits with status 130 and saves the
+    /// position; `--resume` trains from the next batch, with the learning-rate schedule where it was.
+    @Test func interruptedTrainingSavesItsBatchAndResumesFromIt() throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = directory.appendingPathComponent("iris")
+        // 108 training rows in 7 batches of 16.
+        let options = ["--model", "mlp", "--data", "csv:\(Self.iris)", "--hidden", "16", "--lr", "0.01", "--batch-size", "16",
+                       "--epochs", "3", "--device", "cpu", "--out", run.path]
+        let stop = ResumeTests.StopMidEpoch(epoch: 1, batches: 3)
+        let exit = #expect(throws: ExitCode.self) { try TrainingRun(options: TrainCommand.parse(options), callbacks: [stop]).execute() }
+        #expect(exit == ExitCode(130) && FoveaCommand.exitCode(for: exit!) == ExitCode(130))
+        let checkpoints = run.appendingPathComponent("checkpoints")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: checkpoints.path).sorted()
+            == ["epoch-001.optim.safetensors", "epoch-001.safetensors", "last.optim.safetensors", "last.safetensors"])
+        let saved = try Safetensors.read(from: checkpoints.appendingPathComponent("last.optim.safetensors")).metadata
+        #expect(saved["position_epoch"] == "1" && saved["position_batch"] == "3" && saved["partial_samples"] == "48", "\(saved)")
+        #expect(try Self.metrics(run).epochs.map(\.epoch) == [0])
+
+        let log = ResumeTests.BatchLog()
+        try TrainingRun(options: TrainCommand.parse(options + ["--resume", run.path]), callbacks: [log]).execute()
+        #expect(log.batches.first.map { [$0.epoch, $0.batch] } == [1, 4])
+        #expect(log.batches.count == 4 + 7)
+        let (epochs, test) = try Self.metrics(run)
+        #expect(epochs.map(\.epoch) == [0, 1, 2])
+        #expect(test?["test_accuracy"] != nil)
+        // Cosine over 3 epochs from 0.01: the resumed run replays the schedule to epoch 2, then steps it to epoch 3.
+        for (epoch, expected) in [(1, 0.0075), (2, 0.0025)] {
+            #expect(abs(epochs[epoch].learningRate - Float(expected)) < 1e-7, "epoch \(epoch + 1): \(epochs[epoch].learningRate)")
+        }
     }
 
     /// The recipe the report proposes for Iris; 30 held-out rows, so one mistake is 3.3%.

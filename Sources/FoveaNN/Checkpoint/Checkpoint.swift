@@ -1,9 +1,40 @@
 import Foundation
 import FoveaCore
 
+/// Where training stands: the epoch in progress, how many of its batches are trained, and the running sums of
+/// those batches (so the epoch's metrics come out as if it had never stopped). A finished epoch `e` is the
+/// position `TrainingPosition(epoch: e + 1)`.
+public struct TrainingPosition: Sendable, Equatable {
+    /// The epoch in progress, from 0.
+    public var epoch: Int
+    /// Batches of `epoch` already trained: training continues with batch number `batch` (from 0).
+    public var batch: Int
+    /// Sum over the trained batches of mean batch loss times batch size.
+    public var lossSum: Float
+    /// Correct predictions in the trained batches.
+    public var correct: Int
+    /// Samples in the trained batches.
+    public var samples: Int
+
+    public init(epoch: Int, batch: Int = 0, lossSum: Float = 0, correct: Int = 0, samples: Int = 0) {
+        self.epoch = epoch
+        self.batch = batch
+        self.lossSum = lossSum
+        self.correct = correct
+        self.samples = samples
+    }
+
+    /// The last epoch finished at this position (-1 when none).
+    public var lastCompleteEpoch: Int { epoch - 1 }
+}
+
 /// A training checkpoint: `NAME.safetensors` holds the model's state dict with PyTorch's names (loadable by
-/// `safetensors.torch.load_file` + `load_state_dict`), and `NAME.optim.safetensors` the optimizer state, the epoch
-/// and the random generator's position, for resuming. Each file is written to a temporary file and renamed.
+/// `safetensors.torch.load_file` + `load_state_dict`), and `NAME.optim.safetensors` the optimizer state, the training
+/// position and the random generator's position, for resuming. Each file is written to a temporary file and renamed.
+///
+/// The optimizer file's metadata: `epoch` (the last complete epoch), `step_count`, `learning_rates`,
+/// `generator_seed`, `generator_offset`, and the position: `position_epoch`, `position_batch`, `partial_loss_sum`,
+/// `partial_correct`, `partial_samples`. The model file's metadata has `epoch` too.
 public enum Checkpoint {
     /// The optimizer-state file that accompanies a model file.
     public static func optimizerFile(for modelFile: URL) -> URL {
@@ -11,21 +42,32 @@ public enum Checkpoint {
         return modelFile.deletingLastPathComponent().appendingPathComponent("\(base).optim.safetensors")
     }
 
-    /// Saves the model (and, when given, the optimizer state and training position, with `generator`'s position:
-    /// the stream that dropout and augmentation draw from). Both files are written in full under temporary names
-    /// before either replaces an existing file, so a failed save leaves the previous checkpoint (or none) in place.
+    /// Saves the model after epoch `epoch` finished: `save(model:optimizer:position:...)` at the start of epoch `epoch + 1`.
     public static func save(model: Module, optimizer: Optimizer? = nil, epoch: Int, metadata: [String: String] = [:],
                             generator: Generator = .default, to url: URL) throws {
+        try save(model: model, optimizer: optimizer, position: TrainingPosition(epoch: epoch + 1), metadata: metadata,
+                 generator: generator, to: url)
+    }
+
+    /// Saves the model (and, when given, the optimizer state and `position`, with `generator`'s position: the stream
+    /// that dropout draws from). Both files are written in full under temporary names before either replaces an
+    /// existing file, so a failed save leaves the previous checkpoint (or none) in place.
+    public static func save(model: Module, optimizer: Optimizer? = nil, position: TrainingPosition, metadata: [String: String] = [:],
+                            generator: Generator = .default, to url: URL) throws {
+        let epoch = String(position.lastCompleteEpoch)
         var modelMetadata = metadata
         modelMetadata["format"] = "fovea"
-        modelMetadata["epoch"] = String(epoch)
+        modelMetadata["epoch"] = epoch
         var files: [(tensors: [(String, Tensor)], metadata: [String: String], url: URL)] = [(model.stateDict(), modelMetadata, url)]
         if let optimizer {
-            let position = generator.state
+            let state = generator.state
             files.append((optimizer.stateTensors(), [
-                "epoch": String(epoch), "step_count": String(optimizer.stepCount),
+                "epoch": epoch, "step_count": String(optimizer.stepCount),
                 "learning_rates": optimizer.parameterGroups.map { String($0.learningRate) }.joined(separator: ","),
-                "generator_seed": String(position.seed), "generator_offset": String(position.offset),
+                "generator_seed": String(state.seed), "generator_offset": String(state.offset),
+                "position_epoch": String(position.epoch), "position_batch": String(position.batch),
+                "partial_loss_sum": String(position.lossSum), "partial_correct": String(position.correct),
+                "partial_samples": String(position.samples),
             ], optimizerFile(for: url)))
         }
         for file in files {
@@ -70,14 +112,16 @@ public enum Checkpoint {
         return metadata
     }
 
-    /// Restores model, optimizer and `generator` from a checkpoint; returns the epoch it was saved after.
-    public static func resume(model: Module, optimizer: Optimizer, generator: Generator = .default, from url: URL) throws -> Int {
+    /// Restores model, optimizer and `generator` from a checkpoint; returns where training continues. Checkpoints
+    /// without a saved position (written before positions were saved) continue at the epoch after theirs.
+    public static func resume(model: Module, optimizer: Optimizer, generator: Generator = .default, from url: URL) throws -> TrainingPosition {
         guard FileManager.default.fileExists(atPath: url.path) else { throw FoveaError.badFile(path: url.path, reason: "no such file") }
         let file = optimizerFile(for: url)
         let (tensors, metadata) = try Safetensors.read(from: file)
         guard let epoch = metadata["epoch"].flatMap(Int.init), let steps = metadata["step_count"].flatMap(Int.init),
               let seed = metadata["generator_seed"].flatMap(UInt64.init), let offset = metadata["generator_offset"].flatMap(UInt64.init)
         else { throw FoveaError.badFile(path: file.path, reason: "missing epoch, step_count or generator metadata") }
+        let position = try savedPosition(metadata, file: file) ?? TrainingPosition(epoch: epoch + 1)
         try loadModel(model, from: url)
         do {
             try optimizer.loadState(tensors, stepCount: steps)
@@ -88,6 +132,21 @@ public enum Checkpoint {
             for (group, rate) in zip(optimizer.parameterGroups, rates) { group.learningRate = rate }
         }
         generator.state = PhiloxState(seed: seed, offset: offset)
-        return epoch
+        return position
+    }
+
+    /// The `position_*` and `partial_*` metadata; nil when there is none, an error when it is incomplete or out of range.
+    private static func savedPosition(_ metadata: [String: String], file: URL) throws -> TrainingPosition? {
+        let keys = ["position_epoch", "position_batch", "partial_loss_sum", "partial_correct", "partial_samples"]
+        guard keys.contains(where: { metadata[$0] != nil }) else { return nil }
+        guard let epoch = metadata["position_epoch"].flatMap(Int.init), let batch = metadata["position_batch"].flatMap(Int.init),
+              let lossSum = metadata["partial_loss_sum"].flatMap(Float.init), let correct = metadata["partial_correct"].flatMap(Int.init),
+              let samples = metadata["partial_samples"].flatMap(Int.init),
+              epoch >= 0, batch >= 0, samples >= 0, correct >= 0, correct <= samples
+        else {
+            let values = keys.map { "\($0)=\(metadata[$0] ?? "missing")" }.joined(separator: ", ")
+            throw FoveaError.badFile(path: file.path, reason: "malformed training position (\(values))")
+        }
+        return TrainingPosition(epoch: epoch, batch: batch, lossSum: lossSum, correct: correct, samples: samples)
     }
 }

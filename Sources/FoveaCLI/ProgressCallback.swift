@@ -15,7 +15,8 @@ final class ProgressCallback: TrainingCallback {
 
     func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, of batches: Int, totals: RunningTotals) throws {
         if epoch != self.epoch { (self.epoch, epochStart, samplesAtStart) = (epoch, Date(), totals.samples) }
-        guard isTerminal, Date().timeIntervalSince(lastDraw) > 0.25 || batch == batches else { return }
+        guard isTerminal, totals.samples > samplesAtStart || batch == batches, Date().timeIntervalSince(lastDraw) > 0.25 || batch == batches
+        else { return }
         lastDraw = Date()
         let (loss, accuracy) = try totals.read()
         let rate = Double(totals.samples - samplesAtStart) / max(Date().timeIntervalSince(epochStart), 1e-9)

@@ -5,16 +5,21 @@ extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
         let ta = d.transposeA ? CLBlastTransposeYes : CLBlastTransposeNo
         let tb = d.transposeB ? CLBlastTransposeYes : CLBlastTransposeNo
         let (ba, bb, bc) = (Self.buffer(a).buffer, Self.buffer(b).buffer, Self.buffer(c).buffer)
-        let status: CLBlastStatusCode = context.withQueue { queue in
+        let status: CLBlastStatusCode = context.withQueue(profileName: Self.profileName(d)) { queue, event in
             if d.batch == 1 {
                 return CLBlastSgemm(CLBlastLayoutRowMajor, ta, tb, d.m, d.n, d.k, d.alpha,
-                                    ba, d.offsetA, d.lda, bb, d.offsetB, d.ldb, d.beta, bc, d.offsetC, d.ldc, queue, nil)
+                                    ba, d.offsetA, d.lda, bb, d.offsetB, d.ldb, d.beta, bc, d.offsetC, d.ldc, queue, event)
             }
             return CLBlastSgemmStridedBatched(CLBlastLayoutRowMajor, ta, tb, d.m, d.n, d.k, d.alpha,
                                               ba, d.offsetA, d.lda, d.strideA, bb, d.offsetB, d.ldb, d.strideB, d.beta,
-                                              bc, d.offsetC, d.ldc, d.strideC, d.batch, queue, nil)
+                                              bc, d.offsetC, d.ldc, d.strideC, d.batch, queue, event)
         }
         try checkCL(status.rawValue, "CLBlastSgemm\(d.batch == 1 ? "" : "StridedBatched")(m: \(d.m), n: \(d.n), k: \(d.k), batch: \(d.batch))")
+    }
+
+    /// How a GEMM appears in profiles: `CLBlast sgemm MxNxK` with the transpositions (and the batch when > 1).
+    private static func profileName(_ d: GemmDescriptor) -> String {
+        "CLBlast sgemm \(d.m)x\(d.n)x\(d.k) \(d.transposeA ? "T" : "N")\(d.transposeB ? "T" : "N")" + (d.batch == 1 ? "" : " batch \(d.batch)")
     }
 
     public func permute(_ x: Storage, shape: Shape, permutation: [Int], into out: Storage) throws {

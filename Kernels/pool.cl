@@ -90,3 +90,35 @@ __kernel void pool2d_backward(__global const float *gy, __global const float *x,
     }
     gx[index] = sum;
 }
+
+// Gradient when the windows tile the input exactly (stride == kernel, no padding, H == OH * KH, W == OW * KW): one work
+// item per window writes all of its KH * KW input gradients, global [OW, OH, planes]. Same routing as pool2d_backward.
+__kernel void pool2d_backward_tiled(__global const float *gy, __global const float *x, __global const float *y, __global float *gx,
+                                    int planes, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
+    int ow = get_global_id(0), oh = get_global_id(1), plane = get_global_id(2);
+    if (ow >= OW || oh >= OH || plane >= planes) return;
+    size_t out = ((size_t)plane * OH + oh) * OW + ow;
+    size_t base = (size_t)plane * H * W + (size_t)oh * KH * W + ow * KW;
+    float g = gy[out];
+#if KIND == KIND_MAX || KIND == KIND_MIN
+    float extreme = y[out];
+    bool routed = false;
+    for (int i = 0; i < KH; ++i) {
+        for (int j = 0; j < KW; ++j) {
+            bool here = !routed && x[base + i * W + j] == extreme;
+            routed = routed || here;
+            gx[base + i * W + j] = here ? g : 0.0f;
+        }
+    }
+#elif KIND == KIND_L2
+    float norm = y[out];
+    for (int i = 0; i < KH; ++i)
+        for (int j = 0; j < KW; ++j) gx[base + i * W + j] = norm > 0.0f ? g * x[base + i * W + j] / norm : 0.0f;
+#else
+#if KIND == KIND_AVERAGE
+    g /= (float)(KH * KW);
+#endif
+    for (int i = 0; i < KH; ++i)
+        for (int j = 0; j < KW; ++j) gx[base + i * W + j] = g;
+#endif
+}

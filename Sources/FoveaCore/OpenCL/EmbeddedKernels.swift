@@ -91,9 +91,11 @@ void conv_bias_grad(__global const float *gy, __global float *gb, int batch, int
 """#,
         "conv_direct": #"""
 // Direct 2-D convolution for small patches (few input channels x small kernels), NCHW, one group.
-// The kernel geometry is compiled in: -DKH -DKW -DSH -DSW -DPT -DPL -DDH -DDW, and the channel tiles -DOCT (output
-// channels per work item, forward) and -DCT (input channels per work item, backward data).
 // y[n, oc, oh, ow] = bias[oc] + sum over c, i, j of w[oc, c, i, j] * x[n, c, oh * SH - PT + i * DH, ow * SW - PL + j * DW].
+// Compiled per kernel geometry: -DKH -DKW -DSH -DSW -DPT -DPL -DDH -DDW; channel tiles -DOCT (output channels per work
+// item, forward) and -DCT (input channels per work item, input gradient); -DPX consecutive pixels of a row per work
+// item, as one floatPX vector (1 on GPUs: one pixel per work item, coalesced; 4 or 8 on CPUs, where PoCL turns the
+// vectors into SIMD and each loaded input row segment serves PX * KW multiply-adds); -DWG the weight-gradient group size.
 
 #ifndef KH  // defaults (a 3x3, stride 1, padding 1 convolution) so the file also builds on its own
 #define KH 3
@@ -106,40 +108,127 @@ void conv_bias_grad(__global const float *gy, __global float *gb, int batch, int
 #define DW 1
 #define OCT 8
 #define CT 8
+#define PX 1
 #define WG 64
 #endif
 
 #define KK (KH * KW)
+// Input values one row segment of PX outputs reads.
+#define XW ((PX - 1) * SW + (KW - 1) * DW + 1)
 
-// One work item per (image, output pixel) and tile of OCT output channels: global [N * OH * OW, ceil(OC / OCT)].
-__kernel void conv_direct_forward(__global const float *x, __global const float *w, __global const float *bias, int has_bias,
-                                  __global float *y, int N, int C, int H, int W, int OC, int OH, int OW) {
-    int q = get_global_id(0), oc0 = get_global_id(1) * OCT;
-    int plane = OH * OW;
-    if (q >= N * plane) return;
-    int n = q / plane, p = q - n * plane;
-    int oh = p / OW, ow = p - oh * OW;
-    int h0 = oh * SH - PT, w0 = ow * SW - PL;
-    float acc[OCT];
-    for (int t = 0; t < OCT; ++t) acc[t] = 0.0f;
-    __global const float *xc = x + (size_t)n * C * H * W;
-    __global const float *wc = w + (size_t)oc0 * C * KK;
-    for (int c = 0; c < C; ++c, xc += H * W, wc += KK) {
+#if PX == 1
+typedef float floatP;
+#define VLOADP(p) (*(p))
+#define VSTOREP(v, p) (*(p) = (v))
+#else
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+typedef CAT(float, PX) floatP;
+#define VLOADP(p) CAT(vload, PX)(0, p)
+#define VSTOREP(v, p) CAT(vstore, PX)(v, 0, p)
+#endif
+
+inline float sum_lanes(floatP v) {
+#if PX == 1
+    return v;
+#else
+    float lanes[PX];
+    VSTOREP(v, lanes);
+    float sum = 0.0f;
+    for (int p = 0; p < PX; ++p) sum += lanes[p];
+    return sum;
+#endif
+}
+
+// Loads the XW input values of row h that outputs ow0 .. ow0 + PX - 1 read (zeros outside the row).
+inline void load_window(__global const float *row, int start, int W, float *xs) {
+    for (int e = 0; e < XW; ++e) {
+        int ww = start + e;
+        xs[e] = ww >= 0 && ww < W ? row[ww] : 0.0f;
+    }
+}
+
+// Lanes p = 0 .. PX - 1 of the window at tap j: xs[p * stride + j * DW].
+inline floatP window_tap(const float *xs, int j, int stride) {
+    float lanes[PX];
+    for (int p = 0; p < PX; ++p) lanes[p] = xs[p * stride + j * DW];
+    return VLOADP(lanes);
+}
+
+// acc[t] (pixels ow0 .. ow0 + PX - 1 of row oh, output channel oc0 + t < OC) += the convolution of x [N, C, H, W]
+// at stride (sh, sw) and padding (pt, pl). With `flip`, the weight is read as the transposed, rotated weight of the
+// input gradient: w is [C, OC, KH, KW] and tap (i, j) reads w[c, oc, KH - 1 - i, KW - 1 - j].
+inline void convolve_rows(__global const float *x, __global const float *w, floatP *acc, int tile, bool flip,
+                          int n, int oc0, int oh, int ow0, int C, int H, int W, int OC, int sh, int sw, int pt, int pl) {
+    for (int c = 0; c < C; ++c) {
+        __global const float *xc = x + ((size_t)n * C + c) * H * W;
         for (int i = 0; i < KH; ++i) {
-            int h = h0 + i * DH;
-            bool row = h >= 0 && h < H;
+            int h = oh * sh - pt + i * DH;
+            if (h < 0 || h >= H) continue;
+            float xs[XW];
+            load_window(xc + h * W, ow0 * sw - pl, W, xs);
             for (int j = 0; j < KW; ++j) {
-                int ww = w0 + j * DW;
-                float v = row && ww >= 0 && ww < W ? xc[h * W + ww] : 0.0f;
-                for (int t = 0; t < OCT; ++t) acc[t] += v * wc[min(t, OC - 1 - oc0) * C * KK + i * KW + j];
+                floatP xv = window_tap(xs, j, sw);
+                for (int t = 0; t < tile; ++t) {
+                    int oc = min(oc0 + t, OC - 1);
+                    float wv = flip ? w[((c * OC + oc) * KH + KH - 1 - i) * KW + KW - 1 - j] : w[((oc * C + c) * KH + i) * KW + j];
+                    acc[t] += wv * xv;
+                }
             }
         }
     }
-    __global float *out = y + ((size_t)n * OC + oc0) * plane + p;
-    for (int t = 0; t < OCT && oc0 + t < OC; ++t) out[t * plane] = acc[t] + (has_bias ? bias[oc0 + t] : 0.0f);
 }
 
-// Input gradient, one work item per (image, input pixel) and tile of CT input channels: global [N * H * W, ceil(C / CT)].
+// Writes acc[t] (+ bias) to pixels ow0 .. of row oh of channels oc0 + t of y [N, OC, OH, OW].
+inline void store_rows(__global float *y, const floatP *acc, int tile, __global const float *bias,
+                       int n, int oc0, int oh, int ow0, int OC, int OH, int OW) {
+    int valid = min(PX, OW - ow0);
+    for (int t = 0; t < tile && oc0 + t < OC; ++t) {
+        floatP v = acc[t] + (bias ? bias[oc0 + t] : 0.0f);
+        __global float *out = y + (((size_t)n * OC + oc0 + t) * OH + oh) * OW + ow0;
+        if (valid == PX) {
+            VSTOREP(v, out);
+        } else {
+            float lanes[PX];
+            VSTOREP(v, lanes);
+            for (int p = 0; p < valid; ++p) out[p] = lanes[p];
+        }
+    }
+}
+
+// One work item per (image, output row, segment of PX pixels) and tile of OCT output channels:
+// global [N * OH * ceil(OW / PX), ceil(OC / OCT)].
+__kernel void conv_direct_forward(__global const float *x, __global const float *w, __global const float *bias, int has_bias,
+                                  __global float *y, int N, int C, int H, int W, int OC, int OH, int OW) {
+    int segments = (OW + PX - 1) / PX;
+    int q = get_global_id(0), oc0 = get_global_id(1) * OCT;
+    if (q >= N * OH * segments) return;
+    int n = q / (OH * segments), r = q - n * OH * segments;
+    int oh = r / segments, ow0 = (r - oh * segments) * PX;
+    floatP acc[OCT];
+    for (int t = 0; t < OCT; ++t) acc[t] = 0.0f;
+    convolve_rows(x, w, acc, OCT, false, n, oc0, oh, ow0, C, H, W, OC, SH, SW, PT, PL);
+    store_rows(y, acc, OCT, has_bias ? bias : 0, n, oc0, oh, ow0, OC, OH, OW);
+}
+
+#if SH == 1 && SW == 1
+// Input gradient at stride 1: the convolution of gy with the transposed, rotated weight and padding (K - 1) * D - P.
+// Global [N * H * ceil(W / PX), ceil(C / CT)].
+__kernel void conv_direct_backward_data(__global const float *gy, __global const float *w, __global float *gx,
+                                        int N, int C, int H, int W, int OC, int OH, int OW) {
+    int segments = (W + PX - 1) / PX;
+    int q = get_global_id(0), c0 = get_global_id(1) * CT;
+    if (q >= N * H * segments) return;
+    int n = q / (H * segments), r = q - n * H * segments;
+    int h = r / segments, w0 = (r - h * segments) * PX;
+    floatP acc[CT];
+    for (int t = 0; t < CT; ++t) acc[t] = 0.0f;
+    convolve_rows(gy, w, acc, CT, true, n, c0, h, w0, OC, OH, OW, C, 1, 1, (KH - 1) * DH - PT, (KW - 1) * DW - PL);
+    store_rows(gx, acc, CT, 0, n, c0, h, w0, C, H, W);
+}
+#else
+// Input gradient at other strides, as a gather: one work item per (image, input pixel) and tile of CT input channels,
+// global [N * H * W, ceil(C / CT)].
 __kernel void conv_direct_backward_data(__global const float *gy, __global const float *w, __global float *gx,
                                         int N, int C, int H, int W, int OC, int OH, int OW) {
     int q = get_global_id(0), c0 = get_global_id(1) * CT;
@@ -167,6 +256,7 @@ __kernel void conv_direct_backward_data(__global const float *gy, __global const
     __global float *out = gx + ((size_t)n * C + c0) * plane + p;
     for (int t = 0; t < CT && c0 + t < C; ++t) out[t * plane] = acc[t];
 }
+#endif
 
 // Weight gradient: one work-group of WG items per (oc, c) pair and batch split s (global [WG * OC * C, splits],
 // local [WG, 1]); the group sums over images s, s + splits, ... and writes out[(s * OC * C + oc * C + c) * KK + k].
@@ -175,27 +265,28 @@ __kernel void conv_direct_backward_weight(__global const float *gy, __global con
     __local float partial[KK * (WG + 1)];
     int pair = get_group_id(0), lid = get_local_id(0), s = get_global_id(1), splits = get_global_size(1);
     int oc = pair / C, c = pair - oc * C;
-    int plane = OH * OW;
+    int segments = (OW + PX - 1) / PX, rows = OH * segments;
     int images = (N - s + splits - 1) / splits;
-    float acc[KK];
+    floatP acc[KK];
     for (int k = 0; k < KK; ++k) acc[k] = 0.0f;
-    for (int q = lid; q < images * plane; q += WG) {
-        int m = q / plane, p = q - m * plane;
+    for (int q = lid; q < images * rows; q += WG) {
+        int m = q / rows, r = q - m * rows;
+        int oh = r / segments, ow0 = (r - oh * segments) * PX;
         int n = s + m * splits;
-        int oh = p / OW, ow = p - oh * OW;
-        float g = gy[((size_t)n * OC + oc) * plane + p];
+        __global const float *g = gy + (((size_t)n * OC + oc) * OH + oh) * OW + ow0;
+        float lanes[PX];
+        for (int p = 0; p < PX; ++p) lanes[p] = ow0 + p < OW ? g[p] : 0.0f;
+        floatP gv = VLOADP(lanes);
         __global const float *xc = x + ((size_t)n * C + c) * H * W;
-        int h0 = oh * SH - PT, w0 = ow * SW - PL;
         for (int i = 0; i < KH; ++i) {
-            int h = h0 + i * DH;
-            bool row = h >= 0 && h < H;
-            for (int j = 0; j < KW; ++j) {
-                int ww = w0 + j * DW;
-                acc[i * KW + j] += row && ww >= 0 && ww < W ? g * xc[h * W + ww] : 0.0f;
-            }
+            int h = oh * SH - PT + i * DH;
+            if (h < 0 || h >= H) continue;
+            float xs[XW];
+            load_window(xc + h * W, ow0 * SW - PL, W, xs);
+            for (int j = 0; j < KW; ++j) acc[i * KW + j] += gv * window_tap(xs, j, SW);
         }
     }
-    for (int k = 0; k < KK; ++k) partial[k * (WG + 1) + lid] = acc[k];
+    for (int k = 0; k < KK; ++k) partial[k * (WG + 1) + lid] = sum_lanes(acc[k]);
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int k = lid; k < KK; k += WG) {
         float sum = 0.0f;
@@ -368,6 +459,132 @@ __kernel void expand(__global const float *x, __global float *out, int n, int ra
     }
     out[i] = x[offset];
 }
+
+"""#,
+        "gemm": #"""
+// GEMM for the small matrices CLBlast handles slowly on CPU devices (PoCL), where each work item owns a tile of C and
+// runs its inner products as floatPX vectors (PoCL does not vectorize across work items of loop-heavy kernels).
+// Row-major, batched (global dimension 2): C = alpha * op(A) * op(B) + beta * C, op(A) m x k, op(B) k x n.
+// -DTRANS_A / -DTRANS_B (0 or 1), -DPX the vector width, -DTM rows per item.
+//   Without TRANS_B an item computes TM rows x PX columns, vectors along n (B rows are contiguous).
+//   With TRANS_B (and not TRANS_A) an item computes TM x TN dot products, vectors along k (A and B rows are contiguous).
+
+#ifndef PX
+#define PX 16
+#endif
+#ifndef TM
+#define TM 4
+#endif
+#ifndef TN
+#define TN 4
+#endif
+#ifndef TRANS_A
+#define TRANS_A 0
+#endif
+#ifndef TRANS_B
+#define TRANS_B 0
+#endif
+
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+typedef CAT(float, PX) floatP;
+#define VLOADP(p) CAT(vload, PX)(0, p)
+#define VSTOREP(v, p) CAT(vstore, PX)(v, 0, p)
+
+#if TRANS_A
+#define A_AT(r, kk) a[(size_t)(kk) * lda + (r)]
+#else
+#define A_AT(r, kk) a[(size_t)(r) * lda + (kk)]
+#endif
+#if TRANS_B
+#define B_AT(kk, c) b[(size_t)(c) * ldb + (kk)]
+#else
+#define B_AT(kk, c) b[(size_t)(kk) * ldb + (c)]
+#endif
+
+inline float sum_lanes(floatP v) {
+    float lanes[PX];
+    VSTOREP(v, lanes);
+    float sum = 0.0f;
+    for (int p = 0; p < PX; ++p) sum += lanes[p];
+    return sum;
+}
+
+inline void store_c(__global float *c, size_t index, float value, float alpha, float beta) {
+    c[index] = alpha * value + (beta == 0.0f ? 0.0f : beta * c[index]);
+}
+
+#if TRANS_B && !TRANS_A
+// Global [ceil(n / TN), ceil(m / TM), batch].
+__kernel void gemm_small(int m, int n, int k, float alpha, float beta,
+                         __global const float *a, int offset_a, int lda, int stride_a,
+                         __global const float *b, int offset_b, int ldb, int stride_b,
+                         __global float *c, int offset_c, int ldc, int stride_c) {
+    int col0 = get_global_id(0) * TN, row0 = get_global_id(1) * TM, batch = get_global_id(2);
+    if (col0 >= n || row0 >= m) return;
+    a += offset_a + (size_t)batch * stride_a;
+    b += offset_b + (size_t)batch * stride_b;
+    c += offset_c + (size_t)batch * stride_c;
+    // Clamped rows and columns read valid memory; their results are not stored.
+    __global const float *ar[TM], *br[TN];
+    for (int r = 0; r < TM; ++r) ar[r] = a + (size_t)min(row0 + r, m - 1) * lda;
+    for (int q = 0; q < TN; ++q) br[q] = b + (size_t)min(col0 + q, n - 1) * ldb;
+    floatP acc[TM][TN];
+    for (int r = 0; r < TM; ++r) for (int q = 0; q < TN; ++q) acc[r][q] = 0.0f;
+    int kk = 0;
+    for (; kk + PX <= k; kk += PX) {
+        floatP bv[TN];
+        for (int q = 0; q < TN; ++q) bv[q] = VLOADP(br[q] + kk);
+        for (int r = 0; r < TM; ++r) {
+            floatP av = VLOADP(ar[r] + kk);
+            for (int q = 0; q < TN; ++q) acc[r][q] += av * bv[q];
+        }
+    }
+    float tail[TM][TN];
+    for (int r = 0; r < TM; ++r) for (int q = 0; q < TN; ++q) tail[r][q] = sum_lanes(acc[r][q]);
+    for (; kk < k; ++kk)
+        for (int r = 0; r < TM; ++r) for (int q = 0; q < TN; ++q) tail[r][q] += ar[r][kk] * br[q][kk];
+    for (int r = 0; r < TM && row0 + r < m; ++r)
+        for (int q = 0; q < TN && col0 + q < n; ++q) store_c(c, (size_t)(row0 + r) * ldc + col0 + q, tail[r][q], alpha, beta);
+}
+#else
+// Global [ceil(n / PX), ceil(m / TM), batch].
+__kernel void gemm_small(int m, int n, int k, float alpha, float beta,
+                         __global const float *a, int offset_a, int lda, int stride_a,
+                         __global const float *b, int offset_b, int ldb, int stride_b,
+                         __global float *c, int offset_c, int ldc, int stride_c) {
+    int col0 = get_global_id(0) * PX, row0 = get_global_id(1) * TM, batch = get_global_id(2);
+    if (col0 >= n || row0 >= m) return;
+    a += offset_a + (size_t)batch * stride_a;
+    b += offset_b + (size_t)batch * stride_b;
+    c += offset_c + (size_t)batch * stride_c;
+    bool full = col0 + PX <= n;
+    floatP acc[TM];
+    for (int r = 0; r < TM; ++r) acc[r] = 0.0f;
+    for (int kk = 0; kk < k; ++kk) {
+        floatP bv;
+#if TRANS_B
+        float lanes[PX];
+        for (int p = 0; p < PX; ++p) lanes[p] = B_AT(kk, min(col0 + p, n - 1));
+        bv = VLOADP(lanes);
+#else
+        if (full) {
+            bv = VLOADP(b + (size_t)kk * ldb + col0);
+        } else {
+            float lanes[PX];
+            for (int p = 0; p < PX; ++p) lanes[p] = col0 + p < n ? B_AT(kk, col0 + p) : 0.0f;
+            bv = VLOADP(lanes);
+        }
+#endif
+        for (int r = 0; r < TM; ++r) acc[r] += A_AT(min(row0 + r, m - 1), kk) * bv;
+    }
+    for (int r = 0; r < TM && row0 + r < m; ++r) {
+        float lanes[PX];
+        VSTOREP(acc[r], lanes);
+        for (int p = 0; p < PX && col0 + p < n; ++p) store_c(c, (size_t)(row0 + r) * ldc + col0 + p, lanes[p], alpha, beta);
+    }
+}
+#endif
 
 """#,
         "layout": #"""
@@ -800,6 +1017,38 @@ __kernel void pool2d_backward(__global const float *gy, __global const float *x,
         }
     }
     gx[index] = sum;
+}
+
+// Gradient when the windows tile the input exactly (stride == kernel, no padding, H == OH * KH, W == OW * KW): one work
+// item per window writes all of its KH * KW input gradients, global [OW, OH, planes]. Same routing as pool2d_backward.
+__kernel void pool2d_backward_tiled(__global const float *gy, __global const float *x, __global const float *y, __global float *gx,
+                                    int planes, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
+    int ow = get_global_id(0), oh = get_global_id(1), plane = get_global_id(2);
+    if (ow >= OW || oh >= OH || plane >= planes) return;
+    size_t out = ((size_t)plane * OH + oh) * OW + ow;
+    size_t base = (size_t)plane * H * W + (size_t)oh * KH * W + ow * KW;
+    float g = gy[out];
+#if KIND == KIND_MAX || KIND == KIND_MIN
+    float extreme = y[out];
+    bool routed = false;
+    for (int i = 0; i < KH; ++i) {
+        for (int j = 0; j < KW; ++j) {
+            bool here = !routed && x[base + i * W + j] == extreme;
+            routed = routed || here;
+            gx[base + i * W + j] = here ? g : 0.0f;
+        }
+    }
+#elif KIND == KIND_L2
+    float norm = y[out];
+    for (int i = 0; i < KH; ++i)
+        for (int j = 0; j < KW; ++j) gx[base + i * W + j] = norm > 0.0f ? g * x[base + i * W + j] / norm : 0.0f;
+#else
+#if KIND == KIND_AVERAGE
+    g /= (float)(KH * KW);
+#endif
+    for (int i = 0; i < KH; ++i)
+        for (int j = 0; j < KW; ++j) gx[base + i * W + j] = g;
+#endif
 }
 
 """#,

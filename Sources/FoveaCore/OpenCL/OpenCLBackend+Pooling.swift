@@ -12,8 +12,17 @@ extension OpenCLBackend: PoolingBackend {
                            arguments: [.buffer(x), .buffer(y)] + sizeArguments(g))
     }
 
+    /// Windows that tile the input exactly (the usual 2x2, stride 2 on even sizes) take a kernel with one item per window
+    /// and no search for overlapping windows; others gather per input element.
     public func pool2dBackward(_ kind: PoolKind, gradOutput: Storage, input: Storage, output: Storage,
                                geometry g: PoolingGeometry, into gradInput: Storage) throws {
+        let tiled = g.stride == g.kernel && g.padding == Size2D(0)
+            && g.height == g.output.height * g.kernel.height && g.width == g.output.width * g.kernel.width
+        if tiled {
+            return try context.launch("pool2d_backward_tiled", program: "pool", options: "-DKIND=\(kind.rawValue)",
+                                      global: [g.output.width, g.output.height, g.planes],
+                                      arguments: [.buffer(gradOutput), .buffer(input), .buffer(output), .buffer(gradInput)] + sizeArguments(g))
+        }
         try context.launch("pool2d_backward", program: "pool", options: "-DKIND=\(kind.rawValue)",
                            global: [g.planes * g.height * g.width],
                            arguments: [.buffer(gradOutput), .buffer(input), .buffer(output), .buffer(gradInput)] + sizeArguments(g))

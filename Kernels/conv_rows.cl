@@ -26,13 +26,16 @@ typedef CAT(float, PX) floatP;
 #define VLOADP(p) CAT(vload, PX)(0, p)
 #define VSTOREP(v, p) CAT(vstore, PX)(v, 0, p)
 
-// dst[plane, r, e] = src[plane, r - top, e - left], zero outside src: planes of HP x WP from planes of H x W.
-// Global [WP, HP, planes]; top and left may be negative (cropping).
+// dst[plane, r, e] = src[plane, r - top, e - left], zero outside src: planes of HP x WP from planes of H x W; top and
+// left may be negative (cropping). One work item per padded row: global [HP, planes].
 __kernel void pad2d(__global const float *src, __global float *dst, int planes, int H, int W, int HP, int WP, int top, int left) {
-    int e = get_global_id(0), r = get_global_id(1), plane = get_global_id(2);
-    if (e >= WP || r >= HP || plane >= planes) return;
-    int h = r - top, w = e - left;
-    dst[((size_t)plane * HP + r) * WP + e] = h >= 0 && h < H && w >= 0 && w < W ? src[((size_t)plane * H + h) * W + w] : 0.0f;
+    int r = get_global_id(0), plane = get_global_id(1);
+    if (r >= HP || plane >= planes) return;
+    int h = r - top;
+    bool row = h >= 0 && h < H;
+    __global const float *in = src + ((size_t)plane * H + (row ? h : 0)) * W - left;
+    __global float *out = dst + ((size_t)plane * HP + r) * WP;
+    for (int e = 0; e < WP; ++e) out[e] = row && e - left >= 0 && e - left < W ? in[e] : 0.0f;
 }
 
 // PX values p[0], p[stride], ..., p[(PX - 1) * stride].

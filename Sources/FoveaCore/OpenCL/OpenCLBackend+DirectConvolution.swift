@@ -52,7 +52,7 @@ extension OpenCLBackend {
     private func padded(_ x: Storage, planes: Int, height: Int, width: Int, paddedHeight: Int, paddedWidth: Int,
                         top: Int, left: Int, options: String) throws -> Storage {
         let out = try allocate(planes * paddedHeight * paddedWidth)
-        try run("pad2d", in: "conv_rows", options: options, global: [paddedWidth, paddedHeight, planes],
+        try run("pad2d", in: "conv_rows", options: options, global: [paddedHeight, planes],
                 .buffer(x), .buffer(out), .int(planes), .int(height), .int(width), .int(paddedHeight), .int(paddedWidth),
                 .int(top), .int(left))
         return out

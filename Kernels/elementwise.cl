@@ -5,7 +5,9 @@ enum { U_NEG, U_ABS, U_EXP, U_LOG, U_SQRT, U_SQUARE, U_RELU, U_LEAKY_RELU, U_ELU
        U_CLAMP, U_POW, U_AFFINE, U_DIVIDE, U_RECIPROCAL, U_EQ, U_NE, U_LT, U_LE, U_GT, U_GE };
 enum { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAXIMUM, B_MINIMUM, B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE };
 
+#ifndef M_SQRT1_2_F  // some drivers (PoCL) predefine it
 #define M_SQRT1_2_F 0.70710678118654752f
+#endif
 #define M_1_SQRT_2PI_F 0.39894228040143268f
 
 inline float sigmoid_stable(float x) {

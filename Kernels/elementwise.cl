@@ -1,11 +1,13 @@
 // Elementwise ops. Op codes match UnaryOp / BinaryOp in Backend/ElementwiseBackend.swift; the switch on
-// a kernel argument is uniform across the launch, so it costs little next to the memory traffic.
+// a kernel argument is uniform across the launch.
 
 enum { U_NEG, U_ABS, U_EXP, U_LOG, U_SQRT, U_SQUARE, U_RELU, U_LEAKY_RELU, U_ELU, U_SIGMOID, U_TANH, U_GELU,
        U_CLAMP, U_POW, U_AFFINE, U_DIVIDE, U_RECIPROCAL, U_EQ, U_NE, U_LT, U_LE, U_GT, U_GE };
 enum { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAXIMUM, B_MINIMUM, B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE };
 
+#ifndef M_SQRT1_2_F  // some drivers (PoCL) predefine it
 #define M_SQRT1_2_F 0.70710678118654752f
+#endif
 #define M_1_SQRT_2PI_F 0.39894228040143268f
 
 inline float sigmoid_stable(float x) {
@@ -90,29 +92,44 @@ inline float binary_apply(int op, float a, float b) {
     return 0.0f;
 }
 
-__kernel void unary(int op, __global const float *x, __global float *out, int n, float alpha, float beta) {
-    int i = get_global_id(0);
-    if (i < n) out[i] = unary_apply(op, x[i], alpha, beta);
+// The contiguous kernels below give each work item `chunk` consecutive elements: 1 on GPUs (coalesced), about a thousand
+// on CPUs, where the switch then runs once per item and PoCL vectorizes each case's loop (25x faster than one element
+// per item there). Global size ceil(n / chunk).
+#define FOR_CHUNK for (int i = get_global_id(0) * chunk, end = min(i + chunk, n); i < end; ++i)
+#define EACH_UNARY(CASE) CASE(U_NEG) CASE(U_ABS) CASE(U_EXP) CASE(U_LOG) CASE(U_SQRT) CASE(U_SQUARE) CASE(U_RELU) \
+    CASE(U_LEAKY_RELU) CASE(U_ELU) CASE(U_SIGMOID) CASE(U_TANH) CASE(U_GELU) CASE(U_CLAMP) CASE(U_POW) CASE(U_AFFINE) \
+    CASE(U_DIVIDE) CASE(U_RECIPROCAL)
+#define EACH_COMPARISON(CASE) CASE(U_EQ) CASE(U_NE) CASE(U_LT) CASE(U_LE) CASE(U_GT) CASE(U_GE)
+#define EACH_BINARY(CASE) CASE(B_ADD) CASE(B_SUB) CASE(B_MUL) CASE(B_DIV) CASE(B_POW) CASE(B_MAXIMUM) CASE(B_MINIMUM) \
+    CASE(B_EQ) CASE(B_NE) CASE(B_LT) CASE(B_LE) CASE(B_GT) CASE(B_GE)
+
+__kernel void unary(int op, __global const float *x, __global float *out, int n, float alpha, float beta, int chunk) {
+#define UNARY_CASE(K) case K: FOR_CHUNK out[i] = unary_apply(K, x[i], alpha, beta); break;
+    switch (op) { EACH_UNARY(UNARY_CASE) EACH_COMPARISON(UNARY_CASE) }
 }
 
 __kernel void unary_backward(int op, __global const float *x, __global const float *y, __global const float *g,
-                             __global float *grad_in, int n, float alpha, float beta) {
-    int i = get_global_id(0);
-    if (i < n) grad_in[i] = unary_gradient(op, x[i], y[i], g[i], alpha, beta);
+                             __global float *grad_in, int n, float alpha, float beta, int chunk) {
+#define GRADIENT_CASE(K) case K: FOR_CHUNK grad_in[i] = unary_gradient(K, x[i], y[i], g[i], alpha, beta); break;
+    switch (op) { EACH_UNARY(GRADIENT_CASE) }
 }
 
 // Same-shaped contiguous operands.
-__kernel void binary_contiguous(int op, __global const float *a, __global const float *b, __global float *out, int n) {
-    int i = get_global_id(0);
-    if (i < n) out[i] = binary_apply(op, a[i], b[i]);
+__kernel void binary_contiguous(int op, __global const float *a, __global const float *b, __global float *out, int n, int chunk) {
+#define BINARY_CASE(K) case K: FOR_CHUNK out[i] = binary_apply(K, a[i], b[i]); break;
+    switch (op) { EACH_BINARY(BINARY_CASE) }
 }
 
 // One operand is a single value (read on the device: no host round-trip); `scalar_is_a` says which.
 __kernel void binary_scalar(int op, __global const float *a, __global const float *b, __global float *out, int n,
-                            int scalar_is_a) {
-    int i = get_global_id(0);
-    if (i >= n) return;
-    out[i] = scalar_is_a ? binary_apply(op, a[0], b[i]) : binary_apply(op, a[i], b[0]);
+                            int scalar_is_a, int chunk) {
+    float scalar = scalar_is_a ? a[0] : b[0];
+    __global const float *other = scalar_is_a ? b : a;
+#define SCALAR_CASE(K) case K: \
+    if (scalar_is_a) { FOR_CHUNK out[i] = binary_apply(K, scalar, other[i]); } \
+    else { FOR_CHUNK out[i] = binary_apply(K, other[i], scalar); } \
+    break;
+    switch (op) { EACH_BINARY(SCALAR_CASE) }
 }
 
 // General broadcasting: operands read through strides (0 on broadcast axes). Dims and strides are padded in front

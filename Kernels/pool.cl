@@ -8,40 +8,43 @@
 #define KIND_MIN 3
 #define KIND_L2 4
 
+// Global [ceil(OW / chunk), OH, planes]: each work item does `chunk` consecutive outputs of a row (1 on GPUs, the whole
+// row on CPUs, where PoCL then runs the row as SIMD).
 __kernel void pool2d(__global const float *x, __global float *y, int planes, int H, int W,
-                     int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
-    int index = get_global_id(0);
-    if (index >= planes * OH * OW) return;
-    int ow = index % OW, oh = (index / OW) % OH, plane = index / (OW * OH);
+                     int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW, int chunk) {
+    int oh = get_global_id(1), plane = get_global_id(2);
+    if (oh >= OH || plane >= planes) return;
     __global const float *in = x + (size_t)plane * H * W;
-    int h0 = oh * SH - PH, w0 = ow * SW - PW;
+    for (int ow = get_global_id(0) * chunk, end = min(ow + chunk, OW); ow < end; ++ow) {
+        int h0 = oh * SH - PH, w0 = ow * SW - PW;
 #if KIND == KIND_MAX
-    float acc = -INFINITY;
+        float acc = -INFINITY;
 #elif KIND == KIND_MIN
-    float acc = INFINITY;
+        float acc = INFINITY;
 #else
-    float acc = 0.0f;
+        float acc = 0.0f;
 #endif
-    for (int h = max(h0, 0); h < min(h0 + KH, H); ++h) {
-        for (int w = max(w0, 0); w < min(w0 + KW, W); ++w) {
-            float v = in[h * W + w];
+        for (int h = max(h0, 0); h < min(h0 + KH, H); ++h) {
+            for (int w = max(w0, 0); w < min(w0 + KW, W); ++w) {
+                float v = in[h * W + w];
 #if KIND == KIND_MAX
-            if (v > acc) acc = v;
+                if (v > acc) acc = v;
 #elif KIND == KIND_MIN
-            if (v < acc) acc = v;
+                if (v < acc) acc = v;
 #elif KIND == KIND_L2
-            acc += v * v;
+                acc += v * v;
 #else
-            acc += v;
+                acc += v;
 #endif
+            }
         }
-    }
 #if KIND == KIND_AVERAGE
-    acc /= (float)(KH * KW);
+        acc /= (float)(KH * KW);
 #elif KIND == KIND_L2
-    acc = sqrt(acc);
+        acc = sqrt(acc);
 #endif
-    y[index] = acc;
+        y[((size_t)plane * OH + oh) * OW + ow] = acc;
+    }
 }
 
 // Gradient as a gather: each input element sums over the output windows that cover it (no atomics).
@@ -89,4 +92,40 @@ __kernel void pool2d_backward(__global const float *gy, __global const float *x,
         }
     }
     gx[index] = sum;
+}
+
+// Gradient when the windows tile the input exactly (stride == kernel, no padding, H == OH * KH, W == OW * KW): each
+// window writes all of its KH * KW input gradients, without looking at overlapping windows. Same routing as
+// pool2d_backward. Global [ceil(OW / chunk), OH, planes], `chunk` windows of a row per work item, as in pool2d.
+__kernel void pool2d_backward_tiled(__global const float *gy, __global const float *x, __global const float *y, __global float *gx,
+                                    int planes, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW,
+                                    int chunk) {
+    int oh = get_global_id(1), plane = get_global_id(2);
+    if (oh >= OH || plane >= planes) return;
+    for (int ow = get_global_id(0) * chunk, end = min(ow + chunk, OW); ow < end; ++ow) {
+        size_t out = ((size_t)plane * OH + oh) * OW + ow;
+        size_t base = (size_t)plane * H * W + (size_t)oh * KH * W + ow * KW;
+        float g = gy[out];
+#if KIND == KIND_MAX || KIND == KIND_MIN
+        float extreme = y[out];
+        bool routed = false;
+        for (int i = 0; i < KH; ++i) {
+            for (int j = 0; j < KW; ++j) {
+                bool here = !routed && x[base + i * W + j] == extreme;
+                routed = routed || here;
+                gx[base + i * W + j] = here ? g : 0.0f;
+            }
+        }
+#elif KIND == KIND_L2
+        float norm = y[out];
+        for (int i = 0; i < KH; ++i)
+            for (int j = 0; j < KW; ++j) gx[base + i * W + j] = norm > 0.0f ? g * x[base + i * W + j] / norm : 0.0f;
+#else
+#if KIND == KIND_AVERAGE
+        g /= (float)(KH * KW);
+#endif
+        for (int i = 0; i < KH; ++i)
+            for (int j = 0; j < KW; ++j) gx[base + i * W + j] = g;
+#endif
+    }
 }

@@ -54,6 +54,18 @@ public protocol ConvolutionBackend: AnyObject {
 }
 
 extension ConvolutionBackend where Self: MemoryBackend & LinearAlgebraBackend {
+    public func conv2d(_ x: Storage, weight: Storage, bias: Storage?, geometry g: ConvolutionGeometry, into y: Storage) throws {
+        try conv2dViaColumns(x, weight: weight, bias: bias, geometry: g, into: y)
+    }
+
+    public func conv2dBackwardData(_ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry, into gradInput: Storage) throws {
+        try conv2dBackwardDataViaColumns(gradOutput, weight: weight, geometry: g, into: gradInput)
+    }
+
+    public func conv2dBackwardWeight(_ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry, into gradWeight: Storage) throws {
+        try conv2dBackwardWeightViaColumns(gradOutput, input: input, geometry: g, into: gradWeight)
+    }
+
     /// Runs `body` for each chunk of images with column and row scratch buffers sized for the largest chunk.
     private func forEachChunk(_ g: ConvolutionGeometry,
                               _ body: (_ start: Int, _ count: Int, _ columns: Storage, _ rows: Storage) throws -> Void) throws {
@@ -65,7 +77,8 @@ extension ConvolutionBackend where Self: MemoryBackend & LinearAlgebraBackend {
         }
     }
 
-    public func conv2d(_ x: Storage, weight: Storage, bias: Storage?, geometry g: ConvolutionGeometry, into y: Storage) throws {
+    /// `conv2d` through im2col + GEMM (the default; a backend with direct kernels still uses it for other shapes).
+    public func conv2dViaColumns(_ x: Storage, weight: Storage, bias: Storage?, geometry g: ConvolutionGeometry, into y: Storage) throws {
         try forEachChunk(g) { start, count, columns, rows in
             try im2col(x, geometry: g, batchStart: start, batchCount: count, into: columns)
             // rows[group] (ocg x m) = weight[group] (ocg x patch) * columns[group] (patch x m)
@@ -78,7 +91,9 @@ extension ConvolutionBackend where Self: MemoryBackend & LinearAlgebraBackend {
         }
     }
 
-    public func conv2dBackwardData(_ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry, into gradInput: Storage) throws {
+    /// `conv2dBackwardData` through GEMM + col2im.
+    public func conv2dBackwardDataViaColumns(_ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry,
+                                             into gradInput: Storage) throws {
         try forEachChunk(g) { start, count, columns, rows in
             try convGatherOutput(gradOutput, geometry: g, batchStart: start, batchCount: count, into: rows)
             // columns[group] (patch x m) = weight[group]^T (patch x ocg) * rows[group] (ocg x m)
@@ -91,7 +106,9 @@ extension ConvolutionBackend where Self: MemoryBackend & LinearAlgebraBackend {
         }
     }
 
-    public func conv2dBackwardWeight(_ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry, into gradWeight: Storage) throws {
+    /// `conv2dBackwardWeight` through im2col + GEMM.
+    public func conv2dBackwardWeightViaColumns(_ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry,
+                                               into gradWeight: Storage) throws {
         try fill(gradWeight, offset: 0, count: g.outChannels * g.groupPatch, value: 0)
         try forEachChunk(g) { start, count, columns, rows in
             try im2col(input, geometry: g, batchStart: start, batchCount: count, into: columns)

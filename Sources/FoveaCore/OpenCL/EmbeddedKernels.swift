@@ -89,15 +89,287 @@ void conv_bias_grad(__global const float *gy, __global float *gb, int batch, int
 }
 
 """#,
+        "conv_direct": #"""
+// Direct 2-D convolution for small patches (few input channels x small kernels), NCHW, one group, as GPUs like it:
+// one output (input) pixel per work item, consecutive items on consecutive pixels, guarded loads. CPUs use conv_rows.cl
+// (except for the input gradient at strides above 1, which takes the gather here).
+// The kernel geometry is compiled in: -DKH -DKW -DSH -DSW -DPT -DPL -DDH -DDW, and the channel tiles -DOCT (output
+// channels per work item, forward) and -DCT (input channels per work item, backward data); -DWG the weight-gradient group.
+// y[n, oc, oh, ow] = bias[oc] + sum over c, i, j of w[oc, c, i, j] * x[n, c, oh * SH - PT + i * DH, ow * SW - PL + j * DW].
+
+#ifndef KH  // defaults (a 3x3, stride 1, padding 1 convolution) so the file also builds on its own
+#define KH 3
+#define KW 3
+#define SH 1
+#define SW 1
+#define PT 1
+#define PL 1
+#define DH 1
+#define DW 1
+#define OCT 8
+#define CT 8
+#define WG 64
+#endif
+
+#define KK (KH * KW)
+
+// One work item per (image, output pixel) and tile of OCT output channels: global [N * OH * OW, ceil(OC / OCT)].
+__kernel void conv_direct_forward(__global const float *x, __global const float *w, __global const float *bias, int has_bias,
+                                  __global float *y, int N, int C, int H, int W, int OC, int OH, int OW) {
+    int q = get_global_id(0), oc0 = get_global_id(1) * OCT;
+    int plane = OH * OW;
+    if (q >= N * plane) return;
+    int n = q / plane, p = q - n * plane;
+    int oh = p / OW, ow = p - oh * OW;
+    int h0 = oh * SH - PT, w0 = ow * SW - PL;
+    float acc[OCT];
+    for (int t = 0; t < OCT; ++t) acc[t] = 0.0f;
+    __global const float *xc = x + (size_t)n * C * H * W;
+    __global const float *wc = w + (size_t)oc0 * C * KK;
+    for (int c = 0; c < C; ++c, xc += H * W, wc += KK) {
+        for (int i = 0; i < KH; ++i) {
+            int h = h0 + i * DH;
+            bool row = h >= 0 && h < H;
+            for (int j = 0; j < KW; ++j) {
+                int ww = w0 + j * DW;
+                float v = row && ww >= 0 && ww < W ? xc[h * W + ww] : 0.0f;
+                for (int t = 0; t < OCT; ++t) acc[t] += v * wc[min(t, OC - 1 - oc0) * C * KK + i * KW + j];
+            }
+        }
+    }
+    __global float *out = y + ((size_t)n * OC + oc0) * plane + p;
+    for (int t = 0; t < OCT && oc0 + t < OC; ++t) out[t * plane] = acc[t] + (has_bias ? bias[oc0 + t] : 0.0f);
+}
+
+// Input gradient, one work item per (image, input pixel) and tile of CT input channels: global [N * H * W, ceil(C / CT)].
+__kernel void conv_direct_backward_data(__global const float *gy, __global const float *w, __global float *gx,
+                                        int N, int C, int H, int W, int OC, int OH, int OW) {
+    int q = get_global_id(0), c0 = get_global_id(1) * CT;
+    int plane = H * W;
+    if (q >= N * plane) return;
+    int n = q / plane, p = q - n * plane;
+    int h = p / W, wx = p - h * W;
+    float acc[CT];
+    for (int t = 0; t < CT; ++t) acc[t] = 0.0f;
+    __global const float *g = gy + (size_t)n * OC * OH * OW;
+    for (int oc = 0; oc < OC; ++oc, g += OH * OW) {
+        __global const float *wo = w + ((size_t)oc * C + c0) * KK;
+        for (int i = 0; i < KH; ++i) {
+            int hh = h + PT - i * DH;
+            int oh = hh / SH;
+            bool row = hh >= 0 && hh - oh * SH == 0 && oh < OH;
+            for (int j = 0; j < KW; ++j) {
+                int ww = wx + PL - j * DW;
+                int ow = ww / SW;
+                float v = row && ww >= 0 && ww - ow * SW == 0 && ow < OW ? g[oh * OW + ow] : 0.0f;
+                for (int t = 0; t < CT; ++t) acc[t] += v * wo[min(t, C - 1 - c0) * KK + i * KW + j];
+            }
+        }
+    }
+    __global float *out = gx + ((size_t)n * C + c0) * plane + p;
+    for (int t = 0; t < CT && c0 + t < C; ++t) out[t * plane] = acc[t];
+}
+
+// Weight gradient: one work-group of WG items per (oc, c) pair and batch split s (global [WG * OC * C, splits],
+// local [WG, 1]); the group sums over images s, s + splits, ... and writes out[(s * OC * C + oc * C + c) * KK + k].
+__kernel void conv_direct_backward_weight(__global const float *gy, __global const float *x, __global float *out,
+                                          int N, int C, int H, int W, int OC, int OH, int OW) {
+    __local float partial[KK * (WG + 1)];
+    int pair = get_group_id(0), lid = get_local_id(0), s = get_global_id(1), splits = get_global_size(1);
+    int oc = pair / C, c = pair - oc * C;
+    int plane = OH * OW;
+    int images = (N - s + splits - 1) / splits;
+    float acc[KK];
+    for (int k = 0; k < KK; ++k) acc[k] = 0.0f;
+    for (int q = lid; q < images * plane; q += WG) {
+        int m = q / plane, p = q - m * plane;
+        int n = s + m * splits;
+        int oh = p / OW, ow = p - oh * OW;
+        float g = gy[((size_t)n * OC + oc) * plane + p];
+        __global const float *xc = x + ((size_t)n * C + c) * H * W;
+        int h0 = oh * SH - PT, w0 = ow * SW - PL;
+        for (int i = 0; i < KH; ++i) {
+            int h = h0 + i * DH;
+            bool row = h >= 0 && h < H;
+            for (int j = 0; j < KW; ++j) {
+                int ww = w0 + j * DW;
+                acc[i * KW + j] += row && ww >= 0 && ww < W ? g * xc[h * W + ww] : 0.0f;
+            }
+        }
+    }
+    for (int k = 0; k < KK; ++k) partial[k * (WG + 1) + lid] = acc[k];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int k = lid; k < KK; k += WG) {
+        float sum = 0.0f;
+        for (int r = 0; r < WG; ++r) sum += partial[k * (WG + 1) + r];
+        out[((size_t)s * OC * C + pair) * KK + k] = sum;
+    }
+}
+
+"""#,
+        "conv_rows": #"""
+// Direct 2-D convolution for small patches on CPU devices (PoCL), NCHW, one group. PoCL does not vectorize across the
+// work items of these loop-heavy kernels, so each work item computes a row segment of PX outputs as one floatPX vector
+// (PX = the device's float vector width), reading inputs that pad2d has copied into zero-padded planes: every tap is an
+// unguarded vector load, and each loaded vector serves a whole channel tile.
+// y[n, oc, oh, ow] = bias[oc] + sum over c, i, j of w[oc, c, i, j] * x[n, c, oh * SH - PT + i * DH, ow * SW - PL + j * DW].
+// Compiled per geometry: -DKH -DKW -DSH -DSW -DDH -DDW, channel tiles -DOCT (forward) and -DCT (input gradient),
+// -DPX and -DWG (weight-gradient group size).
+
+#ifndef KH  // defaults (a 3x3, stride 1 convolution) so the file also builds on its own
+#define KH 3
+#define KW 3
+#define SH 1
+#define SW 1
+#define DH 1
+#define DW 1
+#define OCT 8
+#define CT 8
+#define PX 16
+#define WG 16
+#endif
+
+#define KK (KH * KW)
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+typedef CAT(float, PX) floatP;
+#define VLOADP(p) CAT(vload, PX)(0, p)
+#define VSTOREP(v, p) CAT(vstore, PX)(v, 0, p)
+
+// dst[plane, r, e] = src[plane, r - top, e - left], zero outside src: planes of HP x WP from planes of H x W; top and
+// left may be negative (cropping). One work item per padded row: global [HP, planes].
+__kernel void pad2d(__global const float *src, __global float *dst, int planes, int H, int W, int HP, int WP, int top, int left) {
+    int r = get_global_id(0), plane = get_global_id(1);
+    if (r >= HP || plane >= planes) return;
+    int h = r - top;
+    bool row = h >= 0 && h < H;
+    __global const float *in = src + ((size_t)plane * H + (row ? h : 0)) * W - left;
+    __global float *out = dst + ((size_t)plane * HP + r) * WP;
+    for (int e = 0; e < WP; ++e) out[e] = row && e - left >= 0 && e - left < W ? in[e] : 0.0f;
+}
+
+// PX values p[0], p[stride], ..., p[(PX - 1) * stride].
+inline floatP load_strided(__global const float *p, int stride) {
+    if (stride == 1) return VLOADP(p);
+    float lanes[PX];
+    for (int l = 0; l < PX; ++l) lanes[l] = p[l * stride];
+    return VLOADP(lanes);
+}
+
+inline float sum_lanes(floatP v) {
+    float lanes[PX];
+    VSTOREP(v, lanes);
+    float sum = 0.0f;
+    for (int l = 0; l < PX; ++l) sum += lanes[l];
+    return sum;
+}
+
+// Writes acc[t] (+ bias) to the valid pixels ow0 .. of row oh of channels oc0 + t of y [N, OC, OH, OW].
+inline void store_rows(__global float *y, const floatP *acc, int tile, __global const float *bias,
+                       int n, int oc0, int oh, int ow0, int OC, int OH, int OW) {
+    int valid = min(PX, OW - ow0);
+    for (int t = 0; t < tile && oc0 + t < OC; ++t) {
+        floatP v = acc[t] + (bias ? bias[oc0 + t] : 0.0f);
+        __global float *out = y + (((size_t)n * OC + oc0 + t) * OH + oh) * OW + ow0;
+        if (valid == PX) {
+            VSTOREP(v, out);
+        } else {
+            float lanes[PX];
+            VSTOREP(v, lanes);
+            for (int l = 0; l < valid; ++l) out[l] = lanes[l];
+        }
+    }
+}
+
+// xp: the input padded to [N, C, HP, WP] (row r holds input row r - PT). One work item per (image, output row, segment
+// of PX pixels) and tile of OCT output channels: global [N * OH * ceil(OW / PX), ceil(OC / OCT)].
+__kernel void conv_rows_forward(__global const float *xp, __global const float *w, __global const float *bias, int has_bias,
+                                __global float *y, int N, int C, int OC, int OH, int OW, int HP, int WP) {
+    int segments = (OW + PX - 1) / PX;
+    int q = get_global_id(0), oc0 = get_global_id(1) * OCT;
+    if (q >= N * OH * segments) return;
+    int n = q / (OH * segments), r = q - n * OH * segments;
+    int oh = r / segments, ow0 = (r - oh * segments) * PX;
+    floatP acc[OCT];
+    for (int t = 0; t < OCT; ++t) acc[t] = 0.0f;
+    for (int c = 0; c < C; ++c) {
+        __global const float *xr = xp + (((size_t)n * C + c) * HP + oh * SH) * WP + ow0 * SW;
+        for (int i = 0; i < KH; ++i) {
+            for (int j = 0; j < KW; ++j) {
+                floatP xv = load_strided(xr + i * DH * WP + j * DW, SW);
+                for (int t = 0; t < OCT; ++t) acc[t] += w[((min(oc0 + t, OC - 1) * C + c) * KH + i) * KW + j] * xv;
+            }
+        }
+    }
+    store_rows(y, acc, OCT, has_bias ? bias : 0, n, oc0, oh, ow0, OC, OH, OW);
+}
+
+// Input gradient at stride 1: the convolution of the output gradient, padded to [N, OC, HP, WP] with (K - 1) * D - P
+// above and to the left, with the rotated, transposed weight. Global [N * H * ceil(W / PX), ceil(C / CT)].
+__kernel void conv_rows_backward_data(__global const float *gp, __global const float *w, __global float *gx,
+                                      int N, int C, int H, int W, int OC, int HP, int WP) {
+    int segments = (W + PX - 1) / PX;
+    int q = get_global_id(0), c0 = get_global_id(1) * CT;
+    if (q >= N * H * segments) return;
+    int n = q / (H * segments), r = q - n * H * segments;
+    int h = r / segments, w0 = (r - h * segments) * PX;
+    floatP acc[CT];
+    for (int t = 0; t < CT; ++t) acc[t] = 0.0f;
+    for (int oc = 0; oc < OC; ++oc) {
+        __global const float *gr = gp + (((size_t)n * OC + oc) * HP + h) * WP + w0;
+        for (int i = 0; i < KH; ++i) {
+            for (int j = 0; j < KW; ++j) {
+                floatP gv = VLOADP(gr + i * DH * WP + j * DW);
+                for (int t = 0; t < CT; ++t) acc[t] += w[((oc * C + min(c0 + t, C - 1)) * KH + KH - 1 - i) * KW + KW - 1 - j] * gv;
+            }
+        }
+    }
+    store_rows(gx, acc, CT, 0, n, c0, h, w0, C, H, W);
+}
+
+// Weight gradient from the padded input xp [N, C, HP, WP] (as for the forward) and the output gradient padded with
+// zeros on the right to gp [N, OC, OH, GW] (GW = segments * PX). One work-group of WG items per (oc, c) pair and batch
+// split s (global [WG * OC * C, splits], local [WG, 1]); it sums over images s, s + splits, ... and writes
+// out[(s * OC * C + oc * C + c) * KK + k].
+__kernel void conv_rows_backward_weight(__global const float *gp, __global const float *xp, __global float *out,
+                                        int N, int C, int OC, int OH, int GW, int HP, int WP) {
+    __local float partial[KK * (WG + 1)];
+    int pair = get_group_id(0), lid = get_local_id(0), s = get_global_id(1), splits = get_global_size(1);
+    int oc = pair / C, c = pair - oc * C;
+    int segments = GW / PX, rows = OH * segments;
+    int images = (N - s + splits - 1) / splits;
+    floatP acc[KK];
+    for (int k = 0; k < KK; ++k) acc[k] = 0.0f;
+    for (int q = lid; q < images * rows; q += WG) {
+        int m = q / rows, r = q - m * rows;
+        int oh = r / segments, ow0 = (r - oh * segments) * PX;
+        int n = s + m * splits;
+        floatP gv = VLOADP(gp + (((size_t)n * OC + oc) * OH + oh) * GW + ow0);
+        __global const float *xr = xp + (((size_t)n * C + c) * HP + oh * SH) * WP + ow0 * SW;
+        for (int i = 0; i < KH; ++i)
+            for (int j = 0; j < KW; ++j) acc[i * KW + j] += gv * load_strided(xr + i * DH * WP + j * DW, SW);
+    }
+    for (int k = 0; k < KK; ++k) partial[k * (WG + 1) + lid] = sum_lanes(acc[k]);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int k = lid; k < KK; k += WG) {
+        float sum = 0.0f;
+        for (int r = 0; r < WG; ++r) sum += partial[k * (WG + 1) + r];
+        out[((size_t)s * OC * C + pair) * KK + k] = sum;
+    }
+}
+
+"""#,
         "elementwise": #"""
 // Elementwise ops. Op codes match UnaryOp / BinaryOp in Backend/ElementwiseBackend.swift; the switch on
-// a kernel argument is uniform across the launch, so it costs little next to the memory traffic.
+// a kernel argument is uniform across the launch.
 
 enum { U_NEG, U_ABS, U_EXP, U_LOG, U_SQRT, U_SQUARE, U_RELU, U_LEAKY_RELU, U_ELU, U_SIGMOID, U_TANH, U_GELU,
        U_CLAMP, U_POW, U_AFFINE, U_DIVIDE, U_RECIPROCAL, U_EQ, U_NE, U_LT, U_LE, U_GT, U_GE };
 enum { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAXIMUM, B_MINIMUM, B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE };
 
+#ifndef M_SQRT1_2_F  // some drivers (PoCL) predefine it
 #define M_SQRT1_2_F 0.70710678118654752f
+#endif
 #define M_1_SQRT_2PI_F 0.39894228040143268f
 
 inline float sigmoid_stable(float x) {
@@ -182,29 +454,44 @@ inline float binary_apply(int op, float a, float b) {
     return 0.0f;
 }
 
-__kernel void unary(int op, __global const float *x, __global float *out, int n, float alpha, float beta) {
-    int i = get_global_id(0);
-    if (i < n) out[i] = unary_apply(op, x[i], alpha, beta);
+// The contiguous kernels below give each work item `chunk` consecutive elements: 1 on GPUs (coalesced), about a thousand
+// on CPUs, where the switch then runs once per item and PoCL vectorizes each case's loop (25x faster than one element
+// per item there). Global size ceil(n / chunk).
+#define FOR_CHUNK for (int i = get_global_id(0) * chunk, end = min(i + chunk, n); i < end; ++i)
+#define EACH_UNARY(CASE) CASE(U_NEG) CASE(U_ABS) CASE(U_EXP) CASE(U_LOG) CASE(U_SQRT) CASE(U_SQUARE) CASE(U_RELU) \
+    CASE(U_LEAKY_RELU) CASE(U_ELU) CASE(U_SIGMOID) CASE(U_TANH) CASE(U_GELU) CASE(U_CLAMP) CASE(U_POW) CASE(U_AFFINE) \
+    CASE(U_DIVIDE) CASE(U_RECIPROCAL)
+#define EACH_COMPARISON(CASE) CASE(U_EQ) CASE(U_NE) CASE(U_LT) CASE(U_LE) CASE(U_GT) CASE(U_GE)
+#define EACH_BINARY(CASE) CASE(B_ADD) CASE(B_SUB) CASE(B_MUL) CASE(B_DIV) CASE(B_POW) CASE(B_MAXIMUM) CASE(B_MINIMUM) \
+    CASE(B_EQ) CASE(B_NE) CASE(B_LT) CASE(B_LE) CASE(B_GT) CASE(B_GE)
+
+__kernel void unary(int op, __global const float *x, __global float *out, int n, float alpha, float beta, int chunk) {
+#define UNARY_CASE(K) case K: FOR_CHUNK out[i] = unary_apply(K, x[i], alpha, beta); break;
+    switch (op) { EACH_UNARY(UNARY_CASE) EACH_COMPARISON(UNARY_CASE) }
 }
 
 __kernel void unary_backward(int op, __global const float *x, __global const float *y, __global const float *g,
-                             __global float *grad_in, int n, float alpha, float beta) {
-    int i = get_global_id(0);
-    if (i < n) grad_in[i] = unary_gradient(op, x[i], y[i], g[i], alpha, beta);
+                             __global float *grad_in, int n, float alpha, float beta, int chunk) {
+#define GRADIENT_CASE(K) case K: FOR_CHUNK grad_in[i] = unary_gradient(K, x[i], y[i], g[i], alpha, beta); break;
+    switch (op) { EACH_UNARY(GRADIENT_CASE) }
 }
 
 // Same-shaped contiguous operands.
-__kernel void binary_contiguous(int op, __global const float *a, __global const float *b, __global float *out, int n) {
-    int i = get_global_id(0);
-    if (i < n) out[i] = binary_apply(op, a[i], b[i]);
+__kernel void binary_contiguous(int op, __global const float *a, __global const float *b, __global float *out, int n, int chunk) {
+#define BINARY_CASE(K) case K: FOR_CHUNK out[i] = binary_apply(K, a[i], b[i]); break;
+    switch (op) { EACH_BINARY(BINARY_CASE) }
 }
 
 // One operand is a single value (read on the device: no host round-trip); `scalar_is_a` says which.
 __kernel void binary_scalar(int op, __global const float *a, __global const float *b, __global float *out, int n,
-                            int scalar_is_a) {
-    int i = get_global_id(0);
-    if (i >= n) return;
-    out[i] = scalar_is_a ? binary_apply(op, a[0], b[i]) : binary_apply(op, a[i], b[0]);
+                            int scalar_is_a, int chunk) {
+    float scalar = scalar_is_a ? a[0] : b[0];
+    __global const float *other = scalar_is_a ? b : a;
+#define SCALAR_CASE(K) case K: \
+    if (scalar_is_a) { FOR_CHUNK out[i] = binary_apply(K, scalar, other[i]); } \
+    else { FOR_CHUNK out[i] = binary_apply(K, other[i], scalar); } \
+    break;
+    switch (op) { EACH_BINARY(SCALAR_CASE) }
 }
 
 // General broadcasting: operands read through strides (0 on broadcast axes). Dims and strides are padded in front
@@ -243,6 +530,132 @@ __kernel void expand(__global const float *x, __global float *out, int n, int ra
     }
     out[i] = x[offset];
 }
+
+"""#,
+        "gemm": #"""
+// GEMM for the small matrices CLBlast handles slowly on CPU devices (PoCL), where each work item owns a tile of C and
+// runs its inner products as floatPX vectors (PoCL does not vectorize across work items of loop-heavy kernels).
+// Row-major, batched (global dimension 2): C = alpha * op(A) * op(B) + beta * C, op(A) m x k, op(B) k x n.
+// -DTRANS_A / -DTRANS_B (0 or 1), -DPX the vector width, -DTM rows per item.
+//   Without TRANS_B an item computes TM rows x PX columns, vectors along n (B rows are contiguous).
+//   With TRANS_B (and not TRANS_A) an item computes TM x TN dot products, vectors along k (A and B rows are contiguous).
+
+#ifndef PX
+#define PX 16
+#endif
+#ifndef TM
+#define TM 4
+#endif
+#ifndef TN
+#define TN 4
+#endif
+#ifndef TRANS_A
+#define TRANS_A 0
+#endif
+#ifndef TRANS_B
+#define TRANS_B 0
+#endif
+
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+typedef CAT(float, PX) floatP;
+#define VLOADP(p) CAT(vload, PX)(0, p)
+#define VSTOREP(v, p) CAT(vstore, PX)(v, 0, p)
+
+#if TRANS_A
+#define A_AT(r, kk) a[(size_t)(kk) * lda + (r)]
+#else
+#define A_AT(r, kk) a[(size_t)(r) * lda + (kk)]
+#endif
+#if TRANS_B
+#define B_AT(kk, c) b[(size_t)(c) * ldb + (kk)]
+#else
+#define B_AT(kk, c) b[(size_t)(kk) * ldb + (c)]
+#endif
+
+inline float sum_lanes(floatP v) {
+    float lanes[PX];
+    VSTOREP(v, lanes);
+    float sum = 0.0f;
+    for (int p = 0; p < PX; ++p) sum += lanes[p];
+    return sum;
+}
+
+inline void store_c(__global float *c, size_t index, float value, float alpha, float beta) {
+    c[index] = alpha * value + (beta == 0.0f ? 0.0f : beta * c[index]);
+}
+
+#if TRANS_B && !TRANS_A
+// Global [ceil(n / TN), ceil(m / TM), batch].
+__kernel void gemm_small(int m, int n, int k, float alpha, float beta,
+                         __global const float *a, int offset_a, int lda, int stride_a,
+                         __global const float *b, int offset_b, int ldb, int stride_b,
+                         __global float *c, int offset_c, int ldc, int stride_c) {
+    int col0 = get_global_id(0) * TN, row0 = get_global_id(1) * TM, batch = get_global_id(2);
+    if (col0 >= n || row0 >= m) return;
+    a += offset_a + (size_t)batch * stride_a;
+    b += offset_b + (size_t)batch * stride_b;
+    c += offset_c + (size_t)batch * stride_c;
+    // Clamped rows and columns read valid memory; their results are not stored.
+    __global const float *ar[TM], *br[TN];
+    for (int r = 0; r < TM; ++r) ar[r] = a + (size_t)min(row0 + r, m - 1) * lda;
+    for (int q = 0; q < TN; ++q) br[q] = b + (size_t)min(col0 + q, n - 1) * ldb;
+    floatP acc[TM][TN];
+    for (int r = 0; r < TM; ++r) for (int q = 0; q < TN; ++q) acc[r][q] = 0.0f;
+    int kk = 0;
+    for (; kk + PX <= k; kk += PX) {
+        floatP bv[TN];
+        for (int q = 0; q < TN; ++q) bv[q] = VLOADP(br[q] + kk);
+        for (int r = 0; r < TM; ++r) {
+            floatP av = VLOADP(ar[r] + kk);
+            for (int q = 0; q < TN; ++q) acc[r][q] += av * bv[q];
+        }
+    }
+    float tail[TM][TN];
+    for (int r = 0; r < TM; ++r) for (int q = 0; q < TN; ++q) tail[r][q] = sum_lanes(acc[r][q]);
+    for (; kk < k; ++kk)
+        for (int r = 0; r < TM; ++r) for (int q = 0; q < TN; ++q) tail[r][q] += ar[r][kk] * br[q][kk];
+    for (int r = 0; r < TM && row0 + r < m; ++r)
+        for (int q = 0; q < TN && col0 + q < n; ++q) store_c(c, (size_t)(row0 + r) * ldc + col0 + q, tail[r][q], alpha, beta);
+}
+#else
+// Global [ceil(n / PX), ceil(m / TM), batch].
+__kernel void gemm_small(int m, int n, int k, float alpha, float beta,
+                         __global const float *a, int offset_a, int lda, int stride_a,
+                         __global const float *b, int offset_b, int ldb, int stride_b,
+                         __global float *c, int offset_c, int ldc, int stride_c) {
+    int col0 = get_global_id(0) * PX, row0 = get_global_id(1) * TM, batch = get_global_id(2);
+    if (col0 >= n || row0 >= m) return;
+    a += offset_a + (size_t)batch * stride_a;
+    b += offset_b + (size_t)batch * stride_b;
+    c += offset_c + (size_t)batch * stride_c;
+    bool full = col0 + PX <= n;
+    floatP acc[TM];
+    for (int r = 0; r < TM; ++r) acc[r] = 0.0f;
+    for (int kk = 0; kk < k; ++kk) {
+        floatP bv;
+#if TRANS_B
+        float lanes[PX];
+        for (int p = 0; p < PX; ++p) lanes[p] = B_AT(kk, min(col0 + p, n - 1));
+        bv = VLOADP(lanes);
+#else
+        if (full) {
+            bv = VLOADP(b + (size_t)kk * ldb + col0);
+        } else {
+            float lanes[PX];
+            for (int p = 0; p < PX; ++p) lanes[p] = col0 + p < n ? B_AT(kk, col0 + p) : 0.0f;
+            bv = VLOADP(lanes);
+        }
+#endif
+        for (int r = 0; r < TM; ++r) acc[r] += A_AT(min(row0 + r, m - 1), kk) * bv;
+    }
+    for (int r = 0; r < TM && row0 + r < m; ++r) {
+        float lanes[PX];
+        VSTOREP(acc[r], lanes);
+        for (int p = 0; p < PX && col0 + p < n; ++p) store_c(c, (size_t)(row0 + r) * ldc + col0 + p, lanes[p], alpha, beta);
+    }
+}
+#endif
 
 """#,
         "layout": #"""
@@ -380,6 +793,15 @@ __kernel void fill(__global float *data, int offset, int n, float value) {
 __kernel void axpy(float alpha, __global const float *x, __global float *y, int n) {
     int i = get_global_id(0);
     if (i < n) y[i] += alpha * x[i];
+}
+
+// out[i] = sum over s of slices[s * count + i] (per-split partial results, e.g. weight gradients).
+__kernel void sum_slices(__global const float *slices, __global float *out, int count, int slices_count) {
+    int i = get_global_id(0);
+    if (i >= count) return;
+    float sum = 0.0f;
+    for (int s = 0; s < slices_count; ++s) sum += slices[(size_t)s * count + i];
+    out[i] = sum;
 }
 
 """#,
@@ -594,40 +1016,43 @@ __kernel void clip_to_norm(__global float *x, int n, __global const float *sum_o
 #define KIND_MIN 3
 #define KIND_L2 4
 
+// Global [ceil(OW / chunk), OH, planes]: each work item does `chunk` consecutive outputs of a row (1 on GPUs, the whole
+// row on CPUs, where PoCL then runs the row as SIMD).
 __kernel void pool2d(__global const float *x, __global float *y, int planes, int H, int W,
-                     int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
-    int index = get_global_id(0);
-    if (index >= planes * OH * OW) return;
-    int ow = index % OW, oh = (index / OW) % OH, plane = index / (OW * OH);
+                     int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW, int chunk) {
+    int oh = get_global_id(1), plane = get_global_id(2);
+    if (oh >= OH || plane >= planes) return;
     __global const float *in = x + (size_t)plane * H * W;
-    int h0 = oh * SH - PH, w0 = ow * SW - PW;
+    for (int ow = get_global_id(0) * chunk, end = min(ow + chunk, OW); ow < end; ++ow) {
+        int h0 = oh * SH - PH, w0 = ow * SW - PW;
 #if KIND == KIND_MAX
-    float acc = -INFINITY;
+        float acc = -INFINITY;
 #elif KIND == KIND_MIN
-    float acc = INFINITY;
+        float acc = INFINITY;
 #else
-    float acc = 0.0f;
+        float acc = 0.0f;
 #endif
-    for (int h = max(h0, 0); h < min(h0 + KH, H); ++h) {
-        for (int w = max(w0, 0); w < min(w0 + KW, W); ++w) {
-            float v = in[h * W + w];
+        for (int h = max(h0, 0); h < min(h0 + KH, H); ++h) {
+            for (int w = max(w0, 0); w < min(w0 + KW, W); ++w) {
+                float v = in[h * W + w];
 #if KIND == KIND_MAX
-            if (v > acc) acc = v;
+                if (v > acc) acc = v;
 #elif KIND == KIND_MIN
-            if (v < acc) acc = v;
+                if (v < acc) acc = v;
 #elif KIND == KIND_L2
-            acc += v * v;
+                acc += v * v;
 #else
-            acc += v;
+                acc += v;
 #endif
+            }
         }
-    }
 #if KIND == KIND_AVERAGE
-    acc /= (float)(KH * KW);
+        acc /= (float)(KH * KW);
 #elif KIND == KIND_L2
-    acc = sqrt(acc);
+        acc = sqrt(acc);
 #endif
-    y[index] = acc;
+        y[((size_t)plane * OH + oh) * OW + ow] = acc;
+    }
 }
 
 // Gradient as a gather: each input element sums over the output windows that cover it (no atomics).
@@ -675,6 +1100,42 @@ __kernel void pool2d_backward(__global const float *gy, __global const float *x,
         }
     }
     gx[index] = sum;
+}
+
+// Gradient when the windows tile the input exactly (stride == kernel, no padding, H == OH * KH, W == OW * KW): each
+// window writes all of its KH * KW input gradients, without looking at overlapping windows. Same routing as
+// pool2d_backward. Global [ceil(OW / chunk), OH, planes], `chunk` windows of a row per work item, as in pool2d.
+__kernel void pool2d_backward_tiled(__global const float *gy, __global const float *x, __global const float *y, __global float *gx,
+                                    int planes, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW,
+                                    int chunk) {
+    int oh = get_global_id(1), plane = get_global_id(2);
+    if (oh >= OH || plane >= planes) return;
+    for (int ow = get_global_id(0) * chunk, end = min(ow + chunk, OW); ow < end; ++ow) {
+        size_t out = ((size_t)plane * OH + oh) * OW + ow;
+        size_t base = (size_t)plane * H * W + (size_t)oh * KH * W + ow * KW;
+        float g = gy[out];
+#if KIND == KIND_MAX || KIND == KIND_MIN
+        float extreme = y[out];
+        bool routed = false;
+        for (int i = 0; i < KH; ++i) {
+            for (int j = 0; j < KW; ++j) {
+                bool here = !routed && x[base + i * W + j] == extreme;
+                routed = routed || here;
+                gx[base + i * W + j] = here ? g : 0.0f;
+            }
+        }
+#elif KIND == KIND_L2
+        float norm = y[out];
+        for (int i = 0; i < KH; ++i)
+            for (int j = 0; j < KW; ++j) gx[base + i * W + j] = norm > 0.0f ? g * x[base + i * W + j] / norm : 0.0f;
+#else
+#if KIND == KIND_AVERAGE
+        g /= (float)(KH * KW);
+#endif
+        for (int i = 0; i < KH; ++i)
+            for (int j = 0; j < KW; ++j) gx[base + i * W + j] = g;
+#endif
+    }
 }
 
 """#,

@@ -1,6 +1,21 @@
-/// Convolution on OpenCL: the column primitives are kernels of `Kernels/conv.cl`; the whole ops use the protocol's
-/// im2col + CLBlast GEMM.
+/// Convolution on OpenCL: direct kernels for small patches (see OpenCLBackend+DirectConvolution.swift), otherwise the
+/// protocol's im2col + CLBlast GEMM over the column primitives of `Kernels/conv.cl`.
 extension OpenCLBackend: ConvolutionBackend {
+    public func conv2d(_ x: Storage, weight: Storage, bias: Storage?, geometry g: ConvolutionGeometry, into y: Storage) throws {
+        if usesDirectConvolution(g) { return try directConv2d(x, weight: weight, bias: bias, geometry: g, into: y) }
+        try conv2dViaColumns(x, weight: weight, bias: bias, geometry: g, into: y)
+    }
+
+    public func conv2dBackwardData(_ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry, into gradInput: Storage) throws {
+        if usesDirectConvolution(g) { return try directConv2dBackwardData(gradOutput, weight: weight, geometry: g, into: gradInput) }
+        try conv2dBackwardDataViaColumns(gradOutput, weight: weight, geometry: g, into: gradInput)
+    }
+
+    public func conv2dBackwardWeight(_ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry, into gradWeight: Storage) throws {
+        if usesDirectConvolution(g) { return try directConv2dBackwardWeight(gradOutput, input: input, geometry: g, into: gradWeight) }
+        try conv2dBackwardWeightViaColumns(gradOutput, input: input, geometry: g, into: gradWeight)
+    }
+
     /// The geometry arguments shared by im2col and col2im, after the two buffers.
     private func columnArguments(_ g: ConvolutionGeometry, batchStart: Int, batchCount: Int) -> [KernelArgument] {
         [.int(batchStart), .int(batchCount), .int(g.inChannels), .int(g.height), .int(g.width),

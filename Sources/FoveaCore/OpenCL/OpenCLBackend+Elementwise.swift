@@ -1,14 +1,16 @@
 extension OpenCLBackend: ElementwiseBackend {
     public func unary(_ op: UnaryOp, x: Storage, out: Storage, count: Int, alpha: Float, beta: Float) throws {
-        try run("unary", in: "elementwise", global: [count],
-                .int(op.rawValue), .buffer(x), .buffer(out), .int(count), .float(alpha), .float(beta))
+        let chunk = elementsPerItem
+        try run("unary", in: "elementwise", global: [items(count, chunk)],
+                .int(op.rawValue), .buffer(x), .buffer(out), .int(count), .float(alpha), .float(beta), .int(chunk))
     }
 
     public func unaryBackward(_ op: UnaryOp, x: Storage, y: Storage, gradOut: Storage, gradIn: Storage,
                               count: Int, alpha: Float, beta: Float) throws {
-        try run("unary_backward", in: "elementwise", global: [count],
+        let chunk = elementsPerItem
+        try run("unary_backward", in: "elementwise", global: [items(count, chunk)],
                 .int(op.rawValue), .buffer(x), .buffer(y), .buffer(gradOut), .buffer(gradIn), .int(count),
-                .float(alpha), .float(beta))
+                .float(alpha), .float(beta), .int(chunk))
     }
 
     public func binary(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape) throws {
@@ -17,11 +19,13 @@ extension OpenCLBackend: ElementwiseBackend {
         let n = outShape.count
         switch layout.kind {
         case .contiguous:
-            try run("binary_contiguous", in: "elementwise", global: [n],
-                    .int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(n))
+            let chunk = elementsPerItem
+            try run("binary_contiguous", in: "elementwise", global: [items(n, chunk)],
+                    .int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(n), .int(chunk))
         case .scalar(let scalarOperand):
-            try run("binary_scalar", in: "elementwise", global: [n],
-                    .int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(n), .int(scalarOperand == 0 ? 1 : 0))
+            let chunk = elementsPerItem
+            try run("binary_scalar", in: "elementwise", global: [items(n, chunk)],
+                    .int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(n), .int(scalarOperand == 0 ? 1 : 0), .int(chunk))
         case .strided:
             let arguments: [KernelArgument] = [.int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(n)]
                 + Self.paddedLayout(layout)

@@ -34,6 +34,13 @@ public final class OpenCLBackend: MemoryBackend {
         try context.launch(kernel, program: program, options: options, global: global, local: local, arguments: arguments)
     }
 
+    /// Consecutive elements per work item for kernels that take a `chunk`: 1 on GPUs (neighbouring items touch
+    /// neighbouring addresses), 1024 on CPUs (PoCL runs each item's loop as SIMD; one element per item is ~25x slower).
+    var elementsPerItem: Int { context.info.isGPU ? 1 : 1024 }
+
+    /// Work items covering `count` elements in chunks of `chunk`.
+    func items(_ count: Int, _ chunk: Int) -> Int { (count + chunk - 1) / chunk }
+
     public func allocate(_ count: Int) throws -> Storage { try context.pool.allocate(count: count) }
 
     public func upload(_ values: UnsafeBufferPointer<Float>, into storage: Storage, offset: Int) throws {

@@ -27,6 +27,9 @@ public final class OpenCLContext: @unchecked Sendable {
     private var syncCount = 0
     /// Whether events are kept for profiling (see `startProfiling`).
     private var profiling: [(name: String, event: cl_event)]?
+    /// Host time spent in `launch` (argument setting + enqueue) while profiling, and when profiling started.
+    private var launchHostSeconds = 0.0
+    private var profilingStart = 0.0
 
     init(info: OpenCLDeviceInfo, deviceID: cl_device_id) throws {
         self.info = info
@@ -45,6 +48,7 @@ public final class OpenCLContext: @unchecked Sendable {
         self.queue = queue
         self.programs = ProgramCache(context: context, device: deviceID, info: info)
         self.pool = BufferPool(context: context)
+        if ProcessInfo.processInfo.environment["FOVEA_PROFILE"] == "1" { OpenCLProfileReport.register(self) }
     }
 
     deinit {
@@ -87,6 +91,8 @@ public final class OpenCLContext: @unchecked Sendable {
                        global: [Int], local: [Int]? = nil, arguments: [KernelArgument]) throws {
         if global.contains(0) { return }
         lock.lock(); defer { lock.unlock() }
+        let started = profiling == nil ? 0 : OpenCLProfileReport.now()
+        defer { if profiling != nil { launchHostSeconds += OpenCLProfileReport.now() - started } }
         let kernel = try self.kernel(name, program: program, options: options)
         for (index, argument) in arguments.enumerated() {
             let status: cl_int
@@ -123,11 +129,19 @@ public final class OpenCLContext: @unchecked Sendable {
         if let event { profiling?.append((name, event)) }
     }
 
-    /// Runs `body` with the queue held, for libraries (CLBlast) that enqueue on it themselves.
-    func withQueue<T>(_ body: (UnsafeMutablePointer<cl_command_queue?>) throws -> T) rethrows -> T {
+    /// Runs `body` with the queue held, for libraries (CLBlast) that enqueue on it themselves. `body` gets an event slot
+    /// while profiling (nil otherwise); an event it leaves there is recorded under `name`.
+    func withQueue<T>(profileName name: @autoclosure () -> String,
+                      _ body: (UnsafeMutablePointer<cl_command_queue?>, UnsafeMutablePointer<cl_event?>?) throws -> T) rethrows -> T {
         lock.lock(); defer { lock.unlock() }
         var q: cl_command_queue? = queue
-        return try body(&q)
+        guard profiling != nil else { return try body(&q, nil) }
+        var event: cl_event?
+        let started = OpenCLProfileReport.now()
+        let result = try body(&q, &event)
+        launchHostSeconds += OpenCLProfileReport.now() - started
+        if let event { profiling?.append((name(), event)) }
+        return result
     }
 
     /// Copies host values into a buffer without waiting: the values are staged and freed once the copy completes.
@@ -195,12 +209,22 @@ public final class OpenCLContext: @unchecked Sendable {
     public func startProfiling() {
         lock.lock(); defer { lock.unlock() }
         profiling = []
+        launchHostSeconds = 0
+        profilingStart = OpenCLProfileReport.now()
     }
 
     /// Waits for the queue and returns total device time per kernel name, in seconds, longest first.
+    /// CLBlast's GEMMs appear as `CLBlast sgemm MxNxK` (one event per call, covering all of its kernels).
     public func stopProfiling() throws -> [(kernel: String, seconds: Double, launches: Int)] {
+        try stopProfilingReport().kernels
+    }
+
+    /// `stopProfiling`'s table with the wall-clock time since `startProfiling` and the host time spent enqueuing;
+    /// its `description` is a printable table.
+    public func stopProfilingReport() throws -> OpenCLProfile {
         try finish()
         lock.lock(); defer { lock.unlock() }
+        let wall = OpenCLProfileReport.now() - profilingStart
         var totals: [String: (Double, Int)] = [:]
         for (name, event) in profiling ?? [] {
             var start: cl_ulong = 0, end: cl_ulong = 0
@@ -211,6 +235,7 @@ public final class OpenCLContext: @unchecked Sendable {
             clReleaseEvent(event)
         }
         profiling = nil
-        return totals.map { ($0.key, $0.value.0, $0.value.1) }.sorted { $0.seconds > $1.seconds }
+        let table = totals.map { (kernel: $0.key, seconds: $0.value.0, launches: $0.value.1) }.sorted { $0.seconds > $1.seconds }
+        return OpenCLProfile(device: info.name, kernels: table, wallSeconds: wall, enqueueSeconds: launchHostSeconds)
     }
 }

@@ -14,6 +14,8 @@ public struct OpenCLDeviceInfo: Sendable, Equatable {
     public var globalMemoryBytes: Int
     public var localMemoryBytes: Int
     public var maxWorkGroupSize: Int
+    /// Floats per SIMD vector the device prefers (16 for PoCL on AVX-512, 1 on most GPUs).
+    public var preferredFloatVectorWidth: Int
     public var driverVersion: String
     public var deviceVersion: String
     public var openCLCVersion: String
@@ -99,11 +101,12 @@ public enum OpenCLRuntime {
         let global: cl_ulong = deviceValue(id, CL_DEVICE_GLOBAL_MEM_SIZE)
         let local: cl_ulong = deviceValue(id, CL_DEVICE_LOCAL_MEM_SIZE)
         let workGroup: Int = deviceValue(id, CL_DEVICE_MAX_WORK_GROUP_SIZE)
+        let vectorWidth: cl_uint = deviceValue(id, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT)
         return OpenCLDeviceInfo(
             index: index, platformName: platformName,
             name: deviceString(id, CL_DEVICE_NAME), vendor: deviceString(id, CL_DEVICE_VENDOR), type: type,
             computeUnits: Int(units), globalMemoryBytes: Int(global), localMemoryBytes: Int(local),
-            maxWorkGroupSize: workGroup,
+            maxWorkGroupSize: workGroup, preferredFloatVectorWidth: Int(max(vectorWidth, 1)),
             driverVersion: deviceString(id, CL_DRIVER_VERSION), deviceVersion: deviceString(id, CL_DEVICE_VERSION),
             openCLCVersion: deviceString(id, CL_DEVICE_OPENCL_C_VERSION),
             supportsFP16: extensions.contains("cl_khr_fp16"), supportsFP64: extensions.contains("cl_khr_fp64"))

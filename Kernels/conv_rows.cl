@@ -1,0 +1,149 @@
+// Direct 2-D convolution for small patches on CPU devices (PoCL), NCHW, one group. PoCL does not vectorize across the
+// work items of these loop-heavy kernels, so each work item computes a row segment of PX outputs as one floatPX vector
+// (PX = the device's float vector width), reading inputs that pad2d has copied into zero-padded planes: every tap is an
+// unguarded vector load, and each loaded vector serves a whole channel tile.
+// y[n, oc, oh, ow] = bias[oc] + sum over c, i, j of w[oc, c, i, j] * x[n, c, oh * SH - PT + i * DH, ow * SW - PL + j * DW].
+// Compiled per geometry: -DKH -DKW -DSH -DSW -DDH -DDW, channel tiles -DOCT (forward) and -DCT (input gradient),
+// -DPX and -DWG (weight-gradient group size).
+
+#ifndef KH  // defaults (a 3x3, stride 1 convolution) so the file also builds on its own
+#define KH 3
+#define KW 3
+#define SH 1
+#define SW 1
+#define DH 1
+#define DW 1
+#define OCT 8
+#define CT 8
+#define PX 16
+#define WG 16
+#endif
+
+#define KK (KH * KW)
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+typedef CAT(float, PX) floatP;
+#define VLOADP(p) CAT(vload, PX)(0, p)
+#define VSTOREP(v, p) CAT(vstore, PX)(v, 0, p)
+
+// dst[plane, r, e] = src[plane, r - top, e - left], zero outside src: planes of HP x WP from planes of H x W; top and
+// left may be negative (cropping). One work item per padded row: global [HP, planes].
+__kernel void pad2d(__global const float *src, __global float *dst, int planes, int H, int W, int HP, int WP, int top, int left) {
+    int r = get_global_id(0), plane = get_global_id(1);
+    if (r >= HP || plane >= planes) return;
+    int h = r - top;
+    bool row = h >= 0 && h < H;
+    __global const float *in = src + ((size_t)plane * H + (row ? h : 0)) * W - left;
+    __global float *out = dst + ((size_t)plane * HP + r) * WP;
+    for (int e = 0; e < WP; ++e) out[e] = row && e - left >= 0 && e - left < W ? in[e] : 0.0f;
+}
+
+// PX values p[0], p[stride], ..., p[(PX - 1) * stride].
+inline floatP load_strided(__global const float *p, int stride) {
+    if (stride == 1) return VLOADP(p);
+    float lanes[PX];
+    for (int l = 0; l < PX; ++l) lanes[l] = p[l * stride];
+    return VLOADP(lanes);
+}
+
+inline float sum_lanes(floatP v) {
+    float lanes[PX];
+    VSTOREP(v, lanes);
+    float sum = 0.0f;
+    for (int l = 0; l < PX; ++l) sum += lanes[l];
+    return sum;
+}
+
+// Writes acc[t] (+ bias) to the valid pixels ow0 .. of row oh of channels oc0 + t of y [N, OC, OH, OW].
+inline void store_rows(__global float *y, const floatP *acc, int tile, __global const float *bias,
+                       int n, int oc0, int oh, int ow0, int OC, int OH, int OW) {
+    int valid = min(PX, OW - ow0);
+    for (int t = 0; t < tile && oc0 + t < OC; ++t) {
+        floatP v = acc[t] + (bias ? bias[oc0 + t] : 0.0f);
+        __global float *out = y + (((size_t)n * OC + oc0 + t) * OH + oh) * OW + ow0;
+        if (valid == PX) {
+            VSTOREP(v, out);
+        } else {
+            float lanes[PX];
+            VSTOREP(v, lanes);
+            for (int l = 0; l < valid; ++l) out[l] = lanes[l];
+        }
+    }
+}
+
+// xp: the input padded to [N, C, HP, WP] (row r holds input row r - PT). One work item per (image, output row, segment
+// of PX pixels) and tile of OCT output channels: global [N * OH * ceil(OW / PX), ceil(OC / OCT)].
+__kernel void conv_rows_forward(__global const float *xp, __global const float *w, __global const float *bias, int has_bias,
+                                __global float *y, int N, int C, int OC, int OH, int OW, int HP, int WP) {
+    int segments = (OW + PX - 1) / PX;
+    int q = get_global_id(0), oc0 = get_global_id(1) * OCT;
+    if (q >= N * OH * segments) return;
+    int n = q / (OH * segments), r = q - n * OH * segments;
+    int oh = r / segments, ow0 = (r - oh * segments) * PX;
+    floatP acc[OCT];
+    for (int t = 0; t < OCT; ++t) acc[t] = 0.0f;
+    for (int c = 0; c < C; ++c) {
+        __global const float *xr = xp + (((size_t)n * C + c) * HP + oh * SH) * WP + ow0 * SW;
+        for (int i = 0; i < KH; ++i) {
+            for (int j = 0; j < KW; ++j) {
+                floatP xv = load_strided(xr + i * DH * WP + j * DW, SW);
+                for (int t = 0; t < OCT; ++t) acc[t] += w[((min(oc0 + t, OC - 1) * C + c) * KH + i) * KW + j] * xv;
+            }
+        }
+    }
+    store_rows(y, acc, OCT, has_bias ? bias : 0, n, oc0, oh, ow0, OC, OH, OW);
+}
+
+// Input gradient at stride 1: the convolution of the output gradient, padded to [N, OC, HP, WP] with (K - 1) * D - P
+// above and to the left, with the rotated, transposed weight. Global [N * H * ceil(W / PX), ceil(C / CT)].
+__kernel void conv_rows_backward_data(__global const float *gp, __global const float *w, __global float *gx,
+                                      int N, int C, int H, int W, int OC, int HP, int WP) {
+    int segments = (W + PX - 1) / PX;
+    int q = get_global_id(0), c0 = get_global_id(1) * CT;
+    if (q >= N * H * segments) return;
+    int n = q / (H * segments), r = q - n * H * segments;
+    int h = r / segments, w0 = (r - h * segments) * PX;
+    floatP acc[CT];
+    for (int t = 0; t < CT; ++t) acc[t] = 0.0f;
+    for (int oc = 0; oc < OC; ++oc) {
+        __global const float *gr = gp + (((size_t)n * OC + oc) * HP + h) * WP + w0;
+        for (int i = 0; i < KH; ++i) {
+            for (int j = 0; j < KW; ++j) {
+                floatP gv = VLOADP(gr + i * DH * WP + j * DW);
+                for (int t = 0; t < CT; ++t) acc[t] += w[((oc * C + min(c0 + t, C - 1)) * KH + KH - 1 - i) * KW + KW - 1 - j] * gv;
+            }
+        }
+    }
+    store_rows(gx, acc, CT, 0, n, c0, h, w0, C, H, W);
+}
+
+// Weight gradient from the padded input xp [N, C, HP, WP] (as for the forward) and the output gradient padded with
+// zeros on the right to gp [N, OC, OH, GW] (GW = segments * PX). One work-group of WG items per (oc, c) pair and batch
+// split s (global [WG * OC * C, splits], local [WG, 1]); it sums over images s, s + splits, ... and writes
+// out[(s * OC * C + oc * C + c) * KK + k].
+__kernel void conv_rows_backward_weight(__global const float *gp, __global const float *xp, __global float *out,
+                                        int N, int C, int OC, int OH, int GW, int HP, int WP) {
+    __local float partial[KK * (WG + 1)];
+    int pair = get_group_id(0), lid = get_local_id(0), s = get_global_id(1), splits = get_global_size(1);
+    int oc = pair / C, c = pair - oc * C;
+    int segments = GW / PX, rows = OH * segments;
+    int images = (N - s + splits - 1) / splits;
+    floatP acc[KK];
+    for (int k = 0; k < KK; ++k) acc[k] = 0.0f;
+    for (int q = lid; q < images * rows; q += WG) {
+        int m = q / rows, r = q - m * rows;
+        int oh = r / segments, ow0 = (r - oh * segments) * PX;
+        int n = s + m * splits;
+        floatP gv = VLOADP(gp + (((size_t)n * OC + oc) * OH + oh) * GW + ow0);
+        __global const float *xr = xp + (((size_t)n * C + c) * HP + oh * SH) * WP + ow0 * SW;
+        for (int i = 0; i < KH; ++i)
+            for (int j = 0; j < KW; ++j) acc[i * KW + j] += gv * load_strided(xr + i * DH * WP + j * DW, SW);
+    }
+    for (int k = 0; k < KK; ++k) partial[k * (WG + 1) + lid] = sum_lanes(acc[k]);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int k = lid; k < KK; k += WG) {
+        float sum = 0.0f;
+        for (int r = 0; r < WG; ++r) sum += partial[k * (WG + 1) + r];
+        out[((size_t)s * OC * C + pair) * KK + k] = sum;
+    }
+}

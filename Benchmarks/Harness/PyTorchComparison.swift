@@ -3,7 +3,7 @@ import Foundation
 /// One benchmark as `pytorch_bench.py` reads it (a flat JSON object; the fields its kind needs are set).
 struct ReferenceSpec: Codable {
     var name = ""
-    /// "gemm", "conv", "activation" or "softmax".
+    /// "gemm", "conv", "activation", "softmax" or "train".
     var kind: String
     /// "fwd", "bwd", "bwd-data" or "bwd-weight".
     var pass: String?
@@ -11,6 +11,8 @@ struct ReferenceSpec: Codable {
     var batch: Int?, inChannels: Int?, outChannels: Int?, size: Int?, kernel: Int?, stride: Int?, padding: Int?
     var op: String?, count: Int?
     var rows: Int?, columns: Int?
+    /// Training steps: the zoo model's name and "adam" or "sgd".
+    var model: String?, optimizer: String?
 
     static func gemm(_ n: Int) -> ReferenceSpec { ReferenceSpec(kind: "gemm", n: n) }
 
@@ -25,6 +27,10 @@ struct ReferenceSpec: Codable {
 
     static func softmax(rows: Int, columns: Int, pass: String) -> ReferenceSpec {
         ReferenceSpec(kind: "softmax", pass: pass, rows: rows, columns: columns)
+    }
+
+    static func train(model: String, batch: Int, optimizer: String) -> ReferenceSpec {
+        ReferenceSpec(kind: "train", batch: batch, model: model, optimizer: optimizer)
     }
 }
 
@@ -81,7 +87,7 @@ enum PyTorchComparison {
         text += TableReport.pad("benchmark", 38) + (foveaBackends + torchBackends).map { TableReport.pad($0, 12) }.joined()
         let pairs = foveaBackends.flatMap { f in torchBackends.map { (f, $0) } }
         text += pairs.map { TableReport.pad("\($0.1)/\($0.0)", 24) }.joined() + "\n"
-        for name in TableReport.orderedNames(fovea) {
+        for name in TableReport.orderedNames(fovea.filter { $0.suite != "train" }) {
             let torchRows = torch.results.filter { $0.name == name }
             guard !torchRows.isEmpty else { continue }
             let mine = fovea.filter { $0.name == name }
@@ -96,6 +102,36 @@ enum PyTorchComparison {
                 if let a = mine.first(where: { $0.backend == f }), let b = torchRows.first(where: { $0.backend == t }) {
                     line += TableReport.pad(String(format: "%.2fx", b.median / a.measurement.median), 24)
                 } else { line += TableReport.pad("-", 24) }
+            }
+            text += line + "\n"
+        }
+        return text + training(fovea.filter { $0.suite == "train" }, torch)
+    }
+
+    /// Training steps in images/s at the median, and Fovea images/s over PyTorch images/s (above 1: Fovea is faster).
+    static func training(_ fovea: [BenchmarkResult], _ torch: Output) -> String {
+        let names = TableReport.orderedNames(fovea).filter { name in torch.results.contains { $0.name == name } }
+        guard !names.isEmpty else { return "" }
+        let torchBackends = TableReport.unique(torch.results.map(\.backend))
+        let foveaBackends = TableReport.orderedBackends(fovea)
+        let pairs = foveaBackends.flatMap { f in torchBackends.map { (f, $0) } }
+        var text = "\n== Training steps, Fovea vs PyTorch \(torch.torch): images/s at the median, and Fovea / PyTorch ==\n"
+        text += TableReport.pad("benchmark", 30) + (foveaBackends + torchBackends).map { TableReport.pad($0, 12) }.joined()
+        text += pairs.map { TableReport.pad("\($0.0)/\($0.1)", 22) }.joined() + "\n"
+        for name in names {
+            let mine = fovea.filter { $0.name == name }, theirs = torch.results.filter { $0.name == name }
+            guard case .images(let images) = mine[0].work else { continue }
+            var line = TableReport.pad(name, 30)
+            for backend in foveaBackends {
+                line += TableReport.pad(mine.first { $0.backend == backend }.map { String(format: "%.1f", $0.rate) } ?? "-", 12)
+            }
+            for backend in torchBackends {
+                line += TableReport.pad(theirs.first { $0.backend == backend }.map { String(format: "%.1f", images / $0.median) } ?? "-", 12)
+            }
+            for (f, t) in pairs {
+                if let a = mine.first(where: { $0.backend == f }), let b = theirs.first(where: { $0.backend == t }) {
+                    line += TableReport.pad(String(format: "%.2fx", b.median / a.measurement.median), 22)
+                } else { line += TableReport.pad("-", 22) }
             }
             text += line + "\n"
         }

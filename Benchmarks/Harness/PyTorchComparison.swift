@@ -81,13 +81,15 @@ enum PyTorchComparison {
 
     /// Fovea's speed relative to PyTorch (PyTorch median / Fovea median: above 1 means Fovea is faster), per benchmark.
     static func table(_ fovea: [BenchmarkResult], _ torch: Output) -> String {
+        let ops = fovea.filter { $0.suite != "train" }, trainingTable = training(fovea.filter { $0.suite == "train" }, torch)
+        guard ops.contains(where: { result in torch.results.contains { $0.name == result.name } }) else { return trainingTable }
         let torchBackends = TableReport.unique(torch.results.map(\.backend))
         let foveaBackends = TableReport.orderedBackends(fovea).filter { $0 != "openblas" }
         var text = "\n== Fovea vs PyTorch \(torch.torch) (\(torch.threads) threads): median ms, and PyTorch time / Fovea time ==\n"
         text += TableReport.pad("benchmark", 38) + (foveaBackends + torchBackends).map { TableReport.pad($0, 12) }.joined()
         let pairs = foveaBackends.flatMap { f in torchBackends.map { (f, $0) } }
         text += pairs.map { TableReport.pad("\($0.1)/\($0.0)", 24) }.joined() + "\n"
-        for name in TableReport.orderedNames(fovea.filter { $0.suite != "train" }) {
+        for name in TableReport.orderedNames(ops) {
             let torchRows = torch.results.filter { $0.name == name }
             guard !torchRows.isEmpty else { continue }
             let mine = fovea.filter { $0.name == name }
@@ -105,7 +107,7 @@ enum PyTorchComparison {
             }
             text += line + "\n"
         }
-        return text + training(fovea.filter { $0.suite == "train" }, torch)
+        return text + trainingTable
     }
 
     /// Training steps in images/s at the median, and Fovea images/s over PyTorch images/s (above 1: Fovea is faster).

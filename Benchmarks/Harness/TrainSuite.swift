@@ -13,9 +13,10 @@ enum TrainSuite {
     static let modelNames = models.map(\.name)
     static let optimizers = ["adam", "sgd"]
 
+    /// Batches run in increasing order, so each case's peak memory is usually above the earlier ones' and exact.
     static func cases(models names: [String], batches: [Int], optimizers: [String]) -> [BenchmarkCase] {
         models.filter { names.contains($0.name) }.flatMap { model in
-            batches.flatMap { batch in
+            batches.sorted().flatMap { batch in
                 optimizers.map { optimizer in
                     BenchmarkCase(suite: "train", name: name(model.name, batch: batch, optimizer: optimizer), work: .images(Double(batch)),
                                   reference: .train(model: model.name, batch: batch, optimizer: optimizer)) { target in

@@ -9,12 +9,17 @@ Prints JSON: {"torch": version, "threads": n, "devices": [...], "results": [{nam
   python3 Benchmarks/pytorch_bench.py --spec spec.json   # the list fovea-bench --pytorch writes
   python3 Benchmarks/pytorch_bench.py --quick --kind train --batch 64   # training steps only
 
+On a loaded machine (more runnable threads than cores) PyTorch's OpenMP threads spin at every barrier and a step can
+take 10-50x longer; OMP_WAIT_POLICY=PASSIVE (set before starting, it is read when torch loads) avoids that. The value
+in effect is part of the JSON output.
+
 A training step ("train lenet5 b64 adam") is zero_grad, forward, F.cross_entropy, backward, optimizer.step on a random
 batch and random labels created once on the device, with the model in training mode (Dropout and BatchNorm active).
 The models are Fovea's zoo (Sources/FoveaNN/Models) layer for layer.
 """
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -254,7 +259,8 @@ def main():
             print(f"{item['name']:<38} {label:<11} {measurement['median'] * 1e3:10.3f} ms", file=sys.stderr)
 
     print(json.dumps({
-        "torch": torch.__version__, "threads": torch.get_num_threads(), "machine": platform.processor() or platform.machine(),
+        "torch": torch.__version__, "threads": torch.get_num_threads(),
+        "ompWaitPolicy": os.environ.get("OMP_WAIT_POLICY", "default"), "machine": platform.processor() or platform.machine(),
         "devices": [label if label != "torch-cuda" else f"{label} ({torch.cuda.get_device_name(0)})" for label, _, _ in devices],
         "results": results, "failures": failures}))
 

@@ -21,6 +21,8 @@ struct Options {
     var svgPath: String?
     var pytorch = false
     var python = "python3"
+    /// PyTorch's CPU threads for --pytorch (nil: PyTorch's choice).
+    var pytorchThreads: Int?
     var pytorchScript = "Benchmarks/pytorch_bench.py"
     /// Internal: run as the startup-timing child process (see `StartupSuite`).
     var startupChild = false
@@ -52,6 +54,7 @@ struct Options {
           --pytorch             also run Benchmarks/pytorch_bench.py on the same benchmarks (ops and training steps)
                                 and print Fovea/PyTorch ratios
           --python PATH         interpreter for --pytorch (default python3)
+          --pytorch-threads N   PyTorch CPU threads (default: PyTorch's choice, one per core)
           --pytorch-script PATH (default Benchmarks/pytorch_bench.py)
           -h, --help            this text
         """
@@ -114,6 +117,7 @@ struct Options {
             case "--svg": options.svgPath = try value(argument)
             case "--pytorch": options.pytorch = true
             case "--python": options.python = try value(argument)
+            case "--pytorch-threads": options.pytorchThreads = max(1, try integer(argument))
             case "--pytorch-script": options.pytorchScript = try value(argument)
             case "--startup-child": options.startupChild = true
             case "--startup-train": options.startupTrainModel = try value(argument)

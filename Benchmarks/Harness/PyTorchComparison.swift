@@ -44,6 +44,8 @@ enum PyTorchComparison {
         }
         let torch: String
         let threads: Int
+        /// OMP_WAIT_POLICY as the script saw it ("default" when unset).
+        var ompWaitPolicy: String?
         let devices: [String]
         let results: [Result]
         let failures: [String]
@@ -56,7 +58,7 @@ enum PyTorchComparison {
     }
 
     /// Writes the spec of `cases`, runs the script with `python`, and decodes its JSON.
-    static func run(_ cases: [BenchmarkCase], timer: Timer, python: String, script: String) throws -> Output {
+    static func run(_ cases: [BenchmarkCase], timer: Timer, python: String, script: String, threads: Int?) throws -> Output {
         let benchmarks = cases.compactMap { c in c.reference.map { spec -> ReferenceSpec in var s = spec; s.name = c.name; return s } }
         let spec = Spec(warmup: timer.warmupRuns, minRuns: timer.minimumRuns, maxRuns: timer.maximumRuns,
                         budget: timer.timeBudget, benchmarks: benchmarks)
@@ -66,7 +68,7 @@ enum PyTorchComparison {
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script, "--spec", file.path]
+        process.arguments = [python, script, "--spec", file.path] + (threads.map { ["--threads", String($0)] } ?? [])
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -117,7 +119,8 @@ enum PyTorchComparison {
         let torchBackends = TableReport.unique(torch.results.map(\.backend))
         let foveaBackends = TableReport.orderedBackends(fovea)
         let pairs = foveaBackends.flatMap { f in torchBackends.map { (f, $0) } }
-        var text = "\n== Training steps, Fovea vs PyTorch \(torch.torch): images/s at the median, and Fovea / PyTorch ==\n"
+        var text = "\n== Training steps, Fovea vs PyTorch \(torch.torch) (\(torch.threads) threads, OMP_WAIT_POLICY "
+            + "\(torch.ompWaitPolicy ?? "default")): images/s at the median, and Fovea / PyTorch ==\n"
         text += TableReport.pad("benchmark", 30) + (foveaBackends + torchBackends).map { TableReport.pad($0, 12) }.joined()
         text += pairs.map { TableReport.pad("\($0.0)/\($0.1)", 22) }.joined() + "\n"
         for name in names {

@@ -85,7 +85,8 @@ if !startup.isEmpty { print(TableReport.startup(startup), terminator: "") }
 var pytorch: PyTorchComparison.Output?
 if options.pytorch {
     do {
-        pytorch = try PyTorchComparison.run(cases, timer: options.timer, python: options.python, script: options.pytorchScript)
+        pytorch = try PyTorchComparison.run(cases, timer: options.timer, python: options.python, script: options.pytorchScript,
+                                            threads: options.pytorchThreads)
         print(PyTorchComparison.table(results, pytorch!), terminator: "")
         allFailures += pytorch!.failures.map { "pytorch: \($0)" }
     } catch { allFailures.append("pytorch: \(error)") }

@@ -49,10 +49,10 @@ enum TableReport {
     /// Startup timings per device.
     static func startup(_ timings: [StartupSuite.Timing]) -> String {
         var text = "\n== OpenCL startup (child processes; first run = every program built or loaded) ==\n"
-        text += pad("workload", 26) + pad("mode", 17) + pad("device", 30)
+        text += pad("workload", 30) + pad("mode", 17) + pad("device", 30)
             + "context     setup    first run  second run  compiled  from disk  process\n"
         for t in timings {
-            text += pad(t.workload, 26) + pad(t.mode, 17) + pad(String(t.device.prefix(28)), 30)
+            text += pad(t.workload, 30) + pad(t.mode, 17) + pad(String(t.device.prefix(28)), 30)
                 + String(format: "%7.3f s  %7.3f s  %7.3f s  %8.3f s  %8d  %9d  %6.2f s\n", t.contextSeconds, t.setupSeconds,
                          t.firstRunSeconds, t.secondRunSeconds, t.compiled, t.loadedFromDisk, t.processSeconds)
         }

@@ -63,6 +63,11 @@ print(TableReport.summary(results), terminator: "")
 print(TableReport.hostSyncs(results), terminator: "")
 if options.profile { print(TableReport.profiles(results), terminator: "") }
 var allFailures = failures
+for r in results {
+    guard let syncs = r.hostSyncs, syncs.step != 0 || syncs.stepReadingLoss != 1 else { continue }
+    allFailures.append("\(r.name) on \(r.backend): \(syncs.step) host syncs per step (expected 0), "
+                       + "\(syncs.stepReadingLoss) reading the loss (expected 1)")
+}
 
 // Cold and warm start of a training step: each trained model at the first batch size and optimizer.
 let trainedModels = options.suites.contains("train")

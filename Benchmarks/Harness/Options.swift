@@ -32,7 +32,7 @@ struct Options {
     static let usage = """
         USAGE: fovea-bench [options]
 
-        Times Fovea's ops on the CPU backend, every OpenCL device and OpenBLAS directly.
+        Times Fovea's ops and whole training steps on the CPU backend, every OpenCL device and OpenBLAS directly.
 
           --quick               GEMM up to 1024, batch 32, shorter timing budget (for small machines)
           --gemm-sizes LIST     GEMM sizes (default 256,512,1024,2048,4096)

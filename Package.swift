@@ -26,7 +26,7 @@ let package = Package(
         .executableTarget(name: "FoveaCLI", dependencies: [
             "Fovea", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "FoveaBench", dependencies: ["FoveaCore", "CBLAS"], path: "Benchmarks/Harness"),
+        .executableTarget(name: "FoveaBench", dependencies: ["FoveaCore", "FoveaNN", "CBLAS"], path: "Benchmarks/Harness"),
         .target(name: "FoveaTestSupport", dependencies: ["FoveaCore"], path: "Tests/Support"),
         .testTarget(name: "FoveaCoreTests", dependencies: ["FoveaCore", "FoveaTestSupport"]),
         .testTarget(name: "FoveaNNTests", dependencies: ["FoveaNN", "FoveaTestSupport"], exclude: ["Fixtures"]),

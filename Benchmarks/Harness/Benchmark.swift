@@ -6,6 +6,8 @@ enum Work: Codable, Sendable {
     case flops(Double)
     /// Bytes of the tensors a call reads and writes (reported as GB/s).
     case bytes(Double)
+    /// Images processed per call (reported as images/s).
+    case images(Double)
     /// No meaningful rate (reported as milliseconds only).
     case none
 
@@ -13,17 +15,19 @@ enum Work: Codable, Sendable {
         switch self {
         case .flops: "GFLOP/s"
         case .bytes: "GB/s"
+        case .images: "images/s"
         case .none: "ms"
         }
     }
 
-    private enum CodingKeys: String, CodingKey { case flops, bytes }
+    private enum CodingKeys: String, CodingKey { case flops, bytes, images }
 
-    /// JSON: `{"flops": n}`, `{"bytes": n}` or `{}`.
+    /// JSON: `{"flops": n}`, `{"bytes": n}`, `{"images": n}` or `{}`.
     init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         if let flops = try container.decodeIfPresent(Double.self, forKey: .flops) { self = .flops(flops) }
         else if let bytes = try container.decodeIfPresent(Double.self, forKey: .bytes) { self = .bytes(bytes) }
+        else if let images = try container.decodeIfPresent(Double.self, forKey: .images) { self = .images(images) }
         else { self = .none }
     }
 
@@ -32,6 +36,7 @@ enum Work: Codable, Sendable {
         switch self {
         case .flops(let flops): try container.encode(flops, forKey: .flops)
         case .bytes(let bytes): try container.encode(bytes, forKey: .bytes)
+        case .images(let images): try container.encode(images, forKey: .images)
         case .none: break
         }
     }
@@ -41,6 +46,7 @@ enum Work: Codable, Sendable {
         switch self {
         case .flops(let flops): measurement.rate(flops) / 1e9
         case .bytes(let bytes): measurement.rate(bytes) / 1e9
+        case .images(let images): measurement.rate(images)
         case .none: measurement.median * 1e3
         }
     }
@@ -86,11 +92,23 @@ struct Prepared {
     /// The op split into the public primitives it is made of, for `--profile` (empty: the op is one primitive).
     /// A closure, so the scratch storage of the steps is allocated only when profiling and stays out of `peakBytes`.
     var steps: () throws -> [Step] = { [] }
+    /// Calls of `body` recorded with OpenCL event profiling for `--profile` (one training step is enough).
+    var profiledCalls = 5
+    /// OpenCL host synchronizations of one call (nil where not counted), measured after timing.
+    var hostSyncs: (() throws -> HostSyncs)? = nil
+}
+
+/// Host synchronizations (`OpenCLContext.hostSyncsOnCurrentThread`) made while enqueueing one training step.
+struct HostSyncs: Codable {
+    /// A step that never reads the loss back: the goal is 0.
+    let step: Int
+    /// The same step followed by `loss.item()`: 1 (the read itself).
+    let stepReadingLoss: Int
 }
 
 /// One benchmark, defined once for every target.
 struct BenchmarkCase {
-    /// The op family: "gemm", "conv", "pool", "activation", "softmax".
+    /// The op family: "gemm", "conv", "pool", "activation", "softmax", "train".
     let suite: String
     /// The same on every target, so results can be compared by name (e.g. "gemm 1024", "conv vgg2 b32 fwd").
     let name: String
@@ -119,4 +137,6 @@ struct BenchmarkResult: Codable {
     let peakExact: Bool
     /// `--profile` only: device time per kernel (OpenCL) and host time per step.
     var profile: Profile?
+    /// Training steps on OpenCL: host synchronizations per step.
+    var hostSyncs: HostSyncs?
 }

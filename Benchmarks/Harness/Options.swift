@@ -2,10 +2,14 @@ import Foundation
 
 /// Command-line options of `fovea-bench`.
 struct Options {
-    static let allSuites = ["gemm", "conv", "pool", "activation", "softmax", "startup"]
+    static let allSuites = ["gemm", "conv", "pool", "activation", "softmax", "startup", "train"]
 
     var gemmSizes = [256, 512, 1024, 2048, 4096]
     var batches = [32, 64, 128]
+    /// Zoo models of the train suite.
+    var models = TrainSuite.modelNames
+    /// Optimizers of the train suite ("adam", "sgd").
+    var optimizers = ["adam"]
     var suites = Set(allSuites)
     /// Targets to run ("cpu", "opencl:N", "openblas"); nil = all available.
     var backends: Set<String>?
@@ -17,31 +21,40 @@ struct Options {
     var svgPath: String?
     var pytorch = false
     var python = "python3"
+    /// PyTorch's CPU threads for --pytorch (nil: PyTorch's choice).
+    var pytorchThreads: Int?
     var pytorchScript = "Benchmarks/pytorch_bench.py"
     /// Internal: run as the startup-timing child process (see `StartupSuite`).
     var startupChild = false
+    /// Internal: the startup child times a training step of this model instead of the op pass.
+    var startupTrainModel: String?
 
     static let usage = """
         USAGE: fovea-bench [options]
 
-        Times Fovea's ops on the CPU backend, every OpenCL device and OpenBLAS directly.
+        Times Fovea's ops and whole training steps on the CPU backend, every OpenCL device and OpenBLAS directly.
 
           --quick               GEMM up to 1024, batch 32, shorter timing budget (for small machines)
           --gemm-sizes LIST     GEMM sizes (default 256,512,1024,2048,4096)
           --max-gemm N          drop GEMM sizes above N
-          --batch LIST          conv/pool batch sizes (default 32,64,128; pooling uses the first)
+          --batch LIST          conv/train batch sizes (default 32,64,128; pooling and train startup use the first)
           --suite LIST          of \(allSuites.joined(separator: ",")) (default all)
           --backend LIST        of cpu, openblas, opencl:N (default all available)
+          --model LIST          train suite models, of \(TrainSuite.modelNames.joined(separator: ",")) (default all)
+          --optimizer LIST      train suite optimizers, of adam,sgd (default adam; sgd = momentum 0.9)
           --filter TEXT         only benchmarks whose name contains TEXT (repeatable)
           --warmup N            untimed calls before timing (default 2)
           --runs N              minimum timed samples (default 5)
           --max-runs N          maximum timed samples (default 50)
           --budget SECONDS      stop sampling after this much timed time, once --runs are in (default 2)
           --profile             per-kernel (OpenCL events) and per-step times for every benchmark
+                                (train: kernels of one step, then phases and each layer's forward/backward)
           --json FILE           write all results as JSON
           --svg FILE            write a bar chart of CPU vs OpenCL rates
-          --pytorch             also run Benchmarks/pytorch_bench.py on the same GEMM and conv shapes and print ratios
+          --pytorch             also run Benchmarks/pytorch_bench.py on the same benchmarks (ops and training steps)
+                                and print Fovea/PyTorch ratios
           --python PATH         interpreter for --pytorch (default python3)
+          --pytorch-threads N   PyTorch CPU threads (default: PyTorch's choice, one per core)
           --pytorch-script PATH (default Benchmarks/pytorch_bench.py)
           -h, --help            this text
         """
@@ -81,6 +94,16 @@ struct Options {
                 if let unknown = suites.first(where: { !allSuites.contains($0) }) { throw UsageError("unknown suite '\(unknown)'") }
                 options.suites = Set(suites)
             case "--backend": options.backends = Set(try names(argument))
+            case "--model":
+                let models = try names(argument)
+                if let unknown = models.first(where: { !TrainSuite.modelNames.contains($0) }) { throw UsageError("unknown model '\(unknown)'") }
+                options.models = models
+            case "--optimizer":
+                let optimizers = try names(argument)
+                if let unknown = optimizers.first(where: { !TrainSuite.optimizers.contains($0) }) {
+                    throw UsageError("unknown optimizer '\(unknown)'")
+                }
+                options.optimizers = optimizers
             case "--filter": options.filters.append(try value(argument))
             case "--warmup": options.timer.warmupRuns = try integer(argument)
             case "--runs": options.timer.minimumRuns = max(1, try integer(argument))
@@ -94,8 +117,10 @@ struct Options {
             case "--svg": options.svgPath = try value(argument)
             case "--pytorch": options.pytorch = true
             case "--python": options.python = try value(argument)
+            case "--pytorch-threads": options.pytorchThreads = max(1, try integer(argument))
             case "--pytorch-script": options.pytorchScript = try value(argument)
             case "--startup-child": options.startupChild = true
+            case "--startup-train": options.startupTrainModel = try value(argument)
             case "-h", "--help": throw UsageError(nil)
             default: throw UsageError("unknown option '\(argument)'")
             }

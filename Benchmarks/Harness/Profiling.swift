@@ -26,18 +26,15 @@ struct Profile: Codable {
 /// Collects a `Profile` for a prepared benchmark.
 struct Profiler {
     let timer: Timer
-    /// Calls recorded with event profiling.
-    var profiledCalls = 5
-
     func profile(_ prepared: Prepared, name: String, on target: Target) throws -> Profile {
         var profile = Profile()
         if case .backend(let backend) = target, let openCL = backend as? OpenCLBackend {
             try openCL.synchronize()
             openCL.context.startProfiling()
-            for _ in 0..<profiledCalls { try prepared.body() }
+            let calls = max(1, prepared.profiledCalls)
+            for _ in 0..<calls { try prepared.body() }
             profile.kernels = try openCL.context.stopProfiling().map {
-                Profile.KernelTime(kernel: $0.kernel, seconds: $0.seconds / Double(profiledCalls),
-                                   launches: Double($0.launches) / Double(profiledCalls))
+                Profile.KernelTime(kernel: $0.kernel, seconds: $0.seconds / Double(calls), launches: Double($0.launches) / Double(calls))
             }
         }
         let steps = try prepared.steps()

@@ -3,7 +3,7 @@ import Foundation
 /// One benchmark as `pytorch_bench.py` reads it (a flat JSON object; the fields its kind needs are set).
 struct ReferenceSpec: Codable {
     var name = ""
-    /// "gemm", "conv", "activation" or "softmax".
+    /// "gemm", "conv", "activation", "softmax" or "train".
     var kind: String
     /// "fwd", "bwd", "bwd-data" or "bwd-weight".
     var pass: String?
@@ -11,6 +11,8 @@ struct ReferenceSpec: Codable {
     var batch: Int?, inChannels: Int?, outChannels: Int?, size: Int?, kernel: Int?, stride: Int?, padding: Int?
     var op: String?, count: Int?
     var rows: Int?, columns: Int?
+    /// Training steps: the zoo model's name and "adam" or "sgd".
+    var model: String?, optimizer: String?
 
     static func gemm(_ n: Int) -> ReferenceSpec { ReferenceSpec(kind: "gemm", n: n) }
 
@@ -26,6 +28,10 @@ struct ReferenceSpec: Codable {
     static func softmax(rows: Int, columns: Int, pass: String) -> ReferenceSpec {
         ReferenceSpec(kind: "softmax", pass: pass, rows: rows, columns: columns)
     }
+
+    static func train(model: String, batch: Int, optimizer: String) -> ReferenceSpec {
+        ReferenceSpec(kind: "train", batch: batch, model: model, optimizer: optimizer)
+    }
 }
 
 /// Runs `pytorch_bench.py` on the benchmarks of this run and compares medians.
@@ -38,6 +44,8 @@ enum PyTorchComparison {
         }
         let torch: String
         let threads: Int
+        /// OMP_WAIT_POLICY as the script saw it ("default" when unset).
+        var ompWaitPolicy: String?
         let devices: [String]
         let results: [Result]
         let failures: [String]
@@ -50,7 +58,7 @@ enum PyTorchComparison {
     }
 
     /// Writes the spec of `cases`, runs the script with `python`, and decodes its JSON.
-    static func run(_ cases: [BenchmarkCase], timer: Timer, python: String, script: String) throws -> Output {
+    static func run(_ cases: [BenchmarkCase], timer: Timer, python: String, script: String, threads: Int?) throws -> Output {
         let benchmarks = cases.compactMap { c in c.reference.map { spec -> ReferenceSpec in var s = spec; s.name = c.name; return s } }
         let spec = Spec(warmup: timer.warmupRuns, minRuns: timer.minimumRuns, maxRuns: timer.maximumRuns,
                         budget: timer.timeBudget, benchmarks: benchmarks)
@@ -60,7 +68,7 @@ enum PyTorchComparison {
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script, "--spec", file.path]
+        process.arguments = [python, script, "--spec", file.path] + (threads.map { ["--threads", String($0)] } ?? [])
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -75,13 +83,15 @@ enum PyTorchComparison {
 
     /// Fovea's speed relative to PyTorch (PyTorch median / Fovea median: above 1 means Fovea is faster), per benchmark.
     static func table(_ fovea: [BenchmarkResult], _ torch: Output) -> String {
+        let ops = fovea.filter { $0.suite != "train" }, trainingTable = training(fovea.filter { $0.suite == "train" }, torch)
+        guard ops.contains(where: { result in torch.results.contains { $0.name == result.name } }) else { return trainingTable }
         let torchBackends = TableReport.unique(torch.results.map(\.backend))
         let foveaBackends = TableReport.orderedBackends(fovea).filter { $0 != "openblas" }
         var text = "\n== Fovea vs PyTorch \(torch.torch) (\(torch.threads) threads): median ms, and PyTorch time / Fovea time ==\n"
         text += TableReport.pad("benchmark", 38) + (foveaBackends + torchBackends).map { TableReport.pad($0, 12) }.joined()
         let pairs = foveaBackends.flatMap { f in torchBackends.map { (f, $0) } }
         text += pairs.map { TableReport.pad("\($0.1)/\($0.0)", 24) }.joined() + "\n"
-        for name in TableReport.orderedNames(fovea) {
+        for name in TableReport.orderedNames(ops) {
             let torchRows = torch.results.filter { $0.name == name }
             guard !torchRows.isEmpty else { continue }
             let mine = fovea.filter { $0.name == name }
@@ -96,6 +106,37 @@ enum PyTorchComparison {
                 if let a = mine.first(where: { $0.backend == f }), let b = torchRows.first(where: { $0.backend == t }) {
                     line += TableReport.pad(String(format: "%.2fx", b.median / a.measurement.median), 24)
                 } else { line += TableReport.pad("-", 24) }
+            }
+            text += line + "\n"
+        }
+        return text + trainingTable
+    }
+
+    /// Training steps in images/s at the median, and Fovea images/s over PyTorch images/s (above 1: Fovea is faster).
+    static func training(_ fovea: [BenchmarkResult], _ torch: Output) -> String {
+        let names = TableReport.orderedNames(fovea).filter { name in torch.results.contains { $0.name == name } }
+        guard !names.isEmpty else { return "" }
+        let torchBackends = TableReport.unique(torch.results.map(\.backend))
+        let foveaBackends = TableReport.orderedBackends(fovea)
+        let pairs = foveaBackends.flatMap { f in torchBackends.map { (f, $0) } }
+        var text = "\n== Training steps, Fovea vs PyTorch \(torch.torch) (\(torch.threads) threads, OMP_WAIT_POLICY "
+            + "\(torch.ompWaitPolicy ?? "default")): images/s at the median, and Fovea / PyTorch ==\n"
+        text += TableReport.pad("benchmark", 30) + (foveaBackends + torchBackends).map { TableReport.pad($0, 12) }.joined()
+        text += pairs.map { TableReport.pad("\($0.0)/\($0.1)", 22) }.joined() + "\n"
+        for name in names {
+            let mine = fovea.filter { $0.name == name }, theirs = torch.results.filter { $0.name == name }
+            guard case .images(let images) = mine[0].work else { continue }
+            var line = TableReport.pad(name, 30)
+            for backend in foveaBackends {
+                line += TableReport.pad(mine.first { $0.backend == backend }.map { String(format: "%.1f", $0.rate) } ?? "-", 12)
+            }
+            for backend in torchBackends {
+                line += TableReport.pad(theirs.first { $0.backend == backend }.map { String(format: "%.1f", images / $0.median) } ?? "-", 12)
+            }
+            for (f, t) in pairs {
+                if let a = mine.first(where: { $0.backend == f }), let b = theirs.first(where: { $0.backend == t }) {
+                    line += TableReport.pad(String(format: "%.2fx", b.median / a.measurement.median), 22)
+                } else { line += TableReport.pad("-", 22) }
             }
             text += line + "\n"
         }

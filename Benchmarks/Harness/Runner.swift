@@ -37,6 +37,7 @@ struct Runner {
             suite: benchmark.suite, name: benchmark.name, backend: target.label, measurement: measurement,
             work: benchmark.work, rate: benchmark.work.rate(measurement), unit: benchmark.work.unit,
             peakBytes: after.peakBytes - before.currentBytes, peakExact: after.peakBytes > before.peakBytes)
+        result.hostSyncs = try prepared.hostSyncs?()
         // Profiling allocates scratch of its own, so it runs after the peak is read.
         result.profile = try profiler?.profile(prepared, name: benchmark.name, on: target)
         return result

@@ -3,15 +3,20 @@ import FoveaCore
 
 /// OpenCL cold start vs warm start: a child process times its first use of every kernel program,
 /// once with empty caches, once with the caches the first run left, and once with Fovea's disk cache off.
+/// The workload is a pass over every op family, or one training step of a zoo model (`--suite train`).
 enum StartupSuite {
     /// What one child process measured.
     struct Timing: Codable {
         /// "cold" (empty cache directory), "warm" (the same directory again), "fovea-cache-off" (FOVEA_KERNEL_CACHE=0,
         /// the driver's own cache still warm).
         var mode = ""
+        /// "ops" (one call of each op family) or the training step's benchmark name ("train lenet5 b64 adam").
+        var workload = "ops"
         var device = ""
         /// Creating the context and queue.
         var contextSeconds = 0.0
+        /// Allocating the workload's inputs (training: building the model, moving it to the device, the random batch).
+        var setupSeconds = 0.0
         /// The workload's first run, including every program build or load (and CLBlast's GEMM compilation).
         var firstRunSeconds = 0.0
         /// The same workload again, all programs ready: the part of `firstRunSeconds` that is not startup.
@@ -23,29 +28,40 @@ enum StartupSuite {
         var processSeconds = 0.0
     }
 
-    /// Runs the three child processes for OpenCL device `index`.
-    static func run(device index: Int) throws -> [Timing] {
+    /// A training step for the child to time instead of the op pass.
+    struct TrainingWorkload {
+        let model: String
+        let batch: Int
+        let optimizer: String
+
+        var name: String { TrainSuite.name(model, batch: batch, optimizer: optimizer) }
+        var arguments: [String] { ["--startup-train", model, "--batch", String(batch), "--optimizer", optimizer] }
+    }
+
+    /// Runs the child processes for OpenCL device `index`: cold, warm and cache-off for the op pass;
+    /// cold and warm for a training step.
+    static func run(device index: Int, training: TrainingWorkload? = nil) throws -> [Timing] {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-bench-startup-\(getpid())")
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         // XDG_CACHE_HOME moves both Fovea's program cache and PoCL's kernel cache into the empty directory.
-        let modes: [(String, [String: String])] = [
+        var modes: [(String, [String: String])] = [
             ("cold", ["XDG_CACHE_HOME": directory.path]),
             ("warm", ["XDG_CACHE_HOME": directory.path]),
-            ("fovea-cache-off", ["XDG_CACHE_HOME": directory.path, "FOVEA_KERNEL_CACHE": "0"]),
         ]
+        if training == nil { modes.append(("fovea-cache-off", ["XDG_CACHE_HOME": directory.path, "FOVEA_KERNEL_CACHE": "0"])) }
         return try modes.map { mode, environment in
-            var timing = try runChild(device: index, environment: environment)
+            var timing = try runChild(device: index, arguments: training?.arguments ?? [], environment: environment)
             timing.mode = mode
             return timing
         }
     }
 
-    private static func runChild(device index: Int, environment: [String: String]) throws -> Timing {
+    private static func runChild(device index: Int, arguments: [String], environment: [String: String]) throws -> Timing {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["--startup-child", "--backend", "opencl:\(index)"]
+        process.arguments = ["--startup-child", "--backend", "opencl:\(index)"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output
@@ -64,15 +80,28 @@ enum StartupSuite {
     }
 
     /// The child's side: measures and prints one `Timing` as JSON.
-    static func child(device index: Int) throws {
+    static func child(device index: Int, training: TrainingWorkload?) throws {
         var timing = Timing()
         var backend: OpenCLBackend!
         timing.contextSeconds = try Timer.seconds { backend = try OpenCLBackend.backend(forDevice: index) }
         timing.device = backend.context.info.name
-        let workload = try Workload(backend: backend)
-        timing.firstRunSeconds = try Timer.seconds { try workload.run() }
+        var run: () throws -> Void = {}
+        timing.setupSeconds = try Timer.seconds {
+            if let training {
+                guard let shape = TrainSuite.inputShape(of: training.model) else { throw HarnessError("unknown model '\(training.model)'") }
+                let step = try TrainingStep(model: training.model, inputShape: shape, batch: training.batch,
+                                            optimizer: training.optimizer, device: backend.device)
+                try backend.synchronize()
+                run = { try step.run(); try backend.synchronize() }
+            } else {
+                let workload = try Workload(backend: backend)
+                run = workload.run
+            }
+        }
+        if let training { timing.workload = training.name }
+        timing.firstRunSeconds = try Timer.seconds { try run() }
         (timing.compiled, timing.loadedFromDisk) = backend.context.programStatistics
-        timing.secondRunSeconds = try Timer.seconds { try workload.run() }
+        timing.secondRunSeconds = try Timer.seconds { try run() }
         FileHandle.standardOutput.write(try JSONEncoder().encode(timing))
     }
 

@@ -49,11 +49,24 @@ enum TableReport {
     /// Startup timings per device.
     static func startup(_ timings: [StartupSuite.Timing]) -> String {
         var text = "\n== OpenCL startup (child processes; first run = every program built or loaded) ==\n"
-        text += pad("mode", 17) + pad("device", 30) + "context    first run  second run  compiled  from disk  process\n"
+        text += pad("workload", 30) + pad("mode", 17) + pad("device", 30)
+            + "context     setup    first run  second run  compiled  from disk  process\n"
         for t in timings {
-            text += pad(t.mode, 17) + pad(String(t.device.prefix(28)), 30)
-                + String(format: "%7.3f s  %7.3f s  %8.3f s  %8d  %9d  %6.2f s\n",
-                         t.contextSeconds, t.firstRunSeconds, t.secondRunSeconds, t.compiled, t.loadedFromDisk, t.processSeconds)
+            text += pad(t.workload, 30) + pad(t.mode, 17) + pad(String(t.device.prefix(28)), 30)
+                + String(format: "%7.3f s  %7.3f s  %7.3f s  %8.3f s  %8d  %9d  %6.2f s\n", t.contextSeconds, t.setupSeconds,
+                         t.firstRunSeconds, t.secondRunSeconds, t.compiled, t.loadedFromDisk, t.processSeconds)
+        }
+        return text
+    }
+
+    /// Host synchronizations per training step on OpenCL (empty when none were counted).
+    static func hostSyncs(_ results: [BenchmarkResult]) -> String {
+        let counted = results.filter { $0.hostSyncs != nil }
+        guard !counted.isEmpty else { return "" }
+        var text = "\n== OpenCL host syncs per training step (goal: 0 without reading the loss, 1 reading it) ==\n"
+        text += pad("benchmark", 38) + pad("backend", 10) + "step  step + loss.item()\n"
+        for r in counted {
+            text += pad(r.name, 38) + pad(r.backend, 10) + String(format: "%4d  %4d\n", r.hostSyncs!.step, r.hostSyncs!.stepReadingLoss)
         }
         return text
     }

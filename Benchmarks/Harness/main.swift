@@ -17,7 +17,10 @@ if options.startupChild {
     guard let label = options.backends?.first, label.hasPrefix("opencl:"), let index = Int(label.dropFirst(7)) else {
         note("fovea-bench: --startup-child needs --backend opencl:N"); exit(2)
     }
-    do { try StartupSuite.child(device: index) } catch { note("fovea-bench: \(error)"); exit(1) }
+    let training = options.startupTrainModel.map {
+        StartupSuite.TrainingWorkload(model: $0, batch: options.batches[0], optimizer: options.optimizers[0])
+    }
+    do { try StartupSuite.child(device: index, training: training) } catch { note("fovea-bench: \(error)"); exit(1) }
     exit(0)
 }
 
@@ -46,6 +49,9 @@ if options.suites.contains("conv") { cases += ConvSuite.cases(batches: options.b
 if options.suites.contains("pool") { cases += PoolingSuite.cases(batch: options.batches[0]) }
 let elementwise = ActivationSuite.cases()
 cases += elementwise.filter { options.suites.contains($0.suite) }
+if options.suites.contains("train") {
+    cases += TrainSuite.cases(models: options.models, batches: options.batches, optimizers: options.optimizers)
+}
 cases = cases.filter { options.selects($0.name) }
 
 print("\n" + TableReport.header)
@@ -54,22 +60,38 @@ let runner = Runner(timer: options.timer, profiler: options.profile ? Profiler(t
 }
 let (results, failures) = runner.run(cases, on: targets)
 print(TableReport.summary(results), terminator: "")
+print(TableReport.hostSyncs(results), terminator: "")
 if options.profile { print(TableReport.profiles(results), terminator: "") }
 var allFailures = failures
-
-var startup: [StartupSuite.Timing] = []
-if options.suites.contains("startup") {
-    for case .backend(let backend as OpenCLBackend) in targets {
-        guard case .opencl(let index) = backend.device else { continue }
-        do { startup += try StartupSuite.run(device: index) } catch { allFailures.append("startup on opencl:\(index): \(error)") }
-    }
-    if !startup.isEmpty { print(TableReport.startup(startup), terminator: "") }
+for r in results {
+    guard let syncs = r.hostSyncs, syncs.step != 0 || syncs.stepReadingLoss != 1 else { continue }
+    allFailures.append("\(r.name) on \(r.backend): \(syncs.step) host syncs per step (expected 0), "
+                       + "\(syncs.stepReadingLoss) reading the loss (expected 1)")
 }
+
+// Cold and warm start of a training step: each trained model at the first batch size and optimizer.
+let trainedModels = options.suites.contains("train")
+    ? options.models.filter { model in cases.contains { $0.suite == "train" && $0.name.hasPrefix("train \(model) ") } } : []
+let trainingStartups = trainedModels.map {
+    StartupSuite.TrainingWorkload(model: $0, batch: options.batches[0], optimizer: options.optimizers[0])
+}
+var startup: [StartupSuite.Timing] = []
+for case .backend(let backend as OpenCLBackend) in targets {
+    guard case .opencl(let index) = backend.device else { continue }
+    let workloads: [StartupSuite.TrainingWorkload?] = (options.suites.contains("startup") ? [nil] : []) + trainingStartups
+    for workload in workloads {
+        do { startup += try StartupSuite.run(device: index, training: workload) } catch {
+            allFailures.append("startup \(workload?.name ?? "ops") on opencl:\(index): \(error)")
+        }
+    }
+}
+if !startup.isEmpty { print(TableReport.startup(startup), terminator: "") }
 
 var pytorch: PyTorchComparison.Output?
 if options.pytorch {
     do {
-        pytorch = try PyTorchComparison.run(cases, timer: options.timer, python: options.python, script: options.pytorchScript)
+        pytorch = try PyTorchComparison.run(cases, timer: options.timer, python: options.python, script: options.pytorchScript,
+                                            threads: options.pytorchThreads)
         print(PyTorchComparison.table(results, pytorch!), terminator: "")
         allFailures += pytorch!.failures.map { "pytorch: \($0)" }
     } catch { allFailures.append("pytorch: \(error)") }

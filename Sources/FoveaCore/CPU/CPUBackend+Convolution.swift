@@ -1,56 +1,64 @@
 import CBLAS
 
-/// Convolution on the host, one image at a time per core: the image's column matrix stays in cache between the unfold
-/// and its GEMMs, and the GEMMs read and write the NCHW tensors in place (no scatter or gather of output rows).
+/// Convolution on the host, one image at a time per core: the image's column matrix stays in cache between its unfold
+/// and its GEMMs, and the GEMMs read and write the NCHW tensors (or a row-padded copy) directly, with no batch-wide
+/// scatter or gather passes. See `ImageColumns` for how each image's column matrix is built.
 extension CPUBackend: ConvolutionBackend {
     public func conv2d(_ x: Storage, weight: Storage, bias: Storage?, geometry g: ConvolutionGeometry, into y: Storage) throws {
         let src = Self.pointer(x), w = Self.pointer(weight), dst = Self.pointer(y), biasValues = bias.map { Self.pointer($0) }
-        let (plane, ocg, patch) = (g.outputPlane, g.groupOutChannels, g.groupPatch)
-        try forEachImage(g) { n, columns in
-            let cols = Self.columns(of: src + n * g.inChannels * g.height * g.width, g, scratch: columns)
-            let out = dst + n * g.outChannels * plane
-            for group in 0..<g.groups {
-                // out[group] (ocg x plane) = weight[group] (ocg x patch) * cols[group] (patch x plane)
-                Self.matmul(m: ocg, n: plane, k: patch, w + group * ocg * patch, patch, false,
-                            cols + group * patch * plane, plane, false, 0, out + group * ocg * plane, plane)
-            }
-            if let biasValues {
-                for oc in 0..<g.outChannels { Self.add(biasValues[oc], to: out + oc * plane, count: plane) }
+        let layout = ImageColumns(g)
+        let (ocg, patch, n) = (g.groupOutChannels, g.groupPatch, layout.columnCount)
+        try forEachImage(layout, preparingRows: false) { _, images, scratch in
+            for image in images {
+                let cols = layout.columns(of: src + image * layout.imageSize, scratch)
+                let out = dst + image * layout.outputSize
+                let rows = layout.mode == .wide ? scratch.rows : out
+                for group in 0..<g.groups {
+                    // rows[group] (ocg x n) = weight[group] (ocg x patch) * cols[group] (patch x n)
+                    Self.matmul(m: ocg, n: n, k: patch, w + group * ocg * patch, patch, false,
+                                cols + group * patch * n, n, false, 0, rows + group * ocg * n, n)
+                }
+                layout.finishOutput(rows, bias: biasValues, into: out)
             }
         }
     }
 
     public func conv2dBackwardData(_ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry, into gradInput: Storage) throws {
         let gy = Self.pointer(gradOutput), w = Self.pointer(weight), gx = Self.pointer(gradInput)
-        let (plane, ocg, patch) = (g.outputPlane, g.groupOutChannels, g.groupPatch)
-        let pointwise = Self.isPointwise(g)
-        try forEachImage(g) { n, columns in
-            let image = gx + n * g.inChannels * g.height * g.width
-            let cols = pointwise ? image : columns
-            for group in 0..<g.groups {
-                // cols[group] (patch x plane) = weight[group]^T (patch x ocg) * gy[group] (ocg x plane)
-                Self.matmul(m: patch, n: plane, k: ocg, w + group * ocg * patch, patch, true,
-                            gy + (n * g.outChannels + group * ocg) * plane, plane, false, 0, cols + group * patch * plane, plane)
+        let layout = ImageColumns(g)
+        let (ocg, patch, n) = (g.groupOutChannels, g.groupPatch, layout.columnCount)
+        try forEachImage(layout, preparingRows: true) { _, images, scratch in
+            for image in images {
+                let rows = layout.gradientRows(gy + image * layout.outputSize, scratch)
+                let target = gx + image * layout.imageSize
+                let cols = layout.mode == .pointwise ? target : scratch.columns
+                for group in 0..<g.groups {
+                    // cols[group] (patch x n) = weight[group]^T (patch x ocg) * rows[group] (ocg x n)
+                    Self.matmul(m: patch, n: n, k: ocg, w + group * ocg * patch, patch, true,
+                                rows + group * ocg * n, n, false, 0, cols + group * patch * n, n)
+                }
+                layout.fold(cols, scratch, into: target)
             }
-            if !pointwise { Self.fold(cols, g, into: image) }
         }
     }
 
     /// Each core accumulates its images' products into its own copy of the gradient; the copies are added in a fixed order.
     public func conv2dBackwardWeight(_ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry, into gradWeight: Storage) throws {
         let gy = Self.pointer(gradOutput), src = Self.pointer(input), gw = Self.pointer(gradWeight)
-        let (plane, ocg, patch) = (g.outputPlane, g.groupOutChannels, g.groupPatch)
-        let size = g.outChannels * patch, parts = Self.imageParts(g)
+        let layout = ImageColumns(g)
+        let (ocg, patch, n) = (g.groupOutChannels, g.groupPatch, layout.columnCount)
+        let size = g.outChannels * patch, parts = layout.parts
         let partials = try allocate(max(parts - 1, 1) * size)
         let copies = Self.pointer(partials)
-        try forEachImage(g) { part, images, columns in
+        try forEachImage(layout, preparingRows: true) { part, images, scratch in
             let acc = part == 0 ? gw : copies + (part - 1) * size
-            for n in images {
-                let cols = Self.columns(of: src + n * g.inChannels * g.height * g.width, g, scratch: columns)
+            for image in images {
+                let cols = layout.columns(of: src + image * layout.imageSize, scratch)
+                let rows = layout.gradientRows(gy + image * layout.outputSize, scratch)
                 for group in 0..<g.groups {
-                    // acc[group] (ocg x patch) += gy[group] (ocg x plane) * cols[group]^T (plane x patch)
-                    Self.matmul(m: ocg, n: patch, k: plane, gy + (n * g.outChannels + group * ocg) * plane, plane, false,
-                                cols + group * patch * plane, plane, true, n == images.lowerBound ? 0 : 1, acc + group * ocg * patch, patch)
+                    // acc[group] (ocg x patch) += rows[group] (ocg x n) * cols[group]^T (n x patch)
+                    Self.matmul(m: ocg, n: patch, k: n, rows + group * ocg * n, n, false, cols + group * patch * n, n, true,
+                                image == images.lowerBound ? 0 : 1, acc + group * ocg * patch, patch)
                 }
             }
         }
@@ -123,39 +131,16 @@ extension CPUBackend: ConvolutionBackend {
 
 /// The per-image machinery behind the whole ops.
 extension CPUBackend {
-    /// How many cores share a convolution's images (one column scratch each).
-    static func imageParts(_ g: ConvolutionGeometry) -> Int {
-        let work = g.outChannels * g.groupPatch * g.outputPlane
-        return max(1, min(g.batch, workers, g.batch * work / (1 << 16)))
-    }
-
-    /// Runs `body(image, columns)` for every image, the images split into contiguous runs, one per core, each run with
-    /// a column scratch of (inChannels * kh * kw) x outputPlane floats.
-    func forEachImage(_ g: ConvolutionGeometry, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) throws {
-        try forEachImage(g) { _, images, columns in for n in images { body(n, columns) } }
-    }
-
-    /// Runs `body(part, images, columns)` for each run of images (part 0, 1, ... in `imageParts(g)`).
-    func forEachImage(_ g: ConvolutionGeometry, _ body: (Int, Range<Int>, UnsafeMutablePointer<Float>) -> Void) throws {
-        let parts = Self.imageParts(g)
-        let size = Self.isPointwise(g) ? 0 : g.groups * g.groupPatch * g.outputPlane
-        let scratch = try allocate(parts * size)
-        let base = Self.pointer(scratch)
-        parallelParts(g.batch, parts: parts) { part, images in body(part, images, base + part * size) }
-    }
-
-    /// A 1x1 convolution with stride 1 and no padding: the image itself is its column matrix.
-    static func isPointwise(_ g: ConvolutionGeometry) -> Bool {
-        g.kernel == Size2D(1) && g.stride == Size2D(1) && g.padding == Size2D(0) && g.output == Size2D(height: g.height, width: g.width)
-    }
-
-    /// The column matrix of one image: the image itself for a pointwise convolution, else unfolded into `scratch`.
-    @inline(__always)
-    static func columns(of image: UnsafeMutablePointer<Float>, _ g: ConvolutionGeometry,
-                        scratch: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
-        if isPointwise(g) { return image }
-        unfold(image, g, channels: 0..<g.inChannels, into: scratch, rowStride: g.outputPlane)
-        return scratch
+    /// Runs `body(part, images, scratch)` for each run of images, one run per core (part 0, 1, ... in `layout.parts`),
+    /// each with its own scratch; `preparingRows` zeroes the scratch's rows for `ImageColumns.gradientRows`.
+    func forEachImage(_ layout: ImageColumns, preparingRows: Bool,
+                      _ body: (Int, Range<Int>, ImageColumns.Scratch) -> Void) throws {
+        let size = layout.scratchSize
+        let storage = try allocate(layout.parts * size)
+        let base = Self.pointer(storage)
+        parallelParts(layout.g.batch, parts: layout.parts) { part, images in
+            body(part, images, layout.prepare(base + part * size, rows: preparingRows))
+        }
     }
 
     /// Writes the column rows (c, i, j) of `channels` of one image, `rowStride` apart, from `columns` on (the row of the
@@ -187,12 +172,6 @@ extension CPUBackend {
                 }
             }
         }
-    }
-
-    /// One image's input gradient from its whole column matrix (rows outputPlane apart).
-    @inline(__always)
-    static func fold(_ columns: UnsafePointer<Float>, _ g: ConvolutionGeometry, into image: UnsafeMutablePointer<Float>) {
-        fold(columns, rowStride: g.outputPlane, g, channels: 0..<g.inChannels, into: image)
     }
 
     /// The adjoint of `unfold`: overwrites `channels` of one image with the sums of the column entries that read each element.

@@ -4,6 +4,10 @@ extension CPUBackend: PoolingBackend {
         let src = Self.pointer(x), dst = Self.pointer(y)
         let (height, width, outH, outW) = (g.height, g.width, g.output.height, g.output.width)
         let (kh, kw, windowSize) = (g.kernel.height, g.kernel.width, Float(g.kernel.height * g.kernel.width))
+        if Self.isTiled(g) {
+            Self.tiledPool2d(kind, src, g, into: dst)
+            return
+        }
         parallelFor(g.planes * outH, grain: max(1, 16_384 / max(outW * kh * kw, 1))) { range in
             for item in range {
                 let input = src + (item / outH) * height * width, out = dst + item * outW
@@ -38,7 +42,7 @@ extension CPUBackend: PoolingBackend {
         let (height, width, outH, outW) = (g.height, g.width, g.output.height, g.output.width)
         let (kh, kw, windowSize) = (g.kernel.height, g.kernel.width, Float(g.kernel.height * g.kernel.width))
         let (sh, sw, ph, pw) = (g.stride.height, g.stride.width, g.padding.height, g.padding.width)
-        if sh == kh, sw == kw, ph == 0, pw == 0 {
+        if Self.isTiled(g) {
             Self.tiledPool2dBackward(kind, gy, x, y, g, into: gx)
             return
         }
@@ -72,45 +76,6 @@ extension CPUBackend: PoolingBackend {
                     }
                     gx[item * width + w] = total
                 }
-            }
-        }
-    }
-
-    /// Backward of non-overlapping windows without padding: each window writes its own input elements (and the last row of
-    /// windows also the rows below it, the last column the columns right of it, which no window reads, as 0).
-    static func tiledPool2dBackward(_ kind: PoolKind, _ gy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
-                                    _ g: PoolingGeometry, into gx: UnsafeMutablePointer<Float>) {
-        let (height, width, outH, outW) = (g.height, g.width, g.output.height, g.output.width)
-        let (kh, kw, windowSize) = (g.kernel.height, g.kernel.width, Float(g.kernel.height * g.kernel.width))
-        parallelFor(g.planes * outH, grain: max(1, 16_384 / max(outW * kh * kw, 1))) { range in
-            for item in range {
-                let plane = item / outH, oh = item % outH
-                let input = x + plane * height * width, grad = gx + plane * height * width
-                let h0 = oh * kh, h1 = oh == outH - 1 ? height : h0 + kh
-                for ow in 0..<outW {
-                    let o = item * outW + ow, w0 = ow * kw
-                    let gradient = gy[o], result = y[o]
-                    switch kind {
-                    case .max, .min:
-                        var found = false
-                        for h in h0..<h0 + kh {
-                            for w in w0..<w0 + kw {
-                                let hit = !found && input[h * width + w] == result
-                                grad[h * width + w] = hit ? gradient : 0
-                                found = found || hit
-                            }
-                        }
-                    case .sum, .average:
-                        let share = kind == .sum ? gradient : gradient / windowSize
-                        for h in h0..<h0 + kh { for w in w0..<w0 + kw { grad[h * width + w] = share } }
-                    case .l2:
-                        for h in h0..<h0 + kh {
-                            for w in w0..<w0 + kw { grad[h * width + w] = result > 0 ? gradient * input[h * width + w] / result : 0 }
-                        }
-                    }
-                }
-                for h in h0..<h1 { zero(grad + h * width + outW * kw, count: width - outW * kw) }
-                for h in h0 + kh..<h1 { zero(grad + h * width, count: outW * kw) }
             }
         }
     }

@@ -1,7 +1,7 @@
 /// Pooling whose windows tile the input (stride == kernel, no padding): each window reads and writes only its own
-/// elements, so no gather over covering windows is needed. 2-wide windows (the usual 2x2 pooling) go eight at a time:
-/// 16 adjacent floats split into even and odd columns, the last eight of a row overlapping the previous ones (they
-/// compute the same values again); narrower rows and other widths go one window at a time.
+/// elements, so no gather over covering windows is needed. 2-wide windows (the usual 2x2 pooling) go eight (or, in rows
+/// of 4 to 7 windows, four) at a time: 16 (8) adjacent floats split into even and odd columns, the last group of a row
+/// overlapping the previous one (it computes the same values again); other rows go one window at a time.
 ///
 /// Every window combines its elements in row-major order with the same operations as the general path, so results match it bit for bit.
 extension CPUBackend {
@@ -39,17 +39,18 @@ extension CPUBackend {
                                 initial: Float, _ combine: (Lanes, Lanes) -> Lanes, _ finish: (Lanes) -> Lanes,
                                 _ scalarCombine: (Float, Float) -> Float, _ scalarFinish: (Float) -> Float) {
         let (kh, kw, outW) = (g.kernel.height, g.kernel.width, g.output.width)
-        if kw == 2 && outW >= 8 {
+        if kw == 2 && outW >= 4 {
+            let lanes = outW >= 8 ? 8 : 4
             var ow = 0
             while ow < outW {
-                ow = min(ow, outW - 8)
+                ow = min(ow, outW - lanes)
                 var acc = Lanes(repeating: initial)
                 for h in 0..<kh {
-                    let v = load16(input + h * width + 2 * ow)
-                    acc = combine(combine(acc, v.evenHalf), v.oddHalf)
+                    let v = pairs(input + h * width + 2 * ow, lanes: lanes)
+                    acc = combine(combine(acc, v.even), v.odd)
                 }
-                store(finish(acc), out + ow)
-                ow += 8
+                storeLanes(finish(acc), out + ow, lanes: lanes)
+                ow += lanes
             }
             return
         }
@@ -108,20 +109,19 @@ extension CPUBackend {
                                   _ element: (Lanes, Lanes, Lanes, inout LaneMask) -> Lanes,
                                   _ scalarElement: (Float, Float, Float, inout Bool) -> Float) {
         let (kh, kw, outW) = (g.kernel.height, g.kernel.width, g.output.width)
-        if kw == 2 && outW >= 8 {
+        if kw == 2 && outW >= 4 {
+            let lanes = outW >= 8 ? 8 : 4
             var ow = 0
             while ow < outW {
-                ow = min(ow, outW - 8)
-                let result = load(output + ow), gradient = load(gradOut + ow)
+                ow = min(ow, outW - lanes)
+                let result = loadLanes(output + ow, lanes: lanes), gradient = loadLanes(gradOut + ow, lanes: lanes)
                 var taken = LaneMask(repeating: false)
                 for h in 0..<kh {
-                    let v = load16(input + h * width + 2 * ow)
-                    var out = SIMD16<Float>()
-                    out.evenHalf = element(v.evenHalf, result, gradient, &taken)
-                    out.oddHalf = element(v.oddHalf, result, gradient, &taken)
-                    store16(out, grad + h * width + 2 * ow)
+                    let v = pairs(input + h * width + 2 * ow, lanes: lanes)
+                    let even = element(v.even, result, gradient, &taken)
+                    storePairs(even, element(v.odd, result, gradient, &taken), grad + h * width + 2 * ow, lanes: lanes)
                 }
-                ow += 8
+                ow += lanes
             }
             return
         }
@@ -135,5 +135,46 @@ extension CPUBackend {
                 }
             }
         }
+    }
+
+    /// Even and odd columns of `2 * lanes` adjacent floats, `lanes` 8 or 4 (4 fill the eight lanes twice).
+    @inline(__always)
+    private static func pairs(_ p: UnsafePointer<Float>, lanes: Int) -> (even: Lanes, odd: Lanes) {
+        if lanes == 8 {
+            let v = load16(p)
+            return (v.evenHalf, v.oddHalf)
+        }
+        let v = load(p)
+        return (Lanes(lowHalf: v.evenHalf, highHalf: v.evenHalf), Lanes(lowHalf: v.oddHalf, highHalf: v.oddHalf))
+    }
+
+    /// Interleaves the first `lanes` of `even` and `odd` into `2 * lanes` floats at `p`.
+    @inline(__always)
+    private static func storePairs(_ even: Lanes, _ odd: Lanes, _ p: UnsafeMutablePointer<Float>, lanes: Int) {
+        if lanes == 8 {
+            var v = SIMD16<Float>()
+            v.evenHalf = even
+            v.oddHalf = odd
+            store16(v, p)
+        } else {
+            var v = Lanes()
+            v.evenHalf = even.lowHalf
+            v.oddHalf = odd.lowHalf
+            store(v, p)
+        }
+    }
+
+    /// `lanes` (8 or 4) adjacent floats, 4 filling the eight lanes twice.
+    @inline(__always)
+    private static func loadLanes(_ p: UnsafePointer<Float>, lanes: Int) -> Lanes {
+        if lanes == 8 { return load(p) }
+        let v = UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+        return Lanes(lowHalf: v, highHalf: v)
+    }
+
+    /// Stores the first `lanes` (8 or 4) of `v`.
+    @inline(__always)
+    private static func storeLanes(_ v: Lanes, _ p: UnsafeMutablePointer<Float>, lanes: Int) {
+        if lanes == 8 { store(v, p) } else { UnsafeMutableRawPointer(p).storeBytes(of: v.lowHalf, as: SIMD4<Float>.self) }
     }
 }

@@ -1,5 +1,3 @@
-import CBLAS
-
 /// Convolution on the host, one image at a time per core: the image's column matrix stays in cache between its unfold
 /// and its GEMMs, and the GEMMs read and write the NCHW tensors (or a row-padded copy) directly, with no batch-wide
 /// scatter or gather passes. See `ImageColumns` for how each image's column matrix is built.
@@ -200,15 +198,6 @@ extension CPUBackend {
                 }
             }
         }
-    }
-
-    /// Row-major C (m x n, ldc) = op(A) * op(B) + beta * C on the calling thread.
-    @inline(__always)
-    static func matmul(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ transposeA: Bool,
-                       _ b: UnsafePointer<Float>, _ ldb: Int, _ transposeB: Bool, _ beta: Float,
-                       _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// The output positions whose input index `o * stride + offset` lies in 0..<size.

@@ -31,12 +31,34 @@ extension CPUBackend: LinearAlgebraBackend, LayoutBackend {
     /// Multiply-adds below which a GEMM runs on the calling thread.
     static let gemmGrain = 1 << 17
 
-    /// One OpenBLAS call for an m x n block of C with the descriptor's k, transposes, scalars and leading dimensions.
+    /// An m x n block of C with the descriptor's k, transposes, scalars and leading dimensions.
     @inline(__always)
     static func sgemm(_ d: GemmDescriptor, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
                       m: Int, n: Int) {
-        cblas_sgemm(CblasRowMajor, d.transposeA ? CblasTrans : CblasNoTrans, d.transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(d.k), d.alpha, a, Int32(d.lda), b, Int32(d.ldb), d.beta, c, Int32(d.ldc))
+        matmul(m: m, n: n, k: d.k, a, d.lda, d.transposeA, b, d.ldb, d.transposeB, d.beta, c, d.ldc, alpha: d.alpha)
+    }
+
+    /// Row-major C (m x n, ldc) = alpha * op(A) * op(B) + beta * C on the calling thread.
+    ///
+    /// OpenBLAS multiplies small matrices without packing them, which is much faster, but not A * B^T (column-major
+    /// "TN") when m * n > 1200: such products are done in column blocks that qualify.
+    static func matmul(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ transposeA: Bool,
+                       _ b: UnsafePointer<Float>, _ ldb: Int, _ transposeB: Bool, _ beta: Float,
+                       _ c: UnsafeMutablePointer<Float>, _ ldc: Int, alpha: Float = 1) {
+        @inline(__always) func call(_ n: Int, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>) {
+            cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        }
+        let widest = 1200 / max(m, 1)
+        guard !transposeA, transposeB, m * n > 1200, widest >= 8, k >= 32, widest * m * k <= 1_000_000 else {
+            call(n, b, c)
+            return
+        }
+        let blocks = (n + widest - 1) / widest
+        for block in 0..<blocks {
+            let j0 = n * block / blocks, j1 = n * (block + 1) / blocks
+            call(j1 - j0, b + j0 * ldb, c + j0)
+        }
     }
 
     public func permute(_ x: Storage, shape: Shape, permutation: [Int], into out: Storage) throws {

@@ -47,6 +47,15 @@ extension CPUBackend {
         while i < count { dst[i] += value; i += 1 }
     }
 
+    /// dst[0..<count] = src[0..<count] + value.
+    @inline(__always)
+    static func add(_ value: Float, _ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        let v = SIMD8<Float>(repeating: value)
+        var i = 0
+        while i + 8 <= count { store(load(src + i) + v, dst + i); i += 8 }
+        while i < count { dst[i] = src[i] + value; i += 1 }
+    }
+
     /// Sum of `count` floats with eight partial sums.
     @inline(__always)
     static func sum(_ values: UnsafePointer<Float>, count: Int) -> Float {

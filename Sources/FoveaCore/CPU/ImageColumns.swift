@@ -104,7 +104,7 @@ struct ImageColumns {
                 let b = bias?[oc] ?? 0
                 for oh in 0..<g.output.height {
                     let s = rows + oc * columnCount + oh * paddedWidth, o = d + oh * outW
-                    if bias == nil { CPUBackend.copy(s, to: o, count: outW) } else { for ow in 0..<outW { o[ow] = s[ow] + b } }
+                    if bias == nil { CPUBackend.copy(s, to: o, count: outW) } else { CPUBackend.add(b, s, to: o, count: outW) }
                 }
             } else if let bias {
                 CPUBackend.add(bias[oc], to: d, count: plane)

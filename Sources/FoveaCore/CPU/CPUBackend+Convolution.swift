@@ -46,6 +46,7 @@ extension CPUBackend: ConvolutionBackend {
         let layout = ImageColumns(g)
         let (ocg, patch, n) = (g.groupOutChannels, g.groupPatch, layout.columnCount)
         let size = g.outChannels * patch, parts = layout.parts
+        guard g.batch > 0 else { Self.zero(gw, count: size); return }
         let partials = try allocate(max(parts - 1, 1) * size)
         let copies = Self.pointer(partials)
         try forEachImage(layout, preparingRows: true) { part, images, scratch in

@@ -6,23 +6,22 @@ public protocol Storage: AnyObject {
     var count: Int { get }
 }
 
-/// Host memory, 64-byte aligned, for the CPU backend.
+/// Host memory, 64-byte aligned, for the CPU backend. Its block comes from and returns to `CPUBufferPool.shared`.
 public final class CPUStorage: Storage {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
+    private let byteSize: Int
 
-    public init(count: Int) {
+    /// New uninitialized storage of `count` elements; nil when the host is out of memory.
+    init?(count: Int) {
+        let byteSize = CPUBufferPool.sizeClass(forBytes: count * MemoryLayout<Float>.stride)
+        guard let raw = CPUBufferPool.shared.take(byteSize: byteSize, logicalBytes: count * 4) else { return nil }
         self.count = count
-        var raw: UnsafeMutableRawPointer?
-        posix_memalign(&raw, 64, max(count, 1) * MemoryLayout<Float>.stride)
-        self.pointer = raw!.bindMemory(to: Float.self, capacity: max(count, 1))
-        CPUMemoryStats.shared.allocated(bytes: count * 4)
+        self.byteSize = byteSize
+        self.pointer = raw.bindMemory(to: Float.self, capacity: byteSize / MemoryLayout<Float>.stride)
     }
 
-    deinit {
-        free(pointer)
-        CPUMemoryStats.shared.freed(bytes: count * 4)
-    }
+    deinit { CPUBufferPool.shared.recycle(UnsafeMutableRawPointer(pointer), byteSize: byteSize, logicalBytes: count * 4) }
 }
 
 /// Current and peak bytes held by tensors of one backend.
@@ -31,23 +30,68 @@ public struct MemoryUsage: Sendable, Equatable {
     public var peakBytes: Int
 }
 
-/// Counts the CPU backend's live tensor memory.
-final class CPUMemoryStats: @unchecked Sendable {
-    static let shared = CPUMemoryStats()
+/// Reuses host blocks by size class, so a training step's tensors do not go back to malloc (and fresh pages) every time.
+///
+/// Usage counts the bytes of live storages (their element counts), not the pool's idle blocks.
+/// At most `idleLimit` bytes wait idle; past that, returned blocks are freed, and all idle ones are freed when malloc fails.
+final class CPUBufferPool: @unchecked Sendable {
+    static let shared = CPUBufferPool()
+    static let idleLimit = 512 << 20
+
     private let lock = NSLock()
+    private var idle: [Int: [UnsafeMutableRawPointer]] = [:]
+    private var idleBytes = 0
     private var usage = MemoryUsage(currentBytes: 0, peakBytes: 0)
 
-    func allocated(bytes: Int) {
-        lock.lock(); defer { lock.unlock() }
-        usage.currentBytes += bytes
+    /// Size classes: powers of two up to 64 KiB, then four classes per doubling (at most 25% unused), in whole 4 KiB pages.
+    static func sizeClass(forBytes bytes: Int) -> Int {
+        let minimum = max(bytes, 64)
+        if minimum <= 1 << 16 { return 1 << (Int.bitWidth - (minimum - 1).leadingZeroBitCount) }
+        let quarter = 1 << (Int.bitWidth - (minimum - 1).leadingZeroBitCount - 3)
+        return (minimum + quarter - 1) / quarter * quarter
+    }
+
+    /// A block of `byteSize` bytes (a size class), counting `logicalBytes` as in use.
+    func take(byteSize: Int, logicalBytes: Int) -> UnsafeMutableRawPointer? {
+        lock.lock()
+        usage.currentBytes += logicalBytes
         usage.peakBytes = max(usage.peakBytes, usage.currentBytes)
+        if let block = idle[byteSize]?.popLast() {
+            idleBytes -= byteSize
+            lock.unlock()
+            return block
+        }
+        lock.unlock()
+        if let block = Self.allocateAligned(byteSize) { return block }
+        releaseIdle()
+        if let block = Self.allocateAligned(byteSize) { return block }
+        lock.lock(); usage.currentBytes -= logicalBytes; lock.unlock()
+        return nil
     }
 
-    func freed(bytes: Int) {
-        lock.lock(); defer { lock.unlock() }
-        usage.currentBytes -= bytes
+    func recycle(_ block: UnsafeMutableRawPointer, byteSize: Int, logicalBytes: Int) {
+        lock.lock()
+        usage.currentBytes -= logicalBytes
+        guard idleBytes + byteSize <= Self.idleLimit else { lock.unlock(); free(block); return }
+        idle[byteSize, default: []].append(block)
+        idleBytes += byteSize
+        lock.unlock()
     }
 
-    var current: MemoryUsage { lock.lock(); defer { lock.unlock() }; return usage }
-    func resetPeak() { lock.lock(); usage.peakBytes = usage.currentBytes; lock.unlock() }
+    /// Frees every idle block.
+    func releaseIdle() {
+        lock.lock()
+        let blocks = idle.values.joined()
+        for block in blocks { free(block) }
+        idle.removeAll()
+        idleBytes = 0
+        lock.unlock()
+    }
+
+    var memoryUsage: MemoryUsage { lock.lock(); defer { lock.unlock() }; return usage }
+
+    private static func allocateAligned(_ bytes: Int) -> UnsafeMutableRawPointer? {
+        var raw: UnsafeMutableRawPointer?
+        return posix_memalign(&raw, 64, bytes) == 0 ? raw : nil
+    }
 }

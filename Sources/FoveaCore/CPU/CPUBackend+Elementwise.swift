@@ -3,8 +3,16 @@ import Foundation
 extension CPUBackend: ElementwiseBackend {
     public func unary(_ op: UnaryOp, x: Storage, out: Storage, count: Int, alpha: Float, beta: Float) throws {
         let src = Self.pointer(x), dst = Self.pointer(out)
+        parallelFor(count) { range in
+            Self.unary(op, src + range.lowerBound, dst + range.lowerBound, count: range.count, alpha: alpha, beta: beta)
+        }
+    }
+
+    /// One chunk of `unary`: the switch runs once per chunk, so each case's loop is compiled (and vectorized) on its own.
+    private static func unary(_ op: UnaryOp, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int,
+                              alpha: Float, beta: Float) {
         @inline(__always) func map(_ f: (Float) -> Float) {
-            parallelFor(count) { range in for i in range { dst[i] = f(src[i]) } }
+            for i in 0..<count { dst[i] = f(src[i]) }
         }
         switch op {
         case .neg: map { -$0 }
@@ -36,9 +44,18 @@ extension CPUBackend: ElementwiseBackend {
     public func unaryBackward(_ op: UnaryOp, x: Storage, y: Storage, gradOut: Storage, gradIn: Storage,
                               count: Int, alpha: Float, beta: Float) throws {
         let xs = Self.pointer(x), ys = Self.pointer(y), gs = Self.pointer(gradOut), dst = Self.pointer(gradIn)
+        parallelFor(count) { range in
+            let start = range.lowerBound
+            Self.unaryBackward(op, xs + start, ys + start, gs + start, dst + start, count: range.count, alpha: alpha, beta: beta)
+        }
+    }
+
+    /// One chunk of `unaryBackward`, switched once per chunk like `unary`.
+    private static func unaryBackward(_ op: UnaryOp, _ xs: UnsafePointer<Float>, _ ys: UnsafePointer<Float>, _ gs: UnsafePointer<Float>,
+                                      _ dst: UnsafeMutablePointer<Float>, count: Int, alpha: Float, beta: Float) {
         /// f(x, y, g) -> gradient of the input.
         @inline(__always) func map(_ f: (Float, Float, Float) -> Float) {
-            parallelFor(count) { range in for i in range { dst[i] = f(xs[i], ys[i], gs[i]) } }
+            for i in 0..<count { dst[i] = f(xs[i], ys[i], gs[i]) }
         }
         switch op {
         case .neg: map { _, _, g in -g }
@@ -72,22 +89,30 @@ extension CPUBackend: ElementwiseBackend {
         try layout.checkRank(op: "binary \(op)")
         let pa = Self.pointer(a), pb = Self.pointer(b), dst = Self.pointer(out)
         let count = outShape.count
+        switch layout.kind {
+        case .contiguous:
+            parallelFor(count) { r in Self.binary(op, pa + r.lowerBound, 1, pb + r.lowerBound, 1, dst + r.lowerBound, count: r.count) }
+        case .scalar(scalarOperand: 0):
+            parallelFor(count) { r in Self.binary(op, pa, 0, pb + r.lowerBound, 1, dst + r.lowerBound, count: r.count) }
+        case .scalar:
+            parallelFor(count) { r in Self.binary(op, pa + r.lowerBound, 1, pb, 0, dst + r.lowerBound, count: r.count) }
+        case .strided:
+            let sa = layout.strides[0].last!, sb = layout.strides[1].last!
+            Self.forEachRow(layout) { row, offsets, n in
+                Self.binary(op, pa + offsets[0], sa, pb + offsets[1], sb, dst + row * n, count: n)
+            }
+        }
+    }
+
+    /// dst[j] = op(a[j * strideA], b[j * strideB]) for j < count, switched once per call like `unary`.
+    private static func binary(_ op: BinaryOp, _ a: UnsafePointer<Float>, _ strideA: Int, _ b: UnsafePointer<Float>, _ strideB: Int,
+                               _ dst: UnsafeMutablePointer<Float>, count: Int) {
         @inline(__always) func map(_ f: (Float, Float) -> Float) {
-            switch layout.kind {
-            case .contiguous:
-                parallelFor(count) { range in for i in range { dst[i] = f(pa[i], pb[i]) } }
-            case .scalar(scalarOperand: 0):
-                let s = pa[0]
-                parallelFor(count) { range in for i in range { dst[i] = f(s, pb[i]) } }
-            case .scalar:
-                let s = pb[0]
-                parallelFor(count) { range in for i in range { dst[i] = f(pa[i], s) } }
-            case .strided:
-                Self.forEachRow(layout) { row, offsets, n in
-                    let sa = layout.strides[0].last!, sb = layout.strides[1].last!
-                    let ra = pa + offsets[0], rb = pb + offsets[1], rd = dst + row * n
-                    for j in 0..<n { rd[j] = f(ra[j * sa], rb[j * sb]) }
-                }
+            switch (strideA, strideB) {
+            case (1, 1): for j in 0..<count { dst[j] = f(a[j], b[j]) }
+            case (0, 1): let s = a[0]; for j in 0..<count { dst[j] = f(s, b[j]) }
+            case (1, 0): let s = b[0]; for j in 0..<count { dst[j] = f(a[j], s) }
+            default: for j in 0..<count { dst[j] = f(a[j * strideA], b[j * strideB]) }
             }
         }
         switch op {

@@ -1,15 +1,63 @@
 import CBLAS
 
 extension CPUBackend: LinearAlgebraBackend, LayoutBackend {
+    /// Batched GEMMs run one matrix per core; a single large one is split into column (or row) blocks of C, one per core.
     public func gemm(_ d: GemmDescriptor, a: Storage, b: Storage, c: Storage) throws {
-        let pa = Self.pointer(a), pb = Self.pointer(b), pc = Self.pointer(c)
-        for i in 0..<d.batch {
-            cblas_sgemm(CblasRowMajor,
-                        d.transposeA ? CblasTrans : CblasNoTrans, d.transposeB ? CblasTrans : CblasNoTrans,
-                        Int32(d.m), Int32(d.n), Int32(d.k), d.alpha,
-                        pa + d.offsetA + i * d.strideA, Int32(d.lda),
-                        pb + d.offsetB + i * d.strideB, Int32(d.ldb), d.beta,
-                        pc + d.offsetC + i * d.strideC, Int32(d.ldc))
+        let pa = Self.pointer(a) + d.offsetA, pb = Self.pointer(b) + d.offsetB, pc = Self.pointer(c) + d.offsetC
+        let work = d.m * d.n * d.k
+        if d.batch > 1 && d.strideC != 0 {
+            parallelFor(d.batch, grain: max(1, Self.gemmGrain / max(work, 1))) { range in
+                for i in range {
+                    Self.sgemm(d, pa + i * d.strideA, pb + i * d.strideB, pc + i * d.strideC, m: d.m, n: d.n)
+                }
+            }
+        } else if d.batch > 1 || work < Self.gemmGrain * 2 || Self.workers == 1 {
+            for i in 0..<d.batch { Self.sgemm(d, pa + i * d.strideA, pb + i * d.strideB, pc, m: d.m, n: d.n) }
+        } else if d.n >= d.m {
+            // Columns j0..<j1 of op(B) and C.
+            parallelParts(d.n / 16 + (d.n % 16 == 0 ? 0 : 1), parts: Self.workers) { _, blocks in
+                let j0 = blocks.lowerBound * 16, j1 = min(d.n, blocks.upperBound * 16)
+                Self.sgemm(d, pa, pb + (d.transposeB ? j0 * d.ldb : j0), pc + j0, m: d.m, n: j1 - j0)
+            }
+        } else {
+            // Rows i0..<i1 of op(A) and C.
+            parallelParts(d.m / 16 + (d.m % 16 == 0 ? 0 : 1), parts: Self.workers) { _, blocks in
+                let i0 = blocks.lowerBound * 16, i1 = min(d.m, blocks.upperBound * 16)
+                Self.sgemm(d, pa + (d.transposeA ? i0 : i0 * d.lda), pb, pc + i0 * d.ldc, m: i1 - i0, n: d.n)
+            }
+        }
+    }
+
+    /// Multiply-adds below which a GEMM runs on the calling thread.
+    static let gemmGrain = 1 << 17
+
+    /// An m x n block of C with the descriptor's k, transposes, scalars and leading dimensions.
+    @inline(__always)
+    static func sgemm(_ d: GemmDescriptor, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+                      m: Int, n: Int) {
+        matmul(m: m, n: n, k: d.k, a, d.lda, d.transposeA, b, d.ldb, d.transposeB, d.beta, c, d.ldc, alpha: d.alpha)
+    }
+
+    /// Row-major C (m x n, ldc) = alpha * op(A) * op(B) + beta * C on the calling thread.
+    ///
+    /// OpenBLAS multiplies small matrices without packing them, which is much faster, but not A * B^T (column-major
+    /// "TN") when m * n > 1200: such products are done in column blocks that qualify.
+    static func matmul(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ transposeA: Bool,
+                       _ b: UnsafePointer<Float>, _ ldb: Int, _ transposeB: Bool, _ beta: Float,
+                       _ c: UnsafeMutablePointer<Float>, _ ldc: Int, alpha: Float = 1) {
+        @inline(__always) func call(_ n: Int, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>) {
+            cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        }
+        let widest = 1200 / max(m, 1)
+        guard !transposeA, transposeB, m * n > 1200, widest >= 8, k >= 32, widest * m * k <= 1_000_000 else {
+            call(n, b, c)
+            return
+        }
+        let blocks = (n + widest - 1) / widest
+        for block in 0..<blocks {
+            let j0 = n * block / blocks, j1 = n * (block + 1) / blocks
+            call(j1 - j0, b + j0 * ldb, c + j0)
         }
     }
 

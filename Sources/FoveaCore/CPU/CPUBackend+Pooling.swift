@@ -4,6 +4,10 @@ extension CPUBackend: PoolingBackend {
         let src = Self.pointer(x), dst = Self.pointer(y)
         let (height, width, outH, outW) = (g.height, g.width, g.output.height, g.output.width)
         let (kh, kw, windowSize) = (g.kernel.height, g.kernel.width, Float(g.kernel.height * g.kernel.width))
+        if Self.isTiled(g) {
+            Self.tiledPool2d(kind, src, g, into: dst)
+            return
+        }
         parallelFor(g.planes * outH, grain: max(1, 16_384 / max(outW * kh * kw, 1))) { range in
             for item in range {
                 let input = src + (item / outH) * height * width, out = dst + item * outW
@@ -38,6 +42,10 @@ extension CPUBackend: PoolingBackend {
         let (height, width, outH, outW) = (g.height, g.width, g.output.height, g.output.width)
         let (kh, kw, windowSize) = (g.kernel.height, g.kernel.width, Float(g.kernel.height * g.kernel.width))
         let (sh, sw, ph, pw) = (g.stride.height, g.stride.width, g.padding.height, g.padding.width)
+        if Self.isTiled(g) {
+            Self.tiledPool2dBackward(kind, gy, x, y, g, into: gx)
+            return
+        }
         parallelFor(g.planes * height, grain: max(1, 16_384 / max(width * kh * kw, 1))) { range in
             for item in range {
                 let plane = item / height, h = item % height

@@ -2,11 +2,14 @@ import CBLAS
 import Foundation
 
 /// Runs every op on the host: OpenBLAS for GEMM, Swift loops (split across cores) for the rest.
+///
+/// OpenBLAS runs single-threaded: its own threads would spin against ours for the same cores, so large GEMMs are split
+/// across cores here instead (`gemm`), like every other loop.
 public final class CPUBackend: MemoryBackend {
     public static let shared = CPUBackend()
     public let device = Device.cpu
 
-    private init() {}
+    private init() { openblas_set_num_threads(1) }
 
     /// The host pointer of a CPU storage. Passing another backend's storage is a programming error.
     @inline(__always)
@@ -14,7 +17,12 @@ public final class CPUBackend: MemoryBackend {
         (storage as! CPUStorage).pointer
     }
 
-    public func allocate(_ count: Int) throws -> Storage { CPUStorage(count: count) }
+    public func allocate(_ count: Int) throws -> Storage {
+        guard let storage = CPUStorage(count: count) else {
+            throw FoveaError.invalidArgument("cpu: out of host memory allocating \(count) floats")
+        }
+        return storage
+    }
 
     public func upload(_ values: UnsafeBufferPointer<Float>, into storage: Storage, offset: Int) throws {
         guard let base = values.baseAddress else { return }
@@ -39,13 +47,16 @@ public final class CPUBackend: MemoryBackend {
 
     public func synchronize() throws {}
 
-    public var memoryUsage: MemoryUsage { CPUMemoryStats.shared.current }
+    public var memoryUsage: MemoryUsage { CPUBufferPool.shared.memoryUsage }
+
+    /// Cores the parallel loops use.
+    static let workers = ProcessInfo.processInfo.activeProcessorCount
 }
 
-/// Splits 0..<count into chunks of at least `grain` items and runs them on all cores.
+/// Splits 0..<count into chunks of at least `grain` items and runs them on all cores; small counts run on the calling thread.
 @inline(__always)
 func parallelFor(_ count: Int, grain: Int = 16_384, _ body: (Range<Int>) -> Void) {
-    let workers = ProcessInfo.processInfo.activeProcessorCount
+    let workers = CPUBackend.workers
     if count <= grain || workers == 1 {
         if count > 0 { body(0..<count) }
         return
@@ -57,4 +68,17 @@ func parallelFor(_ count: Int, grain: Int = 16_384, _ body: (Range<Int>) -> Void
         let end = min(start + chunkSize, count)
         if start < end { body(start..<end) }
     }
+}
+
+/// Splits 0..<count into `parts` contiguous ranges (fixed by `count` and `parts` alone, so results that are combined
+/// per part stay deterministic) and runs `body(part, range)` for each on all cores.
+@inline(__always)
+func parallelParts(_ count: Int, parts: Int, _ body: (Int, Range<Int>) -> Void) {
+    let parts = max(1, min(parts, count))
+    @inline(__always) func run(_ part: Int) {
+        let start = count * part / parts, end = count * (part + 1) / parts
+        if start < end { body(part, start..<end) }
+    }
+    if parts == 1 { run(0); return }
+    DispatchQueue.concurrentPerform(iterations: parts, execute: run)
 }

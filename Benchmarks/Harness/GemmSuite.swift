@@ -1,7 +1,11 @@
 import CBLAS
+import Foundation
 import FoveaCore
 
 /// Square single-precision GEMMs, C = A * B, on every backend and through `cblas_sgemm` directly.
+///
+/// The CPU backend runs OpenBLAS single-threaded and splits GEMMs over the cores itself, so the direct reference
+/// gets OpenBLAS's own threads (one per core) for the length of its call.
 enum GemmSuite {
     static func cases(sizes: [Int]) -> [BenchmarkCase] {
         sizes.map { n in
@@ -18,8 +22,11 @@ enum GemmSuite {
                 case .openBLAS:
                     let pa = (a as! CPUStorage).pointer, pb = (b as! CPUStorage).pointer, pc = (c as! CPUStorage).pointer
                     let size = Int32(n)
+                    let cores = Int32(ProcessInfo.processInfo.activeProcessorCount)
                     return Prepared {
                         withExtendedLifetime((a, b, c)) {
+                            openblas_set_num_threads(cores)
+                            defer { openblas_set_num_threads(1) }
                             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, size, size, size,
                                         1, pa, size, pb, size, 0, pc, size)
                         }

@@ -13,6 +13,12 @@ extension CPUBackend: LinearAlgebraBackend, LayoutBackend {
             }
         } else if d.batch > 1 || work < Self.gemmGrain * 2 || Self.workers == 1 {
             for i in 0..<d.batch { Self.sgemm(d, pa + i * d.strideA, pb + i * d.strideB, pc, m: d.m, n: d.n) }
+        } else if work >= Self.openBLASThreadingWork {
+            // A large product: OpenBLAS's own threads split it with less overhead than a split of ours, and its
+            // threads' idle spinning afterwards is small next to the product itself.
+            openblas_set_num_threads(Int32(Self.workers))
+            defer { openblas_set_num_threads(1) }
+            Self.sgemm(d, pa, pb, pc, m: d.m, n: d.n)
         } else if d.n >= d.m {
             // Columns j0..<j1 of op(B) and C.
             parallelParts(d.n / 16 + (d.n % 16 == 0 ? 0 : 1), parts: Self.workers) { _, blocks in
@@ -27,6 +33,9 @@ extension CPUBackend: LinearAlgebraBackend, LayoutBackend {
             }
         }
     }
+
+    /// Multiply-adds from which one product is left to OpenBLAS's threads (a 256^3 product).
+    static let openBLASThreadingWork = 1 << 24
 
     /// Multiply-adds below which a GEMM runs on the calling thread.
     static let gemmGrain = 1 << 17

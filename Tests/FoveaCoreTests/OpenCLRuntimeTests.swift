@@ -13,7 +13,7 @@ import Testing
         for file in files {
             let source = try String(contentsOf: root.appendingPathComponent("Kernels/\(file)"), encoding: .utf8)
             #expect(KernelLibrary.source(of: String(file.dropLast(3))) == source,
-                    "Kernels/\(file) changed: run Scripts/embed-kernels.sh")
+                    "Kernels/\(file) differs from what the EmbedKernels plugin embedded")
         }
     }
 

@@ -71,3 +71,25 @@ import Testing
         #expect(error.description == "clEnqueueNDRangeKernel failed with CL_OUT_OF_RESOURCES (-5) in kernel conv2d_forward")
     }
 }
+
+@Suite struct ProgramDiskCacheTests {
+    @Test(arguments: OpenCLRuntimeTests.openCLDevices)
+    func aSecondCacheLoadsBinariesInsteadOfCompiling(device: Device) throws {
+        let context = try OpenCLBackend.backend(forDevice: 0).context
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-cache-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Two caches on one directory stand for two processes.
+        let first = ProgramCache(context: context.context, device: context.deviceID, info: context.info, cacheDirectory: directory)
+        _ = try first.program(named: "memory", options: "")
+        #expect(first.compiledFromSource == 1 && first.loadedFromDisk == 0)
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        #expect(files.count == 1 && files[0].hasPrefix("memory-") && files[0].hasSuffix(".bin"), "\(files)")
+
+        let second = ProgramCache(context: context.context, device: context.deviceID, info: context.info, cacheDirectory: directory)
+        _ = try second.program(named: "memory", options: "")
+        #expect(second.compiledFromSource == 0 && second.loadedFromDisk == 1)
+        // Other build options are another binary.
+        _ = try second.program(named: "memory", options: "-DUNUSED=1")
+        #expect(second.compiledFromSource == 1)
+    }
+}

@@ -12,11 +12,14 @@ final class ProgramCache {
     private(set) var compiledFromSource = 0
     /// Programs loaded from the disk cache in this process.
     private(set) var loadedFromDisk = 0
+    /// Where binaries are kept (nil: no disk cache).
+    private let cacheDirectory: URL?
 
-    init(context: cl_context, device: cl_device_id, info: OpenCLDeviceInfo) {
+    init(context: cl_context, device: cl_device_id, info: OpenCLDeviceInfo, cacheDirectory: URL? = ProgramCache.directory) {
         self.context = context
         self.device = device
         self.info = info
+        self.cacheDirectory = cacheDirectory
     }
 
     deinit { for program in programs.values { clReleaseProgram(program) } }
@@ -46,7 +49,7 @@ final class ProgramCache {
     func build(name: String, source: String, options: String) throws -> cl_program {
         let fullOptions = "-cl-std=CL1.2 " + options
         let hash = Self.fnv1a([info.platformName, info.name, info.driverVersion, info.deviceVersion, fullOptions, source].joined(separator: "\u{1}"))
-        let file = Self.directory?.appendingPathComponent("\(name)-\(String(hash, radix: 16)).bin")
+        let file = cacheDirectory?.appendingPathComponent("\(name)-\(String(hash, radix: 16)).bin")
         if let file, let binary = try? Data(contentsOf: file), let program = try? fromBinary(binary, options: fullOptions) {
             loadedFromDisk += 1
             return program

@@ -9,7 +9,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Model: \(Models.names.joined(separator: ", ")).") var model = "lenet5"
     @Option(help: "Data: fashion-mnist, mnist, cifar10, cifar100 or csv:PATH.") var data = "fashion-mnist"
     @Option(help: "Directory with the data files (default: where Debian's packages put them).") var dataDir: String?
-    @Option(help: "Epochs to train.") var epochs = 10
+    @Option(help: "Epochs to train (default: 10, or for small data sets enough epochs for about 800 steps, at most 200).")
+    var epochs: Int?
     @Option(help: "Samples per batch.") var batchSize = 32
     @Option(help: "Optimizer: sgd, adam, adamw, rmsprop, adagrad.") var optimizer = "adam"
     @Option(help: "Learning rate (default: 0.001 for adam/adamw/rmsprop, 0.01 for sgd/adagrad).") var lr: Float?

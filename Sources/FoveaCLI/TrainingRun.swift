@@ -33,13 +33,14 @@ struct TrainingRun {
                                              + "of shape \(source.sampleShape): use --model mlp for tabular data")
         }
         let parts = options.valSplit > 0 ? try source.train.split(validationFraction: options.valSplit, seed: options.seed) : (source.train, nil)
+        let epochs = options.epochs ?? Self.defaultEpochs(trainingSamples: parts.0.count, batchSize: options.batchSize)
         let spec = ModelSpec(name: options.model, inputShape: source.sampleShape, classes: source.classCount,
                              hidden: hidden, classic: options.classic, dropout: options.dropout,
                              data: options.data, classNames: source.classNames, normalization: source.normalization)
         let model = try spec.build()
         try model.to(device)
         let optimizer = try Self.makeOptimizer(options, parameters: model.parameters)
-        let scheduler = Self.makeScheduler(options, optimizer: optimizer)
+        let scheduler = Self.makeScheduler(options, epochs: epochs, optimizer: optimizer)
 
         var transforms: [any Transform] = []
         if let normalization = source.normalization { transforms.append(normalization) }
@@ -55,13 +56,13 @@ struct TrainingRun {
             position = try Checkpoint.resume(model: model, optimizer: optimizer, from: resumeFile)
             // Schedules are a function of the finished epochs: replay them to where the run stopped.
             for _ in 0..<position.epoch { scheduler?.step(metric: nil) }
-            if position.epoch < options.epochs {
+            if position.epoch < epochs {
                 print("resuming epoch \(position.epoch + 1) at batch \(position.batch)/\(train.count) from \(resumeFile.path)")
             } else {
-                print("\(resumeFile.path) has trained all \(options.epochs) epochs: testing only")
+                print("\(resumeFile.path) has trained all \(epochs) epochs: testing only")
             }
         }
-        let log = try RunFolder(folder, configuration: configuration(device: device, spec: spec), appending: resumeFile != nil)
+        let log = try RunFolder(folder, configuration: configuration(device: device, spec: spec, epochs: epochs), appending: resumeFile != nil)
         let trainer = Trainer(model: model, optimizer: optimizer, loss: CrossEntropyLoss())
         trainer.maxSteps = options.maxSteps
         if options.l1 > 0 || options.l2 > 0 {
@@ -76,7 +77,7 @@ struct TrainingRun {
             }
         }
         trainer.callbacks.append(InterruptCallback())
-        trainer.callbacks.append(ProgressCallback(epochs: options.epochs))
+        trainer.callbacks.append(ProgressCallback(epochs: epochs))
         trainer.callbacks.append(CheckpointCallback(directory: log.checkpoints, metadata: spec.metadata))
         trainer.callbacks.append(log)
         if let patience = options.earlyStopping { trainer.callbacks.append(EarlyStopping(patience: patience)) }
@@ -85,7 +86,7 @@ struct TrainingRun {
 
         print("training \(options.model) on \(options.data) (\(parts.0.count) train, \(parts.1?.count ?? 0) validation, \(source.test.count) test) on \(device); run folder \(folder.path)")
         InterruptCallback.install()
-        try trainer.fit(train, validation: validation, epochs: options.epochs, from: position)
+        try trainer.fit(train, validation: validation, epochs: epochs, from: position)
         if let stop = trainer.interruption {
             let last = log.checkpoints.appendingPathComponent("last.safetensors")
             print("interrupted at epoch \(stop.epoch + 1), batch \(stop.batch)/\(train.count): checkpoint saved to \(last.path); "
@@ -108,7 +109,7 @@ struct TrainingRun {
         guard Self.optimizers.contains(options.optimizer) else {
             throw FoveaError.invalidArgument("--optimizer: unknown optimizer '\(options.optimizer)': use \(Self.optimizers.joined(separator: ", "))")
         }
-        guard options.epochs > 0 else { throw FoveaError.invalidArgument("--epochs \(options.epochs): must be positive") }
+        if let epochs = options.epochs, epochs <= 0 { throw FoveaError.invalidArgument("--epochs \(epochs): must be positive") }
         guard options.batchSize > 0 else { throw FoveaError.invalidArgument("--batch-size \(options.batchSize): must be positive") }
         guard options.valSplit >= 0, options.valSplit < 1 else {
             throw FoveaError.invalidArgument("--val-split \(options.valSplit): must be in [0, 1)")
@@ -120,22 +121,28 @@ struct TrainingRun {
     }
 
     static let optimizers = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
+
+    /// Ten epochs, or for small data sets (Iris: 4 batches an epoch) enough epochs for about 800 steps, at most 200.
+    static func defaultEpochs(trainingSamples: Int, batchSize: Int) -> Int {
+        let batches = max(1, (trainingSamples + batchSize - 1) / batchSize)
+        return max(10, min(200, (800 + batches - 1) / batches))
+    }
     static let schedules = ["cosine", "step", "plateau", "none"]
 
     /// The per-epoch learning-rate schedule chosen by `--lr-schedule` (nil for none).
-    static func makeScheduler(_ options: TrainCommand, optimizer: Optimizer) -> LearningRateScheduler? {
+    static func makeScheduler(_ options: TrainCommand, epochs: Int, optimizer: Optimizer) -> LearningRateScheduler? {
         switch options.lrSchedule {
-        case "cosine": return CosineAnnealingLR(optimizer, period: options.epochs)
-        case "step": return StepLR(optimizer, stepSize: max(1, options.epochs / 3), gamma: 0.1)
+        case "cosine": return CosineAnnealingLR(optimizer, period: epochs)
+        case "step": return StepLR(optimizer, stepSize: max(1, epochs / 3), gamma: 0.1)
         case "plateau": return ReduceLROnPlateau(optimizer, factor: 0.1, patience: 2)
         default: return nil
         }
     }
 
-    private func configuration(device: Device, spec: ModelSpec) -> [String: String] {
+    private func configuration(device: Device, spec: ModelSpec, epochs: Int) -> [String: String] {
         var values = spec.metadata
         values["device"] = device.description
-        values["epochs"] = String(options.epochs)
+        values["epochs"] = String(epochs)
         values["batch_size"] = String(options.batchSize)
         values["optimizer"] = options.optimizer
         values["lr_schedule"] = options.lrSchedule

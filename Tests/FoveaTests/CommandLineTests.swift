@@ -241,4 +241,20 @@ import Testing
         // 100% when this test runs alone; parallel tests share the weight initializer's generator, so allow two mistakes.
         #expect(accuracy >= 0.93, "test accuracy \(accuracy)")
     }
+
+    @Test func irisWithNoTrainingOptionsReachesHighHeldOutAccuracy() throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = directory.appendingPathComponent("iris-defaults")
+        try Self.fovea(["train", "--model", "mlp", "--data", "csv:\(Self.iris)", "--device", "cpu", "--out", run.path])
+        let accuracy = try #require(try Self.metrics(run).test?["test_accuracy"])
+        // 96.7-100% over seeds 0-3 when run alone; parallel tests share the initializer's generator, so allow two mistakes.
+        #expect(accuracy >= 0.93, "test accuracy \(accuracy)")
+    }
+
+    @Test func defaultEpochsGiveSmallDataSetsEnoughSteps() {
+        #expect(TrainingRun.defaultEpochs(trainingSamples: 54_000, batchSize: 32) == 10)   // Fashion-MNIST
+        #expect(TrainingRun.defaultEpochs(trainingSamples: 108, batchSize: 32) == 200)     // Iris: 4 batches an epoch
+        #expect(TrainingRun.defaultEpochs(trainingSamples: 2_000, batchSize: 32) == 13)    // 63 batches: 800 steps
+    }
 }

@@ -1,6 +1,7 @@
 import FoveaCore
 
-/// ReLU, sigmoid and GELU forward and backward, and softmax along the last axis: memory-bound ops, in GB/s.
+/// ReLU, sigmoid and GELU forward and backward, softmax along the last axis, and the fused softmax-cross-entropy
+/// loss (forward, then backward): memory-bound ops, in GB/s.
 enum ActivationSuite {
     static let counts = [1 << 20, 1 << 22]
     /// (rows, columns) of softmax inputs: a classifier head and a wide one.
@@ -51,6 +52,28 @@ enum ActivationSuite {
                 },
             ]
         }
-        return activations + softmax
+        let crossEntropy = softmaxShapes.map { rows, columns in
+            // Reads the logits and targets, writes the loss; the backward reads them again and writes the gradient.
+            BenchmarkCase(suite: "softmax", name: "cross-entropy \(rows)x\(columns) fwd+bwd",
+                          work: .bytes(Double(4 * (3 * rows * columns + 2 * rows)))) { target in
+                guard case .backend(let backend) = target else { return nil }
+                let descriptor = ClassificationLossDescriptor(rows: rows, classes: columns, fromLogits: true)
+                let logits = try randomStorage(rows * columns, on: backend)
+                let targets = try backend.allocate(rows)
+                let labels = (0..<rows).map { Float($0 % columns) }
+                try labels.withUnsafeBufferPointer { try backend.upload($0, into: targets, offset: 0) }
+                let loss = try backend.allocate(1), statistics = try backend.allocate(2), logSumExp = try backend.allocate(rows)
+                let gradLoss = try backend.allocate(1), gradInput = try backend.allocate(rows * columns)
+                try backend.fill(gradLoss, offset: 0, count: 1, value: 1)
+                return Prepared {
+                    try backend.classificationLoss(logits, targets: targets, classWeights: nil, descriptor: descriptor,
+                                                   loss: loss, statistics: statistics, logSumExp: logSumExp)
+                    try backend.classificationLossBackward(gradLoss, input: logits, targets: targets, classWeights: nil,
+                                                           descriptor: descriptor, statistics: statistics, logSumExp: logSumExp,
+                                                           gradInput: gradInput)
+                }
+            }
+        }
+        return activations + softmax + crossEntropy
     }
 }

@@ -46,7 +46,9 @@ enum LearningCurves {
         for (number, line) in series.enumerated() where !line.values.isEmpty {
             let points = line.values.enumerated().map { "\(px($0.offset)),\(py($0.element))" }.joined(separator: " ")
             svg += "<polyline fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\" points=\"\(points)\"/>\n"
-            svg += "<text x=\"\(right - 80)\" y=\"\(top + 14 * Double(number + 1))\" fill=\"\(line.color)\">\(line.name)</text>\n"
+            // Loss falls and accuracy rises, so the legend goes where the curves usually are not.
+            let legendY = title == "accuracy" ? bottom - 10 - 14 * Double(series.count - 1 - number) : top + 14 * Double(number + 1)
+            svg += "<text x=\"\(right - 80)\" y=\"\(legendY)\" fill=\"\(line.color)\">\(line.name)</text>\n"
         }
         return svg
     }

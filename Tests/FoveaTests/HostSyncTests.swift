@@ -1,0 +1,26 @@
+import Fovea
+import FoveaTestSupport
+import Testing
+
+/// DESIGN.md decision 5: a training step on OpenCL is one stream of kernels with no host round-trip.
+@Suite struct HostSyncTests {
+    @Test(arguments: testDevices.filter { $0 != .cpu })
+    func aLeNetTrainingStepMakesNoHostSync(device: Device) throws {
+        let model = try Models.lenet5(classes: 10, dropout: 0.2)
+        try model.to(device)
+        let optimizer = Adam(model.parameters, learningRate: 0.001)
+        let inputs = try Tensor.uniform([8, 1, 28, 28], generator: Generator(seed: 1), device: device)
+        let targets = try Tensor((0..<8).map { Float($0 % 10) }, device: device)
+        let before = OpenCLContext.hostSyncsOnCurrentThread
+        for _ in 0..<3 {
+            optimizer.zeroGrad()
+            let loss = try CrossEntropyLoss()(model(inputs), targets) + Penalty.l2(model.parameters, lambda: 1e-4)
+            try loss.backward()
+            try clipGradientNorm(model.parameters, maxNorm: 5)
+            try optimizer.step()
+        }
+        #expect(OpenCLContext.hostSyncsOnCurrentThread == before)
+        _ = try model.parameters[0].value.toArray()
+        #expect(OpenCLContext.hostSyncsOnCurrentThread == before + 1)
+    }
+}

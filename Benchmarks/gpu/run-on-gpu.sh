@@ -58,7 +58,6 @@ icd_name=nvidia.icd
 mkdir -p "$work/vendors"
 echo "$library" > "$work/vendors/$icd_name"
 export OCL_ICD_VENDORS=$work/vendors
-# The driver's own dependencies (libcuda.so.1 ...) usually sit next to it.
 export XDG_CACHE_HOME=${XDG_CACHE_HOME:-$work/cache}
 # bin/ and lib/ come packed (payload.tar.xz): unpack them next to it, or in the work directory when the bundle is read-only.
 root=$bundle
@@ -72,7 +71,13 @@ if [ ! -x "$root/bin/fovea" ] && [ -f "$bundle/payload.tar.xz" ]; then
         python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$bundle/payload.tar.xz" "$root"
     fi || { echo "run-on-gpu.sh: could not unpack payload.tar.xz (needs xz or python3)"; exit 1; }
 fi
-export LD_LIBRARY_PATH=$root/lib:$(dirname "$library")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+# The driver's own dependencies (libcuda.so.1 ...) usually sit next to it; a system directory is searched anyway, and
+# putting one first would hand child processes (python3 for --pytorch) the system's libpython & co.
+case "$(dirname "$library")" in
+    /lib|/lib64|/usr/lib|/usr/lib64|/lib/x86_64-linux-gnu|/usr/lib/x86_64-linux-gnu) driver_dir= ;;
+    *) driver_dir=:$(dirname "$library") ;;
+esac
+export LD_LIBRARY_PATH=$root/lib$driver_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 echo "OpenCL driver: $library (ICD file $OCL_ICD_VENDORS/$icd_name)"
 echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
 
@@ -81,7 +86,7 @@ launcher=()
 if ! "$root/bin/fovea" --help > "$work/start.txt" 2>&1; then
     echo "bin/fovea does not start with this system's libraries:"; cat "$work/start.txt"
     echo "falling back to the bundled glibc and GCC runtime (lib/base) through its loader"
-    export LD_LIBRARY_PATH=$root/lib:$root/lib/base:$(dirname "$library")
+    export LD_LIBRARY_PATH=$root/lib:$root/lib/base$driver_dir
     launcher=("$root/lib/base/ld-linux-x86-64.so.2")
 fi
 fovea() { ${launcher[@]+"${launcher[@]}"} "$root/bin/fovea" "$@"; }

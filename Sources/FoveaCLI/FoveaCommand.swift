@@ -10,5 +10,6 @@ struct FoveaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fovea",
         abstract: "Train and run convolutional networks on the CPU or any OpenCL device.",
-        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, SummaryCommand.self, DevicesCommand.self])
+        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, SummaryCommand.self, DevicesCommand.self,
+                      SelftestCommand.self])
 }

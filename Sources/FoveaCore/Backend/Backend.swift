@@ -69,3 +69,11 @@ public protocol LayoutBackend: AnyObject {
                   to destination: Storage, offset destinationOffset: Int, stride destinationStride: Int,
                   rows: Int, columns: Int) throws
 }
+
+extension LayoutBackend where Self: ElementwiseBackend {
+    /// A permutation is a strided gather: output axis i reads input axis `permutation[i]` with its stride.
+    public func permute(_ x: Storage, shape: Shape, permutation: [Int], into out: Storage) throws {
+        let inputStrides = shape.strides
+        try expand(x, strides: permutation.map { inputStrides[$0] }, into: out, shape: Shape(permutation.map { shape[$0] }))
+    }
+}

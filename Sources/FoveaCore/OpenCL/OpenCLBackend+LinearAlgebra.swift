@@ -39,19 +39,6 @@ extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
         "CLBlast sgemm \(d.m)x\(d.n)x\(d.k) \(d.transposeA ? "T" : "N")\(d.transposeB ? "T" : "N")" + (d.batch == 1 ? "" : " batch \(d.batch)")
     }
 
-    public func permute(_ x: Storage, shape: Shape, permutation: [Int], into out: Storage) throws {
-        let rank = shape.rank
-        guard rank <= 8 else { throw FoveaError.invalidArgument("permute: rank \(rank) exceeds 8") }
-        let inStrides = shape.strides
-        var outDims = permutation.map { shape[$0] }, strides = permutation.map { inStrides[$0] }
-        // Pad to rank 8 with leading size-1 axes.
-        outDims = [Int](repeating: 1, count: 8 - rank) + outDims
-        strides = [Int](repeating: 0, count: 8 - rank) + strides
-        var arguments: [KernelArgument] = [.buffer(x), .buffer(out), .int(shape.count)]
-        arguments += outDims.map { .int($0) } + strides.map { .int($0) }
-        try context.launch("permute", program: "layout", global: [shape.count], arguments: arguments)
-    }
-
     public func copyRows(from source: Storage, offset sourceOffset: Int, stride sourceStride: Int,
                          to destination: Storage, offset destinationOffset: Int, stride destinationStride: Int,
                          rows: Int, columns: Int) throws {

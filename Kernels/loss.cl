@@ -4,23 +4,7 @@
 // FROM_LOGITS: logp = x - logsumexp(x) (softmax cross-entropy); otherwise x already holds log-probabilities (NLL).
 // Targets outside 0..C-1 make a row contribute nothing (the host validates them where that costs no sync).
 
-#ifndef LOCAL_SIZE
-#define LOCAL_SIZE 256
-#endif
-
-// The sum of `value` over the work-group (every item gets it).
-float group_sum(__local float *scratch, float value) {
-    int lid = get_local_id(0);
-    scratch[lid] = value;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int stride = LOCAL_SIZE / 2; stride > 0; stride >>= 1) {
-        if (lid < stride) scratch[lid] += scratch[lid + stride];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    float total = scratch[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    return total;
-}
+#include "group_reduce.cl"
 
 bool valid_target(float t, int C) { return t >= 0.0f && t < (float)C; }
 

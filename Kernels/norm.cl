@@ -2,23 +2,7 @@
 // statistics reduced in local memory. Optional buffers (weight, bias, running stats, gradients) come with a flag;
 // when a flag is 0 the buffer is a placeholder that is never touched.
 
-#ifndef LOCAL_SIZE
-#define LOCAL_SIZE 256
-#endif
-
-// The sum of `value` over the work-group (every item gets it).
-float group_sum(__local float *scratch, float value) {
-    int lid = get_local_id(0);
-    scratch[lid] = value;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int stride = LOCAL_SIZE / 2; stride > 0; stride >>= 1) {
-        if (lid < stride) scratch[lid] += scratch[lid + stride];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    float total = scratch[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    return total;
-}
+#include "group_reduce.cl"
 
 // Element index of the j-th of the N * S values of channel c.
 int channel_index(int j, int c, int C, int S) { return (j / S * C + c) * S + j % S; }

@@ -66,6 +66,16 @@ import Testing
         #expect(BufferPool.sizeClass(forBytes: 3 << 20 + 1) == 4 << 20)
     }
 
+    @Test(arguments: openCLDevices)
+    func includesSpliceEmbeddedProgramsAndNameMissingOnes(device: Device) throws {
+        let context = try OpenCLBackend.backend(forDevice: 0).context
+        let source = "#include \"group_reduce.cl\"\n__kernel void k(__global float *x) { __local float s[LOCAL_SIZE]; x[0] = group_sum(s, x[0]); }"
+        try context.compile(programNamed: "uses_include", source: source)
+        #expect(throws: FoveaError.kernelBuild(program: "missing_include", log: "#include \"nope.cl\": there is no Kernels/nope.cl")) {
+            try context.compile(programNamed: "missing_include", source: "#include \"nope.cl\"\n")
+        }
+    }
+
     @Test func errorNamesAreSpelledOut() {
         let error = FoveaError.openCL(call: "clEnqueueNDRangeKernel", code: -5, kernel: "conv2d_forward")
         #expect(error.description == "clEnqueueNDRangeKernel failed with CL_OUT_OF_RESOURCES (-5) in kernel conv2d_forward")

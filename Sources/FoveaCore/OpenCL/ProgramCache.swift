@@ -40,7 +40,7 @@ final class ProgramCache {
         guard let source = EmbeddedKernels.sources[name] else {
             throw FoveaError.invalidArgument("no kernel program named \(name) (expected Kernels/\(name).cl)")
         }
-        let program = try build(name: name, source: source, options: options)
+        let program = try build(name: name, source: try Self.splicingIncludes(into: source, of: name), options: options)
         programs[key] = program
         return program
     }
@@ -128,6 +128,21 @@ final class ProgramCache {
         }
     }
 
+    /// Replaces each `#include "NAME.cl"` line with the embedded source of `Kernels/NAME.cl` (one level deep):
+    /// the binary carries no kernel files for the OpenCL compiler to find.
+    static func splicingIncludes(into source: String, of name: String) throws -> String {
+        guard source.contains("#include") else { return source }
+        return try source.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            let text = line.trimmingCharacters(in: .whitespaces)
+            guard text.hasPrefix("#include \""), text.hasSuffix(".cl\"") else { return String(line) }
+            let included = String(text.dropFirst("#include \"".count).dropLast(".cl\"".count))
+            guard let body = EmbeddedKernels.sources[included] else {
+                throw FoveaError.kernelBuild(program: name, log: "\(text): there is no Kernels/\(included).cl")
+            }
+            return body
+        }.joined(separator: "\n")
+    }
+
     static func fnv1a(_ text: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 {
@@ -142,7 +157,7 @@ extension OpenCLContext {
     /// Builds `source` as a program right now (used to check every `.cl` file and to surface build logs).
     public func compile(programNamed name: String, source: String, options: String = "") throws {
         lock.lock(); defer { lock.unlock() }
-        let program = try programs.build(name: name, source: source, options: options)
+        let program = try programs.build(name: name, source: try ProgramCache.splicingIncludes(into: source, of: name), options: options)
         clReleaseProgram(program)
     }
 

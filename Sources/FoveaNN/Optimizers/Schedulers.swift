@@ -7,63 +7,64 @@ public protocol LearningRateScheduler: AnyObject {
     func step(metric: Float?)
 }
 
-/// Multiplies the rate by `gamma` every `stepSize` epochs.
-public final class StepLR: LearningRateScheduler {
+/// A schedule whose rate is a function of each group's base rate and the epoch count.
+/// Subclasses give `rate(base:epoch:)`; `step` advances the epoch and applies it to every parameter group.
+public class EpochScheduler: LearningRateScheduler {
     private let optimizer: Optimizer
     private let baseRates: [Float]
-    public let stepSize: Int, gamma: Float
     public private(set) var epoch = 0
 
-    public init(_ optimizer: Optimizer, stepSize: Int, gamma: Float = 0.1) {
-        self.optimizer = optimizer; self.stepSize = max(1, stepSize); self.gamma = gamma
+    init(_ optimizer: Optimizer) {
+        self.optimizer = optimizer
         baseRates = optimizer.parameterGroups.map(\.learningRate)
     }
 
+    /// The rate after `epoch` epochs for a group that started at `base`.
+    func rate(base: Float, epoch: Int) -> Float { base }
+
     public func step(metric: Float? = nil) {
         epoch += 1
-        let factor = powf(gamma, Float(epoch / stepSize))
-        for (group, base) in zip(optimizer.parameterGroups, baseRates) { group.learningRate = base * factor }
+        for (group, base) in zip(optimizer.parameterGroups, baseRates) { group.learningRate = rate(base: base, epoch: epoch) }
     }
 }
 
+/// Multiplies the rate by `gamma` every `stepSize` epochs.
+public final class StepLR: EpochScheduler {
+    public let stepSize: Int, gamma: Float
+
+    public init(_ optimizer: Optimizer, stepSize: Int, gamma: Float = 0.1) {
+        self.stepSize = max(1, stepSize); self.gamma = gamma
+        super.init(optimizer)
+    }
+
+    override func rate(base: Float, epoch: Int) -> Float { base * powf(gamma, Float(epoch / stepSize)) }
+}
+
 /// Multiplies the rate by `gamma` every epoch.
-public final class ExponentialLR: LearningRateScheduler {
-    private let optimizer: Optimizer
-    private let baseRates: [Float]
+public final class ExponentialLR: EpochScheduler {
     public let gamma: Float
-    public private(set) var epoch = 0
 
     public init(_ optimizer: Optimizer, gamma: Float) {
-        self.optimizer = optimizer; self.gamma = gamma
-        baseRates = optimizer.parameterGroups.map(\.learningRate)
+        self.gamma = gamma
+        super.init(optimizer)
     }
 
-    public func step(metric: Float? = nil) {
-        epoch += 1
-        for (group, base) in zip(optimizer.parameterGroups, baseRates) { group.learningRate = base * powf(gamma, Float(epoch)) }
-    }
+    override func rate(base: Float, epoch: Int) -> Float { base * powf(gamma, Float(epoch)) }
 }
 
 /// Cosine annealing from the base rate to `minimumRate` over `period` epochs (PyTorch's CosineAnnealingLR):
 /// rate = minimumRate + (base - minimumRate) * (1 + cos(pi * epoch / period)) / 2. As in PyTorch the cosine goes on
 /// past `period` and climbs back to the base rate at 2 * period; set `period` to the number of epochs to end at the minimum.
-public final class CosineAnnealingLR: LearningRateScheduler {
-    private let optimizer: Optimizer
-    private let baseRates: [Float]
+public final class CosineAnnealingLR: EpochScheduler {
     public let period: Int, minimumRate: Float
-    public private(set) var epoch = 0
 
     public init(_ optimizer: Optimizer, period: Int, minimumRate: Float = 0) {
-        self.optimizer = optimizer; self.period = max(1, period); self.minimumRate = minimumRate
-        baseRates = optimizer.parameterGroups.map(\.learningRate)
+        self.period = max(1, period); self.minimumRate = minimumRate
+        super.init(optimizer)
     }
 
-    public func step(metric: Float? = nil) {
-        epoch += 1
-        let progress = Float(epoch) / Float(period)
-        for (group, base) in zip(optimizer.parameterGroups, baseRates) {
-            group.learningRate = minimumRate + (base - minimumRate) * (1 + cosf(Float.pi * progress)) / 2
-        }
+    override func rate(base: Float, epoch: Int) -> Float {
+        minimumRate + (base - minimumRate) * (1 + cosf(Float.pi * Float(epoch) / Float(period))) / 2
     }
 }
 

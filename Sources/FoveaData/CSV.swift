@@ -11,7 +11,7 @@ public enum CSVDataset {
     /// column (the last one when nil). Samples have shape [number of feature columns].
     public static func load(_ url: URL, labelColumn: String? = nil, delimiter: Character = ",") throws -> InMemoryDataset {
         let path = url.path
-        let bytes = try FileBytes.read(url)
+        let bytes = try ByteStream(file: url).readToEnd()
         guard let text = String(bytes: bytes, encoding: .utf8) else {
             throw FoveaError.badFile(path: path, reason: "is not UTF-8 text")
         }

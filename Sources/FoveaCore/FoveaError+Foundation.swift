@@ -24,9 +24,26 @@ extension FoveaError {
         return "\(nsError.domain) error \(nsError.code)"
     }
 
-    /// `error` as a `badFile` error about `path` (a FoveaError about another file is kept as it is).
+    /// `error` as a `badFile` error about `path` (a FoveaError about another file is kept as it is). When Foundation
+    /// gives no reason, the path itself is examined: a parent that is a file, or a folder that cannot be written.
     public static func file(_ path: String, _ error: Error, doing action: String) -> FoveaError {
         if let error = error as? FoveaError { return error }
-        return .badFile(path: path, reason: "\(action): \(reason(error))")
+        var why = reason(error)
+        if why.hasPrefix(NSCocoaErrorDomain), let found = diagnose(path) { why = found }
+        return .badFile(path: path, reason: "\(action): \(why)")
+    }
+
+    /// Why a file at `path` cannot be made: the nearest existing ancestor is a file, or is not writable.
+    private static func diagnose(_ path: String) -> String? {
+        var url = URL(fileURLWithPath: path)
+        while url.path != "/" {
+            url = url.deletingLastPathComponent()
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { continue }
+            if !isDirectory.boolValue { return "\(url.path) is a file, not a folder" }
+            if !FileManager.default.isWritableFile(atPath: url.path) { return "permission denied (\(url.path) is not writable)" }
+            return nil
+        }
+        return nil
     }
 }

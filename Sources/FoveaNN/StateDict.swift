@@ -12,6 +12,18 @@ extension Module {
         }
     }
 
+    /// Loads what `stateDict()` gives (`try copy.loadStateDict(model.stateDict())`); see `loadStateDict(_:strict:)`.
+    /// Throws when a name appears twice.
+    public func loadStateDict(_ state: [(String, Tensor)], strict: Bool = true) throws {
+        var byName: [String: Tensor] = [:]
+        for (name, tensor) in state {
+            guard byName.updateValue(tensor, forKey: name) == nil else {
+                throw FoveaError.invalidArgument("state dict names '\(name)' twice")
+            }
+        }
+        try loadStateDict(byName, strict: strict)
+    }
+
     /// Copies values into this module's parameters and buffers, keeping each on its current device.
     /// The model never shares storage with `state` afterwards, and on any error it is left unchanged.
     ///

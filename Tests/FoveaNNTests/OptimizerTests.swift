@@ -104,7 +104,7 @@ import Testing
 
     @Test(arguments: testDevices)
     func weightDecayOnWeightsButNotOnBiases(device: Device) throws {
-        let layer = try Dense(3, 2)
+        let layer = Dense(3, 2)
         try layer.to(device)
         let weight = try layer.weight.value.toArray(), bias = try layer.bias!.value.toArray()
         let optimizer = SGD(groups: [ParameterGroup([layer.weight], learningRate: 0.1, weightDecay: 0.5),
@@ -134,7 +134,7 @@ import Testing
 
     @Test(arguments: testDevices)
     func frozenLayersStayBitIdenticalAndGetNoGradient(device: Device) throws {
-        let model = try Sequential { try Dense(4, 5); Tanh(); try Dense(5, 3) }
+        let model = Sequential { Dense(4, 5); Tanh(); Dense(5, 3) }
         try model.to(device)
         let frozen = model.layers[0]
         frozen.freeze()

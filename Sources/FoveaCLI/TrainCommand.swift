@@ -16,6 +16,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Learning rate (default: 0.001 for adam/adamw/rmsprop, 0.01 for sgd/adagrad).") var lr: Float?
     @Option(help: "Learning-rate schedule over the epochs: cosine (decays to 0 at --epochs), step (x0.1 after each third), plateau (x0.1 after 2 epochs without validation improvement) or none.")
     var lrSchedule = "cosine"
+    @Option(help: "Epochs of linear learning-rate warm-up from lr/3 to lr before --lr-schedule (cosine, step or none), which then runs over the remaining epochs.")
+    var warmupEpochs = 0
     @Option(help: "Momentum for sgd and rmsprop.") var momentum: Float = 0.9
     @Option(help: "Weight decay (L2 in the update; decoupled for adamw).") var weightDecay: Float = 0
     @Option(help: "L1 penalty lambda added to the loss.") var l1: Float = 0

@@ -118,6 +118,9 @@ struct TrainingRun {
             throw FoveaError.invalidArgument("--dropout \(dropout): must be in [0, 1)")
         }
         if let steps = options.maxSteps, steps <= 0 { throw FoveaError.invalidArgument("--max-steps \(steps): must be positive") }
+        if options.warmupEpochs < 0 || (options.warmupEpochs > 0 && options.lrSchedule == "plateau") || options.warmupEpochs >= options.epochs ?? .max {
+            throw FoveaError.invalidArgument("--warmup-epochs \(options.warmupEpochs): must be at least 0, below --epochs, and not used with --lr-schedule plateau")
+        }
     }
 
     static let optimizers = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
@@ -129,14 +132,17 @@ struct TrainingRun {
     }
     static let schedules = ["cosine", "step", "plateau", "none"]
 
-    /// The per-epoch learning-rate schedule chosen by `--lr-schedule` (nil for none).
+    /// The per-epoch learning-rate schedule chosen by `--lr-schedule` after `--warmup-epochs` of warm-up (nil for none).
     static func makeScheduler(_ options: TrainCommand, epochs: Int, optimizer: Optimizer) -> LearningRateScheduler? {
+        let warmup = options.warmupEpochs, rest = epochs - options.warmupEpochs
+        let schedule: EpochScheduler?
         switch options.lrSchedule {
-        case "cosine": return CosineAnnealingLR(optimizer, period: epochs)
-        case "step": return StepLR(optimizer, stepSize: max(1, epochs / 3), gamma: 0.1)
+        case "cosine": schedule = CosineAnnealingLR(optimizer, period: rest)
+        case "step": schedule = StepLR(optimizer, stepSize: max(1, rest / 3), gamma: 0.1)
         case "plateau": return ReduceLROnPlateau(optimizer, factor: 0.1, patience: 2)
-        default: return nil
+        default: schedule = nil
         }
+        return warmup > 0 ? WarmupLR(optimizer, steps: warmup, then: schedule) : schedule
     }
 
     private func configuration(device: Device, spec: ModelSpec, epochs: Int) -> [String: String] {
@@ -156,6 +162,7 @@ struct TrainingRun {
         values["seed"] = String(options.seed)
         if let patience = options.earlyStopping { values["early_stopping"] = String(patience) }
         if let steps = options.maxSteps { values["max_steps"] = String(steps) }
+        if options.warmupEpochs > 0 { values["warmup_epochs"] = String(options.warmupEpochs) }
         return values
     }
 

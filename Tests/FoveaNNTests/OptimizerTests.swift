@@ -102,6 +102,27 @@ import Testing
         #expect(try parameter.value.toArray() == [1])
     }
 
+    /// The checks every optimizer inherits from `OptimizerBase` run before any kernel touches the parameter.
+    @Test func everyOptimizerChecksGradientsAndRatesBeforeItsKernel() throws {
+        for (name, make, _) in Self.cases {
+            let parameter = Parameter(try Tensor(Self.start))
+            let optimizer = make([parameter])
+            #expect(optimizer is OptimizerBase, "\(name)")
+            parameter.value.grad = try Tensor([1, 2])
+            #expect(throws: FoveaError.shapeMismatch(op: "\(type(of: optimizer)) step: gradient", [2], [3]), "\(name)") { try optimizer.step() }
+            parameter.value.grad = try Tensor([1, 2, 3])
+            optimizer.learningRate = -0.1
+            #expect(throws: FoveaError.self, "\(name)") { try optimizer.step() }
+            optimizer.learningRate = .nan
+            #expect(throws: FoveaError.self, "\(name)") { try optimizer.step() }
+            #expect(try parameter.value.toArray() == Self.start && optimizer.stepCount == 0, "\(name)")
+        }
+        let parameter = Parameter(try Tensor([1]))
+        parameter.value.grad = try Tensor([1])
+        #expect(throws: FoveaError.self) { try Adam([parameter], beta1: 1).step() }
+        #expect(throws: FoveaError.self) { try AdamW([parameter], beta2: -0.1).step() }
+    }
+
     @Test(arguments: testDevices)
     func weightDecayOnWeightsButNotOnBiases(device: Device) throws {
         let layer = Dense(3, 2)

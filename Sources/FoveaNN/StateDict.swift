@@ -27,7 +27,8 @@ extension Module {
     /// Copies values into this module's parameters and buffers, keeping each on its current device.
     /// The model never shares storage with `state` afterwards, and on any error it is left unchanged.
     ///
-    /// With `strict`, keys missing from `state` or unknown to the model are errors; shapes must always match.
+    /// With `strict`, keys missing from `state` or unknown to the model are errors; shapes must always match, except
+    /// that a lazy layer which has not seen an input yet takes its input size from `state`.
     public func loadStateDict(_ state: [String: Tensor], strict: Bool = true) throws {
         let entries = stateEntries
         if strict {
@@ -46,7 +47,7 @@ extension Module {
             case .parameter(let parameter): parameter.value
             case .buffer(let buffer): buffer.value
             }
-            guard incoming.shape == current.shape else {
+            guard incoming.shape == current.shape || LazyInitialization.fills(placeholder: current.shape, with: incoming.shape) else {
                 throw FoveaError.invalidArgument("'\(name)': checkpoint has shape \(incoming.shape), model has \(current.shape)")
             }
             updates.append((entry, incoming))

@@ -47,6 +47,13 @@ final class PropertyNet: Module {
         try optimizer.step()
         #expect(try lazy.weight.value.toArray() != before)
         #expect(throws: FoveaError.self) { try lazy(testTensor([2, 4], device: device)) }
+
+        // A lazy layer that has not seen an input takes its size from a state dict, and keeps the loaded values.
+        let loaded = try Dense(outputs: 3).to(device)
+        try loaded.loadStateDict(lazy.stateDict())
+        #expect(loaded.inFeatures == 5)
+        #expect(try loaded(input).toArray() == lazy(input).toArray())
+        #expect(throws: FoveaError.self) { try Dense(outputs: 4).loadStateDict(lazy.stateDict()) }
     }
 
     @Test(arguments: testDevices)

@@ -7,8 +7,9 @@ import FoveaCore
 public final class Conv2D: Module {
     public let weight: Parameter
     public let bias: Parameter?
-    /// The input channels; 0 until the first call for a layer made with `init(outputs:kernelSize:...)`.
-    public private(set) var inChannels: Int
+    /// The input channels (from the weight's shape): 0 until a layer made with `init(outputs:kernelSize:...)` sees its
+    /// first input or loads a state dict.
+    public var inChannels: Int { weight.shape[1] * groups }
     public let outChannels: Int
     public let kernelSize: Size2D, stride: Size2D, padding: Padding, dilation: Size2D, groups: Int
     /// How a lazy layer draws its parameters at its first call; nil once they are drawn.
@@ -21,7 +22,7 @@ public final class Conv2D: Module {
                 generator: Generator = .default) {
         precondition(Self.divisible(inChannels, outChannels, groups),
                      "Conv2D: \(inChannels) input and \(outChannels) output channels are not divisible by groups=\(groups)")
-        self.inChannels = inChannels; self.outChannels = outChannels
+        self.outChannels = outChannels
         self.kernelSize = kernelSize; self.stride = stride; self.padding = padding; self.dilation = dilation; self.groups = groups
         let shape = Shape([outChannels, inChannels / groups, kernelSize.height, kernelSize.width])
         let values = Initializer.weightAndBias(shape, weight: weightInitializer, bias: bias, generator: generator)
@@ -35,7 +36,7 @@ public final class Conv2D: Module {
     public init(outputs: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Padding = .valid, dilation: Size2D = 1,
                 groups: Int = 1, bias: Bool = true, weightInitializer: Initializer = .pytorchDefault, generator: Generator = .default) {
         precondition(Self.divisible(groups, outputs, groups), "Conv2D: \(outputs) output channels are not divisible by groups=\(groups)")
-        inChannels = 0; outChannels = outputs
+        outChannels = outputs
         self.kernelSize = kernelSize; self.stride = stride; self.padding = padding; self.dilation = dilation; self.groups = groups
         (weight, self.bias) = LazyInitialization.placeholders([outputs, 0, kernelSize.height, kernelSize.width], outputs: outputs, bias: bias)
         pending = LazyInitialization(weight: weightInitializer, bias: nil, generator: generator)
@@ -43,13 +44,12 @@ public final class Conv2D: Module {
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor {
-        if let pending, input.rank == 4 {
+        if let pending, weight.value.count == 0, input.rank == 4 {
             let channels = input.shape[1]
             guard Self.divisible(channels, outChannels, groups) else {
                 throw FoveaError.invalidArgument("Conv2D(outputs: \(outChannels)): \(channels) input channels are not divisible by groups=\(groups)")
             }
             try pending.materialize([outChannels, channels / groups, kernelSize.height, kernelSize.width], weight: weight, bias: bias)
-            inChannels = channels
             self.pending = nil
         }
         return try input.conv2d(weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)

@@ -7,8 +7,9 @@ import FoveaCore
 public final class Dense: Module {
     public let weight: Parameter
     public let bias: Parameter?
-    /// The input size; 0 until the first call for a layer made with `init(outputs:)`.
-    public private(set) var inFeatures: Int
+    /// The input size (the weight's second axis): 0 until a layer made with `init(outputs:)` sees its first input
+    /// or loads a state dict.
+    public var inFeatures: Int { weight.shape[1] }
     public let outFeatures: Int
     /// How a lazy layer draws its parameters at its first call; nil once they are drawn.
     private var pending: LazyInitialization?
@@ -18,7 +19,6 @@ public final class Dense: Module {
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true,
                 weightInitializer: Initializer = .pytorchDefault, biasInitializer: Initializer? = nil,
                 generator: Generator = .default) {
-        self.inFeatures = inFeatures
         self.outFeatures = outFeatures
         let values = Initializer.weightAndBias([outFeatures, inFeatures], weight: weightInitializer, bias: bias,
                                                biasInitializer: biasInitializer, generator: generator)
@@ -31,7 +31,6 @@ public final class Dense: Module {
     /// `init(_:_:)` would draw them.
     public init(outputs: Int, bias: Bool = true, weightInitializer: Initializer = .pytorchDefault,
                 biasInitializer: Initializer? = nil, generator: Generator = .default) {
-        inFeatures = 0
         outFeatures = outputs
         (weight, self.bias) = LazyInitialization.placeholders([outputs, 0], outputs: outputs, bias: bias)
         pending = LazyInitialization(weight: weightInitializer, bias: biasInitializer, generator: generator)
@@ -39,10 +38,8 @@ public final class Dense: Module {
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor {
-        if let pending, input.rank >= 1 {
-            let features = input.shape[input.rank - 1]
-            try pending.materialize([outFeatures, features], weight: weight, bias: bias)
-            inFeatures = features
+        if let pending, weight.value.count == 0, input.rank >= 1 {
+            try pending.materialize([outFeatures, input.shape[input.rank - 1]], weight: weight, bias: bias)
             self.pending = nil
         }
         guard input.rank >= 1, input.shape[input.rank - 1] == inFeatures else {

@@ -4,8 +4,9 @@ import FoveaCore
 /// parameters at the first call, when the input shows the size.
 ///
 /// Until then the weight is a placeholder with no elements (its input axis is 0); it moves with the module like any
-/// parameter, and the drawn values go to the device it is on. The `Parameter` objects stay the same, so an optimizer
-/// made before the first call updates the real values.
+/// parameter, and the drawn values go to the device it is on. Loading a state dict fills a placeholder with the
+/// saved shape instead (as PyTorch's lazy modules do). The `Parameter` objects stay the same, so an optimizer made
+/// before the first call updates the real values.
 struct LazyInitialization {
     let weight: Initializer
     let bias: Initializer?
@@ -22,5 +23,10 @@ struct LazyInitialization {
                                                generator: generator)
         weight.value = try values.weight.to(weight.device)
         if let bias, let biasValues = values.bias { bias.value = try biasValues.to(bias.device) }
+    }
+
+    /// Whether `incoming` can fill the placeholder `shape`: the same rank, and equal on every axis but the zero one.
+    static func fills(placeholder shape: Shape, with incoming: Shape) -> Bool {
+        shape.count == 0 && shape.rank == incoming.rank && zip(shape.dims, incoming.dims).allSatisfy { $0 == 0 || $0 == $1 }
     }
 }

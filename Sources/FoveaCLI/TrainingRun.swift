@@ -118,8 +118,10 @@ struct TrainingRun {
             throw FoveaError.invalidArgument("--dropout \(dropout): must be in [0, 1)")
         }
         if let steps = options.maxSteps, steps <= 0 { throw FoveaError.invalidArgument("--max-steps \(steps): must be positive") }
-        if options.warmupEpochs < 0 || (options.warmupEpochs > 0 && options.lrSchedule == "plateau") || options.warmupEpochs >= options.epochs ?? .max {
-            throw FoveaError.invalidArgument("--warmup-epochs \(options.warmupEpochs): must be at least 0, below --epochs, and not used with --lr-schedule plateau")
+        let warmup = options.warmupEpochs
+        if warmup < 0 || (warmup > 0 && options.lrSchedule == "plateau") || warmup >= options.epochs ?? .max {
+            throw FoveaError.invalidArgument("--warmup-epochs \(warmup): must be at least 0, below --epochs, "
+                                             + "and not used with --lr-schedule plateau")
         }
     }
 

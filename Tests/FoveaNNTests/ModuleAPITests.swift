@@ -28,7 +28,8 @@ final class PropertyNet: Module {
         let input = try testTensor([2, 4], device: .cpu, seed: 3)
         copy.eval()
         #expect(try copy(input).toArray() == model.to(.cpu)(input).toArray())
-        #expect(throws: FoveaError.self) { try copy.loadStateDict([("fc1.weight", model.fc1.weight.value), ("fc1.weight", model.fc1.weight.value)]) }
+        let twice = [("fc1.weight", model.fc1.weight.value), ("fc1.weight", model.fc1.weight.value)]
+        #expect(throws: FoveaError.self) { try copy.loadStateDict(twice) }
     }
 
     @Test(arguments: testDevices)

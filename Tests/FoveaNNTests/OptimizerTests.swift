@@ -109,7 +109,8 @@ import Testing
             let optimizer = make([parameter])
             #expect(optimizer is OptimizerBase, "\(name)")
             parameter.value.grad = try Tensor([1, 2])
-            #expect(throws: FoveaError.shapeMismatch(op: "\(type(of: optimizer)) step: gradient", [2], [3]), "\(name)") { try optimizer.step() }
+            let mismatch = FoveaError.shapeMismatch(op: "\(type(of: optimizer)) step: gradient", [2], [3])
+            #expect(throws: mismatch, "\(name)") { try optimizer.step() }
             parameter.value.grad = try Tensor([1, 2, 3])
             optimizer.learningRate = -0.1
             #expect(throws: FoveaError.self, "\(name)") { try optimizer.step() }

@@ -44,8 +44,9 @@ public class OptimizerBase: Optimizer {
     /// Throws when a hyper-parameter is out of its domain. Subclasses check their own and call `super`.
     func validate() throws {
         for group in parameterGroups {
-            guard group.learningRate >= 0, group.learningRate.isFinite, group.weightDecay >= 0, group.weightDecay.isFinite else {
-                throw FoveaError.invalidArgument("\(typeName): learning rate \(group.learningRate) and weight decay \(group.weightDecay) must be finite and at least 0")
+            let (rate, decay) = (group.learningRate, group.weightDecay)
+            guard rate >= 0, rate.isFinite, decay >= 0, decay.isFinite else {
+                throw FoveaError.invalidArgument("\(typeName): learning rate \(rate) and weight decay \(decay) must be finite and at least 0")
             }
         }
     }
@@ -59,7 +60,9 @@ public class OptimizerBase: Optimizer {
     /// The fused kernels read `count` elements of each buffer: the gradient must be the parameter's shape, on its device.
     private func check(_ parameter: Tensor, grad: Tensor) throws {
         try parameter.checkSameDevice(grad, op: "\(typeName) step")
-        guard grad.shape == parameter.shape else { throw FoveaError.shapeMismatch(op: "\(typeName) step: gradient", grad.shape, parameter.shape) }
+        guard grad.shape == parameter.shape else {
+            throw FoveaError.shapeMismatch(op: "\(typeName) step: gradient", grad.shape, parameter.shape)
+        }
     }
 
     /// The optimizer's name in messages.

@@ -15,7 +15,7 @@ public final class Dense: Module {
     private var pending: LazyInitialization?
 
     /// Weights and bias default to PyTorch's initialization, U(-1/sqrt(in), 1/sqrt(in)), drawn from `generator`.
-    /// Parameters are made on the CPU (move them with `to(_:)`), so this cannot fail.
+    /// Parameters are made on the CPU (move them with `to(_:)`), so this does not throw.
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true,
                 weightInitializer: Initializer = .pytorchDefault, biasInitializer: Initializer? = nil,
                 generator: Generator = .default) {

@@ -9,7 +9,10 @@ public final class OneCycleLR: EpochScheduler {
     /// How the rate moves between the two ends of a phase.
     public enum Annealing: Sendable { case cosine, linear }
 
-    public let maxLearningRate: Float, totalSteps: Int, pctStart: Float, divFactor: Float, finalDivFactor: Float
+    /// The peak rate, the steps of the whole cycle and the fraction of them spent rising.
+    public let maxLearningRate: Float, totalSteps: Int, pctStart: Float
+    /// The cycle starts at `maxLearningRate / divFactor` and ends `finalDivFactor` times lower still.
+    public let divFactor: Float, finalDivFactor: Float
     public let annealing: Annealing
 
     public init(_ optimizer: Optimizer, maxLearningRate: Float, totalSteps: Int, pctStart: Float = 0.3,

@@ -47,6 +47,7 @@ public class EpochScheduler: LearningRateScheduler {
 public final class LambdaLR: EpochScheduler {
     private let factor: (Int) -> Float
 
+    /// `factor` maps the steps taken (0 when the scheduler is made) to the multiplier of each group's base rate.
     public init(_ optimizer: Optimizer, factor: @escaping (Int) -> Float) {
         self.factor = factor
         super.init(optimizer)

@@ -5,6 +5,7 @@
 /// `WarmupLR(optimizer, steps: 2, then: CosineAnnealingLR(optimizer, period: 8))` warms up for 2 epochs and then
 /// anneals over the next 8.
 public final class WarmupLR: EpochScheduler {
+    /// Steps of warm-up, and the fraction of the base rate it starts from.
     public let steps: Int, startFactor: Float
     private let schedule: EpochScheduler?
 

@@ -28,6 +28,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Learning rate (default: 0.001 for adam/adamw/rmsprop, 0.01 for sgd/adagrad).") var lr: Float?
     @Option(help: "Learning-rate schedule over the epochs: cosine (decays to 0 at --epochs; the default), step (x0.1 after each third), plateau (x0.1 after 2 epochs without validation improvement) or none.")
     var lrSchedule: String?
+    @Option(help: "Epochs of linear learning-rate warm-up from lr/3 to lr before --lr-schedule (cosine, step or none), which then runs over the remaining epochs (default: 0).")
+    var warmupEpochs: Int?
     @Option(help: "Momentum for sgd and rmsprop, in [0, 1) (default: 0.9).") var momentum: Float?
     @Option(help: "Weight decay (L2 in the update; decoupled for adamw) (default: 0).") var weightDecay: Float?
     @Option(help: "L1 penalty lambda added to the loss (default: 0).") var l1: Float?
@@ -58,7 +60,8 @@ struct TrainCommand: ParsableCommand {
         var values: [String: String] = [:]
         func put(_ key: String, _ value: CustomStringConvertible?) { if let value { values[key] = value.description } }
         put("model", model); put("data", data); put("data_dir", dataDir); put("epochs", epochs); put("batch_size", batchSize)
-        put("optimizer", optimizer); put("lr", lr); put("lr_schedule", lrSchedule); put("momentum", momentum)
+        put("optimizer", optimizer); put("lr", lr); put("lr_schedule", lrSchedule); put("warmup_epochs", warmupEpochs)
+        put("momentum", momentum)
         put("weight_decay", weightDecay); put("l1", l1); put("l2", l2); put("dropout", dropout); put("hidden", hidden)
         put("val_split", valSplit); put("early_stopping", earlyStopping); put("seed", seed); put("max_steps", maxSteps)
         put("normalize", noNormalize ? "none" : normalize)

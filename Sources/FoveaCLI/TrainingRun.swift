@@ -33,6 +33,10 @@ struct TrainingRun {
         }
         let parts = settings.valSplit > 0 ? try source.train.split(validationFraction: settings.valSplit, seed: settings.seed) : (source.train, nil)
         let epochs = settings.epochs ?? Self.defaultEpochs(trainingSamples: parts.0.count, batchSize: settings.batchSize)
+        let warmup = settings.warmupEpochs
+        if warmup > 0 && (settings.lrSchedule == "plateau" || warmup >= epochs) {
+            throw FoveaError.invalidArgument("--warmup-epochs \(warmup): must be below the \(epochs) epochs, and not used with --lr-schedule plateau")
+        }
         let spec = ModelSpec(name: settings.model, inputShape: source.sampleShape, classes: source.classCount,
                              hidden: hidden, classic: settings.classic, dropout: settings.dropout,
                              data: settings.data, classNames: source.classNames, normalization: source.normalization)
@@ -176,14 +180,17 @@ struct TrainingRun {
         return max(10, min(200, (800 + batches - 1) / batches))
     }
 
-    /// The per-epoch learning-rate schedule chosen by `--lr-schedule` (nil for none).
+    /// The per-epoch learning-rate schedule chosen by `--lr-schedule` after `--warmup-epochs` of warm-up (nil for none).
     static func makeScheduler(_ settings: TrainingSettings, epochs: Int, optimizer: Optimizer) -> LearningRateScheduler? {
+        let warmup = settings.warmupEpochs, rest = epochs - settings.warmupEpochs
+        let schedule: EpochScheduler?
         switch settings.lrSchedule {
-        case "cosine": return CosineAnnealingLR(optimizer, period: epochs)
-        case "step": return StepLR(optimizer, stepSize: max(1, epochs / 3), gamma: 0.1)
+        case "cosine": schedule = CosineAnnealingLR(optimizer, period: rest)
+        case "step": schedule = StepLR(optimizer, stepSize: max(1, rest / 3), gamma: 0.1)
         case "plateau": return ReduceLROnPlateau(optimizer, factor: 0.1, patience: 2)
-        default: return nil
+        default: schedule = nil
         }
+        return warmup > 0 ? WarmupLR(optimizer, steps: warmup, then: schedule) : schedule
     }
 
     static func makeOptimizer(_ settings: TrainingSettings, parameters: [Parameter]) throws -> Optimizer {

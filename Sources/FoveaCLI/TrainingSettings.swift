@@ -13,6 +13,7 @@ struct TrainingSettings {
     var optimizer = "adam"
     var lr: Float?
     var lrSchedule = "cosine"
+    var warmupEpochs = 0
     var momentum: Float = 0.9
     var weightDecay: Float = 0
     var l1: Float = 0
@@ -123,6 +124,7 @@ struct TrainingSettings {
         Field("optimizer", \.optimizer, "use \(optimizers.joined(separator: ", "))") { optimizers.contains($0) },
         Field("lr", \.lr, "the learning rate must be a finite number above 0") { $0.isFinite && $0 > 0 },
         Field("lr_schedule", \.lrSchedule, "use \(schedules.joined(separator: ", "))") { schedules.contains($0) },
+        Field("warmup_epochs", \.warmupEpochs, "must be at least 0") { $0 >= 0 },
         Field("momentum", \.momentum, "must be in [0, 1)") { $0 >= 0 && $0 < 1 },
         Field("weight_decay", \.weightDecay, "must be a finite number >= 0") { $0.isFinite && $0 >= 0 },
         Field("l1", \.l1, "must be a finite number >= 0") { $0.isFinite && $0 >= 0 },

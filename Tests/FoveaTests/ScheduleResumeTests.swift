@@ -40,12 +40,15 @@ import Testing
 
     @Test func warmupEpochsRiseToTheRateThenTheScheduleRunsOverTheRest() throws {
         let optimizer = SGD([Parameter(try Tensor([0]))], learningRate: 0.3)
-        let options = try TrainCommand.parse(["--warmup-epochs", "2", "--lr-schedule", "cosine"])
-        let schedule = try #require(TrainingRun.makeScheduler(options, epochs: 6, optimizer: optimizer))
+        let settings = try TrainingSettings(given: TrainCommand.parse(["--warmup-epochs", "2", "--lr-schedule", "cosine"]).given)
+        let schedule = try #require(TrainingRun.makeScheduler(settings, epochs: 6, optimizer: optimizer))
         var rates = [optimizer.learningRate]
         for _ in 0..<6 { schedule.step(); rates.append(optimizer.learningRate) }
         #expect(allClose(rates, [0.1, 0.2, 0.3, 0.25606602, 0.15, 0.04393398, 0], atol: 1e-6), "\(rates)")
-        let plateau = try TrainCommand.parse(["--warmup-epochs", "1", "--lr-schedule", "plateau"])
-        #expect(throws: FoveaError.self) { try TrainingRun(options: plateau).execute() }
+        let plateau = try TrainCommand.parse(["--warmup-epochs", "1", "--lr-schedule", "plateau", "--model", "mlp", "--data", "csv:\(irisCSV.path)",
+                                              "--out", FileManager.default.temporaryDirectory.appendingPathComponent("fovea-plateau-\(UUID())").path])
+        #expect(throws: FoveaError.invalidArgument("--warmup-epochs 1: must be below the 200 epochs, and not used with --lr-schedule plateau")) {
+            try TrainingRun(options: plateau).execute()
+        }
     }
 }

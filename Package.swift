@@ -19,11 +19,13 @@ let package = Package(
         .systemLibrary(name: "COpenCL", path: "Sources/COpenCL"),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG"),
         .executableTarget(name: "KernelEmbedder"),
         .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["KernelEmbedder"]),
         .target(name: "FoveaCore", dependencies: ["COpenCL", "CBLAS"], plugins: ["EmbedKernels"]),
         .target(name: "FoveaNN", dependencies: ["FoveaCore"]),
-        .target(name: "FoveaData", dependencies: ["FoveaCore", "CZlib"]),
+        .target(name: "FoveaData", dependencies: ["FoveaCore", "CZlib", "CPNG", "CJPEG"]),
         .target(name: "Fovea", dependencies: ["FoveaCore", "FoveaNN", "FoveaData"]),
         .executableTarget(name: "FoveaCLI", dependencies: [
             "Fovea", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -32,7 +34,7 @@ let package = Package(
         .target(name: "FoveaTestSupport", dependencies: ["FoveaCore"], path: "Tests/Support"),
         .testTarget(name: "FoveaCoreTests", dependencies: ["FoveaCore", "FoveaTestSupport"]),
         .testTarget(name: "FoveaNNTests", dependencies: ["FoveaNN", "FoveaTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "FoveaDataTests", dependencies: ["FoveaData", "FoveaTestSupport"]),
+        .testTarget(name: "FoveaDataTests", dependencies: ["FoveaData", "FoveaTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FoveaTests", dependencies: ["Fovea", "FoveaCLI", "FoveaTestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds one libFuzzer target of Tests/Fuzz (with address sanitizer) and runs it for SECONDS on its seed corpus.
-# Usage: Scripts/fuzz.sh safetensors|idx|csv|anymap SECONDS
+# Usage: Scripts/fuzz.sh safetensors|idx|csv|anymap|png|jpeg SECONDS
 # New inputs the fuzzer finds go to .build-fuzz/corpus/TARGET (the committed seeds stay as they are);
 # a crash leaves crash-* in .build-fuzz/ and exits non-zero: add that input to Tests/Fuzz/Corpus/TARGET as a regression case.
 set -euo pipefail
@@ -10,7 +10,9 @@ case "${1:-}" in
     idx) product=FuzzIDX ;;
     csv) product=FuzzCSV ;;
     anymap) product=FuzzAnymap ;;
-    *) echo "usage: Scripts/fuzz.sh safetensors|idx|csv|anymap SECONDS" >&2; exit 2 ;;
+    png) product=FuzzPNG ;;
+    jpeg) product=FuzzJPEG ;;
+    *) echo "usage: Scripts/fuzz.sh safetensors|idx|csv|anymap|png|jpeg SECONDS" >&2; exit 2 ;;
 esac
 seconds="${2:-60}"
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "fuzz.sh: SECONDS must be a whole number, got '$seconds'" >&2; exit 2; }

@@ -48,4 +48,9 @@ import Testing
     @Test func anymap() throws {
         #expect(try Self.run("anymap") { _ = try PortableAnymap.decode($0, name: "input") } >= 4)
     }
+
+    @Test(arguments: ["png", "jpeg"])
+    func images(target: String) throws {
+        #expect(try Self.run(target) { _ = try ImageFile.decode($0, name: "input") } >= 3)
+    }
 }

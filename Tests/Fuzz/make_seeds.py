@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of Tests/Fuzz/Corpus: small valid files of each format the readers accept."""
-import gzip, json, os, struct
+import gzip, io, json, os, struct
 
 CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "Corpus")
 
@@ -50,3 +50,29 @@ write("safetensors", "mixed", safetensors({"a": ("I64", [1], struct.pack("<q", 7
                                            "c": ("BF16", [1], struct.pack("<H", 0x3F80)),
                                            "d": ("U8", [3], bytes([1, 2, 3]))}, None))
 write("safetensors", "empty", safetensors({}, {"k": "v"}))
+
+# Tiny PNG and JPEG files written by Pillow: grayscale, RGB, RGBA, palette and 16-bit PNGs; baseline and progressive JPEGs.
+from PIL import Image
+
+
+def image(mode, size):
+    picture = Image.new(mode, size)
+    picture.putdata([(x * 37 + y * 11) % 256 if len(picture.getbands()) == 1 else tuple((x * 37 + y * 11 + b * 60) % 256 for b in range(len(picture.getbands())))
+                     for y in range(size[1]) for x in range(size[0])])
+    return picture
+
+
+def encoded(picture, format, **options):
+    buffer = io.BytesIO()
+    picture.save(buffer, format, **options)
+    return buffer.getvalue()
+
+
+write("png", "gray", encoded(image("L", (4, 3)), "PNG"))
+write("png", "rgb", encoded(image("RGB", (3, 3)), "PNG"))
+write("png", "rgba", encoded(image("RGBA", (2, 2)), "PNG"))
+write("png", "palette", encoded(image("RGB", (4, 2)).quantize(colors=4), "PNG"))
+write("png", "gray16", encoded(Image.new("I;16", (2, 2), 40000), "PNG"))
+write("jpeg", "rgb", encoded(image("RGB", (8, 8)), "JPEG", quality=75))
+write("jpeg", "gray", encoded(image("L", (8, 8)), "JPEG", quality=75))
+write("jpeg", "progressive", encoded(image("RGB", (16, 8)), "JPEG", quality=50, progressive=True))

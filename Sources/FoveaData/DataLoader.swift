@@ -118,10 +118,10 @@ struct BatchPlan: @unchecked Sendable {
         let shape = dataset.sampleShape
         let size = shape.count
         var inputs = [Float](repeating: 0, count: indices.count * size)
-        inputs.withUnsafeMutableBufferPointer { buffer in
+        try inputs.withUnsafeMutableBufferPointer { buffer in
             for (row, index) in indices.enumerated() {
                 let sample = UnsafeMutableBufferPointer(rebasing: buffer[row * size..<(row + 1) * size])
-                dataset.copyFeatures(at: index, into: sample.baseAddress!)
+                try dataset.copyFeatures(at: index, into: sample.baseAddress!)
                 if let transform {
                     var generator = SeededGenerator(seed: seed, epoch, index)
                     transform.apply(sample, shape: shape, generator: &generator)

@@ -6,7 +6,8 @@ public enum DatasetSplit: Sendable { case train, test }
 /// A labelled collection of samples of one shape, read by index.
 ///
 /// `copyFeatures(at:into:)` is what a `DataLoader` calls for every sample of a batch: implement it
-/// as a plain copy into the batch buffer (see `InMemoryDataset`, whose samples lie in one `[Float]`).
+/// as a plain copy into the batch buffer (see `InMemoryDataset`, whose samples lie in one `[Float]`), or as a read
+/// of the sample's file (see `ImageFolderDataset`), which may throw.
 /// A loader calls it from its background thread: conforming types must allow concurrent reads.
 public protocol Dataset {
     /// Number of samples.
@@ -17,19 +18,19 @@ public protocol Dataset {
     var classNames: [String] { get }
     /// The class index of sample `index`.
     func label(at index: Int) -> Int
-    /// Writes sample `index`'s `sampleShape.count` features to `destination`.
-    func copyFeatures(at index: Int, into destination: UnsafeMutablePointer<Float>)
+    /// Writes sample `index`'s `sampleShape.count` features to `destination`; throws when they cannot be read.
+    func copyFeatures(at index: Int, into destination: UnsafeMutablePointer<Float>) throws
 }
 
 extension Dataset {
     /// Sample `index`'s features (row-major in `sampleShape`) and label.
     public subscript(index: Int) -> (features: [Float], label: Int) {
-        precondition(index >= 0 && index < count, "sample \(index) is out of range 0..<\(count)")
-        let features = [Float](unsafeUninitializedCapacity: sampleShape.count) { buffer, initialized in
-            if let base = buffer.baseAddress { copyFeatures(at: index, into: base) }
-            initialized = sampleShape.count
+        get throws {
+            precondition(index >= 0 && index < count, "sample \(index) is out of range 0..<\(count)")
+            var features = [Float](repeating: 0, count: sampleShape.count)
+            try features.withUnsafeMutableBufferPointer { try copyFeatures(at: index, into: $0.baseAddress!) }
+            return (features, label(at: index))
         }
-        return (features, label(at: index))
     }
 
     /// Number of classes: the class names, or one more than the largest label when there are none.
@@ -72,9 +73,9 @@ public struct InMemoryDataset: Dataset, Sendable {
     /// Copies the samples of `dataset` into memory.
     public init(_ dataset: any Dataset) throws {
         let size = dataset.sampleShape.count
-        let features = [Float](unsafeUninitializedCapacity: dataset.count * size) { buffer, initialized in
-            for i in 0..<dataset.count { dataset.copyFeatures(at: i, into: buffer.baseAddress! + i * size) }
-            initialized = dataset.count * size
+        var features = [Float](repeating: 0, count: dataset.count * size)
+        try features.withUnsafeMutableBufferPointer { buffer in
+            for i in 0..<dataset.count { try dataset.copyFeatures(at: i, into: buffer.baseAddress! + i * size) }
         }
         try self.init(features: features, labels: (0..<dataset.count).map { Int32(dataset.label(at: $0)) },
                       sampleShape: dataset.sampleShape, classNames: dataset.classNames)
@@ -82,6 +83,13 @@ public struct InMemoryDataset: Dataset, Sendable {
 
     public var count: Int { labels.count }
     public func label(at index: Int) -> Int { Int(labels[index]) }
+
+    /// Sample `index`'s features (row-major in `sampleShape`) and label; reading memory cannot fail.
+    public subscript(index: Int) -> (features: [Float], label: Int) {
+        precondition(index >= 0 && index < count, "sample \(index) is out of range 0..<\(count)")
+        let size = sampleShape.count
+        return (Array(features[index * size..<(index + 1) * size]), label(at: index))
+    }
 
     public func copyFeatures(at index: Int, into destination: UnsafeMutablePointer<Float>) {
         let size = sampleShape.count
@@ -110,13 +118,8 @@ public struct InMemoryDataset: Dataset, Sendable {
 
     /// A seeded random split: `validationFraction` of the samples (rounded) go to `validation`, the rest to `train`.
     public func split(validationFraction: Double, seed: UInt64) throws -> (train: InMemoryDataset, validation: InMemoryDataset) {
-        guard validationFraction >= 0, validationFraction <= 1 else {
-            throw FoveaError.invalidArgument("split: validation fraction \(validationFraction) is outside 0...1")
-        }
-        var generator = SeededGenerator(seed: seed)
-        let order = generator.permutation(count)
-        let validationCount = Int((Double(count) * validationFraction).rounded())
-        return (try subset(Array(order[validationCount...])), try subset(Array(order[..<validationCount])))
+        let parts = try DatasetSubset.splitIndices(count: count, validationFraction: validationFraction, seed: seed)
+        return (try subset(parts.train), try subset(parts.validation))
     }
 
     /// The same features with other labels (one per sample) and class names.

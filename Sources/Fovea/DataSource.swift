@@ -2,23 +2,39 @@ import Foundation
 
 /// A named data set with its train and test parts and the normalization its images need.
 public struct DataSource {
-    /// The name as given to `--data` (`fashion-mnist`, `mnist`, `cifar10`, `cifar100`, `csv:PATH`).
+    /// The name as given to `--data` (`fashion-mnist`, `mnist`, `cifar10`, `cifar100`, `csv:PATH`, `folder:DIR`).
     public let name: String
-    public let train: InMemoryDataset
-    public let test: InMemoryDataset
-    /// Per-channel normalization for images (nil for tabular data, which comes standardized).
+    public let train: any Dataset
+    public let test: any Dataset
+    /// Per-channel normalization for images (nil for tabular data, which comes standardized, and for image folders,
+    /// whose pixels stay in [0, 1] unless one is chosen).
     public let normalization: Normalize?
 
     public var classNames: [String] { train.classNames }
     public var sampleShape: Shape { train.sampleShape }
     public var classCount: Int { max(train.classCount, test.classCount) }
 
-    /// The names `load` knows: the built-in data sets and `csv:PATH`.
+    /// The built-in data sets `load` knows, besides `csv:PATH` and `folder:DIR`.
     public static let builtInNames = ["fashion-mnist", "mnist", "cifar10", "cifar100"]
 
-    /// Whether `name` is a data set `load` knows (`csv:` needs a path after it).
+    /// Whether `name` is a data set `load` knows (`csv:` and `folder:` need a path after them).
     public static func isValidName(_ name: String) -> Bool {
-        builtInNames.contains(name) || (name.hasPrefix("csv:") && name.count > 4)
+        builtInNames.contains(name) || (name.hasPrefix("csv:") && name.count > 4) || (name.hasPrefix("folder:") && name.count > 7)
+    }
+
+    /// How a `folder:DIR` data set's images are read: resized to `imageSize` (height, width) and converted to
+    /// `channels` (by default those of the first image), and the fraction held out for testing when DIR has no
+    /// `train/` and `test/` folders.
+    public struct ImageOptions {
+        public var imageSize: (height: Int, width: Int)?
+        public var channels: Int?
+        public var testFraction: Double
+
+        public init(imageSize: (height: Int, width: Int)? = nil, channels: Int? = nil, testFraction: Double = 0.2) {
+            self.imageSize = imageSize
+            self.channels = channels
+            self.testFraction = testFraction
+        }
     }
 
     /// This data set with `normalization` in place of its own (nil: none).
@@ -49,9 +65,10 @@ public struct DataSource {
         }
     }
 
-    /// Loads `spec` from `directory` (or the default one). CSV files are split into 80% train and 20% test (seeded).
-    public static func load(_ spec: String, directory: URL? = nil, seed: UInt64 = 0) throws -> DataSource {
-        let source = try loadParts(spec, directory: directory, seed: seed)
+    /// Loads `spec` from `directory` (or the default one). CSV files are split into 80% train and 20% test (seeded);
+    /// `folder:DIR` reads `DIR/CLASS/*.{png,jpg,jpeg}` as `images` says (its images are decoded as batches are made).
+    public static func load(_ spec: String, directory: URL? = nil, seed: UInt64 = 0, images: ImageOptions = ImageOptions()) throws -> DataSource {
+        let source = try loadParts(spec, directory: directory, seed: seed, images: images)
         guard source.test.sampleShape == source.train.sampleShape else {
             throw FoveaError.invalidArgument("\(spec): the test samples are \(source.test.sampleShape) but the training samples are "
                                              + "\(source.train.sampleShape); both parts must have one shape")
@@ -59,7 +76,13 @@ public struct DataSource {
         return source
     }
 
-    private static func loadParts(_ spec: String, directory: URL?, seed: UInt64) throws -> DataSource {
+    private static func loadParts(_ spec: String, directory: URL?, seed: UInt64, images: ImageOptions) throws -> DataSource {
+        if spec.hasPrefix("folder:") && spec.count > 7 {
+            guard directory == nil else { throw FoveaError.invalidArgument("--data-dir: the folder is named by --data \(spec) itself") }
+            let folder = URL(fileURLWithPath: String(spec.dropFirst(7)))
+            let parts = try ImageFolder.load(folder, imageSize: images.imageSize, channels: images.channels, testFraction: images.testFraction, seed: seed)
+            return DataSource(name: spec, train: parts.train, test: parts.test, normalization: nil)
+        }
         let dir = directory ?? defaultDirectory(for: spec)
         var isDirectory: ObjCBool = false
         if let dir, !(FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory) && isDirectory.boolValue) {
@@ -80,7 +103,7 @@ public struct DataSource {
                               normalization: standardNormalization(for: spec))
         default:
             guard isValidName(spec) else {
-                throw FoveaError.invalidArgument("unknown data set '\(spec)': use mnist, fashion-mnist, cifar10, cifar100 or csv:PATH")
+                throw FoveaError.invalidArgument("unknown data set '\(spec)': use mnist, fashion-mnist, cifar10, cifar100, csv:PATH or folder:DIR")
             }
             let parts = try CSVDataset.load(URL(fileURLWithPath: String(spec.dropFirst(4))), validationFraction: 0.2, seed: seed)
             return DataSource(name: spec, train: parts.train, test: parts.validation, normalization: nil)

@@ -10,6 +10,8 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Data set (default: the one the model was trained on).") var data: String?
     @Option(help: "Directory with the data files.") var dataDir: String?
     @Option(help: "Samples per batch.") var batchSize = 256
+    @Option(help: "For folder:DIR without train/ and test/ folders: the --test-split the run was trained with.") var testSplit = 0.2
+    @Option(help: "For folder:DIR without train/ and test/ folders: the --seed the run was trained with.") var seed: UInt64 = 0
 
     func run() throws {
         guard batchSize > 0 else { throw FoveaError.invalidArgument("--batch-size \(batchSize): must be positive") }
@@ -17,7 +19,11 @@ struct EvaluateCommand: ParsableCommand {
         guard let name = data ?? metadata["data"] else {
             throw FoveaError.invalidArgument("\(checkpoint.checkpoint): a plain state dict (no Fovea metadata) needs --model and --data")
         }
-        let source = try DataSource.load(name, directory: dataDir.map { URL(fileURLWithPath: $0) })
+        // Folder images are read at the size the model takes.
+        let shape = metadata["input_shape"]?.split(separator: ",").compactMap { Int($0) }
+        let images = DataSource.ImageOptions(imageSize: shape?.count == 3 ? (shape![1], shape![2]) : nil,
+                                             channels: shape?.count == 3 ? shape![0] : nil, testFraction: testSplit)
+        let source = try DataSource.load(name, directory: dataDir.map { URL(fileURLWithPath: $0) }, seed: seed, images: images)
         let (model, spec) = try LoadedModel.load(checkpoint, data: source)
         guard source.sampleShape == spec.inputShape else {
             throw FoveaError.invalidArgument("\(source.name) samples are \(source.sampleShape) but \(checkpoint.checkpoint) expects \(spec.inputShape)")

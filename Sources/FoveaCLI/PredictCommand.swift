@@ -7,17 +7,16 @@ struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "predict", abstract: "Classify one image with a checkpoint.")
 
     @OptionGroup var checkpoint: CheckpointOptions
-    @Option(help: "A PGM/PPM image, or idx:FILE:INDEX for an image of an IDX file.") var input: String
+    @Option(help: "A PNG, JPEG, PGM or PPM image of any size (converted to the model's channels, resized bilinearly to its input size), or idx:FILE:INDEX for an image of an IDX file.")
+    var input: String
     @Option(help: "How many classes to show.") var top = 3
 
     func run() throws {
         guard top > 0 else { throw FoveaError.invalidArgument("--top \(top): must be positive") }
-        var image = try ImageInput.read(input)
-        let (model, spec) = try LoadedModel.load(checkpoint, inputShape: image.shape)
+        let decoded = try ImageInput.read(input)
+        let (model, spec) = try LoadedModel.load(checkpoint, inputShape: decoded.shape)
         let device = try checkpoint.resolvedDevice()
-        guard image.shape == spec.inputShape else {
-            throw FoveaError.invalidArgument("\(input): image is \(image.shape) (channels, height, width) but the model expects \(spec.inputShape)")
-        }
+        var image = (values: try ImageInput.fitted(decoded, to: spec.inputShape, name: input), shape: spec.inputShape)
         if let normalization = spec.normalization {
             var generator = SeededGenerator(seed: 0)
             image.values.withUnsafeMutableBufferPointer { normalization.apply($0, shape: image.shape, generator: &generator) }
@@ -32,6 +31,14 @@ struct PredictCommand: ParsableCommand {
 
 /// Reads an image as [channels, height, width] floats in [0, 1].
 enum ImageInput {
+    /// `image` converted and resized to a model's input shape [channels, height, width]; `name` is the image's in errors.
+    static func fitted(_ image: (values: [Float], shape: Shape), to shape: Shape, name: String) throws -> [Float] {
+        guard shape.rank == 3, image.shape.rank == 3, [1, 3].contains(shape[0]) else {
+            throw FoveaError.invalidArgument("\(name): image is \(image.shape) (channels, height, width) but the model expects \(shape)")
+        }
+        return try ImageProcessing.fitted(image, to: shape)
+    }
+
     static func read(_ spec: String) throws -> (values: [Float], shape: Shape) {
         if spec.hasPrefix("idx:") {
             let parts = spec.dropFirst(4).split(separator: ":")
@@ -46,6 +53,6 @@ enum ImageInput {
             let pixels = file.bytes[(index * rows * columns)..<((index + 1) * rows * columns)]
             return (pixels.map { Float($0) / 255 }, [1, rows, columns])
         }
-        return try PortableAnymap.read(URL(fileURLWithPath: spec))
+        return try ImageFile.read(URL(fileURLWithPath: spec))
     }
 }

@@ -19,8 +19,14 @@ struct TrainCommand: ParsableCommand {
             """)
 
     @Option(help: "Model: \(Models.names.joined(separator: ", ")) (default: lenet5).") var model: String?
-    @Option(help: "Data: fashion-mnist, mnist, cifar10, cifar100 or csv:PATH (default: fashion-mnist).") var data: String?
+    @Option(help: "Data: fashion-mnist, mnist, cifar10, cifar100, csv:PATH or folder:DIR (images in DIR/CLASS/*.png|jpg) (default: fashion-mnist).")
+    var data: String?
     @Option(help: "Directory with the data files (default: where Debian's packages put them).") var dataDir: String?
+    @Option(help: "For folder:DIR: resize images to H,W (or H for square ones), bilinear (default: the first image's size).")
+    var imageSize: String?
+    @Option(help: "For folder:DIR: 1 (grayscale) or 3 (RGB) channels (default: the first image's).") var channels: Int?
+    @Option(help: "For folder:DIR without train/ and test/ folders: the fraction of images held out for testing (default: 0.2).")
+    var testSplit: Double?
     @Option(help: "Epochs to train (default: 10, or for small data sets enough epochs for about 800 steps, at most 200).")
     var epochs: Int?
     @Option(help: "Samples per batch (default: 32).") var batchSize: Int?
@@ -59,7 +65,8 @@ struct TrainCommand: ParsableCommand {
     var given: [String: String] {
         var values: [String: String] = [:]
         func put(_ key: String, _ value: CustomStringConvertible?) { if let value { values[key] = value.description } }
-        put("model", model); put("data", data); put("data_dir", dataDir); put("epochs", epochs); put("batch_size", batchSize)
+        put("model", model); put("data", data); put("data_dir", dataDir)
+        put("image_size", imageSize); put("channels", channels); put("test_split", testSplit); put("epochs", epochs); put("batch_size", batchSize)
         put("optimizer", optimizer); put("lr", lr); put("lr_schedule", lrSchedule); put("warmup_epochs", warmupEpochs)
         put("momentum", momentum)
         put("weight_decay", weightDecay); put("l1", l1); put("l2", l2); put("dropout", dropout); put("hidden", hidden)

@@ -25,13 +25,15 @@ struct TrainingRun {
         let device = try (options.device ?? settings.device).map(Device.parse) ?? Device.default
         let hidden = try ModelSpec.parseHidden(settings.hidden)
         manualSeed(settings.seed)
-        var source = try DataSource.load(settings.data, directory: settings.dataDir.map { URL(fileURLWithPath: $0) }, seed: settings.seed)
+        var source = try DataSource.load(settings.data, directory: settings.dataDir.map { URL(fileURLWithPath: $0) }, seed: settings.seed,
+                                         images: settings.imageOptions)
         try check(source, settings: settings)
         if let normalize = settings.normalize {
             source = source.normalized(normalize == "none" ? nil : try ModelSpec.parseNormalization(normalize))
             try source.normalization?.validate(sampleShape: source.sampleShape)
         }
-        let parts = settings.valSplit > 0 ? try source.train.split(validationFraction: settings.valSplit, seed: settings.seed) : (source.train, nil)
+        let parts: (any Dataset, (any Dataset)?) = settings.valSplit > 0
+            ? try DatasetSubset.split(source.train, validationFraction: settings.valSplit, seed: settings.seed) : (source.train, nil)
         let epochs = settings.epochs ?? Self.defaultEpochs(trainingSamples: parts.0.count, batchSize: settings.batchSize)
         let warmup = settings.warmupEpochs
         if warmup > 0 && (settings.lrSchedule == "plateau" || warmup >= epochs) {
@@ -51,7 +53,8 @@ struct TrainingRun {
         let train = try DataLoader(parts.0, batchSize: settings.batchSize, shuffle: true, seed: settings.seed,
                                    transform: transforms.isEmpty ? nil : Compose(transforms), device: device)
         let evaluationTransform = source.normalization
-        let validation = try parts.1.map { try DataLoader($0, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device) }
+        // A split too small to hold out one sample validates nothing rather than refusing to train.
+        let validation = try parts.1.flatMap { $0.count == 0 ? nil : try DataLoader($0, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device) }
         let test = try DataLoader(source.test, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device)
 
         var position = TrainingPosition(epoch: 0)
@@ -165,9 +168,13 @@ struct TrainingRun {
             throw FoveaError.invalidArgument("--model \(settings.model) needs images [channels, height, width], but \(settings.data) has samples "
                                              + "of shape \(source.sampleShape): use --model mlp for tabular data")
         }
-        let classes = Set(source.train.labels).count
+        let classes = Set((0..<source.train.count).map(source.train.label(at:))).count
         guard classes >= 2 else {
             throw FoveaError.invalidArgument("\(settings.data): the training data has \(classes) class\(classes == 1 ? "" : "es"); classification needs two or more")
+        }
+        let folderOptions = [("image-size", settings.imageSize != nil), ("channels", settings.channels != nil), ("test-split", options.testSplit != nil)]
+        if !settings.data.hasPrefix("folder:"), let option = folderOptions.first(where: { $0.1 }) {
+            throw FoveaError.invalidArgument("--\(option.0): only for --data folder:DIR, not \(settings.data)")
         }
         if settings.normalize != nil && settings.data.hasPrefix("csv:") {
             throw FoveaError.invalidArgument("--normalize/--no-normalize: \(settings.data) is tabular; its features are standardized with the training part's statistics")

@@ -8,6 +8,10 @@ struct TrainingSettings {
     var model = "lenet5"
     var data = "fashion-mnist"
     var dataDir: String?
+    /// `H,W` or `H` for folder data.
+    var imageSize: String?
+    var channels: Int?
+    var testSplit = 0.2
     var epochs: Int?
     var batchSize = 32
     var optimizer = "adam"
@@ -30,6 +34,21 @@ struct TrainingSettings {
     var normalize: String?
     /// The device the run was trained on (from `config.json`); `--device` may change it.
     var device: String?
+
+    /// How a `folder:DIR` data set's images are read.
+    var imageOptions: DataSource.ImageOptions {
+        DataSource.ImageOptions(imageSize: imageSize.flatMap { try? Self.parseImageSize($0) }, channels: channels, testFraction: testSplit)
+    }
+
+    /// `H,W` or `H` (square) as a height and width.
+    static func parseImageSize(_ text: String) throws -> (height: Int, width: Int) {
+        let sizes = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard (1...2).contains(sizes.count), let height = sizes[0], let width = sizes.last!, height > 0, width > 0,
+              height <= ImageFile.largestImage / width else {
+            throw FoveaError.invalidArgument("--image-size '\(text)': expected H,W or H (positive sizes of at most \(ImageFile.largestImage) pixels)")
+        }
+        return (height, width)
+    }
 
     static let optimizers = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
     static let schedules = ["cosine", "step", "plateau", "none"]
@@ -117,8 +136,13 @@ struct TrainingSettings {
 
     private static let fields: [Field] = [
         Field("model", \.model, "choose one of \(Models.names.joined(separator: ", "))") { Models.names.contains($0) },
-        Field("data", \.data, "use fashion-mnist, mnist, cifar10, cifar100 or csv:PATH") { DataSource.isValidName($0) },
+        Field("data", \.data, "use fashion-mnist, mnist, cifar10, cifar100, csv:PATH or folder:DIR") { DataSource.isValidName($0) },
         Field("data_dir", \.dataDir, "must name a directory") { !$0.isEmpty },
+        Field("image_size", \.imageSize, "expected H,W or H: positive sizes of at most \(ImageFile.largestImage) pixels") {
+            (try? Self.parseImageSize($0)) != nil
+        },
+        Field("channels", \.channels, "use 1 or 3") { $0 == 1 || $0 == 3 },
+        Field("test_split", \.testSplit, "must be in (0, 1)") { $0 > 0 && $0 < 1 },
         Field("epochs", \.epochs, "must be a positive number of epochs") { $0 > 0 },
         Field("batch_size", \.batchSize, "must be positive") { $0 > 0 },
         Field("optimizer", \.optimizer, "use \(optimizers.joined(separator: ", "))") { optimizers.contains($0) },

@@ -79,7 +79,7 @@ import Testing
         #expect(Self.failure(["train", "--data", "csv:\(directory.path)/none.csv", "--model", "mlp", "--out", out])
             == "\(directory.path)/none.csv: no such file")
         #expect(Self.failure(["train", "--data", "imagenet", "--out", out])
-            == "--data imagenet: use fashion-mnist, mnist, cifar10, cifar100 or csv:PATH")
+            == "--data imagenet: use fashion-mnist, mnist, cifar10, cifar100, csv:PATH or folder:DIR")
         expectNoRun()
     }
 
@@ -140,10 +140,13 @@ import Testing
         func predict(_ input: String) -> String? { Self.failure(["predict", "--checkpoint", lenet, "--input", input, "--device", "cpu"]) }
 
         let small = try Self.pgm(width: 20, height: 28, in: directory, name: "small.pgm")
-        #expect(predict(small) == "\(small): image is [1, 28, 20] (channels, height, width) but the model expects [1, 28, 28]")
-        let gif = directory.appendingPathComponent("photo.pgm")
+        let gif = directory.appendingPathComponent("photo.gif")
         try Data("GIF89a....".utf8).write(to: gif)
-        #expect(predict(gif.path) == "\(gif.path): not a PGM/PPM image (it starts with bytes 47 49 46 38; expected P2, P3, P5 or P6)")
+        #expect(predict(gif.path) == "\(gif.path): not a PNG, JPEG, PGM or PPM image (it starts with bytes 47 49 46 38)")
+        let jpeg = directory.appendingPathComponent("cut.jpg")
+        try Data([0xFF, 0xD8, 0xFF, 0xE0, 0, 16]).write(to: jpeg)
+        let cutJPEG = predict(jpeg.path)
+        #expect(cutJPEG?.hasPrefix("\(jpeg.path): corrupt or truncated") == true, "\(cutJPEG ?? "")")
         let cut = directory.appendingPathComponent("cut.pgm")
         try (Data("P5\n28 28\n255\n".utf8) + Data(count: 100)).write(to: cut)
         #expect(predict(cut.path) == "\(cut.path): truncated: a 28x28 image with 1 channel needs 784 bytes of samples, 100 present")
@@ -165,6 +168,9 @@ import Testing
         let lenet = try Self.lenetCheckpoint(in: directory)
         try Self.fovea(["predict", "--checkpoint", lenet, "--input", try Self.pgm(width: 28, height: 28, in: directory), "--device", "cpu"])
         try Self.fovea(["predict", "--checkpoint", lenet, "--input", "idx:\(Self.fashionMNIST)/t10k-images-idx3-ubyte.gz:3", "--device", "cpu"])
+        // Any size and colour: a 16x12 RGB JPEG is converted to grayscale and resized to 28x28.
+        let photo = repositoryRoot.appendingPathComponent("Tests/FoveaDataTests/Fixtures/images/rgb.jpg").path
+        try Self.fovea(["predict", "--checkpoint", lenet, "--input", photo, "--device", "cpu"])
         try Self.fovea(["summary", "--model", "mlp", "--input-shape", "4", "--classes", "3", "--hidden", "16"])
         #expect(Self.failure(["summary", "--input-shape", "1,x"]) == "--input-shape '1,x': expected positive sizes like 1,28,28")
     }

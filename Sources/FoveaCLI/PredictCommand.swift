@@ -15,13 +15,7 @@ struct PredictCommand: ParsableCommand {
         guard top > 0 else { throw FoveaError.invalidArgument("--top \(top): must be positive") }
         let decoded = try ImageInput.read(input)
         let (model, spec) = try LoadedModel.load(checkpoint, inputShape: decoded.shape)
-        let device = try checkpoint.resolvedDevice()
-        var image = (values: try ImageInput.fitted(decoded, to: spec.inputShape, name: input), shape: spec.inputShape)
-        if let normalization = spec.normalization {
-            var generator = SeededGenerator(seed: 0)
-            image.values.withUnsafeMutableBufferPointer { normalization.apply($0, shape: image.shape, generator: &generator) }
-        }
-        let batch = try Tensor(image.values, shape: Shape([1] + image.shape.dims), device: device)
+        let batch = try ImageInput.batch(decoded, spec: spec, device: try checkpoint.resolvedDevice(), name: input)
         let probabilities = try withNoGrad { try model(batch).softmax(axis: -1) }.toArray()
         for (rank, entry) in probabilities.enumerated().sorted(by: { $0.element > $1.element }).prefix(top).enumerated() {
             print(String(format: "%d. %@  %.2f%%", rank + 1, spec.classNames[entry.offset], 100 * entry.element))
@@ -31,12 +25,19 @@ struct PredictCommand: ParsableCommand {
 
 /// Reads an image as [channels, height, width] floats in [0, 1].
 enum ImageInput {
-    /// `image` converted and resized to a model's input shape [channels, height, width]; `name` is the image's in errors.
-    static func fitted(_ image: (values: [Float], shape: Shape), to shape: Shape, name: String) throws -> [Float] {
+    /// `image` as the model takes it: converted and resized to `spec`'s input shape [channels, height, width],
+    /// normalized as `spec` says, as a batch of one on `device`; `name` is the image's in errors.
+    static func batch(_ image: (values: [Float], shape: Shape), spec: ModelSpec, device: Device, name: String) throws -> Tensor {
+        let shape = spec.inputShape
         guard shape.rank == 3, image.shape.rank == 3, [1, 3].contains(shape[0]) else {
             throw FoveaError.invalidArgument("\(name): image is \(image.shape) (channels, height, width) but the model expects \(shape)")
         }
-        return try ImageProcessing.fitted(image, to: shape)
+        var values = try ImageProcessing.fitted(image, to: shape)
+        if let normalization = spec.normalization {
+            var generator = SeededGenerator(seed: 0)
+            values.withUnsafeMutableBufferPointer { normalization.apply($0, shape: shape, generator: &generator) }
+        }
+        return try Tensor(values, shape: Shape([1] + shape.dims), device: device)
     }
 
     static func read(_ spec: String) throws -> (values: [Float], shape: Shape) {

@@ -15,11 +15,15 @@ open class Module {
         throw FoveaError.invalidArgument("\(typeName) does not implement forward(_:)")
     }
 
-    /// Runs `forward`, recording the output shape while `summary()` is collecting.
+    /// The forward hooks registered on this module, in order (see `registerForwardHook(_:)`).
+    var forwardHooks: [(id: ObjectIdentifier, hook: ForwardHook)] = []
+
+    /// Runs `forward`, then the forward hooks, recording the output shape while `summary()` is collecting.
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
         let recorder = SummaryRecorder.current
         let depth = recorder?.enter()
-        let output = try forward(input)
+        var output = try forward(input)
+        for (_, hook) in forwardHooks { output = try hook(self, input, output) ?? output }
         if let recorder, let depth { recorder.leave(self, depth: depth, output: output.shape) }
         return output
     }

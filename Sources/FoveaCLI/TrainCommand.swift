@@ -56,6 +56,12 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Replace the run in --out (its checkpoints, metrics and configuration) instead of refusing.") var overwrite = false
     @Option(help: "Continue a run: its folder, or a checkpoint file in its checkpoints/ folder. The run's own options are used.")
     var resume: String?
+    @Option(help: "Start from the weights of a checkpoint: a Fovea checkpoint of --model or a plain state dict of it (e.g. from PyTorch). A classifier head with another number of classes is replaced.")
+    var initFrom: String?
+    @Option(help: "Freeze the parameters whose names start with one of these comma-separated prefixes (e.g. 0.,3. or features.).")
+    var freeze: String?
+    @Option(help: "Unfreeze the --freeze parameters after N epochs.") var unfreezeAfter: Int?
+    @Option(help: "Learning rate of the --freeze parameters once unfrozen (default: --lr).") var lrBackbone: Float?
 
     func run() throws {
         try TrainingRun(options: self).execute()
@@ -72,6 +78,7 @@ struct TrainCommand: ParsableCommand {
         put("weight_decay", weightDecay); put("l1", l1); put("l2", l2); put("dropout", dropout); put("hidden", hidden)
         put("val_split", valSplit); put("early_stopping", earlyStopping); put("seed", seed); put("max_steps", maxSteps)
         put("normalize", noNormalize ? "none" : normalize)
+        put("init_from", initFrom); put("freeze", freeze); put("unfreeze_after", unfreezeAfter); put("lr_backbone", lrBackbone)
         if classic { values["classic"] = "true" }
         if augment { values["augment"] = "true" }
         return values

@@ -43,8 +43,16 @@ struct TrainingRun {
                              hidden: hidden, classic: settings.classic, dropout: settings.dropout,
                              data: settings.data, classNames: source.classNames, normalization: source.normalization)
         let model = try spec.build()
+        if resumed == nil, let initFrom = settings.initFrom {
+            if let note = try TransferLearning.initialize(model, from: initFrom, modelName: settings.model, data: settings.data) { print(note) }
+        }
         try model.to(device)
-        let optimizer = try Self.makeOptimizer(settings, parameters: model.parameters)
+        let backbone = try settings.freeze.map { try TransferLearning.parameters(of: model, matching: $0) } ?? []
+        let backboneIDs = Set(backbone.map(ObjectIdentifier.init))
+        let head = model.parameters.filter { !backboneIDs.contains(ObjectIdentifier($0)) }
+        let groups = backbone.isEmpty ? [ParameterGroup(model.parameters, learningRate: settings.learningRate)]
+            : [ParameterGroup(head, learningRate: settings.learningRate), ParameterGroup(backbone, learningRate: settings.lrBackbone ?? settings.learningRate)]
+        let optimizer = try Self.makeOptimizer(settings, groups: groups)
         let scheduler = Self.makeScheduler(settings, epochs: epochs, optimizer: optimizer)
 
         var transforms: [any Transform] = []
@@ -82,6 +90,12 @@ struct TrainingRun {
             }
             trainer.maxSteps = maxSteps - stepsTaken
         }
+        // Frozen until epoch --unfreeze-after (a resumed run past it has its backbone unfrozen already).
+        let unfreezeAfter = settings.unfreezeAfter ?? Int.max
+        for parameter in backbone { parameter.isFrozen = position.epoch < unfreezeAfter }
+        if !backbone.isEmpty && position.epoch < unfreezeAfter && unfreezeAfter < Int.max {
+            trainer.callbacks.append(UnfreezeCallback(backbone, afterEpochs: unfreezeAfter))
+        }
         if settings.l1 > 0 || settings.l2 > 0 { trainer.penalty = Self.penalty(l1: settings.l1, l2: settings.l2) }
         trainer.callbacks.append(InterruptCallback(isInterrupted: isInterrupted))
         trainer.callbacks.append(ProgressCallback(epochs: epochs))
@@ -92,6 +106,7 @@ struct TrainingRun {
         if let scheduler { trainer.callbacks.append(SchedulerCallback(scheduler)) }
         trainer.callbacks += callbacks
 
+        if !backbone.isEmpty { print(TransferLearning.describe(model) + (position.epoch < unfreezeAfter ? " (--freeze \(settings.freeze!))" : "")) }
         print("training \(settings.model) on \(settings.data) (\(parts.0.count) train, \(parts.1?.count ?? 0) validation, \(source.test.count) test) "
               + "on \(device); inputs normalized as \(ModelSpec.describe(source.normalization)); run folder \(folder.path)")
         InterruptCallback.install()
@@ -176,6 +191,9 @@ struct TrainingRun {
         if !settings.data.hasPrefix("folder:"), let option = folderOptions.first(where: { $0.1 }) {
             throw FoveaError.invalidArgument("--\(option.0): only for --data folder:DIR, not \(settings.data)")
         }
+        if settings.freeze == nil, let option = [("unfreeze-after", settings.unfreezeAfter != nil), ("lr-backbone", settings.lrBackbone != nil)].first(where: { $0.1 }) {
+            throw FoveaError.invalidArgument("--\(option.0): needs --freeze (the parameters it applies to)")
+        }
         if settings.normalize != nil && settings.data.hasPrefix("csv:") {
             throw FoveaError.invalidArgument("--normalize/--no-normalize: \(settings.data) is tabular; its features are standardized with the training part's statistics")
         }
@@ -200,14 +218,16 @@ struct TrainingRun {
         return warmup > 0 ? WarmupLR(optimizer, steps: warmup, then: schedule) : schedule
     }
 
-    static func makeOptimizer(_ settings: TrainingSettings, parameters: [Parameter]) throws -> Optimizer {
-        let lr = settings.learningRate
+    /// The optimizer `settings` choose, over `groups` (their learning rates set; their weight decay is set here).
+    static func makeOptimizer(_ settings: TrainingSettings, groups: [ParameterGroup]) throws -> Optimizer {
+        let decay = settings.optimizer == "adamw" && settings.weightDecay == 0 ? 0.01 : settings.weightDecay
+        for group in groups { group.weightDecay = decay }
         switch settings.optimizer {
-        case "sgd": return SGD(parameters, learningRate: lr, momentum: settings.momentum, weightDecay: settings.weightDecay)
-        case "adam": return Adam(parameters, learningRate: lr, weightDecay: settings.weightDecay)
-        case "adamw": return AdamW(parameters, learningRate: lr, weightDecay: settings.weightDecay == 0 ? 0.01 : settings.weightDecay)
-        case "rmsprop": return RMSProp(parameters, learningRate: lr, momentum: settings.momentum == 0.9 ? 0 : settings.momentum, weightDecay: settings.weightDecay)
-        case "adagrad": return Adagrad(parameters, learningRate: lr, weightDecay: settings.weightDecay)
+        case "sgd": return SGD(groups: groups, momentum: settings.momentum)
+        case "adam": return Adam(groups: groups)
+        case "adamw": return AdamW(groups: groups)
+        case "rmsprop": return RMSProp(groups: groups, momentum: settings.momentum == 0.9 ? 0 : settings.momentum)
+        case "adagrad": return Adagrad(groups: groups)
         default: throw FoveaError.invalidArgument("--optimizer \(settings.optimizer): use \(TrainingSettings.optimizers.joined(separator: ", "))")
         }
     }

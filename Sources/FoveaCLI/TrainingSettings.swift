@@ -32,6 +32,12 @@ struct TrainingSettings {
     var maxSteps: Int?
     /// `MEAN,STD...`, `none`, or nil for the data set's own normalization.
     var normalize: String?
+    /// The checkpoint the weights start from, the parameter name prefixes frozen (comma-separated), the epochs they stay
+    /// frozen and their learning rate once unfrozen.
+    var initFrom: String?
+    var freeze: String?
+    var unfreezeAfter: Int?
+    var lrBackbone: Float?
     /// The device the run was trained on (from `config.json`); `--device` may change it.
     var device: String?
 
@@ -161,6 +167,12 @@ struct TrainingSettings {
         Field("early_stopping", \.earlyStopping, "must be a positive number of epochs") { $0 > 0 },
         Field("seed", \.seed, "must be a whole number >= 0"),
         Field("max_steps", \.maxSteps, "must be positive") { $0 > 0 },
+        Field("init_from", \.initFrom, "must name a checkpoint file") { !$0.isEmpty },
+        Field("freeze", \.freeze, "expected parameter name prefixes separated by commas, e.g. 0.,3.") {
+            !$0.split(separator: ",").isEmpty && $0.split(separator: ",", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty }
+        },
+        Field("unfreeze_after", \.unfreezeAfter, "must be a positive number of epochs") { $0 > 0 },
+        Field("lr_backbone", \.lrBackbone, "the learning rate must be a finite number above 0") { $0.isFinite && $0 > 0 },
         Field("normalize", \.normalize, "expected none, MEAN,STD or M1,...,MC,S1,...,SC with finite means and positive deviations") {
             $0 == "none" || (try? ModelSpec.parseNormalization($0)) != nil
         },

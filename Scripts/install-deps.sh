@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages Fovea needs on Debian 12 (OpenCL loader and headers, PoCL, CLBlast,
-# OpenBLAS, zlib, libpng, libjpeg-turbo's TurboJPEG) the Fashion-MNIST data set and python3
+# OpenBLAS, zlib, libpng, libjpeg-turbo's TurboJPEG), the Fashion-MNIST data set and python3
 # (for Scripts/fashion-mnist-folder.py). Uses sudo when not run as root.
 set -euo pipefail
 packages=(ocl-icd-opencl-dev opencl-headers libclblast-dev pocl-opencl-icd libopenblas-dev zlib1g-dev libpng-dev libturbojpeg0-dev clinfo

@@ -48,7 +48,11 @@ final class TrainingStep {
     /// `optimizer` is "adam" (lr 1e-3) or "sgd" (lr 0.01, momentum 0.9).
     init(model name: String, inputShape: Shape, batch: Int, optimizer: String, device: Device) throws {
         manualSeed(1)
-        model = try Models.make(name, inputShape: inputShape, classes: Self.classes)
+        // Per-layer timings need the layers in order: only the Sequential zoo models.
+        guard let sequential = try Models.make(name, inputShape: inputShape, classes: Self.classes) as? Sequential else {
+            throw FoveaError.invalidArgument("fovea-bench: \(name) is not a Sequential model")
+        }
+        model = sequential
         try model.to(device)
         model.train()
         switch optimizer {

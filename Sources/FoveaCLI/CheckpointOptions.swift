@@ -10,7 +10,7 @@ struct CheckpointOptions: ParsableArguments {
     @Option(help: "For a plain state dict: the zoo model it holds (\(Models.names.joined(separator: ", "))).") var model: String?
     @Option(help: "For a plain mlp state dict: its hidden layer sizes (default: read from the file).") var hidden: String?
     @Flag(help: "For a plain lenet5 state dict: the classic variant (sigmoid, average pooling).") var classic = false
-    @Option(help: "Input normalization MEAN,STD or M1,...,MC,S1,...,SC (default: the checkpoint's, or the data set's for a plain state dict).")
+    @Option(help: "Input normalization MEAN,STD, M1,...,MC,S1,...,SC or imagenet (default: the checkpoint's, or the data set's for a plain state dict).")
     var normalize: String?
     @Flag(help: "Feed pixels scaled to [0, 1] without normalizing them.") var noNormalize = false
     @Option(help: "Device: auto, cpu, gpu, opencl or opencl:N.") var device: String?
@@ -33,7 +33,7 @@ enum LoadedModel {
     /// Loads `options.checkpoint`. A Fovea checkpoint describes its model in its metadata; a plain state dict needs
     /// `--model`, and takes the input shape, class names and normalization from `data` (the data set evaluated) or
     /// `inputShape` (the image predicted), and the class count from its classifier's weight.
-    static func load(_ options: CheckpointOptions, data: DataSource? = nil, inputShape: Shape? = nil) throws -> (Sequential, ModelSpec) {
+    static func load(_ options: CheckpointOptions, data: DataSource? = nil, inputShape: Shape? = nil) throws -> (Module, ModelSpec) {
         let url = URL(fileURLWithPath: options.checkpoint)
         let (tensors, metadata) = try Safetensors.read(from: url)
         let elements = tensors.values.reduce(0) { $0 + $1.count }

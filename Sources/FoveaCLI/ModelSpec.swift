@@ -14,7 +14,7 @@ struct ModelSpec {
     /// Per-channel mean and standard deviation the inputs were normalized with.
     var normalization: Normalize?
 
-    func build() throws -> Sequential {
+    func build() throws -> Module {
         try Models.make(name, inputShape: inputShape, classes: classes, hidden: hidden, classic: classic, dropout: dropout)
     }
 
@@ -45,8 +45,11 @@ struct ModelSpec {
         return sizes.map { $0! }
     }
 
-    /// `MEAN,STD` (every channel) or `M1,...,MC,S1,...,SC`: finite means, finite positive standard deviations.
+    /// `MEAN,STD` (every channel) or `M1,...,MC,S1,...,SC`: finite means, finite positive standard deviations; or
+    /// `imagenet`, ImageNet's RGB statistics (0.485, 0.456, 0.406 and 0.229, 0.224, 0.225), which torchvision's
+    /// pretrained models expect.
     static func parseNormalization(_ text: String) throws -> Normalize {
+        if text == "imagenet" { return Normalize(mean: [0.485, 0.456, 0.406], standardDeviation: [0.229, 0.224, 0.225]) }
         let values = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
         guard values.count >= 2, values.count % 2 == 0, values.allSatisfy({ $0?.isFinite == true }) else {
             throw FoveaError.invalidArgument("--normalize '\(text)': expected MEAN,STD or M1,...,MC,S1,...,SC (finite numbers)")

@@ -46,7 +46,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Augment training images (random flips and crops for CIFAR, small shifts for 28x28 images).") var augment = false
     @Option(help: "Fraction of the training set held out for validation (default: 0.1).") var valSplit: Double?
     @Option(help: "Stop when validation loss has not improved for N epochs (restores the best weights).") var earlyStopping: Int?
-    @Option(help: "Input normalization MEAN,STD (every channel), or M1,...,MC,S1,...,SC per channel (default: the data set's own).")
+    @Option(help: "Input normalization MEAN,STD (every channel), M1,...,MC,S1,...,SC per channel, or imagenet (default: the data set's own).")
     var normalize: String?
     @Flag(help: "Feed pixels scaled to [0, 1] without normalizing them.") var noNormalize = false
     @Option(help: "Device: auto, cpu, gpu (the first OpenCL GPU), opencl or opencl:N (default: FOVEA_DEVICE, else auto).") var device: String?

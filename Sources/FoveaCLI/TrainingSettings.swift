@@ -173,7 +173,7 @@ struct TrainingSettings {
         },
         Field("unfreeze_after", \.unfreezeAfter, "must be a positive number of epochs") { $0 > 0 },
         Field("lr_backbone", \.lrBackbone, "the learning rate must be a finite number above 0") { $0.isFinite && $0 > 0 },
-        Field("normalize", \.normalize, "expected none, MEAN,STD or M1,...,MC,S1,...,SC with finite means and positive deviations") {
+        Field("normalize", \.normalize, "expected none, imagenet, MEAN,STD or M1,...,MC,S1,...,SC with finite means and positive deviations") {
             $0 == "none" || (try? ModelSpec.parseNormalization($0)) != nil
         },
     ]

@@ -39,6 +39,19 @@ import Testing
                                     "--device", "cpu"])
     }
 
+    @Test func torchvisionResNet18TrainsOnAFolderWithImageNetNormalization() throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let photos = try Self.folder(in: directory, copies: 1)
+        let run = directory.appendingPathComponent("run")
+        try CommandLineTests.fovea(["train", "--model", "resnet18", "--data", "folder:\(photos.path)", "--image-size", "32", "--channels", "3",
+                                    "--normalize", "imagenet", "--epochs", "1", "--max-steps", "1", "--val-split", "0", "--device", "cpu",
+                                    "--out", run.path])
+        let (tensors, metadata) = try Safetensors.read(from: run.appendingPathComponent("checkpoints/last.safetensors"))
+        #expect(metadata["normalize_mean"] == "0.485,0.456,0.406" && tensors["layer4.1.bn2.running_mean"]?.shape == [512])
+        #expect(tensors["fc.weight"]?.shape == [2, 512])
+    }
+
     @Test func folderOptionsAreCheckedInOneLine() throws {
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -47,3 +47,26 @@ public final class L2Pool2D: Pool2D {
 public final class GlobalAvgPool2D: Module {
     public override func forward(_ input: Tensor) throws -> Tensor { try input.globalAvgPool2d() }
 }
+
+/// PyTorch's `AdaptiveAvgPool2d`: averages [N, C, H, W] to [N, C, outputHeight, outputWidth] with the windows
+/// `floor(i * H / out) ..< ceil((i + 1) * H / out)`. Sizes that divide evenly (H a multiple of the output, as
+/// average pooling; or the output a multiple of H, each input cell repeated) are supported; others throw.
+public final class AdaptiveAvgPool2D: Module {
+    public let outputSize: Size2D
+
+    public init(_ outputSize: Size2D) { self.outputSize = outputSize; super.init() }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        guard input.rank == 4 else { throw FoveaError.invalidArgument("AdaptiveAvgPool2D: expected [N, C, H, W], got \(input.shape)") }
+        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (outH, outW) = (outputSize.height, outputSize.width)
+        if h == outH && w == outW { return input }
+        if h % outH == 0 && w % outW == 0 { return try input.avgPool2d(kernel: Size2D(height: h / outH, width: w / outW)) }
+        if outH % h == 0 && outW % w == 0 {
+            let (rows, columns) = (outH / h, outW / w)
+            let ones = try Tensor.ones([1, 1, 1, rows, 1, columns], device: input.device)
+            return try (input.reshaped(n, c, h, 1, w, 1) * ones).reshaped(n, c, outH, outW)
+        }
+        throw FoveaError.invalidArgument("AdaptiveAvgPool2D: \(h)x\(w) to \(outH)x\(outW) needs one size to divide the other")
+    }
+}

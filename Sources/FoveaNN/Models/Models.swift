@@ -3,16 +3,24 @@ import FoveaCore
 /// The model zoo: ready-made networks by name, for the CLI and for users.
 public enum Models {
     /// Names accepted by `make(_:...)`.
-    public static let names = ["mlp", "lenet5", "cnn-cifar", "resnet-small"]
+    public static let names = ["mlp", "lenet5", "cnn-cifar", "resnet-small", "resnet18", "vgg11"]
 
-    /// Builds the model called `name` for samples of `inputShape` ([C, H, W]) and `classes` outputs.
+    /// Builds the model called `name` for samples of `inputShape` ([C, H, W]) and `classes` outputs: a `Sequential`,
+    /// or for `resnet18` and `vgg11` torchvision's module structure (so their parameters carry torchvision's names).
     public static func make(_ name: String, inputShape: Shape, classes: Int, hidden: [Int] = [256],
-                            classic: Bool = false, dropout: Float? = nil) throws -> Sequential {
+                            classic: Bool = false, dropout: Float? = nil) throws -> Module {
         switch name {
         case "mlp": return try mlp(inputFeatures: inputShape.count, hidden: hidden, classes: classes, dropout: dropout ?? 0)
         case "lenet5": return try lenet5(inputShape: inputShape, classes: classes, classic: classic, dropout: dropout ?? 0)
         case "cnn-cifar": return try cnnCifar(inputShape: inputShape, classes: classes, dropout: dropout ?? 0.25)
         case "resnet-small": return try resnetSmall(inputShape: inputShape, classes: classes)
+        case "resnet18", "vgg11":
+            guard inputShape.rank == 3, inputShape[1] >= 32, inputShape[2] >= 32 else {
+                throw FoveaError.invalidArgument("\(name): needs [channels, height, width] images of at least 32x32, got \(inputShape)")
+            }
+            if name == "resnet18" { return ResNet18(inputChannels: inputShape[0], classes: classes) }
+            try checkDropout(dropout ?? 0.5, model: name)
+            return VGG11(inputChannels: inputShape[0], classes: classes, dropout: dropout ?? 0.5)
         default:
             throw FoveaError.invalidArgument("unknown model '\(name)': choose one of \(names.joined(separator: ", "))")
         }

@@ -1,12 +1,17 @@
 import FoveaCore
 
-/// Two 3x3 conv + BatchNorm layers with a skip connection (a 1x1 projection when the shape changes).
+/// Two 3x3 conv + BatchNorm layers with a skip connection (a 1x1 projection when the shape changes): torchvision's
+/// `BasicBlock`, whose projection is named `downsample` (pass `skipName: "downsample"`) where Fovea's
+/// `resnet-small` names it `shortcut`.
 public final class ResidualBlock: Module {
     public let conv1: Conv2D, bn1: BatchNorm2D, conv2: Conv2D, bn2: BatchNorm2D
     /// The projection of the skip path, when stride or width change.
     public let shortcut: Sequential?
+    /// The projection's name in the state dict.
+    public let skipName: String
 
-    public init(_ inChannels: Int, _ outChannels: Int, stride: Int = 1) {
+    public init(_ inChannels: Int, _ outChannels: Int, stride: Int = 1, skipName: String = "shortcut") {
+        self.skipName = skipName
         conv1 = Conv2D(inChannels, outChannels, kernelSize: 3, stride: Size2D(stride), padding: 1, bias: false)
         bn1 = BatchNorm2D(outChannels)
         conv2 = Conv2D(outChannels, outChannels, kernelSize: 3, padding: 1, bias: false)
@@ -15,6 +20,10 @@ public final class ResidualBlock: Module {
             ? Sequential([Conv2D(inChannels, outChannels, kernelSize: 1, stride: Size2D(stride), bias: false), BatchNorm2D(outChannels)])
             : nil
         super.init()
+    }
+
+    public override var namedChildren: [(String, Module)] {
+        super.namedChildren.map { ($0.0 == "shortcut" ? skipName : $0.0, $0.1) }
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor {

@@ -26,10 +26,14 @@ public struct DataSource {
     /// `channels` (by default those of the first image), and the fraction held out for testing when DIR has no
     /// `train/` and `test/` folders.
     public struct ImageOptions {
+        /// Height and width the images are resized to; nil for the first image's.
         public var imageSize: (height: Int, width: Int)?
+        /// 1 or 3 channels; nil for the first image's.
         public var channels: Int?
+        /// The fraction of the images held out for testing when DIR has no train/ and test/ folders.
         public var testFraction: Double
 
+        /// Options for `folder:DIR` data sets; see the properties.
         public init(imageSize: (height: Int, width: Int)? = nil, channels: Int? = nil, testFraction: Double = 0.2) {
             self.imageSize = imageSize
             self.channels = channels

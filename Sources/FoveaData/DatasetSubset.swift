@@ -2,6 +2,7 @@ import FoveaCore
 
 /// Some samples of another dataset, by index, read from it on demand (for datasets that are not in memory).
 public struct DatasetSubset: Dataset {
+    /// The dataset the samples come from.
     public let base: any Dataset
     /// The samples of `base` this subset holds, in order.
     public let indices: [Int]

@@ -52,8 +52,10 @@ public final class GlobalAvgPool2D: Module {
 /// `floor(i * H / out) ..< ceil((i + 1) * H / out)`. Sizes that divide evenly (H a multiple of the output, as
 /// average pooling; or the output a multiple of H, each input cell repeated) are supported; others throw.
 public final class AdaptiveAvgPool2D: Module {
+    /// The height and width of the output.
     public let outputSize: Size2D
 
+    /// Pools to `outputSize` (an integer for a square).
     public init(_ outputSize: Size2D) { self.outputSize = outputSize; super.init() }
 
     public override func forward(_ input: Tensor) throws -> Tensor {

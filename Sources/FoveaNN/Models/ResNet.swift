@@ -4,8 +4,11 @@ import FoveaCore
 /// `layer1.0.bn1.running_mean`, `layer2.0.downsample.0.weight`, `fc.weight`, ...), so its state dicts load strictly.
 /// `width` is the first stage's channels (64 in torchvision; smaller for tests), doubled at each of the four stages.
 public final class ResNet18: Module {
+    /// The stem: a 7x7 convolution of stride 2 and its batch normalization (then ReLU and 3x3 max-pooling).
     public let conv1: Conv2D, bn1: BatchNorm2D
+    /// The four stages of two residual blocks each; stages 2 to 4 halve the size and double the channels.
     public let layer1: Sequential, layer2: Sequential, layer3: Sequential, layer4: Sequential
+    /// The classifier, after global average pooling.
     public let fc: Dense
 
     public init(inputChannels: Int = 3, classes: Int = 1000, width: Int = 64) {

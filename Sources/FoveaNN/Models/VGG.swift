@@ -5,8 +5,11 @@ import FoveaCore
 /// adaptive average pooling to 7x7, and three dense layers with dropout. `width` is the first convolution's channels
 /// (64 in torchvision) and `hidden` the dense layers' units (4096); smaller values give the reduced variants of tests.
 public final class VGG11: Module {
+    /// The convolutions, ReLUs and max-poolings (`features.0` to `features.20`).
     public let features: Sequential
+    /// Adaptive average pooling to 7x7.
     public let avgpool = AdaptiveAvgPool2D(7)
+    /// Dense, ReLU, dropout, dense, ReLU, dropout, dense (`classifier.0`, `classifier.3`, `classifier.6`).
     public let classifier: Sequential
 
     public init(inputChannels: Int = 3, classes: Int = 1000, width: Int = 64, hidden: Int = 4096, dropout: Float = 0.5) {

@@ -51,7 +51,8 @@ struct TrainingRun {
         let backboneIDs = Set(backbone.map(ObjectIdentifier.init))
         let head = model.parameters.filter { !backboneIDs.contains(ObjectIdentifier($0)) }
         let groups = backbone.isEmpty ? [ParameterGroup(model.parameters, learningRate: settings.learningRate)]
-            : [ParameterGroup(head, learningRate: settings.learningRate), ParameterGroup(backbone, learningRate: settings.lrBackbone ?? settings.learningRate)]
+            : [ParameterGroup(head, learningRate: settings.learningRate),
+               ParameterGroup(backbone, learningRate: settings.lrBackbone ?? settings.learningRate)]
         let optimizer = try Self.makeOptimizer(settings, groups: groups)
         let scheduler = Self.makeScheduler(settings, epochs: epochs, optimizer: optimizer)
 
@@ -62,7 +63,9 @@ struct TrainingRun {
                                    transform: transforms.isEmpty ? nil : Compose(transforms), device: device)
         let evaluationTransform = source.normalization
         // A split too small to hold out one sample validates nothing rather than refusing to train.
-        let validation = try parts.1.flatMap { $0.count == 0 ? nil : try DataLoader($0, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device) }
+        let validation = try parts.1.flatMap {
+            $0.count == 0 ? nil : try DataLoader($0, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device)
+        }
         let test = try DataLoader(source.test, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device)
 
         var position = TrainingPosition(epoch: 0)
@@ -106,7 +109,9 @@ struct TrainingRun {
         if let scheduler { trainer.callbacks.append(SchedulerCallback(scheduler)) }
         trainer.callbacks += callbacks
 
-        if !backbone.isEmpty { print(TransferLearning.describe(model) + (position.epoch < unfreezeAfter ? " (--freeze \(settings.freeze!))" : "")) }
+        if !backbone.isEmpty {
+            print(TransferLearning.describe(model) + (position.epoch < unfreezeAfter ? " (--freeze \(settings.freeze!))" : ""))
+        }
         print("training \(settings.model) on \(settings.data) (\(parts.0.count) train, \(parts.1?.count ?? 0) validation, \(source.test.count) test) "
               + "on \(device); inputs normalized as \(ModelSpec.describe(source.normalization)); run folder \(folder.path)")
         InterruptCallback.install()
@@ -187,11 +192,13 @@ struct TrainingRun {
         guard classes >= 2 else {
             throw FoveaError.invalidArgument("\(settings.data): the training data has \(classes) class\(classes == 1 ? "" : "es"); classification needs two or more")
         }
-        let folderOptions = [("image-size", settings.imageSize != nil), ("channels", settings.channels != nil), ("test-split", options.testSplit != nil)]
+        let folderOptions = [("image-size", settings.imageSize != nil), ("channels", settings.channels != nil),
+                             ("test-split", options.testSplit != nil)]
         if !settings.data.hasPrefix("folder:"), let option = folderOptions.first(where: { $0.1 }) {
             throw FoveaError.invalidArgument("--\(option.0): only for --data folder:DIR, not \(settings.data)")
         }
-        if settings.freeze == nil, let option = [("unfreeze-after", settings.unfreezeAfter != nil), ("lr-backbone", settings.lrBackbone != nil)].first(where: { $0.1 }) {
+        let backboneOptions = [("unfreeze-after", settings.unfreezeAfter != nil), ("lr-backbone", settings.lrBackbone != nil)]
+        if settings.freeze == nil, let option = backboneOptions.first(where: { $0.1 }) {
             throw FoveaError.invalidArgument("--\(option.0): needs --freeze (the parameters it applies to)")
         }
         if settings.normalize != nil && settings.data.hasPrefix("csv:") {

@@ -15,8 +15,8 @@ public struct ImageFolderDataset: Dataset, Sendable {
     public let sampleShape: Shape
 
     /// Lists the images of `directory`. `imageSize` (height, width) and `channels` (1 or 3) default to those of the
-    /// first image; without `imageSize`, an image of another size is an error when it is read. `classNames`, when
-    /// given, must name every class folder (a test part takes the training part's classes this way).
+    /// first image; every image is converted and resized to them when it is read. `classNames`, when given, must name
+    /// every class folder (a test part takes the training part's classes this way).
     public init(directory: URL, imageSize: (height: Int, width: Int)? = nil, channels: Int? = nil, classNames: [String]? = nil) throws {
         let found = try Self.classFolders(directory)
         let names = classNames ?? found

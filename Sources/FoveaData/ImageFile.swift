@@ -5,7 +5,7 @@ import FoveaCore
 /// [channels, height, width] floats in [0, 1]: one channel for grayscale images, three for colour ones.
 ///
 /// PNG goes through libpng's simplified API and JPEG through libjpeg-turbo's TurboJPEG API. Alpha is dropped (as
-/// PIL's `convert("RGB")` does); 16-bit PNG samples are reduced to 8 bits; palette images become RGB. A corrupt or
+/// PIL's `convert("RGB")` does); 16-bit PNG samples keep their 16-bit precision; palette images become RGB. A corrupt or
 /// truncated file is a `FoveaError.badFile` naming it.
 public enum ImageFile {
     /// The most pixels an image may have (8192 x 8192).
@@ -50,12 +50,14 @@ public enum ImageFile {
         }
     }
 
-    /// Interleaved 8-bit samples (HWC, `stored` per pixel) to planar floats in [0, 1] (CHW), keeping `channels` of them.
-    static func planar(_ samples: [UInt8], width: Int, height: Int, stored: Int, channels: Int) -> [Float] {
-        let pixels = width * height
+    /// Interleaved 8- or 16-bit samples (HWC, `stored` per pixel) to planar floats in [0, 1] (CHW), keeping
+    /// `channels` of them.
+    static func planar<Sample: FixedWidthInteger & UnsignedInteger>(_ samples: [Sample], width: Int, height: Int, stored: Int,
+                                                                   channels: Int) -> [Float] {
+        let pixels = width * height, maximum = Float(Sample.max)
         var values = [Float](repeating: 0, count: pixels * channels)
         for pixel in 0..<pixels {
-            for c in 0..<channels { values[c * pixels + pixel] = Float(samples[pixel * stored + c]) / 255 }
+            for c in 0..<channels { values[c * pixels + pixel] = Float(samples[pixel * stored + c]) / maximum }
         }
         return values
     }

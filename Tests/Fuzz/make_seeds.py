@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of Tests/Fuzz/Corpus: small valid files of each format the readers accept."""
-import gzip, io, json, os, struct
+import gzip, io, json, os, struct, zlib
 
 CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "Corpus")
 
@@ -73,6 +73,15 @@ write("png", "rgb", encoded(image("RGB", (3, 3)), "PNG"))
 write("png", "rgba", encoded(image("RGBA", (2, 2)), "PNG"))
 write("png", "palette", encoded(image("RGB", (4, 2)).quantize(colors=4), "PNG"))
 write("png", "gray16", encoded(Image.new("I;16", (2, 2), 40000), "PNG"))
+
+
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+# 16-bit gray+alpha (colour type 4), which Pillow cannot write: one row of two (gray, alpha) pixels.
+write("png", "gray-alpha16", b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 1, 16, 4, 0, 0, 0))
+      + png_chunk(b"IDAT", zlib.compress(b"\0" + struct.pack(">HHHH", 40000, 65535, 1234, 0))) + png_chunk(b"IEND", b""))
 write("jpeg", "rgb", encoded(image("RGB", (8, 8)), "JPEG", quality=75))
 write("jpeg", "gray", encoded(image("L", (8, 8)), "JPEG", quality=75))
 write("jpeg", "progressive", encoded(image("RGB", (16, 8)), "JPEG", quality=50, progressive=True))

@@ -32,6 +32,15 @@ import Testing
         #expect(thawed["0.weight"] == before["0.weight"])
         let last = try Self.tensors(thawedRun.appendingPathComponent("checkpoints/last.safetensors").path)
         #expect(last["0.weight"] != before["0.weight"] && last["3.weight"] != before["3.weight"])
+
+        // A run resumed after --unfreeze-after trains its backbone; one resumed before it keeps it frozen until then.
+        let resumed = directory.appendingPathComponent("resumed")
+        let options = common + ["--freeze", "0.,3.", "--unfreeze-after", "2", "--out", resumed.path]
+        try CommandLineTests.fovea(options + ["--epochs", "1"])
+        try CommandLineTests.fovea(options + ["--epochs", "2", "--resume", resumed.path])
+        #expect(try Self.tensors(resumed.appendingPathComponent("checkpoints/last.safetensors").path)["0.weight"] == before["0.weight"])
+        try CommandLineTests.fovea(options + ["--epochs", "3", "--resume", resumed.path])
+        #expect(try Self.tensors(resumed.appendingPathComponent("checkpoints/last.safetensors").path)["0.weight"] != before["0.weight"])
     }
 
     @Test func mistakesAreOneLine() throws {

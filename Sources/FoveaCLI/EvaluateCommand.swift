@@ -10,8 +10,10 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Data set (default: the one the model was trained on).") var data: String?
     @Option(help: "Directory with the data files.") var dataDir: String?
     @Option(help: "Samples per batch.") var batchSize = 256
-    @Option(help: "For folder:DIR without train/ and test/ folders: the --test-split the run was trained with.") var testSplit = 0.2
-    @Option(help: "For folder:DIR without train/ and test/ folders: the --seed the run was trained with.") var seed: UInt64 = 0
+    @Option(help: "For folder:DIR without train/ and test/ folders: the fraction held out for testing (default: the run's, from the config.json of the checkpoint's run folder, else 0.2).")
+    var testSplit: Double?
+    @Option(help: "For folder:DIR without train/ and test/ folders, and CSV files: the seed of the split (default: the run's, else 0).")
+    var seed: UInt64?
 
     func run() throws {
         guard batchSize > 0 else { throw FoveaError.invalidArgument("--batch-size \(batchSize): must be positive") }
@@ -19,11 +21,12 @@ struct EvaluateCommand: ParsableCommand {
         guard let name = data ?? metadata["data"] else {
             throw FoveaError.invalidArgument("\(checkpoint.checkpoint): a plain state dict (no Fovea metadata) needs --model and --data")
         }
-        // Folder images are read at the size the model takes.
+        // Folder images are read at the size the model takes, and split as in training.
         let shape = metadata["input_shape"]?.split(separator: ",").compactMap { Int($0) }
+        let split = try runSplit()
         let images = DataSource.ImageOptions(imageSize: shape?.count == 3 ? (shape![1], shape![2]) : nil,
-                                             channels: shape?.count == 3 ? shape![0] : nil, testFraction: testSplit)
-        let source = try DataSource.load(name, directory: dataDir.map { URL(fileURLWithPath: $0) }, seed: seed, images: images)
+                                             channels: shape?.count == 3 ? shape![0] : nil, testFraction: split.testSplit)
+        let source = try DataSource.load(name, directory: dataDir.map { URL(fileURLWithPath: $0) }, seed: split.seed, images: images)
         let (model, spec) = try LoadedModel.load(checkpoint, data: source)
         guard source.sampleShape == spec.inputShape else {
             throw FoveaError.invalidArgument("\(source.name) samples are \(source.sampleShape) but \(checkpoint.checkpoint) expects \(spec.inputShape)")
@@ -35,5 +38,14 @@ struct EvaluateCommand: ParsableCommand {
         print("inputs normalized as \(ModelSpec.describe(spec.normalization))")
         print(String(format: "%@ on %@ test (%d images): loss %.4f, accuracy %.2f%%",
                      spec.name, source.name, source.test.count, result.loss, 100 * result.accuracy))
+    }
+
+    /// The test split and seed that split a folder (or a CSV file): those given, else those of the run the checkpoint
+    /// belongs to (`RUN/checkpoints/NAME.safetensors` next to `RUN/config.json`), else 0.2 and 0 (`fovea train`'s defaults).
+    func runSplit() throws -> (testSplit: Double, seed: UInt64) {
+        let config = URL(fileURLWithPath: checkpoint.checkpoint).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("config.json")
+        let run = FileManager.default.fileExists(atPath: config.path) ? try TrainingSettings(given: [:], resuming: config) : nil
+        return (testSplit ?? run?.testSplit ?? 0.2, seed ?? run?.seed ?? 0)
     }
 }

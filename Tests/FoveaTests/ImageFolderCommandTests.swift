@@ -34,7 +34,11 @@ import Testing
         #expect(config["input_shape"] == "3,16,12" && config["class_names"] == "jpeg|png" && config["image_size"] == "16,12")
         #expect(try CommandLineTests.metrics(run).test?["test_accuracy"] != nil)
         let checkpoint = run.appendingPathComponent("checkpoints/last.safetensors").path
-        try CommandLineTests.fovea(["evaluate", "--checkpoint", checkpoint, "--test-split", "0.25", "--seed", "3", "--device", "cpu"])
+        try CommandLineTests.fovea(["evaluate", "--checkpoint", checkpoint, "--device", "cpu"])
+        let evaluate = try #require(try FoveaCommand.parseAsRoot(["evaluate", "--checkpoint", checkpoint]) as? EvaluateCommand)
+        #expect(try evaluate.runSplit() == (0.25, 3))  // the run's, from its config.json
+        let given = try #require(try FoveaCommand.parseAsRoot(["evaluate", "--checkpoint", checkpoint, "--seed", "4"]) as? EvaluateCommand)
+        #expect(try given.runSplit() == (0.25, 4))
         try CommandLineTests.fovea(["predict", "--checkpoint", checkpoint, "--input", Self.images.appendingPathComponent("gray.png").path,
                                     "--device", "cpu"])
     }

@@ -125,7 +125,9 @@ import Testing
     /// Trains 2 epochs with the callback; returns the log directory.
     static func trainWithTensorBoard(in directory: URL) throws -> URL {
         let logs = directory.appendingPathComponent("tb")
-        let train = try bands(count: 96, seed: 3), validation = try bands(count: 48, seed: 4)
+        let train = try bands(count: 96, seed: 3), clean = try bands(count: 48, seed: 4)
+        // Every fourth validation label is wrong, so some validation images are always misclassified.
+        let validation = try clean.relabeled(clean.labels.enumerated().map { $0 % 4 == 0 ? ($1 + 1) % 3 : $1 }, classNames: clean.classNames)
         let model = Sequential {
             Flatten()
             Dense(64, 3)
@@ -152,6 +154,7 @@ import Testing
         #expect(steps("epoch/validation_accuracy") == [1, 2])
         #expect(steps("parameters/1.weight") == [1, 2] && steps("gradients/1.bias") == [1, 2])
         #expect(steps("inputs") == [0] && steps("configuration") == [0])
+        #expect(steps("validation/misclassified") == [1, 2] && steps("validation/misclassified_labels") == [1, 2])
     }
 
     @Test func tensorBoardReadsTheEventFile() throws {
@@ -182,6 +185,10 @@ import Testing
         let inputs = try #require(read["images"]?["inputs"]?.first)
         #expect(inputs[0] as? Int == 0 && inputs[1] as? Int == 42 && inputs[2] as? Int == 12)
         if let mode = inputs[3] as? String { #expect(mode == "L") }
+        // 4 mistakes at least (the wrong labels) in a grid of 4.
+        #expect(steps("images", "validation/misclassified") == [1, 2])
+        #expect((read["images"]?["validation/misclassified"]?.first?[1] as? Int) == 42)
+        #expect((read["tensors"]?["validation/misclassified_labels"]?.first?[1] as? String)?.contains(" taken for ") == true)
         #expect(steps("tensors", "configuration") == [0])
         #expect((read["tensors"]?["configuration"]?.first?[1] as? String)?.contains("| lr | 0.5 |") == true)
     }

@@ -8,7 +8,7 @@ import Foundation
 ///   `epoch/validation_loss`, `epoch/validation_accuracy`, `epoch/learning_rate`, `epoch/images_per_second`; a histogram
 ///   of every parameter (`parameters/NAME`) and of its last gradient (`gradients/NAME`); and, for image data with a
 ///   validation loader, a grid of up to `imageCount` misclassified validation images (`validation/misclassified`,
-///   with their true and predicted classes as text under the same tag).
+///   with their true and predicted classes as text, `validation/misclassified_labels`: TensorBoard keeps one kind per tag).
 /// - Once, at the start: a grid of the first `imageCount` training images (`inputs`), and `configuration` as a table.
 public final class TensorBoardCallback: TrainingCallback {
     public let writer: SummaryWriter
@@ -89,7 +89,7 @@ public final class TensorBoardCallback: TrainingCallback {
             "\(number + 1). \(name(predictions.labels[row])) taken for \(name(predictions.predicted[row])) "
                 + String(format: "(%.0f%%)", 100 * predictions.confidence(row))
         }
-        try writer.addText("validation/misclassified", "In the grid's order, left to right:\n\n" + captions.joined(separator: "  \n"), step: step)
+        try writer.addText("validation/misclassified_labels", "In the grid's order, left to right:\n\n" + captions.joined(separator: "  \n"), step: step)
     }
 
     private func name(_ label: Int) -> String { label < classNames.count ? classNames[label] : String(label) }

@@ -22,8 +22,9 @@ public struct Predictions: Sendable {
         defer { model.train(wasTraining) }
         var (classes, probabilities, predicted, labels, indices) = (0, [Float](), [Int](), [Int](), [Int]())
         var iterator = loader.batches(epoch: 0)
+        let limit = maxBatches.map { $0 * loader.batchSize } ?? .max
         try withNoGrad {
-            while indices.count < (maxBatches ?? .max) * loader.batchSize, let batch = try iterator.nextBatch() {
+            while indices.count < limit, let batch = try iterator.nextBatch() {
                 let output = try model(batch.inputs)
                 guard output.rank == 2, output.shape[0] == batch.indices.count else {
                     throw FoveaError.invalidArgument("Predictions: the model's output is \(output.shape); expected [\(batch.indices.count), classes]")

@@ -6,11 +6,14 @@ import Foundation
 public struct ClassificationReport: Codable, Sendable, Equatable {
     /// One class's scores.
     public struct Scores: Codable, Sendable, Equatable {
+        /// Of the samples predicted as the class, the fraction that are; of those that are, the fraction found;
+        /// and the harmonic mean of the two.
         public var precision: Double, recall: Double, f1: Double
         /// How many samples truly are of the class (for averages: of all classes).
         public var support: Int
     }
 
+    /// The classes' names, in class order; they label the matrix's rows and columns.
     public let classNames: [String]
     /// `confusion[t][p]`: how many samples of true class `t` were predicted as `p`.
     public let confusion: [[Int]]
@@ -20,6 +23,7 @@ public struct ClassificationReport: Codable, Sendable, Equatable {
     public let macroAverage: Scores
     /// The mean of the classes' scores weighted by their support.
     public let weightedAverage: Scores
+    /// The fraction of samples predicted right.
     public let accuracy: Double
     /// The `k` of `topKAccuracy`, and the fraction whose true class is among the `k` most probable; nil when `k` is
     /// not below the class count (where it is always 1).

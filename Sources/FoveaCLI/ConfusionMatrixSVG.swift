@@ -19,7 +19,7 @@ enum ConfusionMatrixSVG {
         for (t, row) in report.confusion.enumerated() {
             let support = max(row.reduce(0, +), 1)
             let y = top + cell * Double(t)
-            svg += "<text x=\"\(left - 6)\" y=\"\(y + cell / 2 + 4)\" text-anchor=\"end\">\(escape(names[t]))</text>\n"
+            svg += "<text x=\"\(left - 6)\" y=\"\(y + cell / 2 + 4)\" text-anchor=\"end\">\(names[t].xmlEscaped)</text>\n"
             for (p, value) in row.enumerated() {
                 let share = Double(value) / Double(support)
                 let x = left + cell * Double(p)
@@ -35,12 +35,8 @@ enum ConfusionMatrixSVG {
         }
         for (p, name) in names.enumerated() {
             let x = left + cell * Double(p) + cell / 2
-            svg += "<text x=\"\(x)\" y=\"\(top - 6)\" transform=\"rotate(-45 \(x) \(top - 6))\">\(escape(name))</text>\n"
+            svg += "<text x=\"\(x)\" y=\"\(top - 6)\" transform=\"rotate(-45 \(x) \(top - 6))\">\(name.xmlEscaped)</text>\n"
         }
         return svg + "</svg>\n"
-    }
-
-    private static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }

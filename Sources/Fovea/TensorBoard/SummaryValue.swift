@@ -51,6 +51,7 @@ public enum SummaryValue: Sendable, Equatable {
 
 /// A histogram of values in equal-width buckets, as TensorBoard's `HistogramProto` holds it.
 public struct Histogram: Sendable, Equatable {
+    /// The smallest and largest value, how many values there are, their sum and the sum of their squares.
     public var min = 0.0, max = 0.0, count = 0.0, sum = 0.0, sumOfSquares = 0.0
     /// The right edge of each bucket (the left edge of the first is `min`).
     public var bucketLimits: [Double] = []

@@ -11,6 +11,7 @@ import Foundation
 ///   with their true and predicted classes as text, `validation/misclassified_labels`: TensorBoard keeps one kind per tag).
 /// - Once, at the start: a grid of the first `imageCount` training images (`inputs`), and `configuration` as a table.
 public final class TensorBoardCallback: TrainingCallback {
+    /// The event file's writer (add more to it: it is the same file).
     public let writer: SummaryWriter
     /// Steps between the training scalars.
     public let interval: Int

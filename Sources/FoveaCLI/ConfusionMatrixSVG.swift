@@ -8,8 +8,9 @@ enum ConfusionMatrixSVG {
         let names = report.classNames, count = names.count
         let cell = max(6.0, min(44.0, 640.0 / Double(max(count, 1))))
         let labelWidth = 8.0 * Double(names.map(\.count).max() ?? 1) + 16
-        let left = labelWidth + 24, top = labelWidth + 30
-        let width = left + cell * Double(count) + 20, height = top + cell * Double(count) + 20
+        // Column labels are turned 45 degrees: they rise and reach right by about 0.7 of their length.
+        let left = labelWidth + 24, top = 0.75 * labelWidth + 36
+        let width = left + cell * Double(count) + 0.75 * labelWidth, height = top + cell * Double(count) + 20
         var svg = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="12">
             <rect width="100%" height="100%" fill="white"/>

@@ -27,13 +27,18 @@ struct EvaluationReport: Codable {
         }
     }
 
-    /// The report as people read it: the matrix (up to 20 classes), then the scores.
+    /// The report as people read it: the matrix (up to 20 classes), the scores, the five most confident mistakes.
     var text: String {
         var parts = [String(format: "%@ on %@ test (%d images): loss %.4f, accuracy %.2f%%", model, data, samples, loss, 100 * report.accuracy)]
         parts.append(report.classNames.count <= 20
             ? "confusion matrix (rows: true class, columns: predicted)\n" + report.confusionTable
             : "confusion matrix: \(report.classNames.count) classes, too many for a terminal; see --report DIR or --json")
         parts.append(report.scoresTable)
+        if !mistakes.isEmpty {
+            parts.append("most confidently wrong (test sample: true class taken for predicted, probability):\n" + mistakes.prefix(5).map {
+                String(format: "  #%d: %@ taken for %@, %.1f%%", $0.index, $0.trueClass, $0.predictedClass, 100 * $0.confidence)
+            }.joined(separator: "\n"))
+        }
         return parts.joined(separator: "\n\n")
     }
 

@@ -64,6 +64,9 @@ import Testing
         #expect(predictions.mistakesByConfidence == [1, 2])   // e^2/(1+e^2+e) = 0.67 before e/(2e+1) = 0.42
         #expect(predictions.isInTop(1) == [true, false, false, true] && predictions.isInTop(2) == [true, false, false, true])
         #expect(predictions.isInTop(3) == [true, true, true, true])
+        let evaluation = EvaluationReport(model: "linear", data: "tiny", loss: 0.5, predictions: predictions, classNames: ["a", "b", "c"], topK: 2)
+        #expect(evaluation.mistakes.map(\.index) == [1, 2] && evaluation.report.topKAccuracy == 0.5)
+        #expect(evaluation.text.hasSuffix("\n  #1: a taken for b, 66.5%\n  #2: c taken for a, 42.2%"), "\(evaluation.text)")
         let first = try Predictions(model: model, loader: DataLoader(data, batchSize: 3, shuffle: false), maxBatches: 1)
         #expect(first.count == 3)
         let outOfRange = try InMemoryDataset(features: [1, 2, 3], labels: [3], sampleShape: [3])

@@ -8,8 +8,8 @@ struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare", abstract: "Compare training runs: the options they differ in, final metrics, validation curves.")
 
-    @Argument(help: "Run folders written by `fovea train`.") var runs: [String]
-    @Option(help: "Where to write the validation curves of every run, overlaid (SVG).") var svg = "comparison.svg"
+    @Argument(help: ArgumentHelp("Run folders written by `fovea train`.", valueName: "run-dir")) var runs: [String]
+    @Option(help: ArgumentHelp("Where to write the validation curves of every run, overlaid (SVG).", valueName: "file")) var svg = "comparison.svg"
 
     func run() throws {
         let records = try runs.map { try RunRecord(folder: URL(fileURLWithPath: $0)) }

@@ -12,7 +12,8 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Directory with the data files.") var dataDir: String?
     @Option(help: "Samples per batch.") var batchSize = 256
     @Option(help: "Report top-k accuracy for this k too (shown when below the class count).") var topK = 5
-    @Option(help: "Folder to write report.json, confusion_matrix.svg and mistakes.png (the most confidently wrong test images) into.")
+    @Option(help: ArgumentHelp("Folder to write report.json, confusion_matrix.svg and mistakes.png (the most confidently wrong test images) into.",
+                               valueName: "dir"))
     var report: String?
     @Flag(help: "Print the report as JSON instead of tables.") var json = false
 

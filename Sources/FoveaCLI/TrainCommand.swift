@@ -49,7 +49,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Run folder (default: runs/MODEL-DATA-TIME). It must not hold another run unless --overwrite is given.") var out: String?
     @Flag(help: "Replace the run in --out (its checkpoints, metrics and configuration) instead of refusing.") var overwrite = false
     @Option(defaultAsFlag: TrainingSettings.runTensorBoard, parsing: .next,
-            help: "Write TensorBoard event files to this folder (alone: the run folder's tb/); view them with tensorboard --logdir.")
+            help: ArgumentHelp("Write TensorBoard event files to this folder (alone: the run folder's tb/); view them with tensorboard --logdir.",
+                               valueName: "dir"))
     var tensorboard: String?
     @Option(help: "Continue a run: its folder, or a checkpoint file in its checkpoints/ folder. The run's own options are used.")
     var resume: String?

@@ -162,8 +162,12 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let logs = try Self.trainWithTensorBoard(in: directory)
         let script = Self.fixtures.appendingPathComponent("read_tensorboard_events.py").path
-        guard let (status, output) = try PythonScript.run([script, logs.path]), status != 77 else {
-            print("SummaryWriterTests: skipping TensorBoard's EventAccumulator check: python3 or tensorboard is not available")
+        guard let (status, output) = try PythonScript.run([script, logs.path]) else {
+            print("SummaryWriterTests: skipping TensorBoard's EventAccumulator check: python3 is not available")
+            return
+        }
+        guard status != 77 else {
+            print("SummaryWriterTests: skipping TensorBoard's EventAccumulator check: \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
             return
         }
         #expect(status == 0, "\(output)")

@@ -1,22 +1,33 @@
 """Prints as JSON what TensorBoard's own EventAccumulator reads from the log directory argv[1]: for each kind
 (scalars, histograms, images, tensors) each tag's events, with steps (and values, bucket counts or sizes).
-Installs tensorboard with pip when it is missing; exits with status 77 when it cannot (SummaryWriterTests then skips).
+
+When this Python lacks tensorboard, installs it with pip into a virtual environment under ~/.cache/fovea (Debian's
+Python refuses system-wide installs) and runs there; exits with status 77 when it cannot (SummaryWriterTests then
+skips the check with a message).
 """
 import io
 import json
+import os
 import subprocess
 import sys
 
 try:
     from tensorboard.backend.event_processing import event_accumulator
 except ImportError:
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--timeout", "20", "--retries", "0", "tensorboard"],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        from tensorboard.backend.event_processing import event_accumulator
-    except ImportError:
-        print("tensorboard is not installed and pip could not install it")
+    if os.environ.get("FOVEA_TENSORBOARD_VENV"):
+        print("tensorboard could not be installed into " + os.environ["FOVEA_TENSORBOARD_VENV"])
         sys.exit(77)
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    venv = os.path.join(cache, "fovea", "tensorboard-venv")
+    python = os.path.join(venv, "bin", "python3")
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    if not os.path.exists(python):
+        subprocess.run([sys.executable, "-m", "venv", venv], **quiet)
+    if not os.path.exists(python):
+        print("tensorboard is not installed and python3 -m venv failed (Debian: apt-get install python3-venv)")
+        sys.exit(77)
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--timeout", "20", "--retries", "0", "tensorboard"], **quiet)
+    os.execve(python, [python] + sys.argv, dict(os.environ, FOVEA_TENSORBOARD_VENV=venv))
 
 try:
     from PIL import Image

@@ -70,13 +70,14 @@ struct TrainingRun {
         var configuration = settings.configuration.merging(spec.metadata) { _, model in model }
         configuration["device"] = device.description
         configuration["epochs"] = String(epochs)
-        let log = try RunFolder(folder, configuration: configuration, appending: resumed != nil)
-        let trainer = Trainer(model: model, optimizer: optimizer, loss: CrossEntropyLoss())
+        // The event file first: a --tensorboard folder that cannot be made stops the run before its folder exists.
         let board = try settings.tensorboard.map { directory in
             TensorBoardCallback(writer: try SummaryWriter(logDirectory: Self.tensorBoardFolder(directory, run: folder)),
                                 interval: max(1, min(100, train.count / 4)), samples: parts.0, validation: validation,
                                 configuration: configuration, classNames: source.classNames)
         }
+        let log = try RunFolder(folder, configuration: configuration, appending: resumed != nil)
+        let trainer = Trainer(model: model, optimizer: optimizer, loss: CrossEntropyLoss())
         if let maxSteps = settings.maxSteps {
             guard maxSteps > stepsTaken else {
                 print("--max-steps \(maxSteps): the run has taken \(stepsTaken) steps already: testing only")

@@ -23,6 +23,19 @@ import Testing
         #expect(CommandLineTests.failure(["train", "--tensorboard", " "]) == "--tensorboard  : must name a folder")
     }
 
+    @Test func aFolderThatCannotBeMadeStopsBeforeTheRunFolder() throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("file")
+        try Data("x".utf8).write(to: file)
+        let run = directory.appendingPathComponent("run")
+        let message = CommandLineTests.failure(["train", "--model", "mlp", "--data", "csv:\(CommandLineTests.iris)", "--device", "cpu",
+                                                "--tensorboard", file.appendingPathComponent("tb").path, "--out", run.path])
+        #expect(message?.hasPrefix(file.appendingPathComponent("tb/events.out.tfevents.").path) == true, "\(message ?? "")")
+        #expect(message?.hasSuffix(": cannot create the TensorBoard event file: \(file.path) is a file, not a folder") == true)
+        #expect(!FileManager.default.fileExists(atPath: run.path))
+    }
+
     @Test func trainWritesEventFilesAndResumeAddsOne() throws {
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -20,6 +20,12 @@ for epoch in history { print(epoch.epoch + 1, epoch.trainLoss, epoch.validationA
 let file = FileManager.default.temporaryDirectory.appendingPathComponent("lenet.safetensors")
 try Checkpoint.save(model: model, epoch: history.count - 1, to: file)
 
+let logs = FileManager.default.temporaryDirectory.appendingPathComponent("lenet-tensorboard")
+trainer.callbacks.append(TensorBoardCallback(writer: try SummaryWriter(logDirectory: logs), samples: train))
+try trainer.fit(try DataLoader(train, batchSize: 64, device: device), epochs: 1)   // then: tensorboard --logdir <logs>
+let predictions = try Predictions(model: model, loader: try DataLoader(validation, batchSize: 128, shuffle: false, device: device))
+print(ClassificationReport(predictions, classNames: (0..<10).map(String.init)).scoresTable)
+
 final class Net: Module {
     let fc1 = Dense(4, 8)
     let fc2 = Dense(outputs: 3)

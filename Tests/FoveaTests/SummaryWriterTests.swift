@@ -122,28 +122,30 @@ import Testing
         return try InMemoryDataset(features: features, labels: labels, sampleShape: [1, 8, 8], classNames: ["top", "middle", "bottom"])
     }
 
-    /// Trains 2 epochs with the callback; returns the log directory.
-    static func trainWithTensorBoard(in directory: URL) throws -> URL {
+    /// Trains 2 epochs with the callback on `device`; returns the log directory.
+    static func trainWithTensorBoard(in directory: URL, device: Device = .cpu) throws -> URL {
         let logs = directory.appendingPathComponent("tb")
         let train = try bands(count: 96, seed: 3), clean = try bands(count: 48, seed: 4)
         // Every fourth validation label is wrong, so some validation images are always misclassified.
         let validation = try clean.relabeled(clean.labels.enumerated().map { $0 % 4 == 0 ? ($1 + 1) % 3 : $1 }, classNames: clean.classNames)
-        let model = Sequential {
+        let model = try Sequential {
             Flatten()
             Dense(64, 3)
-        }
+        }.to(device)
+        let validationLoader = try DataLoader(validation, batchSize: 16, shuffle: false, device: device)
         let callback = TensorBoardCallback(writer: try SummaryWriter(logDirectory: logs), interval: 2, imageCount: 4, samples: train,
-                                           validation: try DataLoader(validation, batchSize: 16, shuffle: false),
+                                           validation: validationLoader,
                                            configuration: ["model": "linear", "lr": "0.5"], classNames: train.classNames)
         let trainer = Trainer(model: model, optimizer: SGD(model.parameters, learningRate: 0.5), callbacks: [callback])
-        try trainer.fit(try DataLoader(train, batchSize: 16, seed: 1), validation: try DataLoader(validation, batchSize: 16, shuffle: false), epochs: 2)
+        try trainer.fit(try DataLoader(train, batchSize: 16, seed: 1, device: device), validation: validationLoader, epochs: 2)
         return logs
     }
 
-    @Test func trainingWritesAnEventFileWithEveryKindOfSummary() throws {
+    @Test(arguments: testDevices)
+    func trainingWritesAnEventFileWithEveryKindOfSummary(device: Device) throws {
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let logs = try Self.trainWithTensorBoard(in: directory)
+        let logs = try Self.trainWithTensorBoard(in: directory, device: device)
         let files = try FileManager.default.contentsOfDirectory(atPath: logs.path)
         #expect(files.count == 1 && files[0].hasPrefix("events.out.tfevents."), "\(files)")
         let events = Self.records(try Data(contentsOf: logs.appendingPathComponent(files[0]))).map(Self.describe)

@@ -47,17 +47,17 @@ __kernel void reduce_groups(__global const float *x, __global float *out, int ou
 }
 
 // Index of the first largest element, one work item per output.
-__kernel void argmax_rows(__global const float *x, __global float *out, int outer, int size, int inner) {
+__kernel void argmax_rows(__global const float *x, __global int *out, int outer, int size, int inner) {
     int gid = get_global_id(0);
     if (gid >= outer * inner) return;
     __global const float *p = x + (gid / inner) * size * inner + gid % inner;
     int best = 0;
     for (int s = 1; s < size; ++s) if (p[s * inner] > p[best * inner]) best = s;
-    out[gid] = (float)best;
+    out[gid] = best;
 }
 
 // Index of the first largest element, one work group per output (power-of-two local size).
-__kernel void argmax_groups(__global const float *x, __global float *out, int outer, int size, int inner,
+__kernel void argmax_groups(__global const float *x, __global int *out, int outer, int size, int inner,
                             __local float *values, __local int *indices) {
     int group = get_group_id(0), t = get_local_id(0), local_size = get_local_size(0);
     __global const float *p = x + (group / inner) * size * inner + group % inner;
@@ -81,5 +81,5 @@ __kernel void argmax_groups(__global const float *x, __global float *out, int ou
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (t == 0) out[group] = (float)indices[0];
+    if (t == 0) out[group] = indices[0];
 }

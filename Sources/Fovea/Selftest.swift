@@ -70,6 +70,13 @@ private struct Input {
     var shape: Shape
     var values: [Float]
     var differentiable: Bool
+    /// Int32 inputs hold whole numbers from `values`.
+    var dtype: DType = .float32
+
+    func tensor(on device: Device) throws -> Tensor {
+        dtype == .int32 ? try Tensor(int32: values.map { Int32($0) }, shape: shape, device: device)
+            : try Tensor(values, shape: shape, device: device, requiresGrad: differentiable)
+    }
 }
 
 private struct Runner {
@@ -94,10 +101,10 @@ private struct Runner {
         Input(label: label, shape: shape, values: try values(shape, low, high), differentiable: grad)
     }
 
-    /// Whole numbers in [0, classes) (class indices, or values with many ties).
-    func integers(_ label: String, _ shape: Shape, below classes: Int) throws -> Input {
+    /// Whole numbers in [0, classes) (class indices, or values with many ties), stored as `dtype`.
+    func integers(_ label: String, _ shape: Shape, below classes: Int, dtype: DType = .int32) throws -> Input {
         Input(label: label, shape: shape, values: try values(shape, 0, Float(classes)).map { Swift.min($0.rounded(.down), Float(classes - 1)) },
-              differentiable: false)
+              differentiable: false, dtype: dtype)
     }
 
     // MARK: comparison
@@ -137,9 +144,9 @@ private struct Runner {
         var upstream: [Float]?
         let generator = self.generator
         func evaluate(on target: Device) throws -> [[Float]] {
-            let tensors = try inputs.map { try Tensor($0.values, shape: $0.shape, device: target, requiresGrad: $0.differentiable) }
+            let tensors = try inputs.map { try $0.tensor(on: target) }
             let outputs = try op(tensors)
-            var arrays = try outputs.map { try $0.toArray() }
+            var arrays = try outputs.map { $0.dtype == .int32 ? try $0.toInt32Array().map { Float($0) } : try $0.toArray() }
             if outputs[0].requiresGrad {
                 if upstream == nil { upstream = try Tensor.uniform(outputs[0].shape, low: -1, high: 1, generator: generator).toArray() }
                 try outputs[0].backward(Tensor(upstream!, shape: outputs[0].shape, device: target))
@@ -212,7 +219,15 @@ private struct Runner {
         ]
         for (name, op) in comparisons {
             // Small whole numbers, so ties occur.
-            check("\(name) [4,1,6]·[3,1]", [try integers("a", a, below: 3), try integers("b", b, below: 3)], .exact) { [try op($0[0], $0[1])] }
+            for dtype in DType.allCases {
+                check("\(name) \(dtype) [4,1,6]·[3,1]", [try integers("a", a, below: 3, dtype: dtype), try integers("b", b, below: 3, dtype: dtype)],
+                      .exact) { [try op($0[0], $0[1])] }
+            }
+        }
+        for (name, _, op) in cases where BinaryOp.allCases.contains(where: { "\($0)" == name && $0.supportsInt32 }) {
+            check("\(name) int32 [4,1,6]·[3,1]", [try integers("a", a, below: 50), try integers("b", b, below: 50)], .exact) {
+                [try op($0[0], $0[1])]
+            }
         }
     }
 

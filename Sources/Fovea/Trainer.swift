@@ -159,7 +159,7 @@ public final class RunningTotals {
         let batch = targets.count
         let backend = try loss.backend
         try backend.axpy(alpha: Float(batch), x: loss.storage, y: lossSum.storage, count: 1)
-        let hits = try withNoGrad { try output.argmax(axis: -1).eq(targets).sum() }
+        let hits = try withNoGrad { try output.argmax(axis: -1).eq(targets).to(dtype: .float32).sum() }
         try backend.axpy(alpha: 1, x: hits.storage, y: correct.storage, count: 1)
         samples += batch
     }

@@ -1,33 +1,51 @@
 import Foundation
 
-/// A block of Float32 elements owned by one backend. Freed (or pooled) when the last reference goes.
+/// A block of elements of one dtype owned by one backend. Freed (or pooled) when the last reference goes.
 public protocol Storage: AnyObject {
     /// Capacity in elements.
     var count: Int { get }
+    /// The type of the elements.
+    var dtype: DType { get }
+}
+
+extension Storage {
+    /// Capacity in bytes.
+    public var byteCount: Int { count * dtype.byteSize }
 }
 
 /// Host memory, 64-byte aligned, for the CPU backend. Its block comes from and returns to `CPUBufferPool.shared`.
 public final class CPUStorage: Storage {
     public let count: Int
-    public let pointer: UnsafeMutablePointer<Float>
+    public let dtype: DType
+    /// The block's first byte.
+    public let raw: UnsafeMutableRawPointer
     private let byteSize: Int
 
-    /// New uninitialized storage of `count` elements; nil when the host is out of memory.
-    init?(count: Int) {
-        let byteSize = CPUBufferPool.sizeClass(forBytes: count * MemoryLayout<Float>.stride)
-        guard let raw = CPUBufferPool.shared.take(byteSize: byteSize, logicalBytes: count * 4) else { return nil }
+    /// New uninitialized storage of `count` elements of `dtype`; nil when the host is out of memory.
+    init?(count: Int, dtype: DType) {
+        let logicalBytes = count * dtype.byteSize
+        let byteSize = CPUBufferPool.sizeClass(forBytes: logicalBytes)
+        guard let raw = CPUBufferPool.shared.take(byteSize: byteSize, logicalBytes: logicalBytes) else { return nil }
         self.count = count
+        self.dtype = dtype
         self.byteSize = byteSize
-        self.pointer = raw.bindMemory(to: Float.self, capacity: byteSize / MemoryLayout<Float>.stride)
+        self.raw = raw
     }
 
-    deinit { CPUBufferPool.shared.recycle(UnsafeMutableRawPointer(pointer), byteSize: byteSize, logicalBytes: count * 4) }
+    /// The elements as Float32 (data movement reads any 4-byte dtype through it).
+    public var pointer: UnsafeMutablePointer<Float> { raw.assumingMemoryBound(to: Float.self) }
+    /// The elements as Int32.
+    public var int32Pointer: UnsafeMutablePointer<Int32> { raw.assumingMemoryBound(to: Int32.self) }
+
+    deinit { CPUBufferPool.shared.recycle(raw, byteSize: byteSize, logicalBytes: byteCount) }
 }
 
 /// Current and peak bytes held by tensors of one backend.
 public struct MemoryUsage: Sendable, Equatable {
     public var currentBytes: Int
     public var peakBytes: Int
+    /// Storages handed out so far (a test hook: how many buffers an op allocates).
+    public var allocations = 0
 }
 
 /// Reuses host blocks by size class, so a training step's tensors do not go back to malloc (and fresh pages) every time.
@@ -54,6 +72,7 @@ final class CPUBufferPool: @unchecked Sendable {
     /// A block of `byteSize` bytes (a size class), counting `logicalBytes` as in use.
     func take(byteSize: Int, logicalBytes: Int) -> UnsafeMutableRawPointer? {
         lock.lock()
+        usage.allocations += 1
         usage.currentBytes += logicalBytes
         usage.peakBytes = max(usage.peakBytes, usage.currentBytes)
         if let block = idle[byteSize]?.popLast() {

@@ -144,7 +144,7 @@ import Testing
 
         let before = try TrainingFixtures.values(of: model)
         let optimizer = SGD(model.parameters, learningRate: 0.1)
-        let loss = try CrossEntropyLoss()(model(testTensor([4, 1, 28, 28], device: device, seed: 2)), Tensor([0, 1, 2, 0], shape: [4], device: device))
+        let loss = try CrossEntropyLoss()(model(testTensor([4, 1, 28, 28], device: device, seed: 2)), Tensor(indices: [0, 1, 2, 0], device: device))
         try loss.backward()
         try optimizer.step()
         let after = try TrainingFixtures.values(of: model)

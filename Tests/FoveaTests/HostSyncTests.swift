@@ -10,7 +10,7 @@ import Testing
         try model.to(device)
         let optimizer = Adam(model.parameters, learningRate: 0.001)
         let inputs = try Tensor.uniform([8, 1, 28, 28], generator: Generator(seed: 1), device: device)
-        let targets = try Tensor((0..<8).map { Float($0 % 10) }, device: device)
+        let targets = try Tensor(indices: (0..<8).map { $0 % 10 }, device: device)
         let before = OpenCLContext.hostSyncsOnCurrentThread
         for _ in 0..<3 {
             optimizer.zeroGrad()

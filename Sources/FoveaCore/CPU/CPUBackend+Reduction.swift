@@ -59,13 +59,13 @@ extension CPUBackend: ReductionBackend {
     }
 
     public func argmax(x: Storage, outer: Int, size: Int, inner: Int, out: Storage) throws {
-        let src = Self.pointer(x), dst = Self.pointer(out)
+        let src = Self.pointer(x), dst = Self.int32Pointer(out)
         parallelFor(outer * inner, grain: Swift.max(1, 16_384 / Swift.max(size, 1))) { range in
             for row in range {
                 let p = src + (row / inner) * size * inner + row % inner
                 var best = 0
                 for s in 1..<Swift.max(size, 1) where p[s * inner] > p[best * inner] { best = s }
-                dst[row] = Float(best)
+                dst[row] = Int32(best)
             }
         }
     }

@@ -35,7 +35,7 @@ extension Tensor {
             throw FoveaError.invalidArgument("permute: \(permutation) is not a permutation of the axes of shape \(shape)")
         }
         if permutation == Array(0..<rank) { return self }
-        let result = try Tensor.empty(Shape(permutation.map { shape[$0] }), device: device)
+        let result = try Tensor.empty(Shape(permutation.map { shape[$0] }), dtype: dtype, device: device)
         try backend.permute(storage, shape: shape, permutation: permutation, into: result.storage)
         var inverse = [Int](repeating: 0, count: rank)
         for (i, p) in permutation.enumerated() { inverse[p] = i }
@@ -61,6 +61,9 @@ extension Tensor {
         let axis = try first.shape.normalizedAxis(axis, op: "concatenate")
         for t in tensors.dropFirst() {
             try first.checkSameDevice(t, op: "concatenate")
+            guard t.dtype == first.dtype else {
+                throw FoveaError.invalidArgument("concatenate: dtypes \(first.dtype) and \(t.dtype) differ; convert one with to(dtype:)")
+            }
             var a = first.shape.dims, b = t.shape.dims
             guard a.count == b.count else { throw FoveaError.shapeMismatch(op: "concatenate", first.shape, t.shape) }
             a[axis] = 0; b[axis] = 0
@@ -68,7 +71,7 @@ extension Tensor {
         }
         var dims = first.shape.dims
         dims[axis] = tensors.map { $0.shape[axis] }.reduce(0, +)
-        let result = try Tensor.empty(Shape(dims), device: first.device)
+        let result = try Tensor.empty(Shape(dims), dtype: first.dtype, device: first.device)
         let (outer, total, inner) = result.shape.split(at: axis)
         var position = 0
         let backend = try first.backend
@@ -97,7 +100,7 @@ extension Tensor {
         }
         var dims = shape.dims
         dims[axis] = length
-        let result = try Tensor.empty(Shape(dims), device: device)
+        let result = try Tensor.empty(Shape(dims), dtype: dtype, device: device)
         let (outer, size, inner) = shape.split(at: axis)
         try backend.copyRows(from: storage, offset: start * inner, stride: size * inner,
                              to: result.storage, offset: 0, stride: length * inner,

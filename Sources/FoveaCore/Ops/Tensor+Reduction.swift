@@ -30,13 +30,13 @@ extension Tensor {
         try extremum(.min, axes: axes, keepDims: keepDims, name: "min")
     }
 
-    /// Index of the first largest value along `axis`, as Float values (no gradient).
+    /// Index of the first largest value along `axis`, as an Int32 tensor (no gradient).
     public func argmax(axis: Int, keepDims: Bool = false) throws -> Tensor {
         guard rank > 0 else { throw FoveaError.invalidArgument("argmax: a 0-d tensor has no axis") }
         let plan = try reductionPlan([axis], op: "argmax")
         try plan.checkNonEmpty(op: "argmax")
         let (outer, size, inner) = shape.split(at: plan.axes[0])
-        let result = try Tensor.empty(keepDims ? plan.keptShape : plan.droppedShape, device: device)
+        let result = try Tensor.empty(keepDims ? plan.keptShape : plan.droppedShape, dtype: .int32, device: device)
         try backend.argmax(x: storage, outer: outer, size: size, inner: inner, out: result.storage)
         return result
     }
@@ -46,7 +46,7 @@ extension Tensor {
         try plan.checkNonEmpty(op: name)
         let result = try reduced(op, plan, keepDims: keepDims)
         return record(result, op: name, inputs: [self]) { [self] grad, output in
-            let winners = try self.eq(output.reshaped(plan.keptShape))
+            let winners = try self.broadcasting(.eq, output.reshaped(plan.keptShape), name: "\(name) backward")
             let ties = try winners.sum(axes: plan.axes, keepDims: true)
             return [try winners.mul(grad.reshaped(plan.keptShape).div(ties))]
         }
@@ -71,6 +71,7 @@ extension Tensor {
     }
 
     func reductionPlan(_ axes: [Int]?, op: String) throws -> ReductionPlan {
+        try requireDType(.float32, op: op)
         guard let axes else { return ReductionPlan(axes: Array(0..<rank), input: shape) }
         let resolved = try axes.map { try shape.normalizedAxis($0, op: op) }
         guard Set(resolved).count == resolved.count else {

@@ -7,8 +7,10 @@ public class BatchNorm: Module {
     public let bias: Parameter?
     public let runningMean: Buffer
     public let runningVar: Buffer
-    /// Batches seen in training (PyTorch's num_batches_tracked).
+    /// Batches seen in training (PyTorch's num_batches_tracked), an Int32 scalar; checkpoints store it as I64, as PyTorch does.
     public let numBatchesTracked: Buffer
+    /// An Int32 1 on the counter's device, uploaded once per device.
+    private var one: Tensor?
     public let numFeatures: Int, momentum: Float, eps: Float
     let expectedRank: Int
 
@@ -18,7 +20,7 @@ public class BatchNorm: Module {
         bias = affine ? Parameter(try .zeros([numFeatures])) : nil
         runningMean = Buffer(try .zeros([numFeatures]))
         runningVar = Buffer(try .ones([numFeatures]))
-        numBatchesTracked = Buffer(try .zeros([]))
+        numBatchesTracked = Buffer(try Tensor(int32: [0], shape: []))
         super.init()
     }
 
@@ -33,9 +35,11 @@ public class BatchNorm: Module {
         let output = try input.batchNorm(weight: weight?.value, bias: bias?.value, runningMean: runningMean.value,
                                           runningVar: runningVar.value, training: isTraining, momentum: momentum, eps: eps)
         if isTraining {
-            // counter = 1 * counter + 1, in place on the device (no upload, no sync).
+            // counter += 1, in place on the device (no sync).
             let counter = numBatchesTracked.value
-            try counter.backend.unary(.affine, x: counter.storage, out: counter.storage, count: 1, alpha: 1, beta: 1)
+            if one?.device != counter.device { one = try Tensor(int32: [1], shape: [], device: counter.device) }
+            try counter.backend.binaryInt32(.add, a: counter.storage, aStrides: [], b: one!.storage, bStrides: [],
+                                            out: counter.storage, outShape: [])
         }
         return output
     }

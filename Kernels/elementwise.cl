@@ -195,13 +195,26 @@ __kernel void convert_int_float(__global const int *x, __global float *out, int 
     if (i < n) out[i] = (float)x[i];
 }
 
-// out = x read through strides (a broadcast copy). Moves 32-bit words, so it serves every 4-byte dtype.
-__kernel void expand(__global const uint *x, __global uint *out, int n, int rank,
-                     int d0, int d1, int d2, int d3, int d4, int d5, int d6, int d7,
-                     int s0, int s1, int s2, int s3, int s4, int s5, int s6, int s7) {
-    int i = get_global_id(0);
-    if (i >= n) return;
-    int dims[8] = {d0, d1, d2, d3, d4, d5, d6, d7};
-    int strides[8] = {s0, s1, s2, s3, s4, s5, s6, s7};
-    out[i] = x[strided_offset(i, rank, dims, strides)];
+#define LAYOUT_ARGUMENTS int n, int rank, \
+    int d0, int d1, int d2, int d3, int d4, int d5, int d6, int d7, \
+    int s0, int s1, int s2, int s3, int s4, int s5, int s6, int s7
+#define LAYOUT_OFFSET \
+    int i = get_global_id(0); \
+    if (i >= n) return; \
+    int dims[8] = {d0, d1, d2, d3, d4, d5, d6, d7}; \
+    int strides[8] = {s0, s1, s2, s3, s4, s5, s6, s7}; \
+    int position = offset + strided_offset(i, rank, dims, strides);
+
+// out = x read from `offset` through strides (broadcasts, permutes, subscripts). Moves 32-bit words, so it serves
+// every 4-byte dtype.
+__kernel void expand(__global const uint *x, int offset, __global uint *out, LAYOUT_ARGUMENTS) {
+    LAYOUT_OFFSET
+    out[i] = x[position];
+}
+
+// The reverse: out[offset + strided position of i] += x[i] (a subscript's backward). Strides must not map two elements
+// to one place.
+__kernel void add_strided(__global const float *x, __global float *out, int offset, LAYOUT_ARGUMENTS) {
+    LAYOUT_OFFSET
+    out[position] += x[i];
 }

@@ -44,8 +44,33 @@ public final class CPUStorage: Storage {
 public struct MemoryUsage: Sendable, Equatable {
     public var currentBytes: Int
     public var peakBytes: Int
-    /// Storages handed out so far (a test hook: how many buffers an op allocates).
-    public var allocations = 0
+}
+
+/// Counts the storages each thread allocates while a count is under way (a test hook: how many buffers an op makes).
+/// Outside a count it costs one uncontended lock per allocation.
+public enum AllocationCounter {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var activeCounts = 0
+    private static let key = "fovea.allocations"
+
+    /// Runs `body` and returns its result with the number of storages (on any backend) allocated on this thread meanwhile.
+    public static func count<T>(_ body: () throws -> T) rethrows -> (result: T, allocations: Int) {
+        lock.lock(); activeCounts += 1; lock.unlock()
+        defer { lock.lock(); activeCounts -= 1; lock.unlock() }
+        let before = current
+        let result = try body()
+        return (result, current - before)
+    }
+
+    private static var current: Int { Thread.current.threadDictionary[key] as? Int ?? 0 }
+
+    /// Called by the pools for every storage they hand out.
+    static func record() {
+        lock.lock()
+        let active = activeCounts > 0
+        lock.unlock()
+        if active { Thread.current.threadDictionary[key] = current + 1 }
+    }
 }
 
 /// Reuses host blocks by size class, so a training step's tensors do not go back to malloc (and fresh pages) every time.
@@ -71,8 +96,8 @@ final class CPUBufferPool: @unchecked Sendable {
 
     /// A block of `byteSize` bytes (a size class), counting `logicalBytes` as in use.
     func take(byteSize: Int, logicalBytes: Int) -> UnsafeMutableRawPointer? {
+        AllocationCounter.record()
         lock.lock()
-        usage.allocations += 1
         usage.currentBytes += logicalBytes
         usage.peakBytes = max(usage.peakBytes, usage.currentBytes)
         if let block = idle[byteSize]?.popLast() {

@@ -14,6 +14,8 @@ public final class Tensor {
     public var grad: Tensor?
     /// How this tensor was computed, when gradients flow through it.
     public internal(set) var gradNode: GradNode?
+    /// Which of `gradNode`'s outputs this tensor is.
+    public internal(set) var gradOutputIndex = 0
 
     /// Wraps existing storage. Most code uses the factory functions instead.
     public init(shape: Shape, device: Device, storage: Storage, requiresGrad: Bool = false) {

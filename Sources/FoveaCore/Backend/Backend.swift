@@ -108,6 +108,6 @@ extension LayoutBackend where Self: ElementwiseBackend {
     /// A permutation is a strided gather: output axis i reads input axis `permutation[i]` with its stride.
     public func permute(_ x: Storage, shape: Shape, permutation: [Int], into out: Storage) throws {
         let inputStrides = shape.strides
-        try expand(x, strides: permutation.map { inputStrides[$0] }, into: out, shape: Shape(permutation.map { shape[$0] }))
+        try expand(x, offset: 0, strides: permutation.map { inputStrides[$0] }, into: out, shape: Shape(permutation.map { shape[$0] }))
     }
 }

@@ -46,8 +46,12 @@ public protocol ElementwiseBackend: AnyObject {
     /// out = op(a, b) over Int32 operands read through strides, into Int32 `out` (comparisons give 1 or 0).
     /// Only ops with `supportsInt32`.
     func binaryInt32(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape) throws
-    /// Copies `x` (any 4-byte dtype), read through `strides` (0 on broadcast axes), into the contiguous `out` of `shape`.
-    func expand(_ x: Storage, strides: [Int], into out: Storage, shape: Shape) throws
+    /// Copies `x` (any 4-byte dtype), read from element `offset` through `strides` (0 on broadcast axes), into the
+    /// contiguous `out` of `shape`: broadcasts, permutes and subscripts.
+    func expand(_ x: Storage, offset: Int, strides: [Int], into out: Storage, shape: Shape) throws
+    /// The reverse of a strided read: out[offset + sum_k i_k * strides[k]] += x[i] for the contiguous Float32 `x` of `shape`.
+    /// `strides` must not map two elements to one place (no broadcast axes).
+    func addStrided(_ x: Storage, into out: Storage, offset: Int, strides: [Int], shape: Shape) throws
     /// Converts `count` elements from x's dtype to out's: Float32 to Int32 rounds toward zero and saturates (NaN gives 0).
     func convert(_ x: Storage, into out: Storage, count: Int) throws
 }

@@ -176,10 +176,10 @@ extension CPUBackend: ElementwiseBackend {
         }
     }
 
-    public func expand(_ x: Storage, strides: [Int], into out: Storage, shape: Shape) throws {
+    public func expand(_ x: Storage, offset: Int, strides: [Int], into out: Storage, shape: Shape) throws {
         let layout = BroadcastLayout(shape: shape, operandStrides: [strides])
         try layout.checkRank(op: "expand")
-        let src = Self.words(x), dst = Self.words(out)
+        let src = Self.words(x) + offset, dst = Self.words(out)
         if layout.kind == .contiguous {
             dst.update(from: src, count: shape.count)
             return
@@ -187,6 +187,16 @@ extension CPUBackend: ElementwiseBackend {
         Self.forEachRow(layout) { row, offsets, n in
             let s = layout.strides[0].last!, rs = src + offsets[0], rd = dst + row * n
             for j in 0..<n { rd[j] = rs[j * s] }
+        }
+    }
+
+    public func addStrided(_ x: Storage, into out: Storage, offset: Int, strides: [Int], shape: Shape) throws {
+        let layout = BroadcastLayout(shape: shape, operandStrides: [strides])
+        try layout.checkRank(op: "addStrided")
+        let src = Self.pointer(x), dst = Self.pointer(out) + offset
+        Self.forEachRow(layout) { row, offsets, n in
+            let s = layout.strides[0].last ?? 1, rs = src + row * n, rd = dst + offsets[0]
+            for j in 0..<n { rd[j * s] += rs[j] }
         }
     }
 

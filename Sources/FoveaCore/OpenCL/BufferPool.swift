@@ -47,9 +47,9 @@ final class BufferPool: @unchecked Sendable {
     func allocate(count: Int, dtype: DType) throws -> CLStorage {
         let logicalBytes = count * dtype.byteSize
         let bytes = Self.sizeClass(forBytes: logicalBytes)
+        AllocationCounter.record()
         lock.lock()
         defer { lock.unlock() }
-        usage.allocations += 1
         usage.currentBytes += logicalBytes
         usage.peakBytes = max(usage.peakBytes, usage.currentBytes)
         if var list = idle[bytes], let buffer = list.popLast() {

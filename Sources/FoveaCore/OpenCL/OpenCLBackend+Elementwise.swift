@@ -50,15 +50,22 @@ extension OpenCLBackend: ElementwiseBackend {
         }
     }
 
-    public func expand(_ x: Storage, strides: [Int], into out: Storage, shape: Shape) throws {
+    public func expand(_ x: Storage, offset: Int, strides: [Int], into out: Storage, shape: Shape) throws {
         let layout = BroadcastLayout(shape: shape, operandStrides: [strides])
         try layout.checkRank(op: "expand")
         if layout.kind == .contiguous {
-            try copy(from: x, offset: 0, to: out, offset: 0, count: shape.count)
+            try copy(from: x, offset: offset, to: out, offset: 0, count: shape.count)
             return
         }
-        let arguments: [KernelArgument] = [.buffer(x), .buffer(out), .int(shape.count)] + Self.paddedLayout(layout)
+        let arguments: [KernelArgument] = [.buffer(x), .int(offset), .buffer(out), .int(shape.count)] + Self.paddedLayout(layout)
         try context.launch("expand", program: "elementwise", global: [shape.count], arguments: arguments)
+    }
+
+    public func addStrided(_ x: Storage, into out: Storage, offset: Int, strides: [Int], shape: Shape) throws {
+        let layout = BroadcastLayout(shape: shape, operandStrides: [strides])
+        try layout.checkRank(op: "addStrided")
+        let arguments: [KernelArgument] = [.buffer(x), .buffer(out), .int(offset), .int(shape.count)] + Self.paddedLayout(layout)
+        try context.launch("add_strided", program: "elementwise", global: [shape.count], arguments: arguments)
     }
 
     /// The rank, then dims and each operand's strides, padded in front to the kernels' 8 axes (size 1, stride 0).

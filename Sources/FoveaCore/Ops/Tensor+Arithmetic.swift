@@ -105,7 +105,7 @@ extension Tensor {
         }
         if target == shape { return self }
         let result = try Tensor.empty(target, dtype: dtype, device: device)
-        try backend.expand(storage, strides: shape.broadcastStrides(to: target), into: result.storage, shape: target)
+        try backend.expand(storage, offset: 0, strides: shape.broadcastStrides(to: target), into: result.storage, shape: target)
         let original = shape
         return record(result, op: "broadcast", inputs: [self]) { grad, _ in [try grad.sumToShape(original)] }
     }

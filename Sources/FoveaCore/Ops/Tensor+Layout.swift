@@ -92,7 +92,8 @@ extension Tensor {
         }
     }
 
-    /// `count` consecutive entries along `axis` starting at `start` (a copy).
+    /// `count` consecutive entries along `axis` starting at `start` (a copy). The backward adds into the base's single
+    /// gradient buffer, so many slices of one tensor (time steps) share one full-size gradient.
     public func slice(axis: Int = 0, start: Int, count length: Int) throws -> Tensor {
         let axis = try shape.normalizedAxis(axis, op: "slice")
         guard start >= 0, length >= 0, start + length <= shape[axis] else {
@@ -105,13 +106,11 @@ extension Tensor {
         try backend.copyRows(from: storage, offset: start * inner, stride: size * inner,
                              to: result.storage, offset: 0, stride: length * inner,
                              rows: outer, columns: length * inner)
-        let original = shape
-        return record(result, op: "slice", inputs: [self]) { grad, _ in
-            let full = try Tensor.zeros(original, device: grad.device)
-            try full.backend.copyRows(from: grad.storage, offset: 0, stride: length * inner,
-                                      to: full.storage, offset: start * inner, stride: size * inner,
-                                      rows: outer, columns: length * inner)
-            return [full]
+        let strides = shape.strides, sliced = result.shape
+        return recordGradients(result, op: "slice", inputs: [self]) { grad, _ in
+            [.accumulate { buffer in
+                try buffer.backend.addStrided(grad.storage, into: buffer.storage, offset: start * strides[axis], strides: strides, shape: sliced)
+            }]
         }
     }
 }

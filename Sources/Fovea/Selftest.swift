@@ -226,6 +226,10 @@ private struct Runner {
         }
         for axis in [0, 1, 2] {
             check("argmax axis \(axis)", [try input("x", shape, grad: false)], .exact) { [try $0[0].argmax(axis: axis)] }
+            check("max axis \(axis) values + indices", [try input("x", shape)], .elementwise, extras: ["indices"]) {
+                let (values, indices) = try $0[0].max(axis: axis)
+                return [values, indices]
+            }
         }
     }
 

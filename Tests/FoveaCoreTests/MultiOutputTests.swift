@@ -82,3 +82,23 @@ import Testing
         #expect(result.worstError < 1e-2, "split: \(result)")
     }
 }
+
+@Suite struct MaxWithIndicesTests {
+    @Test(arguments: testDevices)
+    func maxAlongAnAxisGivesValuesAndInt32Indices(device: Device) throws {
+        let x = try Tensor([1, 5, 5, 7, 0, 2], shape: [2, 3], device: device, requiresGrad: true)
+        let (values, indices) = try x.max(axis: 1)
+        #expect(try values.toArray() == [5, 7])
+        #expect(indices.dtype == .int32 && !indices.requiresGrad)
+        #expect(try indices.toInt32Array() == [1, 0])
+        #expect(values.gradNode?.outputCount == 2)
+        try values.sum().backward()
+        // Unlike max(axes:), the tie at 5 sends the whole gradient to its first occurrence, as PyTorch does.
+        #expect(try x.grad!.toArray() == [0, 1, 0, 1, 0, 0])
+        let kept = try x.max(axis: 0, keepDims: true)
+        #expect(kept.values.shape == [1, 3] && kept.indices.shape == [1, 3])
+        #expect(try kept.indices.toInt32Array() == [1, 0, 0])
+        let result = try gradientCheck([try testTensor([3, 4, 5], device: device, seed: 8)]) { try $0[0].max(axis: 1).values }
+        #expect(result.worstError < 1e-2, "max values: \(result)")
+    }
+}

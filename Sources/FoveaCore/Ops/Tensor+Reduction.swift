@@ -41,6 +41,25 @@ extension Tensor {
         return result
     }
 
+    /// The largest value along `axis` and the index of its first occurrence (PyTorch's `torch.max(x, dim)`): one op with
+    /// two outputs, Float32 values and Int32 indices. The gradient of the values flows to that first occurrence only.
+    public func max(axis: Int, keepDims: Bool = false) throws -> (values: Tensor, indices: Tensor) {
+        let plan = try reductionPlan([axis], op: "max")
+        let (values, indices) = try withNoGrad {
+            (try max(axes: plan.axes, keepDims: keepDims), try argmax(axis: plan.axes[0], keepDims: keepDims))
+        }
+        let size = shape[plan.axes[0]]
+        let outputs = Tensor.record(outputs: [values, indices], op: "max", inputs: [self]) { [self] grads, _ in
+            guard let grad = grads[0] else { return [nil] }
+            var positions = [Int](repeating: 1, count: rank)
+            positions[plan.axes[0]] = size
+            let along = try Tensor(indices: Array(0..<size), shape: Shape(positions), device: device)
+            let winner = try along.eq(indices.reshaped(plan.keptShape)).to(dtype: .float32)
+            return [.dense(try winner.mul(grad.reshaped(plan.keptShape)))]
+        }
+        return (outputs[0], outputs[1])
+    }
+
     private func extremum(_ op: ReduceOp, axes: [Int]?, keepDims: Bool, name: String) throws -> Tensor {
         let plan = try reductionPlan(axes, op: name)
         try plan.checkNonEmpty(op: name)

@@ -212,9 +212,14 @@ __kernel void expand(__global const uint *x, int offset, __global uint *out, LAY
     out[i] = x[position];
 }
 
-// The reverse: out[offset + strided position of i] += x[i] (a subscript's backward). Strides must not map two elements
-// to one place.
+// The reverse: out[offset + strided position of i] += x[i] (a subscript's backward), or = x[i] (assignment, any 4-byte
+// dtype). Strides must not map two elements to one place.
 __kernel void add_strided(__global const float *x, __global float *out, int offset, LAYOUT_ARGUMENTS) {
     LAYOUT_OFFSET
     out[position] += x[i];
+}
+
+__kernel void write_strided(__global const uint *x, __global uint *out, int offset, LAYOUT_ARGUMENTS) {
+    LAYOUT_OFFSET
+    out[position] = x[i];
 }

@@ -101,3 +101,37 @@ import Testing
         }
     }
 }
+
+@Suite struct AssignmentTests {
+    @Test(arguments: testDevices)
+    func assignAndFillWriteTheSelectionInPlace(device: Device) throws {
+        let x = try Tensor.zeros([3, 4], device: device)
+        try x.assign(try Tensor([1, 2, 3, 4], device: device), at: 0)
+        try x.fill(7, at: 1..., stride(from: 1, to: 4, by: 2))
+        try x.assign(try Tensor(scalar: 9, device: device), at: -1, 0)
+        #expect(try x.toArray() == [1, 2, 3, 4, 0, 7, 0, 7, 9, 7, 0, 7])
+        let ids = try Tensor(indices: [0, 1, 2, 3], device: device)
+        try ids.fill(-1, at: 1..<3)
+        #expect(try ids.toInt32Array() == [0, -1, -1, 3])
+        #expect(throws: FoveaError.invalidArgument("fill: 0.5 is not an int32 value for an int32 tensor")) { try ids.fill(0.5, at: 0) }
+        let weights = try Tensor.zeros([2], device: device, requiresGrad: true)
+        #expect(throws: FoveaError.invalidArgument("fill: the tensor requires grad; write into a copy made under withNoGrad or detach()")) {
+            try weights.fill(1, at: 0)
+        }
+        #expect(throws: FoveaError.shapeMismatch(op: "broadcast", [3], [4])) { try x.assign(try Tensor([1, 2, 3], device: device), at: 0) }
+    }
+
+    @Test(arguments: testDevices)
+    func squeezeAndUnsqueezeShareStorage(device: Device) throws {
+        let x = try Tensor.arange(0, 6, device: device).reshaped(1, 3, 1, 2)
+        #expect(try x.squeezed().shape == [3, 2])
+        #expect(try x.squeezed(axis: 2).shape == [1, 3, 2])
+        #expect(try x.squeezed(axis: -2).storage === x.storage)
+        #expect(try x.unsqueezed(axis: -1).shape == [1, 3, 1, 2, 1])
+        #expect(try x.unsqueezed(axis: 0).shape == [1, 1, 3, 1, 2])
+        #expect(throws: FoveaError.invalidArgument("squeeze: axis 1 of shape [1, 3, 1, 2] has size 3, not 1")) { try x.squeezed(axis: 1) }
+        #expect(throws: FoveaError.invalidArgument("unsqueeze: axis 5 is outside -5...4 for shape [1, 3, 1, 2]")) { try x.unsqueezed(axis: 5) }
+        let result = try gradientCheck([try testTensor([2, 1, 3], device: device, seed: 2)]) { try $0[0].squeezed().unsqueezed(axis: 1) }
+        #expect(result.worstError < 1e-2, "\(result)")
+    }
+}

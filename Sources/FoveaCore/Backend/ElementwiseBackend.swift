@@ -49,9 +49,10 @@ public protocol ElementwiseBackend: AnyObject {
     /// Copies `x` (any 4-byte dtype), read from element `offset` through `strides` (0 on broadcast axes), into the
     /// contiguous `out` of `shape`: broadcasts, permutes and subscripts.
     func expand(_ x: Storage, offset: Int, strides: [Int], into out: Storage, shape: Shape) throws
-    /// The reverse of a strided read: out[offset + sum_k i_k * strides[k]] += x[i] for the contiguous Float32 `x` of `shape`.
-    /// `strides` must not map two elements to one place (no broadcast axes).
-    func addStrided(_ x: Storage, into out: Storage, offset: Int, strides: [Int], shape: Shape) throws
+    /// The reverse of a strided read: out[offset + sum_k i_k * strides[k]] = x[i] for the contiguous `x` of `shape` (any
+    /// 4-byte dtype), or += for Float32 when `accumulate` (a subscript's backward). `strides` must not map two elements to
+    /// one place (no broadcast axes).
+    func scatterStrided(_ x: Storage, into out: Storage, offset: Int, strides: [Int], shape: Shape, accumulate: Bool) throws
     /// Converts `count` elements from x's dtype to out's: Float32 to Int32 rounds toward zero and saturates (NaN gives 0).
     func convert(_ x: Storage, into out: Storage, count: Int) throws
 }

@@ -190,13 +190,22 @@ extension CPUBackend: ElementwiseBackend {
         }
     }
 
-    public func addStrided(_ x: Storage, into out: Storage, offset: Int, strides: [Int], shape: Shape) throws {
+    public func scatterStrided(_ x: Storage, into out: Storage, offset: Int, strides: [Int], shape: Shape, accumulate: Bool) throws {
         let layout = BroadcastLayout(shape: shape, operandStrides: [strides])
-        try layout.checkRank(op: "addStrided")
-        let src = Self.pointer(x), dst = Self.pointer(out) + offset
-        Self.forEachRow(layout) { row, offsets, n in
-            let s = layout.strides[0].last ?? 1, rs = src + row * n, rd = dst + offsets[0]
-            for j in 0..<n { rd[j * s] += rs[j] }
+        try layout.checkRank(op: "scatterStrided")
+        let s = layout.strides[0].last ?? 1
+        if accumulate {
+            let src = Self.pointer(x), dst = Self.pointer(out) + offset
+            Self.forEachRow(layout) { row, offsets, n in
+                let rs = src + row * n, rd = dst + offsets[0]
+                for j in 0..<n { rd[j * s] += rs[j] }
+            }
+        } else {
+            let src = Self.words(x), dst = Self.words(out) + offset
+            Self.forEachRow(layout) { row, offsets, n in
+                let rs = src + row * n, rd = dst + offsets[0]
+                for j in 0..<n { rd[j * s] = rs[j] }
+            }
         }
     }
 

@@ -61,11 +61,11 @@ extension OpenCLBackend: ElementwiseBackend {
         try context.launch("expand", program: "elementwise", global: [shape.count], arguments: arguments)
     }
 
-    public func addStrided(_ x: Storage, into out: Storage, offset: Int, strides: [Int], shape: Shape) throws {
+    public func scatterStrided(_ x: Storage, into out: Storage, offset: Int, strides: [Int], shape: Shape, accumulate: Bool) throws {
         let layout = BroadcastLayout(shape: shape, operandStrides: [strides])
-        try layout.checkRank(op: "addStrided")
+        try layout.checkRank(op: "scatterStrided")
         let arguments: [KernelArgument] = [.buffer(x), .buffer(out), .int(offset), .int(shape.count)] + Self.paddedLayout(layout)
-        try context.launch("add_strided", program: "elementwise", global: [shape.count], arguments: arguments)
+        try context.launch(accumulate ? "add_strided" : "write_strided", program: "elementwise", global: [shape.count], arguments: arguments)
     }
 
     /// The rank, then dims and each operand's strides, padded in front to the kernels' 8 axes (size 1, stride 0).

@@ -23,6 +23,29 @@ extension Tensor {
 
     public func reshaped(_ dims: Int...) throws -> Tensor { try reshaped(Shape(dims)) }
 
+    /// Removes `axis` (of size 1), or every axis of size 1 when nil. Shares storage.
+    public func squeezed(axis: Int? = nil) throws -> Tensor {
+        guard let axis else { return try reshaped(Shape(shape.dims.filter { $0 != 1 })) }
+        let resolved = try shape.normalizedAxis(axis, op: "squeeze")
+        guard shape[resolved] == 1 else {
+            throw FoveaError.invalidArgument("squeeze: axis \(resolved) of shape \(shape) has size \(shape[resolved]), not 1")
+        }
+        var dims = shape.dims
+        dims.remove(at: resolved)
+        return try reshaped(Shape(dims))
+    }
+
+    /// Inserts an axis of size 1 at `axis` (in 0...rank; negative counts from the end of the result). Shares storage.
+    public func unsqueezed(axis: Int) throws -> Tensor {
+        let resolved = axis < 0 ? axis + rank + 1 : axis
+        guard resolved >= 0, resolved <= rank else {
+            throw FoveaError.invalidArgument("unsqueeze: axis \(axis) is outside -\(rank + 1)...\(rank) for shape \(shape)")
+        }
+        var dims = shape.dims
+        dims.insert(1, at: resolved)
+        return try reshaped(Shape(dims))
+    }
+
     /// Keeps the first `startAxis` axes and folds the rest into one (Keras' Flatten with startAxis 1).
     public func flattened(startAxis: Int = 0) throws -> Tensor {
         let axis = try shape.normalizedAxis(startAxis, op: "flatten")
@@ -109,7 +132,8 @@ extension Tensor {
         let strides = shape.strides, sliced = result.shape
         return recordGradients(result, op: "slice", inputs: [self]) { grad, _ in
             [.accumulate { buffer in
-                try buffer.backend.addStrided(grad.storage, into: buffer.storage, offset: start * strides[axis], strides: strides, shape: sliced)
+                try buffer.backend.scatterStrided(grad.storage, into: buffer.storage, offset: start * strides[axis], strides: strides,
+                                                  shape: sliced, accumulate: true)
             }]
         }
     }

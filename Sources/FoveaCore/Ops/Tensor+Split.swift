@@ -15,8 +15,8 @@ extension Tensor {
             [.accumulate { buffer in
                 for (grad, (start, part)) in zip(grads, zip(starts, parts)) {
                     guard let grad else { continue }
-                    try buffer.backend.addStrided(grad.storage, into: buffer.storage, offset: start * strides[axis],
-                                                  strides: strides, shape: part.shape)
+                    try buffer.backend.scatterStrided(grad.storage, into: buffer.storage, offset: start * strides[axis],
+                                                      strides: strides, shape: part.shape, accumulate: true)
                 }
             }]
         }

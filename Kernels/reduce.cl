@@ -26,6 +26,19 @@ __kernel void reduce_rows(__global const float *x, __global float *out, int oute
     out[gid] = acc * scale;
 }
 
+// Int32 sum (wrapping), max or min (op as ReduceOp: 0, 2, 3), one work item per output; exact in any order.
+__kernel void reduce_int_rows(int op, __global const int *x, __global int *out, int outer, int size, int inner) {
+    int gid = get_global_id(0);
+    if (gid >= outer * inner) return;
+    __global const int *p = x + (gid / inner) * size * inner + gid % inner;
+    int acc = size > 0 ? p[0] : 0;
+    for (int s = 1; s < size; ++s) {
+        int v = p[s * inner];
+        acc = op == 2 ? max(acc, v) : op == 3 ? min(acc, v) : (int)((uint)acc + (uint)v);
+    }
+    out[gid] = acc;
+}
+
 // Large sizes: one work group per (o, chunk, i) combines `chunk_len` elements of the axis with a tree in local memory.
 // Results go to out[(o * chunks + c) * inner + i], so a partial pass is itself reduced as (outer, chunks, inner).
 // The local size must be a power of two.

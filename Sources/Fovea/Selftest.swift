@@ -224,6 +224,12 @@ private struct Runner {
             check("max" + suffix, [try input("x", shape)], .elementwise) { [try $0[0].max(axes: axes, keepDims: keepDims)] }
             check("min" + suffix, [try input("x", shape)], .elementwise) { [try $0[0].min(axes: axes, keepDims: keepDims)] }
         }
+        for axes in [[1], [0, 2], nil] as [[Int]?] {
+            let suffix = " int32 axes \(axes.map { "\($0)" } ?? "all")"
+            check("sum" + suffix, [try integers("x", shape, below: 1000)], .exact) { [try $0[0].sum(axes: axes)] }
+            check("max" + suffix, [try integers("x", shape, below: 1000)], .exact) { [try $0[0].max(axes: axes)] }
+            check("min" + suffix, [try integers("x", shape, below: 1000)], .exact) { [try $0[0].min(axes: axes)] }
+        }
         for axis in [0, 1, 2] {
             check("argmax axis \(axis)", [try input("x", shape, grad: false)], .exact) { [try $0[0].argmax(axis: axis)] }
             check("max axis \(axis) values + indices", [try input("x", shape)], .elementwise, extras: ["indices"]) {

@@ -52,7 +52,8 @@ import Testing
     func floatOnlyOpsNameTheOpAndDType(device: Device) throws {
         let ids = try Tensor(indices: [0, 1, 2, 3], shape: [2, 2], device: device)
         #expect(throws: FoveaError.unsupportedDType(op: "exp", .int32)) { try ids.exp() }
-        #expect(throws: FoveaError.unsupportedDType(op: "sum", .int32)) { try ids.sum() }
+        #expect(throws: FoveaError.unsupportedDType(op: "mean", .int32)) { try ids.mean() }
+        #expect(throws: FoveaError.unsupportedDType(op: "argmax", .int32)) { try ids.argmax(axis: 0) }
         #expect(throws: FoveaError.unsupportedDType(op: "matmul", .int32)) { try ids.matmul(ids) }
         #expect(throws: FoveaError.unsupportedDType(op: "softmax", .int32)) { try ids.softmax() }
         #expect(FoveaError.unsupportedDType(op: "exp", .int32).description == "exp: dtype int32 is not supported")
@@ -68,5 +69,21 @@ import Testing
         let moved = try ids.to(.cpu)
         #expect(moved.dtype == .int32)
         #expect(try moved.toInt32Array() == [0, 1, 2, 3, 4, 5])
+    }
+
+    @Test(arguments: testDevices)
+    func int32SumMaxAndMinAreExact(device: Device) throws {
+        let x = try Tensor(indices: [16_777_217, 1, -4, 2, 7, 3], shape: [2, 3], device: device)
+        #expect(try x.sum().dtype == .int32)
+        #expect(try x.sum().toInt32Array() == [16_777_226])
+        #expect(try x.sum(axes: [0]).toInt32Array() == [16_777_219, 8, -1])
+        #expect(try x.max(axes: [1]).toInt32Array() == [16_777_217, 7])
+        #expect(try x.min(axes: [1], keepDims: true).toInt32Array() == [-4, 2])
+        // Accuracy as PyTorch users write it: (pred == y).sum().
+        let logits = try Tensor([0.1, 0.9, 0.8, 0.2, 0.3, 0.7], shape: [3, 2], device: device)
+        let correct = try logits.argmax(axis: 1).eq(Tensor(indices: [1, 0, 0], device: device)).sum()
+        #expect(try correct.toInt32Array() == [2])
+        let long = try Tensor(indices: Array(repeating: 1, count: 5000), device: device)
+        #expect(try long.sum().toInt32Array() == [5000])
     }
 }

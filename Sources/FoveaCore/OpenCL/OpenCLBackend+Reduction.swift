@@ -38,6 +38,12 @@ extension OpenCLBackend: ReductionBackend {
         }
     }
 
+    public func reduceInt32(_ op: ReduceOp, x: Storage, outer: Int, size: Int, inner: Int, out: Storage) throws {
+        guard op != .mean else { throw FoveaError.unsupportedDType(op: "mean", .int32) }
+        try run("reduce_int_rows", in: "reduce", global: [outer * inner],
+                .int(op.rawValue), .buffer(x), .buffer(out), .int(outer), .int(size), .int(inner))
+    }
+
     public func argmax(x: Storage, outer: Int, size: Int, inner: Int, out: Storage) throws {
         let outputs = outer * inner
         if size <= Self.shortAxis || (inner > 1 && outputs >= 1024) {

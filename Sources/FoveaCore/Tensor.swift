@@ -126,20 +126,28 @@ public final class Tensor {
         return Tensor(shape: shape, device: device, storage: storage)
     }
 
-    /// A tensor of `shape` filled with `value`.
-    public static func full(_ shape: Shape, value: Float, device: Device = .cpu, requiresGrad: Bool = false) throws -> Tensor {
+    /// A tensor of `shape` and `dtype` filled with `value`.
+    /// An Int32 `value` must be integral.
+    public static func full(_ shape: Shape, value: Float, dtype: DType = .float32, device: Device = .cpu,
+                            requiresGrad: Bool = false) throws -> Tensor {
+        if dtype == .int32 {
+            guard let integral = Int32(exactly: value) else {
+                throw FoveaError.invalidArgument("full: \(value) is not an int32 value")
+            }
+            return try Tensor(int32: [Int32](repeating: integral, count: shape.count), shape: shape, device: device)
+        }
         let result = try empty(shape, device: device)
         try result.backend.fill(result.storage, offset: 0, count: shape.count, value: value)
         result.requiresGrad = requiresGrad
         return result
     }
 
-    public static func zeros(_ shape: Shape, device: Device = .cpu, requiresGrad: Bool = false) throws -> Tensor {
-        try full(shape, value: 0, device: device, requiresGrad: requiresGrad)
+    public static func zeros(_ shape: Shape, dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) throws -> Tensor {
+        try full(shape, value: 0, dtype: dtype, device: device, requiresGrad: requiresGrad)
     }
 
-    public static func ones(_ shape: Shape, device: Device = .cpu, requiresGrad: Bool = false) throws -> Tensor {
-        try full(shape, value: 1, device: device, requiresGrad: requiresGrad)
+    public static func ones(_ shape: Shape, dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) throws -> Tensor {
+        try full(shape, value: 1, dtype: dtype, device: device, requiresGrad: requiresGrad)
     }
 
     /// 0, step, 2*step, ... below `end` (exclusive), as a 1-D tensor.

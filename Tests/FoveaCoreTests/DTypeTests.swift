@@ -15,6 +15,9 @@ import Testing
         }
         #expect(throws: FoveaError.unsupportedDType(op: "toArray (use toInt32Array() for int32)", .int32)) { try ids.toArray() }
         #expect(ids.storage.byteCount == 12)
+        #expect(try Tensor.ones([2, 2], dtype: .int32, device: device).toInt32Array() == [1, 1, 1, 1])
+        #expect(try Tensor.zeros([3], dtype: .int32, device: device).dtype == .int32)
+        #expect(throws: FoveaError.invalidArgument("full: 0.5 is not an int32 value")) { try Tensor.full([1], value: 0.5, dtype: .int32) }
     }
 
     @Test(arguments: testDevices)

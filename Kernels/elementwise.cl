@@ -142,6 +142,17 @@ inline int strided_offset(int i, int rank, const int *dims, const int *strides) 
     return offset;
 }
 
+// Both operands' offsets from one walk over the axes.
+inline int2 strided_offsets(int i, int rank, const int *dims, const int *sa, const int *sb) {
+    int2 offsets = (int2)(0, 0);
+    for (int axis = 7; axis >= 8 - rank; --axis) {
+        int index = i % dims[axis];
+        i /= dims[axis];
+        offsets += (int2)(index * sa[axis], index * sb[axis]);
+    }
+    return offsets;
+}
+
 #define STRIDED_ARGUMENTS int n, int rank, \
     int d0, int d1, int d2, int d3, int d4, int d5, int d6, int d7, \
     int a0, int a1, int a2, int a3, int a4, int a5, int a6, int a7, \
@@ -152,7 +163,8 @@ inline int strided_offset(int i, int rank, const int *dims, const int *strides) 
     int dims[8] = {d0, d1, d2, d3, d4, d5, d6, d7}; \
     int sa[8] = {a0, a1, a2, a3, a4, a5, a6, a7}; \
     int sb[8] = {b0, b1, b2, b3, b4, b5, b6, b7}; \
-    int offset_a = strided_offset(i, rank, dims, sa), offset_b = strided_offset(i, rank, dims, sb);
+    int2 offsets = strided_offsets(i, rank, dims, sa, sb); \
+    int offset_a = offsets.x, offset_b = offsets.y;
 
 // General broadcasting: operands read through strides (0 on broadcast axes). Dims and strides are padded in front
 // to 8 axes; only the last `rank` are walked.

@@ -89,6 +89,9 @@ public enum Safetensors {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw bad("no such file") }
         if isDirectory.boolValue { throw bad("is a directory, not a safetensors file") }
+        guard (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular else {
+            throw bad("is not a regular file (a device, a pipe or a socket), not a safetensors file")
+        }
         let file: Data
         do { file = try Data(contentsOf: url, options: .alwaysMapped) } catch { throw bad("cannot be read: \(FoveaError.reason(error))") }
         return try parse(file, name: path, device: device)

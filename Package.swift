@@ -37,3 +37,9 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// The DocC catalog (Sources/Fovea/Fovea.docc) builds with swift-docc-plugin, which only documentation builds fetch:
+// `FOVEA_DOCS=1 swift package generate-documentation --target Fovea` (CONTRIBUTING.md). Clients and CI never need it.
+if Context.environment["FOVEA_DOCS"] != nil {
+    package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"))
+}

@@ -7,12 +7,14 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "lenet-random", targets: ["LeNetRandom"]),
+        .executable(name: "doc-snippets", targets: ["DocSnippets"]),
     ],
     dependencies: [
         .package(name: "Fovea", path: ".."),
     ],
     targets: [
         .executableTarget(name: "LeNetRandom", dependencies: [.product(name: "Fovea", package: "Fovea")]),
+        .executableTarget(name: "DocSnippets", dependencies: [.product(name: "Fovea", package: "Fovea")]),
     ],
     swiftLanguageModes: [.v5]
 )

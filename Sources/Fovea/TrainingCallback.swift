@@ -68,12 +68,36 @@ public final class EarlyStopping: TrainingCallback {
     }
 }
 
-/// Steps a learning-rate scheduler after each epoch, with the validation loss when there is one.
+/// Steps a learning-rate scheduler after each epoch, with the validation loss when there is one (else the training
+/// loss), or after each batch (for schedules counted in batches, such as `OneCycleLR`).
+///
+/// Schedulers save nothing in checkpoints: a schedule is a function of the steps taken, so a resumed run makes a fresh
+/// one (before `Checkpoint.resume`, which restores the rates) and calls `replay(to:batchesPerEpoch:)`.
 public final class SchedulerCallback: TrainingCallback {
+    /// When the scheduler steps.
+    public enum Interval: Sendable { case epoch, batch }
+
     public let scheduler: LearningRateScheduler
-    public init(_ scheduler: LearningRateScheduler) { self.scheduler = scheduler }
+    public let interval: Interval
+
+    public init(_ scheduler: LearningRateScheduler, interval: Interval = .epoch) {
+        self.scheduler = scheduler
+        self.interval = interval
+    }
+
+    /// Steps a fresh scheduler as often as a run that stopped at `position` had stepped it: once per finished epoch,
+    /// or once per batch trained (`batchesPerEpoch` in each finished epoch, then `position.batch`).
+    public func replay(to position: TrainingPosition, batchesPerEpoch: Int) {
+        let steps = interval == .epoch ? position.epoch : position.epoch * batchesPerEpoch + position.batch
+        for _ in 0..<steps { scheduler.step() }
+    }
+
+    public func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, of batches: Int, totals: RunningTotals) throws {
+        if interval == .batch { scheduler.step() }
+    }
+
     public func epochDidEnd(_ trainer: Trainer, metrics: EpochMetrics) throws {
-        scheduler.step(metric: metrics.validationLoss ?? metrics.trainLoss)
+        if interval == .epoch { scheduler.step(metric: metrics.validationLoss ?? metrics.trainLoss) }
     }
 }
 

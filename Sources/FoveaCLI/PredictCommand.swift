@@ -6,16 +6,15 @@ import Fovea
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "predict", abstract: "Classify one image with a checkpoint.")
 
-    @Option(help: "A .safetensors checkpoint written by `fovea train`.") var checkpoint: String
+    @OptionGroup var checkpoint: CheckpointOptions
     @Option(help: "A PGM/PPM image, or idx:FILE:INDEX for an image of an IDX file.") var input: String
     @Option(help: "How many classes to show.") var top = 3
-    @Option(help: "Device: auto, cpu, opencl or opencl:N.") var device: String?
 
     func run() throws {
         guard top > 0 else { throw FoveaError.invalidArgument("--top \(top): must be positive") }
-        let device = try self.device.map(Device.parse) ?? Device.default
-        let (model, spec) = try LoadedModel.load(checkpoint, device: device)
         var image = try ImageInput.read(input)
+        let (model, spec) = try LoadedModel.load(checkpoint, inputShape: image.shape)
+        let device = try checkpoint.resolvedDevice()
         guard image.shape == spec.inputShape else {
             throw FoveaError.invalidArgument("\(input): image is \(image.shape) (channels, height, width) but the model expects \(spec.inputShape)")
         }

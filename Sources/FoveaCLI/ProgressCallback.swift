@@ -43,19 +43,31 @@ final class ProgressCallback: TrainingCallback {
     }
 }
 
-/// Turns the first Ctrl-C into "finish this step, save a checkpoint, exit"; a second one quits at once.
+/// Turns the first Ctrl-C into "finish this step, save a checkpoint, exit 130"; a second one exits at once.
 final class InterruptCallback: TrainingCallback {
     nonisolated(unsafe) private(set) static var interrupted = false
+    /// Whether to stop: the process's Ctrl-C flag, or a test's.
+    let isInterrupted: () -> Bool
 
-    /// Installs the SIGINT handler.
+    init(isInterrupted: @escaping () -> Bool = { InterruptCallback.interrupted }) { self.isInterrupted = isInterrupted }
+
+    /// Installs the SIGINT handler (which only sets a flag and writes fixed messages, as a signal handler may), and
+    /// makes standard output line-buffered so that an exit at the second Ctrl-C loses no finished line.
     static func install() {
+        setvbuf(stdout, nil, _IOLBF, 0)
         signal(SIGINT) { _ in
-            if InterruptCallback.interrupted { _exit(130) }
+            if InterruptCallback.interrupted {
+                let message: StaticString = "\nsecond Ctrl-C: exiting now; the last saved checkpoint is intact\n"
+                _ = message.withUTF8Buffer { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+                _exit(130)
+            }
             InterruptCallback.interrupted = true
+            let message: StaticString = "\nCtrl-C: finishing this step and saving a checkpoint (Ctrl-C again to exit at once)\n"
+            _ = message.withUTF8Buffer { write(STDERR_FILENO, $0.baseAddress, $0.count) }
         }
     }
 
     func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, of batches: Int, totals: RunningTotals) throws {
-        if Self.interrupted { trainer.stopRequested = true }
+        if isInterrupted() { trainer.stopRequested = true }
     }
 }

@@ -3,37 +3,70 @@ import Foundation
 import Fovea
 
 /// `fovea train`: trains a zoo model on a data set and writes a run folder.
+///
+/// Options left out take their defaults (`TrainingSettings`), or, with `--resume`, the values the run was started
+/// with (its `config.json`); options given again with `--resume` must agree with those, except `--epochs`,
+/// `--max-steps` and `--device`.
 struct TrainCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "train", abstract: "Train a model on a data set.")
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Train a model on a data set.",
+        discussion: """
+            Inputs are normalized per channel before they reach the model: (x - mean) / std, with x the pixel scaled \
+            to [0, 1] and the data set's usual statistics (Fashion-MNIST 0.2860/0.3530, MNIST 0.1307/0.3081, CIFAR-10 and \
+            CIFAR-100 per channel); `--normalize` sets others, `--no-normalize` none. CSV features are standardized with \
+            the training part's mean and standard deviation. Checkpoints record the normalization, so `evaluate` and \
+            `predict` apply it too.
+            """)
 
-    @Option(help: "Model: \(Models.names.joined(separator: ", ")).") var model = "lenet5"
-    @Option(help: "Data: fashion-mnist, mnist, cifar10, cifar100 or csv:PATH.") var data = "fashion-mnist"
+    @Option(help: "Model: \(Models.names.joined(separator: ", ")) (default: lenet5).") var model: String?
+    @Option(help: "Data: fashion-mnist, mnist, cifar10, cifar100 or csv:PATH (default: fashion-mnist).") var data: String?
     @Option(help: "Directory with the data files (default: where Debian's packages put them).") var dataDir: String?
     @Option(help: "Epochs to train (default: 10, or for small data sets enough epochs for about 800 steps, at most 200).")
     var epochs: Int?
-    @Option(help: "Samples per batch.") var batchSize = 32
-    @Option(help: "Optimizer: sgd, adam, adamw, rmsprop, adagrad.") var optimizer = "adam"
+    @Option(help: "Samples per batch (default: 32).") var batchSize: Int?
+    @Option(help: "Optimizer: sgd, adam, adamw, rmsprop, adagrad (default: adam).") var optimizer: String?
     @Option(help: "Learning rate (default: 0.001 for adam/adamw/rmsprop, 0.01 for sgd/adagrad).") var lr: Float?
-    @Option(help: "Learning-rate schedule over the epochs: cosine (decays to 0 at --epochs), step (x0.1 after each third), plateau (x0.1 after 2 epochs without validation improvement) or none.")
-    var lrSchedule = "cosine"
-    @Option(help: "Momentum for sgd and rmsprop.") var momentum: Float = 0.9
-    @Option(help: "Weight decay (L2 in the update; decoupled for adamw).") var weightDecay: Float = 0
-    @Option(help: "L1 penalty lambda added to the loss.") var l1: Float = 0
-    @Option(help: "L2 penalty lambda added to the loss.") var l2: Float = 0
+    @Option(help: "Learning-rate schedule over the epochs: cosine (decays to 0 at --epochs; the default), step (x0.1 after each third), plateau (x0.1 after 2 epochs without validation improvement) or none.")
+    var lrSchedule: String?
+    @Option(help: "Epochs of linear learning-rate warm-up from lr/3 to lr before --lr-schedule (cosine, step or none), which then runs over the remaining epochs (default: 0).")
+    var warmupEpochs: Int?
+    @Option(help: "Momentum for sgd and rmsprop, in [0, 1) (default: 0.9).") var momentum: Float?
+    @Option(help: "Weight decay (L2 in the update; decoupled for adamw) (default: 0).") var weightDecay: Float?
+    @Option(help: "L1 penalty lambda added to the loss (default: 0).") var l1: Float?
+    @Option(help: "L2 penalty lambda added to the loss (default: 0).") var l2: Float?
     @Option(help: "Dropout probability in the model's head (default: the model's own).") var dropout: Float?
-    @Option(help: "Hidden layer sizes for mlp, comma-separated.") var hidden = "256"
+    @Option(help: "Hidden layer sizes for mlp, comma-separated (default: 256).") var hidden: String?
     @Flag(help: "LeNet-5 with sigmoid and average pooling, as in 1998.") var classic = false
     @Flag(help: "Augment training images (random flips and crops for CIFAR, small shifts for 28x28 images).") var augment = false
-    @Option(help: "Fraction of the training set held out for validation.") var valSplit: Double = 0.1
+    @Option(help: "Fraction of the training set held out for validation (default: 0.1).") var valSplit: Double?
     @Option(help: "Stop when validation loss has not improved for N epochs (restores the best weights).") var earlyStopping: Int?
-    @Option(help: "Device: auto, cpu, opencl or opencl:N (default: FOVEA_DEVICE, else auto).") var device: String?
-    @Option(help: "Random seed for weights, shuffling, dropout and augmentation.") var seed: UInt64 = 0
-    @Option(help: "Stop after this many steps in total (quick runs).") var maxSteps: Int?
-    @Option(help: "Run folder (default: runs/MODEL-DATA-TIME).") var out: String?
-    @Option(help: "Resume from a checkpoint file or a run folder (its checkpoints/last.safetensors).") var resume: String?
+    @Option(help: "Input normalization MEAN,STD (every channel), or M1,...,MC,S1,...,SC per channel (default: the data set's own).")
+    var normalize: String?
+    @Flag(help: "Feed pixels scaled to [0, 1] without normalizing them.") var noNormalize = false
+    @Option(help: "Device: auto, cpu, gpu (the first OpenCL GPU), opencl or opencl:N (default: FOVEA_DEVICE, else auto).") var device: String?
+    @Option(help: "Random seed for weights, shuffling, dropout and augmentation (default: 0).") var seed: UInt64?
+    @Option(help: "Stop after this many optimizer steps in the whole run, resumed parts included (quick runs).") var maxSteps: Int?
+    @Option(help: "Run folder (default: runs/MODEL-DATA-TIME). It must not hold another run unless --overwrite is given.") var out: String?
+    @Flag(help: "Replace the run in --out (its checkpoints, metrics and configuration) instead of refusing.") var overwrite = false
+    @Option(help: "Continue a run: its folder, or a checkpoint file in its checkpoints/ folder. The run's own options are used.")
+    var resume: String?
 
     func run() throws {
         try TrainingRun(options: self).execute()
     }
-}
 
+    /// The options given on the command line, by their `config.json` keys, as text.
+    var given: [String: String] {
+        var values: [String: String] = [:]
+        func put(_ key: String, _ value: CustomStringConvertible?) { if let value { values[key] = value.description } }
+        put("model", model); put("data", data); put("data_dir", dataDir); put("epochs", epochs); put("batch_size", batchSize)
+        put("optimizer", optimizer); put("lr", lr); put("lr_schedule", lrSchedule); put("warmup_epochs", warmupEpochs)
+        put("momentum", momentum)
+        put("weight_decay", weightDecay); put("l1", l1); put("l2", l2); put("dropout", dropout); put("hidden", hidden)
+        put("val_split", valSplit); put("early_stopping", earlyStopping); put("seed", seed); put("max_steps", maxSteps)
+        put("normalize", noNormalize ? "none" : normalize)
+        if classic { values["classic"] = "true" }
+        if augment { values["augment"] = "true" }
+        return values
+    }
+}

@@ -5,55 +5,60 @@ import Fovea
 /// Everything `fovea train` does, from options to a finished run folder.
 ///
 /// An interruption (Ctrl-C) saves `checkpoints/last.safetensors` at the batch reached and ends with exit status 130;
-/// `--resume` continues from that batch as if the run had never stopped.
+/// `--resume` continues from that batch as if the run had never stopped, with the run's own options. A loss that
+/// stops being finite ends the run with a message, keeping the last finite checkpoint.
 struct TrainingRun {
     let options: TrainCommand
     /// Callbacks added after the run's own (for tests).
     var callbacks: [TrainingCallback] = []
+    /// Whether Ctrl-C was pressed (tests give their own).
+    var isInterrupted: () -> Bool = { InterruptCallback.interrupted }
 
     func execute() throws {
-        let device = try options.device.map(Device.parse) ?? Device.default
-        var folder = options.out.map { URL(fileURLWithPath: $0) } ?? URL(fileURLWithPath: "runs/\(options.model)-\(options.data.replacingOccurrences(of: "/", with: "_"))-\(Self.timestamp())")
-        var resumeFile: URL?
-        if let resume = options.resume {
-            let url = URL(fileURLWithPath: resume)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-                throw FoveaError.badFile(path: url.path, reason: "no such checkpoint or run folder")
-            }
-            resumeFile = isDirectory.boolValue ? url.appendingPathComponent("checkpoints/last.safetensors") : url
-            if isDirectory.boolValue && options.out == nil { folder = url }
+        let resumed = try resumeTarget()
+        if let resumed {
+            try Checkpoint.recover(directory: resumed.folder)
+            try Checkpoint.recover(directory: resumed.folder.appendingPathComponent("checkpoints"))
         }
-        try validateOptions()
-        let hidden = try ModelSpec.parseHidden(options.hidden)
-        manualSeed(options.seed)
-        let source = try DataSource.load(options.data, directory: options.dataDir.map { URL(fileURLWithPath: $0) }, seed: options.seed)
-        if options.model != "mlp" && source.sampleShape.rank != 3 {
-            throw FoveaError.invalidArgument("--model \(options.model) needs images [channels, height, width], but \(options.data) has samples "
-                                             + "of shape \(source.sampleShape): use --model mlp for tabular data")
+        let settings = try TrainingSettings(given: options.given, resuming: resumed?.config)
+        let folder = try runFolder(settings: settings, resumed: resumed)
+        let device = try (options.device ?? settings.device).map(Device.parse) ?? Device.default
+        let hidden = try ModelSpec.parseHidden(settings.hidden)
+        manualSeed(settings.seed)
+        var source = try DataSource.load(settings.data, directory: settings.dataDir.map { URL(fileURLWithPath: $0) }, seed: settings.seed)
+        try check(source, settings: settings)
+        if let normalize = settings.normalize {
+            source = source.normalized(normalize == "none" ? nil : try ModelSpec.parseNormalization(normalize))
+            try source.normalization?.validate(sampleShape: source.sampleShape)
         }
-        let parts = options.valSplit > 0 ? try source.train.split(validationFraction: options.valSplit, seed: options.seed) : (source.train, nil)
-        let epochs = options.epochs ?? Self.defaultEpochs(trainingSamples: parts.0.count, batchSize: options.batchSize)
-        let spec = ModelSpec(name: options.model, inputShape: source.sampleShape, classes: source.classCount,
-                             hidden: hidden, classic: options.classic, dropout: options.dropout,
-                             data: options.data, classNames: source.classNames, normalization: source.normalization)
+        let parts = settings.valSplit > 0 ? try source.train.split(validationFraction: settings.valSplit, seed: settings.seed) : (source.train, nil)
+        let epochs = settings.epochs ?? Self.defaultEpochs(trainingSamples: parts.0.count, batchSize: settings.batchSize)
+        let warmup = settings.warmupEpochs
+        if warmup > 0 && (settings.lrSchedule == "plateau" || warmup >= epochs) {
+            throw FoveaError.invalidArgument("--warmup-epochs \(warmup): must be below the \(epochs) epochs, and not used with --lr-schedule plateau")
+        }
+        let spec = ModelSpec(name: settings.model, inputShape: source.sampleShape, classes: source.classCount,
+                             hidden: hidden, classic: settings.classic, dropout: settings.dropout,
+                             data: settings.data, classNames: source.classNames, normalization: source.normalization)
         let model = try spec.build()
         try model.to(device)
-        let optimizer = try Self.makeOptimizer(options, parameters: model.parameters)
-        let scheduler = Self.makeScheduler(options, epochs: epochs, optimizer: optimizer)
+        let optimizer = try Self.makeOptimizer(settings, parameters: model.parameters)
+        let scheduler = Self.makeScheduler(settings, epochs: epochs, optimizer: optimizer)
 
         var transforms: [any Transform] = []
         if let normalization = source.normalization { transforms.append(normalization) }
-        if options.augment { transforms += Self.augmentation(for: source.sampleShape) }
-        let train = try DataLoader(parts.0, batchSize: options.batchSize, shuffle: true, seed: options.seed,
+        if settings.augment { transforms += Self.augmentation(for: source.sampleShape) }
+        let train = try DataLoader(parts.0, batchSize: settings.batchSize, shuffle: true, seed: settings.seed,
                                    transform: transforms.isEmpty ? nil : Compose(transforms), device: device)
         let evaluationTransform = source.normalization
         let validation = try parts.1.map { try DataLoader($0, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device) }
         let test = try DataLoader(source.test, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device)
 
         var position = TrainingPosition(epoch: 0)
-        if let resumeFile {
+        var stepsTaken = 0
+        if let resumeFile = resumed?.checkpoint {
             position = try Checkpoint.resume(model: model, optimizer: optimizer, from: resumeFile)
+            stepsTaken = optimizer.stepCount
             // Schedules are a function of the finished epochs: replay them to where the run stopped.
             for _ in 0..<position.epoch { scheduler?.step(metric: nil) }
             if position.epoch < epochs {
@@ -62,116 +67,153 @@ struct TrainingRun {
                 print("\(resumeFile.path) has trained all \(epochs) epochs: testing only")
             }
         }
-        let log = try RunFolder(folder, configuration: configuration(device: device, spec: spec, epochs: epochs), appending: resumeFile != nil)
+        var configuration = settings.configuration.merging(spec.metadata) { _, model in model }
+        configuration["device"] = device.description
+        configuration["epochs"] = String(epochs)
+        let log = try RunFolder(folder, configuration: configuration, appending: resumed != nil)
         let trainer = Trainer(model: model, optimizer: optimizer, loss: CrossEntropyLoss())
-        trainer.maxSteps = options.maxSteps
-        if options.l1 > 0 || options.l2 > 0 {
-            let (l1, l2) = (options.l1, options.l2)
-            trainer.penalty = { parameters in
-                let weights = parameters.filter { $0.shape.rank > 1 }
-                switch (l1 > 0, l2 > 0) {
-                case (true, true): return try Penalty.l1(weights, lambda: l1) + Penalty.l2(weights, lambda: l2)
-                case (true, false): return try Penalty.l1(weights, lambda: l1)
-                default: return try Penalty.l2(weights, lambda: l2)
-                }
+        if let maxSteps = settings.maxSteps {
+            guard maxSteps > stepsTaken else {
+                print("--max-steps \(maxSteps): the run has taken \(stepsTaken) steps already: testing only")
+                return try runTest(trainer, test, log: log)
             }
+            trainer.maxSteps = maxSteps - stepsTaken
         }
-        trainer.callbacks.append(InterruptCallback())
+        if settings.l1 > 0 || settings.l2 > 0 { trainer.penalty = Self.penalty(l1: settings.l1, l2: settings.l2) }
+        trainer.callbacks.append(InterruptCallback(isInterrupted: isInterrupted))
         trainer.callbacks.append(ProgressCallback(epochs: epochs))
+        trainer.callbacks.append(TerminateOnNaN())
         trainer.callbacks.append(CheckpointCallback(directory: log.checkpoints, metadata: spec.metadata))
         trainer.callbacks.append(log)
-        if let patience = options.earlyStopping { trainer.callbacks.append(EarlyStopping(patience: patience)) }
+        if let patience = settings.earlyStopping { trainer.callbacks.append(EarlyStopping(patience: patience)) }
         if let scheduler { trainer.callbacks.append(SchedulerCallback(scheduler)) }
         trainer.callbacks += callbacks
 
-        print("training \(options.model) on \(options.data) (\(parts.0.count) train, \(parts.1?.count ?? 0) validation, \(source.test.count) test) on \(device); run folder \(folder.path)")
+        print("training \(settings.model) on \(settings.data) (\(parts.0.count) train, \(parts.1?.count ?? 0) validation, \(source.test.count) test) "
+              + "on \(device); inputs normalized as \(ModelSpec.describe(source.normalization)); run folder \(folder.path)")
         InterruptCallback.install()
-        try trainer.fit(train, validation: validation, epochs: epochs, from: position)
+        do {
+            try trainer.fit(train, validation: validation, epochs: epochs, from: position)
+        } catch let divergence as TrainingDiverged {
+            try log.recordDivergence(divergence)
+            let last = log.checkpoints.appendingPathComponent("last.safetensors")
+            let kept = FileManager.default.fileExists(atPath: last.path) ? "\(last.path) keeps the last finite weights" : "no checkpoint was saved"
+            throw FoveaError.invalidArgument("\(divergence) (--lr \(settings.learningRate)); \(kept)")
+        }
         if let stop = trainer.interruption {
             let last = log.checkpoints.appendingPathComponent("last.safetensors")
             print("interrupted at epoch \(stop.epoch + 1), batch \(stop.batch)/\(train.count): checkpoint saved to \(last.path); "
                   + "continue with --resume \(folder.path)")
             throw ExitCode(130)
         }
+        try stopIfInterrupted(folder)
+        try runTest(trainer, test, log: log)
+    }
+
+    /// Tests the trained model and records the result, unless Ctrl-C came meanwhile.
+    private func runTest(_ trainer: Trainer, _ test: DataLoader, log: RunFolder) throws {
         let result = try trainer.evaluate(test)
+        try stopIfInterrupted(log.url)
         print(String(format: "test loss %.4f, test accuracy %.2f%%", result.loss, 100 * result.accuracy))
         try log.recordTest(loss: result.loss, accuracy: result.accuracy)
     }
 
-    /// Checks the options that need no data, before the (slow) data loading.
-    private func validateOptions() throws {
-        guard Models.names.contains(options.model) else {
-            throw FoveaError.invalidArgument("--model: unknown model '\(options.model)': choose one of \(Models.names.joined(separator: ", "))")
-        }
-        guard Self.schedules.contains(options.lrSchedule) else {
-            throw FoveaError.invalidArgument("--lr-schedule: unknown schedule '\(options.lrSchedule)': use \(Self.schedules.joined(separator: ", "))")
-        }
-        guard Self.optimizers.contains(options.optimizer) else {
-            throw FoveaError.invalidArgument("--optimizer: unknown optimizer '\(options.optimizer)': use \(Self.optimizers.joined(separator: ", "))")
-        }
-        if let epochs = options.epochs, epochs <= 0 { throw FoveaError.invalidArgument("--epochs \(epochs): must be positive") }
-        guard options.batchSize > 0 else { throw FoveaError.invalidArgument("--batch-size \(options.batchSize): must be positive") }
-        guard options.valSplit >= 0, options.valSplit < 1 else {
-            throw FoveaError.invalidArgument("--val-split \(options.valSplit): must be in [0, 1)")
-        }
-        if let dropout = options.dropout, !(dropout >= 0 && dropout < 1) {
-            throw FoveaError.invalidArgument("--dropout \(dropout): must be in [0, 1)")
-        }
-        if let steps = options.maxSteps, steps <= 0 { throw FoveaError.invalidArgument("--max-steps \(steps): must be positive") }
+    /// Ctrl-C after the last training step (during validation or testing): the checkpoints are saved, so stop with 130.
+    private func stopIfInterrupted(_ folder: URL) throws {
+        guard isInterrupted() else { return }
+        print("interrupted after training: the checkpoints are saved; --resume \(folder.path) runs the test")
+        throw ExitCode(130)
     }
 
-    static let optimizers = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
+    /// The run folder and checkpoint `--resume` names, and the run's `config.json`.
+    private func resumeTarget() throws -> (folder: URL, checkpoint: URL, config: URL)? {
+        guard let resume = options.resume else { return nil }
+        let url = URL(fileURLWithPath: resume)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw FoveaError.badFile(path: url.path, reason: "no such checkpoint or run folder")
+        }
+        let checkpoint = isDirectory.boolValue ? url.appendingPathComponent("checkpoints/last.safetensors") : url
+        let folder = isDirectory.boolValue ? url : url.deletingLastPathComponent().deletingLastPathComponent()
+        let config = folder.appendingPathComponent("config.json")
+        guard FileManager.default.fileExists(atPath: config.path) else {
+            throw FoveaError.badFile(path: config.path, reason: "no such file: --resume takes a run folder of `fovea train` or a checkpoint in its checkpoints/")
+        }
+        return (folder, checkpoint, config)
+    }
+
+    /// Where the run's files go: the resumed run's folder, or a new (or `--overwrite`n) one.
+    private func runFolder(settings: TrainingSettings, resumed: (folder: URL, checkpoint: URL, config: URL)?) throws -> URL {
+        if let resumed {
+            if let out = options.out, URL(fileURLWithPath: out).standardizedFileURL != resumed.folder.standardizedFileURL {
+                throw FoveaError.invalidArgument("--out \(out): a resumed run stays in its folder, \(resumed.folder.path)")
+            }
+            return resumed.folder
+        }
+        if let out = options.out {
+            guard !out.trimmingCharacters(in: .whitespaces).isEmpty else { throw FoveaError.invalidArgument("--out: needs a folder name") }
+            let folder = URL(fileURLWithPath: out)
+            try RunFolder.prepareNew(folder, overwrite: options.overwrite)
+            return folder
+        }
+        return URL(fileURLWithPath: "runs/\(settings.model)-\(settings.data.replacingOccurrences(of: "/", with: "_"))-\(Self.timestamp())")
+    }
+
+    /// Checks what the options need of the data: images for the convolutional models, two classes or more.
+    private func check(_ source: DataSource, settings: TrainingSettings) throws {
+        if settings.model != "mlp" && source.sampleShape.rank != 3 {
+            throw FoveaError.invalidArgument("--model \(settings.model) needs images [channels, height, width], but \(settings.data) has samples "
+                                             + "of shape \(source.sampleShape): use --model mlp for tabular data")
+        }
+        let classes = Set(source.train.labels).count
+        guard classes >= 2 else {
+            throw FoveaError.invalidArgument("\(settings.data): the training data has \(classes) class\(classes == 1 ? "" : "es"); classification needs two or more")
+        }
+        if settings.normalize != nil && settings.data.hasPrefix("csv:") {
+            throw FoveaError.invalidArgument("--normalize/--no-normalize: \(settings.data) is tabular; its features are standardized with the training part's statistics")
+        }
+    }
 
     /// Ten epochs, or for small data sets (Iris: 4 batches an epoch) enough epochs for about 800 steps, at most 200.
     static func defaultEpochs(trainingSamples: Int, batchSize: Int) -> Int {
         let batches = max(1, (trainingSamples + batchSize - 1) / batchSize)
         return max(10, min(200, (800 + batches - 1) / batches))
     }
-    static let schedules = ["cosine", "step", "plateau", "none"]
 
-    /// The per-epoch learning-rate schedule chosen by `--lr-schedule` (nil for none).
-    static func makeScheduler(_ options: TrainCommand, epochs: Int, optimizer: Optimizer) -> LearningRateScheduler? {
-        switch options.lrSchedule {
-        case "cosine": return CosineAnnealingLR(optimizer, period: epochs)
-        case "step": return StepLR(optimizer, stepSize: max(1, epochs / 3), gamma: 0.1)
+    /// The per-epoch learning-rate schedule chosen by `--lr-schedule` after `--warmup-epochs` of warm-up (nil for none).
+    static func makeScheduler(_ settings: TrainingSettings, epochs: Int, optimizer: Optimizer) -> LearningRateScheduler? {
+        let warmup = settings.warmupEpochs, rest = epochs - settings.warmupEpochs
+        let schedule: EpochScheduler?
+        switch settings.lrSchedule {
+        case "cosine": schedule = CosineAnnealingLR(optimizer, period: rest)
+        case "step": schedule = StepLR(optimizer, stepSize: max(1, rest / 3), gamma: 0.1)
         case "plateau": return ReduceLROnPlateau(optimizer, factor: 0.1, patience: 2)
-        default: return nil
+        default: schedule = nil
+        }
+        return warmup > 0 ? WarmupLR(optimizer, steps: warmup, then: schedule) : schedule
+    }
+
+    static func makeOptimizer(_ settings: TrainingSettings, parameters: [Parameter]) throws -> Optimizer {
+        let lr = settings.learningRate
+        switch settings.optimizer {
+        case "sgd": return SGD(parameters, learningRate: lr, momentum: settings.momentum, weightDecay: settings.weightDecay)
+        case "adam": return Adam(parameters, learningRate: lr, weightDecay: settings.weightDecay)
+        case "adamw": return AdamW(parameters, learningRate: lr, weightDecay: settings.weightDecay == 0 ? 0.01 : settings.weightDecay)
+        case "rmsprop": return RMSProp(parameters, learningRate: lr, momentum: settings.momentum == 0.9 ? 0 : settings.momentum, weightDecay: settings.weightDecay)
+        case "adagrad": return Adagrad(parameters, learningRate: lr, weightDecay: settings.weightDecay)
+        default: throw FoveaError.invalidArgument("--optimizer \(settings.optimizer): use \(TrainingSettings.optimizers.joined(separator: ", "))")
         }
     }
 
-    private func configuration(device: Device, spec: ModelSpec, epochs: Int) -> [String: String] {
-        var values = spec.metadata
-        values["device"] = device.description
-        values["epochs"] = String(epochs)
-        values["batch_size"] = String(options.batchSize)
-        values["optimizer"] = options.optimizer
-        values["lr_schedule"] = options.lrSchedule
-        values["lr"] = String(Self.learningRate(options))
-        values["momentum"] = String(options.momentum)
-        values["weight_decay"] = String(options.weightDecay)
-        values["l1"] = String(options.l1)
-        values["l2"] = String(options.l2)
-        values["augment"] = String(options.augment)
-        values["val_split"] = String(options.valSplit)
-        values["seed"] = String(options.seed)
-        if let patience = options.earlyStopping { values["early_stopping"] = String(patience) }
-        if let steps = options.maxSteps { values["max_steps"] = String(steps) }
-        return values
-    }
-
-    static func learningRate(_ options: TrainCommand) -> Float {
-        options.lr ?? (["sgd", "adagrad"].contains(options.optimizer) ? 0.01 : 0.001)
-    }
-
-    static func makeOptimizer(_ options: TrainCommand, parameters: [Parameter]) throws -> Optimizer {
-        let lr = learningRate(options)
-        switch options.optimizer {
-        case "sgd": return SGD(parameters, learningRate: lr, momentum: options.momentum, weightDecay: options.weightDecay)
-        case "adam": return Adam(parameters, learningRate: lr, weightDecay: options.weightDecay)
-        case "adamw": return AdamW(parameters, learningRate: lr, weightDecay: options.weightDecay == 0 ? 0.01 : options.weightDecay)
-        case "rmsprop": return RMSProp(parameters, learningRate: lr, momentum: options.momentum == 0.9 ? 0 : options.momentum, weightDecay: options.weightDecay)
-        case "adagrad": return Adagrad(parameters, learningRate: lr, weightDecay: options.weightDecay)
-        default: throw FoveaError.invalidArgument("--optimizer: unknown optimizer '\(options.optimizer)': use \(optimizers.joined(separator: ", "))")
+    /// The L1 and L2 penalties on the weights (parameters of rank 2 and more), added to each batch's loss.
+    static func penalty(l1: Float, l2: Float) -> ([Parameter]) throws -> Tensor {
+        { parameters in
+            let weights = parameters.filter { $0.shape.rank > 1 }
+            switch (l1 > 0, l2 > 0) {
+            case (true, true): return try Penalty.l1(weights, lambda: l1) + Penalty.l2(weights, lambda: l2)
+            case (true, false): return try Penalty.l1(weights, lambda: l1)
+            default: return try Penalty.l2(weights, lambda: l2)
+            }
         }
     }
 

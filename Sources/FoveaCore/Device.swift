@@ -14,21 +14,29 @@ public enum Device: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Parses `cpu`, `opencl`, `opencl:N` or `auto`.
+    /// Parses `cpu`, `gpu` (the first OpenCL GPU), `opencl`, `opencl:N` or `auto`.
     public static func parse(_ text: String) throws -> Device {
         let lowered = text.lowercased().trimmingCharacters(in: .whitespaces)
         switch lowered {
         case "cpu": return .cpu
         case "auto": return autoSelected().device
-        case "opencl", "gpu":
+        case "opencl":
             try OpenCLRuntime.requireDevice(0)
             return .opencl(0)
+        case "gpu":
+            let listing = OpenCLRuntime.listDevices()
+            guard let gpu = listing.devices.first(where: { $0.isGPU }) else {
+                let found = listing.devices.map { "opencl:\($0.index) \($0.name) (\($0.type))" }.joined(separator: ", ")
+                throw FoveaError.deviceUnavailable("device 'gpu': no OpenCL GPU found (\(found.isEmpty ? listing.error ?? "no OpenCL devices" : found)); "
+                                                   + "use cpu, opencl, opencl:N or auto")
+            }
+            return .opencl(gpu.index)
         default:
             if lowered.hasPrefix("opencl:"), let index = Int(lowered.dropFirst("opencl:".count)), index >= 0 {
                 try OpenCLRuntime.requireDevice(index)
                 return .opencl(index)
             }
-            throw FoveaError.invalidArgument("unknown device '\(text)': use cpu, opencl, opencl:N or auto")
+            throw FoveaError.invalidArgument("unknown device '\(text)': use cpu, gpu, opencl, opencl:N or auto")
         }
     }
 

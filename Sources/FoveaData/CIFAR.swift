@@ -66,7 +66,7 @@ public enum CIFAR {
 
     /// Reads a file of records `labelBytes` label bytes + 3072 image bytes; label k must be below `classCounts[k]`.
     static func readRecords(_ url: URL, labelBytes: Int, classCounts: [Int]) throws -> (images: [Float], labels: [[Int32]]) {
-        let bytes = try FileBytes.read(url)
+        let bytes = try ByteStream(file: url).readToEnd()
         let recordSize = labelBytes + imageBytes
         guard !bytes.isEmpty, bytes.count % recordSize == 0 else {
             throw FoveaError.badFile(path: url.path, reason:

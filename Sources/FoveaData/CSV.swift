@@ -10,13 +10,22 @@ public enum CSVDataset {
     /// Reads `url`: a header row naming the columns, then one sample per line. `labelColumn` names the label
     /// column (the last one when nil). Samples have shape [number of feature columns].
     public static func load(_ url: URL, labelColumn: String? = nil, delimiter: Character = ",") throws -> InMemoryDataset {
-        let path = url.path
-        let bytes = try FileBytes.read(url)
+        try read(ByteStream(file: url), labelColumn: labelColumn, delimiter: delimiter)
+    }
+
+    /// Reads the content of a CSV file (plain or gzip'd) from memory; `name` stands for the file in errors.
+    public static func parse(_ content: [UInt8], name: String, labelColumn: String? = nil, delimiter: Character = ",") throws -> InMemoryDataset {
+        try read(ByteStream(bytes: content, name: name), labelColumn: labelColumn, delimiter: delimiter)
+    }
+
+    private static func read(_ stream: ByteStream, labelColumn: String?, delimiter: Character) throws -> InMemoryDataset {
+        let path = stream.path
+        let bytes = try stream.readToEnd()
         guard let text = String(bytes: bytes, encoding: .utf8) else {
             throw FoveaError.badFile(path: path, reason: "is not UTF-8 text")
         }
         var rows: [(line: Int, fields: [String])] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
             let fields = trimmed.split(separator: delimiter, omittingEmptySubsequences: false).map {

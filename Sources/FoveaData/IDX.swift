@@ -9,24 +9,35 @@ public struct IDXFile: Sendable {
     /// The data bytes, `dimensions.reduce(1, *)` of them.
     public let bytes: [UInt8]
 
-    /// Reads and validates `url`, which must hold `rank` dimensions (3 for images, 1 for labels).
+    /// Reads and validates `url` (plain or gzip'd), which must hold `rank` dimensions (3 for images, 1 for labels).
+    /// The header is checked before any data is read, and only the data it promises is inflated.
     public static func read(_ url: URL, rank: Int) throws -> IDXFile {
-        let path = url.path
-        let file = try FileBytes.read(url)
+        try read(ByteStream(file: url), rank: rank)
+    }
+
+    /// Reads the content of an IDX file (plain or gzip'd) from memory; `name` stands for the file in errors.
+    public static func parse(_ bytes: [UInt8], name: String, rank: Int) throws -> IDXFile {
+        try read(ByteStream(bytes: bytes, name: name), rank: rank)
+    }
+
+    private static func read(_ stream: ByteStream, rank: Int) throws -> IDXFile {
+        let path = stream.path
         let kind = rank == 3 ? "an IDX image file" : rank == 1 ? "an IDX label file" : "an IDX file of rank \(rank)"
-        guard file.count >= 4 else {
-            throw FoveaError.badFile(path: path, reason: "truncated: \(file.count) bytes, too short for an IDX header")
+        let magicBytes = try stream.read(upTo: 4)
+        guard magicBytes.count == 4 else {
+            throw FoveaError.badFile(path: path, reason: "truncated: \(magicBytes.count) bytes, too short for an IDX header")
         }
         let expected = UInt32(0x0800) | UInt32(rank)
-        let magic = file.bigEndianUInt32(at: 0)
+        let magic = magicBytes.bigEndianUInt32(at: 0)
         guard magic == expected else {
             throw FoveaError.badFile(path: path, reason: "expected magic \(hex(expected)) for \(kind), found \(hex(magic))")
         }
         let headerSize = 4 + 4 * rank
-        guard file.count >= headerSize else {
-            throw FoveaError.badFile(path: path, reason: "truncated: the header needs \(headerSize) bytes, file has \(file.count)")
+        let sizeBytes = try stream.read(upTo: 4 * rank)
+        guard sizeBytes.count == 4 * rank else {
+            throw FoveaError.badFile(path: path, reason: "truncated: the header needs \(headerSize) bytes, file has \(4 + sizeBytes.count)")
         }
-        let dimensions = (0..<rank).map { Int(file.bigEndianUInt32(at: 4 + 4 * $0)) }
+        let dimensions = (0..<rank).map { Int(sizeBytes.bigEndianUInt32(at: 4 * $0)) }
         var total = 1
         for size in dimensions {
             let (product, overflow) = total.multipliedReportingOverflow(by: size)
@@ -36,15 +47,16 @@ public struct IDXFile: Sendable {
             }
             total = product
         }
-        let available = file.count - headerSize
         let what = rank == 3 ? "bytes of pixels" : rank == 1 ? "bytes of labels" : "bytes of data"
-        guard available >= total else {
-            throw FoveaError.badFile(path: path, reason: "truncated: header promises \(total) \(what), file has \(available)")
+        let data = try stream.read(upTo: total)
+        guard data.count == total else {
+            throw FoveaError.badFile(path: path, reason: "truncated: header promises \(total) \(what), file has \(data.count)")
         }
-        guard available == total else {
-            throw FoveaError.badFile(path: path, reason: "\(available - total) unexpected bytes after the \(total) \(what) the header promises")
+        let extra = try stream.remainingCount()
+        guard extra == 0 else {
+            throw FoveaError.badFile(path: path, reason: "\(extra) unexpected bytes after the \(total) \(what) the header promises")
         }
-        return IDXFile(dimensions: dimensions, bytes: Array(file[headerSize...]))
+        return IDXFile(dimensions: dimensions, bytes: data)
     }
 
     private static func hex(_ value: UInt32) -> String {

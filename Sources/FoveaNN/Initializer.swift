@@ -57,3 +57,27 @@ public enum Initializer: Sendable {
         }
     }
 }
+
+extension Initializer {
+    /// A new CPU tensor of `shape` drawn from this distribution, for layer initializers, which do not throw.
+    /// On the CPU only arguments can make `make` fail (an infinite bound, a negative standard deviation, no host
+    /// memory): these are programming errors, so they stop the program with the error's message.
+    func cpuTensor(_ shape: Shape, fans: (fanIn: Int, fanOut: Int)? = nil, generator: Generator = .default) -> Tensor {
+        do {
+            return try make(shape, fans: fans, device: .cpu, generator: generator)
+        } catch {
+            preconditionFailure("\(self) initializer for shape \(shape): \(error)")
+        }
+    }
+
+    /// A layer's weight of `shape` ([out, in, ...]) and, when `bias`, its bias [out], on the CPU. The bias defaults
+    /// to PyTorch's U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
+    static func weightAndBias(_ shape: Shape, weight: Initializer, bias: Bool, biasInitializer: Initializer? = nil,
+                              generator: Generator) -> (weight: Tensor, bias: Tensor?) {
+        let fans = fans(shape)
+        let values = weight.cpuTensor(shape, fans: fans, generator: generator)
+        guard bias else { return (values, nil) }
+        let bound = 1 / Float(fans.fanIn).squareRoot()
+        return (values, (biasInitializer ?? .uniform(low: -bound, high: bound)).cpuTensor([shape[0]], fans: fans, generator: generator))
+    }
+}

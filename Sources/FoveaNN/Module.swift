@@ -78,14 +78,22 @@ open class Module {
     /// Switches this module and all descendants to evaluation mode.
     public func eval() { train(false) }
 
-    /// Moves every parameter and buffer to `device`.
-    public func to(_ device: Device) throws {
+    /// Moves every parameter and buffer to `device` and returns this module, so calls chain
+    /// (`let model = try Net().to(device)`, `try model.to(.cpu).eval()`).
+    @discardableResult
+    public func to(_ device: Device) throws -> Self {
         for (_, parameter) in namedParameters where parameter.value.device != device {
-            parameter.value = try parameter.value.detach().to(device)
+            parameter.value = try Self.moved(parameter.value.detach(), to: device)
         }
         for (_, buffer) in namedBuffers where buffer.value.device != device {
-            buffer.value = try buffer.value.to(device)
+            buffer.value = try Self.moved(buffer.value, to: device)
         }
+        return self
+    }
+
+    /// `tensor` on `device`; a tensor with no elements (a lazy layer's placeholder) is made there, having nothing to copy.
+    private static func moved(_ tensor: Tensor, to device: Device) throws -> Tensor {
+        tensor.count == 0 ? try Tensor.empty(tensor.shape, device: device) : try tensor.to(device)
     }
 
     /// Clears the gradient of every parameter.

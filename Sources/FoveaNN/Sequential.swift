@@ -26,10 +26,22 @@ public final class Sequential: Module {
         self.init(try build())
     }
 
-    /// Appends a module (Keras' `add`).
+    /// Appends a module (Keras' `add`), in the model's training mode.
     public func add(_ layer: Module) {
+        insert(layer, at: layers.count)
+    }
+
+    /// Inserts a module before position `index` (PyTorch's `insert`), in the model's training mode.
+    /// `index` must be in `0...layers.count`.
+    public func insert(_ layer: Module, at index: Int) {
         layer.train(isTraining)
-        layers.append(layer)
+        layers.insert(layer, at: index)
+    }
+
+    /// Removes and returns the module at `index`, which must be a valid position.
+    @discardableResult
+    public func remove(at index: Int) -> Module {
+        layers.remove(at: index)
     }
 
     /// Removes and returns the last module (Keras' `pop`).
@@ -39,8 +51,32 @@ public final class Sequential: Module {
         return last
     }
 
+    /// The module at `index`; setting it replaces that module (`model[2] = Dense(84, 5)`), in the model's training mode.
+    ///
+    /// A module added after `to(_:)` stays where it was made: call `to(_:)` again (a forward that meets it on another
+    /// device names it in its error).
+    public subscript(index: Int) -> Module {
+        get { layers[index] }
+        set {
+            newValue.train(isTraining)
+            layers[index] = newValue
+        }
+    }
+
     public override func forward(_ input: Tensor) throws -> Tensor {
-        try layers.reduce(input) { try $1($0) }
+        var output = input
+        for (index, layer) in layers.enumerated() {
+            do {
+                output = try layer(output)
+            } catch let error as FoveaError {
+                // Name the layer when it is the one left behind on another device (added after `to(_:)`).
+                guard case .deviceMismatch = error, let stray = layer.parameters.first(where: { $0.device != output.device }) else {
+                    throw error
+                }
+                throw FoveaError.deviceMismatch(op: "Sequential layer \(index) (\(layer.typeName))", stray.device, output.device)
+            }
+        }
+        return output
     }
 
     public override var namedChildren: [(String, Module)] {

@@ -12,10 +12,23 @@ extension Module {
         }
     }
 
+    /// Loads what `stateDict()` gives (`try copy.loadStateDict(model.stateDict())`); see `loadStateDict(_:strict:)`.
+    /// Throws when a name appears twice.
+    public func loadStateDict(_ state: [(String, Tensor)], strict: Bool = true) throws {
+        var byName: [String: Tensor] = [:]
+        for (name, tensor) in state {
+            guard byName.updateValue(tensor, forKey: name) == nil else {
+                throw FoveaError.invalidArgument("state dict names '\(name)' twice")
+            }
+        }
+        try loadStateDict(byName, strict: strict)
+    }
+
     /// Copies values into this module's parameters and buffers, keeping each on its current device.
     /// The model never shares storage with `state` afterwards, and on any error it is left unchanged.
     ///
-    /// With `strict`, keys missing from `state` or unknown to the model are errors; shapes must always match.
+    /// With `strict`, keys missing from `state` or unknown to the model are errors; shapes must always match, except
+    /// that a lazy layer which has not seen an input yet takes its input size from `state`.
     public func loadStateDict(_ state: [String: Tensor], strict: Bool = true) throws {
         let entries = stateEntries
         if strict {
@@ -34,7 +47,7 @@ extension Module {
             case .parameter(let parameter): parameter.value
             case .buffer(let buffer): buffer.value
             }
-            guard incoming.shape == current.shape else {
+            guard incoming.shape == current.shape || LazyInitialization.fills(placeholder: current.shape, with: incoming.shape) else {
                 throw FoveaError.invalidArgument("'\(name)': checkpoint has shape \(incoming.shape), model has \(current.shape)")
             }
             // Counters saved as Float32 by older Fovea versions load into today's Int32 buffers (and vice versa).

@@ -5,6 +5,14 @@ import FoveaTestSupport
 import Testing
 
 @Suite struct CSVTests {
+    /// Windows line ends (CRLF) read as Unix ones; line numbers in errors count them the same way.
+    @Test func readsCRLFLineEnds() throws {
+        let data = try CSVDataset.parse(Array("a,b,label\r\n1,2,x\r\n3,4,y\r\n".utf8), name: "crlf.csv")
+        #expect(data.count == 2 && data.features == [1, 2, 3, 4] && data.classNames == ["x", "y"])
+        #expect(throws: FoveaError.badFile(path: "bad.csv", reason: "line 3, column 'b': 'oops' is not a finite number")) {
+            try CSVDataset.parse(Array("a,b,label\r\n1,2,x\r\n3,oops,y\r\n".utf8), name: "bad.csv")
+        }
+    }
 
     @Test func readsIrisWithSortedClassIndices() throws {
         let url = irisCSV

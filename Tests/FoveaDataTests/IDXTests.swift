@@ -94,6 +94,38 @@ import Testing
         }
     }
 
+    @Test func gzipWithTrailingBytesIsRejected() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let file = try directory.write("labels.gz", idxLabels([1, 2, 3]), gzip: true)
+        let bytes = try [UInt8](Data(contentsOf: file))
+        let padded = try directory.write("padded.gz", bytes + [0x42, 0x42, 0x42])
+        #expect(throws: FoveaError.badFile(path: padded.path, reason: "unexpected bytes after the end of the gzip data")) {
+            try IDXFile.read(padded, rank: 1)
+        }
+        // Two gzip members are one stream, as gzip reads them.
+        let labels = idxLabels([4, 5, 6])
+        let first = try directory.write("a.gz", Array(labels.prefix(5)), gzip: true)
+        let second = try directory.write("b.gz", Array(labels.dropFirst(5)), gzip: true)
+        let joined = try directory.write("joined.gz", [UInt8](Data(contentsOf: first)) + [UInt8](Data(contentsOf: second)))
+        #expect(try IDXFile.read(joined, rank: 1).bytes == [4, 5, 6])
+    }
+
+    /// A header that promises far more than the file holds is checked before inflating, and only what arrives is kept.
+    @Test func gzipWithALyingHeaderInflatesOnlyWhatIsThere() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let header = bigEndian(0x0803) + bigEndian(1 << 16) + bigEndian(1 << 11) + bigEndian(1 << 11)  // 2^38 bytes promised
+        let file = try directory.write("bomb.gz", header + [UInt8](repeating: 0, count: 1 << 22), gzip: true)
+        #expect(throws: FoveaError.badFile(path: file.path, reason: "truncated: header promises 274877906944 bytes of pixels, file has 4194304")) {
+            try IDXFile.read(file, rank: 3)
+        }
+        let impossible = try directory.write("impossible.gz", bigEndian(0x0803) + bigEndian(1 << 31) + bigEndian(1 << 31) + bigEndian(1), gzip: true)
+        #expect(throws: FoveaError.badFile(path: impossible.path, reason: "impossible dimensions 2147483648 x 2147483648 x 1")) {
+            try IDXFile.read(impossible, rank: 3)
+        }
+    }
+
     @Test func readsTheRealFashionMNISTTestSet() throws {
         let directory = URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist")
         guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("t10k-images-idx3-ubyte.gz").path) else {

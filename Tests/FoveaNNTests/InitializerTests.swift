@@ -56,19 +56,19 @@ import Testing
     }
 
     @Test func denseAndConvolutionDefaultToPyTorchsBounds() throws {
-        let dense = try Dense(400, 300)
+        let dense = Dense(400, 300)
         let denseBound = 1 / Float(400).squareRoot()
         for (name, values) in [("weight", try dense.weight.value.toArray()), ("bias", try dense.bias!.value.toArray())] {
             let maxAbs = statistics(values).maxAbs
             #expect(maxAbs <= denseBound && maxAbs > 0.95 * denseBound, "Dense \(name): \(maxAbs) vs \(denseBound)")
         }
-        let conv = try Conv2D(16, 400, kernelSize: 3, groups: 2)
+        let conv = Conv2D(16, 400, kernelSize: 3, groups: 2)
         let convBound = 1 / Float(8 * 9).squareRoot()  // fanIn counts the channels of one group
         for (name, values) in [("weight", try conv.weight.value.toArray()), ("bias", try conv.bias!.value.toArray())] {
             let maxAbs = statistics(values).maxAbs
             #expect(maxAbs <= convBound && maxAbs > 0.95 * convBound, "Conv2D \(name): \(maxAbs) vs \(convBound)")
         }
-        let custom = try Dense(10, 4, weightInitializer: .zeros, biasInitializer: .constant(0.5))
+        let custom = Dense(10, 4, weightInitializer: .zeros, biasInitializer: .constant(0.5))
         #expect(try custom.weight.value.toArray().allSatisfy { $0 == 0 })
         #expect(try custom.bias!.value.toArray() == [0.5, 0.5, 0.5, 0.5])
     }

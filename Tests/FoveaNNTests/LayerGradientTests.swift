@@ -10,16 +10,16 @@ import Testing
     @Test(arguments: testDevices)
     func dense(device: Device) throws {
         for batch in [1, 7] {
-            let layer = try Dense(5, 3)
+            let layer = Dense(5, 3)
             try layer.to(device)
             let result = try layerGradientCheck(layer, input: try testTensor([batch, 5], device: device, seed: 2))
             #expect(result.worstError < Self.tolerance, "batch \(batch): \(result)")
         }
-        let sequence = try Dense(5, 2)
+        let sequence = Dense(5, 2)
         try sequence.to(device)
         let sequenceResult = try layerGradientCheck(sequence, input: try testTensor([2, 3, 5], device: device, seed: 5))
         #expect(sequenceResult.worstError < Self.tolerance, "[2, 3, 5] input: \(sequenceResult)")
-        let noBias = try Dense(4, 2, bias: false)
+        let noBias = Dense(4, 2, bias: false)
         try noBias.to(device)
         let result = try layerGradientCheck(noBias, input: try testTensor([3, 4], device: device, seed: 3))
         #expect(result.worstError < Self.tolerance, "no bias: \(result)")
@@ -28,11 +28,11 @@ import Testing
     @Test(arguments: testDevices)
     func conv2D(device: Device) throws {
         let cases: [(String, Conv2D, Shape)] = [
-            ("1 channel", try Conv2D(1, 2, kernelSize: 3), [2, 1, 5, 4]),
-            ("3 channels, non-square kernel, stride 2, padding 1", try Conv2D(3, 4, kernelSize: [2, 3], stride: 2, padding: 1), [1, 3, 7, 6]),
-            ("dilation 2", try Conv2D(3, 2, kernelSize: 3, padding: 2, dilation: 2), [2, 3, 6, 5]),
-            ("groups 2", try Conv2D(4, 6, kernelSize: 3, padding: 1, groups: 2), [1, 4, 5, 5]),
-            ("same padding, no bias", try Conv2D(2, 3, kernelSize: [3, 2], padding: .same, bias: false), [1, 2, 4, 5]),
+            ("1 channel", Conv2D(1, 2, kernelSize: 3), [2, 1, 5, 4]),
+            ("3 channels, non-square kernel, stride 2, padding 1", Conv2D(3, 4, kernelSize: [2, 3], stride: 2, padding: 1), [1, 3, 7, 6]),
+            ("dilation 2", Conv2D(3, 2, kernelSize: 3, padding: 2, dilation: 2), [2, 3, 6, 5]),
+            ("groups 2", Conv2D(4, 6, kernelSize: 3, padding: 1, groups: 2), [1, 4, 5, 5]),
+            ("same padding, no bias", Conv2D(2, 3, kernelSize: [3, 2], padding: .same, bias: false), [1, 2, 4, 5]),
         ]
         for (name, layer, shape) in cases {
             try layer.to(device)
@@ -71,7 +71,7 @@ import Testing
 
     @Test(arguments: testDevices)
     func batchNormInTrainingAndEvaluation(device: Device) throws {
-        let cases: [(String, BatchNorm, Shape)] = [("1D", try BatchNorm1D(3), [7, 3]), ("2D", try BatchNorm2D(2), [3, 2, 3, 4])]
+        let cases: [(String, BatchNorm, Shape)] = [("1D", BatchNorm1D(3), [7, 3]), ("2D", BatchNorm2D(2), [3, 2, 3, 4])]
         for (name, layer, shape) in cases {
             try layer.to(device)
             let channels = shape[1]
@@ -85,7 +85,7 @@ import Testing
             let evaluation = try layerGradientCheck(layer, input: try testTensor(shape, device: device, seed: 12, low: -2, high: 2))
             #expect(evaluation.worstError < Self.tolerance, "\(name) evaluation: \(evaluation)")
         }
-        let plain = try BatchNorm2D(3, affine: false)
+        let plain = BatchNorm2D(3, affine: false)
         #expect(plain.parameters.isEmpty)
         try plain.to(device)
         let result = try layerGradientCheck(plain, input: try testTensor([2, 3, 2, 3], device: device, seed: 16, low: -2, high: 2))
@@ -119,7 +119,7 @@ import Testing
     @Test(arguments: testDevices)
     func residualBlock(device: Device) throws {
         // Deterministic weights chosen so that no value before a ReLU lies within the finite-difference step of zero.
-        for (channels, block) in [(2, try ResidualBlock(2, 3, stride: 2)), (3, try ResidualBlock(3, 3))] {
+        for (channels, block) in [(2, ResidualBlock(2, 3, stride: 2)), (3, ResidualBlock(3, 3))] {
             try fillWeights(block, seed: 3)
             try block.to(device)
             let input = try testTensor([2, channels, 5, 4], device: device, seed: 15)

@@ -9,7 +9,7 @@ final class SharedLayerNet: Module {
     let alias: Dense
 
     init(features: Int) throws {
-        shared = try Dense(features, features)
+        shared = Dense(features, features)
         alias = shared
         super.init()
     }
@@ -51,14 +51,14 @@ final class ScaleNet: Module {
         let model = Sequential()
         #expect(model.layers.isEmpty)
         #expect(throws: FoveaError.self) { try model.pop() }
-        let dense = try Dense(4, 3), relu = ReLU()
+        let dense = Dense(4, 3), relu = ReLU()
         model.add(dense)
         model.add(relu)
         #expect(model.layers.count == 2 && model.layers[0] === dense)
         #expect(try model.pop() === relu)
         #expect(model.layers.count == 1)
         model.eval()
-        let dropout = try Dropout(p: 0.5)
+        let dropout = Dropout(p: 0.5)
         model.add(dropout)
         #expect(!dropout.isTraining)
         try model.to(device)
@@ -66,9 +66,9 @@ final class ScaleNet: Module {
         #expect(try model(x).toArray() == dense(x).toArray())
 
         let withDropout = true
-        let built = try Sequential {
-            try Dense(4, 4)
-            if withDropout { try Dropout(p: 0.1) }
+        let built = Sequential {
+            Dense(4, 4)
+            if withDropout { Dropout(p: 0.1) }
             for _ in 0..<2 { Tanh() }
             [ReLU(), Identity()]
         }
@@ -88,7 +88,7 @@ final class ScaleNet: Module {
         #expect(result.worstError < 1e-2, "\(result)")
 
         // The same computation with two untied copies: the shared gradient is the sum of theirs.
-        let first = try Dense(3, 3), second = try Dense(3, 3)
+        let first = Dense(3, 3), second = Dense(3, 3)
         for layer in [first, second] {
             try layer.to(device)
             try layer.loadStateDict(Dictionary(uniqueKeysWithValues: model.shared.stateDict()))
@@ -107,8 +107,8 @@ final class ScaleNet: Module {
     }
 
     @Test func trainAndEvalReachEveryDescendant() throws {
-        let dropout = try Dropout(p: 0.5), norm = try BatchNorm1D(4)
-        let model = NestedNet(blocks: [try Dense(4, 4), norm], head: Sequential([ReLU(), dropout]))
+        let dropout = Dropout(p: 0.5), norm = BatchNorm1D(4)
+        let model = NestedNet(blocks: [Dense(4, 4), norm], head: Sequential([ReLU(), dropout]))
         #expect(model.namedParameters.map(\.0) == ["blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias"])
         #expect(model.namedChildren.map(\.0) == ["blocks.0", "blocks.1", "head"])
         model.eval()
@@ -128,7 +128,7 @@ final class ScaleNet: Module {
     }
 
     @Test func summaryRestoresEachModulesOwnMode() throws {
-        let model = try Sequential { try Dense(4, 4); try BatchNorm1D(4); try Dropout(p: 0.5) }
+        let model = Sequential { Dense(4, 4); BatchNorm1D(4); Dropout(p: 0.5) }
         model.layers[1].eval()
         _ = try model.summary(inputShape: [4])
         #expect(model.isTraining && model.layers[0].isTraining && !model.layers[1].isTraining && model.layers[2].isTraining)
@@ -139,18 +139,17 @@ final class ScaleNet: Module {
 
     @Test(arguments: testDevices)
     func dropoutIsTheIdentityInEvaluation(device: Device) throws {
-        let dropout = try Dropout(p: 0.5, generator: Generator(seed: 1))
+        let dropout = Dropout(p: 0.5, generator: Generator(seed: 1))
         let x = try testTensor([4, 8], device: device, seed: 3)
         let dropped = try dropout(x).toArray()
         #expect(dropped.filter { $0 == 0 }.count > 4)
         dropout.eval()
         #expect(try dropout(x).toArray() == x.toArray())
-        #expect(throws: FoveaError.self) { try Dropout(p: 1) }
     }
 
     @Test(arguments: testDevices)
     func batchNormUsesBatchStatisticsInTrainingAndRunningStatisticsInEvaluation(device: Device) throws {
-        let norm = try BatchNorm1D(2)
+        let norm = BatchNorm1D(2)
         try norm.to(device)
         try setValues(norm.weight!, [2, 0.5])
         try setValues(norm.bias!, [0.1, -0.2])
@@ -177,14 +176,14 @@ final class ScaleNet: Module {
         func message(_ body: () throws -> Any) -> String {
             do { _ = try body(); return "no error" } catch { return "\(error)" }
         }
-        let dense = try Dense(4, 3)
+        let dense = Dense(4, 3)
         try dense.to(device)
         #expect(message { try dense(try Tensor.zeros([2, 5], device: device)) }.contains("[2, 5]"))
-        #expect(message { try Conv2D(3, 4, kernelSize: 3, groups: 2) }.contains("groups=2"))
-        #expect(message { try BatchNorm2D(3)(try Tensor.zeros([2, 4, 3, 3])) }.contains("3 channels"))
+        #expect(message { try Conv2D(outputs: 4, kernelSize: 3, groups: 2)(Tensor.zeros([1, 3, 5, 5])) }.contains("groups=2"))
+        #expect(message { try BatchNorm2D(3)(Tensor.zeros([2, 4, 3, 3])) }.contains("3 channels"))
         #expect(message { try Module()(try Tensor.zeros([1])) }.contains("forward"))
         if device != .cpu {
-            let onCPU = try Dense(4, 3)
+            let onCPU = Dense(4, 3)
             #expect(message { try onCPU(try Tensor.zeros([2, 4], device: device)) }.contains("different devices"))
         }
     }

@@ -102,9 +102,31 @@ import Testing
         #expect(try parameter.value.toArray() == [1])
     }
 
+    /// The checks every optimizer inherits from `OptimizerBase` run before any kernel touches the parameter.
+    @Test func everyOptimizerChecksGradientsAndRatesBeforeItsKernel() throws {
+        for (name, make, _) in Self.cases {
+            let parameter = Parameter(try Tensor(Self.start))
+            let optimizer = make([parameter])
+            #expect(optimizer is OptimizerBase, "\(name)")
+            parameter.value.grad = try Tensor([1, 2])
+            let mismatch = FoveaError.shapeMismatch(op: "\(type(of: optimizer)) step: gradient", [2], [3])
+            #expect(throws: mismatch, "\(name)") { try optimizer.step() }
+            parameter.value.grad = try Tensor([1, 2, 3])
+            optimizer.learningRate = -0.1
+            #expect(throws: FoveaError.self, "\(name)") { try optimizer.step() }
+            optimizer.learningRate = .nan
+            #expect(throws: FoveaError.self, "\(name)") { try optimizer.step() }
+            #expect(try parameter.value.toArray() == Self.start && optimizer.stepCount == 0, "\(name)")
+        }
+        let parameter = Parameter(try Tensor([1]))
+        parameter.value.grad = try Tensor([1])
+        #expect(throws: FoveaError.self) { try Adam([parameter], beta1: 1).step() }
+        #expect(throws: FoveaError.self) { try AdamW([parameter], beta2: -0.1).step() }
+    }
+
     @Test(arguments: testDevices)
     func weightDecayOnWeightsButNotOnBiases(device: Device) throws {
-        let layer = try Dense(3, 2)
+        let layer = Dense(3, 2)
         try layer.to(device)
         let weight = try layer.weight.value.toArray(), bias = try layer.bias!.value.toArray()
         let optimizer = SGD(groups: [ParameterGroup([layer.weight], learningRate: 0.1, weightDecay: 0.5),
@@ -134,7 +156,7 @@ import Testing
 
     @Test(arguments: testDevices)
     func frozenLayersStayBitIdenticalAndGetNoGradient(device: Device) throws {
-        let model = try Sequential { try Dense(4, 5); Tanh(); try Dense(5, 3) }
+        let model = Sequential { Dense(4, 5); Tanh(); Dense(5, 3) }
         try model.to(device)
         let frozen = model.layers[0]
         frozen.freeze()

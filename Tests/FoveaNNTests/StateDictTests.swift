@@ -9,9 +9,9 @@ final class SmallNet: Module {
 
     /// (`init() throws` cannot override Module's non-throwing `init()`, hence the argument.)
     init(classes: Int = 3) throws {
-        conv1 = try Conv2D(1, 2, kernelSize: 3)
-        bn1 = try BatchNorm2D(2)
-        fc = try Dense(8, classes)
+        conv1 = Conv2D(1, 2, kernelSize: 3)
+        bn1 = BatchNorm2D(2)
+        fc = Dense(8, classes)
         super.init()
     }
 
@@ -31,7 +31,7 @@ final class SmallNet: Module {
     }
 
     @Test func sequentialKeysAreIndices() throws {
-        let model = try Sequential { try Conv2D(1, 2, kernelSize: 3); try BatchNorm2D(2, affine: false); ReLU(); Flatten(); try Dense(8, 2) }
+        let model = Sequential { Conv2D(1, 2, kernelSize: 3); BatchNorm2D(2, affine: false); ReLU(); Flatten(); Dense(8, 2) }
         #expect(model.stateDict().map(\.0) == ["0.weight", "0.bias", "1.running_mean", "1.running_var", "1.num_batches_tracked",
                                                "4.weight", "4.bias"])
         let resnet = try Models.resnetSmall(inputShape: [3, 8, 8], classes: 2, blocksPerStage: 1)

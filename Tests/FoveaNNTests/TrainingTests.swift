@@ -7,14 +7,14 @@ import Testing
 @Suite struct TrainingTests {
     /// conv-relu-pool-flatten-dense on 1x8x8 images, 3 classes; optionally with BatchNorm and a seeded Dropout.
     static func smallCNN(batchNorm: Bool = false, dropoutSeed: UInt64? = nil) throws -> Sequential {
-        try Sequential {
-            try Conv2D(1, 4, kernelSize: 3, padding: 1)
-            if batchNorm { try BatchNorm2D(4) }
+        Sequential {
+            Conv2D(1, 4, kernelSize: 3, padding: 1)
+            if batchNorm { BatchNorm2D(4) }
             ReLU()
             MaxPool2D(kernelSize: 2)
             Flatten()
-            if let dropoutSeed { try Dropout(p: 0.2, generator: Generator(seed: dropoutSeed)) }
-            try Dense(64, 3)
+            if let dropoutSeed { Dropout(p: 0.2, generator: Generator(seed: dropoutSeed)) }
+            Dense(64, 3)
         }
     }
 

@@ -29,9 +29,11 @@ import Testing
         let (tensors, metadata) = try Safetensors.read(from: file)
         #expect(tensors["0.weight"]!.shape == [6, 1, 5, 5])
         #expect(tensors["7.weight"]!.shape == [120, 400])
-        #expect(metadata == ["model": "lenet5", "format": "fovea", "epoch": "4"])
+        #expect(metadata["model"] == "lenet5" && metadata["format"] == "fovea" && metadata["epoch"] == "4")
+        #expect(metadata["position_epoch"] == "5" && metadata["position_batch"] == "0" && metadata["step_count"] == "0")
         let optimizerMetadata = try Safetensors.read(from: Checkpoint.optimizerFile(for: file)).metadata
         #expect(optimizerMetadata["epoch"] == "4")
+        #expect(optimizerMetadata["checkpoint_id"] != nil && optimizerMetadata["checkpoint_id"] == metadata["checkpoint_id"])
         #expect(optimizerMetadata["step_count"] == "0")
         #expect(Checkpoint.optimizerFile(for: file).lastPathComponent == "lenet.optim.safetensors")
         let contents = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
@@ -151,5 +153,61 @@ import Testing
         for name in Self.lenetNames { #expect((after[name] == before[name]) == frozen.contains(name), "\(name)") }
 
         #expect(throws: FoveaError.self) { try Checkpoint.loadModel(try Models.lenet5(classes: 3), from: file, freezing: ["conv1."]) }
+    }
+
+    /// Files as a save killed between its renames leaves them: the new optimizer file in place, the old model file,
+    /// and the old optimizer file kept as `.prev`; plus the temporary files of another killed save.
+    static func killedBetweenRenames(in directory: URL) throws -> (file: URL, model: Sequential, optimizer: SGD, old: [String: [Float]]) {
+        let model = try Models.mlp(inputFeatures: 4, hidden: [8], classes: 3)
+        let optimizer = SGD(model.parameters, learningRate: 0.1, momentum: 0.9)
+        let file = directory.appendingPathComponent("last.safetensors")
+        let loss = try CrossEntropyLoss()(model(testTensor([2, 4], device: .cpu)), Tensor([0, 2], shape: [2]))
+        try loss.backward()
+        try optimizer.step()
+        try Checkpoint.save(model: model, optimizer: optimizer, epoch: 1, to: file)
+        let old = try TrainingFixtures.values(of: model)
+        let oldModel = try Data(contentsOf: file), oldOptimizer = try Data(contentsOf: Checkpoint.optimizerFile(for: file))
+        try optimizer.step()
+        try Checkpoint.save(model: model, optimizer: optimizer, epoch: 2, to: file)
+        try oldModel.write(to: file)
+        try oldOptimizer.write(to: directory.appendingPathComponent("last.optim.safetensors.prev"))
+        try Data([1, 2, 3]).write(to: directory.appendingPathComponent(".last.safetensors.0A1B.part"))
+        try Data([1, 2, 3]).write(to: directory.appendingPathComponent(".metrics.jsonl.0A1B.tmp"))
+        return (file, model, optimizer, old)
+    }
+
+    @Test func resumeAfterASaveKilledBetweenItsRenamesUsesTheMatchingPair() throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (file, _, _, old) = try Self.killedBetweenRenames(in: directory)
+        let model = try Models.mlp(inputFeatures: 4, hidden: [8], classes: 3)
+        let optimizer = SGD(model.parameters, learningRate: 0.1, momentum: 0.9)
+        let position = try Checkpoint.resume(model: model, optimizer: optimizer, from: file)
+        #expect(position == TrainingPosition(epoch: 2))
+        #expect(optimizer.stepCount == 1, "the optimizer state of epoch 1, not of epoch 2")
+        #expect(try TrainingFixtures.values(of: model) == old)
+    }
+
+    @Test func recoverRestoresTheMatchingOptimizerFileAndRemovesTemporaryFiles() throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (file, _, _, _) = try Self.killedBetweenRenames(in: directory)
+        let changed = try Checkpoint.recover(directory: directory)
+        #expect(changed == [".last.safetensors.0A1B.part", ".metrics.jsonl.0A1B.tmp", "last.optim.safetensors.prev"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["last.optim.safetensors", "last.safetensors"])
+        let model = try Safetensors.read(from: file).metadata, optimizer = try Safetensors.read(from: Checkpoint.optimizerFile(for: file)).metadata
+        #expect(model["checkpoint_id"] == optimizer["checkpoint_id"] && optimizer["step_count"] == "1")
+    }
+
+    /// A model file and an optimizer file of different steps (no `.prev` to fall back on) are refused by name.
+    @Test func resumeRefusesATornPair() throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (file, model, optimizer, _) = try Self.killedBetweenRenames(in: directory)
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("last.optim.safetensors.prev"))
+        #expect(throws: FoveaError.badFile(path: file.path, reason: "holds the model at epoch 2, batch 0 but last.optim.safetensors holds the optimizer "
+                                           + "at epoch 3, batch 0: the pair belongs to different steps; resume from an epoch-NNN.safetensors checkpoint instead")) {
+            try Checkpoint.resume(model: model, optimizer: optimizer, from: file)
+        }
     }
 }

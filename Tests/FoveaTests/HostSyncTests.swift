@@ -2,7 +2,7 @@ import Fovea
 import FoveaTestSupport
 import Testing
 
-/// DESIGN.md decision 5: a training step on OpenCL is one stream of kernels with no host round-trip.
+/// ARCHITECTURE.md, decision 5: a training step on OpenCL is one stream of kernels with no host round-trip.
 @Suite struct HostSyncTests {
     @Test(arguments: testDevices.filter { $0 != .cpu })
     func aLeNetTrainingStepMakesNoHostSync(device: Device) throws {

@@ -1,8 +1,9 @@
+import Foundation
 import Fovea
 import FoveaTestSupport
 import Testing
 
-/// The README's low-level autograd snippet, kept compiling and correct.
+/// The README's snippets, kept compiling and correct.
 @Suite struct ReadmeTests {
     @Test(arguments: testDevices)
     func convolutionSnippetFillsTheWeightGradient(device: Device) throws {
@@ -28,5 +29,31 @@ import Testing
         #expect(try ids.dtype == .int32 && pred.dtype == .int32 && pred.eq(ids).dtype == .int32)
         #expect(row.shape == [5] && picked.shape == [3, 5])
         #expect(logits.grad?.shape == [3, 5])
+    }
+
+    /// "Using Fovea from your own package": the Package.swift lines are those of `Examples/Package.swift` (which CI
+    /// builds from a folder not called Fovea) and every code block is a verbatim part of the example's main.swift,
+    /// so `swift build --package-path Examples` compiles them all.
+    @Test func ownPackageSnippetsAreTheExamplesPackage() throws {
+        func read(_ path: String) throws -> String {
+            try String(contentsOf: repositoryRoot.appendingPathComponent(path), encoding: .utf8)
+        }
+        let section = try read("README.md").components(separatedBy: "## Using Fovea from your own package")[1]
+            .components(separatedBy: "\n## ")[0]
+        let blocks = section.components(separatedBy: "```swift\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        let manifest = try read("Examples/Package.swift"), main = try read("Examples/Sources/LeNetRandom/main.swift")
+        #expect(blocks.count == 5)
+        for block in blocks {
+            guard block.hasPrefix("// Package.swift") else {
+                #expect(main.contains(block), "README block missing from Examples/Sources/LeNetRandom/main.swift:\n\(block)")
+                continue
+            }
+            let calls = block.matches(of: try Regex(#"\.(package|product)\([^)]*\)"#)).map { String(block[$0.range]) }
+            #expect(calls == [".package(name: \"Fovea\", path: \"../Fovea\")", ".product(name: \"Fovea\", package: \"Fovea\")"])
+            for call in calls {
+                let expected = call.replacingOccurrences(of: "\"../Fovea\"", with: "\"..\"")
+                #expect(manifest.contains(expected), "Examples/Package.swift does not contain \(expected)")
+            }
+        }
     }
 }

@@ -214,7 +214,8 @@ import Testing
         let run = try Run(device: .cpu, directory: directory)
         let file = directory.appendingPathComponent("model.safetensors")
         try Checkpoint.save(model: run.model, epoch: 0, to: file)
-        #expect(throws: FoveaError.badFile(path: Checkpoint.optimizerFile(for: file).path, reason: "no such file")) {
+        #expect(throws: FoveaError.badFile(path: Checkpoint.optimizerFile(for: file).path,
+                                           reason: "no such file: resuming needs the optimizer state saved beside model.safetensors")) {
             try Checkpoint.resume(model: run.model, optimizer: run.optimizer, from: file)
         }
     }

@@ -17,12 +17,12 @@ enum TrainingFixtures {
     /// 4 -> 32 -> Dropout -> 3 with weights from `weights` (copied), dropout drawing from `generator`.
     /// Tests run in parallel and share `Generator.default`, so reproducible runs keep their own generator.
     static func mlp(weights: [String: [Float]], generator: Generator, device: Device) throws -> Sequential {
-        let model = try Sequential {
+        let model = Sequential {
             Flatten()
-            try Dense(4, 32)
+            Dense(4, 32)
             ReLU()
-            try Dropout(p: 0.3, generator: generator)
-            try Dense(32, 3)
+            Dropout(p: 0.3, generator: generator)
+            Dense(32, 3)
         }
         try model.loadStateDict(try copies(weights, shapesFrom: model))
         try model.to(device)

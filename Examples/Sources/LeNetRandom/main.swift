@@ -1,9 +1,10 @@
-// Trains LeNet-5 for a few epochs on random 28x28 images with random labels, on the default device
-// (FOVEA_DEVICE, else the first OpenCL GPU, else the CPU), then saves and reloads the weights.
+// The README's "Using Fovea from your own package" snippets, verbatim (Tests/FoveaTests/ReadmeTests.swift checks
+// that they stay so), then a summary and a reload: LeNet-5 trains for a few epochs on random 28x28 images with
+// random labels on the default device (FOVEA_DEVICE, else the first OpenCL GPU, else the CPU).
 import Foundation
 import Fovea
 
-let device = Device.default
+let device = Device.default                      // FOVEA_DEVICE, else the first OpenCL GPU, else the CPU
 manualSeed(42)
 var generator = SeededGenerator(seed: 7)
 let images = (0..<512 * 28 * 28).map { _ in generator.nextUniform() }
@@ -11,17 +12,38 @@ let labels = (0..<512).map { _ in Int32(generator.nextInt(below: 10)) }
 let data = try InMemoryDataset(features: images, labels: labels, sampleShape: [1, 28, 28])
 let (train, validation) = try data.split(validationFraction: 0.25, seed: 1)
 
-let model = try Models.lenet5()
-try model.to(device)
-print(try model.summary(inputShape: [1, 28, 28]), terminator: "")
+let model = try Models.lenet5().to(device)
 let trainer = Trainer(model: model, optimizer: Adam(model.parameters, learningRate: 0.001))
 let history = try trainer.fit(try DataLoader(train, batchSize: 64, device: device),
                               validation: try DataLoader(validation, batchSize: 128, shuffle: false, device: device), epochs: 3)
-for epoch in history {
-    print(String(format: "epoch %d on %@: loss %.4f, accuracy %.1f%%, validation accuracy %.1f%%",
-                 epoch.epoch + 1, device.description, epoch.trainLoss, 100 * epoch.trainAccuracy, 100 * (epoch.validationAccuracy ?? 0)))
-}
-let file = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("lenet-random.safetensors")
+for epoch in history { print(epoch.epoch + 1, epoch.trainLoss, epoch.validationAccuracy ?? 0) }
+let file = FileManager.default.temporaryDirectory.appendingPathComponent("lenet.safetensors")
 try Checkpoint.save(model: model, epoch: history.count - 1, to: file)
+
+final class Net: Module {
+    let fc1 = Dense(4, 8)
+    let fc2 = Dense(outputs: 3)
+    override func forward(_ input: Tensor) throws -> Tensor { try fc2(fc1(input).relu()) }
+}
+let net = try Net().to(device)
+print(try net(Tensor.ones([2, 4], device: device)).shape)   // [2, 3]
+try Net().loadStateDict(net.stateDict())
+
+let x = try Tensor.normal([8, 3, 32, 32], device: device)
+let w = try Tensor.normal([16, 3, 3, 3], device: device)
+w.requiresGrad = true
+let loss = try x.conv2d(weight: w, padding: 1).relu().maxPool2d(kernel: 2).mean()
+try loss.backward()                              // w.grad now holds d loss / d w
+
+let ids = try Tensor(indices: [0, 2, 1], device: device)    // int32
+let logits = try Tensor.normal([3, 5], device: device)
+logits.requiresGrad = true
+let row = try logits[0]                          // [5]; also logits[1..<3], logits[-1], logits[0..., 2], strides
+let picked = try logits[ids]                     // rows 0, 2, 1: a gather whose backward scatter-adds
+let error = try logits.crossEntropy(targets: ids) // targets must be int32 (a Float32 target is an error)
+let pred = try logits.argmax(axis: 1)             // int32; pred.eq(ids) is int32 as well
+try (error + row.sum() + picked.sum()).backward()
+
+print(try model.summary(inputShape: [1, 28, 28]), terminator: "")
 try Checkpoint.loadModel(try Models.lenet5(), from: file)
-print("saved and reloaded \(file.path)")
+print("saved \(file.path) and reloaded it into a new LeNet-5; w.grad has shape \(w.grad!.shape)")

@@ -26,7 +26,7 @@ public struct ConvolutionGeometry: Sendable, Hashable {
     public var groupOutChannels: Int { outChannels / groups }
 }
 
-/// Convolution primitives. The four whole-op entry points have an im2col + GEMM default (DESIGN decision 8)
+/// Convolution primitives. The four whole-op entry points have an im2col + GEMM default (ARCHITECTURE.md, decision 8)
 /// built on the column primitives below; a backend may override them with direct kernels.
 ///
 /// Column layout, for images `batchStart ..< batchStart + batchCount`: one row per (input channel, kernel row, kernel column),

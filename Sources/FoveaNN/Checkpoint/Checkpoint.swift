@@ -30,11 +30,12 @@ public struct TrainingPosition: Sendable, Equatable {
 
 /// A training checkpoint: `NAME.safetensors` holds the model's state dict with PyTorch's names (loadable by
 /// `safetensors.torch.load_file` + `load_state_dict`), and `NAME.optim.safetensors` the optimizer state, the training
-/// position and the random generator's position, for resuming. Each file is written to a temporary file and renamed.
+/// position and the random generator's position, for resuming. The pair is published so that it always belongs to one
+/// step, whenever the process is killed (`CheckpointPair`).
 ///
-/// The optimizer file's metadata: `epoch` (the last complete epoch), `step_count`, `learning_rates`,
-/// `generator_seed`, `generator_offset`, and the position: `position_epoch`, `position_batch`, `partial_loss_sum`,
-/// `partial_correct`, `partial_samples`. The model file's metadata has `epoch` too.
+/// Both files' metadata: `checkpoint_id` (the same in both), `epoch` (the last complete epoch), `position_epoch`,
+/// `position_batch` and, with an optimizer, `step_count`. The optimizer file's also has `learning_rates`,
+/// `generator_seed`, `generator_offset`, `partial_loss_sum`, `partial_correct`, `partial_samples`.
 public enum Checkpoint {
     /// The optimizer-state file that accompanies a model file.
     public static func optimizerFile(for modelFile: URL) -> URL {
@@ -50,25 +51,29 @@ public enum Checkpoint {
     }
 
     /// Saves the model (and, when given, the optimizer state and `position`, with `generator`'s position: the stream
-    /// that dropout draws from). Both files are written in full under temporary names before either replaces an
-    /// existing file, so a failed save leaves the previous checkpoint (or none) in place.
+    /// that dropout draws from). Both files are written in full under temporary names, then published so that they
+    /// always belong to one step (see `CheckpointPair`): a failed or killed save leaves the previous checkpoint (or none).
     public static func save(model: Module, optimizer: Optimizer? = nil, position: TrainingPosition, metadata: [String: String] = [:],
                             generator: Generator = .default, to url: URL) throws {
         let epoch = String(position.lastCompleteEpoch)
-        var modelMetadata = metadata
+        let step = [
+            "checkpoint_id": UUID().uuidString, "epoch": epoch,
+            "position_epoch": String(position.epoch), "position_batch": String(position.batch),
+        ]
+        var modelMetadata = metadata.merging(step) { _, new in new }
         modelMetadata["format"] = "fovea"
-        modelMetadata["epoch"] = epoch
         var files: [(tensors: [(String, Tensor)], metadata: [String: String], url: URL)] = [(model.stateDict(), modelMetadata, url)]
         if let optimizer {
+            modelMetadata["step_count"] = String(optimizer.stepCount)
+            files[0].metadata = modelMetadata
             let state = generator.state
-            files.append((optimizer.stateTensors(), [
-                "epoch": epoch, "step_count": String(optimizer.stepCount),
+            files.append((optimizer.stateTensors(), step.merging([
+                "step_count": String(optimizer.stepCount),
                 "learning_rates": optimizer.parameterGroups.map { String($0.learningRate) }.joined(separator: ","),
                 "generator_seed": String(state.seed), "generator_offset": String(state.offset),
-                "position_epoch": String(position.epoch), "position_batch": String(position.batch),
                 "partial_loss_sum": String(position.lossSum), "partial_correct": String(position.correct),
                 "partial_samples": String(position.samples),
-            ], optimizerFile(for: url)))
+            ]) { _, new in new }, optimizerFile(for: url)))
         }
         for file in files {
             var isDirectory: ObjCBool = false
@@ -86,10 +91,15 @@ public enum Checkpoint {
                 throw FoveaError.badFile(path: file.url.path, reason: reason)
             }
         }
-        // The model file goes last: once it is in place, its optimizer state is too.
-        for (file, temporary) in zip(files, staged).reversed() where rename(temporary.path, file.url.path) != 0 {
-            throw FoveaError.badFile(path: file.url.path, reason: "cannot replace the file: \(String(cString: strerror(errno)))")
-        }
+        try CheckpointPair.publish(model: url, stagedModel: staged[0], optimizer: files.count > 1 ? files[1].url : nil,
+                                   stagedOptimizer: files.count > 1 ? staged[1] : nil)
+    }
+
+    /// Removes the temporary files killed saves left in `directory` and completes or undoes a save that was killed
+    /// between its two renames, so that every model file there has its own optimizer file. Returns what it changed.
+    @discardableResult
+    public static func recover(directory: URL) throws -> [String] {
+        try CheckpointPair.recover(directory: directory)
     }
 
     /// Loads model weights into `model` (same architecture), optionally freezing the parameters whose names start with
@@ -116,13 +126,12 @@ public enum Checkpoint {
     /// without a saved position (written before positions were saved) continue at the epoch after theirs.
     public static func resume(model: Module, optimizer: Optimizer, generator: Generator = .default, from url: URL) throws -> TrainingPosition {
         guard FileManager.default.fileExists(atPath: url.path) else { throw FoveaError.badFile(path: url.path, reason: "no such file") }
-        let file = optimizerFile(for: url)
-        let (tensors, metadata) = try Safetensors.read(from: file)
+        let modelMetadata = try loadModel(model, from: url)
+        let (file, tensors, metadata) = try CheckpointPair.optimizerFile(matching: url, metadata: modelMetadata)
         guard let epoch = metadata["epoch"].flatMap(Int.init), let steps = metadata["step_count"].flatMap(Int.init),
               let seed = metadata["generator_seed"].flatMap(UInt64.init), let offset = metadata["generator_offset"].flatMap(UInt64.init)
         else { throw FoveaError.badFile(path: file.path, reason: "missing epoch, step_count or generator metadata") }
         let position = try savedPosition(metadata, file: file) ?? TrainingPosition(epoch: epoch + 1)
-        try loadModel(model, from: url)
         do {
             try optimizer.loadState(tensors, stepCount: steps)
         } catch let error as FoveaError {

@@ -80,7 +80,7 @@ public enum Safetensors {
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             if error is FoveaError { throw error }
-            throw FoveaError.badFile(path: url.path, reason: "write failed: \(error.localizedDescription)")
+            throw FoveaError.badFile(path: url.path, reason: "write failed: \(FoveaError.reason(error))")
         }
     }
 
@@ -104,9 +104,20 @@ public enum Safetensors {
     public static func read(from url: URL, device: Device = .cpu) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
         let path = url.path
         func bad(_ reason: String) -> FoveaError { .badFile(path: path, reason: reason) }
-        guard FileManager.default.fileExists(atPath: path) else { throw bad("no such file") }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw bad("no such file") }
+        if isDirectory.boolValue { throw bad("is a directory, not a safetensors file") }
+        guard (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular else {
+            throw bad("is not a regular file (a device, a pipe or a socket), not a safetensors file")
+        }
         let file: Data
-        do { file = try Data(contentsOf: url, options: .alwaysMapped) } catch { throw bad("cannot be read: \(error.localizedDescription)") }
+        do { file = try Data(contentsOf: url, options: .alwaysMapped) } catch { throw bad("cannot be read: \(FoveaError.reason(error))") }
+        return try parse(file, name: path, device: device)
+    }
+
+    /// Reads the content of a safetensors file from memory; `name` stands for the file in errors.
+    public static func parse(_ file: Data, name path: String, device: Device = .cpu) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+        func bad(_ reason: String) -> FoveaError { .badFile(path: path, reason: reason) }
         guard file.count >= 8 else { throw bad("truncated: \(file.count) bytes, too short for the 8-byte header length") }
         let length = file.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard length <= UInt64(maximumHeaderSize) else { throw bad("header length \(length) exceeds the \(maximumHeaderSize)-byte limit") }

@@ -14,14 +14,19 @@ public class BatchNorm: Module {
     public let numFeatures: Int, momentum: Float, eps: Float
     let expectedRank: Int
 
-    init(numFeatures: Int, rank: Int, momentum: Float, eps: Float, affine: Bool) throws {
+    init(numFeatures: Int, rank: Int, momentum: Float, eps: Float, affine: Bool) {
         self.numFeatures = numFeatures; self.momentum = momentum; self.eps = eps; self.expectedRank = rank
-        weight = affine ? Parameter(try .ones([numFeatures])) : nil
-        bias = affine ? Parameter(try .zeros([numFeatures])) : nil
-        runningMean = Buffer(try .zeros([numFeatures]))
-        runningVar = Buffer(try .ones([numFeatures]))
-        numBatchesTracked = Buffer(try Tensor(int32: [0], shape: []))
+        weight = affine ? Parameter(Initializer.ones.cpuTensor([numFeatures])) : nil
+        bias = affine ? Parameter(Initializer.zeros.cpuTensor([numFeatures])) : nil
+        runningMean = Buffer(Initializer.zeros.cpuTensor([numFeatures]))
+        runningVar = Buffer(Initializer.ones.cpuTensor([numFeatures]))
+        numBatchesTracked = Buffer(Self.zeroCounter())
         super.init()
+    }
+
+    /// PyTorch's `num_batches_tracked` at the start: an int32 zero on the CPU (only a lack of memory could fail here).
+    private static func zeroCounter() -> Tensor {
+        do { return try Tensor(int32: [0], shape: []) } catch { preconditionFailure("BatchNorm: \(error)") }
     }
 
     public override var ownBuffers: [(String, Buffer)] {
@@ -47,14 +52,14 @@ public class BatchNorm: Module {
 
 /// Batch normalization of [N, C] features.
 public final class BatchNorm1D: BatchNorm {
-    public init(_ numFeatures: Int, momentum: Float = 0.1, eps: Float = 1e-5, affine: Bool = true) throws {
-        try super.init(numFeatures: numFeatures, rank: 2, momentum: momentum, eps: eps, affine: affine)
+    public init(_ numFeatures: Int, momentum: Float = 0.1, eps: Float = 1e-5, affine: Bool = true) {
+        super.init(numFeatures: numFeatures, rank: 2, momentum: momentum, eps: eps, affine: affine)
     }
 }
 
 /// Batch normalization of [N, C, H, W] feature maps.
 public final class BatchNorm2D: BatchNorm {
-    public init(_ numFeatures: Int, momentum: Float = 0.1, eps: Float = 1e-5, affine: Bool = true) throws {
-        try super.init(numFeatures: numFeatures, rank: 4, momentum: momentum, eps: eps, affine: affine)
+    public init(_ numFeatures: Int, momentum: Float = 0.1, eps: Float = 1e-5, affine: Bool = true) {
+        super.init(numFeatures: numFeatures, rank: 4, momentum: momentum, eps: eps, affine: affine)
     }
 }

@@ -6,8 +6,9 @@ public final class Dropout: Module {
     /// The random stream masks are drawn from.
     public let generator: Generator
 
-    public init(p: Float = 0.5, generator: Generator = .default) throws {
-        guard p >= 0, p < 1 else { throw FoveaError.invalidArgument("Dropout: p must be in [0, 1), got \(p)") }
+    /// `p` must be in [0, 1).
+    public init(p: Float = 0.5, generator: Generator = .default) {
+        precondition(p >= 0 && p < 1, "Dropout: p must be in [0, 1), got \(p)")
         self.p = p
         self.generator = generator
         super.init()

@@ -7,24 +7,25 @@ extension Models {
         guard inputShape.rank == 3, inputShape[1] >= 12, inputShape[2] >= 12 else {
             throw FoveaError.invalidArgument("lenet5: needs [channels, height, width] input of at least 12x12, got \(inputShape)")
         }
+        try checkDropout(dropout, model: "lenet5")
         func activation() -> Module { classic ? Sigmoid() : ReLU() }
         func pool() -> Module { classic ? AvgPool2D(kernelSize: 2) : MaxPool2D(kernelSize: 2) }
         let height = (inputShape[1] / 2 - 4) / 2, width = (inputShape[2] / 2 - 4) / 2
-        return try Sequential {
-            try Conv2D(inputShape[0], 6, kernelSize: 5, padding: 2)
+        return Sequential {
+            Conv2D(inputShape[0], 6, kernelSize: 5, padding: 2)
             activation()
             pool()
-            try Conv2D(6, 16, kernelSize: 5)
+            Conv2D(6, 16, kernelSize: 5)
             activation()
             pool()
             Flatten()
-            try Dense(16 * height * width, 120)
+            Dense(16 * height * width, 120)
             activation()
-            if dropout > 0 { try Dropout(p: dropout) }
-            try Dense(120, 84)
+            if dropout > 0 { Dropout(p: dropout) }
+            Dense(120, 84)
             activation()
-            if dropout > 0 { try Dropout(p: dropout) }
-            try Dense(84, classes)
+            if dropout > 0 { Dropout(p: dropout) }
+            Dense(84, classes)
         }
     }
 }

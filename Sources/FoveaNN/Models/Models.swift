@@ -17,4 +17,9 @@ public enum Models {
             throw FoveaError.invalidArgument("unknown model '\(name)': choose one of \(names.joined(separator: ", "))")
         }
     }
+
+    /// Throws unless `p` is a dropout probability in [0, 1) (the `Dropout` layer stops the program on others).
+    static func checkDropout(_ p: Float, model: String) throws {
+        guard p >= 0, p < 1 else { throw FoveaError.invalidArgument("\(model): dropout must be in [0, 1), got \(p)") }
+    }
 }

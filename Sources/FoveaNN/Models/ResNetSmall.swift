@@ -6,13 +6,13 @@ public final class ResidualBlock: Module {
     /// The projection of the skip path, when stride or width change.
     public let shortcut: Sequential?
 
-    public init(_ inChannels: Int, _ outChannels: Int, stride: Int = 1) throws {
-        conv1 = try Conv2D(inChannels, outChannels, kernelSize: 3, stride: Size2D(stride), padding: 1, bias: false)
-        bn1 = try BatchNorm2D(outChannels)
-        conv2 = try Conv2D(outChannels, outChannels, kernelSize: 3, padding: 1, bias: false)
-        bn2 = try BatchNorm2D(outChannels)
+    public init(_ inChannels: Int, _ outChannels: Int, stride: Int = 1) {
+        conv1 = Conv2D(inChannels, outChannels, kernelSize: 3, stride: Size2D(stride), padding: 1, bias: false)
+        bn1 = BatchNorm2D(outChannels)
+        conv2 = Conv2D(outChannels, outChannels, kernelSize: 3, padding: 1, bias: false)
+        bn2 = BatchNorm2D(outChannels)
         shortcut = stride != 1 || inChannels != outChannels
-            ? Sequential([try Conv2D(inChannels, outChannels, kernelSize: 1, stride: Size2D(stride), bias: false), try BatchNorm2D(outChannels)])
+            ? Sequential([Conv2D(inChannels, outChannels, kernelSize: 1, stride: Size2D(stride), bias: false), BatchNorm2D(outChannels)])
             : nil
         super.init()
     }
@@ -29,16 +29,16 @@ extension Models {
     /// (16, 32, 64 channels, stride 2 between stages), global average pooling and a Dense head.
     public static func resnetSmall(inputShape: Shape = [3, 32, 32], classes: Int = 10, blocksPerStage: Int = 2) throws -> Sequential {
         guard inputShape.rank == 3 else { throw FoveaError.invalidArgument("resnet-small: needs [channels, height, width] input, got \(inputShape)") }
-        let model = Sequential([try Conv2D(inputShape[0], 16, kernelSize: 3, padding: 1, bias: false), try BatchNorm2D(16), ReLU()])
+        let model = Sequential([Conv2D(inputShape[0], 16, kernelSize: 3, padding: 1, bias: false), BatchNorm2D(16), ReLU()])
         var channels = 16
         for (stage, width) in [16, 32, 64].enumerated() {
             for block in 0..<blocksPerStage {
-                model.add(try ResidualBlock(channels, width, stride: stage > 0 && block == 0 ? 2 : 1))
+                model.add(ResidualBlock(channels, width, stride: stage > 0 && block == 0 ? 2 : 1))
                 channels = width
             }
         }
         model.add(GlobalAvgPool2D())
-        model.add(try Dense(channels, classes))
+        model.add(Dense(channels, classes))
         return model
     }
 }

@@ -1,31 +1,59 @@
 import Foundation
 import FoveaCore
 
-/// Changes an optimizer's learning rate once per epoch (call `step` after each epoch).
+/// Changes an optimizer's learning rate as training goes: call `step()` after each epoch, or after each batch for
+/// schedules counted in batches (`OneCycleLR`; `SchedulerCallback(_:interval:)` does it in a `Trainer`).
 public protocol LearningRateScheduler: AnyObject {
-    /// Advances one epoch; `metric` is the validation loss for schedulers that watch it.
+    /// Advances one step; `metric` is the validation loss for schedulers that watch it, ignored by the others.
     func step(metric: Float?)
 }
 
-/// A schedule whose rate is a function of each group's base rate and the epoch count.
-/// Subclasses give `rate(base:epoch:)`; `step` advances the epoch and applies it to every parameter group.
+extension LearningRateScheduler {
+    /// Advances one step without a metric (a metric-watching scheduler keeps its rate).
+    public func step() { step(metric: nil) }
+}
+
+/// A schedule whose rate is a function of each group's base rate and the steps taken (PyTorch's `last_epoch`: epochs,
+/// or batches for a schedule stepped per batch). Subclasses give `rate(base:epoch:)`; making the scheduler sets
+/// the rate of step 0, as PyTorch does, and `step` advances the count and applies it to every parameter group.
 public class EpochScheduler: LearningRateScheduler {
     private let optimizer: Optimizer
-    private let baseRates: [Float]
+    /// Each group's rate when the schedule was made (PyTorch's `initial_lr`).
+    let baseRates: [Float]
+    /// Steps taken so far.
     public private(set) var epoch = 0
 
-    init(_ optimizer: Optimizer) {
+    /// `baseRates` defaults to the optimizer's current rates.
+    init(_ optimizer: Optimizer, baseRates: [Float]? = nil) {
         self.optimizer = optimizer
-        baseRates = optimizer.parameterGroups.map(\.learningRate)
+        self.baseRates = baseRates ?? optimizer.parameterGroups.map(\.learningRate)
+        apply()
     }
 
-    /// The rate after `epoch` epochs for a group that started at `base`.
+    /// The rate after `epoch` steps for a group that started at `base`.
     func rate(base: Float, epoch: Int) -> Float { base }
 
     public func step(metric: Float? = nil) {
         epoch += 1
+        apply()
+    }
+
+    private func apply() {
         for (group, base) in zip(optimizer.parameterGroups, baseRates) { group.learningRate = rate(base: base, epoch: epoch) }
     }
+}
+
+/// The base rate times `factor(epoch)` (PyTorch's LambdaLR); `factor(0)` applies from the start.
+public final class LambdaLR: EpochScheduler {
+    private let factor: (Int) -> Float
+
+    /// `factor` maps the steps taken (0 when the scheduler is made) to the multiplier of each group's base rate.
+    public init(_ optimizer: Optimizer, factor: @escaping (Int) -> Float) {
+        self.factor = factor
+        super.init(optimizer)
+    }
+
+    override func rate(base: Float, epoch: Int) -> Float { base * factor(epoch) }
 }
 
 /// Multiplies the rate by `gamma` every `stepSize` epochs.

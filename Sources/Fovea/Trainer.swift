@@ -98,6 +98,7 @@ public final class Trainer {
             if let penalty { batchLoss = try batchLoss + penalty(model.parameters) }
             try batchLoss.backward()
             try optimizer.step()
+            try FoveaCore.backend(for: loader.device).flush()
             step += 1
             batchIndex += 1
             for callback in callbacks { try callback.batchDidEnd(self, epoch: position.epoch, batch: batchIndex, of: loader.count, totals: totals) }

@@ -161,7 +161,7 @@ import Testing
         let model = try Models.mlp(inputFeatures: 4, hidden: [8], classes: 3)
         let optimizer = SGD(model.parameters, learningRate: 0.1, momentum: 0.9)
         let file = directory.appendingPathComponent("last.safetensors")
-        let loss = try CrossEntropyLoss()(model(testTensor([2, 4], device: .cpu)), Tensor([0, 2], shape: [2]))
+        let loss = try CrossEntropyLoss()(model(testTensor([2, 4], device: .cpu)), Tensor(indices: [0, 2]))
         try loss.backward()
         try optimizer.step()
         try Checkpoint.save(model: model, optimizer: optimizer, epoch: 1, to: file)

@@ -34,7 +34,9 @@ import Testing
             #expect(Self.failure(["train", "--out", out] + arguments) == message)
         }
         #expect(Self.failure(["train", "--out", ""]) == "--out: needs a folder name")
-        #expect(Self.failure(["train", "--device", "gpu", "--out", out])?.hasPrefix("device 'gpu': no OpenCL GPU found (") == true)
+        if !OpenCLRuntime.listDevices().devices.contains(where: { $0.isGPU }) {
+            #expect(Self.failure(["train", "--device", "gpu", "--out", out])?.hasPrefix("device 'gpu': no OpenCL GPU found (") == true)
+        }
         #expect(!FileManager.default.fileExists(atPath: out))
 
         let oneClass = directory.appendingPathComponent("one.csv")

@@ -24,3 +24,19 @@ import Testing
         #expect(OpenCLContext.hostSyncsOnCurrentThread == before + 1)
     }
 }
+
+extension HostSyncTests {
+    /// `Trainer` hands each step's commands to the device (clFlush) when the step ends, without waiting for them.
+    @Test(arguments: testDevices.filter { $0 != .cpu })
+    func trainerFlushesTheQueueOncePerStep(device: Device) throws {
+        guard case .opencl(let index) = device else { return }
+        let context = try OpenCLBackend.backend(forDevice: index).context
+        let model = try Models.mlp(inputFeatures: 4, hidden: [8], classes: 3)
+        try model.to(device)
+        let data = try InMemoryDataset(features: testValues(40 * 4), labels: (0..<40).map { Int32($0 % 3) }, sampleShape: [4])
+        let trainer = Trainer(model: model, optimizer: SGD(model.parameters, learningRate: 0.1))
+        let flushes = context.flushCount
+        try trainer.fit(try DataLoader(data, batchSize: 8, device: device), epochs: 1)
+        #expect(context.flushCount - flushes >= 5, "5 steps, at least 5 flushes (other tests may flush too)")
+    }
+}

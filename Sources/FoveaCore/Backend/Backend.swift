@@ -28,6 +28,9 @@ public protocol MemoryBackend: AnyObject {
     func axpy(alpha: Float, x: Storage, y: Storage, count: Int) throws
     /// Waits until all queued work is done.
     func synchronize() throws
+    /// Hands queued work to the device without waiting (OpenCL's clFlush; nothing on the CPU). Drivers that batch
+    /// commands (NVIDIA's) may otherwise hold a whole training step back until the next host read.
+    func flush() throws
     /// Bytes held by live tensors now and at the peak.
     var memoryUsage: MemoryUsage { get }
 }

@@ -64,6 +64,8 @@ public final class CPUBackend: MemoryBackend {
 
     public func synchronize() throws {}
 
+    public func flush() throws {}
+
     public var memoryUsage: MemoryUsage { CPUBufferPool.shared.memoryUsage }
 
     /// Cores the parallel loops use.

@@ -65,5 +65,7 @@ public final class OpenCLBackend: MemoryBackend {
 
     public func synchronize() throws { try context.finish() }
 
+    public func flush() throws { try context.flush() }
+
     public var memoryUsage: MemoryUsage { context.pool.memoryUsage }
 }

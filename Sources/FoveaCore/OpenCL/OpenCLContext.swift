@@ -184,6 +184,16 @@ public final class OpenCLContext: @unchecked Sendable {
         try checkCL(status, "clEnqueueCopyBuffer")
     }
 
+    /// Flushes issued since this context was made (one per training step), for tests.
+    public private(set) var flushCount = 0
+
+    /// Submits the queued commands to the device without waiting for them (not a host sync).
+    public func flush() throws {
+        lock.lock(); defer { lock.unlock() }
+        flushCount += 1
+        try checkCL(clFlush(queue), "clFlush")
+    }
+
     /// Waits for all queued work (a host sync).
     public func finish() throws {
         lock.lock(); defer { lock.unlock() }

@@ -37,6 +37,7 @@ final class RunFolder: TrainingCallback {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { return }
         guard isDirectory.boolValue else { throw FoveaError.invalidArgument("--out \(url.path): is a file, not a run folder") }
+        try Checkpoint.recover(directory: url)
         let present = contents.filter { FileManager.default.fileExists(atPath: url.appendingPathComponent($0).path) }
         guard !present.isEmpty else { return }
         guard overwrite else {

@@ -41,6 +41,15 @@ w.requiresGrad = true
 let loss = try x.conv2d(weight: w, padding: 1).relu().maxPool2d(kernel: 2).mean()
 try loss.backward()                              // w.grad now holds d loss / d w
 
+let ids = try Tensor(indices: [0, 2, 1], device: device)    // int32
+let logits = try Tensor.normal([3, 5], device: device)
+logits.requiresGrad = true
+let row = try logits[0]                          // [5]; also logits[1..<3], logits[-1], logits[0..., 2], strides
+let picked = try logits[ids]                     // rows 0, 2, 1: a gather whose backward scatter-adds
+let error = try logits.crossEntropy(targets: ids) // targets must be int32 (a Float32 target is an error)
+let pred = try logits.argmax(axis: 1)             // int32; pred.eq(ids) is int32 as well
+try (error + row.sum() + picked.sum()).backward()
+
 print(try model.summary(inputShape: [1, 28, 28]), terminator: "")
 try Checkpoint.loadModel(try Models.lenet5(), from: file)
 print("saved \(file.path) and reloaded it into a new LeNet-5; w.grad has shape \(w.grad!.shape)")

@@ -2,7 +2,7 @@ import Foundation
 import FoveaCore
 
 /// How a checkpoint's two files are published so that they always belong to the same step, whenever the process
-/// is killed (decision 10).
+/// is killed (ARCHITECTURE.md, decision 10).
 ///
 /// Both files carry the same `checkpoint_id`. They are written in full under temporary names (`.NAME.TOKEN.part`);
 /// then the optimizer file in place is kept as `NAME.optim.safetensors.prev` (a hard link), the new optimizer file is

@@ -31,7 +31,7 @@ public struct Predictions: Sendable {
                 }
                 classes = output.shape[1]
                 probabilities += try output.softmax(axis: -1).toArray()
-                predicted += try output.argmax(axis: -1).toArray().map { Int($0) }
+                predicted += try output.argmax(axis: -1).toInt32Array().map { Int($0) }
                 labels += batch.indices.map { loader.dataset.label(at: $0) }
                 indices += batch.indices
             }

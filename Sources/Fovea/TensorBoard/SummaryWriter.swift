@@ -46,9 +46,10 @@ public final class SummaryWriter {
         try add([(tag, .histogram(Histogram(values: values)))], step: step)
     }
 
-    /// The distribution of a tensor's values (a host read on OpenCL).
+    /// The distribution of a tensor's values, float32 or int32 (a host read on OpenCL).
     public func addHistogram(_ tag: String, _ tensor: Tensor, step: Int) throws {
-        try addHistogram(tag, values: tensor.toArray(), step: step)
+        let values = tensor.dtype == .int32 ? try tensor.toInt32Array().map(Float.init) : try tensor.toArray()
+        try addHistogram(tag, values: values, step: step)
     }
 
     /// An image from `values` [channels (1 or 3), height, width] in [0, 1] (the Images tab); see `ImageGrid` to put

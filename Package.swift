@@ -13,7 +13,7 @@ let package = Package(
         .executable(name: "fovea-bench", targets: ["FoveaBench"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(name: "COpenCL", path: "Sources/COpenCL"),

@@ -132,39 +132,106 @@ __kernel void binary_scalar(int op, __global const float *a, __global const floa
     switch (op) { EACH_BINARY(SCALAR_CASE) }
 }
 
+// The offset of flat output index i in an operand read through `strides` over `dims` (the last `rank` of 8 axes).
+inline int strided_offset(int i, int rank, const int *dims, const int *strides) {
+    int offset = 0;
+    for (int axis = 7; axis >= 8 - rank; --axis) {
+        offset += (i % dims[axis]) * strides[axis];
+        i /= dims[axis];
+    }
+    return offset;
+}
+
+// Both operands' offsets from one walk over the axes.
+inline int2 strided_offsets(int i, int rank, const int *dims, const int *sa, const int *sb) {
+    int2 offsets = (int2)(0, 0);
+    for (int axis = 7; axis >= 8 - rank; --axis) {
+        int index = i % dims[axis];
+        i /= dims[axis];
+        offsets += (int2)(index * sa[axis], index * sb[axis]);
+    }
+    return offsets;
+}
+
+#define STRIDED_ARGUMENTS int n, int rank, \
+    int d0, int d1, int d2, int d3, int d4, int d5, int d6, int d7, \
+    int a0, int a1, int a2, int a3, int a4, int a5, int a6, int a7, \
+    int b0, int b1, int b2, int b3, int b4, int b5, int b6, int b7
+#define STRIDED_OFFSETS \
+    int i = get_global_id(0); \
+    if (i >= n) return; \
+    int dims[8] = {d0, d1, d2, d3, d4, d5, d6, d7}; \
+    int sa[8] = {a0, a1, a2, a3, a4, a5, a6, a7}; \
+    int sb[8] = {b0, b1, b2, b3, b4, b5, b6, b7}; \
+    int2 offsets = strided_offsets(i, rank, dims, sa, sb); \
+    int offset_a = offsets.x, offset_b = offsets.y;
+
 // General broadcasting: operands read through strides (0 on broadcast axes). Dims and strides are padded in front
 // to 8 axes; only the last `rank` are walked.
-__kernel void binary_strided(int op, __global const float *a, __global const float *b, __global float *out, int n, int rank,
-                             int d0, int d1, int d2, int d3, int d4, int d5, int d6, int d7,
-                             int a0, int a1, int a2, int a3, int a4, int a5, int a6, int a7,
-                             int b0, int b1, int b2, int b3, int b4, int b5, int b6, int b7) {
-    int i = get_global_id(0);
-    if (i >= n) return;
-    int dims[8] = {d0, d1, d2, d3, d4, d5, d6, d7};
-    int sa[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
-    int sb[8] = {b0, b1, b2, b3, b4, b5, b6, b7};
-    int remaining = i, offset_a = 0, offset_b = 0;
-    for (int axis = 7; axis >= 8 - rank; --axis) {
-        int index = remaining % dims[axis];
-        remaining /= dims[axis];
-        offset_a += index * sa[axis];
-        offset_b += index * sb[axis];
-    }
+__kernel void binary_strided(int op, __global const float *a, __global const float *b, __global float *out, STRIDED_ARGUMENTS) {
+    STRIDED_OFFSETS
     out[i] = binary_apply(op, a[offset_a], b[offset_b]);
 }
 
-// out = x read through strides (a broadcast copy).
-__kernel void expand(__global const float *x, __global float *out, int n, int rank,
-                     int d0, int d1, int d2, int d3, int d4, int d5, int d6, int d7,
-                     int s0, int s1, int s2, int s3, int s4, int s5, int s6, int s7) {
-    int i = get_global_id(0);
-    if (i >= n) return;
-    int dims[8] = {d0, d1, d2, d3, d4, d5, d6, d7};
-    int strides[8] = {s0, s1, s2, s3, s4, s5, s6, s7};
-    int remaining = i, offset = 0;
-    for (int axis = 7; axis >= 8 - rank; --axis) {
-        offset += (remaining % dims[axis]) * strides[axis];
-        remaining /= dims[axis];
+// Int32 operands: add, sub, mul, maximum, minimum and comparisons (1 or 0); other ops are refused on the host.
+inline int binary_apply_int(int op, int a, int b) {
+    switch (op) {
+    case B_ADD: return a + b;
+    case B_SUB: return a - b;
+    case B_MUL: return a * b;
+    case B_MAXIMUM: return max(a, b);
+    case B_MINIMUM: return min(a, b);
+    case B_EQ: return a == b;
+    case B_NE: return a != b;
+    case B_LT: return a < b;
+    case B_LE: return a <= b;
+    case B_GT: return a > b;
+    case B_GE: return a >= b;
     }
-    out[i] = x[offset];
+    return 0;
+}
+
+__kernel void binary_strided_int(int op, __global const int *a, __global const int *b, __global int *out, STRIDED_ARGUMENTS) {
+    STRIDED_OFFSETS
+    out[i] = binary_apply_int(op, a[offset_a], b[offset_b]);
+}
+
+// Float32 to Int32 rounding toward zero, saturating (NaN gives 0), as PyTorch's .to(torch.int32) on finite values.
+__kernel void convert_float_int(__global const float *x, __global int *out, int n) {
+    int i = get_global_id(0);
+    if (i < n) out[i] = convert_int_sat_rtz(x[i]);
+}
+
+__kernel void convert_int_float(__global const int *x, __global float *out, int n) {
+    int i = get_global_id(0);
+    if (i < n) out[i] = (float)x[i];
+}
+
+#define LAYOUT_ARGUMENTS int n, int rank, \
+    int d0, int d1, int d2, int d3, int d4, int d5, int d6, int d7, \
+    int s0, int s1, int s2, int s3, int s4, int s5, int s6, int s7
+#define LAYOUT_OFFSET \
+    int i = get_global_id(0); \
+    if (i >= n) return; \
+    int dims[8] = {d0, d1, d2, d3, d4, d5, d6, d7}; \
+    int strides[8] = {s0, s1, s2, s3, s4, s5, s6, s7}; \
+    int position = offset + strided_offset(i, rank, dims, strides);
+
+// out = x read from `offset` through strides (broadcasts, permutes, subscripts). Moves 32-bit words, so it serves
+// every 4-byte dtype.
+__kernel void expand(__global const uint *x, int offset, __global uint *out, LAYOUT_ARGUMENTS) {
+    LAYOUT_OFFSET
+    out[i] = x[position];
+}
+
+// The reverse: out[offset + strided position of i] += x[i] (a subscript's backward), or = x[i] (assignment, any 4-byte
+// dtype). Strides must not map two elements to one place.
+__kernel void add_strided(__global const float *x, __global float *out, int offset, LAYOUT_ARGUMENTS) {
+    LAYOUT_OFFSET
+    out[position] += x[i];
+}
+
+__kernel void write_strided(__global const uint *x, __global uint *out, int offset, LAYOUT_ARGUMENTS) {
+    LAYOUT_OFFSET
+    out[position] = x[i];
 }

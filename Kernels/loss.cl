@@ -1,4 +1,4 @@
-// Fused classification losses over scores x[N, C] with class indices (as floats) in targets[N].
+// Fused classification losses over scores x[N, C] with Int32 class indices in targets[N].
 // Row i's loss is -sum_c a_c * logp[i, c] with a_c = (1 - e) * w[t_i] * [c == t_i] + e / C * w[c]
 // (e the label smoothing, w the class weights or 1); the mean divides by sum_i w[t_i].
 // FROM_LOGITS: logp = x - logsumexp(x) (softmax cross-entropy); otherwise x already holds log-probabilities (NLL).
@@ -6,14 +6,14 @@
 
 #include "group_reduce.cl"
 
-bool valid_target(float t, int C) { return t >= 0.0f && t < (float)C; }
+bool valid_target(int t, int C) { return t >= 0 && t < C; }
 
 float class_weight(__global const float *weights, int has_weights, int c) { return has_weights ? weights[c] : 1.0f; }
 
 // One work-group: each item takes rows lid, lid + LOCAL_SIZE, ...; writes loss[0], stats = {sum_i w[t_i], sum_c w[c]},
 // and each row's log-sum-exp.
 __kernel __attribute__((reqd_work_group_size(LOCAL_SIZE, 1, 1)))
-void classification_loss(__global const float *x, __global const float *targets, __global const float *weights,
+void classification_loss(__global const float *x, __global const int *targets, __global const float *weights,
                          int has_weights, int N, int C, float smoothing,
                          __global float *loss, __global float *stats, __global float *lse_out) {
     __local float scratch[LOCAL_SIZE];
@@ -32,9 +32,8 @@ void classification_loss(__global const float *x, __global const float *targets,
         lse = maximum + log(sum);
 #endif
         lse_out[i] = lse;
-        float t = targets[i];
-        if (!valid_target(t, C)) continue;
-        int target = (int)t;
+        int target = targets[i];
+        if (!valid_target(target, C)) continue;
         float target_weight = class_weight(weights, has_weights, target);
         float value = (1.0f - smoothing) * target_weight * (lse - row[target]);
         if (smoothing > 0.0f) {
@@ -58,16 +57,15 @@ void classification_loss(__global const float *x, __global const float *targets,
 // Global [C, N]: d loss / d x[i, c] times grad_loss[0], i.e. (softmax * sum_c a_c - a_c) / sum w[t] for logits
 // and -a_c / sum w[t] for log-probabilities.
 __kernel void classification_loss_backward(__global const float *grad_loss, __global const float *x,
-                                           __global const float *targets, __global const float *weights,
+                                           __global const int *targets, __global const float *weights,
                                            int has_weights, int N, int C, float smoothing,
                                            __global const float *stats, __global const float *lse,
                                            __global float *grad_input) {
     int c = get_global_id(0), i = get_global_id(1);
     if (c >= C || i >= N) return;
     int index = i * C + c;
-    float t = targets[i];
-    if (!valid_target(t, C)) { grad_input[index] = 0.0f; return; }
-    int target = (int)t;
+    int target = targets[i];
+    if (!valid_target(target, C)) { grad_input[index] = 0.0f; return; }
     float target_weight = class_weight(weights, has_weights, target);
     float a = (c == target ? (1.0f - smoothing) * target_weight : 0.0f) + smoothing / C * class_weight(weights, has_weights, c);
     float scale = grad_loss[0] / stats[0];

@@ -26,6 +26,19 @@ __kernel void reduce_rows(__global const float *x, __global float *out, int oute
     out[gid] = acc * scale;
 }
 
+// Int32 sum (wrapping), max or min (op as ReduceOp: 0, 2, 3), one work item per output; exact in any order.
+__kernel void reduce_int_rows(int op, __global const int *x, __global int *out, int outer, int size, int inner) {
+    int gid = get_global_id(0);
+    if (gid >= outer * inner) return;
+    __global const int *p = x + (gid / inner) * size * inner + gid % inner;
+    int acc = size > 0 ? p[0] : 0;
+    for (int s = 1; s < size; ++s) {
+        int v = p[s * inner];
+        acc = op == 2 ? max(acc, v) : op == 3 ? min(acc, v) : (int)((uint)acc + (uint)v);
+    }
+    out[gid] = acc;
+}
+
 // Large sizes: one work group per (o, chunk, i) combines `chunk_len` elements of the axis with a tree in local memory.
 // Results go to out[(o * chunks + c) * inner + i], so a partial pass is itself reduced as (outer, chunks, inner).
 // The local size must be a power of two.
@@ -47,17 +60,17 @@ __kernel void reduce_groups(__global const float *x, __global float *out, int ou
 }
 
 // Index of the first largest element, one work item per output.
-__kernel void argmax_rows(__global const float *x, __global float *out, int outer, int size, int inner) {
+__kernel void argmax_rows(__global const float *x, __global int *out, int outer, int size, int inner) {
     int gid = get_global_id(0);
     if (gid >= outer * inner) return;
     __global const float *p = x + (gid / inner) * size * inner + gid % inner;
     int best = 0;
     for (int s = 1; s < size; ++s) if (p[s * inner] > p[best * inner]) best = s;
-    out[gid] = (float)best;
+    out[gid] = best;
 }
 
 // Index of the first largest element, one work group per output (power-of-two local size).
-__kernel void argmax_groups(__global const float *x, __global float *out, int outer, int size, int inner,
+__kernel void argmax_groups(__global const float *x, __global int *out, int outer, int size, int inner,
                             __local float *values, __local int *indices) {
     int group = get_group_id(0), t = get_local_id(0), local_size = get_local_size(0);
     __global const float *p = x + (group / inner) * size * inner + group % inner;
@@ -81,5 +94,5 @@ __kernel void argmax_groups(__global const float *x, __global float *out, int ou
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (t == 0) out[group] = (float)indices[0];
+    if (t == 0) out[group] = indices[0];
 }

@@ -17,8 +17,10 @@ esac
 seconds="${2:-60}"
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "fuzz.sh: SECONDS must be a whole number, got '$seconds'" >&2; exit 2; }
 scratch="$PWD/.build-fuzz"
+# One -sanitize=fuzzer,address: swiftc keeps only the last -sanitize= it is given, and SwiftPM's --sanitize=address
+# after --sanitize=fuzzer would silently drop the coverage instrumentation of some modules.
 swift build --package-path Tests/Fuzz --scratch-path "$scratch" --product "$product" \
-    --sanitize=fuzzer --sanitize=address -Xswiftc -use-ld=lld -Xlinker --allow-multiple-definition
+    --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld -Xlinker --allow-multiple-definition
 mkdir -p "$scratch/corpus/$1"
 cd "$scratch"
 "$scratch/debug/$product" -max_total_time="$seconds" -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 \

@@ -59,8 +59,8 @@ enum ActivationSuite {
                 guard case .backend(let backend) = target else { return nil }
                 let descriptor = ClassificationLossDescriptor(rows: rows, classes: columns, fromLogits: true)
                 let logits = try randomStorage(rows * columns, on: backend)
-                let targets = try backend.allocate(rows)
-                let labels = (0..<rows).map { Float($0 % columns) }
+                let targets = try backend.allocate(rows, dtype: .int32)
+                let labels = (0..<rows).map { Int32($0 % columns) }
                 try labels.withUnsafeBufferPointer { try backend.upload($0, into: targets, offset: 0) }
                 let loss = try backend.allocate(1), statistics = try backend.allocate(2), logSumExp = try backend.allocate(rows)
                 let gradLoss = try backend.allocate(1), gradInput = try backend.allocate(rows * columns)

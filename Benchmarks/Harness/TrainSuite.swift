@@ -62,11 +62,11 @@ final class TrainingStep {
         }
         inputs = try Tensor.uniform(Shape([batch] + inputShape.dims), low: -1, high: 1, device: device)
         var state: UInt64 = 0x2545_F491_4F6C_DD1D
-        let classes = (0..<batch).map { _ -> Float in
+        let classes = (0..<batch).map { _ -> Int32 in
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Float((state >> 33) % UInt64(Self.classes))
+            return Int32((state >> 33) % UInt64(Self.classes))
         }
-        labels = try Tensor(classes, shape: [batch], device: device)
+        labels = try Tensor(int32: classes, shape: [batch], device: device)
     }
 
     /// One training step; returns the loss without reading it.

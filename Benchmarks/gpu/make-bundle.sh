@@ -8,7 +8,7 @@
 #   lib/base/  glibc (with its loader), libstdc++ and libgcc_s from this machine: NOT used normally (the target's own
 #              are newer or the same on any recent distribution); run-on-gpu.sh falls back to them, through the bundled
 #              loader, only when ldd reports a missing library or symbol version there
-#   data/      Fashion-MNIST's four .gz files (for a short training run), when /usr/share/datasets/fashion-mnist has them
+#   data/      Fashion-MNIST's four .gz files (for a short training run; the script fails without them)
 #   pytorch_bench.py, run-on-gpu.sh
 #
 # bin/ and lib/ are then packed into payload.tar.xz (xz -9, one thread: its 64 MiB window stores the Swift runtime and
@@ -47,6 +47,12 @@ copy_library() {  # name path
     if is_base "$1"; then target=$out/lib/base; fi
     [ -e "$target/$1" ] || cp -L "$2" "$target/$1"
 }
+# A library ldd cannot find would be missing on the GPU machine too: stop here, naming it.
+for program in "$out"/bin/*; do
+    if ldd "$program" | grep -q "not found"; then
+        echo "make-bundle.sh: $program needs libraries ldd cannot find:"; ldd "$program" | grep "not found"; exit 1
+    fi
+done
 for program in "$out"/bin/*; do
     while read -r name arrow path _; do
         if [ "$arrow" = "=>" ] && [ -f "$path" ]; then copy_library "$name" "$path"
@@ -65,9 +71,11 @@ for name in libpthread.so.0 libdl.so.2 librt.so.1 libm.so.6; do
     if [ -n "$path" ]; then copy_library "$name" "$path"; fi
 done
 
-if [ -d /usr/share/datasets/fashion-mnist ]; then
-    cp /usr/share/datasets/fashion-mnist/*.gz "$out/data/"
+if ! ls /usr/share/datasets/fashion-mnist/*.gz > /dev/null 2>&1; then
+    echo "make-bundle.sh: Fashion-MNIST is not in /usr/share/datasets/fashion-mnist (run Scripts/install-deps.sh): the training step needs it"
+    exit 1
 fi
+cp /usr/share/datasets/fashion-mnist/*.gz "$out/data/"
 cp Benchmarks/pytorch_bench.py "$out/"
 cp Benchmarks/gpu/run-on-gpu.sh "$out/"
 chmod +x "$out/run-on-gpu.sh"

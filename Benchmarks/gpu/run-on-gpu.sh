@@ -5,16 +5,21 @@
 # $OUT/run-on-gpu.log (plus bench.json, bench.svg and the training run's folder).
 #
 # Usage: run-on-gpu.sh [STEP...]   steps: devices selftest bench train (default: all, in that order)
+#        run-on-gpu.sh rerun          the short second call after a fix: devices, selftest and train only
+# The whole first call is sized for 8 minutes: every step has a time limit (FOVEA_TIMEOUT_<STEP> seconds: devices 30,
+# selftest 150, bench 240, train 90), the bench runs on opencl:0 (and PyTorch CUDA) only, and a driver that lists
+# no GPU stops the script within 30 s, with what the loader saw.
 # Environment:
 #   FOVEA_OPENCL_LIBRARY  the OpenCL driver library to use instead of searching for libnvidia-opencl.so.1
 #                         (e.g. PoCL's /usr/lib/x86_64-linux-gnu/libpocl.so.2, to test the bundle on a CPU machine)
 #   FOVEA_BENCH_ARGS      extra fovea-bench arguments (e.g. "--suite gemm,conv")
 #   FOVEA_TRAIN_STEPS     --max-steps of the training run (default 300)
-# Exit status: 3 when no OpenCL driver library is found, 1 when a step failed, else 0.
+# Exit status: 3 when no OpenCL driver library is found, 4 when it lists no GPU, 1 when a step failed, else 0.
 set -u
 bundle=$(cd "$(dirname "$0")" && pwd)
 steps=("$@")
 [ ${#steps[@]} -eq 0 ] && steps=(devices selftest bench train)
+[ "${steps[*]}" = rerun ] && steps=(devices selftest train)
 
 if [ -n "${OUT:-}" ]; then
     mkdir -p "$OUT"
@@ -89,26 +94,40 @@ if ! "$root/bin/fovea" --help > "$work/start.txt" 2>&1; then
     export LD_LIBRARY_PATH=$root/lib:$root/lib/base$driver_dir
     launcher=("$root/lib/base/ld-linux-x86-64.so.2")
 fi
-fovea() { ${launcher[@]+"${launcher[@]}"} "$root/bin/fovea" "$@"; }
-fovea_bench() { ${launcher[@]+"${launcher[@]}"} "$root/bin/fovea-bench" "$@"; }
+fovea=(${launcher[@]+"${launcher[@]}"} "$root/bin/fovea")
+fovea_bench=(${launcher[@]+"${launcher[@]}"} "$root/bin/fovea-bench")
+
+# The driver must list a GPU: otherwise stop now, with what the loader and the driver saw. (To try the bundle on a
+# CPU's OpenCL driver, set FOVEA_OPENCL_AS=gpu: the device then acts as a GPU.)
+timeout 30 "${fovea[@]}" devices > "$work/devices.txt" 2>&1
+if ! grep -q " GPU " "$work/devices.txt"; then
+    echo "run-on-gpu.sh: $library was found but no OpenCL GPU is listed:"; cat "$work/devices.txt"
+    echo "-- ldd $library:"; ldd "$library" 2>&1
+    echo "-- nvidia-smi:"; nvidia-smi 2>&1 | head -15
+    exit 4
+fi
 
 failed=()
-step() {  # name command...
+step() {  # name command...   (limited to FOVEA_TIMEOUT_<NAME> seconds)
     local name=$1; shift
-    echo; echo "== $name: $*"
+    local limit_variable="FOVEA_TIMEOUT_${name^^}" default_limit
+    case "$name" in devices) default_limit=30 ;; selftest) default_limit=150 ;; bench) default_limit=240 ;; *) default_limit=90 ;; esac
+    local limit=${!limit_variable:-$default_limit}
+    echo; echo "== $name (at most $limit s): $*"
     local start=$SECONDS
-    "$@"
+    timeout --kill-after=5 "$limit" "$@"
     local status=$?
+    [ $status -eq 124 ] && echo "== $name: stopped after its $limit s"
     echo "== $name: exit status $status after $((SECONDS - start)) s"
     [ $status -eq 0 ] || failed+=("$name ($status)")
 }
 
 for name in "${steps[@]}"; do
     case "$name" in
-        devices) step devices fovea devices ;;
-        selftest) step selftest fovea selftest --device opencl ;;
+        devices) step devices "${fovea[@]}" devices --require-opencl ;;
+        selftest) step selftest "${fovea[@]}" selftest --device opencl ;;
         bench)
-            bench_args=(--quick)
+            bench_args=(--quick --backend opencl:0)
             if command -v python3 > /dev/null && python3 -c "import torch" > /dev/null 2>&1; then
                 bench_args+=(--pytorch --pytorch-script "$bundle/pytorch_bench.py")
             else
@@ -116,10 +135,10 @@ for name in "${steps[@]}"; do
             fi
             [ -n "${OUT:-}" ] && bench_args+=(--json "$OUT/bench.json" --svg "$OUT/bench.svg")
             # shellcheck disable=SC2206
-            step bench fovea_bench "${bench_args[@]}" ${FOVEA_BENCH_ARGS:-} ;;
+            step bench "${fovea_bench[@]}" "${bench_args[@]}" ${FOVEA_BENCH_ARGS:-} ;;
         train)
             run_dir=${OUT:-$work}/train-lenet5-fashion-mnist
-            step train fovea train --model lenet5 --data fashion-mnist --data-dir "$bundle/data" --epochs 1 \
+            step train "${fovea[@]}" train --model lenet5 --data fashion-mnist --data-dir "$bundle/data" --epochs 1 \
                 --max-steps "${FOVEA_TRAIN_STEPS:-300}" --device opencl --out "$run_dir" ;;
         *) echo "run-on-gpu.sh: unknown step '$name' (devices, selftest, bench, train)"; failed+=("$name (unknown)") ;;
     esac

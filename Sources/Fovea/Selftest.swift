@@ -70,6 +70,13 @@ private struct Input {
     var shape: Shape
     var values: [Float]
     var differentiable: Bool
+    /// Int32 inputs hold whole numbers from `values`.
+    var dtype: DType = .float32
+
+    func tensor(on device: Device) throws -> Tensor {
+        dtype == .int32 ? try Tensor(int32: values.map { Int32($0) }, shape: shape, device: device)
+            : try Tensor(values, shape: shape, device: device, requiresGrad: differentiable)
+    }
 }
 
 private struct Runner {
@@ -94,10 +101,10 @@ private struct Runner {
         Input(label: label, shape: shape, values: try values(shape, low, high), differentiable: grad)
     }
 
-    /// Whole numbers in [0, classes) (class indices, or values with many ties).
-    func integers(_ label: String, _ shape: Shape, below classes: Int) throws -> Input {
+    /// Whole numbers in [0, classes) (class indices, or values with many ties), stored as `dtype`.
+    func integers(_ label: String, _ shape: Shape, below classes: Int, dtype: DType = .int32) throws -> Input {
         Input(label: label, shape: shape, values: try values(shape, 0, Float(classes)).map { Swift.min($0.rounded(.down), Float(classes - 1)) },
-              differentiable: false)
+              differentiable: false, dtype: dtype)
     }
 
     // MARK: comparison
@@ -137,9 +144,9 @@ private struct Runner {
         var upstream: [Float]?
         let generator = self.generator
         func evaluate(on target: Device) throws -> [[Float]] {
-            let tensors = try inputs.map { try Tensor($0.values, shape: $0.shape, device: target, requiresGrad: $0.differentiable) }
+            let tensors = try inputs.map { try $0.tensor(on: target) }
             let outputs = try op(tensors)
-            var arrays = try outputs.map { try $0.toArray() }
+            var arrays = try outputs.map { $0.dtype == .int32 ? try $0.toInt32Array().map { Float($0) } : try $0.toArray() }
             if outputs[0].requiresGrad {
                 if upstream == nil { upstream = try Tensor.uniform(outputs[0].shape, low: -1, high: 1, generator: generator).toArray() }
                 try outputs[0].backward(Tensor(upstream!, shape: outputs[0].shape, device: target))
@@ -179,40 +186,31 @@ private struct Runner {
     }
 
     mutating func unary() throws {
-        let shape: Shape = [3, 5, 7]
-        let cases: [(String, Float, Float, (Tensor) throws -> Tensor)] = [
-            ("neg", -2, 2, { try $0.neg() }), ("abs", -2, 2, { try $0.abs() }), ("exp", -3, 3, { try $0.exp() }),
-            ("log", 0.1, 5, { try $0.log() }), ("sqrt", 0.1, 5, { try $0.sqrt() }), ("square", -2, 2, { try $0.square() }),
-            ("relu", -2, 2, { try $0.relu() }), ("leakyRelu", -2, 2, { try $0.leakyRelu(slope: 0.1) }),
-            ("elu", -3, 3, { try $0.elu(alpha: 1.5) }), ("sigmoid", -5, 5, { try $0.sigmoid() }), ("tanh", -3, 3, { try $0.tanh() }),
-            ("gelu", -3, 3, { try $0.gelu() }), ("clamp", -2, 2, { try $0.clamp(min: -0.5, max: 0.7) }),
-            ("pow scalar 2.5", 0.1, 3, { try $0.pow(2.5) }), ("affine x*1.5+0.25", -2, 2, { try $0 * 1.5 + 0.25 }),
-            ("reciprocal 2/x", 0.5, 3, { try 2 / $0 }),
-        ]
-        for (name, low, high, op) in cases {
-            check(name, [try input("x", shape, low, high)], .elementwise) { [try op($0[0])] }
+        for op in UnaryOp.allCases {
+            let (name, low, high, apply) = op.selftestCase
+            check(name, [try input("x", [3, 5, 7], low, high)], .elementwise) { [try apply($0[0])] }
         }
     }
 
     mutating func binary() throws {
         let (a, b): (Shape, Shape) = ([4, 1, 6], [3, 1])
-        let cases: [(String, Float, (Tensor, Tensor) throws -> Tensor)] = [
-            ("add", -1, { try $0 + $1 }), ("sub", -1, { try $0 - $1 }), ("mul", -1, { try $0 * $1 }),
-            ("div", 0.5, { try $0 / $1 }), ("pow", 0.5, { try $0.pow($1) }),
-            ("maximum", -1, { try $0.maximum($1) }), ("minimum", -1, { try $0.minimum($1) }),
-        ]
-        for (name, low, op) in cases {
-            // Positive bases and divisors keep pow and div smooth; the exponent / other operand spans [-1, 2).
-            check("\(name) [4,1,6]·[3,1]", [try input("a", a, low, 2), try input("b", b, name == "div" ? 0.5 : -1, 2)],
-                  .elementwise) { [try op($0[0], $0[1])] }
-        }
-        let comparisons: [(String, (Tensor, Tensor) throws -> Tensor)] = [
-            ("eq", { try $0.eq($1) }), ("ne", { try $0.ne($1) }), ("lt", { try $0.lt($1) }),
-            ("le", { try $0.le($1) }), ("gt", { try $0.gt($1) }), ("ge", { try $0.ge($1) }),
-        ]
-        for (name, op) in comparisons {
-            // Small whole numbers, so ties occur.
-            check("\(name) [4,1,6]·[3,1]", [try integers("a", a, below: 3), try integers("b", b, below: 3)], .exact) { [try op($0[0], $0[1])] }
+        for op in BinaryOp.allCases {
+            let (name, low, apply) = op.selftestCase
+            if op.isComparison {
+                // Small whole numbers, so ties occur.
+                for dtype in DType.allCases {
+                    check("\(name) \(dtype) [4,1,6]·[3,1]", [try integers("a", a, below: 3, dtype: dtype),
+                                                            try integers("b", b, below: 3, dtype: dtype)], .exact) { [try apply($0[0], $0[1])] }
+                }
+                continue
+            }
+            check("\(name) [4,1,6]·[3,1]", [try input("a", a, low, 2), try input("b", b, op == .div ? 0.5 : -1, 2)],
+                  .elementwise) { [try apply($0[0], $0[1])] }
+            if op.supportsInt32 {
+                check("\(name) int32 [4,1,6]·[3,1]", [try integers("a", a, below: 50), try integers("b", b, below: 50)], .exact) {
+                    [try apply($0[0], $0[1])]
+                }
+            }
         }
     }
 
@@ -226,8 +224,18 @@ private struct Runner {
             check("max" + suffix, [try input("x", shape)], .elementwise) { [try $0[0].max(axes: axes, keepDims: keepDims)] }
             check("min" + suffix, [try input("x", shape)], .elementwise) { [try $0[0].min(axes: axes, keepDims: keepDims)] }
         }
+        for axes in [[1], [0, 2], nil] as [[Int]?] {
+            let suffix = " int32 axes \(axes.map { "\($0)" } ?? "all")"
+            check("sum" + suffix, [try integers("x", shape, below: 1000)], .exact) { [try $0[0].sum(axes: axes)] }
+            check("max" + suffix, [try integers("x", shape, below: 1000)], .exact) { [try $0[0].max(axes: axes)] }
+            check("min" + suffix, [try integers("x", shape, below: 1000)], .exact) { [try $0[0].min(axes: axes)] }
+        }
         for axis in [0, 1, 2] {
             check("argmax axis \(axis)", [try input("x", shape, grad: false)], .exact) { [try $0[0].argmax(axis: axis)] }
+            check("max axis \(axis) values + indices", [try input("x", shape)], .elementwise, extras: ["indices"]) {
+                let (values, indices) = try $0[0].max(axis: axis)
+                return [values, indices]
+            }
         }
     }
 
@@ -368,6 +376,21 @@ private struct Runner {
             [try Tensor.concatenate($0, axis: 1)]
         }
         check("slice axis 2 start 1 count 3", [try input("x", [3, 4, 6])], .exact) { [try $0[0].slice(axis: 2, start: 1, count: 3)] }
+        check("subscript x[1..., 2, stride 0..<6 by 2]", [try input("x", [3, 4, 6])], .exact) {
+            [try $0[0][1..., 2, stride(from: 0, to: 6, by: 2)]]
+        }
+        check("gather x[ids] (repeated ids)", [try input("x", [5, 3, 2]), try integers("ids", [4, 3], below: 5)], .accumulating) {
+            [try $0[0][$0[1]]]
+        }
+        check("gather int32 table", [try integers("table", [6, 3], below: 100), try integers("ids", [7], below: 6)], .exact) {
+            [try $0[0][$0[1]]]
+        }
+        check("split [2,1,3] axis 1", [try input("x", [4, 6, 5])], .accumulating) { t in
+            let parts = try t[0].split(sizes: [2, 1, 3], axis: 1)
+            return [try parts[0].sum(axes: [1]) + parts[2].sum(axes: [1])]
+        }
+        check("to int32", [try input("x", [5, 7], -1000, 1000, grad: false)], .exact) { [try $0[0].to(dtype: .int32)] }
+        check("to float32 from int32", [try integers("x", [5, 7], below: 1 << 20)], .exact) { [try $0[0].to(dtype: .float32)] }
     }
 
     mutating func random() throws {

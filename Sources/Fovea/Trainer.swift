@@ -98,6 +98,7 @@ public final class Trainer {
             if let penalty { batchLoss = try batchLoss + penalty(model.parameters) }
             try batchLoss.backward()
             try optimizer.step()
+            try FoveaCore.backend(for: loader.device).flush()
             step += 1
             batchIndex += 1
             for callback in callbacks { try callback.batchDidEnd(self, epoch: position.epoch, batch: batchIndex, of: loader.count, totals: totals) }
@@ -159,7 +160,7 @@ public final class RunningTotals {
         let batch = targets.count
         let backend = try loss.backend
         try backend.axpy(alpha: Float(batch), x: loss.storage, y: lossSum.storage, count: 1)
-        let hits = try withNoGrad { try output.argmax(axis: -1).eq(targets).sum() }
+        let hits = try withNoGrad { try output.argmax(axis: -1).eq(targets).to(dtype: .float32).sum() }
         try backend.axpy(alpha: 1, x: hits.storage, y: correct.storage, count: 1)
         samples += batch
     }

@@ -6,6 +6,8 @@ import Fovea
 struct DevicesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "devices", abstract: "List the CPU backend and every OpenCL device.")
 
+    @Flag(name: .customLong("require-opencl"), help: "Exit with an error when no OpenCL device is found.") var requireOpenCL = false
+
     func run() throws {
         let listing = OpenCLRuntime.listDevices()
         let defaultDevice = Device.default
@@ -15,13 +17,19 @@ struct DevicesCommand: ParsableCommand {
                      "-", "-", "-", "-", "-"])
         for info in listing.devices {
             rows.append([defaultDevice == .opencl(info.index) ? "*" : "", "opencl:\(info.index)", "\(info.name) (\(info.platformName))",
-                         info.type, String(info.computeUnits), format(bytes: info.globalMemoryBytes), format(bytes: info.localMemoryBytes),
+                         info.nativeType.map { "GPU (acting; really \($0))" } ?? info.type, String(info.computeUnits), format(bytes: info.globalMemoryBytes), format(bytes: info.localMemoryBytes),
                          info.driverVersion, info.openCLCVersion.replacingOccurrences(of: "OpenCL C ", with: ""),
                          info.supportsFP16 ? "yes" : "no", info.supportsFP64 ? "yes" : "no"])
         }
         print(table(rows))
         if let error = listing.error { print("OpenCL: \(error)") }
-        print("* default device (FOVEA_DEVICE=\(ProcessInfo.processInfo.environment["FOVEA_DEVICE"] ?? "auto"))")
+        let requested = ProcessInfo.processInfo.environment["FOVEA_DEVICE"] ?? "auto"
+        print("* default device (FOVEA_DEVICE=\(requested))")
+        if requireOpenCL && listing.devices.isEmpty {
+            throw FoveaError.deviceUnavailable("--require-opencl: no OpenCL device found (\(listing.error ?? "no devices"))")
+        }
+        // A FOVEA_DEVICE that names a device which is not there is an error, not a silent fallback to the CPU.
+        if requested.lowercased() != "auto" { _ = try Device.parse(requested) }
     }
 }
 

@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import Fovea
 
-/// `fovea evaluate`: test loss and accuracy of a checkpoint.
+/// `fovea evaluate`: test loss and accuracy of a checkpoint, the confusion matrix, per-class precision, recall, F1 and
+/// support with their averages, top-k accuracy; `--report DIR` writes them with pictures, `--json` prints JSON.
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "evaluate", abstract: "Measure a checkpoint on a data set's test split.")
 
@@ -14,9 +15,16 @@ struct EvaluateCommand: ParsableCommand {
     var testSplit: Double?
     @Option(help: "For folder:DIR without train/ and test/ folders, and CSV files: the seed of the split (default: the run's, else 0).")
     var seed: UInt64?
+    @Option(help: "Report top-k accuracy for this k too (shown when below the class count).") var topK = 5
+    @Option(help: ArgumentHelp("Folder to write report.json, confusion_matrix.svg and mistakes.png (the most confidently wrong test images) into.",
+                               valueName: "dir"))
+    var report: String?
+    @Flag(help: "Print the report as JSON instead of tables.") var json = false
 
     func run() throws {
         guard batchSize > 0 else { throw FoveaError.invalidArgument("--batch-size \(batchSize): must be positive") }
+        guard topK > 0 else { throw FoveaError.invalidArgument("--top-k \(topK): must be positive") }
+        if let report, report.trimmingCharacters(in: .whitespaces).isEmpty { throw FoveaError.invalidArgument("--report: needs a folder name") }
         let (_, metadata) = try Safetensors.read(from: URL(fileURLWithPath: checkpoint.checkpoint))
         guard let name = data ?? metadata["data"] else {
             throw FoveaError.invalidArgument("\(checkpoint.checkpoint): a plain state dict (no Fovea metadata) needs --model and --data")
@@ -35,9 +43,19 @@ struct EvaluateCommand: ParsableCommand {
         let loader = try DataLoader(source.test, batchSize: batchSize, shuffle: false, transform: spec.normalization, device: device)
         let trainer = Trainer(model: model, optimizer: SGD(model.parameters))
         let result = try trainer.evaluate(loader)
-        print("inputs normalized as \(ModelSpec.describe(spec.normalization))")
-        print(String(format: "%@ on %@ test (%d images): loss %.4f, accuracy %.2f%%",
-                     spec.name, source.name, source.test.count, result.loss, 100 * result.accuracy))
+        let predictions = try Predictions(model: model, loader: loader)
+        let evaluation = EvaluationReport(model: spec.name, data: source.name, loss: result.loss, predictions: predictions,
+                                          classNames: spec.classNames, topK: topK)
+        if json {
+            print(String(decoding: try evaluation.json(), as: UTF8.self))
+        } else {
+            print("inputs normalized as \(ModelSpec.describe(spec.normalization))")
+            print(evaluation.text)
+        }
+        if let report {
+            try evaluation.write(to: URL(fileURLWithPath: report), test: source.test)
+            if !json { print("report written to \(report)") }
+        }
     }
 
     /// The test split and seed that split a folder (or a CSV file): those given, else those of the run the checkpoint

@@ -15,7 +15,8 @@ struct ModelSpec {
     var normalization: Normalize?
 
     func build() throws -> Module {
-        try Models.make(name, inputShape: inputShape, classes: classes, hidden: hidden, classic: classic, dropout: dropout)
+        try Self.checkSize(model: name, inputShape: inputShape, classes: classes, hidden: hidden)
+        return try Models.make(name, inputShape: inputShape, classes: classes, hidden: hidden, classic: classic, dropout: dropout)
     }
 
     var metadata: [String: String] {
@@ -80,7 +81,7 @@ struct ModelSpec {
         let dims = try field("input_shape").split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
         guard !dims.isEmpty, dims.allSatisfy({ ($0 ?? 0) > 0 }) else { throw bad("metadata input_shape '\(metadata["input_shape"]!)' is not a list of positive sizes") }
         inputShape = Shape(dims.map { $0! })
-        guard inputShape.dims.allSatisfy({ $0 <= Self.largestSample }), inputShape.dims.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) <= Self.largestSample,
+        guard inputShape.dims.allSatisfy({ $0 <= Self.largestSample }), inputShape.dims.reduce(1, { Self.saturatingProduct($0, $1) }) <= Self.largestSample,
               inputShape.dims.count <= 3 else {
             throw bad("metadata input_shape \(inputShape) is larger than any input Fovea takes (\(Self.largestSample) elements, rank 3)")
         }
@@ -110,26 +111,52 @@ struct ModelSpec {
             normalization = parsed
         default: throw bad("metadata has only one of normalize_mean and normalize_std")
         }
-        let weights = estimatedParameters
+        let weights = Self.estimatedParameters(model: name, inputShape: inputShape, classes: classes, hidden: hidden)
         guard weights <= tensorElements else {
             throw bad("metadata (model \(name), input_shape \(inputShape), classes \(classes), hidden \(hiddenText)) describes a model of "
                       + "about \(weights) parameters, but the file holds \(tensorElements)")
         }
     }
 
-    /// A lower bound of the model's parameter count, from its largest layers, computed without building it.
-    private var estimatedParameters: Int {
+    /// The most parameters a model built from options may have (8 GiB of Float32).
+    static let largestModel = 1 << 31
+
+    /// Throws when the input shape is larger than Fovea takes or the model would have more than `limit` parameters,
+    /// before anything is allocated.
+    static func checkSize(model name: String, inputShape: Shape, classes: Int, hidden: [Int], limit: Int = largestModel) throws {
+        guard inputShape.dims.allSatisfy({ $0 > 0 && $0 <= largestSample }), inputShape.rank <= 3,
+              inputShape.dims.reduce(1, { saturatingProduct($0, $1) }) <= largestSample else {
+            throw FoveaError.invalidArgument("input shape \(inputShape) is larger than any input Fovea takes (\(largestSample) elements, rank 3)")
+        }
+        guard classes >= 1, classes <= largestLayer else {
+            throw FoveaError.invalidArgument("\(classes) classes: must be from 1 to \(largestLayer)")
+        }
+        let parameters = estimatedParameters(model: name, inputShape: inputShape, classes: classes, hidden: hidden)
+        guard parameters <= limit else {
+            throw FoveaError.invalidArgument("a \(name) for input \(inputShape), \(classes) classes\(name == "mlp" ? " and hidden \(hidden)" : "") "
+                                             + "has at least \(parameters) parameters, more than \(limit)")
+        }
+    }
+
+    /// A lower bound of a zoo model's parameter count, from its largest layers, computed without building it.
+    private static func estimatedParameters(model name: String, inputShape: Shape, classes: Int, hidden: [Int]) -> Int {
         let channels = inputShape.rank == 3 ? inputShape[0] : 1
+        let sum = { (terms: [Int]) in terms.reduce(0) { $0.addingReportingOverflow($1).overflow ? .max : $0 + $1 } }
         switch name {
         case "mlp":
             let widths = [inputShape.count] + hidden + [classes]
-            return zip(widths, widths.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 }
+            return sum(zip(widths, widths.dropFirst()).map { saturatingProduct($0, $1) })
         case "lenet5":
             let height = inputShape.rank == 3 ? max(0, (inputShape[1] / 2 - 4) / 2) : 0, width = inputShape.rank == 3 ? max(0, (inputShape[2] / 2 - 4) / 2) : 0
-            return channels * 6 * 25 + 16 * height * width * 120 + 84 * classes
-        case "cnn-cifar": return channels * 9 + 128 * classes
-        default: return channels * 16 * 9 + 64 * classes
+            return sum([channels * 6 * 25, saturatingProduct(16 * 120, saturatingProduct(height, width)), 84 * classes])
+        case "cnn-cifar": return sum([channels * 9, 128 * classes])
+        default: return sum([channels * 16 * 9, 64 * classes])
         }
+    }
+
+    private static func saturatingProduct(_ a: Int, _ b: Int) -> Int {
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? .max : product
     }
 
     init(name: String, inputShape: Shape, classes: Int, hidden: [Int], classic: Bool, dropout: Float?, data: String,

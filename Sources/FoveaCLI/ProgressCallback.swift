@@ -1,29 +1,33 @@
 import Foundation
 import Fovea
 
-/// A live progress bar on a terminal (loss, accuracy, images/s), one line per epoch otherwise.
+/// A live progress bar on a terminal (loss, accuracy, ETA, images/s; `ProgressLine`), redrawn in place at most four
+/// times a second and fitted to the terminal's width at each redraw; one line per epoch, and nothing else, otherwise.
 final class ProgressCallback: TrainingCallback {
     private let epochs: Int
     private let isTerminal = isatty(STDOUT_FILENO) != 0
     private var lastDraw = Date.distantPast
-    /// The epoch being drawn, when its first batch here ended, and its sample count then (resumed epochs start late).
+    /// The epoch being drawn, when its first batch here ended, and its sample and batch counts then
+    /// (resumed epochs start late).
     private var epoch: Int?
     private var epochStart = Date()
     private var samplesAtStart = 0
+    private var batchAtStart = 0
 
     init(epochs: Int) { self.epochs = epochs }
 
     func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, of batches: Int, totals: RunningTotals) throws {
-        if epoch != self.epoch { (self.epoch, epochStart, samplesAtStart) = (epoch, Date(), totals.samples) }
+        if epoch != self.epoch { (self.epoch, epochStart, samplesAtStart, batchAtStart) = (epoch, Date(), totals.samples, batch) }
         guard isTerminal, totals.samples > samplesAtStart || batch == batches, Date().timeIntervalSince(lastDraw) > 0.25 || batch == batches
         else { return }
         lastDraw = Date()
         let (loss, accuracy) = try totals.read()
-        let rate = Double(totals.samples - samplesAtStart) / max(Date().timeIntervalSince(epochStart), 1e-9)
-        let filled = 30 * batch / max(batches, 1)
-        let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: 30 - filled)
-        let line = String(format: "\repoch %d/%d [%@] %d/%d  loss %.4f  acc %.2f%%  %.0f img/s ",
-                          epoch + 1, epochs, bar, batch, batches, loss, 100 * accuracy, rate)
+        let elapsed = max(Date().timeIntervalSince(epochStart), 1e-9)
+        let rate = Double(totals.samples - samplesAtStart) / elapsed
+        let batchesDone = batch - batchAtStart
+        let secondsLeft = batchesDone > 0 ? elapsed / Double(batchesDone) * Double(batches - batch) : nil
+        let line = ProgressLine.render(epoch: epoch, epochs: epochs, batch: batch, batches: batches, loss: loss, accuracy: accuracy,
+                                       imagesPerSecond: rate, secondsLeft: secondsLeft, width: ProgressLine.terminalWidth())
         FileHandle.standardOutput.write(Data(line.utf8))
     }
 

@@ -1,7 +1,8 @@
 import Foundation
 import Fovea
 
-/// A training run's folder: `config.json`, `metrics.jsonl` (one JSON object per epoch), `curves.svg`, `checkpoints/`.
+/// A training run's folder: `config.json`, `metrics.jsonl` (one JSON object per epoch), `curves.svg`, `checkpoints/`,
+/// and `tb/` when TensorBoard event files go there (`fovea train --tensorboard`).
 /// Every file is replaced atomically (written as `.NAME.TOKEN.tmp`, then renamed), so a killed run leaves each file
 /// whole; the next run in the folder removes the temporary files (`Checkpoint.recover`).
 final class RunFolder: TrainingCallback {
@@ -10,7 +11,7 @@ final class RunFolder: TrainingCallback {
     private var metricsFile: URL { url.appendingPathComponent("metrics.jsonl") }
     private var history: [EpochMetrics] = []
     /// The files and folders a run writes, which `--overwrite` removes.
-    static let contents = ["config.json", "metrics.jsonl", "curves.svg", "checkpoints"]
+    static let contents = ["config.json", "metrics.jsonl", "curves.svg", "checkpoints", "tb"]
 
     /// Creates the folder and writes the configuration; when resuming, keeps the metrics already there.
     init(_ url: URL, configuration: [String: String], appending: Bool) throws {
@@ -36,6 +37,7 @@ final class RunFolder: TrainingCallback {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { return }
         guard isDirectory.boolValue else { throw FoveaError.invalidArgument("--out \(url.path): is a file, not a run folder") }
+        try Checkpoint.recover(directory: url)
         let present = contents.filter { FileManager.default.fileExists(atPath: url.appendingPathComponent($0).path) }
         guard !present.isEmpty else { return }
         guard overwrite else {

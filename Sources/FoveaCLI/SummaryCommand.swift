@@ -18,7 +18,9 @@ struct SummaryCommand: ParsableCommand {
         guard !dims.isEmpty, dims.allSatisfy({ $0 > 0 }) else {
             throw FoveaError.invalidArgument("--input-shape '\(inputShape)': expected positive sizes like 1,28,28")
         }
-        let network = try Models.make(model, inputShape: Shape(dims), classes: classes, hidden: try ModelSpec.parseHidden(hidden), classic: classic)
+        let hiddenSizes = try ModelSpec.parseHidden(hidden)
+        try ModelSpec.checkSize(model: model, inputShape: Shape(dims), classes: classes, hidden: hiddenSizes)
+        let network = try Models.make(model, inputShape: Shape(dims), classes: classes, hidden: hiddenSizes, classic: classic)
         print(try network.summary(inputShape: Shape(dims)), terminator: "")
         if let data {
             guard DataSource.builtInNames.contains(data) else {

@@ -54,6 +54,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop after this many optimizer steps in the whole run, resumed parts included (quick runs).") var maxSteps: Int?
     @Option(help: "Run folder (default: runs/MODEL-DATA-TIME). It must not hold another run unless --overwrite is given.") var out: String?
     @Flag(help: "Replace the run in --out (its checkpoints, metrics and configuration) instead of refusing.") var overwrite = false
+    @Option(defaultAsFlag: TrainingSettings.runTensorBoard, parsing: .next,
+            help: ArgumentHelp("Write TensorBoard event files to this folder (alone: the run folder's tb/); view them with tensorboard --logdir.",
+                               valueName: "dir"))
+    var tensorboard: String?
     @Option(help: "Continue a run: its folder, or a checkpoint file in its checkpoints/ folder. The run's own options are used.")
     var resume: String?
     @Option(help: "Start from the weights of a checkpoint: a Fovea checkpoint of --model or a plain state dict of it (e.g. from PyTorch). A classifier head with another number of classes is replaced.")
@@ -77,7 +81,7 @@ struct TrainCommand: ParsableCommand {
         put("momentum", momentum)
         put("weight_decay", weightDecay); put("l1", l1); put("l2", l2); put("dropout", dropout); put("hidden", hidden)
         put("val_split", valSplit); put("early_stopping", earlyStopping); put("seed", seed); put("max_steps", maxSteps)
-        put("normalize", noNormalize ? "none" : normalize)
+        put("normalize", noNormalize ? "none" : normalize); put("tensorboard", tensorboard)
         put("init_from", initFrom); put("freeze", freeze); put("unfreeze_after", unfreezeAfter); put("lr_backbone", lrBackbone)
         if classic { values["classic"] = "true" }
         if augment { values["augment"] = "true" }

@@ -84,12 +84,18 @@ struct TrainingRun {
         var configuration = settings.configuration.merging(spec.metadata) { _, model in model }
         configuration["device"] = device.description
         configuration["epochs"] = String(epochs)
+        // The event file first: a --tensorboard folder that cannot be made stops the run before its folder exists.
+        let board = try settings.tensorboard.map { directory in
+            TensorBoardCallback(writer: try SummaryWriter(logDirectory: Self.tensorBoardFolder(directory, run: folder)),
+                                interval: max(1, min(100, train.count / 4)), samples: parts.0, validation: validation,
+                                configuration: configuration, classNames: source.classNames)
+        }
         let log = try RunFolder(folder, configuration: configuration, appending: resumed != nil)
         let trainer = Trainer(model: model, optimizer: optimizer, loss: CrossEntropyLoss())
         if let maxSteps = settings.maxSteps {
             guard maxSteps > stepsTaken else {
                 print("--max-steps \(maxSteps): the run has taken \(stepsTaken) steps already: testing only")
-                return try runTest(trainer, test, log: log)
+                return try runTest(trainer, test, log: log, board: board, epochs: epochs)
             }
             trainer.maxSteps = maxSteps - stepsTaken
         }
@@ -105,6 +111,7 @@ struct TrainingRun {
         trainer.callbacks.append(TerminateOnNaN())
         trainer.callbacks.append(CheckpointCallback(directory: log.checkpoints, metadata: spec.metadata))
         trainer.callbacks.append(log)
+        if let board { trainer.callbacks.append(board) }
         if let patience = settings.earlyStopping { trainer.callbacks.append(EarlyStopping(patience: patience)) }
         if let scheduler { trainer.callbacks.append(SchedulerCallback(scheduler)) }
         trainer.callbacks += callbacks
@@ -113,7 +120,8 @@ struct TrainingRun {
             print(TransferLearning.describe(model) + (position.epoch < unfreezeAfter ? " (--freeze \(settings.freeze!))" : ""))
         }
         print("training \(settings.model) on \(settings.data) (\(parts.0.count) train, \(parts.1?.count ?? 0) validation, \(source.test.count) test) "
-              + "on \(device); inputs normalized as \(ModelSpec.describe(source.normalization)); run folder \(folder.path)")
+              + "on \(device); inputs normalized as \(ModelSpec.describe(source.normalization)); run folder \(folder.path)"
+              + (board.map { "; TensorBoard: tensorboard --logdir \($0.writer.logDirectory.path)" } ?? ""))
         InterruptCallback.install()
         do {
             try trainer.fit(train, validation: validation, epochs: epochs, from: position)
@@ -130,15 +138,22 @@ struct TrainingRun {
             throw ExitCode(130)
         }
         try stopIfInterrupted(folder)
-        try runTest(trainer, test, log: log)
+        try runTest(trainer, test, log: log, board: board, epochs: epochs)
     }
 
-    /// Tests the trained model and records the result, unless Ctrl-C came meanwhile.
-    private func runTest(_ trainer: Trainer, _ test: DataLoader, log: RunFolder) throws {
+    /// Tests the trained model and records the result (in TensorBoard too, at step `epochs`), unless Ctrl-C came meanwhile.
+    private func runTest(_ trainer: Trainer, _ test: DataLoader, log: RunFolder, board: TensorBoardCallback?, epochs: Int) throws {
         let result = try trainer.evaluate(test)
         try stopIfInterrupted(log.url)
         print(String(format: "test loss %.4f, test accuracy %.2f%%", result.loss, 100 * result.accuracy))
         try log.recordTest(loss: result.loss, accuracy: result.accuracy)
+        try board?.writer.add([("test/loss", .scalar(result.loss)), ("test/accuracy", .scalar(result.accuracy))], step: epochs)
+        try board?.writer.flush()
+    }
+
+    /// The folder `--tensorboard` names: `tb/` in the run folder for `TrainingSettings.runTensorBoard`.
+    static func tensorBoardFolder(_ option: String, run: URL) -> URL {
+        option == TrainingSettings.runTensorBoard ? run.appendingPathComponent("tb") : URL(fileURLWithPath: option)
     }
 
     /// Ctrl-C after the last training step (during validation or testing): the checkpoints are saved, so stop with 130.

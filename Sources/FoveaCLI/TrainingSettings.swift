@@ -38,6 +38,8 @@ struct TrainingSettings {
     var freeze: String?
     var unfreezeAfter: Int?
     var lrBackbone: Float?
+    /// Where TensorBoard event files go (`runTensorBoard`: the run folder's `tb/`), or nil for none.
+    var tensorboard: String?
     /// The device the run was trained on (from `config.json`); `--device` may change it.
     var device: String?
 
@@ -58,8 +60,10 @@ struct TrainingSettings {
 
     static let optimizers = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
     static let schedules = ["cosine", "step", "plateau", "none"]
-    /// Options a resumed run may change: how long it trains and where. Every other one must agree with `config.json`.
-    static let changeableOnResume: Set = ["epochs", "max_steps", "device"]
+    /// `--tensorboard` without a folder: `tb/` in the run folder, wherever that is when the run resumes.
+    static let runTensorBoard = "<run>/tb"
+    /// Options a resumed run may change: how long it trains, where, and whether TensorBoard watches. Every other one must agree with `config.json`.
+    static let changeableOnResume: Set = ["epochs", "max_steps", "device", "tensorboard"]
 
     /// The learning rate, by default 0.01 for SGD and Adagrad and 0.001 for the others.
     var learningRate: Float { lr ?? (["sgd", "adagrad"].contains(optimizer) ? 0.01 : 0.001) }
@@ -176,5 +180,6 @@ struct TrainingSettings {
         Field("normalize", \.normalize, "expected none, imagenet, MEAN,STD or M1,...,MC,S1,...,SC with finite means and positive deviations") {
             $0 == "none" || (try? ModelSpec.parseNormalization($0)) != nil
         },
+        Field("tensorboard", \.tensorboard, "must name a folder") { !$0.trimmingCharacters(in: .whitespaces).isEmpty },
     ]
 }

@@ -14,6 +14,8 @@ public enum FoveaError: Error, CustomStringConvertible, Equatable {
     case deviceUnavailable(String)
     /// A file that is missing, truncated or malformed.
     case badFile(path: String, reason: String)
+    /// An op given a tensor of an element type it does not take.
+    case unsupportedDType(op: String, DType)
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum FoveaError: Error, CustomStringConvertible, Equatable {
             return message
         case let .badFile(path, reason):
             return "\(path): \(reason)"
+        case let .unsupportedDType(op, dtype):
+            return "\(op): dtype \(dtype) is not supported"
         }
     }
 }

@@ -1,33 +1,76 @@
 import Foundation
 
-/// A block of Float32 elements owned by one backend. Freed (or pooled) when the last reference goes.
+/// A block of elements of one dtype owned by one backend. Freed (or pooled) when the last reference goes.
 public protocol Storage: AnyObject {
     /// Capacity in elements.
     var count: Int { get }
+    /// The type of the elements.
+    var dtype: DType { get }
+}
+
+extension Storage {
+    /// Capacity in bytes.
+    public var byteCount: Int { count * dtype.byteSize }
 }
 
 /// Host memory, 64-byte aligned, for the CPU backend. Its block comes from and returns to `CPUBufferPool.shared`.
 public final class CPUStorage: Storage {
     public let count: Int
-    public let pointer: UnsafeMutablePointer<Float>
+    public let dtype: DType
+    /// The block's first byte.
+    public let raw: UnsafeMutableRawPointer
     private let byteSize: Int
 
-    /// New uninitialized storage of `count` elements; nil when the host is out of memory.
-    init?(count: Int) {
-        let byteSize = CPUBufferPool.sizeClass(forBytes: count * MemoryLayout<Float>.stride)
-        guard let raw = CPUBufferPool.shared.take(byteSize: byteSize, logicalBytes: count * 4) else { return nil }
+    /// New uninitialized storage of `count` elements of `dtype`; nil when the host is out of memory.
+    init?(count: Int, dtype: DType) {
+        let logicalBytes = count * dtype.byteSize
+        let byteSize = CPUBufferPool.sizeClass(forBytes: logicalBytes)
+        guard let raw = CPUBufferPool.shared.take(byteSize: byteSize, logicalBytes: logicalBytes) else { return nil }
         self.count = count
+        self.dtype = dtype
         self.byteSize = byteSize
-        self.pointer = raw.bindMemory(to: Float.self, capacity: byteSize / MemoryLayout<Float>.stride)
+        self.raw = raw
     }
 
-    deinit { CPUBufferPool.shared.recycle(UnsafeMutableRawPointer(pointer), byteSize: byteSize, logicalBytes: count * 4) }
+    /// The elements as Float32 (data movement reads any 4-byte dtype through it).
+    public var pointer: UnsafeMutablePointer<Float> { raw.assumingMemoryBound(to: Float.self) }
+    /// The elements as Int32.
+    public var int32Pointer: UnsafeMutablePointer<Int32> { raw.assumingMemoryBound(to: Int32.self) }
+
+    deinit { CPUBufferPool.shared.recycle(raw, byteSize: byteSize, logicalBytes: byteCount) }
 }
 
 /// Current and peak bytes held by tensors of one backend.
 public struct MemoryUsage: Sendable, Equatable {
     public var currentBytes: Int
     public var peakBytes: Int
+}
+
+/// Counts the storages each thread allocates while a count is under way (a test hook: how many buffers an op makes).
+/// Outside a count it costs one uncontended lock per allocation.
+public enum AllocationCounter {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var activeCounts = 0
+    private static let key = "fovea.allocations"
+
+    /// Runs `body` and returns its result with the number of storages (on any backend) allocated on this thread meanwhile.
+    public static func count<T>(_ body: () throws -> T) rethrows -> (result: T, allocations: Int) {
+        lock.lock(); activeCounts += 1; lock.unlock()
+        defer { lock.lock(); activeCounts -= 1; lock.unlock() }
+        let before = current
+        let result = try body()
+        return (result, current - before)
+    }
+
+    private static var current: Int { Thread.current.threadDictionary[key] as? Int ?? 0 }
+
+    /// Called by the pools for every storage they hand out.
+    static func record() {
+        lock.lock()
+        let active = activeCounts > 0
+        lock.unlock()
+        if active { Thread.current.threadDictionary[key] = current + 1 }
+    }
 }
 
 /// Reuses host blocks by size class, so a training step's tensors do not go back to malloc (and fresh pages) every time.
@@ -53,6 +96,7 @@ final class CPUBufferPool: @unchecked Sendable {
 
     /// A block of `byteSize` bytes (a size class), counting `logicalBytes` as in use.
     func take(byteSize: Int, logicalBytes: Int) -> UnsafeMutableRawPointer? {
+        AllocationCounter.record()
         lock.lock()
         usage.currentBytes += logicalBytes
         usage.peakBytes = max(usage.peakBytes, usage.currentBytes)

@@ -1,7 +1,8 @@
-/// An n-dimensional Float32 array on one device, with an optional gradient.
+/// An n-dimensional array of Float32 or Int32 elements (`dtype`) on one device, with an optional gradient.
 ///
 /// Reference semantics as in PyTorch: the device memory is freed (or pooled)
 /// when the last reference goes. Data is always contiguous, row-major.
+/// Only Float32 tensors carry gradients; Int32 holds labels, indices and token ids.
 public final class Tensor {
     public let shape: Shape
     public let device: Device
@@ -13,6 +14,8 @@ public final class Tensor {
     public var grad: Tensor?
     /// How this tensor was computed, when gradients flow through it.
     public internal(set) var gradNode: GradNode?
+    /// Which of `gradNode`'s outputs this tensor is.
+    public internal(set) var gradOutputIndex = 0
 
     /// Wraps existing storage. Most code uses the factory functions instead.
     public init(shape: Shape, device: Device, storage: Storage, requiresGrad: Bool = false) {
@@ -34,6 +37,29 @@ public final class Tensor {
         self.init(shape: shape, device: device, storage: storage, requiresGrad: requiresGrad)
     }
 
+    /// An Int32 tensor holding `values` in the given shape.
+    public convenience init(int32 values: [Int32], shape: Shape, device: Device = .cpu) throws {
+        guard values.count == shape.count else {
+            throw FoveaError.invalidArgument("Tensor: \(values.count) values do not fill shape \(shape) (\(shape.count) elements)")
+        }
+        let backend = try FoveaCore.backend(for: device)
+        let storage = try backend.allocate(values.count, dtype: .int32)
+        try values.withUnsafeBufferPointer { try backend.upload($0, into: storage, offset: 0) }
+        self.init(shape: shape, device: device, storage: storage)
+    }
+
+    /// An Int32 tensor of indices (class labels, token ids, gather indices), 1-D unless `shape` is given;
+    /// each must fit in Int32.
+    public convenience init(indices: [Int], shape: Shape? = nil, device: Device = .cpu) throws {
+        let values = try indices.map { index -> Int32 in
+            guard let value = Int32(exactly: index) else {
+                throw FoveaError.invalidArgument("Tensor(indices:): \(index) does not fit in int32")
+            }
+            return value
+        }
+        try self.init(int32: values, shape: shape ?? Shape([values.count]), device: device)
+    }
+
     /// A 1-D tensor of `values`.
     public convenience init(_ values: [Float], device: Device = .cpu, requiresGrad: Bool = false) throws {
         try self.init(values, shape: Shape([values.count]), device: device, requiresGrad: requiresGrad)
@@ -44,6 +70,8 @@ public final class Tensor {
         try self.init([value], shape: Shape([]), device: device)
     }
 
+    /// The element type, that of the storage.
+    public var dtype: DType { storage.dtype }
     public var rank: Int { shape.rank }
     public var count: Int { shape.count }
     /// The backend that runs this tensor's ops.
@@ -51,12 +79,19 @@ public final class Tensor {
     /// True for tensors not produced by a recorded op.
     public var isLeaf: Bool { gradNode == nil }
 
-    /// Copies the elements to the host (a host sync on OpenCL).
+    /// Copies the elements of a Float32 tensor to the host (a host sync on OpenCL).
     public func toArray() throws -> [Float] {
-        try backend.download(storage, offset: 0, count: count)
+        try requireDType(.float32, op: "toArray (use toInt32Array() for int32)")
+        return try backend.download(storage, offset: 0, count: count)
     }
 
-    /// The single value of a one-element tensor (a host sync on OpenCL).
+    /// Copies the elements of an Int32 tensor to the host (a host sync on OpenCL).
+    public func toInt32Array() throws -> [Int32] {
+        try requireDType(.int32, op: "toInt32Array (use toArray() for float32)")
+        return try backend.downloadInt32(storage, offset: 0, count: count)
+    }
+
+    /// The single value of a one-element Float32 tensor (a host sync on OpenCL).
     public func item() throws -> Float {
         guard count == 1 else {
             throw FoveaError.invalidArgument("item(): tensor of shape \(shape) has \(count) elements, not 1")
@@ -67,9 +102,17 @@ public final class Tensor {
     /// A new tensor with this one's data on `device` (self when already there).
     public func to(_ target: Device) throws -> Tensor {
         if target == device { return self }
-        let values = try toArray()
-        let moved = try Tensor(values, shape: shape, device: target)
+        let targetBackend = try FoveaCore.backend(for: target)
+        let moved = try Tensor.empty(shape, dtype: dtype, device: target)
+        var bytes = [UInt8](repeating: 0, count: count * dtype.byteSize)
+        try bytes.withUnsafeMutableBytes { try backend.download(storage, offset: 0, count: count, into: $0) }
+        try bytes.withUnsafeBytes { try targetBackend.upload(bytes: $0, into: moved.storage, offset: 0) }
         return record(moved, op: "to", inputs: [self]) { grad, _ in [try grad.to(self.device)] }
+    }
+
+    /// Throws `unsupportedDType` naming `op` unless this tensor's dtype is `expected`.
+    public func requireDType(_ expected: DType, op: String) throws {
+        if dtype != expected { throw FoveaError.unsupportedDType(op: op, dtype) }
     }
 
     /// A tensor sharing this one's data that is cut off from the graph.
@@ -77,26 +120,34 @@ public final class Tensor {
         Tensor(shape: shape, device: device, storage: storage)
     }
 
-    /// Allocates an uninitialized tensor on `device`.
-    public static func empty(_ shape: Shape, device: Device = .cpu) throws -> Tensor {
-        let storage = try FoveaCore.backend(for: device).allocate(shape.count)
+    /// Allocates an uninitialized tensor of `dtype` on `device`.
+    public static func empty(_ shape: Shape, dtype: DType = .float32, device: Device = .cpu) throws -> Tensor {
+        let storage = try FoveaCore.backend(for: device).allocate(shape.count, dtype: dtype)
         return Tensor(shape: shape, device: device, storage: storage)
     }
 
-    /// A tensor of `shape` filled with `value`.
-    public static func full(_ shape: Shape, value: Float, device: Device = .cpu, requiresGrad: Bool = false) throws -> Tensor {
+    /// A tensor of `shape` and `dtype` filled with `value`.
+    /// An Int32 `value` must be integral.
+    public static func full(_ shape: Shape, value: Float, dtype: DType = .float32, device: Device = .cpu,
+                            requiresGrad: Bool = false) throws -> Tensor {
+        if dtype == .int32 {
+            guard let integral = Int32(exactly: value) else {
+                throw FoveaError.invalidArgument("full: \(value) is not an int32 value")
+            }
+            return try Tensor(int32: [Int32](repeating: integral, count: shape.count), shape: shape, device: device)
+        }
         let result = try empty(shape, device: device)
         try result.backend.fill(result.storage, offset: 0, count: shape.count, value: value)
         result.requiresGrad = requiresGrad
         return result
     }
 
-    public static func zeros(_ shape: Shape, device: Device = .cpu, requiresGrad: Bool = false) throws -> Tensor {
-        try full(shape, value: 0, device: device, requiresGrad: requiresGrad)
+    public static func zeros(_ shape: Shape, dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) throws -> Tensor {
+        try full(shape, value: 0, dtype: dtype, device: device, requiresGrad: requiresGrad)
     }
 
-    public static func ones(_ shape: Shape, device: Device = .cpu, requiresGrad: Bool = false) throws -> Tensor {
-        try full(shape, value: 1, device: device, requiresGrad: requiresGrad)
+    public static func ones(_ shape: Shape, dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) throws -> Tensor {
+        try full(shape, value: 1, dtype: dtype, device: device, requiresGrad: requiresGrad)
     }
 
     /// 0, step, 2*step, ... below `end` (exclusive), as a 1-D tensor.
@@ -116,8 +167,11 @@ public final class Tensor {
 
 extension Tensor: CustomStringConvertible {
     public var description: String {
-        let preview = (try? backend.download(storage, offset: 0, count: Swift.min(count, 8))) ?? []
-        let values = preview.map { String($0) }.joined(separator: ", ")
-        return "Tensor(shape: \(shape), device: \(device), [\(values)\(count > 8 ? ", ..." : "")])"
+        let shown = Swift.min(count, 8)
+        let preview = dtype == .int32
+            ? ((try? backend.downloadInt32(storage, offset: 0, count: shown)) ?? []).map { String($0) }
+            : ((try? backend.download(storage, offset: 0, count: shown)) ?? []).map { String($0) }
+        let values = preview.joined(separator: ", ")
+        return "Tensor(shape: \(shape), dtype: \(dtype), device: \(device), [\(values)\(count > 8 ? ", ..." : "")])"
     }
 }

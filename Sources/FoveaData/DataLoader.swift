@@ -1,7 +1,7 @@
 import Foundation
 import FoveaCore
 
-/// One batch: inputs [B, ...sampleShape] and targets [B] (class indices as Float), on the loader's device.
+/// One batch: inputs [B, ...sampleShape] and targets [B] (Int32 class indices), on the loader's device.
 public struct Batch {
     public let inputs: Tensor
     public let targets: Tensor
@@ -128,9 +128,9 @@ struct BatchPlan: @unchecked Sendable {
                 }
             }
         }
-        let targets = indices.map { Float(dataset.label(at: $0)) }
+        let targets = indices.map { Int32(dataset.label(at: $0)) }
         return Batch(inputs: try Tensor(inputs, shape: Shape([indices.count] + shape.dims), device: device),
-                     targets: try Tensor(targets, shape: [indices.count], device: device), indices: indices)
+                     targets: try Tensor(int32: targets, shape: [indices.count], device: device), indices: indices)
     }
 }
 

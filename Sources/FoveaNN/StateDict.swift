@@ -50,7 +50,8 @@ extension Module {
             guard incoming.shape == current.shape || LazyInitialization.fills(placeholder: current.shape, with: incoming.shape) else {
                 throw FoveaError.invalidArgument("'\(name)': checkpoint has shape \(incoming.shape), model has \(current.shape)")
             }
-            updates.append((entry, incoming))
+            // Counters saved as Float32 by older Fovea versions load into today's Int32 buffers (and vice versa).
+            updates.append((entry, try incoming.to(dtype: current.dtype)))
         }
         for (entry, incoming) in updates {
             switch entry {
@@ -63,7 +64,7 @@ extension Module {
     /// A copy of `tensor`'s values on `device` that shares no storage with it and is cut off from its graph.
     private static func copy(_ tensor: Tensor, to device: Device) throws -> Tensor {
         guard tensor.device == device else { return try tensor.detach().to(device) }
-        let copy = try Tensor.empty(tensor.shape, device: device)
+        let copy = try Tensor.empty(tensor.shape, dtype: tensor.dtype, device: device)
         try copy.backend.copy(from: tensor.storage, offset: 0, to: copy.storage, offset: 0, count: tensor.count)
         return copy
     }

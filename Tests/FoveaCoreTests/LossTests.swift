@@ -4,14 +4,14 @@ import Testing
 
 @Suite struct LossTests {
     func logits(_ device: Device) throws -> Tensor { try Tensor([1, 2, 3, 1, -1, 0.5], shape: [2, 3], device: device) }
-    func targets(_ device: Device) throws -> Tensor { try Tensor([2, 0], device: device) }
+    func targets(_ device: Device) throws -> Tensor { try Tensor(indices: [2, 0], device: device) }
     func weights(_ device: Device) throws -> Tensor { try Tensor([0.2, 0.3, 0.5], device: device) }
 
     @Test(arguments: testDevices)
     func crossEntropyMatchesHandComputedValues(device: Device) throws {
         // -log(e^3 / (e + e^2 + e^3)) = 0.40760596; the gradient is softmax - onehot.
         let x = try Tensor([1, 2, 3], shape: [1, 3], device: device, requiresGrad: true)
-        let loss = try x.crossEntropy(targets: try Tensor([2], device: device))
+        let loss = try x.crossEntropy(targets: try Tensor(indices: [2], device: device))
         #expect(loss.shape == [])
         #expect(abs(try loss.item() - 0.40760596) < 1e-6)
         try loss.backward()
@@ -29,7 +29,7 @@ import Testing
     func nllLossMatchesHandComputedValues(device: Device) throws {
         let logProbabilities = try Tensor([-1.609438, -1.2039728, -0.6931472, -0.51082563, -1.2039728, -2.3025851],
                                           shape: [2, 3], device: device, requiresGrad: true)
-        let targets = try Tensor([2, 1], device: device)
+        let targets = try Tensor(indices: [2, 1], device: device)
         let loss = try logProbabilities.nllLoss(targets: targets)
         #expect(abs(try loss.item() - 0.94855999) < 1e-6)
         try loss.backward()
@@ -41,13 +41,13 @@ import Testing
     @Test(arguments: testDevices)
     func stableForLargeLogits(device: Device) throws {
         let x = try Tensor([1000, 0, -1000], shape: [1, 3], device: device)
-        #expect(try x.crossEntropy(targets: try Tensor([0], device: device)).item() == 0)
-        #expect(try x.crossEntropy(targets: try Tensor([2], device: device)).item() == 2000)
+        #expect(try x.crossEntropy(targets: try Tensor(indices: [0], device: device)).item() == 0)
+        #expect(try x.crossEntropy(targets: try Tensor(indices: [2], device: device)).item() == 2000)
     }
 
     @Test(arguments: testDevices)
     func gradients(device: Device) throws {
-        let targets = try Tensor([0, 4, 2, 2, 1, 3, 4], device: device)
+        let targets = try Tensor(indices: [0, 4, 2, 2, 1, 3, 4], device: device)
         let classWeights = try testTensor([5], device: device, seed: 3, low: 0.2, high: 1)
         for (weights, smoothing) in [(nil, 0), (classWeights, 0.2)] as [(Tensor?, Float)] {
             let check = try gradientCheck([try testTensor([7, 5], device: device, seed: 1, low: -2, high: 2)]) { t in
@@ -65,14 +65,14 @@ import Testing
         guard testDevices.count > 1 else { return }
         for (n, c) in [(1, 1), (7, 3), (5, 16), (300, 11)] {
             for (useWeights, smoothing) in [(false, Float(0)), (true, 0.15)] {
-                let labels = testValues(n, seed: UInt64(n), low: 0, high: Float(c)).map { $0.rounded(.down) }
+                let labels = testValues(n, seed: UInt64(n), low: 0, high: Float(c)).map { Int($0) }
                 let results = try testDevices.map { device -> [[Float]] in
                     let x = try testTensor([n, c], device: device, seed: UInt64(c), low: -4, high: 4, requiresGrad: true)
                     let weights = useWeights ? try testTensor([c], device: device, seed: 5, low: 0.1, high: 2) : nil
-                    let loss = try x.crossEntropy(targets: try Tensor(labels, device: device), classWeights: weights, labelSmoothing: smoothing)
+                    let loss = try x.crossEntropy(targets: try Tensor(indices: labels, device: device), classWeights: weights, labelSmoothing: smoothing)
                     try loss.backward(try Tensor(scalar: 1.5, device: device))
                     let nllInput = try testTensor([n, c], device: device, seed: 9, low: -3, high: 0)
-                    let nll = try nllInput.nllLoss(targets: try Tensor(labels, device: device), classWeights: weights)
+                    let nll = try nllInput.nllLoss(targets: try Tensor(indices: labels, device: device), classWeights: weights)
                     return [try loss.toArray(), try x.grad!.toArray(), try nll.toArray()]
                 }
                 for (cpu, opencl) in zip(results[0], results[1]) {
@@ -86,18 +86,25 @@ import Testing
     func rejectsBadTargets(device: Device) throws {
         let x = try logits(device)
         #expect(throws: FoveaError.shapeMismatch(op: "crossEntropy targets", [2], [3])) {
-            try x.crossEntropy(targets: try Tensor([0, 1, 2], device: device))
+            try x.crossEntropy(targets: try Tensor(indices: [0, 1, 2], device: device))
         }
+        // Float targets are refused with a message that says so.
+        let floatTargets = try Tensor([2, 0], device: device)
+        #expect(throws: FoveaError.invalidArgument(
+            "crossEntropy: targets must be int32 class indices, got float32; use Tensor(indices:) or to(dtype: .int32)")) {
+            try x.crossEntropy(targets: floatTargets)
+        }
+        #expect(throws: FoveaError.self) { try x.nllLoss(targets: floatTargets) }
         #expect(throws: FoveaError.self) { try x.crossEntropy(targets: try targets(device), labelSmoothing: 1.5) }
         #expect(throws: FoveaError.self) { try x.crossEntropy(targets: try targets(device), classWeights: try Tensor([1, 1], device: device)) }
         if device == .cpu {
-            #expect(throws: FoveaError.self) { try x.crossEntropy(targets: try Tensor([2, 3], device: device)) }
-            #expect(throws: FoveaError.self) { try x.nllLoss(targets: try Tensor([0.5, 1], device: device)) }
+            #expect(throws: FoveaError.self) { try x.crossEntropy(targets: try Tensor(indices: [2, 3], device: device)) }
+            #expect(throws: FoveaError.self) { try x.nllLoss(targets: try Tensor(indices: [-1, 1], device: device)) }
         } else {
             // No host sync on OpenCL: a row with an out-of-range target contributes nothing.
             let y = x.detach()
             y.requiresGrad = true
-            let loss = try y.crossEntropy(targets: try Tensor([2, 7], device: device))
+            let loss = try y.crossEntropy(targets: try Tensor(indices: [2, 7], device: device))
             #expect(abs(try loss.item() - 0.40760596) < 1e-6)
             try loss.backward()
             #expect(try y.grad!.toArray().suffix(3) == [0, 0, 0])

@@ -27,8 +27,8 @@ func expectBackendsAgree(_ inputs: [Tensor], on device: Device, atol: Float = 1e
                          _ f: ([Tensor]) throws -> Tensor) throws {
     let cpu = try f(inputs.map { try $0.to(.cpu) })
     let other = try f(inputs.map { try $0.to(device) })
-    #expect(cpu.shape == other.shape, "\(label)", sourceLocation: sourceLocation)
-    let a = try cpu.toArray(), b = try other.toArray()
+    #expect(cpu.shape == other.shape && cpu.dtype == other.dtype, "\(label)", sourceLocation: sourceLocation)
+    let a = try cpu.to(dtype: .float32).toArray(), b = try other.to(dtype: .float32).toArray()
     #expect(allClose(b, a, atol: atol, rtol: rtol), "\(label): max difference \(maxAbsDifference(a, b))",
             sourceLocation: sourceLocation)
 }

@@ -3,20 +3,25 @@ import FoveaTestSupport
 import Testing
 
 /// OpenCL GEMM (gemm.cl's small-matrix kernel on CPU devices, CLBlast otherwise) against the CPU backend: every
-/// transposition, batches with strides, offsets, padded leading dimensions, alpha and beta, sizes off every tile.
+/// transposition, batches with strides (and a batch sharing one B, stride 0), offsets, padded leading dimensions, alpha
+/// and beta, sizes off every tile. Products above 2^24 multiply-adds reach CLBlast on CPU devices too, the largest one
+/// CLBlast's indirect path (pre- and post-processing kernels around the tiled GEMM); with `FOVEA_OPENCL_AS=gpu`
+/// every case runs on CLBlast.
 @Suite struct OpenCLGemmTests {
     @Test(arguments: [false, true], [false, true])
     func matchesCPU(transposeA: Bool, transposeB: Bool) throws {
         guard testDevices.count == 2, case .opencl(let index) = testDevices[1] else { return }
         let gpu = try OpenCLBackend.backend(forDevice: index), cpu = CPUBackend.shared
-        for (m, n, k, batch) in [(1, 1, 1, 1), (7, 19, 33, 1), (13, 5, 17, 2), (64, 120, 400, 1), (3, 40, 9, 3)] {
+        let cases = [(1, 1, 1, 1, false), (7, 19, 33, 1, false), (13, 5, 17, 2, false), (64, 120, 400, 1, false), (3, 40, 9, 3, true),
+                     (300, 260, 240, 1, false), (130, 257, 260, 2, true), (515, 384, 321, 1, false)]
+        for (m, n, k, batch, sharedB) in cases {
             var d = GemmDescriptor(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, alpha: 0.5, beta: 1)
             d.lda += 2; d.ldb += 1; d.ldc += 3
             d.offsetA = 5; d.offsetB = 2; d.offsetC = 1
             let rowsA = transposeA ? k : m, rowsB = transposeB ? n : k
-            d.strideA = rowsA * d.lda + 1; d.strideB = rowsB * d.ldb; d.strideC = m * d.ldc + 2
+            d.strideA = rowsA * d.lda + 1; d.strideB = sharedB ? 0 : rowsB * d.ldb; d.strideC = m * d.ldc + 2
             d.batch = batch
-            let sizes = [d.offsetA + d.strideA * batch, d.offsetB + d.strideB * batch, d.offsetC + d.strideC * batch]
+            let sizes = [d.offsetA + d.strideA * batch, d.offsetB + max(d.strideB * batch, rowsB * d.ldb), d.offsetC + d.strideC * batch]
             var results: [[Float]] = []
             for backend in [cpu as any Backend, gpu] {
                 let storages = try sizes.enumerated().map { i, count -> Storage in

@@ -54,13 +54,13 @@ import Testing
     func poolReusesBuffersAndTracksPeak(device: Device) throws {
         // A private pool, so tests running in parallel do not disturb the counts.
         let pool = BufferPool(context: try OpenCLBackend.backend(forDevice: 0).context.context)
-        var first: CLStorage? = try pool.allocate(count: 1000)
+        var first: CLStorage? = try pool.allocate(count: 1000, dtype: .float32)
         let buffer = first!.buffer
         #expect(pool.memoryUsage == MemoryUsage(currentBytes: 4000, peakBytes: 4000))
         first = nil
         #expect(pool.memoryUsage.currentBytes == 0)
         #expect(pool.cachedBytes == 4096)
-        let second = try pool.allocate(count: 1024)
+        let second = try pool.allocate(count: 1024, dtype: .float32)
         #expect(second.buffer == buffer, "a freed buffer of the same size class is reused")
         #expect(pool.memoryUsage == MemoryUsage(currentBytes: 4096, peakBytes: 4096))
         #expect(BufferPool.sizeClass(forBytes: 3 << 20 + 1) == 4 << 20)

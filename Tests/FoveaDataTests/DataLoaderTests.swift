@@ -19,7 +19,7 @@ import Testing
             let inputs = try batch.inputs.toArray()
             let indices = stride(from: 0, to: inputs.count, by: 6).map { Int(inputs[$0]) / 10 }
             #expect(indices == batch.indices)
-            #expect(try batch.targets.toArray() == indices.map { Float($0 % 4) })
+            #expect(try batch.targets.toInt32Array() == indices.map { Int32($0 % 4) })
             result.append(indices)
         }
         return result
@@ -35,7 +35,8 @@ import Testing
         #expect(batches.map(\.targets.shape) == [[4], [4], [2]])
         #expect(batches.allSatisfy { $0.inputs.device == device && $0.targets.device == device })
         #expect(try batches[2].inputs.toArray() == (80..<86).map(Float.init) + (90..<96).map(Float.init))
-        #expect(try batches[0].targets.toArray() == [0, 1, 2, 3])
+        #expect(batches[0].targets.dtype == .int32)
+        #expect(try batches[0].targets.toInt32Array() == [0, 1, 2, 3])
 
         let dropping = try DataLoader(data, batchSize: 4, shuffle: false, dropLast: true, device: device)
         #expect(dropping.count == 2)

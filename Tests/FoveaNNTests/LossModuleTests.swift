@@ -40,7 +40,7 @@ import Testing
 
     @Test(arguments: testDevices)
     func classificationLossesMatchPyTorch(device: Device) throws {
-        let targets = try Tensor([3, 0, 1], device: device)
+        let targets = try Tensor(indices: [3, 0, 1], device: device)
         let weights = try Tensor([0.5, 1, 2, 1.5], device: device)
         let cases: [(String, any Loss, Float)] = [
             ("cross-entropy", CrossEntropyLoss(), 2.2572889),

@@ -165,7 +165,7 @@ import Testing
         let before = try frozen.parameters.map { try $0.value.toArray() }
         let head = try model.layers[2].parameters.map { try $0.value.toArray() }
         let optimizer = Adam(model.parameters, learningRate: 0.05, weightDecay: 0.1)
-        let x = try testTensor([6, 4], device: device, seed: 3), y = try Tensor([0, 1, 2, 0, 1, 2], device: device)
+        let x = try testTensor([6, 4], device: device, seed: 3), y = try Tensor(indices: [0, 1, 2, 0, 1, 2], device: device)
         for _ in 0..<3 {
             optimizer.zeroGrad()
             try CrossEntropyLoss()(try model(x), y).backward()

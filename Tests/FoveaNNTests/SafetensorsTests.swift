@@ -77,8 +77,8 @@ import Testing
         #expect(try t["fc.weight"]?.toArray() == [1.5, -2.0, 0.25, 3.0, 4.5, -0.125])
         #expect(try t["fc.bias"]?.toArray() == [0.5, -1.0])
         #expect(t["step"]?.shape == [])
-        #expect(try t["step"]?.toArray() == [7])
-        #expect(try t["counts"]?.toArray() == [-3, 100000])
+        #expect(try t["step"]?.toInt32Array() == [7])
+        #expect(try t["counts"]?.toInt32Array() == [-3, 100000])
         #expect(try t["half"]?.toArray() == [1.0, -0.5, 65504.0])
     }
 
@@ -143,5 +143,59 @@ import Testing
     @Test func missingFileIsBadFile() {
         let url = URL(fileURLWithPath: "/nonexistent/fovea.safetensors")
         #expect(throws: FoveaError.badFile(path: url.path, reason: "no such file")) { try Safetensors.read(from: url) }
+    }
+
+    /// The dtype a file's header gives `name`.
+    static func headerDType(_ url: URL, _ name: String) throws -> String? {
+        let data = try Data(contentsOf: url)
+        let length = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any]
+        return (header?[name] as? [String: Any])?["dtype"] as? String
+    }
+
+    @Test(arguments: testDevices)
+    func int32TensorsRoundTripAsI64OrI32(device: Device) throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ids = try Tensor(indices: [-3, 0, 2_147_483_647, 5], shape: [2, 2], device: device)
+        for (format, name) in [(Safetensors.IntegerFormat.i64, "I64"), (.i32, "I32")] {
+            let url = directory.appendingPathComponent("\(name).safetensors")
+            try Safetensors.write([("ids", ids), ("x", try Tensor([1.5], device: device))], integers: format, to: url)
+            #expect(try Self.headerDType(url, "ids") == name)
+            #expect(try Self.headerDType(url, "x") == "F32")
+            let loaded = try #require(try Safetensors.read(from: url, device: device).tensors["ids"])
+            #expect(loaded.dtype == .int32 && loaded.shape == [2, 2])
+            #expect(try loaded.toInt32Array() == [-3, 0, 2_147_483_647, 5])
+        }
+    }
+
+    @Test func i64OutsideTheInt32RangeIsRefused() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("big.safetensors")
+        let header = #"{"n":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}"#
+        try Self.file(header: header, data: withUnsafeBytes(of: Int64(1 << 31).littleEndian) { Array($0) }).write(to: url)
+        #expect(throws: FoveaError.badFile(path: url.path, reason: "tensor 'n': an I64 value is outside the int32 range")) {
+            try Safetensors.read(from: url)
+        }
+    }
+
+    @Test func batchNormCounterIsWrittenAsI64AndOldFloatCountersStillLoad() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let norm = try BatchNorm1D(3)
+        _ = try norm(try testTensor([4, 3], device: .cpu))
+        let url = directory.appendingPathComponent("norm.safetensors")
+        try Safetensors.write(norm.stateDict(), to: url)
+        #expect(try Self.headerDType(url, "num_batches_tracked") == "I64")
+        let fresh = try BatchNorm1D(3)
+        try fresh.loadStateDict(try Safetensors.read(from: url).tensors)
+        #expect(try fresh.numBatchesTracked.value.toInt32Array() == [1])
+        // Checkpoints of earlier versions stored the counter as F32.
+        var state = Dictionary(uniqueKeysWithValues: norm.stateDict())
+        state["num_batches_tracked"] = try Tensor(scalar: 7)
+        try fresh.loadStateDict(state)
+        #expect(fresh.numBatchesTracked.value.dtype == .int32)
+        #expect(try fresh.numBatchesTracked.value.toInt32Array() == [7])
     }
 }

@@ -146,7 +146,7 @@ import Testing
 
         let before = try TrainingFixtures.values(of: model)
         let optimizer = SGD(model.parameters, learningRate: 0.1)
-        let loss = try CrossEntropyLoss()(model(testTensor([4, 1, 28, 28], device: device, seed: 2)), Tensor([0, 1, 2, 0], shape: [4], device: device))
+        let loss = try CrossEntropyLoss()(model(testTensor([4, 1, 28, 28], device: device, seed: 2)), Tensor(indices: [0, 1, 2, 0], device: device))
         try loss.backward()
         try optimizer.step()
         let after = try TrainingFixtures.values(of: model)
@@ -161,7 +161,7 @@ import Testing
         let model = try Models.mlp(inputFeatures: 4, hidden: [8], classes: 3)
         let optimizer = SGD(model.parameters, learningRate: 0.1, momentum: 0.9)
         let file = directory.appendingPathComponent("last.safetensors")
-        let loss = try CrossEntropyLoss()(model(testTensor([2, 4], device: .cpu)), Tensor([0, 2], shape: [2]))
+        let loss = try CrossEntropyLoss()(model(testTensor([2, 4], device: .cpu)), Tensor(indices: [0, 2]))
         try loss.backward()
         try optimizer.step()
         try Checkpoint.save(model: model, optimizer: optimizer, epoch: 1, to: file)

@@ -10,7 +10,7 @@ import Testing
         try model.to(device)
         let optimizer = Adam(model.parameters, learningRate: 0.001)
         let inputs = try Tensor.uniform([8, 1, 28, 28], generator: Generator(seed: 1), device: device)
-        let targets = try Tensor((0..<8).map { Float($0 % 10) }, device: device)
+        let targets = try Tensor(indices: (0..<8).map { $0 % 10 }, device: device)
         let before = OpenCLContext.hostSyncsOnCurrentThread
         for _ in 0..<3 {
             optimizer.zeroGrad()
@@ -22,5 +22,21 @@ import Testing
         #expect(OpenCLContext.hostSyncsOnCurrentThread == before)
         _ = try model.parameters[0].value.toArray()
         #expect(OpenCLContext.hostSyncsOnCurrentThread == before + 1)
+    }
+}
+
+extension HostSyncTests {
+    /// `Trainer` hands each step's commands to the device (clFlush) when the step ends, without waiting for them.
+    @Test(arguments: testDevices.filter { $0 != .cpu })
+    func trainerFlushesTheQueueOncePerStep(device: Device) throws {
+        guard case .opencl(let index) = device else { return }
+        let context = try OpenCLBackend.backend(forDevice: index).context
+        let model = try Models.mlp(inputFeatures: 4, hidden: [8], classes: 3)
+        try model.to(device)
+        let data = try InMemoryDataset(features: testValues(40 * 4), labels: (0..<40).map { Int32($0 % 3) }, sampleShape: [4])
+        let trainer = Trainer(model: model, optimizer: SGD(model.parameters, learningRate: 0.1))
+        let flushes = context.flushCount
+        try trainer.fit(try DataLoader(data, batchSize: 8, device: device), epochs: 1)
+        #expect(context.flushCount - flushes >= 5, "5 steps, at least 5 flushes (other tests may flush too)")
     }
 }

@@ -16,6 +16,21 @@ import Testing
         #expect(try w.grad!.abs().sum().item() > 0)
     }
 
+    @Test(arguments: testDevices)
+    func int32AndSubscriptSnippetRuns(device: Device) throws {
+        let ids = try Tensor(indices: [0, 2, 1], device: device)
+        let logits = try Tensor.normal([3, 5], generator: Generator(seed: 3), device: device)
+        logits.requiresGrad = true
+        let row = try logits[0]
+        let picked = try logits[ids]
+        let loss = try logits.crossEntropy(targets: ids)
+        let pred = try logits.argmax(axis: 1)
+        try (loss + row.sum() + picked.sum()).backward()
+        #expect(try ids.dtype == .int32 && pred.dtype == .int32 && pred.eq(ids).dtype == .int32)
+        #expect(row.shape == [5] && picked.shape == [3, 5])
+        #expect(logits.grad?.shape == [3, 5])
+    }
+
     /// "Using Fovea from your own package": the Package.swift lines are those of `Examples/Package.swift` (which CI
     /// builds from a folder not called Fovea) and every code block is a verbatim part of the example's main.swift,
     /// so `swift build --package-path Examples` compiles them all.
@@ -27,7 +42,7 @@ import Testing
             .components(separatedBy: "\n## ")[0]
         let blocks = section.components(separatedBy: "```swift\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
         let manifest = try read("Examples/Package.swift"), main = try read("Examples/Sources/LeNetRandom/main.swift")
-        #expect(blocks.count == 4)
+        #expect(blocks.count == 6)
         for block in blocks {
             guard block.hasPrefix("// Package.swift") else {
                 #expect(main.contains(block), "README block missing from Examples/Sources/LeNetRandom/main.swift:\n\(block)")

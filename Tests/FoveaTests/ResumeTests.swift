@@ -199,7 +199,7 @@ import Testing
             for (a, b) in zip(tail, full[first...]) {
                 #expect(a.indices == b.indices)
                 #expect(try a.inputs.toArray() == b.inputs.toArray())
-                #expect(try a.targets.toArray() == b.targets.toArray())
+                #expect(try a.targets.toInt32Array() == b.targets.toInt32Array())
             }
         }
         #expect(throws: FoveaError.invalidArgument("DataLoader: batch 11 is out of range: an epoch has 10 batches")) {

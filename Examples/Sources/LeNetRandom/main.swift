@@ -20,6 +20,12 @@ for epoch in history { print(epoch.epoch + 1, epoch.trainLoss, epoch.validationA
 let file = FileManager.default.temporaryDirectory.appendingPathComponent("lenet.safetensors")
 try Checkpoint.save(model: model, epoch: history.count - 1, to: file)
 
+let logs = FileManager.default.temporaryDirectory.appendingPathComponent("lenet-tensorboard")
+trainer.callbacks.append(TensorBoardCallback(writer: try SummaryWriter(logDirectory: logs), samples: train))
+try trainer.fit(try DataLoader(train, batchSize: 64, device: device), epochs: 1)   // then: tensorboard --logdir <logs>
+let predictions = try Predictions(model: model, loader: try DataLoader(validation, batchSize: 128, shuffle: false, device: device))
+print(ClassificationReport(predictions, classNames: (0..<10).map(String.init)).scoresTable)
+
 final class Net: Module {
     let fc1 = Dense(4, 8)
     let fc2 = Dense(outputs: 3)
@@ -34,6 +40,15 @@ let w = try Tensor.normal([16, 3, 3, 3], device: device)
 w.requiresGrad = true
 let loss = try x.conv2d(weight: w, padding: 1).relu().maxPool2d(kernel: 2).mean()
 try loss.backward()                              // w.grad now holds d loss / d w
+
+let ids = try Tensor(indices: [0, 2, 1], device: device)    // int32
+let logits = try Tensor.normal([3, 5], device: device)
+logits.requiresGrad = true
+let row = try logits[0]                          // [5]; also logits[1..<3], logits[-1], logits[0..., 2], strides
+let picked = try logits[ids]                     // rows 0, 2, 1: a gather whose backward scatter-adds
+let error = try logits.crossEntropy(targets: ids) // targets must be int32 (a Float32 target is an error)
+let pred = try logits.argmax(axis: 1)             // int32; pred.eq(ids) is int32 as well
+try (error + row.sum() + picked.sum()).backward()
 
 print(try model.summary(inputShape: [1, 28, 28]), terminator: "")
 try Checkpoint.loadModel(try Models.lenet5(), from: file)

@@ -1,16 +1,37 @@
-/// How a tensor was computed: its inputs and the function that maps the output's gradient to theirs.
+/// What an op's backward gives one of its inputs.
+public enum Gradient {
+    /// The whole gradient, of the input's shape (or the same element count).
+    case dense(Tensor)
+    /// A part of the gradient that adds itself into the input's gradient buffer: Float32 of the input's shape, zero until
+    /// the first part. Every part an input receives in one `backward()` lands in that one buffer (slices, gathers).
+    case accumulate((_ buffer: Tensor) throws -> Void)
+}
+
+/// How one or more tensors were computed: the op's inputs and the function that maps the outputs' gradients to theirs.
 public final class GradNode {
     /// The op's name, for error messages and debugging.
     public let op: String
     public let inputs: [Tensor]
-    /// Given the output gradient and the output itself, returns one gradient per input (nil where none flows).
-    let backward: (_ gradOutput: Tensor, _ output: Tensor) throws -> [Tensor?]
+    /// The outputs, held weakly (each output holds its node); one that is gone received no gradient.
+    private let outputReferences: [WeakTensor]
+    /// Given each output's gradient (nil for an output that received none) and the outputs, returns one gradient per input.
+    let backward: (_ gradOutputs: [Tensor?], _ outputs: [Tensor?]) throws -> [Gradient?]
 
-    init(op: String, inputs: [Tensor], backward: @escaping (Tensor, Tensor) throws -> [Tensor?]) {
+    init(op: String, inputs: [Tensor], outputs: [Tensor],
+         backward: @escaping (_ gradOutputs: [Tensor?], _ outputs: [Tensor?]) throws -> [Gradient?]) {
         self.op = op
         self.inputs = inputs
+        self.outputReferences = outputs.map(WeakTensor.init)
         self.backward = backward
     }
+
+    /// The outputs still alive, in order (nil where one has gone).
+    var outputs: [Tensor?] { outputReferences.map(\.tensor) }
+    public var outputCount: Int { outputReferences.count }
+}
+
+private struct WeakTensor {
+    weak var tensor: Tensor?
 }
 
 extension Tensor {
@@ -20,10 +41,34 @@ extension Tensor {
     @discardableResult
     public func record(_ output: Tensor, op: String, inputs: [Tensor],
                        backward: @escaping (_ gradOutput: Tensor, _ output: Tensor) throws -> [Tensor?]) -> Tensor {
-        guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return output }
-        output.requiresGrad = true
-        output.gradNode = GradNode(op: op, inputs: inputs, backward: backward)
+        recordGradients(output, op: op, inputs: inputs) { gradOutput, output in try backward(gradOutput, output).map { $0.map(Gradient.dense) } }
+    }
+
+    /// As `record`, with a backward that may give an input a part of its gradient (`Gradient.accumulate`).
+    @discardableResult
+    public func recordGradients(_ output: Tensor, op: String, inputs: [Tensor],
+                                backward: @escaping (_ gradOutput: Tensor, _ output: Tensor) throws -> [Gradient?]) -> Tensor {
+        Tensor.record(outputs: [output], op: op, inputs: inputs) { gradOutputs, outputs in
+            guard let gradOutput = gradOutputs[0], let output = outputs[0] else { return inputs.map { _ in nil } }
+            return try backward(gradOutput, output)
+        }
         return output
+    }
+
+    /// Attaches one backward to several outputs of one op (an LSTM's output, h_n and c_n; values and indices; the parts
+    /// of a split). `backward()` calls it once, after every output that takes part in the graph has its gradient in;
+    /// an output that received none gets nil. Returns `outputs`.
+    @discardableResult
+    public static func record(outputs: [Tensor], op: String, inputs: [Tensor],
+                              backward: @escaping (_ gradOutputs: [Tensor?], _ outputs: [Tensor?]) throws -> [Gradient?]) -> [Tensor] {
+        guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return outputs }
+        let node = GradNode(op: op, inputs: inputs, outputs: outputs, backward: backward)
+        for (index, output) in outputs.enumerated() where output.dtype == .float32 {
+            output.requiresGrad = true
+            output.gradNode = node
+            output.gradOutputIndex = index
+        }
+        return outputs
     }
 
     /// Computes gradients of this tensor with respect to every leaf that requires them, adding into their `.grad`.
@@ -46,57 +91,7 @@ extension Tensor {
         }
         try withNoGrad { try Autograd.run(from: self, seed: seed) }
     }
-}
 
-enum Autograd {
-    /// Reverse-mode sweep in topological order, accumulating into leaves' `.grad`.
-    static func run(from root: Tensor, seed: Tensor) throws {
-        var order: [Tensor] = []
-        var visited = Set<ObjectIdentifier>()
-        // Iterative depth-first post-order, so deep graphs do not overflow the stack.
-        var stack: [(Tensor, Bool)] = [(root, false)]
-        while let (tensor, expanded) = stack.popLast() {
-            let id = ObjectIdentifier(tensor)
-            if expanded { order.append(tensor); continue }
-            if visited.contains(id) { continue }
-            visited.insert(id)
-            stack.append((tensor, true))
-            for input in tensor.gradNode?.inputs ?? [] where input.requiresGrad && !visited.contains(ObjectIdentifier(input)) {
-                stack.append((input, false))
-            }
-        }
-        var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
-        for tensor in order.reversed() {
-            guard let grad = pending.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
-            guard let node = tensor.gradNode else {
-                tensor.grad = try accumulate(tensor.grad, grad)
-                continue
-            }
-            let inputGrads = try node.backward(grad, tensor)
-            for (input, inputGrad) in zip(node.inputs, inputGrads) {
-                guard input.requiresGrad, let inputGrad else { continue }
-                guard inputGrad.shape.count == input.shape.count else {
-                    throw FoveaError.shapeMismatch(op: "\(node.op) backward", input.shape, inputGrad.shape)
-                }
-                let shaped = inputGrad.shape == input.shape ? inputGrad : try inputGrad.reshaped(input.shape)
-                let key = ObjectIdentifier(input)
-                pending[key] = try accumulate(pending[key], shaped)
-            }
-        }
-    }
-
-    /// existing + new, without modifying either (they may be shared).
-    static func accumulate(_ existing: Tensor?, _ new: Tensor) throws -> Tensor {
-        guard let existing else { return new }
-        let backend = try existing.backend
-        let sum = try Tensor.empty(existing.shape, device: existing.device)
-        try backend.copy(from: existing.storage, offset: 0, to: sum.storage, offset: 0, count: sum.count)
-        try backend.axpy(alpha: 1, x: new.storage, y: sum.storage, count: sum.count)
-        return sum
-    }
-}
-
-extension Tensor {
     /// Clears the gradient (PyTorch's `zero_grad(set_to_none=True)`).
     public func zeroGrad() { grad = nil }
 }

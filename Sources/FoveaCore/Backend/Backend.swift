@@ -11,25 +11,57 @@ public func backend(for device: Device) throws -> any Backend {
     }
 }
 
-/// Allocation, transfers and whole-buffer operations.
+/// Allocation, transfers and whole-buffer operations. Offsets and counts are in elements of the storage's dtype.
 public protocol MemoryBackend: AnyObject {
     var device: Device { get }
-    /// New uninitialized storage of `count` elements.
-    func allocate(_ count: Int) throws -> Storage
-    /// Copies host values into `storage` starting at element `offset`.
-    func upload(_ values: UnsafeBufferPointer<Float>, into storage: Storage, offset: Int) throws
-    /// Reads `count` elements from `offset` back to the host. On OpenCL this waits for the queue (a host sync).
-    func download(_ storage: Storage, offset: Int, count: Int) throws -> [Float]
-    /// Sets `count` elements from `offset` to `value`.
+    /// New uninitialized storage of `count` elements of `dtype`.
+    func allocate(_ count: Int, dtype: DType) throws -> Storage
+    /// Copies host bytes (whole elements of the storage's dtype) into `storage` starting at element `offset`.
+    func upload(bytes: UnsafeRawBufferPointer, into storage: Storage, offset: Int) throws
+    /// Reads `count` elements from `offset` into `destination`. On OpenCL this waits for the queue (a host sync).
+    func download(_ storage: Storage, offset: Int, count: Int, into destination: UnsafeMutableRawBufferPointer) throws
+    /// Sets `count` Float32 elements from `offset` to `value`.
     func fill(_ storage: Storage, offset: Int, count: Int, value: Float) throws
-    /// Copies `count` elements between storages (which may be the same).
+    /// Copies `count` elements between storages of one dtype (which may be the same storage).
     func copy(from source: Storage, offset sourceOffset: Int, to destination: Storage, offset destinationOffset: Int, count: Int) throws
-    /// y += alpha * x over `count` elements.
+    /// y += alpha * x over `count` Float32 elements.
     func axpy(alpha: Float, x: Storage, y: Storage, count: Int) throws
     /// Waits until all queued work is done.
     func synchronize() throws
+    /// Hands queued work to the device without waiting (OpenCL's clFlush; nothing on the CPU). Drivers that batch
+    /// commands (NVIDIA's) may otherwise hold a whole training step back until the next host read.
+    func flush() throws
     /// Bytes held by live tensors now and at the peak.
     var memoryUsage: MemoryUsage { get }
+}
+
+extension MemoryBackend {
+    /// New uninitialized Float32 storage of `count` elements.
+    public func allocate(_ count: Int) throws -> Storage { try allocate(count, dtype: .float32) }
+
+    /// Copies host Float32 values into `storage` starting at element `offset`.
+    public func upload(_ values: UnsafeBufferPointer<Float>, into storage: Storage, offset: Int) throws {
+        try upload(bytes: UnsafeRawBufferPointer(values), into: storage, offset: offset)
+    }
+
+    /// Copies host Int32 values into `storage` starting at element `offset`.
+    public func upload(_ values: UnsafeBufferPointer<Int32>, into storage: Storage, offset: Int) throws {
+        try upload(bytes: UnsafeRawBufferPointer(values), into: storage, offset: offset)
+    }
+
+    /// Reads `count` Float32 elements from `offset` back to the host (a host sync on OpenCL).
+    public func download(_ storage: Storage, offset: Int, count: Int) throws -> [Float] {
+        var values = [Float](repeating: 0, count: count)
+        try values.withUnsafeMutableBytes { try download(storage, offset: offset, count: count, into: $0) }
+        return values
+    }
+
+    /// Reads `count` Int32 elements from `offset` back to the host (a host sync on OpenCL).
+    public func downloadInt32(_ storage: Storage, offset: Int, count: Int) throws -> [Int32] {
+        var values = [Int32](repeating: 0, count: count)
+        try values.withUnsafeMutableBytes { try download(storage, offset: offset, count: count, into: $0) }
+        return values
+    }
 }
 
 /// One (or a strided batch of) column-major-agnostic row-major GEMMs: C = alpha * op(A) * op(B) + beta * C.
@@ -68,12 +100,17 @@ public protocol LayoutBackend: AnyObject {
     func copyRows(from source: Storage, offset sourceOffset: Int, stride sourceStride: Int,
                   to destination: Storage, offset destinationOffset: Int, stride destinationStride: Int,
                   rows: Int, columns: Int) throws
+    /// out[i, :] = x[indices[i], :] for `count` Int32 indices into `rows` rows of `columns` elements (any 4-byte dtype).
+    /// An index outside 0..<rows gives a row of zeros (callers validate where that costs no host sync).
+    func gatherRows(_ x: Storage, indices: Storage, rows: Int, columns: Int, count: Int, into out: Storage) throws
+    /// out[indices[i], :] += source[i, :] over Float32 rows, in index order (deterministic); the backward of `gatherRows`.
+    func scatterAddRows(_ source: Storage, indices: Storage, rows: Int, columns: Int, count: Int, into out: Storage) throws
 }
 
 extension LayoutBackend where Self: ElementwiseBackend {
     /// A permutation is a strided gather: output axis i reads input axis `permutation[i]` with its stride.
     public func permute(_ x: Storage, shape: Shape, permutation: [Int], into out: Storage) throws {
         let inputStrides = shape.strides
-        try expand(x, strides: permutation.map { inputStrides[$0] }, into: out, shape: Shape(permutation.map { shape[$0] }))
+        try expand(x, offset: 0, strides: permutation.map { inputStrides[$0] }, into: out, shape: Shape(permutation.map { shape[$0] }))
     }
 }

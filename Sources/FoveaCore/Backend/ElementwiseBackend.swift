@@ -27,6 +27,11 @@ public enum BinaryOp: Int, Sendable, CaseIterable {
     case add = 0, sub, mul, div, pow, maximum, minimum
     /// Comparisons giving 1 or 0 (no gradient).
     case eq, ne, lt, le, gt, ge
+
+    /// Whether `binaryInt32` takes this op (all but div and pow).
+    public var supportsInt32: Bool { self != .div && self != .pow }
+    /// Whether the op compares (1 where true, 0 elsewhere).
+    public var isComparison: Bool { rawValue >= BinaryOp.eq.rawValue }
 }
 
 /// Unary and broadcasting binary elementwise primitives.
@@ -38,8 +43,18 @@ public protocol ElementwiseBackend: AnyObject {
                        count: Int, alpha: Float, beta: Float) throws
     /// out = op(a, b) over `outShape`; operands are read through strides (0 on broadcast axes, see `Shape.broadcastStrides`).
     func binary(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape) throws
-    /// Copies `x`, read through `strides` (0 on broadcast axes), into the contiguous `out` of `shape`.
-    func expand(_ x: Storage, strides: [Int], into out: Storage, shape: Shape) throws
+    /// out = op(a, b) over Int32 operands read through strides, into Int32 `out` (comparisons give 1 or 0).
+    /// Only ops with `supportsInt32`.
+    func binaryInt32(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape) throws
+    /// Copies `x` (any 4-byte dtype), read from element `offset` through `strides` (0 on broadcast axes), into the
+    /// contiguous `out` of `shape`: broadcasts, permutes and subscripts.
+    func expand(_ x: Storage, offset: Int, strides: [Int], into out: Storage, shape: Shape) throws
+    /// The reverse of a strided read: out[offset + sum_k i_k * strides[k]] = x[i] for the contiguous `x` of `shape` (any
+    /// 4-byte dtype), or += for Float32 when `accumulate` (a subscript's backward). `strides` must not map two elements to
+    /// one place (no broadcast axes).
+    func scatterStrided(_ x: Storage, into out: Storage, offset: Int, strides: [Int], shape: Shape, accumulate: Bool) throws
+    /// Converts `count` elements from x's dtype to out's: Float32 to Int32 rounds toward zero and saturates (NaN gives 0).
+    func convert(_ x: Storage, into out: Storage, count: Int) throws
 }
 
 /// How a broadcasting elementwise op walks memory, with contiguous runs of axes merged so kernels see few axes.

@@ -1,4 +1,4 @@
-/// A fused classification loss over scores [rows, classes] with one class index per row (stored as Float).
+/// A fused classification loss over scores [rows, classes] with one Int32 class index per row.
 ///
 /// With target weights w[t_i] (1 without class weights) and smoothing e, row i contributes
 /// (1 - e) * w[t_i] * (-logp[i, t_i]) + e / C * sum_c w[c] * (-logp[i, c]), and the loss is the sum over rows

@@ -8,7 +8,9 @@ public enum ReduceOp: Int, Sendable, CaseIterable {
 public protocol ReductionBackend: AnyObject {
     /// out[o, i] = op over s of x[o, s, i].
     func reduce(_ op: ReduceOp, x: Storage, outer: Int, size: Int, inner: Int, out: Storage) throws
-    /// out[o, i] = the first s where x[o, s, i] is largest, as a Float.
+    /// out[o, i] = sum, max or min (not mean) over s of the Int32 x[o, s, i], into Int32 `out` (sums wrap on overflow).
+    func reduceInt32(_ op: ReduceOp, x: Storage, outer: Int, size: Int, inner: Int, out: Storage) throws
+    /// out[o, i] = the first s where x[o, s, i] is largest, into Int32 `out`.
     func argmax(x: Storage, outer: Int, size: Int, inner: Int, out: Storage) throws
     /// out = softmax (or log-softmax when `log`) of x along the middle axis, computed stably (max subtracted).
     func softmax(x: Storage, outer: Int, size: Int, inner: Int, out: Storage, log: Bool) throws

@@ -132,10 +132,54 @@ extension CPUBackend: ElementwiseBackend {
         }
     }
 
-    public func expand(_ x: Storage, strides: [Int], into out: Storage, shape: Shape) throws {
+    public func binaryInt32(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape) throws {
+        let layout = BroadcastLayout(shape: outShape, operandStrides: [aStrides, bStrides])
+        try layout.checkRank(op: "binary \(op)")
+        let pa = Self.int32Pointer(a), pb = Self.int32Pointer(b), dst = Self.int32Pointer(out)
+        let f: (Int32, Int32) -> Int32
+        switch op {
+        case .add: f = { $0 &+ $1 }
+        case .sub: f = { $0 &- $1 }
+        case .mul: f = { $0 &* $1 }
+        case .maximum: f = { Swift.max($0, $1) }
+        case .minimum: f = { Swift.min($0, $1) }
+        case .eq: f = { $0 == $1 ? 1 : 0 }
+        case .ne: f = { $0 != $1 ? 1 : 0 }
+        case .lt: f = { $0 < $1 ? 1 : 0 }
+        case .le: f = { $0 <= $1 ? 1 : 0 }
+        case .gt: f = { $0 > $1 ? 1 : 0 }
+        case .ge: f = { $0 >= $1 ? 1 : 0 }
+        case .div, .pow: throw FoveaError.unsupportedDType(op: "binary \(op)", .int32)
+        }
+        Self.forEachRow(layout) { row, offsets, n in
+            let sa = layout.strides[0].last ?? 0, sb = layout.strides[1].last ?? 0
+            let ra = pa + offsets[0], rb = pb + offsets[1], rd = dst + row * n
+            for j in 0..<n { rd[j] = f(ra[j * sa], rb[j * sb]) }
+        }
+    }
+
+    public func convert(_ x: Storage, into out: Storage, count: Int) throws {
+        switch (x.dtype, out.dtype) {
+        case (.float32, .int32):
+            let src = Self.pointer(x), dst = Self.int32Pointer(out)
+            parallelFor(count) { r in
+                for i in r {
+                    let v = src[i]
+                    dst[i] = v.isNaN ? 0 : v >= 2_147_483_647 ? .max : v <= -2_147_483_648 ? .min : Int32(v.rounded(.towardZero))
+                }
+            }
+        case (.int32, .float32):
+            let src = Self.int32Pointer(x), dst = Self.pointer(out)
+            parallelFor(count) { r in for i in r { dst[i] = Float(src[i]) } }
+        default:
+            try copy(from: x, offset: 0, to: out, offset: 0, count: count)
+        }
+    }
+
+    public func expand(_ x: Storage, offset: Int, strides: [Int], into out: Storage, shape: Shape) throws {
         let layout = BroadcastLayout(shape: shape, operandStrides: [strides])
         try layout.checkRank(op: "expand")
-        let src = Self.pointer(x), dst = Self.pointer(out)
+        let src = Self.words(x) + offset, dst = Self.words(out)
         if layout.kind == .contiguous {
             dst.update(from: src, count: shape.count)
             return
@@ -143,6 +187,25 @@ extension CPUBackend: ElementwiseBackend {
         Self.forEachRow(layout) { row, offsets, n in
             let s = layout.strides[0].last!, rs = src + offsets[0], rd = dst + row * n
             for j in 0..<n { rd[j] = rs[j * s] }
+        }
+    }
+
+    public func scatterStrided(_ x: Storage, into out: Storage, offset: Int, strides: [Int], shape: Shape, accumulate: Bool) throws {
+        let layout = BroadcastLayout(shape: shape, operandStrides: [strides])
+        try layout.checkRank(op: "scatterStrided")
+        let s = layout.strides[0].last ?? 1
+        if accumulate {
+            let src = Self.pointer(x), dst = Self.pointer(out) + offset
+            Self.forEachRow(layout) { row, offsets, n in
+                let rs = src + row * n, rd = dst + offsets[0]
+                for j in 0..<n { rd[j * s] += rs[j] }
+            }
+        } else {
+            let src = Self.words(x), dst = Self.words(out) + offset
+            Self.forEachRow(layout) { row, offsets, n in
+                let rs = src + row * n, rd = dst + offsets[0]
+                for j in 0..<n { rd[j * s] = rs[j] }
+            }
         }
     }
 

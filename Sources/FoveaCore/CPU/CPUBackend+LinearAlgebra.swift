@@ -73,9 +73,36 @@ extension CPUBackend: LinearAlgebraBackend, LayoutBackend {
     public func copyRows(from source: Storage, offset sourceOffset: Int, stride sourceStride: Int,
                          to destination: Storage, offset destinationOffset: Int, stride destinationStride: Int,
                          rows: Int, columns: Int) throws {
-        let src = Self.pointer(source) + sourceOffset, dst = Self.pointer(destination) + destinationOffset
+        let src = Self.words(source) + sourceOffset, dst = Self.words(destination) + destinationOffset
         for r in 0..<rows {
             (dst + r * destinationStride).update(from: src + r * sourceStride, count: columns)
+        }
+    }
+
+    public func gatherRows(_ x: Storage, indices: Storage, rows: Int, columns: Int, count: Int, into out: Storage) throws {
+        let src = Self.words(x), index = Self.int32Pointer(indices), dst = Self.words(out)
+        parallelFor(count, grain: Swift.max(1, 16_384 / Swift.max(columns, 1))) { range in
+            for i in range {
+                let row = Int(index[i])
+                if row >= 0 && row < rows {
+                    (dst + i * columns).update(from: src + row * columns, count: columns)
+                } else {
+                    (dst + i * columns).update(repeating: 0, count: columns)
+                }
+            }
+        }
+    }
+
+    public func scatterAddRows(_ source: Storage, indices: Storage, rows: Int, columns: Int, count: Int, into out: Storage) throws {
+        let src = Self.pointer(source), index = Self.int32Pointer(indices), dst = Self.pointer(out)
+        // Split by columns, so each part walks every index in order: deterministic, and no two parts touch one element.
+        parallelFor(columns, grain: Swift.max(1, 16_384 / Swift.max(count, 1))) { part in
+            for i in 0..<count {
+                let row = Int(index[i])
+                guard row >= 0 && row < rows else { continue }
+                let from = src + i * columns, to = dst + row * columns
+                for c in part { to[c] += from[c] }
+            }
         }
     }
 }

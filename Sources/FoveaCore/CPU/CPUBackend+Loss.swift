@@ -3,7 +3,7 @@ import Foundation
 extension CPUBackend: LossBackend {
     public func classificationLoss(_ input: Storage, targets: Storage, classWeights: Storage?, descriptor d: ClassificationLossDescriptor,
                                    loss: Storage, statistics: Storage, logSumExp: Storage) throws {
-        let x = Self.pointer(input), t = Self.pointer(targets), w = classWeights.map(Self.pointer)
+        let x = Self.pointer(input), t = Self.int32Pointer(targets), w = classWeights.map(Self.pointer)
         let lse = Self.pointer(logSumExp)
         let classes = d.classes, smoothing = Double(d.labelSmoothing)
         var rowLoss = [Double](repeating: 0, count: d.rows), rowWeight = [Double](repeating: 0, count: d.rows)
@@ -39,7 +39,7 @@ extension CPUBackend: LossBackend {
     public func classificationLossBackward(_ gradLoss: Storage, input: Storage, targets: Storage, classWeights: Storage?,
                                            descriptor d: ClassificationLossDescriptor, statistics: Storage, logSumExp: Storage,
                                            gradInput: Storage) throws {
-        let x = Self.pointer(input), t = Self.pointer(targets), w = classWeights.map(Self.pointer)
+        let x = Self.pointer(input), t = Self.int32Pointer(targets), w = classWeights.map(Self.pointer)
         let lse = Self.pointer(logSumExp), gx = Self.pointer(gradInput), stats = Self.pointer(statistics)
         let classes = d.classes, smoothing = d.labelSmoothing
         let scale = Self.pointer(gradLoss)[0] / stats[0], smoothPerClass = smoothing / Float(classes)
@@ -70,9 +70,9 @@ extension CPUBackend: LossBackend {
         return maximum + log(sum)
     }
 
-    /// The class a target value names, or nil when it is outside 0..<classes.
+    /// The class a target names, or nil when it is outside 0..<classes.
     @inline(__always)
-    static func classIndex(_ value: Float, classes: Int) -> Int? {
-        value >= 0 && value < Float(classes) ? Int(value) : nil
+    static func classIndex(_ value: Int32, classes: Int) -> Int? {
+        value >= 0 && Int(value) < classes ? Int(value) : nil
     }
 }

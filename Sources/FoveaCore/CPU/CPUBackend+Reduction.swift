@@ -58,14 +58,33 @@ extension CPUBackend: ReductionBackend {
         }
     }
 
+    public func reduceInt32(_ op: ReduceOp, x: Storage, outer: Int, size: Int, inner: Int, out: Storage) throws {
+        let combine: (Int32, Int32) -> Int32
+        switch op {
+        case .sum: combine = { $0 &+ $1 }
+        case .max: combine = { Swift.max($0, $1) }
+        case .min: combine = { Swift.min($0, $1) }
+        case .mean: throw FoveaError.unsupportedDType(op: "mean", .int32)
+        }
+        let src = Self.int32Pointer(x), dst = Self.int32Pointer(out)
+        parallelFor(outer * inner, grain: Swift.max(1, 16_384 / Swift.max(size, 1))) { range in
+            for row in range {
+                let p = src + (row / inner) * size * inner + row % inner
+                var value: Int32 = size > 0 ? p[0] : 0
+                for s in 1..<Swift.max(size, 1) { value = combine(value, p[s * inner]) }
+                dst[row] = value
+            }
+        }
+    }
+
     public func argmax(x: Storage, outer: Int, size: Int, inner: Int, out: Storage) throws {
-        let src = Self.pointer(x), dst = Self.pointer(out)
+        let src = Self.pointer(x), dst = Self.int32Pointer(out)
         parallelFor(outer * inner, grain: Swift.max(1, 16_384 / Swift.max(size, 1))) { range in
             for row in range {
                 let p = src + (row / inner) * size * inner + row % inner
                 var best = 0
                 for s in 1..<Swift.max(size, 1) where p[s * inner] > p[best * inner] { best = s }
-                dst[row] = Float(best)
+                dst[row] = Int32(best)
             }
         }
     }

@@ -17,20 +17,35 @@ public final class CPUBackend: MemoryBackend {
         (storage as! CPUStorage).pointer
     }
 
-    public func allocate(_ count: Int) throws -> Storage {
-        guard let storage = CPUStorage(count: count) else {
-            throw FoveaError.invalidArgument("cpu: out of host memory allocating \(count) floats")
+    /// The host pointer of a CPU storage as 32-bit words, for data movement of any 4-byte dtype.
+    @inline(__always)
+    static func words(_ storage: Storage) -> UnsafeMutablePointer<UInt32> {
+        (storage as! CPUStorage).raw.assumingMemoryBound(to: UInt32.self)
+    }
+
+    /// The host pointer of a CPU storage as Int32.
+    @inline(__always)
+    static func int32Pointer(_ storage: Storage) -> UnsafeMutablePointer<Int32> {
+        (storage as! CPUStorage).int32Pointer
+    }
+
+    public func allocate(_ count: Int, dtype: DType) throws -> Storage {
+        guard let storage = CPUStorage(count: count, dtype: dtype) else {
+            throw FoveaError.invalidArgument("cpu: out of host memory allocating \(count) \(dtype) elements")
         }
         return storage
     }
 
-    public func upload(_ values: UnsafeBufferPointer<Float>, into storage: Storage, offset: Int) throws {
-        guard let base = values.baseAddress else { return }
-        (Self.pointer(storage) + offset).update(from: base, count: values.count)
+    public func upload(bytes: UnsafeRawBufferPointer, into storage: Storage, offset: Int) throws {
+        guard let base = bytes.baseAddress else { return }
+        ((storage as! CPUStorage).raw + offset * storage.dtype.byteSize).copyMemory(from: base, byteCount: bytes.count)
     }
 
-    public func download(_ storage: Storage, offset: Int, count: Int) throws -> [Float] {
-        Array(UnsafeBufferPointer(start: Self.pointer(storage) + offset, count: count))
+    public func download(_ storage: Storage, offset: Int, count: Int, into destination: UnsafeMutableRawBufferPointer) throws {
+        let size = storage.dtype.byteSize
+        guard let base = destination.baseAddress, count > 0 else { return }
+        precondition(destination.count >= count * size, "download: destination smaller than \(count) elements")
+        base.copyMemory(from: (storage as! CPUStorage).raw + offset * size, byteCount: count * size)
     }
 
     public func fill(_ storage: Storage, offset: Int, count: Int, value: Float) throws {
@@ -38,7 +53,9 @@ public final class CPUBackend: MemoryBackend {
     }
 
     public func copy(from source: Storage, offset sourceOffset: Int, to destination: Storage, offset destinationOffset: Int, count: Int) throws {
-        (Self.pointer(destination) + destinationOffset).update(from: Self.pointer(source) + sourceOffset, count: count)
+        let size = source.dtype.byteSize
+        ((destination as! CPUStorage).raw + destinationOffset * size)
+            .copyMemory(from: (source as! CPUStorage).raw + sourceOffset * size, byteCount: count * size)
     }
 
     public func axpy(alpha: Float, x: Storage, y: Storage, count: Int) throws {
@@ -46,6 +63,8 @@ public final class CPUBackend: MemoryBackend {
     }
 
     public func synchronize() throws {}
+
+    public func flush() throws {}
 
     public var memoryUsage: MemoryUsage { CPUBufferPool.shared.memoryUsage }
 

@@ -1,21 +1,23 @@
 import COpenCL
 import Foundation
 
-/// A device buffer of Float32 elements. Returns to its pool when the last reference goes.
+/// A device buffer of elements of one dtype. Returns to its pool when the last reference goes.
 public final class CLStorage: Storage {
     public let count: Int
+    public let dtype: DType
     let buffer: cl_mem
     let byteSize: Int
     private let pool: BufferPool
 
-    init(count: Int, buffer: cl_mem, byteSize: Int, pool: BufferPool) {
+    init(count: Int, dtype: DType, buffer: cl_mem, byteSize: Int, pool: BufferPool) {
         self.count = count
+        self.dtype = dtype
         self.buffer = buffer
         self.byteSize = byteSize
         self.pool = pool
     }
 
-    deinit { pool.recycle(buffer, byteSize: byteSize, logicalBytes: count * 4) }
+    deinit { pool.recycle(buffer, byteSize: byteSize, logicalBytes: byteCount) }
 }
 
 /// Reuses device buffers by size class; frees the idle ones when the device runs out of memory.
@@ -42,16 +44,18 @@ final class BufferPool: @unchecked Sendable {
         return (minimum + (1 << 20) - 1) & ~((1 << 20) - 1)
     }
 
-    func allocate(count: Int) throws -> CLStorage {
-        let bytes = Self.sizeClass(forBytes: count * 4)
+    func allocate(count: Int, dtype: DType) throws -> CLStorage {
+        let logicalBytes = count * dtype.byteSize
+        let bytes = Self.sizeClass(forBytes: logicalBytes)
+        AllocationCounter.record()
         lock.lock()
         defer { lock.unlock() }
-        usage.currentBytes += count * 4
+        usage.currentBytes += logicalBytes
         usage.peakBytes = max(usage.peakBytes, usage.currentBytes)
         if var list = idle[bytes], let buffer = list.popLast() {
             idle[bytes] = list
             idleBytes -= bytes
-            return CLStorage(count: count, buffer: buffer, byteSize: bytes, pool: self)
+            return CLStorage(count: count, dtype: dtype, buffer: buffer, byteSize: bytes, pool: self)
         }
         var status: cl_int = 0
         var buffer = clCreateBuffer(context, cl_mem_flags(CL_MEM_READ_WRITE), bytes, nil, &status)
@@ -60,10 +64,10 @@ final class BufferPool: @unchecked Sendable {
             buffer = clCreateBuffer(context, cl_mem_flags(CL_MEM_READ_WRITE), bytes, nil, &status)
         }
         guard let buffer else {
-            usage.currentBytes -= count * 4
+            usage.currentBytes -= logicalBytes
             throw FoveaError.openCL(call: "clCreateBuffer(\(bytes) bytes)", code: status, kernel: nil)
         }
-        return CLStorage(count: count, buffer: buffer, byteSize: bytes, pool: self)
+        return CLStorage(count: count, dtype: dtype, buffer: buffer, byteSize: bytes, pool: self)
     }
 
     func recycle(_ buffer: cl_mem, byteSize: Int, logicalBytes: Int) {

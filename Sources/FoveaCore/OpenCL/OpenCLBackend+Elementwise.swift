@@ -33,15 +33,39 @@ extension OpenCLBackend: ElementwiseBackend {
         }
     }
 
-    public func expand(_ x: Storage, strides: [Int], into out: Storage, shape: Shape) throws {
+    public func binaryInt32(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape) throws {
+        guard op.supportsInt32 else { throw FoveaError.unsupportedDType(op: "binary \(op)", .int32) }
+        let layout = BroadcastLayout(shape: outShape, operandStrides: [aStrides, bStrides])
+        try layout.checkRank(op: "binary \(op)")
+        let arguments: [KernelArgument] = [.int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(outShape.count)]
+            + Self.paddedLayout(layout)
+        try context.launch("binary_strided_int", program: "elementwise", global: [outShape.count], arguments: arguments)
+    }
+
+    public func convert(_ x: Storage, into out: Storage, count: Int) throws {
+        switch (x.dtype, out.dtype) {
+        case (.float32, .int32): try run("convert_float_int", in: "elementwise", global: [count], .buffer(x), .buffer(out), .int(count))
+        case (.int32, .float32): try run("convert_int_float", in: "elementwise", global: [count], .buffer(x), .buffer(out), .int(count))
+        default: try copy(from: x, offset: 0, to: out, offset: 0, count: count)
+        }
+    }
+
+    public func expand(_ x: Storage, offset: Int, strides: [Int], into out: Storage, shape: Shape) throws {
         let layout = BroadcastLayout(shape: shape, operandStrides: [strides])
         try layout.checkRank(op: "expand")
         if layout.kind == .contiguous {
-            try copy(from: x, offset: 0, to: out, offset: 0, count: shape.count)
+            try copy(from: x, offset: offset, to: out, offset: 0, count: shape.count)
             return
         }
-        let arguments: [KernelArgument] = [.buffer(x), .buffer(out), .int(shape.count)] + Self.paddedLayout(layout)
+        let arguments: [KernelArgument] = [.buffer(x), .int(offset), .buffer(out), .int(shape.count)] + Self.paddedLayout(layout)
         try context.launch("expand", program: "elementwise", global: [shape.count], arguments: arguments)
+    }
+
+    public func scatterStrided(_ x: Storage, into out: Storage, offset: Int, strides: [Int], shape: Shape, accumulate: Bool) throws {
+        let layout = BroadcastLayout(shape: shape, operandStrides: [strides])
+        try layout.checkRank(op: "scatterStrided")
+        let arguments: [KernelArgument] = [.buffer(x), .buffer(out), .int(offset), .int(shape.count)] + Self.paddedLayout(layout)
+        try context.launch(accumulate ? "add_strided" : "write_strided", program: "elementwise", global: [shape.count], arguments: arguments)
     }
 
     /// The rank, then dims and each operand's strides, padded in front to the kernels' 8 axes (size 1, stride 0).

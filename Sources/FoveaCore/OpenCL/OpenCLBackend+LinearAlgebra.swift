@@ -46,4 +46,14 @@ extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
                 .buffer(source), .int(sourceOffset), .int(sourceStride),
                 .buffer(destination), .int(destinationOffset), .int(destinationStride), .int(rows), .int(columns))
     }
+
+    public func gatherRows(_ x: Storage, indices: Storage, rows: Int, columns: Int, count: Int, into out: Storage) throws {
+        try run("gather_rows", in: "layout", global: [columns, count],
+                .buffer(x), .buffer(indices), .buffer(out), .int(rows), .int(columns), .int(count))
+    }
+
+    public func scatterAddRows(_ source: Storage, indices: Storage, rows: Int, columns: Int, count: Int, into out: Storage) throws {
+        try run("scatter_add_rows", in: "layout", global: [columns],
+                .buffer(source), .buffer(indices), .buffer(out), .int(rows), .int(columns), .int(count))
+    }
 }

@@ -32,10 +32,16 @@ extension OpenCLBackend: ReductionBackend {
         let target = chunks == 1 ? out : try allocate(outer * chunks * inner)
         try run("reduce_groups", in: "reduce", options: options, global: [outer * chunks * inner * width], local: [width],
                 .buffer(x), .buffer(target), .int(outer), .int(size), .int(inner), .int(chunks), .int(chunkLength),
-                .float(chunks == 1 ? scale : 1), .local(bytes: width * 4))
+                .float(chunks == 1 ? scale : 1), .local(bytes: width * DType.float32.byteSize))
         if chunks > 1 {
             try reduce(op == .mean ? .sum : op, x: target, outer: outer, size: chunks, inner: inner, out: out, scale: scale)
         }
+    }
+
+    public func reduceInt32(_ op: ReduceOp, x: Storage, outer: Int, size: Int, inner: Int, out: Storage) throws {
+        guard op != .mean else { throw FoveaError.unsupportedDType(op: "mean", .int32) }
+        try run("reduce_int_rows", in: "reduce", global: [outer * inner],
+                .int(op.rawValue), .buffer(x), .buffer(out), .int(outer), .int(size), .int(inner))
     }
 
     public func argmax(x: Storage, outer: Int, size: Int, inner: Int, out: Storage) throws {
@@ -45,7 +51,7 @@ extension OpenCLBackend: ReductionBackend {
         } else {
             let width = treeWidth
             try run("argmax_groups", in: "reduce", global: [outputs * width], local: [width],
-                    .buffer(x), .buffer(out), .int(outer), .int(size), .int(inner), .local(bytes: width * 4), .local(bytes: width * 4))
+                    .buffer(x), .buffer(out), .int(outer), .int(size), .int(inner), .local(bytes: width * DType.float32.byteSize), .local(bytes: width * DType.int32.byteSize))
         }
     }
 
@@ -53,7 +59,7 @@ extension OpenCLBackend: ReductionBackend {
         if inner == 1 && size > Self.shortAxis {
             let width = treeWidth
             try run("softmax_groups", in: "softmax", global: [outer * width], local: [width],
-                    .buffer(x), .buffer(out), .int(size), .int(log ? 1 : 0), .local(bytes: width * 4))
+                    .buffer(x), .buffer(out), .int(size), .int(log ? 1 : 0), .local(bytes: width * DType.float32.byteSize))
         } else {
             try run("softmax_rows", in: "softmax", global: [outer * inner],
                     .buffer(x), .buffer(out), .int(outer), .int(size), .int(inner), .int(log ? 1 : 0))
@@ -64,7 +70,7 @@ extension OpenCLBackend: ReductionBackend {
         if inner == 1 && size > Self.shortAxis {
             let width = treeWidth
             try run("softmax_backward_groups", in: "softmax", global: [outer * width], local: [width],
-                    .buffer(y), .buffer(gradOut), .buffer(gradIn), .int(size), .int(log ? 1 : 0), .local(bytes: width * 4))
+                    .buffer(y), .buffer(gradOut), .buffer(gradIn), .int(size), .int(log ? 1 : 0), .local(bytes: width * DType.float32.byteSize))
         } else {
             try run("softmax_backward_rows", in: "softmax", global: [outer * inner],
                     .buffer(y), .buffer(gradOut), .buffer(gradIn), .int(outer), .int(size), .int(inner), .int(log ? 1 : 0))

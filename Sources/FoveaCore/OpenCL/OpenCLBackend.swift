@@ -41,14 +41,14 @@ public final class OpenCLBackend: MemoryBackend {
     /// Work items covering `count` elements in chunks of `chunk`.
     func items(_ count: Int, _ chunk: Int) -> Int { (count + chunk - 1) / chunk }
 
-    public func allocate(_ count: Int) throws -> Storage { try context.pool.allocate(count: count) }
+    public func allocate(_ count: Int, dtype: DType) throws -> Storage { try context.pool.allocate(count: count, dtype: dtype) }
 
-    public func upload(_ values: UnsafeBufferPointer<Float>, into storage: Storage, offset: Int) throws {
-        try context.write(values, to: Self.buffer(storage), offset: offset)
+    public func upload(bytes: UnsafeRawBufferPointer, into storage: Storage, offset: Int) throws {
+        try context.write(bytes, to: Self.buffer(storage), offset: offset)
     }
 
-    public func download(_ storage: Storage, offset: Int, count: Int) throws -> [Float] {
-        try context.read(Self.buffer(storage), offset: offset, count: count)
+    public func download(_ storage: Storage, offset: Int, count: Int, into destination: UnsafeMutableRawBufferPointer) throws {
+        try context.read(Self.buffer(storage), offset: offset, count: count, into: destination)
     }
 
     public func fill(_ storage: Storage, offset: Int, count: Int, value: Float) throws {
@@ -64,6 +64,8 @@ public final class OpenCLBackend: MemoryBackend {
     }
 
     public func synchronize() throws { try context.finish() }
+
+    public func flush() throws { try context.flush() }
 
     public var memoryUsage: MemoryUsage { context.pool.memoryUsage }
 }

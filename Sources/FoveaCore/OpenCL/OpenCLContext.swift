@@ -144,16 +144,16 @@ public final class OpenCLContext: @unchecked Sendable {
         return result
     }
 
-    /// Copies host values into a buffer without waiting: the values are staged and freed once the copy completes.
-    func write(_ values: UnsafeBufferPointer<Float>, to storage: CLStorage, offset: Int) throws {
-        guard let base = values.baseAddress, values.count > 0 else { return }
-        let bytes = values.count * 4
-        let staging = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        staging.copyMemory(from: base, byteCount: bytes)
+    /// Copies host bytes into a buffer from element `offset` without waiting: they are staged and freed once the copy completes.
+    func write(_ bytes: UnsafeRawBufferPointer, to storage: CLStorage, offset: Int) throws {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        let staging = UnsafeMutableRawPointer.allocate(byteCount: bytes.count, alignment: 64)
+        staging.copyMemory(from: base, byteCount: bytes.count)
         lock.lock(); defer { lock.unlock() }
         reapUploads(waitAll: false)
         var event: cl_event?
-        let status = clEnqueueWriteBuffer(queue, storage.buffer, cl_bool(CL_FALSE), offset * 4, bytes, staging, 0, nil, &event)
+        let status = clEnqueueWriteBuffer(queue, storage.buffer, cl_bool(CL_FALSE), offset * storage.dtype.byteSize, bytes.count,
+                                          staging, 0, nil, &event)
         guard status == CL_SUCCESS, let event else {
             staging.deallocate()
             throw FoveaError.openCL(call: "clEnqueueWriteBuffer", code: status, kernel: nil)
@@ -161,26 +161,37 @@ public final class OpenCLContext: @unchecked Sendable {
         pendingUploads.append((event, staging))
     }
 
-    /// Reads `count` floats from element `offset` (blocking: one host sync).
-    func read(_ storage: CLStorage, offset: Int, count: Int) throws -> [Float] {
-        var result = [Float](repeating: 0, count: count)
-        guard count > 0 else { return result }
+    /// Reads `count` elements from element `offset` into `destination` (blocking: one host sync).
+    func read(_ storage: CLStorage, offset: Int, count: Int, into destination: UnsafeMutableRawBufferPointer) throws {
+        guard count > 0 else { return }
+        let size = storage.dtype.byteSize
+        precondition(destination.count >= count * size, "read: destination smaller than \(count) elements")
         lock.lock(); defer { lock.unlock() }
         countSync()
-        let status = result.withUnsafeMutableBytes { raw in
-            clEnqueueReadBuffer(queue, storage.buffer, cl_bool(CL_TRUE), offset * 4, count * 4, raw.baseAddress, 0, nil, nil)
-        }
+        let status = clEnqueueReadBuffer(queue, storage.buffer, cl_bool(CL_TRUE), offset * size, count * size,
+                                         destination.baseAddress, 0, nil, nil)
         try checkCL(status, "clEnqueueReadBuffer")
         reapUploads(waitAll: true)
-        return result
     }
 
-    /// Enqueues a device-side copy.
+    /// Enqueues a device-side copy of `count` elements.
     func copy(_ source: CLStorage, offset sourceOffset: Int, to destination: CLStorage, offset destinationOffset: Int, count: Int) throws {
         guard count > 0 else { return }
+        let size = source.dtype.byteSize
         lock.lock(); defer { lock.unlock() }
-        let status = clEnqueueCopyBuffer(queue, source.buffer, destination.buffer, sourceOffset * 4, destinationOffset * 4, count * 4, 0, nil, nil)
+        let status = clEnqueueCopyBuffer(queue, source.buffer, destination.buffer, sourceOffset * size, destinationOffset * size,
+                                         count * size, 0, nil, nil)
         try checkCL(status, "clEnqueueCopyBuffer")
+    }
+
+    /// Flushes issued since this context was made (one per training step), for tests.
+    public private(set) var flushCount = 0
+
+    /// Submits the queued commands to the device without waiting for them (not a host sync).
+    public func flush() throws {
+        lock.lock(); defer { lock.unlock() }
+        flushCount += 1
+        try checkCL(clFlush(queue), "clFlush")
     }
 
     /// Waits for all queued work (a host sync).

@@ -22,6 +22,9 @@ public struct OpenCLDeviceInfo: Sendable, Equatable {
     public var supportsFP16: Bool
     public var supportsFP64: Bool
 
+    /// The device's own type when `FOVEA_OPENCL_AS=gpu` makes it act as a GPU (see `GPUEmulation`); nil otherwise.
+    public var nativeType: String?
+
     public var isGPU: Bool { type == "GPU" }
 }
 
@@ -70,6 +73,12 @@ public enum OpenCLRuntime {
             cachedListing = result
             return result
         }
+        let actAsGPU: Bool
+        do { actAsGPU = try GPUEmulation.requested() } catch {
+            result.error = "\(error)"
+            cachedListing = result
+            return result
+        }
         var platforms = [cl_platform_id?](repeating: nil, count: Int(platformCount))
         clGetPlatformIDs(platformCount, &platforms, nil)
         for case let platform? in platforms {
@@ -79,7 +88,8 @@ public enum OpenCLRuntime {
             clGetDeviceIDs(platform, cl_device_type(CL_DEVICE_TYPE_ALL), deviceCount, &ids, nil)
             let platformName = platformString(platform, cl_platform_info(CL_PLATFORM_NAME))
             for case let id? in ids {
-                result.devices.append(describe(id, index: result.devices.count, platformName: platformName))
+                let info = describe(id, index: result.devices.count, platformName: platformName)
+                result.devices.append(actAsGPU ? info.actingAsGPU() : info)
                 result.ids.append(id)
                 result.platforms.append(platform)
             }

@@ -1,13 +1,23 @@
 /// Broadcasting binary ops, scalar ops and the arithmetic operators.
 extension Tensor {
-    /// op(self, other) under NumPy broadcasting, without recording a backward.
+    /// op(self, other) under NumPy broadcasting, without recording a backward. Both operands have one dtype, which the
+    /// result keeps (Float32 comparisons give 1.0 or 0.0 here; the public comparisons convert them to Int32).
     func broadcasting(_ op: BinaryOp, _ other: Tensor, name: String) throws -> Tensor {
         try checkSameDevice(other, op: name)
+        guard dtype == other.dtype else {
+            throw FoveaError.invalidArgument("\(name): dtypes \(dtype) and \(other.dtype) differ; convert one with to(dtype:)")
+        }
+        if dtype == .int32 && !op.supportsInt32 { throw FoveaError.unsupportedDType(op: name, dtype) }
         let outShape = try Shape.broadcast(shape, other.shape, op: name)
-        let result = try Tensor.empty(outShape, device: device)
-        try backend.binary(op, a: storage, aStrides: shape.broadcastStrides(to: outShape),
-                           b: other.storage, bStrides: other.shape.broadcastStrides(to: outShape),
-                           out: result.storage, outShape: outShape)
+        let result = try Tensor.empty(outShape, dtype: dtype, device: device)
+        let aStrides = shape.broadcastStrides(to: outShape), bStrides = other.shape.broadcastStrides(to: outShape)
+        if dtype == .int32 {
+            try backend.binaryInt32(op, a: storage, aStrides: aStrides, b: other.storage, bStrides: bStrides,
+                                    out: result.storage, outShape: outShape)
+        } else {
+            try backend.binary(op, a: storage, aStrides: aStrides, b: other.storage, bStrides: bStrides,
+                               out: result.storage, outShape: outShape)
+        }
         return result
     }
 
@@ -58,7 +68,7 @@ extension Tensor {
                 return try grad.mul(exponent).mul(lowered)
             }
             // output * ln(a), taken as 0 where a == 0 (as PyTorch does for b >= 0).
-            let safeBase = try self.add(self.eq(0))
+            let safeBase = try self.add(self.unary(.eq, name: "pow backward", alpha: 0, differentiable: false))
             return try grad.mul(output).mul(safeBase.log())
         }
     }
@@ -94,39 +104,54 @@ extension Tensor {
             throw FoveaError.shapeMismatch(op: "broadcast", shape, target)
         }
         if target == shape { return self }
-        let result = try Tensor.empty(target, device: device)
-        try backend.expand(storage, strides: shape.broadcastStrides(to: target), into: result.storage, shape: target)
+        let result = try Tensor.empty(target, dtype: dtype, device: device)
+        try backend.expand(storage, offset: 0, strides: shape.broadcastStrides(to: target), into: result.storage, shape: target)
         let original = shape
         return record(result, op: "broadcast", inputs: [self]) { grad, _ in [try grad.sumToShape(original)] }
     }
 
-    // MARK: Comparisons (1 where true, 0 elsewhere; no gradient)
+    // MARK: Comparisons (Int32 1 where true, 0 elsewhere; no gradient)
 
-    /// self == other, broadcasting.
-    public func eq(_ other: Tensor) throws -> Tensor { try broadcasting(.eq, other, name: "eq") }
-    /// self != other, broadcasting.
-    public func ne(_ other: Tensor) throws -> Tensor { try broadcasting(.ne, other, name: "ne") }
-    /// self < other, broadcasting.
-    public func lt(_ other: Tensor) throws -> Tensor { try broadcasting(.lt, other, name: "lt") }
-    /// self <= other, broadcasting.
-    public func le(_ other: Tensor) throws -> Tensor { try broadcasting(.le, other, name: "le") }
-    /// self > other, broadcasting.
-    public func gt(_ other: Tensor) throws -> Tensor { try broadcasting(.gt, other, name: "gt") }
-    /// self >= other, broadcasting.
-    public func ge(_ other: Tensor) throws -> Tensor { try broadcasting(.ge, other, name: "ge") }
+    /// op(self, other) as Int32 1 or 0: one Int32 kernel for Int32 operands, a Float32 kernel and a conversion otherwise.
+    private func compare(_ op: BinaryOp, _ other: Tensor, name: String) throws -> Tensor {
+        let result = try broadcasting(op, other, name: name)
+        return try result.to(dtype: .int32)
+    }
 
-    /// self == value
-    public func eq(_ value: Float) throws -> Tensor { try unary(.eq, name: "eq", alpha: value, differentiable: false) }
-    /// self != value
-    public func ne(_ value: Float) throws -> Tensor { try unary(.ne, name: "ne", alpha: value, differentiable: false) }
-    /// self < value
-    public func lt(_ value: Float) throws -> Tensor { try unary(.lt, name: "lt", alpha: value, differentiable: false) }
-    /// self <= value
-    public func le(_ value: Float) throws -> Tensor { try unary(.le, name: "le", alpha: value, differentiable: false) }
-    /// self > value
-    public func gt(_ value: Float) throws -> Tensor { try unary(.gt, name: "gt", alpha: value, differentiable: false) }
-    /// self >= value
-    public func ge(_ value: Float) throws -> Tensor { try unary(.ge, name: "ge", alpha: value, differentiable: false) }
+    /// op(self, value) as Int32 1 or 0; an Int32 tensor is compared with an integral `value` exactly.
+    private func compare(_ op: BinaryOp, _ unaryOp: UnaryOp, _ value: Float, name: String) throws -> Tensor {
+        guard dtype == .int32 else { return try unary(unaryOp, name: name, alpha: value, differentiable: false).to(dtype: .int32) }
+        guard let integral = Int32(exactly: value) else {
+            throw FoveaError.invalidArgument("\(name): \(value) is not an int32 value to compare an int32 tensor with")
+        }
+        return try broadcasting(op, Tensor(int32: [integral], shape: [], device: device), name: name)
+    }
+
+    /// self == other, broadcasting (Int32 result).
+    public func eq(_ other: Tensor) throws -> Tensor { try compare(.eq, other, name: "eq") }
+    /// self != other, broadcasting (Int32 result).
+    public func ne(_ other: Tensor) throws -> Tensor { try compare(.ne, other, name: "ne") }
+    /// self < other, broadcasting (Int32 result).
+    public func lt(_ other: Tensor) throws -> Tensor { try compare(.lt, other, name: "lt") }
+    /// self <= other, broadcasting (Int32 result).
+    public func le(_ other: Tensor) throws -> Tensor { try compare(.le, other, name: "le") }
+    /// self > other, broadcasting (Int32 result).
+    public func gt(_ other: Tensor) throws -> Tensor { try compare(.gt, other, name: "gt") }
+    /// self >= other, broadcasting (Int32 result).
+    public func ge(_ other: Tensor) throws -> Tensor { try compare(.ge, other, name: "ge") }
+
+    /// self == value (Int32 result)
+    public func eq(_ value: Float) throws -> Tensor { try compare(.eq, .eq, value, name: "eq") }
+    /// self != value (Int32 result)
+    public func ne(_ value: Float) throws -> Tensor { try compare(.ne, .ne, value, name: "ne") }
+    /// self < value (Int32 result)
+    public func lt(_ value: Float) throws -> Tensor { try compare(.lt, .lt, value, name: "lt") }
+    /// self <= value (Int32 result)
+    public func le(_ value: Float) throws -> Tensor { try compare(.le, .le, value, name: "le") }
+    /// self > value (Int32 result)
+    public func gt(_ value: Float) throws -> Tensor { try compare(.gt, .gt, value, name: "gt") }
+    /// self >= value (Int32 result)
+    public func ge(_ value: Float) throws -> Tensor { try compare(.ge, .ge, value, name: "ge") }
 
     /// self * value (one kernel).
     public func mul(_ value: Float) throws -> Tensor { try affine(value, 0, name: "mul") }

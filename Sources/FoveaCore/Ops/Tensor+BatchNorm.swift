@@ -8,6 +8,7 @@ extension Tensor {
     /// `weight` (gamma) and `bias` (beta) are [C]; absent they act as 1 and 0.
     public func batchNorm(weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVar: Tensor?,
                           training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) throws -> Tensor {
+        try requireDType(.float32, op: "batchNorm")
         guard rank >= 2 else {
             throw FoveaError.invalidArgument("batchNorm: input of shape \(shape) needs at least 2 axes [N, C, ...]")
         }

@@ -24,6 +24,7 @@ extension Tensor {
     /// Gradients flow to the input, the weight and the bias.
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Padding = .valid,
                        dilation: Size2D = 1, groups: Int = 1) throws -> Tensor {
+        try requireDType(.float32, op: "conv2d")
         let geometry = try convolutionGeometry(weight: weight, bias: bias, stride: stride, padding: padding,
                                                dilation: dilation, groups: groups)
         let result = try Tensor.empty([geometry.batch, geometry.outChannels, geometry.output.height, geometry.output.width],

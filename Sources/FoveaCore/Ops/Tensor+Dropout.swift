@@ -4,6 +4,7 @@ extension Tensor {
     /// Always applies: the Dropout layer decides between training and evaluation. The mask comes from
     /// `generator`, so a seed gives the same mask on every device; backward regenerates it instead of storing it.
     public func dropout(p: Float, generator: Generator = .default) throws -> Tensor {
+        try requireDType(.float32, op: "dropout")
         guard p >= 0, p < 1 else { throw FoveaError.invalidArgument("dropout: probability \(p) is outside [0, 1)") }
         let state = generator.reserve(count)
         let result = try Tensor.empty(shape, device: device)

@@ -2,6 +2,7 @@
 extension Tensor {
     /// Applies `op` with scalar parameters; records a backward when the op is differentiable.
     func unary(_ op: UnaryOp, name: String, alpha: Float = 0, beta: Float = 0, differentiable: Bool = true) throws -> Tensor {
+        try requireDType(.float32, op: name)
         let result = try Tensor.empty(shape, device: device)
         try backend.unary(op, x: storage, out: result.storage, count: count, alpha: alpha, beta: beta)
         guard differentiable else { return result }

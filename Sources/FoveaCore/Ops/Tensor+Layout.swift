@@ -23,6 +23,29 @@ extension Tensor {
 
     public func reshaped(_ dims: Int...) throws -> Tensor { try reshaped(Shape(dims)) }
 
+    /// Removes `axis` (of size 1), or every axis of size 1 when nil. Shares storage.
+    public func squeezed(axis: Int? = nil) throws -> Tensor {
+        guard let axis else { return try reshaped(Shape(shape.dims.filter { $0 != 1 })) }
+        let resolved = try shape.normalizedAxis(axis, op: "squeeze")
+        guard shape[resolved] == 1 else {
+            throw FoveaError.invalidArgument("squeeze: axis \(resolved) of shape \(shape) has size \(shape[resolved]), not 1")
+        }
+        var dims = shape.dims
+        dims.remove(at: resolved)
+        return try reshaped(Shape(dims))
+    }
+
+    /// Inserts an axis of size 1 at `axis` (in 0...rank; negative counts from the end of the result). Shares storage.
+    public func unsqueezed(axis: Int) throws -> Tensor {
+        let resolved = axis < 0 ? axis + rank + 1 : axis
+        guard resolved >= 0, resolved <= rank else {
+            throw FoveaError.invalidArgument("unsqueeze: axis \(axis) is outside -\(rank + 1)...\(rank) for shape \(shape)")
+        }
+        var dims = shape.dims
+        dims.insert(1, at: resolved)
+        return try reshaped(Shape(dims))
+    }
+
     /// Keeps the first `startAxis` axes and folds the rest into one (Keras' Flatten with startAxis 1).
     public func flattened(startAxis: Int = 0) throws -> Tensor {
         let axis = try shape.normalizedAxis(startAxis, op: "flatten")
@@ -35,7 +58,7 @@ extension Tensor {
             throw FoveaError.invalidArgument("permute: \(permutation) is not a permutation of the axes of shape \(shape)")
         }
         if permutation == Array(0..<rank) { return self }
-        let result = try Tensor.empty(Shape(permutation.map { shape[$0] }), device: device)
+        let result = try Tensor.empty(Shape(permutation.map { shape[$0] }), dtype: dtype, device: device)
         try backend.permute(storage, shape: shape, permutation: permutation, into: result.storage)
         var inverse = [Int](repeating: 0, count: rank)
         for (i, p) in permutation.enumerated() { inverse[p] = i }
@@ -61,6 +84,9 @@ extension Tensor {
         let axis = try first.shape.normalizedAxis(axis, op: "concatenate")
         for t in tensors.dropFirst() {
             try first.checkSameDevice(t, op: "concatenate")
+            guard t.dtype == first.dtype else {
+                throw FoveaError.invalidArgument("concatenate: dtypes \(first.dtype) and \(t.dtype) differ; convert one with to(dtype:)")
+            }
             var a = first.shape.dims, b = t.shape.dims
             guard a.count == b.count else { throw FoveaError.shapeMismatch(op: "concatenate", first.shape, t.shape) }
             a[axis] = 0; b[axis] = 0
@@ -68,7 +94,7 @@ extension Tensor {
         }
         var dims = first.shape.dims
         dims[axis] = tensors.map { $0.shape[axis] }.reduce(0, +)
-        let result = try Tensor.empty(Shape(dims), device: first.device)
+        let result = try Tensor.empty(Shape(dims), dtype: first.dtype, device: first.device)
         let (outer, total, inner) = result.shape.split(at: axis)
         var position = 0
         let backend = try first.backend
@@ -89,7 +115,8 @@ extension Tensor {
         }
     }
 
-    /// `count` consecutive entries along `axis` starting at `start` (a copy).
+    /// `count` consecutive entries along `axis` starting at `start` (a copy). The backward adds into the base's single
+    /// gradient buffer, so many slices of one tensor (time steps) share one full-size gradient.
     public func slice(axis: Int = 0, start: Int, count length: Int) throws -> Tensor {
         let axis = try shape.normalizedAxis(axis, op: "slice")
         guard start >= 0, length >= 0, start + length <= shape[axis] else {
@@ -97,18 +124,17 @@ extension Tensor {
         }
         var dims = shape.dims
         dims[axis] = length
-        let result = try Tensor.empty(Shape(dims), device: device)
+        let result = try Tensor.empty(Shape(dims), dtype: dtype, device: device)
         let (outer, size, inner) = shape.split(at: axis)
         try backend.copyRows(from: storage, offset: start * inner, stride: size * inner,
                              to: result.storage, offset: 0, stride: length * inner,
                              rows: outer, columns: length * inner)
-        let original = shape
-        return record(result, op: "slice", inputs: [self]) { grad, _ in
-            let full = try Tensor.zeros(original, device: grad.device)
-            try full.backend.copyRows(from: grad.storage, offset: 0, stride: length * inner,
-                                      to: full.storage, offset: start * inner, stride: size * inner,
-                                      rows: outer, columns: length * inner)
-            return [full]
+        let strides = shape.strides, sliced = result.shape
+        return recordGradients(result, op: "slice", inputs: [self]) { grad, _ in
+            [.accumulate { buffer in
+                try buffer.backend.scatterStrided(grad.storage, into: buffer.storage, offset: start * strides[axis], strides: strides,
+                                                  shape: sliced, accumulate: true)
+            }]
         }
     }
 }

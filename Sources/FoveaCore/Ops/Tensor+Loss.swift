@@ -1,6 +1,6 @@
 /// Fused classification losses with mean reduction, as PyTorch defines them.
 extension Tensor {
-    /// Softmax cross-entropy of logits [N, C] against class indices [N] (stored as Float), as a 0-d tensor
+    /// Softmax cross-entropy of logits [N, C] against Int32 class indices [N], as a 0-d tensor
     /// (PyTorch's `F.cross_entropy`). With `classWeights` [C] the mean divides by the sum of the targets' weights;
     /// `labelSmoothing` mixes the one-hot target with the uniform distribution.
     ///
@@ -13,13 +13,17 @@ extension Tensor {
                                       fromLogits: true, labelSmoothing: labelSmoothing)
     }
 
-    /// Negative log-likelihood of log-probabilities [N, C] against class indices [N] (PyTorch's `F.nll_loss`), as a 0-d tensor.
+    /// Negative log-likelihood of log-probabilities [N, C] against Int32 class indices [N] (PyTorch's `F.nll_loss`), as a 0-d tensor.
     public func nllLoss(targets: Tensor, classWeights: Tensor? = nil) throws -> Tensor {
         try classificationLoss("nllLoss", targets: targets, classWeights: classWeights, fromLogits: false, labelSmoothing: 0)
     }
 
     private func classificationLoss(_ op: String, targets: Tensor, classWeights: Tensor?,
                                     fromLogits: Bool, labelSmoothing: Float) throws -> Tensor {
+        try requireDType(.float32, op: op)
+        guard targets.dtype == .int32 else {
+            throw FoveaError.invalidArgument("\(op): targets must be int32 class indices, got \(targets.dtype); use Tensor(indices:) or to(dtype: .int32)")
+        }
         guard rank == 2, shape[0] > 0, shape[1] > 0 else {
             throw FoveaError.invalidArgument("\(op): expected scores [N, C] with N, C > 0, got \(shape)")
         }
@@ -34,7 +38,7 @@ extension Tensor {
             try checkSameDevice(classWeights, op: op)
         }
         if targets.device == .cpu {
-            for (i, t) in try targets.toArray().enumerated() where !(t >= 0 && t < Float(descriptor.classes) && t == t.rounded(.down)) {
+            for (i, t) in try targets.toInt32Array().enumerated() where !(t >= 0 && Int(t) < descriptor.classes) {
                 throw FoveaError.invalidArgument("\(op): target \(t) of row \(i) is not a class index in 0..<\(descriptor.classes)")
             }
         }

@@ -3,6 +3,8 @@ extension Tensor {
     /// Matrix product over the last two axes. Either side may carry batch axes; a 2-D side is shared by the batch.
     /// Vectors are not promoted: reshape them to [1, n] or [n, 1].
     public func matmul(_ other: Tensor) throws -> Tensor {
+        try requireDType(.float32, op: "matmul")
+        try other.requireDType(.float32, op: "matmul")
         try checkSameDevice(other, op: "matmul")
         guard rank >= 2, other.rank >= 2, shape[rank - 1] == other.shape[other.rank - 2] else {
             throw FoveaError.shapeMismatch(op: "matmul", shape, other.shape)

@@ -8,6 +8,7 @@ extension Tensor {
 
     private func softmax(axis: Int, log: Bool) throws -> Tensor {
         let name = log ? "logSoftmax" : "softmax"
+        try requireDType(.float32, op: name)
         guard rank > 0 else { throw FoveaError.invalidArgument("\(name): a 0-d tensor has no axis") }
         let (outer, size, inner) = shape.split(at: try shape.normalizedAxis(axis, op: name))
         let result = try Tensor.empty(shape, device: device)

@@ -8,7 +8,13 @@ public enum Safetensors {
     /// Largest header accepted when reading (the reference implementation's limit).
     static let maximumHeaderSize = 100_000_000
 
-    /// The element types read; tensors are always written as F32.
+    /// How Int32 tensors are written: as I64 (PyTorch's long, the default: labels, indices and BatchNorm's
+    /// num_batches_tracked load into PyTorch as the types it uses) or as I32.
+    public enum IntegerFormat: Sendable {
+        case i32, i64
+    }
+
+    /// The element types read. Float32 tensors are written as F32, Int32 tensors as I32 or I64.
     enum DType: String {
         case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"
         case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8", u8 = "U8", bool = "BOOL"
@@ -25,7 +31,8 @@ public enum Safetensors {
 
     /// Writes `tensors` in the given order with `metadata`, to a temporary file in the same directory that is then
     /// renamed to `url`: a failure never leaves a partial file. Names must be unique and not `__metadata__`.
-    public static func write(_ tensors: [(String, Tensor)], metadata: [String: String] = [:], to url: URL) throws {
+    public static func write(_ tensors: [(String, Tensor)], metadata: [String: String] = [:], integers: IntegerFormat = .i64,
+                             to url: URL) throws {
         var seen = Set<String>()
         for (name, _) in tensors {
             guard name != "__metadata__" else { throw FoveaError.invalidArgument("Safetensors.write: '__metadata__' is reserved") }
@@ -38,11 +45,12 @@ public enum Safetensors {
             let pairs = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
             entries.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
         }
+        let fileTypes = tensors.map { $0.1.dtype == .float32 ? DType.f32 : integers == .i64 ? .i64 : .i32 }
         var offset = 0
-        for (name, tensor) in tensors {
-            let end = offset + tensor.count * 4
+        for ((name, tensor), fileType) in zip(tensors, fileTypes) {
+            let end = offset + tensor.count * fileType.size
             let shape = tensor.shape.dims.map(String.init).joined(separator: ",")
-            entries.append("\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            entries.append("\(jsonString(name)):{\"dtype\":\"\(fileType.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         var header = Data(("{" + entries.joined(separator: ",") + "}").utf8)
@@ -60,9 +68,8 @@ public enum Safetensors {
             var length = UInt64(header.count).littleEndian
             try handle.write(contentsOf: Data(bytes: &length, count: 8))
             try handle.write(contentsOf: header)
-            for (_, tensor) in tensors {
-                let bits = try tensor.toArray().map { $0.bitPattern.littleEndian }
-                try handle.write(contentsOf: bits.withUnsafeBytes { Data($0) })
+            for ((_, tensor), fileType) in zip(tensors, fileTypes) {
+                try handle.write(contentsOf: try littleEndianData(tensor, as: fileType))
             }
             try handle.synchronize()
             isOpen = false
@@ -78,17 +85,31 @@ public enum Safetensors {
     }
 
     /// Writes `tensors` in order of their names.
-    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws {
-        try write(tensors.keys.sorted().map { ($0, tensors[$0]!) }, metadata: metadata, to: url)
+    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], integers: IntegerFormat = .i64,
+                             to url: URL) throws {
+        try write(tensors.keys.sorted().map { ($0, tensors[$0]!) }, metadata: metadata, integers: integers, to: url)
     }
 
-    /// Reads every tensor of `url` onto `device` (converted to Float32), with the file's metadata.
+    /// The elements of `tensor` as `fileType` (F32, I32 or I64), little-endian.
+    private static func littleEndianData(_ tensor: Tensor, as fileType: DType) throws -> Data {
+        switch fileType {
+        case .f32: return try tensor.toArray().map { $0.bitPattern.littleEndian }.withUnsafeBytes { Data($0) }
+        case .i64: return try tensor.toInt32Array().map { Int64($0).littleEndian }.withUnsafeBytes { Data($0) }
+        default: return try tensor.toInt32Array().map { $0.littleEndian }.withUnsafeBytes { Data($0) }
+        }
+    }
+
+    /// Reads every tensor of `url` onto `device`, with the file's metadata: I32 and I64 as Int32 (I64 values must fit),
+    /// every other type converted to Float32.
     public static func read(from url: URL, device: Device = .cpu) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
         let path = url.path
         func bad(_ reason: String) -> FoveaError { .badFile(path: path, reason: reason) }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw bad("no such file") }
         if isDirectory.boolValue { throw bad("is a directory, not a safetensors file") }
+        guard (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular else {
+            throw bad("is not a regular file (a device, a pipe or a socket), not a safetensors file")
+        }
         let file: Data
         do { file = try Data(contentsOf: url, options: .alwaysMapped) } catch { throw bad("cannot be read: \(FoveaError.reason(error))") }
         return try parse(file, name: path, device: device)
@@ -160,7 +181,16 @@ public enum Safetensors {
         try file.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             for entry in entries {
                 let bytes = UnsafeRawBufferPointer(rebasing: raw[(headerEnd + entry.begin)..<(headerEnd + entry.end)])
-                tensors[entry.name] = try Tensor(floats(bytes, entry.dtype), shape: Shape(entry.shape), device: device)
+                let shape = Shape(entry.shape)
+                switch entry.dtype {
+                case .i32, .i64:
+                    guard let values = int32s(bytes, entry.dtype) else {
+                        throw bad("tensor '\(entry.name)': an I64 value is outside the int32 range")
+                    }
+                    tensors[entry.name] = try Tensor(int32: values, shape: shape, device: device)
+                default:
+                    tensors[entry.name] = try Tensor(floats(bytes, entry.dtype), shape: shape, device: device)
+                }
             }
         }
         return (tensors, metadata)
@@ -177,6 +207,21 @@ public enum Safetensors {
         return result
     }
 
+    /// The little-endian I32 or I64 elements of `bytes` as Int32; nil when an I64 value does not fit.
+    private static func int32s(_ bytes: UnsafeRawBufferPointer, _ dtype: DType) -> [Int32]? {
+        var values: [Int32] = []
+        values.reserveCapacity(bytes.count / dtype.size)
+        for i in 0..<(bytes.count / dtype.size) {
+            if dtype == .i32 {
+                values.append(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: Int32.self)))
+            } else {
+                guard let value = Int32(exactly: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: Int64.self))) else { return nil }
+                values.append(value)
+            }
+        }
+        return values
+    }
+
     /// The little-endian elements of `bytes` as Float32.
     private static func floats(_ bytes: UnsafeRawBufferPointer, _ dtype: DType) -> [Float] {
         let count = bytes.count / dtype.size
@@ -187,8 +232,7 @@ public enum Safetensors {
             case .f64: return Float(Double(bitPattern: load(UInt64.self, i)))
             case .f16: return halfToFloat(load(UInt16.self, i))
             case .bf16: return Float(bitPattern: UInt32(load(UInt16.self, i)) << 16)
-            case .i64: return Float(load(Int64.self, i))
-            case .i32: return Float(load(Int32.self, i))
+            case .i64, .i32: preconditionFailure("I32 and I64 are read as Int32")
             case .i16: return Float(load(Int16.self, i))
             case .i8: return Float(load(Int8.self, i))
             case .u8, .bool: return Float(load(UInt8.self, i))

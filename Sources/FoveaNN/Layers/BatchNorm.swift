@@ -7,8 +7,10 @@ public class BatchNorm: Module {
     public let bias: Parameter?
     public let runningMean: Buffer
     public let runningVar: Buffer
-    /// Batches seen in training (PyTorch's num_batches_tracked).
+    /// Batches seen in training (PyTorch's num_batches_tracked), an Int32 scalar; checkpoints store it as I64, as PyTorch does.
     public let numBatchesTracked: Buffer
+    /// An Int32 1 on the counter's device, uploaded once per device.
+    private var one: Tensor?
     public let numFeatures: Int, momentum: Float, eps: Float
     let expectedRank: Int
 
@@ -18,8 +20,13 @@ public class BatchNorm: Module {
         bias = affine ? Parameter(Initializer.zeros.cpuTensor([numFeatures])) : nil
         runningMean = Buffer(Initializer.zeros.cpuTensor([numFeatures]))
         runningVar = Buffer(Initializer.ones.cpuTensor([numFeatures]))
-        numBatchesTracked = Buffer(Initializer.zeros.cpuTensor([]))
+        numBatchesTracked = Buffer(Self.zeroCounter())
         super.init()
+    }
+
+    /// PyTorch's `num_batches_tracked` at the start: an int32 zero on the CPU (only a lack of memory could fail here).
+    private static func zeroCounter() -> Tensor {
+        do { return try Tensor(int32: [0], shape: []) } catch { preconditionFailure("BatchNorm: \(error)") }
     }
 
     public override var ownBuffers: [(String, Buffer)] {
@@ -33,9 +40,11 @@ public class BatchNorm: Module {
         let output = try input.batchNorm(weight: weight?.value, bias: bias?.value, runningMean: runningMean.value,
                                           runningVar: runningVar.value, training: isTraining, momentum: momentum, eps: eps)
         if isTraining {
-            // counter = 1 * counter + 1, in place on the device (no upload, no sync).
+            // counter += 1, in place on the device (no sync).
             let counter = numBatchesTracked.value
-            try counter.backend.unary(.affine, x: counter.storage, out: counter.storage, count: 1, alpha: 1, beta: 1)
+            if one?.device != counter.device { one = try Tensor(int32: [1], shape: [], device: counter.device) }
+            try counter.backend.binaryInt32(.add, a: counter.storage, aStrides: [], b: one!.storage, bStrides: [],
+                                            out: counter.storage, outShape: [])
         }
         return output
     }

@@ -1,0 +1,95 @@
+/// The reverse-mode sweep behind `Tensor.backward()`.
+enum Autograd {
+    /// A gradient gathered for one tensor, and whether the sweep allocated it (and so may add into it in place).
+    private struct Pending {
+        var tensor: Tensor
+        var owned: Bool
+    }
+
+    /// Runs every node reachable from `root` once, in reverse topological order, so a node with several outputs runs
+    /// after all of their gradients are in; leaves accumulate into `.grad`.
+    static func run(from root: Tensor, seed: Tensor) throws {
+        guard let rootNode = root.gradNode else {
+            root.grad = try accumulate(root.grad, seed)
+            return
+        }
+        var pending: [ObjectIdentifier: [Pending?]] = [:]
+        pending[ObjectIdentifier(rootNode)] = slots(rootNode, root.gradOutputIndex, Pending(tensor: seed, owned: false))
+        var leaves: [(Tensor, Pending)] = []
+        var leafIndex: [ObjectIdentifier: Int] = [:]
+        for node in topologicalOrder(from: rootNode).reversed() {
+            guard let gathered = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+            let inputGradients = try node.backward(gathered.map { $0?.tensor }, node.outputs)
+            for (input, gradient) in zip(node.inputs, inputGradients) {
+                guard input.requiresGrad, let gradient else { continue }
+                if let producer = input.gradNode {
+                    let key = ObjectIdentifier(producer)
+                    var outputs = pending[key] ?? Array(repeating: nil, count: producer.outputCount)
+                    outputs[input.gradOutputIndex] = try add(gradient, for: input, op: node.op, to: outputs[input.gradOutputIndex])
+                    pending[key] = outputs
+                } else if let index = leafIndex[ObjectIdentifier(input)] {
+                    leaves[index].1 = try add(gradient, for: input, op: node.op, to: leaves[index].1)
+                } else {
+                    leafIndex[ObjectIdentifier(input)] = leaves.count
+                    leaves.append((input, try add(gradient, for: input, op: node.op, to: nil)))
+                }
+            }
+        }
+        for (leaf, gathered) in leaves { leaf.grad = try accumulate(leaf.grad, gathered.tensor) }
+    }
+
+    private static func slots(_ node: GradNode, _ index: Int, _ value: Pending) -> [Pending?] {
+        var slots = [Pending?](repeating: nil, count: node.outputCount)
+        slots[index] = value
+        return slots
+    }
+
+    /// Nodes in depth-first post-order (inputs before the nodes that use them), iteratively so deep graphs do not
+    /// overflow the stack.
+    private static func topologicalOrder(from root: GradNode) -> [GradNode] {
+        var order: [GradNode] = []
+        var visited = Set<ObjectIdentifier>()
+        var stack: [(GradNode, Bool)] = [(root, false)]
+        while let (node, expanded) = stack.popLast() {
+            if expanded { order.append(node); continue }
+            guard visited.insert(ObjectIdentifier(node)).inserted else { continue }
+            stack.append((node, true))
+            for input in node.inputs where input.requiresGrad {
+                if let producer = input.gradNode, !visited.contains(ObjectIdentifier(producer)) { stack.append((producer, false)) }
+            }
+        }
+        return order
+    }
+
+    /// Adds one gradient for `input` to what it has gathered so far.
+    private static func add(_ gradient: Gradient, for input: Tensor, op: String, to existing: Pending?) throws -> Pending {
+        switch gradient {
+        case .dense(let tensor):
+            guard tensor.count == input.count else { throw FoveaError.shapeMismatch(op: "\(op) backward", input.shape, tensor.shape) }
+            let shaped = tensor.shape == input.shape ? tensor : try tensor.reshaped(input.shape)
+            guard let existing else { return Pending(tensor: shaped, owned: false) }
+            let sum = existing.owned ? existing.tensor : try copy(existing.tensor)
+            try sum.backend.axpy(alpha: 1, x: shaped.storage, y: sum.storage, count: sum.count)
+            return Pending(tensor: sum, owned: true)
+        case .accumulate(let addInto):
+            let buffer = try existing.map { $0.owned ? $0.tensor : try copy($0.tensor) }
+                ?? Tensor.zeros(input.shape, device: input.device)
+            try addInto(buffer)
+            return Pending(tensor: buffer, owned: true)
+        }
+    }
+
+    private static func copy(_ tensor: Tensor) throws -> Tensor {
+        let copy = try Tensor.empty(tensor.shape, device: tensor.device)
+        try tensor.backend.copy(from: tensor.storage, offset: 0, to: copy.storage, offset: 0, count: tensor.count)
+        return copy
+    }
+
+    /// existing + new, without modifying either (they may be shared).
+    static func accumulate(_ existing: Tensor?, _ new: Tensor) throws -> Tensor {
+        guard let existing else { return new }
+        let sum = try copy(existing)
+        try sum.backend.axpy(alpha: 1, x: new.storage, y: sum.storage, count: sum.count)
+        return sum
+    }
+}

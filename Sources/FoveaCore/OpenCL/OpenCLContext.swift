@@ -101,7 +101,7 @@ public final class OpenCLContext: @unchecked Sendable {
                 var mem: cl_mem? = (storage as! CLStorage).buffer
                 status = clSetKernelArg(kernel, cl_uint(index), MemoryLayout<cl_mem>.size, &mem)
             case .int(let value):
-                var v = cl_int(value)
+                var v = try LaunchChecks.int32(value, argument: index, kernel: name)
                 status = clSetKernelArg(kernel, cl_uint(index), MemoryLayout<cl_int>.size, &v)
             case .float(let value):
                 var v = value
@@ -111,6 +111,9 @@ public final class OpenCLContext: @unchecked Sendable {
             }
             try checkCL(status, "clSetKernelArg(\(index))", kernel: name)
         }
+        #if DEBUG
+        try LaunchChecks.check(kernel, name: name, device: deviceID, info: info, global: global, local: local, arguments: arguments)
+        #endif
         var globalSize = global
         if let local {
             for i in globalSize.indices { globalSize[i] = (globalSize[i] + local[i] - 1) / local[i] * local[i] }

@@ -32,7 +32,7 @@ let package = Package(
         ]),
         .executableTarget(name: "FoveaBench", dependencies: ["FoveaCore", "FoveaNN", "CBLAS"], path: "Benchmarks/Harness"),
         .target(name: "FoveaTestSupport", dependencies: ["FoveaCore"], path: "Tests/Support"),
-        .testTarget(name: "FoveaCoreTests", dependencies: ["FoveaCore", "FoveaTestSupport"]),
+        .testTarget(name: "FoveaCoreTests", dependencies: ["FoveaCore", "FoveaTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FoveaNNTests", dependencies: ["FoveaNN", "FoveaTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FoveaDataTests", dependencies: ["FoveaData", "FoveaTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FoveaTests", dependencies: ["Fovea", "FoveaCLI", "FoveaTestSupport"], exclude: ["Fixtures"]),

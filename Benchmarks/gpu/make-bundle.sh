@@ -2,7 +2,8 @@
 # Builds a self-contained bundle of `fovea` and `fovea-bench` for a Linux machine without a Swift toolchain (an NVIDIA
 # GPU host reached through its OpenCL driver): bundle/ at the repository root, run there with bundle/run-on-gpu.sh.
 #
-#   bin/       fovea, fovea-bench (release, --static-swift-stdlib, stripped)
+#   bin/       fovea, fovea-bench (release, --static-swift-stdlib, stripped), CLBlast's tuners clblast_tuner_xgemm and
+#              clblast_tuner_xgemm_direct (from clblast-utils, installed here when missing)
 #   lib/       every shared library ldd names outside glibc and the GCC runtime: the OpenCL ICD loader (libOpenCL.so.1),
 #              CLBlast, OpenBLAS, libgfortran, libquadmath, zlib ...; run-on-gpu.sh puts it on LD_LIBRARY_PATH
 #   lib/base/  glibc (with its loader), libstdc++ and libgcc_s from this machine: NOT used normally (the target's own
@@ -33,6 +34,12 @@ for program in fovea fovea-bench; do
     cp "$bin_dir/$program" "$out/bin/"
     strip "$out/bin/$program" 2>/dev/null || true
 done
+# CLBlast's own GEMM tuners (Debian's clblast-utils), for run-on-gpu.sh's `tune` step.
+if ! command -v clblast_tuner_xgemm > /dev/null; then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends clblast-utils
+fi
+cp "$(command -v clblast_tuner_xgemm)" "$(command -v clblast_tuner_xgemm_direct)" "$out/bin/"
 
 # Base libraries: glibc's pieces, its loader, and the GCC runtime.
 is_base() {

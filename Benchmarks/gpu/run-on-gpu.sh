@@ -4,8 +4,13 @@
 # and a short LeNet-5 Fashion-MNIST training run. Output goes to the terminal and, when $OUT is set, to
 # $OUT/run-on-gpu.log (plus bench.json, bench.svg and the training run's folder).
 #
-# Usage: run-on-gpu.sh [STEP...]   steps: devices selftest bench train (default: all, in that order)
+# Usage: run-on-gpu.sh [STEP...]   steps: devices selftest bench train tune (default: devices selftest bench train)
 #        run-on-gpu.sh rerun          the short second call after a fix: devices, selftest and train only
+# `tune` runs CLBlast's own GEMM tuners on the GPU (M = N = K = FOVEA_TUNE_SIZE, default 4096; the fraction
+# FOVEA_TUNE_FRACTION, default 0.01, of each search space) into $OUT/clblast-tuning
+# (FOVEA_TIMEOUT_TUNE, default 240 s); the
+# steps after it, and later calls whose $OUT holds that folder, pass it to Fovea as FOVEA_CLBLAST_TUNING. Put it before
+# bench in a second call: `run-on-gpu.sh tune bench`.
 # The whole first call is sized for 8 minutes: every step has a time limit (FOVEA_TIMEOUT_<STEP> seconds: devices 30,
 # selftest 150, bench 240, train 90), the bench runs on opencl:0 (and PyTorch CUDA) only, and a driver that lists
 # no GPU stops the script within 30 s, with what the loader saw.
@@ -107,6 +112,28 @@ if ! grep -q " GPU " "$work/devices.txt"; then
     exit 4
 fi
 
+tuning=${OUT:-$work}/clblast-tuning
+if ls "$tuning"/*.json > /dev/null 2>&1; then export FOVEA_CLBLAST_TUNING=$tuning; echo "CLBlast tuning: $tuning"; fi
+# CLBlast's tuners for single-precision GEMM at 4096 (a sampled fraction of each search space), writing their JSON
+# into $tuning, each limited to half of FOVEA_TIMEOUT_TUNE. A shell function, so that FOVEA_CLBLAST_TUNING reaches the
+# steps after it.
+tune_clblast() {
+    local limit=$(( ${FOVEA_TIMEOUT_TUNE:-240} / 2 )) start=$SECONDS status=0 size=${FOVEA_TUNE_SIZE:-4096} fraction=${FOVEA_TUNE_FRACTION:-0.01}
+    echo; echo "== tune (at most $((limit * 2)) s): CLBlast's xgemm and xgemm_direct tuners into $tuning"
+    mkdir -p "$tuning"
+    for tuner in clblast_tuner_xgemm clblast_tuner_xgemm_direct; do
+        (cd "$tuning" && timeout --kill-after=5 "$limit" ${launcher[@]+"${launcher[@]}"} "$root/bin/$tuner" \
+            -precision 32 -m "$size" -n "$size" -k "$size" -fraction "$fraction" -runs 2 > "$tuner.log" 2>&1) || status=$?
+        tail -n 3 "$tuning/$tuner.log"; echo
+    done
+    if ls "$tuning"/*.json > /dev/null 2>&1; then
+        export FOVEA_CLBLAST_TUNING=$tuning
+        echo "== tune: exit status $status after $((SECONDS - start)) s; FOVEA_CLBLAST_TUNING=$tuning: $(ls "$tuning"/*.json | xargs -n1 basename | tr '\n' ' ')"
+    else
+        echo "== tune: no tuner result after $((SECONDS - start)) s (status $status)"; failed+=("tune ($status)")
+    fi
+}
+
 failed=()
 step() {  # name command...   (limited to FOVEA_TIMEOUT_<NAME> seconds)
     local name=$1; shift
@@ -125,6 +152,7 @@ step() {  # name command...   (limited to FOVEA_TIMEOUT_<NAME> seconds)
 for name in "${steps[@]}"; do
     case "$name" in
         devices) step devices "${fovea[@]}" devices --require-opencl ;;
+        tune) tune_clblast ;;
         selftest) step selftest "${fovea[@]}" selftest --device opencl ;;
         bench)
             bench_args=(--quick --backend opencl:0)

@@ -51,6 +51,10 @@ public final class OpenCLContext: @unchecked Sendable {
         self.programs = ProgramCache(context: context, device: deviceID, info: info)
         self.pool = BufferPool(context: context)
         if ProcessInfo.processInfo.environment["FOVEA_PROFILE"] == "1" { OpenCLProfileReport.register(self) }
+        let tuned = try CLBlastTuning.apply(CLBlastTuning.fromEnvironment(), device: deviceID, name: info.name)
+        if !tuned.isEmpty {
+            FileHandle.standardError.write(Data("fovea: CLBlast \(tuned.joined(separator: ", ")) tuned for \(info.name) (FOVEA_CLBLAST_TUNING)\n".utf8))
+        }
     }
 
     deinit {

@@ -18,11 +18,10 @@ public enum CSVDataset {
         try read(ByteStream(bytes: content, name: name), labelColumn: labelColumn, delimiter: delimiter)
     }
 
-    private static func read(_ stream: ByteStream, labelColumn: String?, delimiter: Character) throws -> InMemoryDataset {
-        let path = stream.path
-        let bytes = try stream.readToEnd()
-        guard let text = String(bytes: bytes, encoding: .utf8) else {
-            throw FoveaError.badFile(path: path, reason: "is not UTF-8 text")
+    /// The non-empty lines of a CSV text with their line numbers, split into trimmed, unquoted fields.
+    static func rows(_ stream: ByteStream, delimiter: Character) throws -> [(line: Int, fields: [String])] {
+        guard let text = String(bytes: try stream.readToEnd(), encoding: .utf8) else {
+            throw FoveaError.badFile(path: stream.path, reason: "is not UTF-8 text")
         }
         var rows: [(line: Int, fields: [String])] = []
         for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
@@ -33,6 +32,12 @@ public enum CSVDataset {
             }
             rows.append((number + 1, fields))
         }
+        return rows
+    }
+
+    private static func read(_ stream: ByteStream, labelColumn: String?, delimiter: Character) throws -> InMemoryDataset {
+        let path = stream.path
+        let rows = try rows(stream, delimiter: delimiter)
         guard let header = rows.first else { throw FoveaError.badFile(path: path, reason: "is empty (no header row)") }
         let columns = header.fields
         guard columns.count >= 2 else {

@@ -115,6 +115,18 @@ import Testing
         #expect(try lstm(x).toArray() == lstm(x).toArray())
     }
 
+    @Test func zooBuildsRecurrentModels() throws {
+        let forecaster = try #require(try Models.make("lstm", inputShape: [24, 1], classes: 1, hidden: [8]) as? RecurrentModel)
+        #expect(forecaster.residual && forecaster.stateDict().map(\.0).contains("rnn.weight_hh_l0"))
+        let x = try testTensor([3, 24, 1], device: .cpu, seed: 4)
+        #expect(try forecaster(x).shape == [3, 1])
+        let classifier = try #require(try Models.make("gru", inputShape: [5, 3], classes: 4, hidden: [6]) as? RecurrentModel)
+        let logits = try classifier(try Tensor.zeros([2, 5, 3]))
+        #expect(!classifier.residual && logits.shape == [2, 4])
+        #expect(throws: FoveaError.self) { try Models.make("rnn", inputShape: [1, 28, 28], classes: 10) }
+        #expect(throws: FoveaError.self) { try RecurrentModel(kind: "lstm", inputFeatures: 2, hiddenSize: 4, outputs: 1, residual: true) }
+    }
+
     /// Sum of a sequence of 6 values in [-1, 1]: the LSTM's last output, through a Dense layer.
     final class SequenceSum: Module {
         let lstm = LSTM(1, 12, batchFirst: true, generator: Generator(seed: 5))

@@ -85,4 +85,14 @@ import Testing
         #expect(RNN(3, 4, bias: false).stateDict().map(\.0) == ["weight_ih_l0", "weight_hh_l0"])
         #expect(LSTMCell(3, 4).stateDict().map(\.0) == ["weight_ih", "weight_hh", "bias_ih", "bias_hh"])
     }
+
+    @Test func stateDictsRoundTrip() throws {
+        let source = GRU(3, 4, numLayers: 2, bidirectional: true, generator: Generator(seed: 1))
+        let copy = GRU(3, 4, numLayers: 2, bidirectional: true, generator: Generator(seed: 2))
+        try copy.loadStateDict(source.stateDict(), strict: true)
+        for ((name, a), (_, b)) in zip(source.stateDict(), copy.stateDict()) { #expect(try a.toArray() == b.toArray(), "\(name)") }
+        let x = try Tensor.normal([5, 2, 3], generator: Generator(seed: 3))
+        #expect(try source(x).toArray() == copy(x).toArray())
+        #expect(throws: FoveaError.self) { try LSTM(3, 4).loadStateDict(source.stateDict(), strict: true) }
+    }
 }

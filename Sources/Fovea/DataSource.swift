@@ -3,12 +3,14 @@ import Foundation
 /// A named data set with its train and test parts and the normalization its images need.
 public struct DataSource {
     /// The name as given to `--data` (`fashion-mnist`, `mnist`, `cifar10`, `cifar100`, `csv:PATH`, `folder:DIR`,
-    /// `series:PATH:COLUMN`).
+    /// `series:PATH:COLUMN`, `text:PATH`).
     public let name: String
     public let train: any Dataset
     /// The validation part when the data set fixes it (a series' stretch after the training part); nil when the
     /// trainer may hold out a random part of `train`.
     public var validation: (any Dataset)? = nil
+    /// The words of a `text:PATH` data set, whose samples are word ids; nil for other data.
+    public var vocabulary: Vocabulary? = nil
     public let test: any Dataset
     /// Per-channel normalization for images (nil for tabular data, which comes standardized, and for image folders,
     /// whose pixels stay in [0, 1] unless one is chosen).
@@ -26,7 +28,7 @@ public struct DataSource {
     /// Whether `name` is a data set `load` knows (`csv:` and `folder:` need a path after them, `series:` a path and a column).
     public static func isValidName(_ name: String) -> Bool {
         builtInNames.contains(name) || (name.hasPrefix("csv:") && name.count > 4) || (name.hasPrefix("folder:") && name.count > 7)
-            || seriesFile(name) != nil
+            || seriesFile(name) != nil || (name.hasPrefix("text:") && name.count > 5)
     }
 
     /// The file and column of `series:PATH:COLUMN` (the column follows the last colon); nil for other names.
@@ -70,7 +72,7 @@ public struct DataSource {
 
     /// This data set with `normalization` in place of its own (nil: none).
     public func normalized(_ normalization: Normalize?) -> DataSource {
-        DataSource(name: name, train: train, validation: validation, test: test, normalization: normalization)
+        DataSource(name: name, train: train, validation: validation, vocabulary: vocabulary, test: test, normalization: normalization)
     }
 
     /// The per-channel mean and standard deviation of a built-in data set's training images (pixels in [0, 1]),
@@ -98,7 +100,8 @@ public struct DataSource {
 
     /// Loads `spec` from `directory` (or the default one). CSV files are split into 80% train and 20% test (seeded);
     /// `folder:DIR` reads `DIR/CLASS/*.{png,jpg,jpeg}` as `images` says (its images are decoded as batches are made);
-    /// `series:PATH:COLUMN` is cut in time order as `series` says, standardized with the training part's statistics.
+    /// `series:PATH:COLUMN` is cut in time order as `series` says, standardized with the training part's statistics;
+    /// `text:PATH` (columns `label` and `text`) holds out a seeded 20% for testing, as word ids of its training texts' words.
     public static func load(_ spec: String, directory: URL? = nil, seed: UInt64 = 0, images: ImageOptions = ImageOptions(),
                             series: SeriesOptions = SeriesOptions()) throws -> DataSource {
         let source = try loadParts(spec, directory: directory, seed: seed, images: images, series: series)
@@ -115,6 +118,11 @@ public struct DataSource {
             let parts = try TimeSeries.read(csv: URL(fileURLWithPath: path), column: column)
                 .split(window: series.window, horizon: series.horizon, validationFraction: series.validationFraction, testFraction: series.testFraction)
             return DataSource(name: spec, train: parts.train, validation: parts.validation, test: parts.test, normalization: nil)
+        }
+        if spec.hasPrefix("text:") && spec.count > 5 {
+            guard directory == nil else { throw FoveaError.invalidArgument("--data-dir: the file is named by --data \(spec) itself") }
+            let parts = try TextDataset.load(URL(fileURLWithPath: String(spec.dropFirst(5))), seed: seed)
+            return DataSource(name: spec, train: parts.train, vocabulary: parts.vocabulary, test: parts.test, normalization: nil)
         }
         if spec.hasPrefix("folder:") && spec.count > 7 {
             guard directory == nil else { throw FoveaError.invalidArgument("--data-dir: the folder is named by --data \(spec) itself") }
@@ -142,7 +150,7 @@ public struct DataSource {
                               normalization: standardNormalization(for: spec))
         default:
             guard isValidName(spec) else {
-                throw FoveaError.invalidArgument("unknown data set '\(spec)': use mnist, fashion-mnist, cifar10, cifar100, csv:PATH, folder:DIR or series:PATH:COLUMN")
+                throw FoveaError.invalidArgument("unknown data set '\(spec)': use mnist, fashion-mnist, cifar10, cifar100, csv:PATH, folder:DIR, series:PATH:COLUMN or text:PATH")
             }
             let parts = try CSVDataset.load(URL(fileURLWithPath: String(spec.dropFirst(4))), validationFraction: 0.2, seed: seed)
             return DataSource(name: spec, train: parts.train, test: parts.validation, normalization: nil)

@@ -19,7 +19,7 @@ struct TrainCommand: ParsableCommand {
             """)
 
     @Option(help: "Model: \(Models.names.joined(separator: ", ")) (default: lenet5).") var model: String?
-    @Option(help: "Data: fashion-mnist, mnist, cifar10, cifar100, csv:PATH, folder:DIR (images in DIR/CLASS/*.png|jpg) or series:PATH:COLUMN (a CSV column to forecast, with --model lstm, gru or rnn) (default: fashion-mnist).")
+    @Option(help: "Data: fashion-mnist, mnist, cifar10, cifar100, csv:PATH, folder:DIR (images in DIR/CLASS/*.png|jpg) series:PATH:COLUMN (a CSV column to forecast, with --model lstm, gru or rnn) or text:PATH (a CSV file of label and text, with --model lstm-text) (default: fashion-mnist).")
     var data: String?
     @Option(help: "Directory with the data files (default: where Debian's packages put them).") var dataDir: String?
     @Option(help: "For folder:DIR: resize images to H,W (or H for square ones), bilinear (default: the first image's size).")

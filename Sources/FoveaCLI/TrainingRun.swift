@@ -42,7 +42,8 @@ struct TrainingRun {
         }
         let spec = ModelSpec(name: settings.model, inputShape: source.sampleShape, classes: source.classCount,
                              hidden: hidden, classic: settings.classic, dropout: settings.dropout,
-                             data: settings.data, classNames: source.classNames, normalization: source.normalization)
+                             data: settings.data, classNames: source.classNames, normalization: source.normalization,
+                             vocabulary: source.vocabulary?.count ?? 0)
         let model = try spec.build()
         if resumed == nil, let initFrom = settings.initFrom {
             if let note = try TransferLearning.initialize(model, from: initFrom, modelName: settings.model, data: settings.data) { print(note) }
@@ -216,15 +217,18 @@ struct TrainingRun {
         if !source.isRegression, let option = seriesOptions.first(where: { $0.1 }) {
             throw FoveaError.invalidArgument("--\(option.0): only for --data series:PATH:COLUMN, not \(settings.data)")
         }
-        if source.isRegression {
+        if (settings.model == "lstm-text") != (source.vocabulary != nil) {
+            throw FoveaError.invalidArgument("--model \(settings.model) with --data \(settings.data): --model lstm-text classifies a text:PATH, and texts need it")
+        }
+        if source.isRegression || source.vocabulary != nil {
             let imageOptions = [("tensorboard", settings.tensorboard != nil), ("augment", settings.augment), ("normalize", settings.normalize != nil),
                                 ("init-from", settings.initFrom != nil), ("freeze", settings.freeze != nil)]
             if let option = imageOptions.first(where: { $0.1 }) {
-                throw FoveaError.invalidArgument("--\(option.0): not for a series (\(settings.data)), whose values are standardized with the training part's statistics")
+                throw FoveaError.invalidArgument("--\(option.0): not for \(settings.data), whose samples are \(source.isRegression ? "standardized values" : "word ids"), not images")
             }
-            return
+            if source.isRegression { return }
         }
-        if settings.model != "mlp" && source.sampleShape.rank != 3 {
+        if !["mlp", "lstm-text"].contains(settings.model) && source.sampleShape.rank != 3 {
             throw FoveaError.invalidArgument("--model \(settings.model) needs images [channels, height, width], but \(settings.data) has samples "
                                              + "of shape \(source.sampleShape): use --model mlp for tabular data")
         }

@@ -18,21 +18,24 @@ public enum CSVDataset {
         try read(ByteStream(bytes: content, name: name), labelColumn: labelColumn, delimiter: delimiter)
     }
 
-    /// The non-empty lines of a CSV text with their line numbers, split into trimmed, unquoted fields.
-    static func rows(_ stream: ByteStream, delimiter: Character) throws -> [(line: Int, fields: [String])] {
+    /// The non-empty lines of a text file with their line numbers, trimmed.
+    static func lines(_ stream: ByteStream) throws -> [(line: Int, text: String)] {
         guard let text = String(bytes: try stream.readToEnd(), encoding: .utf8) else {
             throw FoveaError.badFile(path: stream.path, reason: "is not UTF-8 text")
         }
-        var rows: [(line: Int, fields: [String])] = []
-        for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+        return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated().compactMap { number, line in
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.isEmpty { continue }
-            let fields = trimmed.split(separator: delimiter, omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            }
-            rows.append((number + 1, fields))
+            return trimmed.isEmpty ? nil : (number + 1, trimmed)
         }
-        return rows
+    }
+
+    /// The non-empty lines of a CSV text with their line numbers, split into trimmed, unquoted fields.
+    static func rows(_ stream: ByteStream, delimiter: Character) throws -> [(line: Int, fields: [String])] {
+        try lines(stream).map { row in
+            (row.line, row.text.split(separator: delimiter, omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            })
+        }
     }
 
     private static func read(_ stream: ByteStream, labelColumn: String?, delimiter: Character) throws -> InMemoryDataset {

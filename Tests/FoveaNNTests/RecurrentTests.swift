@@ -125,6 +125,13 @@ import Testing
         #expect(!classifier.residual && logits.shape == [2, 4])
         #expect(throws: FoveaError.self) { try Models.make("rnn", inputShape: [1, 28, 28], classes: 10) }
         #expect(throws: FoveaError.self) { try RecurrentModel(kind: "lstm", inputFeatures: 2, hiddenSize: 4, outputs: 1, residual: true) }
+        let text = try #require(try Models.make("lstm-text", inputShape: [7], classes: 2, hidden: [5], vocabulary: 30) as? TextClassifier)
+        let ids = try Tensor([0, 0, 4, 9, 0, 2, 29, 1, 3, 3, 7, 8, 11, 0], shape: [2, 7])
+        let scores = try text(ids)
+        try scores.sum().backward()
+        #expect(scores.shape == [2, 2] && text.embedding.paddingIndex == 0)
+        #expect(try #require(text.embedding.weight.grad).toArray().prefix(64).allSatisfy { $0 == 0 })
+        #expect(throws: FoveaError.self) { try Models.make("lstm-text", inputShape: [7], classes: 2, hidden: [5]) }
     }
 
     /// Sum of a sequence of 6 values in [-1, 1]: the LSTM's last output, through a Dense layer.

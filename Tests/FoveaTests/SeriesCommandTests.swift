@@ -33,7 +33,7 @@ import Testing
             (["--model", "lenet5", "--data", series], "forecasts a series"),
             (["--model", "lstm", "--data", "csv:\(CommandLineTests.iris)"], "forecasts a series"),
             (["--model", "mlp", "--data", "csv:\(CommandLineTests.iris)", "--window", "4"], "--window: only for --data series"),
-            (["--model", "lstm", "--data", series, "--augment"], "--augment: not for a series"),
+            (["--model", "lstm", "--data", series, "--augment"], "--augment: not for series:"),
             (["--model", "lstm", "--data", "series:\(Self.co2):co2"], "no column named 'co2'"),
             (["--model", "lstm", "--data", series, "--window", "400"], "too few"),
             (["--model", "lstm", "--data", "series:\(Self.co2)"], "--data"),

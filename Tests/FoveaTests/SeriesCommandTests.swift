@@ -24,6 +24,21 @@ import Testing
         #expect(config["window"] == "24" && config["horizon"] == "1" && config["model"] == "gru")
     }
 
+    @Test func aSeriesRunResumesWithItsOwnWindowAndHorizon() throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("run")
+        try CommandLineTests.fovea(["train", "--model", "rnn", "--data", "series:\(Self.co2):ppm", "--window", "12", "--horizon", "3",
+                                    "--hidden", "8", "--epochs", "1", "--device", "cpu", "--out", out.path])
+        try CommandLineTests.fovea(["train", "--resume", out.path, "--epochs", "2"])
+        let lines = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+        let epochs = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.compactMap { $0["epoch"] as? Int }
+        #expect(epochs == [0, 1])
+        #expect(lines.last?.contains("\"naive_rmse\"") == true)
+        let message = CommandLineTests.failure(["train", "--resume", out.path, "--window", "24", "--epochs", "3"])
+        #expect(message?.contains("--window 24: the run") == true, "\(message ?? "")")
+    }
+
     @Test func optionsThatDoNotFitASeriesAreRefused() throws {
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

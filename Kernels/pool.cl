@@ -8,14 +8,15 @@
 #define KIND_MIN 3
 #define KIND_L2 4
 
-// Global [ceil(OW / chunk), OH, planes]: each work item does `chunk` consecutive outputs of a row (1 on GPUs, the whole
-// row on CPUs, where PoCL then runs the row as SIMD).
+// Global [planes * ceil(OW / chunk), OH]: each work item does `chunk` consecutive outputs of a row (1 on GPUs, the whole
+// row on CPUs, where PoCL then runs the row as SIMD). Planes (N * C) ride on dimension 0, which has no 65535 limit.
 __kernel void pool2d(__global const float *x, __global float *y, int planes, int H, int W,
                      int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW, int chunk) {
-    int oh = get_global_id(1), plane = get_global_id(2);
+    int row_items = (OW + chunk - 1) / chunk;
+    int oh = get_global_id(1), plane = get_global_id(0) / row_items;
     if (oh >= OH || plane >= planes) return;
     __global const float *in = x + (size_t)plane * H * W;
-    for (int ow = get_global_id(0) * chunk, end = min(ow + chunk, OW); ow < end; ++ow) {
+    for (int ow = (get_global_id(0) % row_items) * chunk, end = min(ow + chunk, OW); ow < end; ++ow) {
         int h0 = oh * SH - PH, w0 = ow * SW - PW;
 #if KIND == KIND_MAX
         float acc = -INFINITY;
@@ -96,13 +97,14 @@ __kernel void pool2d_backward(__global const float *gy, __global const float *x,
 
 // Gradient when the windows tile the input exactly (stride == kernel, no padding, H == OH * KH, W == OW * KW): each
 // window writes all of its KH * KW input gradients, without looking at overlapping windows. Same routing as
-// pool2d_backward. Global [ceil(OW / chunk), OH, planes], `chunk` windows of a row per work item, as in pool2d.
+// pool2d_backward. Global [planes * ceil(OW / chunk), OH], `chunk` windows of a row per work item, as in pool2d.
 __kernel void pool2d_backward_tiled(__global const float *gy, __global const float *x, __global const float *y, __global float *gx,
                                     int planes, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW,
                                     int chunk) {
-    int oh = get_global_id(1), plane = get_global_id(2);
+    int row_items = (OW + chunk - 1) / chunk;
+    int oh = get_global_id(1), plane = get_global_id(0) / row_items;
     if (oh >= OH || plane >= planes) return;
-    for (int ow = get_global_id(0) * chunk, end = min(ow + chunk, OW); ow < end; ++ow) {
+    for (int ow = (get_global_id(0) % row_items) * chunk, end = min(ow + chunk, OW); ow < end; ++ow) {
         size_t out = ((size_t)plane * OH + oh) * OW + ow;
         size_t base = (size_t)plane * H * W + (size_t)oh * KH * W + ow * KW;
         float g = gy[out];

@@ -19,6 +19,8 @@ struct Profile: Codable {
     /// OpenCL only: Fovea's own kernels by device time from event profiling (CLBlast's GEMM kernels are enqueued by
     /// CLBlast and have no event here, so they show up only in `steps` and in the gap to the wall time).
     var kernels: [KernelTime] = []
+    /// OpenCL only: host seconds per benchmark call spent setting arguments and enqueuing (kernels and GEMM calls).
+    var enqueueSeconds: Double?
     /// The op's public primitives timed one by one (conv: im2col, gemm, scatter...), or the op itself when it is one.
     var steps: [StepTime] = []
 }
@@ -33,9 +35,11 @@ struct Profiler {
             openCL.context.startProfiling()
             let calls = max(1, prepared.profiledCalls)
             for _ in 0..<calls { try prepared.body() }
-            profile.kernels = try openCL.context.stopProfiling().map {
+            let report = try openCL.context.stopProfilingReport()
+            profile.kernels = report.kernels.map {
                 Profile.KernelTime(kernel: $0.kernel, seconds: $0.seconds / Double(calls), launches: Double($0.launches) / Double(calls))
             }
+            profile.enqueueSeconds = report.enqueueSeconds / Double(calls)
         }
         let steps = try prepared.steps()
         let timed = steps.isEmpty ? [Step(name: name, run: prepared.body)] : steps

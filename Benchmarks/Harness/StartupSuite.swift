@@ -60,8 +60,12 @@ enum StartupSuite {
 
     private static func runChild(device index: Int, arguments: [String], environment: [String: String]) throws -> Timing {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["--startup-child", "--backend", "opencl:\(index)"] + arguments
+        // Run through the dynamic loader when this process was (run-on-gpu.sh's fallback to the bundled glibc): then
+        // /proc/self/exe is the loader, and the program is the loader's first argument.
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let throughLoader = executable.lastPathComponent.hasPrefix("ld-linux")
+        process.executableURL = executable
+        process.arguments = (throughLoader ? [CommandLine.arguments[0]] : []) + ["--startup-child", "--backend", "opencl:\(index)"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output

@@ -83,6 +83,11 @@ enum TableReport {
                     text += "   kernel " + pad(k.kernel, 30) + String(format: "%9.3f ms  %5.1f launches\n", k.seconds * 1e3, k.launches)
                 }
                 text += String(format: "   Fovea kernels %.3f ms; the rest of the wall time is CLBlast GEMM and host work\n", total * 1e3)
+                if let enqueue = profile.enqueueSeconds {
+                    let launches = profile.kernels.reduce(0) { $0 + $1.launches }
+                    text += String(format: "   host enqueue %.3f ms for %.0f launches and GEMM calls: %.1f us each\n",
+                                   enqueue * 1e3, launches, enqueue * 1e6 / max(launches, 1))
+                }
             } else if r.backend.hasPrefix("opencl") {
                 text += "   no Fovea kernel events (CLBlast enqueues its GEMM kernels without them)\n"
             }

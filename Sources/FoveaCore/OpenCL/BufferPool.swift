@@ -77,7 +77,13 @@ final class BufferPool: @unchecked Sendable {
         idleBytes += byteSize
     }
 
-    /// Frees every idle buffer (under memory pressure, or on request).
+    /// Frees every idle buffer, taking the pool's lock (a launch that ran out of device memory retries after it).
+    func releaseIdleBuffers() {
+        lock.lock(); defer { lock.unlock() }
+        releaseIdle()
+    }
+
+    /// Frees every idle buffer (under memory pressure, or on request); the caller holds the lock.
     func releaseIdle() {
         for buffers in idle.values { for buffer in buffers { clReleaseMemObject(buffer) } }
         idle.removeAll()

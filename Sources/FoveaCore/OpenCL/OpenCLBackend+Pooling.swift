@@ -12,7 +12,7 @@ extension OpenCLBackend: PoolingBackend {
     public func pool2d(_ kind: PoolKind, _ x: Storage, geometry g: PoolingGeometry, into y: Storage) throws {
         let chunk = rowChunk(g)
         try context.launch("pool2d", program: "pool", options: "-DKIND=\(kind.rawValue)",
-                           global: [items(g.output.width, chunk), g.output.height, g.planes],
+                           global: [items(g.output.width, chunk) * g.planes, g.output.height],
                            arguments: [.buffer(x), .buffer(y)] + sizeArguments(g) + [.int(chunk)])
     }
 
@@ -25,7 +25,7 @@ extension OpenCLBackend: PoolingBackend {
         if tiled {
             let chunk = rowChunk(g)
             return try context.launch("pool2d_backward_tiled", program: "pool", options: "-DKIND=\(kind.rawValue)",
-                                      global: [items(g.output.width, chunk), g.output.height, g.planes],
+                                      global: [items(g.output.width, chunk) * g.planes, g.output.height],
                                       arguments: [.buffer(gradOutput), .buffer(input), .buffer(output), .buffer(gradInput)]
                                           + sizeArguments(g) + [.int(chunk)])
         }

@@ -26,7 +26,9 @@ public final class OpenCLContext: @unchecked Sendable {
     private var pendingUploads: [(event: cl_event, host: UnsafeMutableRawPointer)] = []
     private var syncCount = 0
     /// Whether events are kept for profiling (see `startProfiling`).
-    private var profiling: [(name: String, event: cl_event)]?
+    private var profiling: [(name: String, event: cl_event, last: cl_event?)]?
+    /// Device seconds and counts of the profiling events already folded (see `record`).
+    private var profileTotals: [String: (Double, Int)] = [:]
     /// Host time spent in `launch` (argument setting + enqueue) while profiling, and when profiling started.
     private var launchHostSeconds = 0.0
     private var profilingStart = 0.0
@@ -101,7 +103,7 @@ public final class OpenCLContext: @unchecked Sendable {
                 var mem: cl_mem? = (storage as! CLStorage).buffer
                 status = clSetKernelArg(kernel, cl_uint(index), MemoryLayout<cl_mem>.size, &mem)
             case .int(let value):
-                var v = cl_int(value)
+                var v = try LaunchChecks.int32(value, argument: index, kernel: name)
                 status = clSetKernelArg(kernel, cl_uint(index), MemoryLayout<cl_int>.size, &v)
             case .float(let value):
                 var v = value
@@ -111,37 +113,78 @@ public final class OpenCLContext: @unchecked Sendable {
             }
             try checkCL(status, "clSetKernelArg(\(index))", kernel: name)
         }
+        #if DEBUG
+        try LaunchChecks.check(kernel, name: name, device: deviceID, info: info, global: global, local: local, arguments: arguments)
+        #endif
         var globalSize = global
         if let local {
             for i in globalSize.indices { globalSize[i] = (globalSize[i] + local[i] - 1) / local[i] * local[i] }
         }
         var event: cl_event?
         let wantsEvent = profiling != nil
-        let status = globalSize.withUnsafeBufferPointer { g -> cl_int in
-            return withUnsafeMutablePointer(to: &event) { eventPointer in
-                (local ?? []).withUnsafeBufferPointer { l in
-                    clEnqueueNDRangeKernel(queue, kernel, cl_uint(g.count), nil, g.baseAddress,
-                                           local == nil ? nil : l.baseAddress, 0, nil, wantsEvent ? eventPointer : nil)
+        func enqueue() -> cl_int {
+            globalSize.withUnsafeBufferPointer { g -> cl_int in
+                withUnsafeMutablePointer(to: &event) { eventPointer in
+                    (local ?? []).withUnsafeBufferPointer { l in
+                        clEnqueueNDRangeKernel(queue, kernel, cl_uint(g.count), nil, g.baseAddress,
+                                               local == nil ? nil : l.baseAddress, 0, nil, wantsEvent ? eventPointer : nil)
+                    }
                 }
             }
         }
+        var status = enqueue()
+        if status == CL_MEM_OBJECT_ALLOCATION_FAILURE || status == CL_OUT_OF_RESOURCES {
+            // Drivers that allocate lazily (NVIDIA's) run out of memory here rather than in clCreateBuffer.
+            pool.releaseIdleBuffers()
+            status = enqueue()
+        }
         try checkCL(status, "clEnqueueNDRangeKernel", kernel: name)
-        if let event { profiling?.append((name, event)) }
+        if let event { record(name, event) }
     }
 
-    /// Runs `body` with the queue held, for libraries (CLBlast) that enqueue on it themselves. `body` gets an event slot
-    /// while profiling (nil otherwise); an event it leaves there is recorded under `name`.
+    /// Runs `body` with the queue held, for libraries (CLBlast) that enqueue on it themselves. While profiling, the
+    /// call is timed between two markers, since a library that runs several kernels (CLBlast's indirect GEMM) attaches
+    /// the event it is given to its last kernel only; `body` gets no event slot.
     func withQueue<T>(profileName name: @autoclosure () -> String,
                       _ body: (UnsafeMutablePointer<cl_command_queue?>, UnsafeMutablePointer<cl_event?>?) throws -> T) rethrows -> T {
         lock.lock(); defer { lock.unlock() }
         var q: cl_command_queue? = queue
         guard profiling != nil else { return try body(&q, nil) }
-        var event: cl_event?
+        var before: cl_event?, after: cl_event?
+        clEnqueueMarkerWithWaitList(queue, 0, nil, &before)
         let started = OpenCLProfileReport.now()
-        let result = try body(&q, &event)
+        let result = try body(&q, nil)
         launchHostSeconds += OpenCLProfileReport.now() - started
-        if let event { profiling?.append((name(), event)) }
+        clEnqueueMarkerWithWaitList(queue, 0, nil, &after)
+        if let before, let after { record(name(), before, through: after) }
         return result
+    }
+
+    /// Keeps a profiling event (or the markers around a library call); completed ones are folded into the totals once
+    /// many are kept, so a long profiled run does not hold every event until it stops.
+    private func record(_ name: String, _ event: cl_event, through last: cl_event? = nil) {
+        profiling?.append((name, event, last))
+        guard let count = profiling?.count, count >= 4096 else { return }
+        profiling = profiling?.filter { entry in
+            guard let seconds = Self.completedSeconds(entry.event, through: entry.last) else { return true }
+            let previous = profileTotals[entry.name] ?? (0, 0)
+            profileTotals[entry.name] = (previous.0 + seconds, previous.1 + 1)
+            return false
+        }
+    }
+
+    /// The device time of a completed event (or from the end of `event` to the end of `last`), releasing them; nil while
+    /// still running.
+    private static func completedSeconds(_ event: cl_event, through last: cl_event?) -> Double? {
+        var state: cl_int = 0
+        clGetEventInfo(last ?? event, cl_event_info(CL_EVENT_COMMAND_EXECUTION_STATUS), MemoryLayout<cl_int>.size, &state, nil)
+        guard state == CL_COMPLETE else { return nil }
+        var start: cl_ulong = 0, end: cl_ulong = 0
+        clGetEventProfilingInfo(event, cl_profiling_info(last == nil ? CL_PROFILING_COMMAND_START : CL_PROFILING_COMMAND_END), 8, &start, nil)
+        clGetEventProfilingInfo(last ?? event, cl_profiling_info(CL_PROFILING_COMMAND_END), 8, &end, nil)
+        clReleaseEvent(event)
+        if let last { clReleaseEvent(last) }
+        return Double(end &- start) * 1e-9
     }
 
     /// Copies host bytes into a buffer from element `offset` without waiting: they are staged and freed once the copy completes.
@@ -220,6 +263,7 @@ public final class OpenCLContext: @unchecked Sendable {
     public func startProfiling() {
         lock.lock(); defer { lock.unlock() }
         profiling = []
+        profileTotals = [:]
         launchHostSeconds = 0
         profilingStart = OpenCLProfileReport.now()
     }
@@ -236,16 +280,13 @@ public final class OpenCLContext: @unchecked Sendable {
         try finish()
         lock.lock(); defer { lock.unlock() }
         let wall = OpenCLProfileReport.now() - profilingStart
-        var totals: [String: (Double, Int)] = [:]
-        for (name, event) in profiling ?? [] {
-            var start: cl_ulong = 0, end: cl_ulong = 0
-            clGetEventProfilingInfo(event, cl_profiling_info(CL_PROFILING_COMMAND_START), 8, &start, nil)
-            clGetEventProfilingInfo(event, cl_profiling_info(CL_PROFILING_COMMAND_END), 8, &end, nil)
+        var totals = profileTotals
+        for (name, event, last) in profiling ?? [] {
             let previous = totals[name] ?? (0, 0)
-            totals[name] = (previous.0 + Double(end &- start) * 1e-9, previous.1 + 1)
-            clReleaseEvent(event)
+            totals[name] = (previous.0 + (Self.completedSeconds(event, through: last) ?? 0), previous.1 + 1)
         }
         profiling = nil
+        profileTotals = [:]
         let table = totals.map { (kernel: $0.key, seconds: $0.value.0, launches: $0.value.1) }.sorted { $0.seconds > $1.seconds }
         return OpenCLProfile(device: info.name, kernels: table, wallSeconds: wall, enqueueSeconds: launchHostSeconds)
     }

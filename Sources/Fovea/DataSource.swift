@@ -2,9 +2,15 @@ import Foundation
 
 /// A named data set with its train and test parts and the normalization its images need.
 public struct DataSource {
-    /// The name as given to `--data` (`fashion-mnist`, `mnist`, `cifar10`, `cifar100`, `csv:PATH`, `folder:DIR`).
+    /// The name as given to `--data` (`fashion-mnist`, `mnist`, `cifar10`, `cifar100`, `csv:PATH`, `folder:DIR`,
+    /// `series:PATH:COLUMN`, `text:PATH`).
     public let name: String
     public let train: any Dataset
+    /// The validation part when the data set fixes it (a series' stretch after the training part); nil when the
+    /// trainer may hold out a random part of `train`.
+    public var validation: (any Dataset)? = nil
+    /// The words of a `text:PATH` data set, whose samples are word ids; nil for other data.
+    public var vocabulary: Vocabulary? = nil
     public let test: any Dataset
     /// Per-channel normalization for images (nil for tabular data, which comes standardized, and for image folders,
     /// whose pixels stay in [0, 1] unless one is chosen).
@@ -13,13 +19,36 @@ public struct DataSource {
     public var classNames: [String] { train.classNames }
     public var sampleShape: Shape { train.sampleShape }
     public var classCount: Int { max(train.classCount, test.classCount) }
+    /// Whether the targets are values to predict (a series) rather than classes.
+    public var isRegression: Bool { train.count > 0 && train.regressionTarget(at: 0) != nil }
 
     /// The built-in data sets `load` knows, besides `csv:PATH` and `folder:DIR`.
     public static let builtInNames = ["fashion-mnist", "mnist", "cifar10", "cifar100"]
 
-    /// Whether `name` is a data set `load` knows (`csv:` and `folder:` need a path after them).
+    /// Whether `name` is a data set `load` knows (`csv:` and `folder:` need a path after them, `series:` a path and a column).
     public static func isValidName(_ name: String) -> Bool {
         builtInNames.contains(name) || (name.hasPrefix("csv:") && name.count > 4) || (name.hasPrefix("folder:") && name.count > 7)
+            || seriesFile(name) != nil || (name.hasPrefix("text:") && name.count > 5)
+    }
+
+    /// The file and column of `series:PATH:COLUMN` (the column follows the last colon); nil for other names.
+    static func seriesFile(_ name: String) -> (path: String, column: String)? {
+        guard name.hasPrefix("series:"), let colon = name.lastIndex(of: ":"), colon > name.index(name.startIndex, offsetBy: 7) else { return nil }
+        let column = String(name[name.index(after: colon)...])
+        return column.isEmpty ? nil : (String(name[name.index(name.startIndex, offsetBy: 7)..<colon]), column)
+    }
+
+    /// How a `series:PATH:COLUMN` data set is cut: windows of `window` values predicting the value `horizon` steps
+    /// ahead, the last `testFraction` of the series for testing and the `validationFraction` before it for validation.
+    public struct SeriesOptions {
+        public var window: Int, horizon: Int
+        public var validationFraction: Double, testFraction: Double
+
+        /// Options for `series:` data sets; see the properties.
+        public init(window: Int = 24, horizon: Int = 1, validationFraction: Double = 0.1, testFraction: Double = 0.2) {
+            self.window = window; self.horizon = horizon
+            self.validationFraction = validationFraction; self.testFraction = testFraction
+        }
     }
 
     /// How a `folder:DIR` data set's images are read: resized to `imageSize` (height, width) and converted to
@@ -43,7 +72,7 @@ public struct DataSource {
 
     /// This data set with `normalization` in place of its own (nil: none).
     public func normalized(_ normalization: Normalize?) -> DataSource {
-        DataSource(name: name, train: train, test: test, normalization: normalization)
+        DataSource(name: name, train: train, validation: validation, vocabulary: vocabulary, test: test, normalization: normalization)
     }
 
     /// The per-channel mean and standard deviation of a built-in data set's training images (pixels in [0, 1]),
@@ -70,9 +99,12 @@ public struct DataSource {
     }
 
     /// Loads `spec` from `directory` (or the default one). CSV files are split into 80% train and 20% test (seeded);
-    /// `folder:DIR` reads `DIR/CLASS/*.{png,jpg,jpeg}` as `images` says (its images are decoded as batches are made).
-    public static func load(_ spec: String, directory: URL? = nil, seed: UInt64 = 0, images: ImageOptions = ImageOptions()) throws -> DataSource {
-        let source = try loadParts(spec, directory: directory, seed: seed, images: images)
+    /// `folder:DIR` reads `DIR/CLASS/*.{png,jpg,jpeg}` as `images` says (its images are decoded as batches are made);
+    /// `series:PATH:COLUMN` is cut in time order as `series` says, standardized with the training part's statistics;
+    /// `text:PATH` (columns `label` and `text`) holds out a seeded 20% for testing, as word ids of its training texts' words.
+    public static func load(_ spec: String, directory: URL? = nil, seed: UInt64 = 0, images: ImageOptions = ImageOptions(),
+                            series: SeriesOptions = SeriesOptions()) throws -> DataSource {
+        let source = try loadParts(spec, directory: directory, seed: seed, images: images, series: series)
         guard source.test.sampleShape == source.train.sampleShape else {
             throw FoveaError.invalidArgument("\(spec): the test samples are \(source.test.sampleShape) but the training samples are "
                                              + "\(source.train.sampleShape); both parts must have one shape")
@@ -80,7 +112,18 @@ public struct DataSource {
         return source
     }
 
-    private static func loadParts(_ spec: String, directory: URL?, seed: UInt64, images: ImageOptions) throws -> DataSource {
+    private static func loadParts(_ spec: String, directory: URL?, seed: UInt64, images: ImageOptions, series: SeriesOptions) throws -> DataSource {
+        if let (path, column) = seriesFile(spec) {
+            guard directory == nil else { throw FoveaError.invalidArgument("--data-dir: the file is named by --data \(spec) itself") }
+            let parts = try TimeSeries.read(csv: URL(fileURLWithPath: path), column: column)
+                .split(window: series.window, horizon: series.horizon, validationFraction: series.validationFraction, testFraction: series.testFraction)
+            return DataSource(name: spec, train: parts.train, validation: parts.validation, test: parts.test, normalization: nil)
+        }
+        if spec.hasPrefix("text:") && spec.count > 5 {
+            guard directory == nil else { throw FoveaError.invalidArgument("--data-dir: the file is named by --data \(spec) itself") }
+            let parts = try TextDataset.load(URL(fileURLWithPath: String(spec.dropFirst(5))), seed: seed)
+            return DataSource(name: spec, train: parts.train, vocabulary: parts.vocabulary, test: parts.test, normalization: nil)
+        }
         if spec.hasPrefix("folder:") && spec.count > 7 {
             guard directory == nil else { throw FoveaError.invalidArgument("--data-dir: the folder is named by --data \(spec) itself") }
             let folder = URL(fileURLWithPath: String(spec.dropFirst(7)))
@@ -107,7 +150,7 @@ public struct DataSource {
                               normalization: standardNormalization(for: spec))
         default:
             guard isValidName(spec) else {
-                throw FoveaError.invalidArgument("unknown data set '\(spec)': use mnist, fashion-mnist, cifar10, cifar100, csv:PATH or folder:DIR")
+                throw FoveaError.invalidArgument("unknown data set '\(spec)': use mnist, fashion-mnist, cifar10, cifar100, csv:PATH, folder:DIR, series:PATH:COLUMN or text:PATH")
             }
             let parts = try CSVDataset.load(URL(fileURLWithPath: String(spec.dropFirst(4))), validationFraction: 0.2, seed: seed)
             return DataSource(name: spec, train: parts.train, test: parts.validation, normalization: nil)

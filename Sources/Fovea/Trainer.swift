@@ -4,6 +4,7 @@ import Foundation
 public struct EpochMetrics: Codable, Sendable, Equatable {
     public var epoch: Int
     public var trainLoss: Float
+    /// 0 for regression (Float32 targets).
     public var trainAccuracy: Float
     public var validationLoss: Float?
     public var validationAccuracy: Float?
@@ -142,7 +143,8 @@ public final class Trainer {
     }
 }
 
-/// Sums of loss and correct predictions kept on the device, read back only when asked.
+/// Sums of loss and correct predictions kept on the device, read back only when asked. With regression targets
+/// (Float32 [B, 1], trained with `MSELoss`) only the loss is summed and the accuracy reads 0.
 public final class RunningTotals {
     private let lossSum: Tensor
     private let correct: Tensor
@@ -157,12 +159,14 @@ public final class RunningTotals {
     }
 
     func add(loss: Tensor, output: Tensor, targets: Tensor) throws {
-        let batch = targets.count
+        let batch = targets.shape[0]
         let backend = try loss.backend
         try backend.axpy(alpha: Float(batch), x: loss.storage, y: lossSum.storage, count: 1)
+        samples += batch
+        // Regression targets (Float32 values) have no accuracy: the correct count stays 0.
+        guard targets.dtype == .int32 else { return }
         let hits = try withNoGrad { try output.argmax(axis: -1).eq(targets).to(dtype: .float32).sum() }
         try backend.axpy(alpha: 1, x: hits.storage, y: correct.storage, count: 1)
-        samples += batch
     }
 
     /// The sums so far as the position after `batch` batches of `epoch` (a host sync on OpenCL).

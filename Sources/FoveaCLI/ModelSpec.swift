@@ -13,10 +13,13 @@ struct ModelSpec {
     var classNames: [String]
     /// Per-channel mean and standard deviation the inputs were normalized with.
     var normalization: Normalize?
+    /// The word ids a text model embeds (0 for other models).
+    var vocabulary = 0
 
     func build() throws -> Module {
         try Self.checkSize(model: name, inputShape: inputShape, classes: classes, hidden: hidden)
-        return try Models.make(name, inputShape: inputShape, classes: classes, hidden: hidden, classic: classic, dropout: dropout)
+        return try Models.make(name, inputShape: inputShape, classes: classes, hidden: hidden, classic: classic, dropout: dropout,
+                               vocabulary: vocabulary)
     }
 
     var metadata: [String: String] {
@@ -24,6 +27,7 @@ struct ModelSpec {
                       "classes": String(classes), "hidden": hidden.map(String.init).joined(separator: ","),
                       "classic": String(classic), "data": data, "class_names": classNames.joined(separator: "|")]
         if let dropout { values["dropout"] = String(dropout) }
+        if vocabulary > 0 { values["vocabulary"] = String(vocabulary) }
         if let normalization {
             values["normalize_mean"] = normalization.mean.map { String($0) }.joined(separator: ",")
             values["normalize_std"] = normalization.standardDeviation.map { String($0) }.joined(separator: ",")
@@ -97,6 +101,12 @@ struct ModelSpec {
             guard let dropout = Float(text), dropout >= 0, dropout < 1 else { throw bad("metadata dropout '\(text)' is not in [0, 1)") }
             self.dropout = dropout
         }
+        if let text = metadata["vocabulary"] {
+            guard let vocabulary = Int(text), vocabulary > 2, vocabulary <= min(Self.largestLayer, tensorElements) else {
+                throw bad("metadata vocabulary '\(text)' must be a number of words from 3 to \(min(Self.largestLayer, tensorElements))")
+            }
+            self.vocabulary = vocabulary
+        }
         data = metadata["data"] ?? ""
         classNames = (metadata["class_names"] ?? "").split(separator: "|", omittingEmptySubsequences: false).map(String.init)
         if classNames.count != classes { classNames = (0..<classes).map(String.init) }
@@ -160,9 +170,9 @@ struct ModelSpec {
     }
 
     init(name: String, inputShape: Shape, classes: Int, hidden: [Int], classic: Bool, dropout: Float?, data: String,
-         classNames: [String], normalization: Normalize?) {
+         classNames: [String], normalization: Normalize?, vocabulary: Int = 0) {
         self.name = name; self.inputShape = inputShape; self.classes = classes; self.hidden = hidden
         self.classic = classic; self.dropout = dropout; self.data = data; self.classNames = classNames
-        self.normalization = normalization
+        self.normalization = normalization; self.vocabulary = vocabulary
     }
 }

@@ -5,6 +5,8 @@ import Fovea
 /// times a second and fitted to the terminal's width at each redraw; one line per epoch, and nothing else, otherwise.
 final class ProgressCallback: TrainingCallback {
     private let epochs: Int
+    /// False for regression, which has no accuracy to show.
+    private let showsAccuracy: Bool
     private let isTerminal = isatty(STDOUT_FILENO) != 0
     private var lastDraw = Date.distantPast
     /// The epoch being drawn, when its first batch here ended, and its sample and batch counts then
@@ -14,7 +16,7 @@ final class ProgressCallback: TrainingCallback {
     private var samplesAtStart = 0
     private var batchAtStart = 0
 
-    init(epochs: Int) { self.epochs = epochs }
+    init(epochs: Int, showsAccuracy: Bool = true) { self.epochs = epochs; self.showsAccuracy = showsAccuracy }
 
     func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, of batches: Int, totals: RunningTotals) throws {
         if epoch != self.epoch { (self.epoch, epochStart, samplesAtStart, batchAtStart) = (epoch, Date(), totals.samples, batch) }
@@ -26,17 +28,17 @@ final class ProgressCallback: TrainingCallback {
         let rate = Double(totals.samples - samplesAtStart) / elapsed
         let batchesDone = batch - batchAtStart
         let secondsLeft = batchesDone > 0 ? elapsed / Double(batchesDone) * Double(batches - batch) : nil
-        let line = ProgressLine.render(epoch: epoch, epochs: epochs, batch: batch, batches: batches, loss: loss, accuracy: accuracy,
+        let line = ProgressLine.render(epoch: epoch, epochs: epochs, batch: batch, batches: batches, loss: loss, accuracy: showsAccuracy ? accuracy : nil,
                                        imagesPerSecond: rate, secondsLeft: secondsLeft, width: ProgressLine.terminalWidth())
         FileHandle.standardOutput.write(Data(line.utf8))
     }
 
     func epochDidEnd(_ trainer: Trainer, metrics: EpochMetrics) throws {
         if isTerminal { FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8)) }
-        var line = String(format: "epoch %d/%d  loss %.4f  acc %.2f%%", metrics.epoch + 1, epochs, metrics.trainLoss, 100 * metrics.trainAccuracy)
-        if let loss = metrics.validationLoss, let accuracy = metrics.validationAccuracy {
-            line += String(format: "  val_loss %.4f  val_acc %.2f%%", loss, 100 * accuracy)
-        }
+        var line = String(format: "epoch %d/%d  loss %.4f", metrics.epoch + 1, epochs, metrics.trainLoss)
+        if showsAccuracy { line += String(format: "  acc %.2f%%", 100 * metrics.trainAccuracy) }
+        if let loss = metrics.validationLoss { line += String(format: "  val_loss %.4f", loss) }
+        if showsAccuracy, let accuracy = metrics.validationAccuracy { line += String(format: "  val_acc %.2f%%", 100 * accuracy) }
         line += String(format: "  %.1fs  %.0f img/s", metrics.seconds, metrics.imagesPerSecond)
         print(line)
         fflush(stdout)

@@ -8,11 +8,12 @@ import Foundation
 /// When it does not fit, the bar narrows (to 8 columns), then the figures go from the right (images/s, ETA,
 /// accuracy); then the bar goes, the loss staying; then the loss; and last the text is cut.
 enum ProgressLine {
-    static func render(epoch: Int, epochs: Int, batch: Int, batches: Int, loss: Float, accuracy: Float,
+    /// `accuracy` nil (regression) leaves the accuracy out.
+    static func render(epoch: Int, epochs: Int, batch: Int, batches: Int, loss: Float, accuracy: Float?,
                        imagesPerSecond: Double, secondsLeft: Double?, width: Int) -> String {
         let columns = max(width - 1, 1)
         let head = "epoch \(epoch + 1)/\(epochs)", count = "\(batch)/\(batches)"
-        var figures = [String(format: "loss %.4f", loss), String(format: "acc %.2f%%", 100 * accuracy)]
+        var figures = [String(format: "loss %.4f", loss)] + (accuracy.map { [String(format: "acc %.2f%%", 100 * $0)] } ?? [])
         if let secondsLeft { figures.append("ETA " + duration(secondsLeft)) }
         figures.append(String(format: "%.0f img/s", imagesPerSecond))
         func text(bar: Int?, figures: ArraySlice<String>) -> String {

@@ -64,6 +64,12 @@ final class RunFolder: TrainingCallback {
         try append(["test_accuracy": Self.number(accuracy), "test_loss": Self.number(loss)])
     }
 
+    /// Appends a series' test figures: `{"naive_mae":...,"naive_rmse":...,"test_loss":...,"test_mae":...,"test_rmse":...}`.
+    func recordForecast(loss: Float, _ scores: ForecastScores) throws {
+        try append(["test_loss": Self.number(loss), "test_rmse": Self.number(scores.rmse), "test_mae": Self.number(scores.mae),
+                    "naive_rmse": Self.number(scores.naiveRMSE), "naive_mae": Self.number(scores.naiveMAE)])
+    }
+
     /// Appends `{"diverged":true,"epoch":E,"batch":B,"train_loss":"NaN"}` (epochs from 0; no batch: at the epoch's end).
     func recordDivergence(_ divergence: TrainingDiverged) throws {
         var fields = ["diverged": "true", "epoch": String(divergence.epoch), "train_loss": Self.number(divergence.loss)]

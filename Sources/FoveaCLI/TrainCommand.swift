@@ -19,14 +19,16 @@ struct TrainCommand: ParsableCommand {
             """)
 
     @Option(help: "Model: \(Models.names.joined(separator: ", ")) (default: lenet5).") var model: String?
-    @Option(help: "Data: fashion-mnist, mnist, cifar10, cifar100, csv:PATH or folder:DIR (images in DIR/CLASS/*.png|jpg) (default: fashion-mnist).")
+    @Option(help: "Data: fashion-mnist, mnist, cifar10, cifar100, csv:PATH, folder:DIR (images in DIR/CLASS/*.png|jpg) series:PATH:COLUMN (a CSV column to forecast, with --model lstm, gru or rnn) or text:PATH (a CSV file of label and text, with --model lstm-text) (default: fashion-mnist).")
     var data: String?
     @Option(help: "Directory with the data files (default: where Debian's packages put them).") var dataDir: String?
     @Option(help: "For folder:DIR: resize images to H,W (or H for square ones), bilinear (default: the first image's size).")
     var imageSize: String?
     @Option(help: "For folder:DIR: 1 (grayscale) or 3 (RGB) channels (default: the first image's).") var channels: Int?
-    @Option(help: "For folder:DIR without train/ and test/ folders: the fraction of images held out for testing (default: 0.2).")
+    @Option(help: "For folder:DIR without train/ and test/ folders: the fraction of images held out for testing; for series: the last fraction of the series (default: 0.2).")
     var testSplit: Double?
+    @Option(help: "For series: the past values each window holds (default: 24).") var window: Int?
+    @Option(help: "For series: how many steps after a window's last value it predicts (default: 1).") var horizon: Int?
     @Option(help: "Epochs to train (default: 10, or for small data sets enough epochs for about 800 steps, at most 200).")
     var epochs: Int?
     @Option(help: "Samples per batch (default: 32).") var batchSize: Int?
@@ -44,7 +46,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Hidden layer sizes for mlp, comma-separated (default: 256).") var hidden: String?
     @Flag(help: "LeNet-5 with sigmoid and average pooling, as in 1998.") var classic = false
     @Flag(help: "Augment training images (random flips and crops for CIFAR, small shifts for 28x28 images).") var augment = false
-    @Option(help: "Fraction of the training set held out for validation (default: 0.1).") var valSplit: Double?
+    @Option(help: "Fraction of the training set held out for validation; for series: the fraction of the series before the test part (default: 0.1).") var valSplit: Double?
     @Option(help: "Stop when validation loss has not improved for N epochs (restores the best weights).") var earlyStopping: Int?
     @Option(help: "Input normalization MEAN,STD (every channel), M1,...,MC,S1,...,SC per channel, or imagenet (default: the data set's own).")
     var normalize: String?
@@ -76,7 +78,7 @@ struct TrainCommand: ParsableCommand {
         var values: [String: String] = [:]
         func put(_ key: String, _ value: CustomStringConvertible?) { if let value { values[key] = value.description } }
         put("model", model); put("data", data); put("data_dir", dataDir)
-        put("image_size", imageSize); put("channels", channels); put("test_split", testSplit); put("epochs", epochs); put("batch_size", batchSize)
+        put("image_size", imageSize); put("channels", channels); put("test_split", testSplit); put("window", window); put("horizon", horizon); put("epochs", epochs); put("batch_size", batchSize)
         put("optimizer", optimizer); put("lr", lr); put("lr_schedule", lrSchedule); put("warmup_epochs", warmupEpochs)
         put("momentum", momentum)
         put("weight_decay", weightDecay); put("l1", l1); put("l2", l2); put("dropout", dropout); put("hidden", hidden)

@@ -26,13 +26,14 @@ struct TrainingRun {
         let hidden = try ModelSpec.parseHidden(settings.hidden)
         manualSeed(settings.seed)
         var source = try DataSource.load(settings.data, directory: settings.dataDir.map { URL(fileURLWithPath: $0) }, seed: settings.seed,
-                                         images: settings.imageOptions)
+                                         images: settings.imageOptions, series: settings.seriesOptions)
         try check(source, settings: settings)
         if let normalize = settings.normalize {
             source = source.normalized(normalize == "none" ? nil : try ModelSpec.parseNormalization(normalize))
             try source.normalization?.validate(sampleShape: source.sampleShape)
         }
-        let parts: (any Dataset, (any Dataset)?) = settings.valSplit > 0
+        // A series keeps its own validation part, the stretch before the test part (a random one would see the future).
+        let parts: (any Dataset, (any Dataset)?) = source.isRegression ? (source.train, source.validation) : settings.valSplit > 0
             ? try DatasetSubset.split(source.train, validationFraction: settings.valSplit, seed: settings.seed) : (source.train, nil)
         let epochs = settings.epochs ?? Self.defaultEpochs(trainingSamples: parts.0.count, batchSize: settings.batchSize)
         let warmup = settings.warmupEpochs
@@ -41,7 +42,8 @@ struct TrainingRun {
         }
         let spec = ModelSpec(name: settings.model, inputShape: source.sampleShape, classes: source.classCount,
                              hidden: hidden, classic: settings.classic, dropout: settings.dropout,
-                             data: settings.data, classNames: source.classNames, normalization: source.normalization)
+                             data: settings.data, classNames: source.classNames, normalization: source.normalization,
+                             vocabulary: source.vocabulary?.count ?? 0)
         let model = try spec.build()
         if resumed == nil, let initFrom = settings.initFrom {
             if let note = try TransferLearning.initialize(model, from: initFrom, modelName: settings.model, data: settings.data) { print(note) }
@@ -91,11 +93,11 @@ struct TrainingRun {
                                 configuration: configuration, classNames: source.classNames)
         }
         let log = try RunFolder(folder, configuration: configuration, appending: resumed != nil)
-        let trainer = Trainer(model: model, optimizer: optimizer, loss: CrossEntropyLoss())
+        let trainer = Trainer(model: model, optimizer: optimizer, loss: source.isRegression ? MSELoss() : CrossEntropyLoss())
         if let maxSteps = settings.maxSteps {
             guard maxSteps > stepsTaken else {
                 print("--max-steps \(maxSteps): the run has taken \(stepsTaken) steps already: testing only")
-                return try runTest(trainer, test, log: log, board: board, epochs: epochs)
+                return try runTest(trainer, test, source: source, log: log, board: board, epochs: epochs)
             }
             trainer.maxSteps = maxSteps - stepsTaken
         }
@@ -107,7 +109,7 @@ struct TrainingRun {
         }
         if settings.l1 > 0 || settings.l2 > 0 { trainer.penalty = Self.penalty(l1: settings.l1, l2: settings.l2) }
         trainer.callbacks.append(InterruptCallback(isInterrupted: isInterrupted))
-        trainer.callbacks.append(ProgressCallback(epochs: epochs))
+        trainer.callbacks.append(ProgressCallback(epochs: epochs, showsAccuracy: !source.isRegression))
         trainer.callbacks.append(TerminateOnNaN())
         trainer.callbacks.append(CheckpointCallback(directory: log.checkpoints, metadata: spec.metadata))
         trainer.callbacks.append(log)
@@ -138,12 +140,20 @@ struct TrainingRun {
             throw ExitCode(130)
         }
         try stopIfInterrupted(folder)
-        try runTest(trainer, test, log: log, board: board, epochs: epochs)
+        try runTest(trainer, test, source: source, log: log, board: board, epochs: epochs)
     }
 
     /// Tests the trained model and records the result (in TensorBoard too, at step `epochs`), unless Ctrl-C came meanwhile.
-    private func runTest(_ trainer: Trainer, _ test: DataLoader, log: RunFolder, board: TensorBoardCallback?, epochs: Int) throws {
+    /// A series' forecasts are scored in its own units next to the naive forecast's.
+    private func runTest(_ trainer: Trainer, _ test: DataLoader, source: DataSource, log: RunFolder, board: TensorBoardCallback?, epochs: Int) throws {
         let result = try trainer.evaluate(test)
+        if let windows = source.test as? SeriesWindows {
+            let scores = try ForecastScores(model: trainer.model, windows: windows, device: test.device)
+            try stopIfInterrupted(log.url)
+            print(String(format: "test loss %.4f (standardized MSE); forecasts on %d test windows, in the series' units:\n", result.loss, windows.count)
+                  + scores.table)
+            return try log.recordForecast(loss: result.loss, scores)
+        }
         try stopIfInterrupted(log.url)
         print(String(format: "test loss %.4f, test accuracy %.2f%%", result.loss, 100 * result.accuracy))
         try log.recordTest(loss: result.loss, accuracy: result.accuracy)
@@ -199,7 +209,26 @@ struct TrainingRun {
 
     /// Checks what the options need of the data: images for the convolutional models, two classes or more.
     private func check(_ source: DataSource, settings: TrainingSettings) throws {
-        if settings.model != "mlp" && source.sampleShape.rank != 3 {
+        if Self.recurrentModels.contains(settings.model) != source.isRegression {
+            throw FoveaError.invalidArgument("--model \(settings.model) with --data \(settings.data): --model \(Self.recurrentModels.joined(separator: "|")) "
+                                             + "forecasts a series:PATH:COLUMN, and a series needs one of them")
+        }
+        let seriesOptions = [("window", options.window != nil), ("horizon", options.horizon != nil)]
+        if !source.isRegression, let option = seriesOptions.first(where: { $0.1 }) {
+            throw FoveaError.invalidArgument("--\(option.0): only for --data series:PATH:COLUMN, not \(settings.data)")
+        }
+        if (settings.model == "lstm-text") != (source.vocabulary != nil) {
+            throw FoveaError.invalidArgument("--model \(settings.model) with --data \(settings.data): --model lstm-text classifies a text:PATH, and texts need it")
+        }
+        if source.isRegression || source.vocabulary != nil {
+            let imageOptions = [("tensorboard", settings.tensorboard != nil), ("augment", settings.augment), ("normalize", settings.normalize != nil),
+                                ("init-from", settings.initFrom != nil), ("freeze", settings.freeze != nil)]
+            if let option = imageOptions.first(where: { $0.1 }) {
+                throw FoveaError.invalidArgument("--\(option.0): not for \(settings.data), whose samples are \(source.isRegression ? "standardized values" : "word ids"), not images")
+            }
+            if source.isRegression { return }
+        }
+        if !["mlp", "lstm-text"].contains(settings.model) && source.sampleShape.rank != 3 {
             throw FoveaError.invalidArgument("--model \(settings.model) needs images [channels, height, width], but \(settings.data) has samples "
                                              + "of shape \(source.sampleShape): use --model mlp for tabular data")
         }
@@ -220,6 +249,9 @@ struct TrainingRun {
             throw FoveaError.invalidArgument("--normalize/--no-normalize: \(settings.data) is tabular; its features are standardized with the training part's statistics")
         }
     }
+
+    /// The zoo's models for sequences, which forecast series.
+    static let recurrentModels = ["lstm", "gru", "rnn"]
 
     /// Ten epochs, or for small data sets (Iris: 4 batches an epoch) enough epochs for about 800 steps, at most 200.
     static func defaultEpochs(trainingSamples: Int, batchSize: Int) -> Int {

@@ -12,6 +12,9 @@ struct TrainingSettings {
     var imageSize: String?
     var channels: Int?
     var testSplit = 0.2
+    /// For series data: the past values each window holds and how many steps ahead it predicts.
+    var window = 24
+    var horizon = 1
     var epochs: Int?
     var batchSize = 32
     var optimizer = "adam"
@@ -46,6 +49,11 @@ struct TrainingSettings {
     /// How a `folder:DIR` data set's images are read.
     var imageOptions: DataSource.ImageOptions {
         DataSource.ImageOptions(imageSize: imageSize.flatMap { try? Self.parseImageSize($0) }, channels: channels, testFraction: testSplit)
+    }
+
+    /// How a `series:PATH:COLUMN` data set is cut: the validation and test parts are `valSplit` and `testSplit` of it.
+    var seriesOptions: DataSource.SeriesOptions {
+        DataSource.SeriesOptions(window: window, horizon: horizon, validationFraction: valSplit, testFraction: testSplit)
     }
 
     /// `H,W` or `H` (square) as a height and width.
@@ -146,13 +154,15 @@ struct TrainingSettings {
 
     private static let fields: [Field] = [
         Field("model", \.model, "choose one of \(Models.names.joined(separator: ", "))") { Models.names.contains($0) },
-        Field("data", \.data, "use fashion-mnist, mnist, cifar10, cifar100, csv:PATH or folder:DIR") { DataSource.isValidName($0) },
+        Field("data", \.data, "use fashion-mnist, mnist, cifar10, cifar100, csv:PATH, folder:DIR, series:PATH:COLUMN or text:PATH") { DataSource.isValidName($0) },
         Field("data_dir", \.dataDir, "must name a directory") { !$0.isEmpty },
         Field("image_size", \.imageSize, "expected H,W or H: positive sizes of at most \(ImageFile.largestImage) pixels") {
             (try? Self.parseImageSize($0)) != nil
         },
         Field("channels", \.channels, "use 1 or 3") { $0 == 1 || $0 == 3 },
         Field("test_split", \.testSplit, "must be in (0, 1)") { $0 > 0 && $0 < 1 },
+        Field("window", \.window, "must be a positive number of values") { $0 > 0 && $0 <= ModelSpec.largestLayer },
+        Field("horizon", \.horizon, "must be a positive number of steps") { $0 > 0 && $0 <= ModelSpec.largestLayer },
         Field("epochs", \.epochs, "must be a positive number of epochs") { $0 > 0 },
         Field("batch_size", \.batchSize, "must be positive") { $0 > 0 },
         Field("optimizer", \.optimizer, "use \(optimizers.joined(separator: ", "))") { optimizers.contains($0) },

@@ -18,21 +18,29 @@ public enum CSVDataset {
         try read(ByteStream(bytes: content, name: name), labelColumn: labelColumn, delimiter: delimiter)
     }
 
+    /// The non-empty lines of a text file with their line numbers, trimmed.
+    static func lines(_ stream: ByteStream) throws -> [(line: Int, text: String)] {
+        guard let text = String(bytes: try stream.readToEnd(), encoding: .utf8) else {
+            throw FoveaError.badFile(path: stream.path, reason: "is not UTF-8 text")
+        }
+        return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated().compactMap { number, line in
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            return trimmed.isEmpty ? nil : (number + 1, trimmed)
+        }
+    }
+
+    /// The non-empty lines of a CSV text with their line numbers, split into trimmed, unquoted fields.
+    static func rows(_ stream: ByteStream, delimiter: Character) throws -> [(line: Int, fields: [String])] {
+        try lines(stream).map { row in
+            (row.line, row.text.split(separator: delimiter, omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            })
+        }
+    }
+
     private static func read(_ stream: ByteStream, labelColumn: String?, delimiter: Character) throws -> InMemoryDataset {
         let path = stream.path
-        let bytes = try stream.readToEnd()
-        guard let text = String(bytes: bytes, encoding: .utf8) else {
-            throw FoveaError.badFile(path: path, reason: "is not UTF-8 text")
-        }
-        var rows: [(line: Int, fields: [String])] = []
-        for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.isEmpty { continue }
-            let fields = trimmed.split(separator: delimiter, omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            }
-            rows.append((number + 1, fields))
-        }
+        let rows = try rows(stream, delimiter: delimiter)
         guard let header = rows.first else { throw FoveaError.badFile(path: path, reason: "is empty (no header row)") }
         let columns = header.fields
         guard columns.count >= 2 else {

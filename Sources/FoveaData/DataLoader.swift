@@ -1,7 +1,8 @@
 import Foundation
 import FoveaCore
 
-/// One batch: inputs [B, ...sampleShape] and targets [B] (Int32 class indices), on the loader's device.
+/// One batch: inputs [B, ...sampleShape] and targets [B] (Int32 class indices), or [B, 1] (Float32 values) for a
+/// regression data set, on the loader's device.
 public struct Batch {
     public let inputs: Tensor
     public let targets: Tensor
@@ -128,9 +129,11 @@ struct BatchPlan: @unchecked Sendable {
                 }
             }
         }
-        let targets = indices.map { Int32(dataset.label(at: $0)) }
-        return Batch(inputs: try Tensor(inputs, shape: Shape([indices.count] + shape.dims), device: device),
-                     targets: try Tensor(int32: targets, shape: [indices.count], device: device), indices: indices)
+        let values = indices.compactMap(dataset.regressionTarget(at:))
+        let targets = values.count == indices.count && !values.isEmpty
+            ? try Tensor(values, shape: [indices.count, 1], device: device)
+            : try Tensor(int32: indices.map { Int32(dataset.label(at: $0)) }, shape: [indices.count], device: device)
+        return Batch(inputs: try Tensor(inputs, shape: Shape([indices.count] + shape.dims), device: device), targets: targets, indices: indices)
     }
 }
 

@@ -20,6 +20,13 @@ public protocol Dataset {
     func label(at index: Int) -> Int
     /// Writes sample `index`'s `sampleShape.count` features to `destination`; throws when they cannot be read.
     func copyFeatures(at index: Int, into destination: UnsafeMutablePointer<Float>) throws
+    /// Sample `index`'s target value in a regression data set, whose batches then carry Float32 targets [B, 1];
+    /// nil (the default) in a classification data set, whose targets are the Int32 labels.
+    func regressionTarget(at index: Int) -> Float?
+}
+
+extension Dataset {
+    public func regressionTarget(at index: Int) -> Float? { nil }
 }
 
 extension Dataset {

@@ -20,6 +20,7 @@ public struct DatasetSubset: Dataset {
     public var sampleShape: Shape { base.sampleShape }
     public var classNames: [String] { base.classNames }
     public func label(at index: Int) -> Int { base.label(at: indices[index]) }
+    public func regressionTarget(at index: Int) -> Float? { base.regressionTarget(at: indices[index]) }
 
     public func copyFeatures(at index: Int, into destination: UnsafeMutablePointer<Float>) throws {
         try base.copyFeatures(at: indices[index], into: destination)

@@ -31,6 +31,21 @@ import Testing
         #expect(logits.grad?.shape == [3, 5])
     }
 
+    /// "Sequences: recurrent layers and embeddings", as written there.
+    @Test func recurrentSnippetRuns() throws {
+        let lstm = LSTM(8, 16, numLayers: 2, batchFirst: true, bidirectional: true)
+        let x = try Tensor.normal([4, 10, 8])                              // [batch, seq, features]
+        let (output, (h, c)) = try lstm(x, initialState: nil)              // [4, 10, 32], h and c [4, 4, 16]
+        let gru = GRUCell(8, 16)
+        let step = try gru(try x[0..., 0], hidden: nil)                    // one time step: [4, 16]
+        let embedding = Embedding(1000, 8, paddingIndex: 0)
+        let vectors = try embedding(try Tensor(indices: [5, 42, 0, 0], shape: [1, 4]))   // [1, 4, 8]
+        #expect(output.shape == [4, 10, 32] && h.shape == [4, 4, 16] && c.shape == [4, 4, 16])
+        #expect(step.shape == [4, 16] && vectors.shape == [1, 4, 8])
+        let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains("let (output, (h, c)) = try lstm(x, initialState: nil)              // [4, 10, 32], h and c [4, 4, 16]\n"))
+    }
+
     /// "Using Fovea from your own package": the Package.swift lines are those of `Examples/Package.swift` (which CI
     /// builds from a folder not called Fovea) and every code block is a verbatim part of the example's main.swift,
     /// so `swift build --package-path Examples` compiles them all.

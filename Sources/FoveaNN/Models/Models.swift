@@ -3,12 +3,15 @@ import FoveaCore
 /// The model zoo: ready-made networks by name, for the CLI and for users.
 public enum Models {
     /// Names accepted by `make(_:...)`.
-    public static let names = ["mlp", "lenet5", "cnn-cifar", "resnet-small", "resnet18", "vgg11"]
+    public static let names = ["mlp", "lenet5", "cnn-cifar", "resnet-small", "resnet18", "vgg11", "lstm", "gru", "rnn", "lstm-text"]
 
     /// Builds the model called `name` for samples of `inputShape` ([C, H, W]) and `classes` outputs: a `Sequential`,
     /// or for `resnet18` and `vgg11` torchvision's module structure (so their parameters carry torchvision's names).
+    /// `lstm`, `gru` and `rnn` take sequences [steps, features] and are a `RecurrentModel` of one layer of
+    /// `hidden[0]` units; with one feature and one output (a series forecast) it is residual: it predicts the change
+    /// from the last value. `lstm-text` is a `TextClassifier` of texts [length] over `vocabulary` word ids.
     public static func make(_ name: String, inputShape: Shape, classes: Int, hidden: [Int] = [256],
-                            classic: Bool = false, dropout: Float? = nil) throws -> Module {
+                            classic: Bool = false, dropout: Float? = nil, vocabulary: Int = 0) throws -> Module {
         switch name {
         case "mlp": return try mlp(inputFeatures: inputShape.count, hidden: hidden, classes: classes, dropout: dropout ?? 0)
         case "lenet5": return try lenet5(inputShape: inputShape, classes: classes, classic: classic, dropout: dropout ?? 0)
@@ -21,6 +24,17 @@ public enum Models {
             if name == "resnet18" { return ResNet18(inputChannels: inputShape[0], classes: classes) }
             try checkDropout(dropout ?? 0.5, model: name)
             return VGG11(inputChannels: inputShape[0], classes: classes, dropout: dropout ?? 0.5)
+        case "lstm", "gru", "rnn":
+            guard inputShape.rank == 2, hidden.count == 1 else {
+                throw FoveaError.invalidArgument("\(name): needs sequences [steps, features] and one hidden size, got \(inputShape) and \(hidden)")
+            }
+            return try RecurrentModel(kind: name, inputFeatures: inputShape[1], hiddenSize: hidden[0], outputs: classes,
+                                      residual: inputShape[1] == 1 && classes == 1)
+        case "lstm-text":
+            guard inputShape.rank == 1, vocabulary > 2, hidden.count == 1 else {
+                throw FoveaError.invalidArgument("lstm-text: needs texts [length], a vocabulary and one hidden size, got \(inputShape), \(vocabulary) words and \(hidden)")
+            }
+            return TextClassifier(vocabulary: vocabulary, hiddenSize: hidden[0], classes: classes)
         default:
             throw FoveaError.invalidArgument("unknown model '\(name)': choose one of \(names.joined(separator: ", "))")
         }

@@ -1,0 +1,26 @@
+import FoveaCore
+
+/// Word ids [batch, length] (Int32, or Float32 holding whole numbers, as a `DataLoader` gives them) through an
+/// `Embedding` (id 0 pads and is not trained), an LSTM and a Dense layer on the last step: class logits
+/// [batch, classes]. Parameters are `embedding.weight`, `lstm.weight_ih_l0`, ..., `head.weight`, `head.bias`.
+public final class TextClassifier: Module {
+    public let embedding: Embedding
+    public let lstm: LSTM
+    public let head: Dense
+
+    public init(vocabulary: Int, embeddingSize: Int = 64, hiddenSize: Int, classes: Int) {
+        embedding = Embedding(vocabulary, embeddingSize, paddingIndex: 0)
+        lstm = LSTM(embeddingSize, hiddenSize, batchFirst: true)
+        head = Dense(hiddenSize, classes)
+        super.init()
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        guard input.rank == 2 else {
+            throw FoveaError.invalidArgument("TextClassifier: input of shape \(input.shape) is not [batch, length] word ids")
+        }
+        let ids = try input.dtype == .int32 ? input : input.to(dtype: .int32)
+        let output = try lstm(embedding(ids))
+        return try head(output.slice(axis: 1, start: input.shape[1] - 1, count: 1).squeezed(axis: 1))
+    }
+}

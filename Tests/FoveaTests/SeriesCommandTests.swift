@@ -1,0 +1,62 @@
+import Foundation
+import Fovea
+@testable import FoveaCLI
+import FoveaTestSupport
+import Testing
+
+/// `fovea train --model lstm|gru|rnn --data series:PATH:COLUMN`: a regression whose last metrics line scores the
+/// forecasts next to the naive forecast's, on the committed Mauna Loa CO2 series; options that do not fit are refused.
+@Suite struct SeriesCommandTests {
+    static let co2 = repositoryRoot.appendingPathComponent("data/co2.csv").path
+
+    @Test func gruForecastsTheCO2SeriesBetterThanTheNaiveForecast() throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("run")
+        try CommandLineTests.fovea(["train", "--model", "gru", "--data", "series:\(Self.co2):ppm", "--window", "24", "--horizon", "1",
+                                    "--hidden", "32", "--epochs", "30", "--lr", "0.01", "--device", "cpu", "--out", out.path])
+        let lines = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+        let last = try #require(try JSONSerialization.jsonObject(with: Data(lines.last!.utf8)) as? [String: Double])
+        #expect(Set(last.keys) == ["test_loss", "test_rmse", "test_mae", "naive_rmse", "naive_mae"])
+        #expect(try #require(last["test_rmse"]) < #require(last["naive_rmse"]))
+        #expect(try #require(last["test_mae"]) < #require(last["naive_mae"]))
+        let config = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: out.appendingPathComponent("config.json")))
+        #expect(config["window"] == "24" && config["horizon"] == "1" && config["model"] == "gru")
+    }
+
+    @Test func aSeriesRunResumesWithItsOwnWindowAndHorizon() throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("run")
+        try CommandLineTests.fovea(["train", "--model", "rnn", "--data", "series:\(Self.co2):ppm", "--window", "12", "--horizon", "3",
+                                    "--hidden", "8", "--epochs", "1", "--device", "cpu", "--out", out.path])
+        try CommandLineTests.fovea(["train", "--resume", out.path, "--epochs", "2"])
+        let lines = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+        let epochs = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.compactMap { $0["epoch"] as? Int }
+        #expect(epochs == [0, 1])
+        #expect(lines.last?.contains("\"naive_rmse\"") == true)
+        let message = CommandLineTests.failure(["train", "--resume", out.path, "--window", "24", "--epochs", "3"])
+        #expect(message?.contains("--window 24: the run") == true, "\(message ?? "")")
+    }
+
+    @Test func optionsThatDoNotFitASeriesAreRefused() throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("run").path
+        let series = "series:\(Self.co2):ppm"
+        let cases: [([String], String)] = [
+            (["--model", "lenet5", "--data", series], "forecasts a series"),
+            (["--model", "lstm", "--data", "csv:\(CommandLineTests.iris)"], "forecasts a series"),
+            (["--model", "mlp", "--data", "csv:\(CommandLineTests.iris)", "--window", "4"], "--window: only for --data series"),
+            (["--model", "lstm", "--data", series, "--augment"], "--augment: not for series:"),
+            (["--model", "lstm", "--data", "series:\(Self.co2):co2"], "no column named 'co2'"),
+            (["--model", "lstm", "--data", series, "--window", "400"], "too few"),
+            (["--model", "lstm", "--data", "series:\(Self.co2)"], "--data"),
+        ]
+        for (arguments, expected) in cases {
+            let message = CommandLineTests.failure(["train"] + arguments + ["--epochs", "1", "--out", out])
+            #expect(message?.contains(expected) == true, "\(arguments): \(message ?? "")")
+            #expect(!FileManager.default.fileExists(atPath: out))
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Fovea
+@testable import FoveaCLI
+import FoveaTestSupport
+import Testing
+
+/// `fovea train --model lstm-text --data text:PATH`: a text classifier trained end to end, and the pairings refused.
+@Suite struct TextCommandTests {
+    @Test func lstmTextLearnsWhichWordsArePositive() throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let good = ["good", "great", "fine", "lovely"], bad = ["bad", "dull", "poor", "awful"]
+        let rows = (0..<200).map { i in
+            let words = (i % 2 == 0 ? good : bad)
+            return "\(i % 2 == 0 ? "positive" : "negative"),\"the film, \(words[i / 2 % 4]) and \(words[(i / 8) % 4]) plot\""
+        }
+        let csv = directory.appendingPathComponent("reviews.csv")
+        try (["label,text"] + rows).joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
+        let out = directory.appendingPathComponent("run")
+        try CommandLineTests.fovea(["train", "--model", "lstm-text", "--data", "text:\(csv.path)", "--hidden", "16", "--epochs", "4",
+                                    "--lr", "0.01", "--device", "cpu", "--out", out.path])
+        let lines = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+        let last = try #require(try JSONSerialization.jsonObject(with: Data(lines.last!.utf8)) as? [String: Double])
+        #expect(try #require(last["test_accuracy"]) > 0.95)
+        let config = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: out.appendingPathComponent("config.json")))
+        #expect(config["vocabulary"].flatMap(Int.init).map { $0 > 10 } == true)
+    }
+
+    @Test func textNeedsLSTMTextAndNoImageOptions() throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let snippets = repositoryRoot.appendingPathComponent("data/movie-snippets.csv").path
+        let out = directory.appendingPathComponent("run").path
+        let cases: [([String], String)] = [
+            (["--model", "mlp", "--data", "text:\(snippets)"], "--model lstm-text classifies a text:PATH"),
+            (["--model", "lstm-text", "--data", "csv:\(CommandLineTests.iris)"], "--model lstm-text classifies a text:PATH"),
+            (["--model", "lstm-text", "--data", "text:\(snippets)", "--normalize", "0.5,0.5"], "--normalize: not for text:"),
+            (["--model", "lstm-text", "--data", "text:\(CommandLineTests.iris)"], "does not name the columns 'label' and 'text'"),
+        ]
+        for (arguments, expected) in cases {
+            let message = CommandLineTests.failure(["train"] + arguments + ["--epochs", "1", "--out", out])
+            #expect(message?.contains(expected) == true, "\(arguments): \(message ?? "")")
+            #expect(!FileManager.default.fileExists(atPath: out))
+        }
+    }
+}

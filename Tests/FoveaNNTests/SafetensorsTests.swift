@@ -183,12 +183,12 @@ import Testing
     @Test func batchNormCounterIsWrittenAsI64AndOldFloatCountersStillLoad() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let norm = try BatchNorm1D(3)
+        let norm = BatchNorm1D(3)
         _ = try norm(try testTensor([4, 3], device: .cpu))
         let url = directory.appendingPathComponent("norm.safetensors")
         try Safetensors.write(norm.stateDict(), to: url)
         #expect(try Self.headerDType(url, "num_batches_tracked") == "I64")
-        let fresh = try BatchNorm1D(3)
+        let fresh = BatchNorm1D(3)
         try fresh.loadStateDict(try Safetensors.read(from: url).tensors)
         #expect(try fresh.numBatchesTracked.value.toInt32Array() == [1])
         // Checkpoints of earlier versions stored the counter as F32.

@@ -165,7 +165,7 @@ extension CPUBackend: ElementwiseBackend {
             parallelFor(count) { r in
                 for i in r {
                     let v = src[i]
-                    dst[i] = v.isNaN ? 0 : v >= 2_147_483_647 ? .max : v <= -2_147_483_648 ? .min : Int32(v.rounded(.towardZero))
+                    dst[i] = v.isNaN ? 0 : v >= 2_147_483_648 ? .max : v <= -2_147_483_648 ? .min : Int32(v.rounded(.towardZero))
                 }
             }
         case (.int32, .float32):

@@ -30,33 +30,28 @@ extension Module {
     /// made by running one zero sample of `inputShape` (without the batch axis) through the model.
     public func summary(inputShape: Shape) throws -> String {
         let device = parameters.first?.device ?? .cpu
-        // Restored parent first, so a child kept in another mode (a frozen BatchNorm in eval) gets its own mode back.
-        let modes = modulesInPreorder.map { ($0, $0.isTraining) }
-        eval()
-        defer { for (module, wasTraining) in modes { module.train(wasTraining) } }
-        let recorder = try SummaryRecorder.recording {
-            _ = try withNoGrad { try self(Tensor.zeros(Shape([1] + inputShape.dims), device: device)) }
+        let recorder = try inEvaluationMode {
+            try SummaryRecorder.recording {
+                _ = try withNoGrad { try self(Tensor.zeros(Shape([1] + inputShape.dims), device: device)) }
+            }
         }
         let names = Dictionary(namedChildren.map { (ObjectIdentifier($0.1), $0.0) }, uniquingKeysWith: { first, _ in first })
-        var rows: [(String, String, String)] = []
+        var table = SummaryTable(columns: [("Layer (type)", 24, false), ("Output Shape", 20, false), ("Param #", 12, true)])
         for call in recorder.calls where call.depth == 2 || (call.depth == 1 && namedChildren.isEmpty) {
             let name = names[ObjectIdentifier(call.module)] ?? "-"
             let shape = "[N" + call.output.dims.dropFirst().map { ", \($0)" }.joined() + "]"
-            rows.append(("\(name) (\(call.module.typeName))", shape, Self.grouped(call.module.parameterCount)))
+            table.rows.append(["\(name) (\(call.module.typeName))", shape, Self.grouped(call.module.parameterCount)])
         }
-        let total = parameterCount
-        let trainable = parameters.filter { !$0.isFrozen }.reduce(0) { $0 + $1.value.count }
-        let widths = [max(24, rows.map(\.0.count).max() ?? 0) + 2, max(20, rows.map(\.1.count).max() ?? 0) + 2, 12]
-        func line(_ a: String, _ b: String, _ c: String) -> String {
-            a.padding(toLength: widths[0], withPad: " ", startingAt: 0) + b.padding(toLength: widths[1], withPad: " ", startingAt: 0)
-                + String(repeating: " ", count: max(0, widths[2] - c.count)) + c
-        }
-        let rule = String(repeating: "─", count: widths.reduce(0, +))
-        var text = "Model: \(typeName)\n\(rule)\n" + line("Layer (type)", "Output Shape", "Param #") + "\n\(rule)\n"
-        text += rows.map { line($0.0, $0.1, $0.2) }.joined(separator: "\n")
-        text += "\n\(rule)\nTotal params: \(Self.grouped(total))\nTrainable params: \(Self.grouped(trainable))\n"
-        text += "Non-trainable params: \(Self.grouped(total - trainable))\n"
-        return text
+        return table.render(for: self)
+    }
+
+    /// Runs `body` with this module and its descendants in evaluation mode, then gives each its own mode back (restored
+    /// parent first, so a child kept in another mode, a frozen BatchNorm in eval, gets its own mode back).
+    func inEvaluationMode<T>(_ body: () throws -> T) rethrows -> T {
+        let modes = modulesInPreorder.map { ($0, $0.isTraining) }
+        eval()
+        defer { for (module, wasTraining) in modes { module.train(wasTraining) } }
+        return try body()
     }
 
     /// This module, then each child's subtree in turn.
@@ -68,5 +63,41 @@ extension Module {
         return digits.enumerated().map { index, digit in
             (index > 0 && (digits.count - index) % 3 == 0 ? "," : "") + String(digit)
         }.joined()
+    }
+}
+
+/// The text of a Keras-style summary: a header between rules, one row per layer, and the parameter totals.
+struct SummaryTable {
+    /// Each column's title, minimum width and alignment.
+    let columns: [(title: String, width: Int, rightAligned: Bool)]
+    var rows: [[String]] = []
+
+    /// The table under "Model: NAME", with `model`'s parameter counts at the foot.
+    func render(for model: Module) -> String {
+        let last = columns.count - 1
+        // A left-aligned column is as wide as its longest cell plus 2 spaces (the last one takes no trailing spaces);
+        // a right-aligned one has its width, plus 2 spaces when a column follows.
+        let widths = columns.indices.map { index in
+            let longest = max(columns[index].width, rows.map { $0[index].count }.max() ?? 0)
+            return longest + (index == last ? 0 : 2)
+        }
+        func line(_ cells: [String]) -> String {
+            let text = cells.enumerated().map { index, cell in
+                if columns[index].rightAligned {
+                    let gap = index == last ? 0 : 2
+                    return String(repeating: " ", count: max(0, widths[index] - gap - cell.count)) + cell + String(repeating: " ", count: gap)
+                }
+                return index == last ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined()
+            return String(text.reversed().drop { $0 == " " }.reversed())
+        }
+        let total = model.parameterCount
+        let trainable = model.parameters.filter { !$0.isFrozen }.reduce(0) { $0 + $1.value.count }
+        let rule = String(repeating: "─", count: widths.reduce(0, +))
+        var text = "Model: \(model.typeName)\n\(rule)\n" + line(columns.map(\.title)) + "\n\(rule)\n"
+        text += rows.map(line).joined(separator: "\n")
+        text += "\n\(rule)\nTotal params: \(Module.grouped(total))\nTrainable params: \(Module.grouped(trainable))\n"
+        text += "Non-trainable params: \(Module.grouped(total - trainable))\n"
+        return text
     }
 }

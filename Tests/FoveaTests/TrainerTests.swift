@@ -24,6 +24,21 @@ import Testing
         #expect(history.last!.trainLoss < history.first!.trainLoss)
         #expect(history.last!.validationAccuracy! > 0.9, "\(history.last!)")
     }
+
+    /// A functional model of one input and one output (with a skip connection) trains through the unary forward.
+    @Test(arguments: testDevices)
+    func fitTrainsAGraphModel(device: Device) throws {
+        let generator = Generator(seed: 2)
+        let x = Input(shape: [4])
+        let h = try Tanh()(Dense(4, 4, generator: generator)(x))
+        let model = try GraphModel(inputs: [x], outputs: [Dense(4, 2, generator: generator)(add([h, x]))]).to(device)
+        let trainer = Trainer(model: model, optimizer: Adam(model.parameters, learningRate: 0.05))
+        let train = try DataLoader(try Self.toyData(count: 256, seed: 3), batchSize: 32, seed: 1, device: device)
+        let validation = try DataLoader(try Self.toyData(count: 128, seed: 4), batchSize: 64, shuffle: false, device: device)
+        let history = try trainer.fit(train, validation: validation, epochs: 8)
+        #expect(history.last!.trainLoss < history.first!.trainLoss)
+        #expect(history.last!.validationAccuracy! > 0.9, "\(history.last!)")
+    }
 }
 
 /// Callbacks, evaluation and prediction.

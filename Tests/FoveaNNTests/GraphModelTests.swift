@@ -98,6 +98,9 @@ private func train(_ model: Module, steps: Int, _ loss: () throws -> Tensor) thr
         let x = Input(shape: [3]), y = Input(shape: [3])
         let sum = try add([x, y])
         #expect(throws: FoveaError.self) { try GraphModel(inputs: [x], outputs: [sum]) }
+        #expect(throws: FoveaError.self) { try GraphModel(inputs: [x, x, y], outputs: [sum]) }
+        #expect(throws: FoveaError.self) { try GraphModel(inputs: [sum, x, y], outputs: [sum]) }
+        #expect(try GraphModel(inputs: [x, y], outputs: [x]).summary().contains("input1 (Input)"))
         let dense = Dense(3, 3)
         let twice = try dense(dense(x, name: "a"), name: "b")
         #expect(throws: FoveaError.self) { try GraphModel(inputs: [x], outputs: [twice]) }

@@ -14,22 +14,26 @@ public final class GraphModel: Module {
     public let inputs: [SymbolicTensor]
     /// The output symbols, in the order `callAsFunction(_:)` returns tensors.
     public let outputs: [SymbolicTensor]
-    /// Every symbol the outputs depend on, arguments before their results.
+    /// The inputs and every symbol the outputs depend on, arguments before their results.
     let steps: [SymbolicTensor]
     /// The distinct layers with their names, in order of first use.
     let layers: [(String, Module)]
 
-    /// Throws when there are no inputs or outputs, when an output depends on an input not in `inputs`, or when two
-    /// layers get one name (or one layer two names).
+    /// Throws when there are no inputs or outputs, when `inputs` lists a symbol twice or one not made by `Input(shape:)`,
+    /// when an output depends on an input not in `inputs`, or when two layers get one name (or one layer two names).
     public init(inputs: [SymbolicTensor], outputs: [SymbolicTensor]) throws {
         guard !inputs.isEmpty, !outputs.isEmpty else {
             throw FoveaError.invalidArgument("GraphModel: needs at least one input and one output, got \(inputs.count) and \(outputs.count)")
         }
+        let given = Set(inputs.map(ObjectIdentifier.init))
+        guard given.count == inputs.count else { throw FoveaError.invalidArgument("GraphModel: an input is listed twice") }
+        if let made = inputs.first(where: { !$0.isInput }) {
+            throw FoveaError.invalidArgument("GraphModel: the input of shape \(made) is computed from other symbols; inputs come from Input(shape:)")
+        }
         self.inputs = inputs
         self.outputs = outputs
-        steps = Self.reachable(from: outputs).sorted { $0.order < $1.order }
-        let given = Set(inputs.map(ObjectIdentifier.init))
-        if let stray = steps.first(where: { if case .input = $0.source { !given.contains(ObjectIdentifier($0)) } else { false } }) {
+        steps = Self.reachable(from: outputs + inputs).sorted { $0.order < $1.order }
+        if let stray = steps.first(where: { $0.isInput && !given.contains(ObjectIdentifier($0)) }) {
             throw FoveaError.invalidArgument("GraphModel: an output depends on an input of shape \(stray) that is not among the model's inputs")
         }
         layers = try Self.namedLayers(in: steps)

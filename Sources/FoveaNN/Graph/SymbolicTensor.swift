@@ -39,6 +39,9 @@ public final class SymbolicTensor: CustomStringConvertible {
         }
     }
 
+    /// Whether this symbol is a model input (made by `Input(shape:)`).
+    var isInput: Bool { if case .input = source { true } else { false } }
+
     /// The shape with the batch axis shown as N (`[N, 4]`).
     public var description: String { "[N" + shape.dims.map { ", \($0)" }.joined() + "]" }
 

@@ -7,8 +7,9 @@ import FoveaCore
 ///     let y = try Dense(outputs: 4)(add([h, x]))   // ... a skip connection
 ///     let model = try GraphModel(inputs: [x], outputs: [y])
 ///
-/// Its children are the distinct layers, named by their first use (`layer0`, ... or the `name:` given at a call), so a
-/// layer called twice is one set of weights under one name in `parameters` and the state dict.
+/// Its children are the distinct layers in order of first use, each named by the `name:` given at one of its calls or
+/// else `layer` and its position among them (`layer0`, `layer1`, ...), so a layer called twice is one set of weights
+/// under one name in `parameters` and the state dict.
 public final class GraphModel: Module {
     /// The input symbols, in the order `callAsFunction(_:)` takes tensors.
     public let inputs: [SymbolicTensor]

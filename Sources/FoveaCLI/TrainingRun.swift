@@ -43,7 +43,8 @@ struct TrainingRun {
         let spec = ModelSpec(name: settings.model, inputShape: source.sampleShape, classes: source.classCount,
                              hidden: hidden, classic: settings.classic, dropout: settings.dropout,
                              data: settings.data, classNames: source.classNames, normalization: source.normalization,
-                             vocabulary: source.vocabulary?.count ?? 0)
+                             vocabulary: source.vocabulary?.count ?? 0,
+                             encoding: SequenceEncoding(source, column: settings.data.split(separator: ":").last.map(String.init)))
         let model = try spec.build()
         if resumed == nil, let initFrom = settings.initFrom {
             if let note = try TransferLearning.initialize(model, from: initFrom, modelName: settings.model, data: settings.data) { print(note) }
@@ -83,7 +84,7 @@ struct TrainingRun {
                 print("\(resumeFile.path) has trained all \(epochs) epochs: testing only")
             }
         }
-        var configuration = settings.configuration.merging(spec.metadata) { _, model in model }
+        var configuration = settings.configuration.merging(spec.metadata.filter { !SequenceEncoding.checkpointOnlyKeys.contains($0.key) }) { _, model in model }
         configuration["device"] = device.description
         configuration["epochs"] = String(epochs)
         // The event file first: a --tensorboard folder that cannot be made stops the run before its folder exists.

@@ -110,7 +110,7 @@ struct ModelSpec {
             }
             self.vocabulary = vocabulary
         }
-        encoding = try SequenceEncoding.read(metadata: metadata, file: file, model: name, vocabularySize: vocabulary)
+        encoding = try SequenceEncoding.read(metadata: metadata, file: file, model: name, vocabularySize: vocabulary, classes: classes)
         data = metadata["data"] ?? ""
         classNames = (metadata["class_names"] ?? "").split(separator: "|", omittingEmptySubsequences: false).map(String.init)
         if classNames.count != classes { classNames = (0..<classes).map(String.init) }

@@ -33,7 +33,7 @@ struct TrainingRun {
             try source.normalization?.validate(sampleShape: source.sampleShape)
         }
         // A series keeps its own validation part, the stretch before the test part (a random one would see the future).
-        let parts: (any Dataset, (any Dataset)?) = source.isRegression ? (source.train, source.validation) : settings.valSplit > 0
+        let parts: (any Dataset, (any Dataset)?) = source.isRegression || source.characters != nil ? (source.train, source.validation) : settings.valSplit > 0
             ? try DatasetSubset.split(source.train, validationFraction: settings.valSplit, seed: settings.seed) : (source.train, nil)
         let epochs = settings.epochs ?? Self.defaultEpochs(trainingSamples: parts.0.count, batchSize: settings.batchSize)
         let warmup = settings.warmupEpochs
@@ -214,22 +214,25 @@ struct TrainingRun {
             throw FoveaError.invalidArgument("--model \(settings.model) with --data \(settings.data): --model \(Self.recurrentModels.joined(separator: "|")) "
                                              + "forecasts a series:PATH:COLUMN, and a series needs one of them")
         }
-        let seriesOptions = [("window", options.window != nil), ("horizon", options.horizon != nil)]
+        if (settings.model == "char-lstm") != (source.characters != nil) {
+            throw FoveaError.invalidArgument("--model \(settings.model) with --data \(settings.data): --model char-lstm learns a chars:PATH text, and one needs it")
+        }
+        let seriesOptions = [("window", options.window != nil && source.characters == nil), ("horizon", options.horizon != nil)]
         if !source.isRegression, let option = seriesOptions.first(where: { $0.1 }) {
             throw FoveaError.invalidArgument("--\(option.0): only for --data series:PATH:COLUMN, not \(settings.data)")
         }
         if (settings.model == "lstm-text") != (source.vocabulary != nil) {
             throw FoveaError.invalidArgument("--model \(settings.model) with --data \(settings.data): --model lstm-text classifies a text:PATH, and texts need it")
         }
-        if source.isRegression || source.vocabulary != nil {
+        if source.isRegression || source.vocabulary != nil || source.characters != nil {
             let imageOptions = [("tensorboard", settings.tensorboard != nil), ("augment", settings.augment), ("normalize", settings.normalize != nil),
                                 ("init-from", settings.initFrom != nil), ("freeze", settings.freeze != nil)]
             if let option = imageOptions.first(where: { $0.1 }) {
-                throw FoveaError.invalidArgument("--\(option.0): not for \(settings.data), whose samples are \(source.isRegression ? "standardized values" : "word ids"), not images")
+                throw FoveaError.invalidArgument("--\(option.0): not for \(settings.data), whose samples are \(source.isRegression ? "standardized values" : source.characters != nil ? "character ids" : "word ids"), not images")
             }
             if source.isRegression { return }
         }
-        if !["mlp", "lstm-text"].contains(settings.model) && source.sampleShape.rank != 3 {
+        if !["mlp", "lstm-text", "char-lstm"].contains(settings.model) && source.sampleShape.rank != 3 {
             throw FoveaError.invalidArgument("--model \(settings.model) needs images [channels, height, width], but \(settings.data) has samples "
                                              + "of shape \(source.sampleShape): use --model mlp for tabular data")
         }

@@ -32,7 +32,8 @@ struct TrainingRun {
             source = source.normalized(normalize == "none" ? nil : try ModelSpec.parseNormalization(normalize))
             try source.normalization?.validate(sampleShape: source.sampleShape)
         }
-        // A series keeps its own validation part, the stretch before the test part (a random one would see the future).
+        // A series or a chars: text keeps its own validation part, the stretch before the test part (a random one
+        // would see the future, or windows overlapping the training ones).
         let parts: (any Dataset, (any Dataset)?) = source.isRegression || source.characters != nil ? (source.train, source.validation) : settings.valSplit > 0
             ? try DatasetSubset.split(source.train, validationFraction: settings.valSplit, seed: settings.seed) : (source.train, nil)
         let epochs = settings.epochs ?? Self.defaultEpochs(trainingSamples: parts.0.count, batchSize: settings.batchSize)

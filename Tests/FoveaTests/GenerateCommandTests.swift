@@ -57,6 +57,10 @@ import Testing
             let message = CommandLineTests.failure(["generate", "--checkpoint", file, "--prompt", "the", "--device", "cpu"])
             #expect(message?.hasPrefix(file + ": ") == true && message?.contains(expected) == true, "\(name): \(message ?? "")")
         }
+        #expect(CommandLineTests.failure(["evaluate", "--checkpoint", checkpoint, "--device", "cpu"])
+            == "\(checkpoint): fovea evaluate does not read char-lstm checkpoints; the run's metrics.jsonl holds their test loss and accuracy")
+        #expect(CommandLineTests.failure(["predict", "--checkpoint", checkpoint, "--text", "the", "--device", "cpu"])?
+            .hasSuffix("holds a char-lstm model, not an lstm-text one") == true)
         let text = directory.appendingPathComponent("tiny.txt").path
         let out = directory.appendingPathComponent("other").path
         #expect(CommandLineTests.failure(["train", "--model", "mlp", "--data", "chars:\(text)", "--out", out])?

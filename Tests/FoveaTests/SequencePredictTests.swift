@@ -95,5 +95,7 @@ import Testing
         }
         #expect(CommandLineTests.failure(["predict", "--checkpoint", checkpoint.path, "--text", "hello", "--device", "cpu"])?
             .contains("holds a gru model, not an lstm-text one") == true)
+        #expect(CommandLineTests.failure(["generate", "--checkpoint", checkpoint.path, "--prompt", "1", "--device", "cpu"])
+            == "\(checkpoint.path) holds a gru model; fovea generate needs a char-lstm one")
     }
 }

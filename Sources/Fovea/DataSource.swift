@@ -3,7 +3,7 @@ import Foundation
 /// A named data set with its train and test parts and the normalization its images need.
 public struct DataSource {
     /// The name as given to `--data` (`fashion-mnist`, `mnist`, `cifar10`, `cifar100`, `csv:PATH`, `folder:DIR`,
-    /// `series:PATH:COLUMN`, `text:PATH`).
+    /// `series:PATH:COLUMN`, `text:PATH`, `chars:PATH`).
     public let name: String
     public let train: any Dataset
     /// The validation part when the data set fixes it (a series' stretch after the training part); nil when the
@@ -11,6 +11,8 @@ public struct DataSource {
     public var validation: (any Dataset)? = nil
     /// The words of a `text:PATH` data set, whose samples are word ids; nil for other data.
     public var vocabulary: Vocabulary? = nil
+    /// The characters of a `chars:PATH` text, whose samples are character ids; nil for other data.
+    public var characters: CharacterVocabulary? = nil
     public let test: any Dataset
     /// Per-channel normalization for images (nil for tabular data, which comes standardized, and for image folders,
     /// whose pixels stay in [0, 1] unless one is chosen).
@@ -28,7 +30,7 @@ public struct DataSource {
     /// Whether `name` is a data set `load` knows (`csv:` and `folder:` need a path after them, `series:` a path and a column).
     public static func isValidName(_ name: String) -> Bool {
         builtInNames.contains(name) || (name.hasPrefix("csv:") && name.count > 4) || (name.hasPrefix("folder:") && name.count > 7)
-            || seriesFile(name) != nil || (name.hasPrefix("text:") && name.count > 5)
+            || seriesFile(name) != nil || (name.hasPrefix("text:") && name.count > 5) || (name.hasPrefix("chars:") && name.count > 6)
     }
 
     /// The file and column of `series:PATH:COLUMN` (the column follows the last colon); nil for other names.
@@ -72,7 +74,8 @@ public struct DataSource {
 
     /// This data set with `normalization` in place of its own (nil: none).
     public func normalized(_ normalization: Normalize?) -> DataSource {
-        DataSource(name: name, train: train, validation: validation, vocabulary: vocabulary, test: test, normalization: normalization)
+        DataSource(name: name, train: train, validation: validation, vocabulary: vocabulary, characters: characters, test: test,
+                   normalization: normalization)
     }
 
     /// The per-channel mean and standard deviation of a built-in data set's training images (pixels in [0, 1]),
@@ -101,7 +104,8 @@ public struct DataSource {
     /// Loads `spec` from `directory` (or the default one). CSV files are split into 80% train and 20% test (seeded);
     /// `folder:DIR` reads `DIR/CLASS/*.{png,jpg,jpeg}` as `images` says (its images are decoded as batches are made);
     /// `series:PATH:COLUMN` is cut in time order as `series` says, standardized with the training part's statistics;
-    /// `text:PATH` (columns `label` and `text`) holds out a seeded 20% for testing, as word ids of its training texts' words.
+    /// `text:PATH` (columns `label` and `text`) holds out a seeded 20% for testing, as word ids of its training texts' words;
+    /// `chars:PATH` cuts a text into windows of `series.window` characters predicting the next, its last 10% validating and testing.
     public static func load(_ spec: String, directory: URL? = nil, seed: UInt64 = 0, images: ImageOptions = ImageOptions(),
                             series: SeriesOptions = SeriesOptions()) throws -> DataSource {
         let source = try loadParts(spec, directory: directory, seed: seed, images: images, series: series)
@@ -123,6 +127,12 @@ public struct DataSource {
             guard directory == nil else { throw FoveaError.invalidArgument("--data-dir: the file is named by --data \(spec) itself") }
             let parts = try TextDataset.load(URL(fileURLWithPath: String(spec.dropFirst(5))), seed: seed)
             return DataSource(name: spec, train: parts.train, vocabulary: parts.vocabulary, test: parts.test, normalization: nil)
+        }
+        if spec.hasPrefix("chars:") && spec.count > 6 {
+            guard directory == nil else { throw FoveaError.invalidArgument("--data-dir: the file is named by --data \(spec) itself") }
+            let parts = try CharacterText.load(URL(fileURLWithPath: String(spec.dropFirst(6))), window: series.window)
+            return DataSource(name: spec, train: parts.train, validation: parts.validation, characters: parts.vocabulary, test: parts.test,
+                              normalization: nil)
         }
         if spec.hasPrefix("folder:") && spec.count > 7 {
             guard directory == nil else { throw FoveaError.invalidArgument("--data-dir: the folder is named by --data \(spec) itself") }
@@ -150,7 +160,7 @@ public struct DataSource {
                               normalization: standardNormalization(for: spec))
         default:
             guard isValidName(spec) else {
-                throw FoveaError.invalidArgument("unknown data set '\(spec)': use mnist, fashion-mnist, cifar10, cifar100, csv:PATH, folder:DIR, series:PATH:COLUMN or text:PATH")
+                throw FoveaError.invalidArgument("unknown data set '\(spec)': use mnist, fashion-mnist, cifar10, cifar100, csv:PATH, folder:DIR, series:PATH:COLUMN, text:PATH or chars:PATH")
             }
             let parts = try CSVDataset.load(URL(fileURLWithPath: String(spec.dropFirst(4))), validationFraction: 0.2, seed: seed)
             return DataSource(name: spec, train: parts.train, test: parts.validation, normalization: nil)

@@ -26,6 +26,9 @@ struct EvaluateCommand: ParsableCommand {
         guard topK > 0 else { throw FoveaError.invalidArgument("--top-k \(topK): must be positive") }
         if let report, report.trimmingCharacters(in: .whitespaces).isEmpty { throw FoveaError.invalidArgument("--report: needs a folder name") }
         let (_, metadata) = try Safetensors.read(from: URL(fileURLWithPath: checkpoint.checkpoint))
+        guard metadata["model"] != "char-lstm" else {
+            throw FoveaError.invalidArgument("\(checkpoint.checkpoint): fovea evaluate does not read char-lstm checkpoints; the run's metrics.jsonl holds their test loss and accuracy")
+        }
         guard let name = data ?? metadata["data"] else {
             throw FoveaError.invalidArgument("\(checkpoint.checkpoint): a plain state dict (no Fovea metadata) needs --model and --data")
         }

@@ -15,6 +15,8 @@ struct ModelSpec {
     var normalization: Normalize?
     /// The word ids a text model embeds (0 for other models).
     var vocabulary = 0
+    /// How `predict` encodes raw text or a series for a sequence model; nil for other models (and older checkpoints).
+    var encoding: SequenceEncoding?
 
     func build() throws -> Module {
         try Self.checkSize(model: name, inputShape: inputShape, classes: classes, hidden: hidden)
@@ -28,6 +30,7 @@ struct ModelSpec {
                       "classic": String(classic), "data": data, "class_names": classNames.joined(separator: "|")]
         if let dropout { values["dropout"] = String(dropout) }
         if vocabulary > 0 { values["vocabulary"] = String(vocabulary) }
+        if let encoding { values.merge(encoding.metadata) { _, new in new } }
         if let normalization {
             values["normalize_mean"] = normalization.mean.map { String($0) }.joined(separator: ",")
             values["normalize_std"] = normalization.standardDeviation.map { String($0) }.joined(separator: ",")
@@ -107,6 +110,7 @@ struct ModelSpec {
             }
             self.vocabulary = vocabulary
         }
+        encoding = try SequenceEncoding.read(metadata: metadata, file: file, model: name, vocabularySize: vocabulary, classes: classes)
         data = metadata["data"] ?? ""
         classNames = (metadata["class_names"] ?? "").split(separator: "|", omittingEmptySubsequences: false).map(String.init)
         if classNames.count != classes { classNames = (0..<classes).map(String.init) }
@@ -170,9 +174,9 @@ struct ModelSpec {
     }
 
     init(name: String, inputShape: Shape, classes: Int, hidden: [Int], classic: Bool, dropout: Float?, data: String,
-         classNames: [String], normalization: Normalize?, vocabulary: Int = 0) {
+         classNames: [String], normalization: Normalize?, vocabulary: Int = 0, encoding: SequenceEncoding? = nil) {
         self.name = name; self.inputShape = inputShape; self.classes = classes; self.hidden = hidden
         self.classic = classic; self.dropout = dropout; self.data = data; self.classNames = classNames
-        self.normalization = normalization; self.vocabulary = vocabulary
+        self.normalization = normalization; self.vocabulary = vocabulary; self.encoding = encoding
     }
 }

@@ -2,23 +2,39 @@ import ArgumentParser
 import Foundation
 import Fovea
 
-/// `fovea predict`: the most likely classes of one image.
+/// `fovea predict`: the most likely classes of one image or text, or a series' next value.
 struct PredictCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "predict", abstract: "Classify one image with a checkpoint.")
+    static let configuration = CommandConfiguration(commandName: "predict",
+                                                    abstract: "Classify one image or text, or forecast a series, with a checkpoint.")
 
     @OptionGroup var checkpoint: CheckpointOptions
     @Option(help: "A PNG, JPEG, PGM or PPM image of any size (converted to the model's channels, resized bilinearly to its input size), or idx:FILE:INDEX for an image of an IDX file.")
-    var input: String
+    var input: String?
+    @Option(help: "A text for an lstm-text checkpoint, encoded with the vocabulary saved in it.") var text: String?
+    @Option(help: "A CSV file for a series checkpoint (lstm, gru, rnn): its last window forecasts the next value.") var series: String?
+    @Option(help: "With --series: the column to read (default: the one the checkpoint was trained on).") var column: String?
     @Option(help: "How many classes to show.") var top = 3
 
     func run() throws {
         guard top > 0 else { throw FoveaError.invalidArgument("--top \(top): must be positive") }
+        guard [input, text, series].compactMap({ $0 }).count == 1 else {
+            throw FoveaError.invalidArgument("give one of --input (an image), --text or --series")
+        }
+        guard column == nil || series != nil else { throw FoveaError.invalidArgument("--column: only with --series") }
+        if let text { return try SequencePrediction.classify(text, checkpoint: checkpoint, top: top).lines.forEach { print($0) } }
+        if let series { return print(try SequencePrediction.forecast(series, column: column, checkpoint: checkpoint).line) }
+        let input = input!
         let decoded = try ImageInput.read(input)
         let (model, spec) = try LoadedModel.load(checkpoint, inputShape: decoded.shape)
         let batch = try ImageInput.batch(decoded, spec: spec, device: try checkpoint.resolvedDevice(), name: input)
         let probabilities = try withNoGrad { try model(batch).softmax(axis: -1) }.toArray()
-        for (rank, entry) in probabilities.enumerated().sorted(by: { $0.element > $1.element }).prefix(top).enumerated() {
-            print(String(format: "%d. %@  %.2f%%", rank + 1, spec.classNames[entry.offset], 100 * entry.element))
+        Self.topLines(probabilities, classNames: spec.classNames, top: top).forEach { print($0) }
+    }
+
+    /// The `top` most probable classes, one line each: `1. cat  93.20%`.
+    static func topLines(_ probabilities: [Float], classNames: [String], top: Int) -> [String] {
+        probabilities.enumerated().sorted(by: { $0.element > $1.element }).prefix(top).enumerated().map { rank, entry in
+            String(format: "%d. %@  %.2f%%", rank + 1, classNames[entry.offset], 100 * entry.element)
         }
     }
 }

@@ -19,7 +19,7 @@ struct TrainCommand: ParsableCommand {
             """)
 
     @Option(help: "Model: \(Models.names.joined(separator: ", ")) (default: lenet5).") var model: String?
-    @Option(help: "Data: fashion-mnist, mnist, cifar10, cifar100, csv:PATH, folder:DIR (images in DIR/CLASS/*.png|jpg) series:PATH:COLUMN (a CSV column to forecast, with --model lstm, gru or rnn) or text:PATH (a CSV file of label and text, with --model lstm-text) (default: fashion-mnist).")
+    @Option(help: "Data: fashion-mnist, mnist, cifar10, cifar100, csv:PATH, folder:DIR (images in DIR/CLASS/*.png|jpg) series:PATH:COLUMN (a CSV column to forecast, with --model lstm, gru or rnn) text:PATH (a CSV file of label and text, with --model lstm-text) or chars:PATH (a UTF-8 text, with --model char-lstm) (default: fashion-mnist).")
     var data: String?
     @Option(help: "Directory with the data files (default: where Debian's packages put them).") var dataDir: String?
     @Option(help: "For folder:DIR: resize images to H,W (or H for square ones), bilinear (default: the first image's size).")
@@ -27,7 +27,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "For folder:DIR: 1 (grayscale) or 3 (RGB) channels (default: the first image's).") var channels: Int?
     @Option(help: "For folder:DIR without train/ and test/ folders: the fraction of images held out for testing; for series: the last fraction of the series (default: 0.2).")
     var testSplit: Double?
-    @Option(help: "For series: the past values each window holds (default: 24).") var window: Int?
+    @Option(help: "For series: the past values each window holds; for chars: the characters (default: 24).") var window: Int?
     @Option(help: "For series: how many steps after a window's last value it predicts (default: 1).") var horizon: Int?
     @Option(help: "Epochs to train (default: 10, or for small data sets enough epochs for about 800 steps, at most 200).")
     var epochs: Int?

@@ -32,8 +32,9 @@ struct TrainingRun {
             source = source.normalized(normalize == "none" ? nil : try ModelSpec.parseNormalization(normalize))
             try source.normalization?.validate(sampleShape: source.sampleShape)
         }
-        // A series keeps its own validation part, the stretch before the test part (a random one would see the future).
-        let parts: (any Dataset, (any Dataset)?) = source.isRegression ? (source.train, source.validation) : settings.valSplit > 0
+        // A series or a chars: text keeps its own validation part, the stretch before the test part (a random one
+        // would see the future, or windows overlapping the training ones).
+        let parts: (any Dataset, (any Dataset)?) = source.isRegression || source.characters != nil ? (source.train, source.validation) : settings.valSplit > 0
             ? try DatasetSubset.split(source.train, validationFraction: settings.valSplit, seed: settings.seed) : (source.train, nil)
         let epochs = settings.epochs ?? Self.defaultEpochs(trainingSamples: parts.0.count, batchSize: settings.batchSize)
         let warmup = settings.warmupEpochs
@@ -43,7 +44,8 @@ struct TrainingRun {
         let spec = ModelSpec(name: settings.model, inputShape: source.sampleShape, classes: source.classCount,
                              hidden: hidden, classic: settings.classic, dropout: settings.dropout,
                              data: settings.data, classNames: source.classNames, normalization: source.normalization,
-                             vocabulary: source.vocabulary?.count ?? 0)
+                             vocabulary: source.vocabulary?.count ?? 0,
+                             encoding: SequenceEncoding(source, column: settings.data.split(separator: ":").last.map(String.init)))
         let model = try spec.build()
         if resumed == nil, let initFrom = settings.initFrom {
             if let note = try TransferLearning.initialize(model, from: initFrom, modelName: settings.model, data: settings.data) { print(note) }
@@ -83,7 +85,7 @@ struct TrainingRun {
                 print("\(resumeFile.path) has trained all \(epochs) epochs: testing only")
             }
         }
-        var configuration = settings.configuration.merging(spec.metadata) { _, model in model }
+        var configuration = settings.configuration.merging(spec.metadata.filter { !SequenceEncoding.checkpointOnlyKeys.contains($0.key) }) { _, model in model }
         configuration["device"] = device.description
         configuration["epochs"] = String(epochs)
         // The event file first: a --tensorboard folder that cannot be made stops the run before its folder exists.
@@ -213,22 +215,25 @@ struct TrainingRun {
             throw FoveaError.invalidArgument("--model \(settings.model) with --data \(settings.data): --model \(Self.recurrentModels.joined(separator: "|")) "
                                              + "forecasts a series:PATH:COLUMN, and a series needs one of them")
         }
-        let seriesOptions = [("window", options.window != nil), ("horizon", options.horizon != nil)]
+        if (settings.model == "char-lstm") != (source.characters != nil) {
+            throw FoveaError.invalidArgument("--model \(settings.model) with --data \(settings.data): --model char-lstm learns a chars:PATH text, and one needs it")
+        }
+        let seriesOptions = [("window", options.window != nil && source.characters == nil), ("horizon", options.horizon != nil)]
         if !source.isRegression, let option = seriesOptions.first(where: { $0.1 }) {
             throw FoveaError.invalidArgument("--\(option.0): only for --data series:PATH:COLUMN, not \(settings.data)")
         }
         if (settings.model == "lstm-text") != (source.vocabulary != nil) {
             throw FoveaError.invalidArgument("--model \(settings.model) with --data \(settings.data): --model lstm-text classifies a text:PATH, and texts need it")
         }
-        if source.isRegression || source.vocabulary != nil {
+        if source.isRegression || source.vocabulary != nil || source.characters != nil {
             let imageOptions = [("tensorboard", settings.tensorboard != nil), ("augment", settings.augment), ("normalize", settings.normalize != nil),
                                 ("init-from", settings.initFrom != nil), ("freeze", settings.freeze != nil)]
             if let option = imageOptions.first(where: { $0.1 }) {
-                throw FoveaError.invalidArgument("--\(option.0): not for \(settings.data), whose samples are \(source.isRegression ? "standardized values" : "word ids"), not images")
+                throw FoveaError.invalidArgument("--\(option.0): not for \(settings.data), whose samples are \(source.isRegression ? "standardized values" : source.characters != nil ? "character ids" : "word ids"), not images")
             }
             if source.isRegression { return }
         }
-        if !["mlp", "lstm-text"].contains(settings.model) && source.sampleShape.rank != 3 {
+        if !["mlp", "lstm-text", "char-lstm"].contains(settings.model) && source.sampleShape.rank != 3 {
             throw FoveaError.invalidArgument("--model \(settings.model) needs images [channels, height, width], but \(settings.data) has samples "
                                              + "of shape \(source.sampleShape): use --model mlp for tabular data")
         }

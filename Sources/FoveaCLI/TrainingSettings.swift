@@ -154,7 +154,7 @@ struct TrainingSettings {
 
     private static let fields: [Field] = [
         Field("model", \.model, "choose one of \(Models.names.joined(separator: ", "))") { Models.names.contains($0) },
-        Field("data", \.data, "use fashion-mnist, mnist, cifar10, cifar100, csv:PATH, folder:DIR, series:PATH:COLUMN or text:PATH") { DataSource.isValidName($0) },
+        Field("data", \.data, "use fashion-mnist, mnist, cifar10, cifar100, csv:PATH, folder:DIR, series:PATH:COLUMN, text:PATH or chars:PATH") { DataSource.isValidName($0) },
         Field("data_dir", \.dataDir, "must name a directory") { !$0.isEmpty },
         Field("image_size", \.imageSize, "expected H,W or H: positive sizes of at most \(ImageFile.largestImage) pixels") {
             (try? Self.parseImageSize($0)) != nil

@@ -19,6 +19,22 @@ public struct Vocabulary: Sendable {
         ids = Dictionary(uniqueKeysWithValues: words.enumerated().map { ($1, Int32($0 + 2)) })
     }
 
+    /// The vocabulary whose known words are `words`, in id order from id 2 (as a saved `words` gives them back).
+    /// Throws unless each is one token as `tokenize` makes them and none repeats.
+    public init(words: [String]) throws {
+        var ids: [String: Int32] = [:]
+        for (offset, word) in words.enumerated() {
+            guard Self.tokenize(word) == [word] else {
+                throw FoveaError.invalidArgument("Vocabulary: word \(offset + 2) '\(word.prefix(40))' is not one lower-case token")
+            }
+            guard ids.updateValue(Int32(offset + 2), forKey: word) == nil else {
+                throw FoveaError.invalidArgument("Vocabulary: word '\(word.prefix(40))' appears twice")
+            }
+        }
+        self.words = words
+        self.ids = ids
+    }
+
     /// Ids in all, padding and unknown included (an embedding's row count).
     public var count: Int { words.count + 2 }
 

@@ -101,4 +101,18 @@ import Testing
         let result = try gradientCheck([try testTensor([3, 4, 5], device: device, seed: 8)]) { try $0[0].max(axis: 1).values }
         #expect(result.worstError < 1e-2, "max values: \(result)")
     }
+
+    /// A split's parts and their graph are freed once nothing uses them (its backward keeps no part alive, so no
+    /// cycle leaks an LSTM's gates every step).
+    @Test func splitPartsAreFreedWithTheirGraph() throws {
+        weak var part: Tensor?
+        let x = try Tensor([1, 2, 3, 4], requiresGrad: true)
+        try {
+            let parts = try x.chunk(2)
+            part = parts[1]
+            try parts[0].add(parts[1]).sum().backward()
+        }()
+        #expect(part == nil)
+        #expect(try x.grad?.toArray() == [1, 1, 1, 1])
+    }
 }

@@ -132,6 +132,10 @@ import Testing
         #expect(scores.shape == [2, 2] && text.embedding.paddingIndex == 0)
         #expect(try #require(text.embedding.weight.grad).toArray().prefix(64).allSatisfy { $0 == 0 })
         #expect(throws: FoveaError.self) { try Models.make("lstm-text", inputShape: [7], classes: 2, hidden: [5]) }
+        let characters = try #require(try Models.make("char-lstm", inputShape: [5], classes: 9, hidden: [4]) as? TextClassifier)
+        #expect(characters.embedding.paddingIndex == nil && characters.embedding.weight.value.shape == [9, 64])
+        #expect(try characters(try Tensor.zeros([3, 5])).shape == [3, 9])
+        #expect(throws: FoveaError.self) { try Models.make("char-lstm", inputShape: [5], classes: 1, hidden: [4]) }
     }
 
     /// Sum of a sequence of 6 values in [-1, 1]: the LSTM's last output, through a Dense layer.

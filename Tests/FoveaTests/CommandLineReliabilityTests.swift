@@ -27,7 +27,7 @@ import Testing
             (["--weight-decay=-1"], "--weight-decay -1.0: must be a finite number >= 0"),
             (["--l1", "nan"], "--l1 nan: must be a finite number >= 0"),
             (["--early-stopping=-3"], "--early-stopping -3: must be a positive number of epochs"),
-            (["--data", "csv:"], "--data csv:: use fashion-mnist, mnist, cifar10, cifar100, csv:PATH, folder:DIR, series:PATH:COLUMN or text:PATH"),
+            (["--data", "csv:"], "--data csv:: use fashion-mnist, mnist, cifar10, cifar100, csv:PATH, folder:DIR, series:PATH:COLUMN, text:PATH or chars:PATH"),
             (["--normalize", "0.5,0"], "--normalize 0.5,0: expected none, imagenet, MEAN,STD or M1,...,MC,S1,...,SC with finite means and positive deviations"),
         ]
         for (arguments, message) in cases {
@@ -133,7 +133,7 @@ import Testing
             ("input_shape", "1,100000,100000", "metadata input_shape [1, 100000, 100000] is larger than any input Fovea takes (50331648 elements, rank 3)"),
             ("input_shape", "1,4000,4000", "metadata (model lenet5, input_shape [1, 4000, 4000], classes 10, hidden 256) describes a model of about 1912328670 parameters, but the file holds 61706"),
             ("normalize_mean", "nan", "metadata normalize_mean 'nan' / normalize_std '0.25' are not finite means and positive deviations, one pair per channel"),
-            ("model", "vgg99", "metadata model 'vgg99' is none of mlp, lenet5, cnn-cifar, resnet-small, resnet18, vgg11, lstm, gru, rnn, lstm-text"),
+            ("model", "vgg99", "metadata model 'vgg99' is none of mlp, lenet5, cnn-cifar, resnet-small, resnet18, vgg11, lstm, gru, rnn, lstm-text, char-lstm"),
         ]
         for (key, value, reason) in cases {
             let file = directory.appendingPathComponent("doctored-\(key).safetensors")

@@ -79,7 +79,7 @@ import Testing
         #expect(Self.failure(["train", "--data", "csv:\(directory.path)/none.csv", "--model", "mlp", "--out", out])
             == "\(directory.path)/none.csv: no such file")
         #expect(Self.failure(["train", "--data", "imagenet", "--out", out])
-            == "--data imagenet: use fashion-mnist, mnist, cifar10, cifar100, csv:PATH, folder:DIR, series:PATH:COLUMN or text:PATH")
+            == "--data imagenet: use fashion-mnist, mnist, cifar10, cifar100, csv:PATH, folder:DIR, series:PATH:COLUMN, text:PATH or chars:PATH")
         expectNoRun()
     }
 
@@ -90,7 +90,7 @@ import Testing
         #expect(Self.failure(["train", "--model", "lenet5", "--data", "csv:\(Self.iris)", "--out", out])
             == "--model lenet5 needs images [channels, height, width], but csv:\(Self.iris) has samples of shape [4]: use --model mlp for tabular data")
         #expect(Self.failure(["train", "--model", "vgg16", "--data-dir", "/missing", "--out", out])
-            == "--model vgg16: choose one of mlp, lenet5, cnn-cifar, resnet-small, resnet18, vgg11, lstm, gru, rnn, lstm-text")
+            == "--model vgg16: choose one of mlp, lenet5, cnn-cifar, resnet-small, resnet18, vgg11, lstm, gru, rnn, lstm-text, char-lstm")
         #expect(Self.failure(["train", "--device", "tpu", "--out", out]) == "unknown device 'tpu': use cpu, gpu, opencl, opencl:N or auto")
         #expect(Self.failure(["train", "--device", "opencl:99", "--out", out])?.hasPrefix("no OpenCL device 99") == true)
         #expect(Self.failure(["train", "--optimizer", "adamax", "--out", out])

@@ -6,9 +6,9 @@ import Testing
 
 /// `fovea train --model lstm-text --data text:PATH`: a text classifier trained end to end, and the pairings refused.
 @Suite struct TextCommandTests {
-    @Test func lstmTextLearnsWhichWordsArePositive() throws {
-        let directory = try TrainingFixtures.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
+    /// 200 reviews in `directory`/reviews.csv, "the film, WORD and WORD plot": positive with good, great, fine and
+    /// lovely, negative with bad, dull, poor and awful.
+    static func reviews(in directory: URL) throws -> URL {
         let good = ["good", "great", "fine", "lovely"], bad = ["bad", "dull", "poor", "awful"]
         let rows = (0..<200).map { i in
             let words = (i % 2 == 0 ? good : bad)
@@ -16,6 +16,13 @@ import Testing
         }
         let csv = directory.appendingPathComponent("reviews.csv")
         try (["label,text"] + rows).joined(separator: "\n").write(to: csv, atomically: true, encoding: .utf8)
+        return csv
+    }
+
+    @Test func lstmTextLearnsWhichWordsArePositive() throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let csv = try Self.reviews(in: directory)
         let out = directory.appendingPathComponent("run")
         try CommandLineTests.fovea(["train", "--model", "lstm-text", "--data", "text:\(csv.path)", "--hidden", "16", "--epochs", "4",
                                     "--lr", "0.01", "--device", "cpu", "--out", out.path])

@@ -11,12 +11,15 @@ extension Tensor {
         let starts = sizes.indices.map { sizes[..<$0].reduce(0, +) }
         let parts = try withNoGrad { try zip(starts, sizes).map { try slice(axis: axis, start: $0, count: $1) } }
         let strides = shape.strides
+        // The backward keeps the parts' shapes, not the parts: they hold this node, so holding them would be a cycle
+        // that leaks every split's graph (an LSTM's gates, every step).
+        let partShapes = parts.map(\.shape)
         return Tensor.record(outputs: parts, op: "split", inputs: [self]) { grads, _ in
             [.accumulate { buffer in
-                for (grad, (start, part)) in zip(grads, zip(starts, parts)) {
+                for (grad, (start, partShape)) in zip(grads, zip(starts, partShapes)) {
                     guard let grad else { continue }
                     try buffer.backend.scatterStrided(grad.storage, into: buffer.storage, offset: start * strides[axis],
-                                                      strides: strides, shape: part.shape, accumulate: true)
+                                                      strides: strides, shape: partShape, accumulate: true)
                 }
             }]
         }

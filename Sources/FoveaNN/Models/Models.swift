@@ -3,13 +3,14 @@ import FoveaCore
 /// The model zoo: ready-made networks by name, for the CLI and for users.
 public enum Models {
     /// Names accepted by `make(_:...)`.
-    public static let names = ["mlp", "lenet5", "cnn-cifar", "resnet-small", "resnet18", "vgg11", "lstm", "gru", "rnn", "lstm-text"]
+    public static let names = ["mlp", "lenet5", "cnn-cifar", "resnet-small", "resnet18", "vgg11", "lstm", "gru", "rnn", "lstm-text", "char-lstm"]
 
     /// Builds the model called `name` for samples of `inputShape` ([C, H, W]) and `classes` outputs: a `Sequential`,
     /// or for `resnet18` and `vgg11` torchvision's module structure (so their parameters carry torchvision's names).
     /// `lstm`, `gru` and `rnn` take sequences [steps, features] and are a `RecurrentModel` of one layer of
     /// `hidden[0]` units; with one feature and one output (a series forecast) it is residual: it predicts the change
-    /// from the last value. `lstm-text` is a `TextClassifier` of texts [length] over `vocabulary` word ids.
+    /// from the last value. `lstm-text` is a `TextClassifier` of texts [length] over `vocabulary` word ids; `char-lstm` one of
+    /// [length] character ids predicting the next of the `classes` characters (no padding id).
     public static func make(_ name: String, inputShape: Shape, classes: Int, hidden: [Int] = [256],
                             classic: Bool = false, dropout: Float? = nil, vocabulary: Int = 0) throws -> Module {
         switch name {
@@ -35,6 +36,11 @@ public enum Models {
                 throw FoveaError.invalidArgument("lstm-text: needs texts [length], a vocabulary and one hidden size, got \(inputShape), \(vocabulary) words and \(hidden)")
             }
             return TextClassifier(vocabulary: vocabulary, hiddenSize: hidden[0], classes: classes)
+        case "char-lstm":
+            guard inputShape.rank == 1, classes >= 2, hidden.count == 1 else {
+                throw FoveaError.invalidArgument("char-lstm: needs texts [length], two characters or more and one hidden size, got \(inputShape), \(classes) characters and \(hidden)")
+            }
+            return TextClassifier(vocabulary: classes, hiddenSize: hidden[0], classes: classes, paddingIndex: nil)
         default:
             throw FoveaError.invalidArgument("unknown model '\(name)': choose one of \(names.joined(separator: ", "))")
         }

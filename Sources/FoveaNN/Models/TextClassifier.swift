@@ -1,15 +1,16 @@
 import FoveaCore
 
 /// Word ids [batch, length] (Int32, or Float32 holding whole numbers, as a `DataLoader` gives them) through an
-/// `Embedding` (id 0 pads and is not trained), an LSTM and a Dense layer on the last step: class logits
-/// [batch, classes]. Parameters are `embedding.weight`, `lstm.weight_ih_l0`, ..., `head.weight`, `head.bias`.
+/// `Embedding` (by default id 0 pads and is not trained), an LSTM and a Dense layer on the last step: class logits
+/// [batch, classes]. With as many classes as ids and no padding it is a character-level language model (the
+/// logits of the character after the sequence). Parameters are `embedding.weight`, `lstm.weight_ih_l0`, ..., `head.weight`, `head.bias`.
 public final class TextClassifier: Module {
     public let embedding: Embedding
     public let lstm: LSTM
     public let head: Dense
 
-    public init(vocabulary: Int, embeddingSize: Int = 64, hiddenSize: Int, classes: Int) {
-        embedding = Embedding(vocabulary, embeddingSize, paddingIndex: 0)
+    public init(vocabulary: Int, embeddingSize: Int = 64, hiddenSize: Int, classes: Int, paddingIndex: Int? = 0) {
+        embedding = Embedding(vocabulary, embeddingSize, paddingIndex: paddingIndex)
         lstm = LSTM(embeddingSize, hiddenSize, batchFirst: true)
         head = Dense(hiddenSize, classes)
         super.init()

@@ -15,7 +15,7 @@ struct CompareCommand: ParsableCommand {
         let records = try runs.map { try RunRecord(folder: URL(fileURLWithPath: $0)) }
         print(Self.table(records))
         let curves = LearningCurves.svg(comparing: records.map { ($0.name, $0.history) })
-        try RunFolder.write(Data(curves.utf8), to: URL(fileURLWithPath: svg))
+        try AtomicFile.write(Data(curves.utf8), to: URL(fileURLWithPath: svg))
         print("validation curves written to \(svg)")
     }
 

@@ -56,10 +56,10 @@ struct EvaluationReport: Codable {
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
             throw FoveaError.file(folder.path, error, doing: "--report: cannot create the folder")
         }
-        try RunFolder.write(try json(), to: folder.appendingPathComponent("report.json"))
-        try RunFolder.write(Data(ConfusionMatrixSVG.svg(report).utf8), to: folder.appendingPathComponent("confusion_matrix.svg"))
+        try AtomicFile.write(try json(), to: folder.appendingPathComponent("report.json"))
+        try AtomicFile.write(Data(ConfusionMatrixSVG.svg(report).utf8), to: folder.appendingPathComponent("confusion_matrix.svg"))
         guard test.sampleShape.rank == 3, !mistakes.isEmpty else { return }
         let grid = ImageGrid.tile(try mistakes.map { try test[$0.index].features }, shape: test.sampleShape)
-        try RunFolder.write(try PNG.encode(values: grid.values, shape: grid.shape), to: folder.appendingPathComponent("mistakes.png"))
+        try AtomicFile.write(try PNG.encode(values: grid.values, shape: grid.shape), to: folder.appendingPathComponent("mistakes.png"))
     }
 }

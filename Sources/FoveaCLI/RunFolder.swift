@@ -23,11 +23,11 @@ final class RunFolder: TrainingCallback {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try Self.write(try encoder.encode(configuration), to: url.appendingPathComponent("config.json"))
+        try AtomicFile.write(try encoder.encode(configuration), to: url.appendingPathComponent("config.json"))
         if appending, let text = try? String(contentsOf: metricsFile, encoding: .utf8) {
             history = text.split(separator: "\n").compactMap { try? JSONDecoder().decode(EpochMetrics.self, from: Data($0.utf8)) }
         } else {
-            try Self.write(Data(), to: metricsFile)
+            try AtomicFile.write(Data(), to: metricsFile)
         }
     }
 
@@ -55,8 +55,8 @@ final class RunFolder: TrainingCallback {
         history.removeAll { $0.epoch >= metrics.epoch }
         history.append(metrics)
         let lines = try history.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
-        try Self.write(Data(lines.utf8), to: metricsFile)
-        try Self.write(Data(LearningCurves.svg(history).utf8), to: url.appendingPathComponent("curves.svg"))
+        try AtomicFile.write(Data(lines.utf8), to: metricsFile)
+        try AtomicFile.write(Data(LearningCurves.svg(history).utf8), to: url.appendingPathComponent("curves.svg"))
     }
 
     /// Appends the final test figures to `metrics.jsonl` as a `{"test_loss":..., "test_accuracy":...}` line.
@@ -81,7 +81,7 @@ final class RunFolder: TrainingCallback {
     private func append(_ fields: [String: String]) throws {
         let line = "{" + fields.keys.sorted().map { "\"\($0)\":\(fields[$0]!)" }.joined(separator: ",") + "}\n"
         let existing = (try? Data(contentsOf: metricsFile)) ?? Data()
-        try Self.write(existing + Data(line.utf8), to: metricsFile)
+        try AtomicFile.write(existing + Data(line.utf8), to: metricsFile)
     }
 
     /// A Float as JSON: a number, or a string for NaN and the infinities (which JSON numbers cannot hold).
@@ -95,24 +95,4 @@ final class RunFolder: TrainingCallback {
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return encoder
     }()
-
-    /// Writes `data` to `.NAME.TOKEN.tmp` beside `url`, flushes it to disk and renames it to `url`.
-    static func write(_ data: Data, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-                throw CocoaError(.fileWriteNoPermission, userInfo: [NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(errno))])
-            }
-            let handle = try FileHandle(forWritingTo: temporary)
-            defer { try? handle.close() }
-            try handle.write(contentsOf: data)
-            try handle.synchronize()
-            guard rename(temporary.path, url.path) == 0 else {
-                throw NSError(domain: NSPOSIXErrorDomain, code: Int(errno))
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw FoveaError.file(url.path, error, doing: "cannot write")
-        }
-    }
 }

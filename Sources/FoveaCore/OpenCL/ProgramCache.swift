@@ -115,17 +115,10 @@ final class ProgramCache {
         return status == CL_SUCCESS ? data : nil
     }
 
-    /// Writes to a temporary file, then renames, so a reader never sees half a binary.
+    /// Publishes a binary whole (`AtomicFile`), best effort: a cache that cannot be written only costs a compile later.
     private static func writeAtomically(_ data: Data, to file: URL) {
-        let directory = file.deletingLastPathComponent()
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let temporary = directory.appendingPathComponent(".\(file.lastPathComponent).\(getpid()).tmp")
-        do {
-            try data.write(to: temporary)
-            if rename(temporary.path, file.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-        }
+        try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? AtomicFile.write(data, to: file)
     }
 
     /// Replaces each `#include "NAME.cl"` line with the embedded source of `Kernels/NAME.cl` (one level deep):

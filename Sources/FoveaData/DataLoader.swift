@@ -1,13 +1,20 @@
 import Foundation
 import FoveaCore
 
-/// One batch: inputs [B, ...sampleShape] and targets [B] (Int32 class indices), or [B, 1] (Float32 values) for a
-/// regression data set, on the loader's device.
+/// One batch on the loader's device: inputs [B, ...sampleShape] and targets [B] (Int32 class indices), or [B, 1]
+/// (Float32 values) for a regression data set; a `MultiTensorDataset`'s batch has one tensor per input and per target.
 public struct Batch {
-    public let inputs: Tensor
-    public let targets: Tensor
+    /// One tensor per model input, [B, ...shape] (a `Dataset`'s batch has one).
+    public let allInputs: [Tensor]
+    /// One tensor per model output: Int32 class indices [B] or Float32 values [B, ...shape] (a `Dataset`'s batch has one).
+    public let allTargets: [Tensor]
     /// The dataset indices of the batch's samples, in batch order.
     public let indices: [Int]
+
+    /// The first input: a `Dataset`'s only one.
+    public var inputs: Tensor { allInputs[0] }
+    /// The first target: a `Dataset`'s only one.
+    public var targets: Tensor { allTargets[0] }
 }
 
 /// Splits a dataset into batches, shuffled per epoch, transformed per sample and placed on a device.
@@ -31,12 +38,16 @@ public final class DataLoader: Sequence {
     public private(set) var epoch = 0
 
     /// `shuffle` defaults to true, as in Keras' `fit`; pass false for evaluation.
-    /// Throws when a setting is out of range or `transform` cannot handle the dataset's samples.
+    /// Throws when a setting is out of range or `transform` cannot handle the dataset's samples (a
+    /// `MultiTensorDataset` takes no transform).
     public init(_ dataset: any Dataset, batchSize: Int = 32, shuffle: Bool = true, seed: UInt64 = 0, dropLast: Bool = false,
                 transform: (any Transform)? = nil, device: Device = .cpu, prefetch: Int = 2) throws {
         guard batchSize > 0 else { throw FoveaError.invalidArgument("DataLoader: batch size \(batchSize) must be positive") }
         guard prefetch >= 0 else { throw FoveaError.invalidArgument("DataLoader: prefetch \(prefetch) is negative") }
         guard dataset.count > 0 else { throw FoveaError.invalidArgument("DataLoader: the dataset is empty") }
+        if transform != nil, let multi = dataset as? any MultiTensorDataset {
+            throw FoveaError.invalidArgument("DataLoader: transforms apply to one-input data sets, not to a MultiTensorDataset of \(multi.inputShapes.count) inputs")
+        }
         try transform?.validate(sampleShape: dataset.sampleShape)
         _ = try FoveaCore.backend(for: device)
         self.dataset = dataset
@@ -47,6 +58,13 @@ public final class DataLoader: Sequence {
         self.transform = transform
         self.device = device
         self.prefetch = prefetch
+    }
+
+    /// The kind of each target a batch holds: a `MultiTensorDataset`'s `targetKinds`, or for a `Dataset` one class
+    /// index (`.values([1])` for a regression data set).
+    public var targetKinds: [TargetKind] {
+        if let multi = dataset as? any MultiTensorDataset { return multi.targetKinds }
+        return [dataset.regressionTarget(at: 0) == nil ? .classIndex : .values([1])]
     }
 
     /// Batches per epoch.
@@ -116,6 +134,7 @@ struct BatchPlan: @unchecked Sendable {
     /// Assembles batch `number` on the host, transforms its samples and places it on the device.
     func makeBatch(_ number: Int) throws -> Batch {
         let indices = groups[number]
+        if let multi = dataset as? any MultiTensorDataset { return try makeBatch(of: multi, indices: indices) }
         let shape = dataset.sampleShape
         let size = shape.count
         var inputs = [Float](repeating: 0, count: indices.count * size)
@@ -133,7 +152,33 @@ struct BatchPlan: @unchecked Sendable {
         let targets = values.count == indices.count && !values.isEmpty
             ? try Tensor(values, shape: [indices.count, 1], device: device)
             : try Tensor(int32: indices.map { Int32(dataset.label(at: $0)) }, shape: [indices.count], device: device)
-        return Batch(inputs: try Tensor(inputs, shape: Shape([indices.count] + shape.dims), device: device), targets: targets, indices: indices)
+        return Batch(allInputs: [try Tensor(inputs, shape: Shape([indices.count] + shape.dims), device: device)], allTargets: [targets],
+                     indices: indices)
+    }
+
+    /// The batch of `indices` of a data set of several inputs and targets: one tensor each.
+    private func makeBatch(of dataset: any MultiTensorDataset, indices: [Int]) throws -> Batch {
+        /// `indices.count` rows of `shape`, each written by `copy(row's sample index, destination)`.
+        func gathered(_ shape: Shape, _ copy: (Int, UnsafeMutablePointer<Float>) throws -> Void) throws -> Tensor {
+            let size = shape.count
+            var values = [Float](repeating: 0, count: indices.count * size)
+            try values.withUnsafeMutableBufferPointer { buffer in
+                for (row, index) in indices.enumerated() { try copy(index, buffer.baseAddress! + row * size) }
+            }
+            return try Tensor(values, shape: Shape([indices.count] + shape.dims), device: device)
+        }
+        let inputs = try dataset.inputShapes.enumerated().map { input, shape in
+            try gathered(shape) { try dataset.copyInput(input, at: $0, into: $1) }
+        }
+        let targets = try dataset.targetKinds.enumerated().map { target, kind in
+            switch kind {
+            case .classIndex:
+                try Tensor(int32: indices.map { Int32(dataset.classIndex(of: target, at: $0)) }, shape: [indices.count], device: device)
+            case .values(let shape):
+                try gathered(shape) { dataset.copyTargetValues(of: target, at: $0, into: $1) }
+            }
+        }
+        return Batch(allInputs: inputs, allTargets: targets, indices: indices)
     }
 }
 

@@ -3,14 +3,19 @@ import Foundation
 /// What one epoch of training measured.
 public struct EpochMetrics: Codable, Sendable, Equatable {
     public var epoch: Int
+    /// The weighted total for a model of several outputs.
     public var trainLoss: Float
-    /// 0 for regression (Float32 targets).
+    /// 0 for regression (Float32 targets) and for a model of several outputs (see `trainOutputs`).
     public var trainAccuracy: Float
     public var validationLoss: Float?
     public var validationAccuracy: Float?
     public var learningRate: Float
     public var seconds: Double
     public var imagesPerSecond: Double
+    /// Each output's training loss and accuracy, for a model of several outputs; nil for one output.
+    public var trainOutputs: [OutputMetrics]?
+    /// Each output's validation loss and accuracy, for a model of several outputs; nil for one output.
+    public var validationOutputs: [OutputMetrics]?
 }
 
 /// Runs the training loop: forward, loss (plus penalties), backward, optimizer step; then validation and callbacks.
@@ -20,7 +25,8 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
 public final class Trainer {
     public let model: Module
     public let optimizer: Optimizer
-    public let loss: Loss
+    /// How the model is called and its outputs scored.
+    let objective: TrainingObjective
     /// Called with the model's parameters to add regularization terms (L1/L2) to each batch's loss.
     public var penalty: (([Parameter]) throws -> Tensor)?
     public var callbacks: [TrainingCallback]
@@ -36,12 +42,21 @@ public final class Trainer {
     /// Where the last `fit` was interrupted (by `stopRequested` during an epoch); nil when it was not.
     public private(set) var interruption: TrainingPosition?
 
-    public init(model: Module, optimizer: Optimizer, loss: Loss = CrossEntropyLoss(), callbacks: [TrainingCallback] = []) {
+    /// Trains a model of one input and one output with `loss`.
+    public convenience init(model: some UnaryLayer, optimizer: Optimizer, loss: Loss = CrossEntropyLoss(), callbacks: [TrainingCallback] = []) {
+        self.init(model: model, objective: TrainingObjective(model: .unary(model), losses: [loss], weights: [1]),
+                  optimizer: optimizer, callbacks: callbacks)
+    }
+
+    init(model: Module, objective: TrainingObjective, optimizer: Optimizer, callbacks: [TrainingCallback]) {
         self.model = model
+        self.objective = objective
         self.optimizer = optimizer
-        self.loss = loss
         self.callbacks = callbacks
     }
+
+    /// The loss of the model's output (of its first output, for a model of several).
+    public var loss: Loss { objective.losses[0] }
 
     /// Trains from `position` to the end of epoch `epochs - 1` (epochs count from 0): the rest of `position.epoch`,
     /// from its batch `position.batch` on, then whole epochs. A position saved by an interruption continues the run
@@ -88,14 +103,12 @@ public final class Trainer {
     private func trainEpoch(_ loader: DataLoader, from position: TrainingPosition, validation: DataLoader?) throws -> EpochOutcome {
         model.train()
         let start = Date()
-        let totals = try RunningTotals(device: loader.device, restoring: position)
+        let totals = try RunningTotals(device: loader.device, outputs: objective.outputKinds(of: loader), restoring: position)
         var iterator = try loader.batches(epoch: position.epoch, startingAt: position.batch)
         var batchIndex = position.batch
         while let batch = try iterator.nextBatch() {
             optimizer.zeroGrad()
-            let output = try model(batch.inputs)
-            var batchLoss = try loss(output, batch.targets)
-            try totals.add(loss: batchLoss, output: output, targets: batch.targets)
+            var batchLoss = try objective.loss(on: batch, adding: totals)
             if let penalty { batchLoss = try batchLoss + penalty(model.parameters) }
             try batchLoss.backward()
             try optimizer.step()
@@ -110,73 +123,46 @@ public final class Trainer {
         let seconds = Date().timeIntervalSince(start)
         var metrics = EpochMetrics(epoch: position.epoch, trainLoss: trainLoss, trainAccuracy: trainAccuracy, learningRate: optimizer.learningRate,
                                    seconds: seconds, imagesPerSecond: Double(totals.samples - position.samples) / max(seconds, 1e-9))
+        metrics.trainOutputs = try Self.perOutput(totals)
         if let validation {
-            let result = try evaluate(validation)
-            metrics.validationLoss = result.loss
-            metrics.validationAccuracy = result.accuracy
+            let result = try evaluationTotals(validation)
+            (metrics.validationLoss, metrics.validationAccuracy) = try result.read()
+            metrics.validationOutputs = try Self.perOutput(result)
         }
         return .finished(metrics)
     }
 
-    /// Mean loss and accuracy over a loader, in evaluation mode without gradients.
+    /// Mean loss and accuracy over a loader, in evaluation mode without gradients. For a model of several outputs the
+    /// loss is the weighted total and the accuracy 0: `evaluatePerOutput(_:)` gives each output's.
     public func evaluate(_ loader: DataLoader) throws -> (loss: Float, accuracy: Float) {
+        try evaluationTotals(loader).read()
+    }
+
+    /// The sums of a pass over a loader, in evaluation mode without gradients.
+    func evaluationTotals(_ loader: DataLoader) throws -> RunningTotals {
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
-        let totals = try RunningTotals(device: loader.device)
+        let totals = try RunningTotals(device: loader.device, outputs: objective.outputKinds(of: loader))
         try withNoGrad {
             var iterator = loader.batches(epoch: 0)
-            while let batch = try iterator.nextBatch() {
-                let output = try model(batch.inputs)
-                try totals.add(loss: loss(output, batch.targets), output: output, targets: batch.targets)
-            }
+            while let batch = try iterator.nextBatch() { _ = try objective.loss(on: batch, adding: totals) }
         }
-        return try totals.read()
+        return totals
     }
 
-    /// Class probabilities [N, classes] for a batch of inputs.
+    /// Each output's figures from `totals`, for a model of several outputs; nil for a unary model.
+    private static func perOutput(_ totals: RunningTotals) throws -> [OutputMetrics]? {
+        let outputs = try totals.readOutputs()
+        return outputs.isEmpty ? nil : outputs
+    }
+
+    /// Class probabilities [N, classes] for a batch of inputs (of a unary model, or the first output of a model of
+    /// one input and several outputs).
     public func predict(_ inputs: Tensor) throws -> Tensor {
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
-        return try withNoGrad { try model(inputs).softmax(axis: -1) }
-    }
-}
-
-/// Sums of loss and correct predictions kept on the device, read back only when asked. With regression targets
-/// (Float32 [B, 1], trained with `MSELoss`) only the loss is summed and the accuracy reads 0.
-public final class RunningTotals {
-    private let lossSum: Tensor
-    private let correct: Tensor
-    /// Samples added so far.
-    public private(set) var samples = 0
-
-    /// Zero sums, or the partial sums of `position` (an interrupted epoch's).
-    init(device: Device, restoring position: TrainingPosition? = nil) throws {
-        lossSum = try Tensor([position?.lossSum ?? 0], shape: [], device: device)
-        correct = try Tensor([Float(position?.correct ?? 0)], shape: [], device: device)
-        samples = position?.samples ?? 0
-    }
-
-    func add(loss: Tensor, output: Tensor, targets: Tensor) throws {
-        let batch = targets.shape[0]
-        let backend = try loss.backend
-        try backend.axpy(alpha: Float(batch), x: loss.storage, y: lossSum.storage, count: 1)
-        samples += batch
-        // Regression targets (Float32 values) have no accuracy: the correct count stays 0.
-        guard targets.dtype == .int32 else { return }
-        let hits = try withNoGrad { try output.argmax(axis: -1).eq(targets).to(dtype: .float32).sum() }
-        try backend.axpy(alpha: 1, x: hits.storage, y: correct.storage, count: 1)
-    }
-
-    /// The sums so far as the position after `batch` batches of `epoch` (a host sync on OpenCL).
-    public func position(epoch: Int, batch: Int) throws -> TrainingPosition {
-        TrainingPosition(epoch: epoch, batch: batch, lossSum: try lossSum.item(), correct: Int(try correct.item()), samples: samples)
-    }
-
-    /// Mean loss and accuracy so far (a host sync on OpenCL).
-    public func read() throws -> (loss: Float, accuracy: Float) {
-        guard samples > 0 else { return (0, 0) }
-        return (try lossSum.item() / Float(samples), try correct.item() / Float(samples))
+        return try withNoGrad { try objective.outputs([inputs])[0].softmax(axis: -1) }
     }
 }

@@ -33,7 +33,7 @@ enum LoadedModel {
     /// Loads `options.checkpoint`. A Fovea checkpoint describes its model in its metadata; a plain state dict needs
     /// `--model`, and takes the input shape, class names and normalization from `data` (the data set evaluated) or
     /// `inputShape` (the image predicted), and the class count from its classifier's weight.
-    static func load(_ options: CheckpointOptions, data: DataSource? = nil, inputShape: Shape? = nil) throws -> (Module, ModelSpec) {
+    static func load(_ options: CheckpointOptions, data: DataSource? = nil, inputShape: Shape? = nil) throws -> (any UnaryLayer, ModelSpec) {
         let url = URL(fileURLWithPath: options.checkpoint)
         let (tensors, metadata) = try Safetensors.read(from: url)
         let elements = tensors.values.reduce(0) { $0 + $1.count }

@@ -99,7 +99,7 @@ struct TrainingRun {
         if let maxSteps = settings.maxSteps {
             guard maxSteps > stepsTaken else {
                 print("--max-steps \(maxSteps): the run has taken \(stepsTaken) steps already: testing only")
-                return try runTest(trainer, test, source: source, log: log, board: board, epochs: epochs)
+                return try runTest(trainer, model, test, source: source, log: log, board: board, epochs: epochs)
             }
             trainer.maxSteps = maxSteps - stepsTaken
         }
@@ -142,15 +142,15 @@ struct TrainingRun {
             throw ExitCode(130)
         }
         try stopIfInterrupted(folder)
-        try runTest(trainer, test, source: source, log: log, board: board, epochs: epochs)
+        try runTest(trainer, model, test, source: source, log: log, board: board, epochs: epochs)
     }
 
     /// Tests the trained model and records the result (in TensorBoard too, at step `epochs`), unless Ctrl-C came meanwhile.
     /// A series' forecasts are scored in its own units next to the naive forecast's.
-    private func runTest(_ trainer: Trainer, _ test: DataLoader, source: DataSource, log: RunFolder, board: TensorBoardCallback?, epochs: Int) throws {
+    private func runTest(_ trainer: Trainer, _ model: some UnaryLayer, _ test: DataLoader, source: DataSource, log: RunFolder, board: TensorBoardCallback?, epochs: Int) throws {
         let result = try trainer.evaluate(test)
         if let windows = source.test as? SeriesWindows {
-            let scores = try ForecastScores(model: trainer.model, windows: windows, device: test.device)
+            let scores = try ForecastScores(model: model, windows: windows, device: test.device)
             try stopIfInterrupted(log.url)
             print(String(format: "test loss %.4f (standardized MSE); forecasts on %d test windows, in the series' units:\n", result.loss, windows.count)
                   + scores.table)

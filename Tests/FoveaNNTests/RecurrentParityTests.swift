@@ -24,7 +24,7 @@ import Testing
         }),
         ("gru_cell", { GRUCell(3, 4) }, { module, x, h, _ in ["h_n": try (module as! GRUCell)(x, hidden: h)] }),
         ("rnn_cell", { RNNCell(3, 4) }, { module, x, h, _ in ["h_n": try (module as! RNNCell)(x, hidden: h)] }),
-        ("embedding", { Embedding(6, 3, paddingIndex: 1) }, { module, ids, _, _ in ["output": try module(ids)] }),
+        ("embedding", { Embedding(6, 3, paddingIndex: 1) }, { module, ids, _, _ in ["output": try (module as! Embedding)(ids)] }),
     ]
 
     static func lstm(_ module: Module, _ x: Tensor, _ h: Tensor?, _ c: Tensor?) throws -> [String: Tensor] {

@@ -15,13 +15,20 @@ public struct TrainingPosition: Sendable, Equatable {
     public var correct: Int
     /// Samples in the trained batches.
     public var samples: Int
+    /// For a model of several outputs, each output's sum of mean batch loss (unweighted) times batch size; else empty.
+    public var outputLossSums: [Float]
+    /// For a model of several outputs, each output's correct predictions (0 for a regression output); else empty.
+    public var outputCorrect: [Int]
 
-    public init(epoch: Int, batch: Int = 0, lossSum: Float = 0, correct: Int = 0, samples: Int = 0) {
+    public init(epoch: Int, batch: Int = 0, lossSum: Float = 0, correct: Int = 0, samples: Int = 0,
+                outputLossSums: [Float] = [], outputCorrect: [Int] = []) {
         self.epoch = epoch
         self.batch = batch
         self.lossSum = lossSum
         self.correct = correct
         self.samples = samples
+        self.outputLossSums = outputLossSums
+        self.outputCorrect = outputCorrect
     }
 
     /// The last epoch finished at this position (-1 when none).
@@ -35,7 +42,8 @@ public struct TrainingPosition: Sendable, Equatable {
 ///
 /// Both files' metadata: `checkpoint_id` (the same in both), `epoch` (the last complete epoch), `position_epoch`,
 /// `position_batch` and, with an optimizer, `step_count`. The optimizer file's also has `learning_rates`,
-/// `generator_seed`, `generator_offset`, `partial_loss_sum`, `partial_correct`, `partial_samples`.
+/// `generator_seed`, `generator_offset`, `partial_loss_sum`, `partial_correct`, `partial_samples` and, for a model of
+/// several outputs, `partial_output_loss_sums` and `partial_output_correct` (comma-separated, one value per output).
 public enum Checkpoint {
     /// The optimizer-state file that accompanies a model file.
     public static func optimizerFile(for modelFile: URL) -> URL {
@@ -73,7 +81,7 @@ public enum Checkpoint {
                 "generator_seed": String(state.seed), "generator_offset": String(state.offset),
                 "partial_loss_sum": String(position.lossSum), "partial_correct": String(position.correct),
                 "partial_samples": String(position.samples),
-            ]) { _, new in new }, optimizerFile(for: url)))
+            ].merging(Self.outputSums(of: position)) { _, new in new }) { _, new in new }, optimizerFile(for: url)))
         }
         for file in files {
             var isDirectory: ObjCBool = false
@@ -156,6 +164,22 @@ public enum Checkpoint {
             let values = keys.map { "\($0)=\(metadata[$0] ?? "missing")" }.joined(separator: ", ")
             throw FoveaError.badFile(path: file.path, reason: "malformed training position (\(values))")
         }
-        return TrainingPosition(epoch: epoch, batch: batch, lossSum: lossSum, correct: correct, samples: samples)
+        let outputLossSums = metadata["partial_output_loss_sums"].map { $0.split(separator: ",").map { Float($0) } } ?? []
+        let outputCorrect = metadata["partial_output_correct"].map { $0.split(separator: ",").map { Int($0) } } ?? []
+        guard outputLossSums.count == outputCorrect.count, outputLossSums.allSatisfy({ $0 != nil }),
+              outputCorrect.allSatisfy({ $0.map { (0...samples).contains($0) } ?? false })
+        else {
+            let values = ["partial_output_loss_sums", "partial_output_correct"].map { "\($0)=\(metadata[$0] ?? "missing")" }
+            throw FoveaError.badFile(path: file.path, reason: "malformed per-output training position (\(values.joined(separator: ", ")))")
+        }
+        return TrainingPosition(epoch: epoch, batch: batch, lossSum: lossSum, correct: correct, samples: samples,
+                                outputLossSums: outputLossSums.compactMap { $0 }, outputCorrect: outputCorrect.compactMap { $0 })
+    }
+
+    /// The per-output partial sums of `position` as metadata: none for a model of one output.
+    private static func outputSums(of position: TrainingPosition) -> [String: String] {
+        guard !position.outputLossSums.isEmpty else { return [:] }
+        return ["partial_output_loss_sums": position.outputLossSums.map { String($0) }.joined(separator: ","),
+                "partial_output_correct": position.outputCorrect.map(String.init).joined(separator: ",")]
     }
 }

@@ -8,7 +8,7 @@ import FoveaCore
 /// Each layer and direction projects every time step's input with one GEMM, then runs one GEMM and the gate math
 /// per step. `forward` returns the output from zero initial states; the subclasses' `callAsFunction(_:initialState:)`
 /// also returns the final states.
-public class RecurrentNetwork: Module {
+public class RecurrentNetwork: Module, UnaryLayer {
     public let inputSize: Int, hiddenSize: Int, numLayers: Int
     public let bidirectional: Bool, batchFirst: Bool
     /// The dropout probability applied to each layer's output but the last, in training.
@@ -44,7 +44,7 @@ public class RecurrentNetwork: Module {
         }
     }
 
-    public override func forward(_ input: Tensor) throws -> Tensor { try run(input, initialState: nil).output }
+    public func forward(_ input: Tensor) throws -> Tensor { try run(input, initialState: nil).output }
 
     /// The output sequence and the final states ([h_n] or [h_n, c_n]) from `initialState` (zeros when nil).
     func run(_ input: Tensor, initialState: [Tensor]?) throws -> (output: Tensor, state: [Tensor]) {

@@ -66,7 +66,7 @@ struct RecurrentWeights {
 
 /// One step of a recurrent layer on [batch, input] (or unbatched [input]) with PyTorch's parameter names
 /// (`weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`). `forward` starts from a zero state and returns the new h.
-public class RecurrentCell: Module {
+public class RecurrentCell: Module, UnaryLayer {
     public let inputSize: Int, hiddenSize: Int
     let kind: RecurrentKind
     let weights: RecurrentWeights
@@ -81,7 +81,7 @@ public class RecurrentCell: Module {
 
     public override var ownParameters: [(String, Parameter)] { weights.named("") }
 
-    public override func forward(_ input: Tensor) throws -> Tensor { try step(input, state: nil)[0] }
+    public func forward(_ input: Tensor) throws -> Tensor { try step(input, state: nil)[0] }
 
     /// The new state ([h] or [h, c]) after `input`, from `state` (zeros when nil), each of the input's batch shape.
     func step(_ input: Tensor, state: [Tensor]?) throws -> [Tensor] {

@@ -4,7 +4,7 @@ import FoveaCore
 /// `Embedding` (by default id 0 pads and is not trained), an LSTM and a Dense layer on the last step: class logits
 /// [batch, classes]. With as many classes as ids and no padding it is a character-level language model (the
 /// logits of the character after the sequence). Parameters are `embedding.weight`, `lstm.weight_ih_l0`, ..., `head.weight`, `head.bias`.
-public final class TextClassifier: Module {
+public final class TextClassifier: Module, UnaryLayer {
     public let embedding: Embedding
     public let lstm: LSTM
     public let head: Dense
@@ -16,7 +16,7 @@ public final class TextClassifier: Module {
         super.init()
     }
 
-    public override func forward(_ input: Tensor) throws -> Tensor {
+    public func forward(_ input: Tensor) throws -> Tensor {
         guard input.rank == 2 else {
             throw FoveaError.invalidArgument("TextClassifier: input of shape \(input.shape) is not [batch, length] word ids")
         }

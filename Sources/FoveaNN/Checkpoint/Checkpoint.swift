@@ -114,20 +114,27 @@ public enum Checkpoint {
     /// one of `freezing` (transfer learning). Returns the file's metadata.
     @discardableResult
     public static func loadModel(_ model: Module, from url: URL, strict: Bool = true, freezing prefixes: [String] = []) throws -> [String: String] {
+        let (tensors, metadata) = try Safetensors.read(from: url)
+        try loadModel(model, tensors: tensors, file: url.path, strict: strict, freezing: prefixes)
+        return metadata
+    }
+
+    /// Loads the tensors already read from the checkpoint `file` (named by errors) into `model`, as
+    /// `loadModel(_:from:strict:freezing:)` does.
+    public static func loadModel(_ model: Module, tensors: [String: Tensor], file: String, strict: Bool = true,
+                                 freezing prefixes: [String] = []) throws {
         let named = model.namedParameters
         if let unmatched = prefixes.first(where: { prefix in !named.contains { $0.0.hasPrefix(prefix) } }) {
             throw FoveaError.invalidArgument("freezing: '\(unmatched)' is the start of no parameter name of this model (\(named.map(\.0).joined(separator: ", ")))")
         }
-        let (tensors, metadata) = try Safetensors.read(from: url)
         do {
             try model.loadStateDict(tensors, strict: strict)
         } catch let error as FoveaError {
-            throw FoveaError.badFile(path: url.path, reason: "does not fit this model: \(error)")
+            throw FoveaError.badFile(path: file, reason: "does not fit this model: \(error)")
         }
         for (name, parameter) in named where prefixes.contains(where: { name.hasPrefix($0) }) {
             parameter.isFrozen = true
         }
-        return metadata
     }
 
     /// Restores model, optimizer and `generator` from a checkpoint; returns where training continues. Checkpoints

@@ -35,6 +35,16 @@ public final class Trainer {
     public private(set) var history: [EpochMetrics] = []
     /// Where the last `fit` was interrupted (by `stopRequested` during an epoch); nil when it was not.
     public private(set) var interruption: TrainingPosition?
+    /// The replicas this one trains with (data parallelism), or nil to train alone. Each replica runs a `Trainer` on
+    /// its own model with sharded loaders (`DataLoader(shard:)`): `fit` makes the models equal replica 0's (parameters
+    /// and buffers), buffers such as BatchNorm's running statistics are replica 0's again before every step (as
+    /// PyTorch DDP does), gradients are averaged over the global batch before each optimizer step (`GradientBuckets`),
+    /// a stop requested on one replica stops all, and metrics are those of the whole data.
+    public var replicas: ReplicaGroup?
+    /// The size of the buckets in which gradients are summed over the replicas.
+    public var bucketBytes = GradientBuckets.defaultBucketBytes
+    /// The buckets of the last data-parallel step.
+    public private(set) var gradientBuckets: GradientBuckets?
 
     public init(model: Module, optimizer: Optimizer, loss: Loss = CrossEntropyLoss(), callbacks: [TrainingCallback] = []) {
         self.model = model
@@ -51,13 +61,16 @@ public final class Trainer {
     @discardableResult
     public func fit(_ train: DataLoader, validation: DataLoader? = nil, epochs: Int,
                     from position: TrainingPosition = TrainingPosition(epoch: 0)) throws -> [EpochMetrics] {
-        let expectedSamples = min(position.batch * train.batchSize, train.dataset.count)
+        let expectedSamples = min(position.batch * train.globalBatchSize, train.dataset.count)
         guard position.epoch >= 0, (0...train.count).contains(position.batch), position.samples == expectedSamples else {
             throw FoveaError.invalidArgument("fit: position epoch \(position.epoch), batch \(position.batch) with \(position.samples) samples "
-                                             + "does not fit \(train.count) batches of \(train.batchSize): resume with the batch size and data it was trained with")
+                                             + "does not fit \(train.count) batches of \(train.globalBatchSize): resume with the batch size, "
+                                             + "replicas and data it was trained with")
         }
+        try checkShards(train, validation)
         stopRequested = false
         interruption = nil
+        if let replicas { try replicas.broadcast(model.parameters.map(\.value) + model.namedBuffers.map(\.1.value)) }
         for callback in callbacks { try callback.trainingWillStart(self) }
         var next = position
         training: while next.epoch < epochs && !stopRequested {
@@ -88,28 +101,35 @@ public final class Trainer {
     private func trainEpoch(_ loader: DataLoader, from position: TrainingPosition, validation: DataLoader?) throws -> EpochOutcome {
         model.train()
         let start = Date()
-        let totals = try RunningTotals(device: loader.device, restoring: position)
+        // Replica 0 carries an interrupted epoch's partial sums; the others' shares start at zero.
+        let totals = try RunningTotals(device: loader.device, restoring: (replicas?.rank ?? 0) == 0 ? position : nil)
         var iterator = try loader.batches(epoch: position.epoch, startingAt: position.batch)
         var batchIndex = position.batch
         while let batch = try iterator.nextBatch() {
             optimizer.zeroGrad()
-            let output = try model(batch.inputs)
-            var batchLoss = try loss(output, batch.targets)
-            try totals.add(loss: batchLoss, output: output, targets: batch.targets)
-            if let penalty { batchLoss = try batchLoss + penalty(model.parameters) }
-            try batchLoss.backward()
+            let buckets = try replicas.map { try beginReplicaStep($0, batch: batch) }
+            // A replica whose share of a short last batch is empty only takes part in the sums.
+            if !batch.indices.isEmpty {
+                let output = try model(batch.inputs)
+                var batchLoss = try loss(output, batch.targets)
+                try totals.add(loss: batchLoss, output: output, targets: batch.targets)
+                if let penalty { batchLoss = try batchLoss + penalty(model.parameters) }
+                try batchLoss.backward(onGradientReady: buckets.map { buckets in { try buckets.gradientReady($0) } })
+            }
+            try buckets?.finish()
             try optimizer.step()
             try FoveaCore.backend(for: loader.device).flush()
             step += 1
             batchIndex += 1
             for callback in callbacks { try callback.batchDidEnd(self, epoch: position.epoch, batch: batchIndex, of: loader.count, totals: totals) }
-            if stopRequested { return .interrupted(try totals.position(epoch: position.epoch, batch: batchIndex)) }
+            if let replicas { stopRequested = try replicas.any(stopRequested) }
+            if stopRequested { return .interrupted(try totals.position(epoch: position.epoch, batch: batchIndex, over: replicas)) }
             if let maxSteps, step >= maxSteps { break }
         }
-        let (trainLoss, trainAccuracy) = try totals.read()
+        let (trainLoss, trainAccuracy, samples) = try totals.read(over: replicas)
         let seconds = Date().timeIntervalSince(start)
         var metrics = EpochMetrics(epoch: position.epoch, trainLoss: trainLoss, trainAccuracy: trainAccuracy, learningRate: optimizer.learningRate,
-                                   seconds: seconds, imagesPerSecond: Double(totals.samples - position.samples) / max(seconds, 1e-9))
+                                   seconds: seconds, imagesPerSecond: Double(samples - position.samples) / max(seconds, 1e-9))
         if let validation {
             let result = try evaluate(validation)
             metrics.validationLoss = result.loss
@@ -118,8 +138,32 @@ public final class Trainer {
         return .finished(metrics)
     }
 
-    /// Mean loss and accuracy over a loader, in evaluation mode without gradients.
+    /// With replicas: buffers become replica 0's, and the gradient buckets (remade when the trainable parameters
+    /// changed) start a step weighted by this replica's share of the batch.
+    private func beginReplicaStep(_ replicas: ReplicaGroup, batch: Batch) throws -> GradientBuckets {
+        let buffers = model.namedBuffers.map(\.1.value)
+        if !buffers.isEmpty { try replicas.broadcast(buffers) }
+        let trainable = model.parameters.filter { !$0.isFrozen }
+        let buckets = try gradientBuckets.flatMap { $0.holds(trainable) ? $0 : nil }
+            ?? GradientBuckets(trainable, replicas: replicas, bucketBytes: bucketBytes)
+        gradientBuckets = buckets
+        buckets.begin(weight: Float(batch.indices.count) / Float(max(batch.globalCount, 1)))
+        return buckets
+    }
+
+    /// With replicas, every loader must be sharded over them (else each replica would train on everything).
+    private func checkShards(_ loaders: DataLoader?...) throws {
+        let expected = replicas.map { [$0.rank, $0.size] }
+        for loader in loaders.compactMap({ $0 }) where loader.shard.map({ [$0.rank, $0.count] }) != expected {
+            throw FoveaError.invalidArgument("Trainer: a loader's shard (\(loader.shard.map { "rank \($0.rank) of \($0.count)" } ?? "none")) is not the "
+                                             + "trainer's replica (\(replicas.map { "rank \($0.rank) of \($0.size)" } ?? "none")): give every loader "
+                                             + "DataShard(rank:count:) of the trainer's replicas, or none without replicas")
+        }
+    }
+
+    /// Mean loss and accuracy over a loader, in evaluation mode without gradients (over every replica's share, with replicas).
     public func evaluate(_ loader: DataLoader) throws -> (loss: Float, accuracy: Float) {
+        try checkShards(loader)
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
@@ -127,11 +171,13 @@ public final class Trainer {
         try withNoGrad {
             var iterator = loader.batches(epoch: 0)
             while let batch = try iterator.nextBatch() {
+                if batch.indices.isEmpty { continue }
                 let output = try model(batch.inputs)
                 try totals.add(loss: loss(output, batch.targets), output: output, targets: batch.targets)
             }
         }
-        return try totals.read()
+        let (meanLoss, accuracy, _) = try totals.read(over: replicas)
+        return (meanLoss, accuracy)
     }
 
     /// Class probabilities [N, classes] for a batch of inputs.
@@ -169,14 +215,30 @@ public final class RunningTotals {
         try backend.axpy(alpha: 1, x: hits.storage, y: correct.storage, count: 1)
     }
 
-    /// The sums so far as the position after `batch` batches of `epoch` (a host sync on OpenCL).
-    public func position(epoch: Int, batch: Int) throws -> TrainingPosition {
-        TrainingPosition(epoch: epoch, batch: batch, lossSum: try lossSum.item(), correct: Int(try correct.item()), samples: samples)
+    /// The sums so far as the position after `batch` batches of `epoch` (a host sync on OpenCL); with replicas, the sums
+    /// over all of them (every replica must call it).
+    public func position(epoch: Int, batch: Int, over replicas: ReplicaGroup? = nil) throws -> TrainingPosition {
+        let (loss, hits, count) = try sums(over: replicas)
+        return TrainingPosition(epoch: epoch, batch: batch, lossSum: loss, correct: Int(hits), samples: count)
     }
 
-    /// Mean loss and accuracy so far (a host sync on OpenCL).
+    /// Mean loss and accuracy so far, of this replica's samples (a host sync on OpenCL).
     public func read() throws -> (loss: Float, accuracy: Float) {
-        guard samples > 0 else { return (0, 0) }
-        return (try lossSum.item() / Float(samples), try correct.item() / Float(samples))
+        let (loss, accuracy, _) = try read(over: nil)
+        return (loss, accuracy)
+    }
+
+    /// Mean loss and accuracy so far and the samples they cover, over every replica's samples (every replica must call it).
+    public func read(over replicas: ReplicaGroup?) throws -> (loss: Float, accuracy: Float, samples: Int) {
+        let (loss, hits, count) = try sums(over: replicas)
+        guard count > 0 else { return (0, 0, 0) }
+        return (loss / Float(count), hits / Float(count), count)
+    }
+
+    private func sums(over replicas: ReplicaGroup?) throws -> (loss: Float, correct: Float, samples: Int) {
+        let local = (try lossSum.item(), try correct.item(), samples)
+        guard let replicas else { return local }
+        let total = try replicas.sum([Double(local.0), Double(local.1), Double(local.2)])
+        return (Float(total[0]), Float(total[1]), Int(total[2]))
     }
 }

@@ -112,8 +112,8 @@ public final class GradientBuckets {
         let slot = slots[index], parameter = parameters[index], count = parameter.value.count
         let destination = UnsafeMutableBufferPointer(rebasing: buckets[slot.bucket].values[slot.offset..<slot.offset + count])
         if let gradient = parameter.value.grad {
-            let values = try gradient.toArray()
-            for i in 0..<count { destination[i] = values[i] * weight }
+            try gradient.backend.download(gradient.storage, offset: 0, count: count, into: UnsafeMutableRawBufferPointer(destination))
+            if weight != 1 { for i in 0..<count { destination[i] *= weight } }
         } else {
             destination.update(repeating: 0)
         }

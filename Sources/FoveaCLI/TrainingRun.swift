@@ -122,7 +122,10 @@ struct TrainingRun {
         }
         if settings.l1 > 0 || settings.l2 > 0 { trainer.penalty = Self.penalty(l1: settings.l1, l2: settings.l2) }
         trainer.callbacks.append(InterruptCallback(isInterrupted: isInterrupted))
-        if isLeader { trainer.callbacks.append(ProgressCallback(epochs: epochs, showsAccuracy: !source.isRegression)) }
+        if isLeader {
+            trainer.callbacks.append(replicas == nil ? ProgressCallback(epochs: epochs, showsAccuracy: !source.isRegression)
+                                     : ProgressCallback(epochs: epochs, showsAccuracy: !source.isRegression, drawsBar: false))
+        }
         trainer.callbacks.append(TerminateOnNaN())
         if let log {
             trainer.callbacks.append(CheckpointCallback(directory: log.checkpoints, metadata: spec.metadata))

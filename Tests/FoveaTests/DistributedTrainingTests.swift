@@ -95,13 +95,13 @@ struct DistributedTrainingTests {
     @Test func aStalledRankEndsTheJobAfterTheCollectiveTimeout() throws {
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let job = try Self.startLongRun(in: directory, ["--collective-timeout", "2"])
+        let job = try Self.startLongRun(in: directory, ["--collective-timeout", "5"])
         let rank = try #require(try job.pid(ofRank: 1))
         kill(rank, SIGSTOP)
         let start = Date()
         let result = try job.wait(timeout: 60)
         #expect(result.status != 0)
-        #expect(result.output.contains("fovea: rank 0 of 2: MPI ") && result.output.contains(" has not completed in 2 s: another rank has stopped or hangs"),
+        #expect(result.output.contains("fovea: rank 0 of 2: MPI ") && result.output.contains(" has not completed in 5 s: another rank has stopped or hangs"),
                 "\(result.output)")
         #expect(Date().timeIntervalSince(start) < 30)
     }

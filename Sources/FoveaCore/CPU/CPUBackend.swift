@@ -9,7 +9,7 @@ public final class CPUBackend: MemoryBackend {
     public static let shared = CPUBackend()
     public let device = Device.cpu
 
-    private init() { openblas_set_num_threads(1) }
+    private init() {}
 
     /// The host pointer of a CPU storage. Passing another backend's storage is a programming error.
     @inline(__always)

@@ -7,10 +7,12 @@ import Foundation
 /// So every OpenBLAS call runs under this lock, shared; a multithreaded product takes it alone, raising the count for
 /// its own call only: no other call runs meanwhile, and none sees a count other than 1.
 enum OpenBLASThreads {
-    /// Allocated once and never freed: a pthread lock must not move.
+    /// Allocated once and never freed: a pthread lock must not move. Made at the first OpenBLAS call, which it
+    /// precedes by setting the count to 1 (OpenBLAS starts with one thread per core).
     nonisolated(unsafe) private static let lock: UnsafeMutablePointer<pthread_rwlock_t> = {
         let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
         pthread_rwlock_init(lock, nil)
+        openblas_set_num_threads(1)
         return lock
     }()
 

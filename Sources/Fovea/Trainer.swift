@@ -107,10 +107,11 @@ public final class Trainer {
         var batchIndex = position.batch
         while let batch = try iterator.nextBatch() {
             optimizer.zeroGrad()
-            let buckets = try replicas.map { try beginReplicaStep($0, batch: batch) }
+            if let replicas { try replicas.broadcast(model.namedBuffers.map(\.1.value)) }
             // A replica whose share of a short last batch is empty only takes part in the sums.
-            if !batch.indices.isEmpty {
-                let output = try model(batch.inputs)
+            let output = batch.indices.isEmpty ? nil : try model(batch.inputs)
+            let buckets = try replicas.map { try replicaBuckets($0, batch: batch) }
+            if let output {
                 var batchLoss = try loss(output, batch.targets)
                 try totals.add(loss: batchLoss, output: output, targets: batch.targets)
                 if let penalty { batchLoss = try batchLoss + penalty(model.parameters) }
@@ -138,14 +139,18 @@ public final class Trainer {
         return .finished(metrics)
     }
 
-    /// With replicas: buffers become replica 0's, and the gradient buckets (remade when the trainable parameters
-    /// changed) start a step weighted by this replica's share of the batch.
-    private func beginReplicaStep(_ replicas: ReplicaGroup, batch: Batch) throws -> GradientBuckets {
-        let buffers = model.namedBuffers.map(\.1.value)
-        if !buffers.isEmpty { try replicas.broadcast(buffers) }
+    /// With replicas, after the forward (which draws a lazy layer's parameters): the gradient buckets, started for a
+    /// step weighted by this replica's share of the batch. They are remade, after the parameters are made replica 0's
+    /// again, when the trainable parameters changed (the first step, lazy layers drawn, a backbone unfrozen).
+    private func replicaBuckets(_ replicas: ReplicaGroup, batch: Batch) throws -> GradientBuckets {
         let trainable = model.parameters.filter { !$0.isFrozen }
-        let buckets = try gradientBuckets.flatMap { $0.holds(trainable) ? $0 : nil }
-            ?? GradientBuckets(trainable, replicas: replicas, bucketBytes: bucketBytes)
+        let buckets: GradientBuckets
+        if let current = gradientBuckets, current.holds(trainable) {
+            buckets = current
+        } else {
+            try replicas.broadcast(model.parameters.map(\.value))
+            buckets = try GradientBuckets(trainable, replicas: replicas, bucketBytes: bucketBytes)
+        }
         gradientBuckets = buckets
         buckets.begin(weight: Float(batch.indices.count) / Float(max(batch.globalCount, 1)))
         return buckets

@@ -56,6 +56,12 @@ import Testing
         // starts a second; its weight (128), larger than a bucket, has one of its own.
         #expect(buckets.bucketSizes == [99 * 4, 32 * 4, 128 * 4])
         #expect(buckets.holds(model.parameters) && !buckets.holds(Array(model.parameters.dropFirst())))
+        // A lazy layer's weight has no values before its first call, and the buckets laid out then no room for them.
+        let lazy = Sequential { Dense(outputs: 2) }
+        let early = try GradientBuckets(lazy.parameters, replicas: replicas)
+        #expect(early.holds(lazy.parameters))
+        _ = try lazy(inputs.to(.cpu))
+        #expect(!early.holds(lazy.parameters))
         buckets.begin(weight: 0.25)
         try CrossEntropyLoss()(model(inputs), targets).backward(onGradientReady: {
             replicas.gradientsReady += 1
@@ -79,10 +85,14 @@ import Testing
         #expect(try model.parameters.allSatisfy { try $0.grad!.toArray().allSatisfy { $0 == 0 } })
     }
 
-    @Test func aTrainerWithOneReplicaTrainsAsWithout() throws {
+    /// The test MLP, or one of lazy layers (drawn at the first call: the buckets laid out before it are remade).
+    @Test(arguments: [false, true])
+    func aTrainerWithOneReplicaTrainsAsWithout(lazy: Bool) throws {
         let data = try TrainingFixtures.threeClasses(count: 50, seed: 4)
         func train(_ replicas: ReplicaGroup?) throws -> ([EpochMetrics], [String: [Float]]) {
-            let model = try TrainingFixtures.mlp(weights: TrainingFixtures.initialWeights(seed: 5), generator: Generator(seed: 2), device: .cpu)
+            manualSeed(8)
+            let model = lazy ? Sequential { Dense(outputs: 16); ReLU(); Dense(outputs: 3) }
+                : try TrainingFixtures.mlp(weights: TrainingFixtures.initialWeights(seed: 5), generator: Generator(seed: 2), device: .cpu)
             let trainer = Trainer(model: model, optimizer: Adam(model.parameters, learningRate: 0.01))
             trainer.replicas = replicas
             let shard = try replicas.map { try DataShard(rank: $0.rank, count: $0.size) }

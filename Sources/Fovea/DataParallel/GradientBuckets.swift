@@ -14,6 +14,8 @@ public final class GradientBuckets {
 
     /// The parameters summed, in bucket order.
     public let parameters: [Parameter]
+    /// Their sizes when the buckets were laid out.
+    private let counts: [Int]
     /// Start each bucket's sum during backward (true) or all of them after it.
     public var overlaps = true
     /// Seconds the last `finish()` waited for sums still under way: the communication backward did not hide.
@@ -42,10 +44,10 @@ public final class GradientBuckets {
     public init(_ parameters: [Parameter], replicas: ReplicaGroup, bucketBytes: Int = defaultBucketBytes) throws {
         guard bucketBytes > 0 else { throw FoveaError.invalidArgument("GradientBuckets: bucket size \(bucketBytes) bytes must be positive") }
         self.parameters = parameters.reversed()
+        counts = self.parameters.map(\.value.count)
         self.replicas = replicas
         var sizes: [Int] = [], members: [[Int]] = []
-        for (index, parameter) in self.parameters.enumerated() {
-            let count = parameter.value.count
+        for (index, count) in counts.enumerated() {
             if sizes.isEmpty || (sizes[sizes.count - 1] + count) * 4 > bucketBytes && sizes[sizes.count - 1] > 0 {
                 sizes.append(0)
                 members.append([])
@@ -65,10 +67,11 @@ public final class GradientBuckets {
     /// How many buckets there are, and their sizes in bytes.
     public var bucketSizes: [Int] { buckets.map { $0.values.count * 4 } }
 
-    /// Whether these buckets hold exactly `parameters` (the trainable set changes when a backbone is unfrozen).
+    /// Whether these buckets hold exactly `parameters` at their present sizes (the trainable set changes when a
+    /// backbone is unfrozen, a lazy layer's sizes at its first call).
     public func holds(_ parameters: [Parameter]) -> Bool {
         parameters.count == self.parameters.count
-            && zip(parameters.reversed(), self.parameters).allSatisfy { $0 === $1 && $0.value.count == $1.value.count }
+            && zip(zip(parameters.reversed(), self.parameters), counts).allSatisfy { $0.0 === $0.1 && $0.0.value.count == $1 }
     }
 
     /// Starts a step in which this replica's gradients weigh `weight` (its samples / the global batch's).

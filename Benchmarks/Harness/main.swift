@@ -24,6 +24,11 @@ if options.startupChild {
     exit(0)
 }
 
+if options.suites == ["allreduce"] {
+    do { try AllreduceSuite.run(options) } catch { note("fovea-bench: \(error)"); exit(1) }
+    exit(0)
+}
+
 // Targets: the CPU backend, OpenBLAS directly (GEMM only), then every OpenCL device.
 var targets: [Target] = [.backend(CPUBackend.shared), .openBLAS]
 let listing = OpenCLRuntime.listDevices()

@@ -60,25 +60,44 @@ public final class RunningTotals {
         try hits.backend.axpy(alpha: 1, x: hits.storage, y: correct.storage, count: 1)
     }
 
-    /// The sums so far as the position after `batch` batches of `epoch` (a host sync on OpenCL).
-    public func position(epoch: Int, batch: Int) throws -> TrainingPosition {
-        TrainingPosition(epoch: epoch, batch: batch, lossSum: try lossSum.item(), correct: Int(try correct.item()), samples: samples,
-                         outputLossSums: try outputSums.map { try $0.loss.item() },
-                         outputCorrect: try outputSums.map { Int(try $0.correct.item()) })
+    /// The sums so far as the position after `batch` batches of `epoch` (a host sync on OpenCL); with replicas, the sums
+    /// over all of them (every replica must call it).
+    public func position(epoch: Int, batch: Int, over replicas: ReplicaGroup? = nil) throws -> TrainingPosition {
+        let sums = try self.sums(over: replicas)
+        return TrainingPosition(epoch: epoch, batch: batch, lossSum: sums.loss, correct: Int(sums.correct), samples: sums.samples,
+                                outputLossSums: sums.outputs.map(\.loss), outputCorrect: sums.outputs.map { Int($0.correct) })
     }
 
-    /// Mean loss and accuracy so far (a host sync on OpenCL).
+    /// Mean loss and accuracy so far, of this replica's samples (a host sync on OpenCL).
     public func read() throws -> (loss: Float, accuracy: Float) {
-        guard samples > 0 else { return (0, 0) }
-        return (try lossSum.item() / Float(samples), try correct.item() / Float(samples))
+        let (loss, accuracy, _) = try read(over: nil)
+        return (loss, accuracy)
     }
 
-    /// Each output's mean loss and accuracy so far, for a model of several outputs; empty for one output (a host sync
-    /// on OpenCL).
-    public func readOutputs() throws -> [OutputMetrics] {
-        let count = Float(max(samples, 1))
-        return try outputSums.enumerated().map { output, sums in
-            OutputMetrics(loss: try sums.loss.item() / count, accuracy: classifies[output] ? try sums.correct.item() / count : nil)
+    /// Mean loss and accuracy so far and the samples they cover, over every replica's samples with replicas (every
+    /// replica must call it; a host sync on OpenCL).
+    public func read(over replicas: ReplicaGroup?) throws -> (loss: Float, accuracy: Float, samples: Int) {
+        let sums = try self.sums(over: replicas)
+        guard sums.samples > 0 else { return (0, 0, 0) }
+        return (sums.loss / Float(sums.samples), sums.correct / Float(sums.samples), sums.samples)
+    }
+
+    /// Each output's mean loss and accuracy so far, for a model of several outputs; empty for one output (over every
+    /// replica with replicas, every replica calling it; a host sync on OpenCL).
+    public func readOutputs(over replicas: ReplicaGroup? = nil) throws -> [OutputMetrics] {
+        let sums = try self.sums(over: replicas)
+        let count = Float(max(sums.samples, 1))
+        return sums.outputs.enumerated().map { output, sums in
+            OutputMetrics(loss: sums.loss / count, accuracy: classifies[output] ? sums.correct / count : nil)
         }
+    }
+
+    /// The sums read from the device, added over the replicas when there are some.
+    private func sums(over replicas: ReplicaGroup?) throws -> (loss: Float, correct: Float, samples: Int, outputs: [(loss: Float, correct: Float)]) {
+        var values = [Double(try lossSum.item()), Double(try correct.item()), Double(samples)]
+        for sums in outputSums { values += [Double(try sums.loss.item()), Double(try sums.correct.item())] }
+        if let replicas { values = try replicas.sum(values) }
+        let outputs = stride(from: 3, to: values.count, by: 2).map { (loss: Float(values[$0]), correct: Float(values[$0 + 1])) }
+        return (Float(values[0]), Float(values[1]), Int(values[2]), outputs)
     }
 }

@@ -27,7 +27,7 @@ extension Trainer {
     /// (for a unary model, `outputs` is empty).
     public func evaluatePerOutput(_ loader: DataLoader) throws -> (loss: Float, outputs: [OutputMetrics]) {
         let totals = try evaluationTotals(loader)
-        return (try totals.read().loss, try totals.readOutputs())
+        return (try totals.read(over: replicas).loss, try totals.readOutputs(over: replicas))
     }
 
     /// The model's outputs for one tensor per input, in evaluation mode without gradients: class probabilities (the

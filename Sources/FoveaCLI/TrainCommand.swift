@@ -6,7 +6,7 @@ import Fovea
 ///
 /// Options left out take their defaults (`TrainingSettings`), or, with `--resume`, the values the run was started
 /// with (its `config.json`); options given again with `--resume` must agree with those, except `--epochs`,
-/// `--max-steps` and `--device`.
+/// `--max-steps` and `--device`. Under `mpirun -n N` it trains data-parallel (`DistributedTraining`).
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train a model on a data set.",
@@ -68,9 +68,16 @@ struct TrainCommand: ParsableCommand {
     var freeze: String?
     @Option(help: "Unfreeze the --freeze parameters after N epochs.") var unfreezeAfter: Int?
     @Option(help: "Learning rate of the --freeze parameters once unfrozen (default: --lr).") var lrBackbone: Float?
+    @Option(help: "Data parallelism: mpi (one replica per rank of `mpirun -n N`, each taking --batch-size samples of every batch of N x --batch-size) or none (default: mpi under mpirun, else none).")
+    var distributed: String?
+    @Option(help: "With mpi: seconds a rank waits for the others in a collective operation before the job is aborted (default: 300).")
+    var collectiveTimeout: Double?
 
     func run() throws {
-        try TrainingRun(options: self).execute()
+        guard let replicas = try DistributedTraining.replicas(mode: distributed, collectiveTimeout: collectiveTimeout) else {
+            return try TrainingRun(options: self).execute()
+        }
+        try DistributedTraining.run(replicas) { try TrainingRun(options: self, replicas: replicas).execute() }
     }
 
     /// The options given on the command line, by their `config.json` keys, as text.

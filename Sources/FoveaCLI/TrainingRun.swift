@@ -6,20 +6,28 @@ import Fovea
 ///
 /// An interruption (Ctrl-C) saves `checkpoints/last.safetensors` at the batch reached and ends with exit status 130;
 /// `--resume` continues from that batch as if the run had never stopped, with the run's own options. A loss that
-/// stops being finite ends the run with a message, keeping the last finite checkpoint.
+/// stops being finite ends the run with a message, keeping the last finite checkpoint. With `replicas` (an MPI job)
+/// this process trains one replica on its shard of each batch, and only rank 0 writes the run folder.
 struct TrainingRun {
     let options: TrainCommand
+    /// The replicas this process trains with, or nil to train alone.
+    var replicas: ReplicaGroup?
     /// Callbacks added after the run's own (for tests).
     var callbacks: [TrainingCallback] = []
     /// Whether Ctrl-C was pressed (tests give their own).
     var isInterrupted: () -> Bool = { InterruptCallback.interrupted }
 
+    /// Whether this process writes the run's files and prints (rank 0, or the only process).
+    var isLeader: Bool { (replicas?.rank ?? 0) == 0 }
+
     func execute() throws {
         let resumed = try resumeTarget()
-        if let resumed {
+        if let resumed, isLeader {
             try Checkpoint.recover(directory: resumed.folder)
             try Checkpoint.recover(directory: resumed.folder.appendingPathComponent("checkpoints"))
         }
+        // The other ranks read the checkpoints once rank 0 has settled them.
+        if let replicas { _ = try replicas.sum([0]) }
         let settings = try TrainingSettings(given: options.given, resuming: resumed?.config)
         let folder = try runFolder(settings: settings, resumed: resumed)
         let device = try (options.device ?? settings.device).map(Device.parse) ?? Device.default
@@ -63,14 +71,15 @@ struct TrainingRun {
         var transforms: [any Transform] = []
         if let normalization = source.normalization { transforms.append(normalization) }
         if settings.augment { transforms += Self.augmentation(for: source.sampleShape) }
+        let shard = try replicas.map { try DataShard(rank: $0.rank, count: $0.size) }
         let train = try DataLoader(parts.0, batchSize: settings.batchSize, shuffle: true, seed: settings.seed,
-                                   transform: transforms.isEmpty ? nil : Compose(transforms), device: device)
+                                   transform: transforms.isEmpty ? nil : Compose(transforms), device: device, shard: shard)
         let evaluationTransform = source.normalization
         // A split too small to hold out one sample validates nothing rather than refusing to train.
         let validation = try parts.1.flatMap {
-            $0.count == 0 ? nil : try DataLoader($0, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device)
+            $0.count == 0 ? nil : try DataLoader($0, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device, shard: shard)
         }
-        let test = try DataLoader(source.test, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device)
+        let test = try DataLoader(source.test, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device, shard: shard)
 
         var position = TrainingPosition(epoch: 0)
         var stepsTaken = 0
@@ -88,14 +97,16 @@ struct TrainingRun {
         var configuration = settings.configuration.merging(spec.metadata.filter { !SequenceEncoding.checkpointOnlyKeys.contains($0.key) }) { _, model in model }
         configuration["device"] = device.description
         configuration["epochs"] = String(epochs)
+        if let replicas { configuration["replicas"] = String(replicas.size) }
         // The event file first: a --tensorboard folder that cannot be made stops the run before its folder exists.
-        let board = try settings.tensorboard.map { directory in
+        let board = try settings.tensorboard.flatMap { directory in !isLeader ? nil :
             TensorBoardCallback(writer: try SummaryWriter(logDirectory: Self.tensorBoardFolder(directory, run: folder)),
                                 interval: max(1, min(100, train.count / 4)), samples: parts.0, validation: validation,
                                 configuration: configuration, classNames: source.classNames)
         }
-        let log = try RunFolder(folder, configuration: configuration, appending: resumed != nil)
+        let log = isLeader ? try RunFolder(folder, configuration: configuration, appending: resumed != nil) : nil
         let trainer = Trainer(model: model, optimizer: optimizer, loss: source.isRegression ? MSELoss() : CrossEntropyLoss())
+        trainer.replicas = replicas
         if let maxSteps = settings.maxSteps {
             guard maxSteps > stepsTaken else {
                 print("--max-steps \(maxSteps): the run has taken \(stepsTaken) steps already: testing only")
@@ -111,10 +122,15 @@ struct TrainingRun {
         }
         if settings.l1 > 0 || settings.l2 > 0 { trainer.penalty = Self.penalty(l1: settings.l1, l2: settings.l2) }
         trainer.callbacks.append(InterruptCallback(isInterrupted: isInterrupted))
-        trainer.callbacks.append(ProgressCallback(epochs: epochs, showsAccuracy: !source.isRegression))
+        if isLeader {
+            trainer.callbacks.append(replicas == nil ? ProgressCallback(epochs: epochs, showsAccuracy: !source.isRegression)
+                                     : ProgressCallback(epochs: epochs, showsAccuracy: !source.isRegression, drawsBar: false))
+        }
         trainer.callbacks.append(TerminateOnNaN())
-        trainer.callbacks.append(CheckpointCallback(directory: log.checkpoints, metadata: spec.metadata))
-        trainer.callbacks.append(log)
+        if let log {
+            trainer.callbacks.append(CheckpointCallback(directory: log.checkpoints, metadata: spec.metadata))
+            trainer.callbacks.append(log)
+        }
         if let board { trainer.callbacks.append(board) }
         if let patience = settings.earlyStopping { trainer.callbacks.append(EarlyStopping(patience: patience)) }
         if let scheduler { trainer.callbacks.append(SchedulerCallback(scheduler)) }
@@ -124,19 +140,20 @@ struct TrainingRun {
             print(TransferLearning.describe(model) + (position.epoch < unfreezeAfter ? " (--freeze \(settings.freeze!))" : ""))
         }
         print("training \(settings.model) on \(settings.data) (\(parts.0.count) train, \(parts.1?.count ?? 0) validation, \(source.test.count) test) "
-              + "on \(device); inputs normalized as \(ModelSpec.describe(source.normalization)); run folder \(folder.path)"
+              + "on \(device)\(replicas.map { " x \($0.size) MPI ranks (batches of \($0.size) x \(settings.batchSize))" } ?? ""); inputs normalized as \(ModelSpec.describe(source.normalization)); run folder \(folder.path)"
               + (board.map { "; TensorBoard: tensorboard --logdir \($0.writer.logDirectory.path)" } ?? ""))
         InterruptCallback.install()
         do {
             try trainer.fit(train, validation: validation, epochs: epochs, from: position)
         } catch let divergence as TrainingDiverged {
+            guard let log else { throw divergence }
             try log.recordDivergence(divergence)
             let last = log.checkpoints.appendingPathComponent("last.safetensors")
             let kept = FileManager.default.fileExists(atPath: last.path) ? "\(last.path) keeps the last finite weights" : "no checkpoint was saved"
             throw FoveaError.invalidArgument("\(divergence) (--lr \(settings.learningRate)); \(kept)")
         }
         if let stop = trainer.interruption {
-            let last = log.checkpoints.appendingPathComponent("last.safetensors")
+            let last = folder.appendingPathComponent("checkpoints/last.safetensors")
             print("interrupted at epoch \(stop.epoch + 1), batch \(stop.batch)/\(train.count): checkpoint saved to \(last.path); "
                   + "continue with --resume \(folder.path)")
             throw ExitCode(130)
@@ -147,8 +164,9 @@ struct TrainingRun {
 
     /// Tests the trained model and records the result (in TensorBoard too, at step `epochs`), unless Ctrl-C came meanwhile.
     /// A series' forecasts are scored in its own units next to the naive forecast's.
-    private func runTest(_ trainer: Trainer, _ model: some UnaryLayer, _ test: DataLoader, source: DataSource, log: RunFolder, board: TensorBoardCallback?, epochs: Int) throws {
+    private func runTest(_ trainer: Trainer, _ model: some UnaryLayer, _ test: DataLoader, source: DataSource, log: RunFolder?, board: TensorBoardCallback?, epochs: Int) throws {
         let result = try trainer.evaluate(test)
+        guard let log else { return }
         if let windows = source.test as? SeriesWindows {
             let scores = try ForecastScores(model: model, windows: windows, device: test.device)
             try stopIfInterrupted(log.url)
@@ -203,7 +221,7 @@ struct TrainingRun {
         if let out = options.out {
             guard !out.trimmingCharacters(in: .whitespaces).isEmpty else { throw FoveaError.invalidArgument("--out: needs a folder name") }
             let folder = URL(fileURLWithPath: out)
-            try RunFolder.prepareNew(folder, overwrite: options.overwrite)
+            if isLeader { try RunFolder.prepareNew(folder, overwrite: options.overwrite) }
             return folder
         }
         return URL(fileURLWithPath: "runs/\(settings.model)-\(settings.data.replacingOccurrences(of: "/", with: "_"))-\(Self.timestamp())")

@@ -27,7 +27,7 @@ enum AllreduceSuite {
         say(String(format: "\nlatency of a 1-value sum: median %.1f us (min %.1f, max %.1f)", latency.median * 1e6, latency.min * 1e6, latency.max * 1e6))
 
         say("\n| gradients of | parameters | MB | buckets | sum ms (median [min..max]) | algorithm GB/s | bus GB/s |\n|---|---|---|---|---|---|---|")
-        var modules: [String: Module] = [:]
+        var modules: [String: any UnaryLayer] = [:]
         for model in selected {
             manualSeed(1)
             let module = try Models.make(model.name, inputShape: model.inputShape, classes: 10)
@@ -93,13 +93,13 @@ enum AllreduceSuite {
 /// One replica's training step on a fixed random batch: forward, cross-entropy, backward, the gradient sums (none, after
 /// backward, or started during it) and Adam's update.
 final class ReplicaStep {
-    let model: Module
+    let model: any UnaryLayer
     let optimizer: Adam
     let inputs: Tensor
     let labels: Tensor
     let buckets: GradientBuckets
 
-    init(_ model: Module, inputShape: Shape, batch: Int, replicas: ReplicaGroup, bucketBytes: Int) throws {
+    init(_ model: any UnaryLayer, inputShape: Shape, batch: Int, replicas: ReplicaGroup, bucketBytes: Int) throws {
         self.model = model
         model.train()
         optimizer = Adam(model.parameters, learningRate: 1e-3)

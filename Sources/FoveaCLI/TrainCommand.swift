@@ -51,7 +51,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Input normalization MEAN,STD (every channel), M1,...,MC,S1,...,SC per channel, or imagenet (default: the data set's own).")
     var normalize: String?
     @Flag(help: "Feed pixels scaled to [0, 1] without normalizing them.") var noNormalize = false
-    @Option(help: "Device: auto, cpu, gpu (the first OpenCL GPU), opencl or opencl:N (default: FOVEA_DEVICE, else auto).") var device: String?
+    @Option(help: "Device: auto, cpu, gpu (the first OpenCL GPU), opencl or opencl:N; several devices separated by commas (opencl:0,opencl:1) or all-gpus train one replica per device, each taking --batch-size samples of every batch of N x --batch-size (default: FOVEA_DEVICE, else auto).") var device: String?
     @Option(help: "Random seed for weights, shuffling, dropout and augmentation (default: 0).") var seed: UInt64?
     @Option(help: "Stop after this many optimizer steps in the whole run, resumed parts included (quick runs).") var maxSteps: Int?
     @Option(help: "Run folder (default: runs/MODEL-DATA-TIME). It must not hold another run unless --overwrite is given.") var out: String?

@@ -189,7 +189,7 @@ struct TrainingRun {
         if isLeader { print(text) }
     }
 
-    /// Trains one replica per device, each on its own thread; an error on one stops all, and is the one thrown.
+    /// Trains one replica per device, each on its own thread; an error on one stops all, and is thrown naming its replica.
     private func trainOnDevices(_ all: [Device]) throws {
         if let replicas {
             throw FoveaError.invalidArgument("--device \(Device.listDescription(all)): one device per MPI rank "
@@ -199,7 +199,12 @@ struct TrainingRun {
             var run = self
             run.replicas = replica.group
             run.devices = (all, replica.device)
-            try run.execute()
+            do {
+                try run.execute()
+            } catch let error where !(error is ExitCode || error is ReplicaGroupStopped) {
+                throw FoveaError.invalidArgument("replica \(replica.rank) of \(all.count) on \(replica.device): "
+                                                 + FoveaCommand.message(for: FoveaCommand.readable(error)))
+            }
         }
     }
 

@@ -125,7 +125,7 @@ final class ReplicaRendezvous: @unchecked Sendable {
 }
 
 /// Thrown by a collective operation of in-process replicas when another replica failed or stopped taking part.
-public struct ReplicaGroupStopped: Error, CustomStringConvertible {
+public struct ReplicaGroupStopped: Error, Equatable, CustomStringConvertible {
     /// Why the group stopped.
     public let reason: String
     public var description: String { "data-parallel replicas stopped: \(reason)" }

@@ -81,6 +81,26 @@ import Testing
         }
     }
 
+    @Test func deviceListsParse() throws {
+        #expect(try Device.parseList("cpu") == [.cpu])
+        #expect(throws: FoveaError.invalidArgument("device list 'cpu,,cpu': an empty name; separate devices with commas, e.g. opencl:0,opencl:1")) {
+            try Device.parseList("cpu,,cpu")
+        }
+        #expect(throws: FoveaError.invalidArgument("device list 'cpu, CPU': cpu is named twice; each device trains one replica")) {
+            try Device.parseList("cpu, CPU")
+        }
+        let listing = OpenCLRuntime.listDevices().devices
+        if listing.contains(where: \.isGPU) {
+            #expect(try Device.parseList("all-gpus") == listing.filter(\.isGPU).map { .opencl($0.index) })
+        } else {
+            #expect { try Device.parseList("all-gpus") } throws: { "\($0)".contains("device 'all-gpus': no OpenCL GPU found") }
+        }
+        if testDevices.count > 1 {
+            #expect(try Device.parseList("opencl:0,cpu") == [.opencl(0), .cpu])
+            #expect(Device.listDescription([.opencl(0), .cpu]) == "opencl:0,cpu")
+        }
+    }
+
     /// The fixtures' MLP without its dropout (whose masks would differ between a replica's share and the whole batch).
     static func mlp(device: Device) throws -> Sequential {
         let model = Sequential { Flatten(); Dense(4, 32); ReLU(); Dense(32, 3) }

@@ -68,10 +68,12 @@ import Testing
             try buckets.gradientReady($0)
         })
         try buckets.finish()
-        // Overlapping, each starts when its last gradient is in: the last layer's two first, then the first layer's
-        // weight (whose gradient this MLP's backward completes before its bias's), then its bias; otherwise all at the end.
-        #expect(replicas.summedCounts == (overlaps ? [99, 128, 32] : [99, 32, 128]))
-        #expect(replicas.startedAfter == (overlaps ? [2, 3, 4] : [4, 4, 4]))
+        // Sums start in bucket order on every replica (collectives must match across them). Overlapping, the last
+        // layer's bucket starts when its two gradients are in; this MLP's backward completes the first layer's weight
+        // (the third bucket) before its bias (the second), so the third waits for the second and both start after the
+        // fourth gradient. Without overlap all start at the end.
+        #expect(replicas.summedCounts == [99, 32, 128])
+        #expect(replicas.startedAfter == (overlaps ? [2, 4, 4] : [4, 4, 4]))
         for (parameter, values) in zip(model.parameters, alone) {
             // 0.25 of this replica's gradient plus its mirror's: half of it.
             #expect(allClose(try parameter.grad!.toArray(), values.map { $0 * 0.5 }, atol: 1e-7, rtol: 1e-6))

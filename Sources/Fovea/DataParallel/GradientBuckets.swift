@@ -3,7 +3,9 @@ import Foundation
 /// Averages one step's gradients over the replicas: the trainable parameters, taken in reverse order (about the order
 /// in which backward completes their gradients), are packed into flat host buckets of about `bucketBytes`, each summed
 /// over the replicas with one call. With `overlaps`, a bucket's sum starts the moment its last gradient is ready
-/// during backward, while the earlier layers are still being differentiated (PyTorch DDP's buckets).
+/// during backward, while the earlier layers are still being differentiated (PyTorch DDP's buckets). Sums start in
+/// bucket order on every replica, whatever order backward completes the buckets in: collectives must be issued in
+/// the same order everywhere (a bucket completed early waits for the ones before it, as DDP's do).
 ///
 /// Each replica weighs its gradient by its share of the global batch (its samples / the batch's), so the sum is the
 /// gradient of the mean loss over the whole batch however unevenly it was split. A parameter that got no gradient
@@ -29,6 +31,8 @@ public final class GradientBuckets {
     private var indexOfTensor: [ObjectIdentifier: Int] = [:]
     private var isReady: [Bool] = []
     private var weight: Float = 1
+    /// The first bucket whose sum has not started.
+    private var nextBucket = 0
 
     private final class Bucket {
         let values: UnsafeMutableBufferPointer<Float>
@@ -80,15 +84,16 @@ public final class GradientBuckets {
         indexOfTensor = Dictionary(uniqueKeysWithValues: parameters.enumerated().map { (ObjectIdentifier($1.value), $0) })
         isReady = Array(repeating: false, count: parameters.count)
         for bucket in buckets { bucket.readyCount = 0; bucket.pending = nil }
+        nextBucket = 0
     }
 
     /// Takes `tensor`'s completed gradient when it is one of the parameters' values (give it to `Tensor.backward`'s
-    /// `onGradientReady`), and starts its bucket's sum when that was the bucket's last.
+    /// `onGradientReady`), and starts the sums of the buckets it completes, in bucket order.
     public func gradientReady(_ tensor: Tensor) throws {
         guard let index = indexOfTensor[ObjectIdentifier(tensor)], !isReady[index] else { return }
         try store(index)
-        if overlaps && buckets[slots[index].bucket].readyCount == buckets[slots[index].bucket].members.count {
-            try start(buckets[slots[index].bucket])
+        while overlaps, nextBucket < buckets.count, buckets[nextBucket].readyCount == buckets[nextBucket].members.count {
+            try startNextBucket()
         }
         try replicas.progress()
     }
@@ -97,7 +102,7 @@ public final class GradientBuckets {
     /// parameter's `.grad` becomes the weighted sum over the replicas, on the parameter's device.
     public func finish() throws {
         for index in parameters.indices where !isReady[index] { try store(index) }
-        for bucket in buckets where bucket.pending == nil { try start(bucket) }
+        while nextBucket < buckets.count { try startNextBucket() }
         let start = Date()
         for bucket in buckets { try bucket.pending?.wait() }
         lastWaitSeconds = Date().timeIntervalSince(start)
@@ -124,7 +129,8 @@ public final class GradientBuckets {
         buckets[slot.bucket].readyCount += 1
     }
 
-    private func start(_ bucket: Bucket) throws {
-        bucket.pending = try replicas.startSum(bucket.values)
+    private func startNextBucket() throws {
+        buckets[nextBucket].pending = try replicas.startSum(buckets[nextBucket].values)
+        nextBucket += 1
     }
 }

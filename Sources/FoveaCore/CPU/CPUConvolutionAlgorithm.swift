@@ -1,0 +1,26 @@
+/// One of a convolution's three passes.
+public enum ConvolutionPass: String, CaseIterable, Sendable {
+    case forward, backwardData, backwardWeight
+}
+
+/// The CPU backend's convolution algorithms (ARCHITECTURE.md, decision 8). `choice(for:pass:)` picks one per pass and
+/// shape; `fovea-bench --suite conv-algo` times every algorithm on the zoo's shapes next to that choice.
+public enum CPUConvolutionAlgorithm: String, CaseIterable, Sendable {
+    /// Per-image unfold (im2col) and OpenBLAS GEMM: every geometry.
+    case columns
+    /// Winograd's F(2x2, 3x3), 16 GEMMs over transformed tiles: 3x3 kernels, stride 1, no dilation, no groups.
+    case winograd
+
+    /// Whether the algorithm computes `g`.
+    public func supports(_ g: ConvolutionGeometry) -> Bool {
+        switch self {
+        case .columns: true
+        case .winograd: WinogradTiles.supports(g)
+        }
+    }
+
+    /// The algorithm the CPU backend runs for `pass` of `g`.
+    public static func choice(for g: ConvolutionGeometry, pass: ConvolutionPass) -> Self {
+        WinogradTiles.supports(g) ? .winograd : .columns
+    }
+}

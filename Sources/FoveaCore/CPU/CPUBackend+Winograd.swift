@@ -33,7 +33,7 @@ extension CPUBackend {
         guard tiles.blockCount > 0 else { Self.zero(Self.pointer(gradWeight), count: cout * cin * 9); return }
         let tb = tiles.blockTiles, sums = 16 * cout * cin
         let (inputSize, gradientSize) = (16 * cin * tb, 16 * cout * tb)
-        let partSize = sums + inputSize + gradientSize + tiles.laneScratchSize
+        let partSize = sums + inputSize + gradientSize + max(tiles.laneScratchSize, tiles.splitSize)
         let parts = min(Self.workers, tiles.blockCount)
         let scratch = try allocate(parts * partSize)
         let base = Self.pointer(scratch), x = Self.pointer(input), gy = Self.pointer(gradOutput)
@@ -69,7 +69,7 @@ extension CPUBackend {
         let tb = tiles.blockTiles
         // The products are read up to eight floats past the last tile.
         let (inputSize, productSize) = (16 * cin * tb, 16 * cout * tb + 8)
-        let partSize = inputSize + productSize + tiles.laneScratchSize
+        let partSize = inputSize + productSize + max(tiles.laneScratchSize, tiles.splitSize)
         let parts = min(Self.workers, tiles.blockCount)
         let scratch = try allocate(parts * partSize)
         let base = Self.pointer(scratch)
@@ -94,14 +94,23 @@ extension CPUBackend {
         }
     }
 
-    /// The transformed input patches of tile rows `rows` (a block) into its 16 slices [inChannels][blockTiles].
+    /// The transformed input patches of tile rows `rows` (a block) into its 16 slices [inChannels][blockTiles]: per channel
+    /// and image, the rows the block reads are split once, then transformed tile row by tile row.
     private func transformInputs(_ x: UnsafePointer<Float>, _ tiles: WinogradTiles, rows: Range<Int>,
                                  lanes: UnsafeMutablePointer<Float>, into v: UnsafeMutablePointer<Float>) {
         let (cin, tb, plane) = (tiles.g.inChannels, tiles.blockTiles, tiles.g.height * tiles.g.width)
         for c in 0..<cin {
-            tiles.forEachRow(rows) { local, image, th in
-                tiles.transformInput(x + (image * cin + c) * plane, tileRow: th, lanes: lanes,
-                                     into: v + c * tb + local * tiles.tilesWide, sliceStride: cin * tb)
+            var start = rows.lowerBound
+            while start < rows.upperBound {
+                // The block's tile rows of one image.
+                let image = start / tiles.tilesHigh, end = min(rows.upperBound, (image + 1) * tiles.tilesHigh)
+                let first = start % tiles.tilesHigh
+                tiles.splitInputRows(x + (image * cin + c) * plane, tileRows: first..<first + end - start, into: lanes)
+                for t in 0..<(end - start) {
+                    tiles.transformInput(split: lanes, row: t, into: v + c * tb + (start - rows.lowerBound + t) * tiles.tilesWide,
+                                         sliceStride: cin * tb)
+                }
+                start = end
             }
         }
     }

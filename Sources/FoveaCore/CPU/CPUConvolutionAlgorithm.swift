@@ -20,7 +20,12 @@ public enum CPUConvolutionAlgorithm: String, CaseIterable, Sendable {
     }
 
     /// The algorithm the CPU backend runs for `pass` of `g`.
+    ///
+    /// Measured with `fovea-bench --clock cpu --suite conv-algo --batch 32,64,128` (Benchmarks/RESULTS.md,
+    /// 2026-12-01): Winograd takes 0.45-0.85x the time of columns from 32 channels on; with 3 input channels its
+    /// transforms outweigh the products they save (1.7-3.3x slower); with 16 it is even, and its weight gradient 2-5% slower.
     public static func choice(for g: ConvolutionGeometry, pass: ConvolutionPass) -> Self {
-        WinogradTiles.supports(g) ? .winograd : .columns
+        let channels = min(g.inChannels, g.outChannels)
+        return WinogradTiles.supports(g) && channels >= (pass == .backwardWeight ? 32 : 16) ? .winograd : .columns
     }
 }

@@ -48,59 +48,81 @@ struct WinogradTiles {
         for row in rows { body(row - rows.lowerBound, row / tilesHigh, row % tilesHigh) }
     }
 
-    /// Floats of lane scratch the transforms need: eight lane rows and four padded input rows of two each.
-    var laneScratchSize: Int { 16 * laneRow }
+    /// Floats of lane scratch the output-gradient transform needs: four lane rows.
+    var laneScratchSize: Int { 4 * laneRow }
 
     // MARK: Input transform, B^T d B
 
-    /// Writes the transformed input patches of tile row `th` of one input channel plane: value ξ of tile column tw goes
-    /// to `v[ξ * sliceStride + tw]`. Reads outside the plane are zero (the padding).
-    func transformInput(_ plane: UnsafePointer<Float>, tileRow th: Int, lanes: UnsafeMutablePointer<Float>,
-                        into v: UnsafeMutablePointer<Float>, sliceStride: Int) {
-        let (height, width, padLeft) = (g.height, g.width, g.padding.width)
-        let columns = tilesWide + 1
-        // Even and odd input columns of the patch's four rows: even[r][k] = row r, column 2k - padLeft (zero outside).
-        // All four rows are padded before any is split, so the split's loads do not wait for the padding's stores.
-        let padded = lanes + 8 * laneRow
-        for r in 0..<4 {
-            let y = 2 * th - g.padding.height + r, row = padded + 2 * r * laneRow
-            if y >= 0, y < height {
-                Self.pad(plane + y * width, count: width, offset: padLeft, into: row, length: 2 * columns)
+    /// Splits the input rows that tile rows `tileRows` of one input channel plane read into their even and odd columns:
+    /// split row j (input row 2 * tileRows.lowerBound - padTop + j) has column 2k - padLeft at `split[2j * laneRow + k]`
+    /// and column 2k + 1 - padLeft at `split[(2j + 1) * laneRow + k]`; zero outside the plane (the padding).
+    func splitInputRows(_ plane: UnsafePointer<Float>, tileRows: Range<Int>, into split: UnsafeMutablePointer<Float>) {
+        for j in 0..<(2 * tileRows.count + 2) {
+            let y = 2 * tileRows.lowerBound - g.padding.height + j
+            let even = split + 2 * j * laneRow
+            Self.splitRow(y >= 0 && y < g.height ? plane + y * g.width : nil, width: g.width, offset: g.padding.width,
+                          count: tilesWide + 1, even: even, odd: even + laneRow)
+        }
+    }
+
+    /// even[k] = line[2k - offset], odd[k] = line[2k + 1 - offset] for k in 0..<count (and up to seven more), zero
+    /// outside 0..<width or when `line` is nil.
+    @inline(__always)
+    private static func splitRow(_ line: UnsafePointer<Float>?, width: Int, offset: Int, count: Int,
+                                 even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>) {
+        guard let line else { CPUBackend.zero(even, count: count); CPUBackend.zero(odd, count: count); return }
+        var k = 0
+        while k < count {
+            let x = 2 * k - offset
+            if x >= 0 && x + 16 <= width {
+                let v = CPUBackend.load16(line + x)
+                CPUBackend.store(SIMD8(v[0], v[2], v[4], v[6], v[8], v[10], v[12], v[14]), even + k)
+                CPUBackend.store(SIMD8(v[1], v[3], v[5], v[7], v[9], v[11], v[13], v[15]), odd + k)
             } else {
-                CPUBackend.zero(row, count: 2 * columns)
+                for l in 0..<8 {
+                    let xe = x + 2 * l
+                    even[k + l] = xe >= 0 && xe < width ? line[xe] : 0
+                    odd[k + l] = xe + 1 >= 0 && xe + 1 < width ? line[xe + 1] : 0
+                }
             }
+            k += 8
         }
-        for r in 0..<4 {
-            Self.deinterleave(padded + 2 * r * laneRow, count: columns, even: lanes + r * laneRow, odd: lanes + (4 + r) * laneRow)
-        }
-        // B^T along the columns: t0 = d0 - d2, t1 = d1 + d2, t2 = d2 - d1, t3 = d1 - d3, in place on both halves.
-        for half in 0..<2 {
-            let base = lanes + half * 4 * laneRow
-            var k = 0
-            while k < columns {
-                let d0 = CPUBackend.load(base + k), d1 = CPUBackend.load(base + laneRow + k)
-                let d2 = CPUBackend.load(base + 2 * laneRow + k), d3 = CPUBackend.load(base + 3 * laneRow + k)
-                CPUBackend.store(d0 - d2, base + k); CPUBackend.store(d1 + d2, base + laneRow + k)
-                CPUBackend.store(d2 - d1, base + 2 * laneRow + k); CPUBackend.store(d1 - d3, base + 3 * laneRow + k)
-                k += 8
-            }
-        }
-        // B along the rows: columns 2tw ... 2tw + 3 are even[tw], odd[tw], even[tw + 1], odd[tw + 1].
+    }
+
+    /// Floats of the split rows of a block's tile rows of one image.
+    var splitSize: Int { (4 * rowsPerBlock + 4) * laneRow }
+
+    /// Writes the transformed input patches (B^T d B) of the tile row whose patches are split rows 2t ... 2t + 3
+    /// (`splitInputRows`): value ξ of tile column tw goes to `v[ξ * sliceStride + tw]`.
+    func transformInput(split: UnsafePointer<Float>, row t: Int, into v: UnsafeMutablePointer<Float>, sliceStride: Int) {
         var tw = 0
         while tw < tilesWide {
-            let count = min(8, tilesWide - tw)
-            for i in 0..<4 {
-                let even = lanes + i * laneRow + tw, odd = lanes + (4 + i) * laneRow + tw
-                let a = CPUBackend.load(even), b = CPUBackend.load(odd)
-                let c = CPUBackend.load(even + 1), d = CPUBackend.load(odd + 1)
-                let slice = v + 4 * i * sliceStride + tw
-                Self.store(a - c, slice, count)
-                Self.store(b + c, slice + sliceStride, count)
-                Self.store(c - b, slice + 2 * sliceStride, count)
-                Self.store(b - d, slice + 3 * sliceStride, count)
+            // Patch row r at columns 2tw ... 2tw + 3: even[tw], odd[tw], even[tw + 1], odd[tw + 1].
+            @inline(__always) func row(_ r: Int) -> Patch {
+                let even = split + 2 * (2 * t + r) * laneRow + tw, odd = even + laneRow
+                return Patch(CPUBackend.load(even), CPUBackend.load(odd), CPUBackend.load(even + 1), CPUBackend.load(odd + 1))
             }
+            let count = min(8, tilesWide - tw)
+            @inline(__always) func emit(_ i: Int, _ p: Patch) {
+                let slice = v + 4 * i * sliceStride + tw
+                Self.store(p.a - p.c, slice, count)
+                Self.store(p.b + p.c, slice + sliceStride, count)
+                Self.store(p.c - p.b, slice + 2 * sliceStride, count)
+                Self.store(p.b - p.d, slice + 3 * sliceStride, count)
+            }
+            // B^T down the rows (t0 = d0 - d2, t1 = d1 + d2, t2 = d2 - d1, t3 = d1 - d3), then B along each.
+            let (d0, d1, d2, d3) = (row(0), row(1), row(2), row(3))
+            emit(0, d0 - d2); emit(1, d1 + d2); emit(2, d2 - d1); emit(3, d1 - d3)
             tw += 8
         }
+    }
+
+    /// Four columns of one patch row for eight tiles.
+    private struct Patch {
+        var a, b, c, d: SIMD8<Float>
+        init(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>) { (self.a, self.b, self.c, self.d) = (a, b, c, d) }
+        static func + (x: Patch, y: Patch) -> Patch { Patch(x.a + y.a, x.b + y.b, x.c + y.c, x.d + y.d) }
+        static func - (x: Patch, y: Patch) -> Patch { Patch(x.a - y.a, x.b - y.b, x.c - y.c, x.d - y.d) }
     }
 
     // MARK: Output transform, A^T m A
@@ -145,15 +167,9 @@ struct WinogradTiles {
                            into v: UnsafeMutablePointer<Float>, sliceStride: Int) {
         let (outH, outW) = (g.output.height, g.output.width)
         // p, q: even and odd columns of output row 2th; r, s: of row 2th + 1.
-        let padded = lanes + 8 * laneRow
         for r in 0..<2 {
-            let y = 2 * th + r
-            if y < outH {
-                Self.pad(plane + y * outW, count: outW, offset: 0, into: padded, length: 2 * tilesWide)
-            } else {
-                CPUBackend.zero(padded, count: 2 * tilesWide)
-            }
-            Self.deinterleave(padded, count: tilesWide, even: lanes + 2 * r * laneRow, odd: lanes + (2 * r + 1) * laneRow)
+            let y = 2 * th + r, even = lanes + 2 * r * laneRow
+            Self.splitRow(y < outH ? plane + y * outW : nil, width: outW, offset: 0, count: tilesWide, even: even, odd: even + laneRow)
         }
         var tw = 0
         while tw < tilesWide {
@@ -170,29 +186,6 @@ struct WinogradTiles {
             }
             emit(0, p, q); emit(1, p + r, q + s); emit(2, p - r, q - s); emit(3, -r, -s)
             tw += 8
-        }
-    }
-
-    /// padded[j] = line[j - offset] for j in 0..<length, zero where that is outside 0..<count.
-    @inline(__always)
-    private static func pad(_ line: UnsafePointer<Float>, count: Int, offset: Int, into padded: UnsafeMutablePointer<Float>,
-                            length: Int) {
-        let start = min(length, max(0, offset)), end = max(start, min(length, count + offset))
-        CPUBackend.zero(padded, count: start)
-        CPUBackend.copy(line + (start - offset), to: padded + start, count: end - start)
-        CPUBackend.zero(padded + end, count: length - end)
-    }
-
-    /// even[k] = values[2k], odd[k] = values[2k + 1] for k in 0..<count, eight at a time (up to seven more past count).
-    @inline(__always)
-    private static func deinterleave(_ values: UnsafePointer<Float>, count: Int, even: UnsafeMutablePointer<Float>,
-                                     odd: UnsafeMutablePointer<Float>) {
-        var k = 0
-        while k < count {
-            let v = CPUBackend.load16(values + 2 * k)
-            CPUBackend.store(SIMD8(v[0], v[2], v[4], v[6], v[8], v[10], v[12], v[14]), even + k)
-            CPUBackend.store(SIMD8(v[1], v[3], v[5], v[7], v[9], v[11], v[13], v[15]), odd + k)
-            k += 8
         }
     }
 

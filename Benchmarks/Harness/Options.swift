@@ -3,7 +3,7 @@ import Fovea
 
 /// Command-line options of `fovea-bench`.
 struct Options {
-    static let allSuites = ["gemm", "conv", "pool", "activation", "softmax", "startup", "train"]
+    static let allSuites = ["gemm", "conv", "conv-algo", "pool", "activation", "softmax", "startup", "train"]
     /// Suites run only when named: `allreduce` runs alone, under mpirun.
     static let namedSuites = ["allreduce"]
 
@@ -55,6 +55,8 @@ struct Options {
           --runs N              minimum timed samples (default 5)
           --max-runs N          maximum timed samples (default 50)
           --budget SECONDS      stop sampling after this much timed time, once --runs are in (default 2)
+          --clock wall|cpu      what samples measure: elapsed time (default) or the process's CPU time, all threads
+                                summed (steadier on a shared machine; a call on two busy cores counts twice)
           --profile             per-kernel (OpenCL events) and per-step times for every benchmark
                                 (train: kernels of one step, then phases and each layer's forward/backward)
           --json FILE           write all results as JSON
@@ -117,6 +119,10 @@ struct Options {
                 options.optimizers = optimizers
             case "--bucket-mb": options.bucketBytes = max(1, try integer(argument)) << 20
             case "--filter": options.filters.append(try value(argument))
+            case "--clock":
+                let text = try value(argument)
+                guard let clock = Timer.Clock(rawValue: text) else { throw UsageError("--clock: '\(text)' is neither wall nor cpu") }
+                options.timer.clock = clock
             case "--warmup": options.timer.warmupRuns = try integer(argument)
             case "--runs": options.timer.minimumRuns = max(1, try integer(argument))
             case "--max-runs": options.timer.maximumRuns = max(1, try integer(argument))
@@ -145,6 +151,9 @@ struct Options {
         if options.suites == ["allreduce"] && !arguments.contains("--model") { options.models = AllreduceSuite.modelNames }
         if let maxGemm { options.gemmSizes = options.gemmSizes.filter { $0 <= maxGemm } }
         options.timer.maximumRuns = max(options.timer.maximumRuns, options.timer.minimumRuns)
+        if options.pytorch && options.timer.clock == .cpu {
+            throw UsageError("--clock cpu: PyTorch's times are wall-clock times; compare with --clock wall")
+        }
         return options
     }
 

@@ -51,6 +51,7 @@ for target in targets { print("  \(target.label): \(machine.targets[target.label
 var cases: [BenchmarkCase] = []
 if options.suites.contains("gemm") { cases += GemmSuite.cases(sizes: options.gemmSizes) }
 if options.suites.contains("conv") { cases += ConvSuite.cases(batches: options.batches) }
+if options.suites.contains("conv-algo") { cases += ConvAlgorithmSuite.cases(batches: options.batches) }
 if options.suites.contains("pool") { cases += PoolingSuite.cases(batch: options.batches[0]) }
 let elementwise = ActivationSuite.cases()
 cases += elementwise.filter { options.suites.contains($0.suite) }
@@ -66,6 +67,7 @@ let runner = Runner(timer: options.timer, profiler: options.profile ? Profiler(t
 let (results, failures) = runner.run(cases, on: targets)
 print(TableReport.summary(results), terminator: "")
 print(TableReport.hostSyncs(results), terminator: "")
+print(ConvAlgorithmSuite.report(results), terminator: "")
 if options.profile { print(TableReport.profiles(results), terminator: "") }
 var allFailures = failures
 for r in results {

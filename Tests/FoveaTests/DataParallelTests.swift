@@ -9,18 +9,25 @@ import Testing
     /// Runs `body` for each replica of a group of `count` on its own thread; returns each one's result or error.
     static func onThreads<T>(_ count: Int, _ body: @escaping (InProcessReplicas) throws -> T) throws -> [Result<T, Error>] {
         let replicas = try InProcessReplicas.group(count: count)
-        let lock = NSLock(), group = DispatchGroup()
-        var results = [Result<T, Error>?](repeating: nil, count: count)
+        let results = Results<T>(count: count), group = DispatchGroup()
         for replica in replicas {
             group.enter()
             Thread {
-                let result = Result { try body(replica) }
-                lock.lock(); results[replica.rank] = result; lock.unlock()
+                results.set(replica.rank, Result { try body(replica) })
                 group.leave()
             }.start()
         }
         #expect(group.wait(timeout: .now() + 30) == .success, "the replicas hang")
-        return results.map { $0! }
+        return results.all()
+    }
+
+    /// Each replica's result, written from its thread under a lock.
+    final class Results<T>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [Result<T, Error>?]
+        init(count: Int) { values = Array(repeating: nil, count: count) }
+        func set(_ rank: Int, _ result: Result<T, Error>) { lock.withLock { values[rank] = result } }
+        func all() -> [Result<T, Error>] { lock.withLock { values.map { $0! } } }
     }
 
     @Test func collectivesSumAndBroadcastOverThreads() throws {

@@ -2,7 +2,7 @@ import Foundation
 
 /// Command-line options of `fovea-bench`.
 struct Options {
-    static let allSuites = ["gemm", "conv", "pool", "activation", "softmax", "startup", "train"]
+    static let allSuites = ["gemm", "conv", "pool", "activation", "softmax", "startup", "train", "rnn"]
 
     var gemmSizes = [256, 512, 1024, 2048, 4096]
     var batches = [32, 64, 128]

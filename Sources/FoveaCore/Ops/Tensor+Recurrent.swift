@@ -44,7 +44,8 @@ extension Tensor {
                                  rows: steps * batch, columns: gateWidth)
             projection.beta = 1
         }
-        try backend.gemm(projection, a: input.storage, b: weightIH.storage, c: projected.storage)
+        // On the CPU this op's GEMMs use Fovea's workers, not OpenBLAS's threads (see `CPUBackend.withOwnThreads`).
+        try CPUBackend.withOwnThreads { try backend.gemm(projection, a: input.storage, b: weightIH.storage, c: projected.storage) }
 
         let stateShape: Shape = [batch, hidden], sequenceShape: Shape = [steps, batch, hidden]
         let lstm = kind == .lstm
@@ -62,7 +63,7 @@ extension Tensor {
 
         let inputs = [input] + initialState + [weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
         // The backward keeps the forward's gates and states, never its outputs (which hold the node).
-        let outputs = record(outputs: [output] + finals, op: op, inputs: inputs) { gradOutputs, _ in
+        let outputs = record(outputs: [output] + finals, op: op, inputs: inputs) { gradOutputs, _ in try CPUBackend.withOwnThreads {
             let gradients = RecurrentGradients(
                 projected: try Tensor.empty([steps, batch, gateWidth], device: input.device).storage,
                 hiddenProjection: kind == .gru ? try Tensor.empty([steps, batch, gateWidth], device: input.device).storage : nil,
@@ -99,7 +100,7 @@ extension Tensor {
             if let biasIH { grads.append(biasIH.requiresGrad ? .dense(try columnSums(dProjected)) : nil) }
             if let biasHH { grads.append(biasHH.requiresGrad ? .dense(try columnSums(dHidden)) : nil) }
             return grads
-        }
+        } }
         return (outputs[0], Array(outputs.dropFirst()))
     }
 

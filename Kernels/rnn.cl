@@ -6,6 +6,9 @@
 // also W_hn h + b_hn in a fourth block). Past the end of sequence b (t >= lengths[b]) the state is carried and the
 // output is zero. Offsets are in elements; buffers whose flag is 0 are placeholders never read.
 
+#ifndef CELL  // the LSTM by default, so the file also builds on its own
+#define CELL 2
+#endif
 #define G (CELL == 2 ? 4 : CELL == 3 ? 3 : 1)
 #define SAVED (CELL == 3 ? 4 : G)
 

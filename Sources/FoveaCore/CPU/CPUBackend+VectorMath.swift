@@ -4,7 +4,8 @@ extension CPUBackend {
     /// e^x with Cephes' polynomial after reducing x by multiples of ln 2 (inputs clamped to [-87.3, 88.3]).
     @inline(__always)
     static func vectorExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let x = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
+        // `replacing` inlines to vector selects; `clamped` calls pointwiseMin and pointwiseMax out of line.
+        let x = x.replacing(with: -87.3, where: x .< -87.3).replacing(with: 88.3, where: x .> 88.3)
         // Adding 1.5 * 2^23 rounds x / ln 2 to the nearest integer n and leaves n in the low mantissa bits.
         let magic = SIMD8<Float>(repeating: 0x1.8p23)
         let shifted = x * 1.44269504088896341 + magic

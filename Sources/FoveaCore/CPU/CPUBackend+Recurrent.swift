@@ -1,9 +1,17 @@
+import CBLAS
+
 /// The recurrence as one loop per block of sequences: batch rows never interact, so each core runs its rows through
 /// every step (one GEMM of its rows by W_hh^T, then the fused cell, eight hidden units at a time) with no barrier.
 extension CPUBackend: RecurrentBackend {
     public func recurrentForward(_ shape: RecurrentShape, _ storage: RecurrentStorage) throws {
         let p = RecurrentPointers(shape, storage)
-        let (hidden, batch, width) = (shape.hidden, shape.batch, shape.savedWidth)
+        let (hidden, batch, width, gateWidth) = (shape.hidden, shape.batch, shape.savedWidth, shape.gateWidth)
+        // W_hh^T [hidden, gateWidth]: h W_hh^T as a plain product ran 5-30% faster than OpenBLAS's A * B^T on these
+        // shapes (alternated runs of the rnn suite), the transpose costing one pass over W_hh per sequence.
+        let transposed = UnsafeMutablePointer<Float>.allocate(capacity: gateWidth * hidden)
+        defer { transposed.deallocate() }
+        cblas_somatcopy(CblasRowMajor, CblasTrans, Int32(gateWidth), Int32(hidden), 1, p.weightHH, Int32(hidden), transposed,
+                        Int32(gateWidth))
         forEachBlock(shape) { rows in
             let first = rows.lowerBound, count = rows.count
             Self.copy(p.initialH + first * hidden, to: p.previousH + (shape.step(at: 0) * batch + first) * hidden, count: count * hidden)
@@ -13,8 +21,8 @@ extension CPUBackend: RecurrentBackend {
             for position in 0..<shape.steps {
                 let t = shape.step(at: position), at = t * batch + first
                 // The recurrent projection h_{t-1} W_hh^T into the first gates * hidden columns of the step's gates.
-                Self.matmul(m: count, n: shape.gateWidth, k: hidden, p.previousH + at * hidden, hidden, false,
-                            p.weightHH, hidden, true, 0, p.gates + at * width, width)
+                Self.matmul(m: count, n: gateWidth, k: hidden, p.previousH + at * hidden, hidden, false,
+                            transposed, gateWidth, false, 0, p.gates + at * width, width)
                 let next = position + 1 < shape.steps ? (shape.step(at: position + 1) * batch + first) * hidden : -1
                 for row in 0..<count {
                     let b = first + row

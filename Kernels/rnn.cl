@@ -3,8 +3,9 @@
 // (gates i, f, g, o), 3 GRU (r, z, n; the reset gate scales W_hn h + b_hn). The GEMM by W_hh that precedes each
 // forward launch wrote h_{t-1} W_hh^T into the step's first G * H gate columns; the launch reads them with x_t W_ih^T
 // + b_ih (projected) and b_hh, and writes what the backward needs in their place (the activated gates; for a GRU
-// also W_hn h + b_hn in a fourth block). Past the end of sequence b (t >= lengths[b]) the state is carried and the
-// output is zero. Offsets are in elements; buffers whose flag is 0 are placeholders never read.
+// also W_hn h + b_hn in a fourth block). Outside sequence b (steps t >= lengths[b]; with front > 0, sequences padded
+// at the front, steps t < front - lengths[b], front being the step count) the state is carried and the output is
+// zero. Offsets are in elements; buffers whose flag is 0 are placeholders never read.
 
 #ifndef CELL  // the LSTM by default, so the file also builds on its own
 #define CELL 2
@@ -14,13 +15,18 @@
 
 float sigmoid_of(float x) { return 1.0f / (1.0f + exp(-x)); }
 
+int holds(__global const int *lengths, int has_lengths, int front, int t, int b) {
+    return !has_lengths || (front ? t >= front - lengths[b] : t < lengths[b]);
+}
+
 __kernel void rnn_cell_forward(__global const float *projected, int projected_offset, __global float *gates, int gates_offset,
-                               __global const float *bias_hh, int has_bias, __global const int *lengths, int has_lengths, int t,
+                               __global const float *bias_hh, int has_bias,
+                               __global const int *lengths, int has_lengths, int front, int t,
                                __global const float *h_prev, __global const float *c_prev, __global float *output,
                                int step_offset, __global float *h_next, __global float *c_next, int next_offset, int H) {
     int j = get_global_id(0), b = get_global_id(1);
     if (j >= H) return;
-    int valid = !has_lengths || t < lengths[b];
+    int valid = holds(lengths, has_lengths, front, t, b);
     __global const float *x = projected + projected_offset + b * G * H;
     __global float *g = gates + gates_offset + b * SAVED * H;
     int state = b * H + j;
@@ -58,14 +64,14 @@ __kernel void rnn_cell_forward(__global const float *projected, int projected_of
 __kernel void rnn_cell_backward(__global const float *gates, int gates_offset,
                                 __global const float *h_prev, __global const float *c_prev,
                                 __global const float *grad_output, int has_grad_output, int step_offset,
-                                __global const int *lengths, int has_lengths, int t,
+                                __global const int *lengths, int has_lengths, int front, int t,
                                 __global float *dh, __global float *dc,
                                 __global float *d_projected, __global float *d_hidden, int grad_offset, int H) {
     int j = get_global_id(0), b = get_global_id(1);
     if (j >= H) return;
     int state = b * H + j;
     __global float *dx = d_projected + grad_offset + b * G * H;
-    if (has_lengths && t >= lengths[b]) {
+    if (!holds(lengths, has_lengths, front, t, b)) {
         for (int k = 0; k < G; k++) dx[k * H + j] = 0.0f;
 #if CELL == 3
         for (int k = 0; k < G; k++) d_hidden[grad_offset + b * G * H + k * H + j] = 0.0f;

@@ -12,9 +12,10 @@ import Testing
         var steps: Int, batch: Int, inputSize: Int, hidden: Int
         var bias = true, reverse = false
         var lengths: [Int]? = nil
+        var paddedAtFront = false
         var testDescription: String {
             "\(kind) steps \(steps) batch \(batch) input \(inputSize) hidden \(hidden)" + (bias ? "" : " no bias")
-                + (reverse ? " reverse" : "") + (lengths.map { " lengths \($0)" } ?? "")
+                + (reverse ? " reverse" : "") + (lengths.map { " lengths \($0)" } ?? "") + (paddedAtFront ? " padded at the front" : "")
         }
     }
 
@@ -27,6 +28,8 @@ import Testing
         Case(kind: .gru, steps: 4, batch: 2, inputSize: 3, hidden: 2, bias: false, reverse: true, lengths: [3, 4]),
         Case(kind: .rnnTanh, steps: 3, batch: 2, inputSize: 2, hidden: 2, bias: false, reverse: true, lengths: [2, 3]),
         Case(kind: .rnnTanh, steps: 1, batch: 1, inputSize: 3, hidden: 1),
+        Case(kind: .lstm, steps: 3, batch: 2, inputSize: 2, hidden: 2, lengths: [1, 3], paddedAtFront: true),
+        Case(kind: .gru, steps: 4, batch: 2, inputSize: 1, hidden: 2, reverse: true, lengths: [2, 3], paddedAtFront: true),
     ]
 
     /// The inputs of a case in `Tensor.recurrent`'s order: x, h_0 (, c_0), W_ih, W_hh (, b_ih, b_hh).
@@ -43,7 +46,8 @@ import Testing
         let (output, final) = try Tensor.recurrent(c.kind, input: t[0], initialState: Array(t[1...states]), weightIH: t[states + 1],
                                                    weightHH: t[states + 2], biasIH: c.bias ? t[states + 3] : nil,
                                                    biasHH: c.bias ? t[states + 4] : nil,
-                                                   lengths: try c.lengths.map { try Tensor(indices: $0) }, reverse: c.reverse)
+                                                   lengths: try c.lengths.map { try Tensor(indices: $0) }, paddedAtFront: c.paddedAtFront,
+                                                   reverse: c.reverse)
         return try Tensor.concatenate(([output] + final).map { try $0.flattened() })
     }
 
@@ -71,6 +75,24 @@ import Testing
                                          initialState: [t[1].slice(axis: 0, start: 0, count: 1), t[2].slice(axis: 0, start: 0, count: 1)],
                                          weightIH: t[3], weightHH: t[4], biasIH: t[5], biasHH: t[6])
         #expect(allClose(try alone.state[1].toArray(), Array(try final[1].toArray()[0..<3]), atol: 1e-6))
+    }
+
+    /// A sequence padded at the front gives zeros over its padding, then what it gives alone, and the same final state.
+    @Test(arguments: testDevices)
+    func frontPaddingIsSkipped(device: Device) throws {
+        let c = Case(kind: .gru, steps: 4, batch: 2, inputSize: 2, hidden: 3)
+        let t = try Self.inputs(c, device: device)
+        let (output, final) = try Tensor.recurrent(.gru, input: t[0], initialState: [t[1]], weightIH: t[2], weightHH: t[3], biasIH: t[4],
+                                                   biasHH: t[5], lengths: try Tensor(indices: [3, 4]), paddedAtFront: true)
+        let alone = try Tensor.recurrent(.gru, input: t[0].slice(axis: 0, start: 1, count: 3).slice(axis: 1, start: 0, count: 1),
+                                         initialState: [t[1].slice(axis: 0, start: 0, count: 1)], weightIH: t[2], weightHH: t[3],
+                                         biasIH: t[4], biasHH: t[5])
+        let values = try output.toArray(), expected = try alone.output.toArray()
+        #expect(values[0..<3].allSatisfy { $0 == 0 })
+        for step in 1..<4 {
+            #expect(allClose(Array(values[step * 6..<step * 6 + 3]), Array(expected[(step - 1) * 3..<step * 3]), atol: 1e-6), "step \(step)")
+        }
+        #expect(allClose(Array(try final[0].toArray()[0..<3]), try alone.state[0].toArray(), atol: 1e-6))
     }
 
     /// h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) on one step, by hand; a relu RNN clips the same sum at zero.

@@ -79,6 +79,22 @@ import Testing
         }
     }
 
+    /// `TextClassifier` reads texts as padded at the front (as `Vocabulary.encode` pads them): more padding before a
+    /// text changes nothing, and the padding row still gets no gradient.
+    @Test(arguments: testDevices)
+    func aTextClassifierIgnoresTheFrontPadding(device: Device) throws {
+        manualSeed(3)
+        let model = TextClassifier(vocabulary: 12, embeddingSize: 4, hiddenSize: 5, classes: 3)
+        try model.to(device)
+        let short = try Tensor(indices: [0, 7, 3, 9, /* empty text */ 0, 0, 0, 0], shape: [2, 4], device: device)
+        let long = try Tensor(indices: [Int](repeating: 0, count: 10) + [7, 3, 9], shape: [1, 13], device: device)
+        let logits = try model(short)
+        #expect(allClose(try model(long).toArray(), Array(try logits.toArray()[0..<3]), atol: 1e-6))
+        #expect(try logits.toArray().allSatisfy(\.isFinite))
+        try logits.sum().backward()
+        #expect(try #require(model.embedding.weight.grad).toArray()[0..<4].allSatisfy { $0 == 0 })
+    }
+
     /// Steps [3, 2, 2] (time first): sequence 0 has 3 steps, sequence 1 only its first.
     @Test(arguments: testDevices)
     func maskedPoolingReadsEachSequencesOwnSteps(device: Device) throws {

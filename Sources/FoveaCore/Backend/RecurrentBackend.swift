@@ -25,9 +25,13 @@ public struct RecurrentShape: Sendable, Equatable {
     public var steps: Int, batch: Int, hidden: Int
     /// Runs from the last step to the first (a bidirectional layer's reverse direction).
     public var reverse: Bool
+    /// With lengths: sequences end at the last step, padded at the front (Keras' "pre" padding), rather than start at
+    /// the first.
+    public var paddedAtFront: Bool
 
-    public init(kind: RecurrentKind, steps: Int, batch: Int, hidden: Int, reverse: Bool) {
+    public init(kind: RecurrentKind, steps: Int, batch: Int, hidden: Int, reverse: Bool, paddedAtFront: Bool = false) {
         self.kind = kind; self.steps = steps; self.batch = batch; self.hidden = hidden; self.reverse = reverse
+        self.paddedAtFront = paddedAtFront
     }
 
     /// Columns of the projections: gates * hidden.
@@ -45,8 +49,9 @@ public struct RecurrentStorage {
     public var projected: Storage
     /// W_hh [gateWidth, hidden] and b_hh [gateWidth] (nil without bias).
     public var weightHH: Storage, biasHH: Storage?
-    /// Int32 [batch]: sequence b has its elements at steps 0 ..< lengths[b] (values outside 0...steps act as the
-    /// nearest end); nil when every sequence fills every step.
+    /// Int32 [batch]: sequence b has its elements at steps 0 ..< lengths[b] (steps - lengths[b] ..< steps when
+    /// `RecurrentShape.paddedAtFront`; values outside 0...steps act as the nearest end); nil when every sequence fills
+    /// every step.
     public var lengths: Storage?
     /// h_0 and (LSTM) c_0 [batch, hidden].
     public var initialH: Storage, initialC: Storage?

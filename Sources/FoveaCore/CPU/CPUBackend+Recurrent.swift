@@ -187,7 +187,11 @@ private struct RecurrentPointers {
     let biasHH, initialC, finalC, previousC: UnsafeMutablePointer<Float>?
     let lengths: UnsafeMutablePointer<Int32>?
 
+    /// Steps, when sequences are padded at the front (they end at the last step); 0 when they start at the first.
+    let front: Int
+
     init(_ shape: RecurrentShape, _ s: RecurrentStorage) {
+        front = shape.paddedAtFront ? shape.steps : 0
         projected = CPUBackend.pointer(s.projected); weightHH = CPUBackend.pointer(s.weightHH)
         initialH = CPUBackend.pointer(s.initialH); output = CPUBackend.pointer(s.output); finalH = CPUBackend.pointer(s.finalH)
         gates = CPUBackend.pointer(s.gates); previousH = CPUBackend.pointer(s.previousH)
@@ -196,7 +200,7 @@ private struct RecurrentPointers {
         lengths = s.lengths.map(CPUBackend.int32Pointer)
     }
 
-    /// Whether step t holds an element of sequence b.
+    /// Whether step t holds an element of sequence b: t < length, or t >= steps - length when padded at the front.
     @inline(__always)
-    func isValid(step t: Int, row b: Int) -> Bool { lengths.map { t < Int($0[b]) } ?? true }
+    func isValid(step t: Int, row b: Int) -> Bool { lengths.map { front == 0 ? t < Int($0[b]) : t >= front - Int($0[b]) } ?? true }
 }

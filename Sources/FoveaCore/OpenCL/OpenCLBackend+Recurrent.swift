@@ -17,7 +17,8 @@ extension OpenCLBackend: RecurrentBackend {
             try run("rnn_cell_forward", in: "rnn", options: "-DCELL=\(shape.kind.rawValue)", global: [hidden, batch],
                     .buffer(s.projected), .int(t * batch * shape.gateWidth), .buffer(s.gates), .int(projection.offsetC),
                     .buffer(s.biasHH ?? s.gates), .int(s.biasHH == nil ? 0 : 1),
-                    .buffer(s.lengths ?? s.gates), .int(s.lengths == nil ? 0 : 1), .int(t),
+                    .buffer(s.lengths ?? s.gates), .int(s.lengths == nil ? 0 : 1),
+                    .int(shape.paddedAtFront ? shape.steps : 0), .int(t),
                     .buffer(s.previousH), .buffer(s.previousC ?? s.gates), .buffer(s.output), .int(t * stateCount),
                     .buffer(last ? s.finalH : s.previousH), .buffer((last ? s.finalC : s.previousC) ?? s.gates), .int(next),
                     .int(hidden))
@@ -41,7 +42,8 @@ extension OpenCLBackend: RecurrentBackend {
                     .buffer(s.gates), .int(t * batch * shape.savedWidth),
                     .buffer(s.previousH), .buffer(s.previousC ?? s.gates),
                     .buffer(gradOutput ?? s.gates), .int(gradOutput == nil ? 0 : 1), .int(t * stateCount),
-                    .buffer(s.lengths ?? s.gates), .int(s.lengths == nil ? 0 : 1), .int(t),
+                    .buffer(s.lengths ?? s.gates), .int(s.lengths == nil ? 0 : 1),
+                    .int(shape.paddedAtFront ? shape.steps : 0), .int(t),
                     .buffer(gradients.initialH), .buffer(gradients.initialC ?? gradients.initialH),
                     .buffer(gradients.projected), .buffer(dHidden), .int(t * batch * shape.gateWidth), .int(hidden))
             // dh_{t-1} += d(h_{t-1} W_hh^T) W_hh

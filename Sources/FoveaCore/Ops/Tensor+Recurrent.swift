@@ -11,9 +11,11 @@ extension Tensor {
     /// `pack_padded_sequence` does: sequence b holds steps 0 ..< lengths[b], its outputs past them are zero, its final
     /// state is the one after its last element, and with `reverse` it starts from that element. Lengths on the CPU must
     /// lie in 1...steps; on an OpenCL device they are not read back, and values outside 0...steps act as the nearest end.
+    /// With `paddedAtFront` sequence b holds the last lengths[b] steps instead (Keras' "pre" padding, masked as Keras
+    /// masks): the state is carried through the padding before it, so the final state is the last step's output.
     public static func recurrent(_ kind: RecurrentKind, input: Tensor, initialState: [Tensor], weightIH: Tensor, weightHH: Tensor,
-                                 biasIH: Tensor?, biasHH: Tensor?, lengths: Tensor? = nil, reverse: Bool = false) throws
-        -> (output: Tensor, state: [Tensor]) {
+                                 biasIH: Tensor?, biasHH: Tensor?, lengths: Tensor? = nil, paddedAtFront: Bool = false,
+                                 reverse: Bool = false) throws -> (output: Tensor, state: [Tensor]) {
         let op = "recurrent \(kind)"
         try input.requireDType(.float32, op: op)
         guard input.rank == 3, weightIH.rank == 2, weightHH.rank == 2, weightIH.shape[1] == input.shape[2] else {
@@ -21,7 +23,7 @@ extension Tensor {
         }
         let (steps, batch, inputSize) = (input.shape[0], input.shape[1], input.shape[2])
         let hidden = weightHH.shape[1], gateWidth = kind.gates * hidden
-        let shape = RecurrentShape(kind: kind, steps: steps, batch: batch, hidden: hidden, reverse: reverse)
+        let shape = RecurrentShape(kind: kind, steps: steps, batch: batch, hidden: hidden, reverse: reverse, paddedAtFront: paddedAtFront)
         let expected: [(String, Tensor?, Shape)] = [("weight_ih", weightIH, [gateWidth, inputSize]), ("weight_hh", weightHH, [gateWidth, hidden]),
                                                     ("bias_ih", biasIH, [gateWidth]), ("bias_hh", biasHH, [gateWidth])]
             + initialState.map { ("initial state", $0, [batch, hidden]) }

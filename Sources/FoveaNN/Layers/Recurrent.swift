@@ -49,8 +49,9 @@ public class RecurrentNetwork: Module {
     public override func forward(_ input: Tensor) throws -> Tensor { try run(input, initialState: nil, lengths: nil).output }
 
     /// The output sequence and the final states ([h_n] or [h_n, c_n]) from `initialState` (zeros when nil), over
-    /// sequences of `lengths` (Int32 or whole numbers [batch]; nil: every sequence fills every step).
-    func run(_ input: Tensor, initialState: [Tensor]?, lengths: Tensor?) throws -> (output: Tensor, state: [Tensor]) {
+    /// sequences of `lengths` (Int32 or whole numbers [batch]; nil: every sequence fills every step), which end at
+    /// the last step when `paddedAtFront` (see `Tensor.recurrent`).
+    func run(_ input: Tensor, initialState: [Tensor]?, lengths: Tensor?, paddedAtFront: Bool = false) throws -> (output: Tensor, state: [Tensor]) {
         guard input.rank == 2 || input.rank == 3, input.shape[input.rank - 1] == inputSize, input.shape[0] > 0 else {
             throw FoveaError.invalidArgument("\(typeName)(\(inputSize), \(hiddenSize)): input of shape \(input.shape) is not a non-empty [seq, batch, \(inputSize)] sequence\(batchFirst ? " (batch first)" : "")")
         }
@@ -75,7 +76,8 @@ public class RecurrentNetwork: Module {
                 let state = try initial.map { try $0.slice(axis: 0, start: index, count: 1).reshaped(batch, hiddenSize) }
                 let (output, final) = try Tensor.recurrent(kind, input: sequence, initialState: state, weightIH: weights.weightIH.value,
                                                            weightHH: weights.weightHH.value, biasIH: weights.biasIH?.value,
-                                                           biasHH: weights.biasHH?.value, lengths: lengths, reverse: direction == 1)
+                                                           biasHH: weights.biasHH?.value, lengths: lengths, paddedAtFront: paddedAtFront,
+                                                           reverse: direction == 1)
                 outputs.append(output)
                 for (k, tensor) in final.enumerated() { finals[k].append(try tensor.unsqueezed(axis: 0)) }
             }

@@ -62,6 +62,9 @@ extension Tensor {
                                        finalH: finals[0].storage, finalC: lstm ? finals[1].storage : nil,
                                        gates: gates.storage, previousH: previousH.storage, previousC: previousC?.storage)
         try backend.recurrentForward(shape, storage)
+        // The backward never reads the projection: keeping the gates in its place lets it go with this call.
+        var saved = storage
+        saved.projected = gates.storage
 
         let inputs = [input] + initialState + [weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
         // The backward keeps the forward's gates and states, never its outputs (which hold the node).
@@ -71,7 +74,7 @@ extension Tensor {
                 hiddenProjection: kind == .gru ? try Tensor.empty([steps, batch, gateWidth], device: input.device).storage : nil,
                 initialH: try Tensor.empty(stateShape, device: input.device).storage,
                 initialC: lstm ? try Tensor.empty(stateShape, device: input.device).storage : nil)
-            try backend.recurrentBackward(shape, storage, gradOutput: gradOutputs[0]?.storage, gradFinalH: gradOutputs[1]?.storage,
+            try backend.recurrentBackward(shape, saved, gradOutput: gradOutputs[0]?.storage, gradFinalH: gradOutputs[1]?.storage,
                                           gradFinalC: lstm ? gradOutputs[2]?.storage : nil, into: gradients)
             let dProjected = Tensor(shape: [steps * batch, gateWidth], device: input.device, storage: gradients.projected)
             let dHidden = gradients.hiddenProjection.map { Tensor(shape: [steps * batch, gateWidth], device: input.device, storage: $0) }

@@ -3,7 +3,7 @@ import Fovea
 
 /// Command-line options of `fovea-bench`.
 struct Options {
-    static let allSuites = ["gemm", "conv", "conv-algo", "pool", "activation", "softmax", "startup", "train"]
+    static let allSuites = ["gemm", "conv", "conv-algo", "pool", "activation", "softmax", "startup", "train", "rnn"]
     /// Suites run only when named: `allreduce` runs alone, under mpirun.
     static let namedSuites = ["allreduce"]
 

@@ -58,6 +58,7 @@ cases += elementwise.filter { options.suites.contains($0.suite) }
 if options.suites.contains("train") {
     cases += TrainSuite.cases(models: options.models, batches: options.batches, optimizers: options.optimizers)
 }
+if options.suites.contains("rnn") { cases += RecurrentSuite.cases() }
 cases = cases.filter { options.selects($0.name) }
 
 print("\n" + TableReport.header)

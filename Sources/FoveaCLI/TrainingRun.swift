@@ -219,8 +219,7 @@ struct TrainingRun {
         if let windows = source.test as? SeriesWindows {
             let scores = try ForecastScores(model: model, windows: windows, device: test.device)
             try stopIfInterrupted(log.url)
-            print(String(format: "test loss %.4f (standardized MSE); forecasts on %d test windows, in the series' units:\n", result.loss, windows.count)
-                  + scores.table)
+            print(SequenceEvaluation.forecastText(loss: result.loss, windows: windows.count, scores))
             return try log.recordForecast(loss: result.loss, scores)
         }
         try stopIfInterrupted(log.url)

@@ -31,6 +31,18 @@ import Testing
         let draws = try [7, 7, 8].map { try generator.continuation(of: "the", length: 80, temperature: 5, seed: $0) }
         #expect(draws[0] == draws[1] && draws[0] != draws[2], "\(draws)")
         try CommandLineTests.fovea(["generate", "--checkpoint", checkpoint.path, "--prompt", "the lazy", "--length", "20", "--seed", "1", "--device", "cpu"])
+        #expect(try generator.continuation(of: "the quick brown ", length: 2 * Self.sentence.count, temperature: 0.2, seed: 3, context: .window)
+            == continuation)
+
+        // Carrying the state is reading the whole text so far: while the prompt and the draws fit in the window it
+        // draws what rereading the window draws, and past it what a window longer than the text draws.
+        for seed: UInt64 in [1, 2, 3] {
+            let carried = try generator.continuation(of: "the quick", length: 8, temperature: 5, seed: seed)
+            #expect(carried == (try generator.continuation(of: "the quick", length: 8, temperature: 5, seed: seed, context: .window)), "seed \(seed)")
+        }
+        let unbounded = TextGenerator(model: generator.model, characters: generator.characters, window: 1000, device: .cpu)
+        let long = try generator.continuation(of: "the quick", length: 120, temperature: 2, seed: 4)
+        #expect(long == (try unbounded.continuation(of: "the quick", length: 120, temperature: 2, seed: 4, context: .window)))
         // fovea evaluate predicts the next character of the run's test windows as training tested them.
         let lines = try String(contentsOf: directory.appendingPathComponent("run/metrics.jsonl"), encoding: .utf8).split(separator: "\n")
         let last = try #require(try JSONSerialization.jsonObject(with: Data(lines.last!.utf8)) as? [String: Double])

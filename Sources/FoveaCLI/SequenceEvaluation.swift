@@ -35,9 +35,8 @@ struct SequenceEvaluation: Codable {
 
     /// The report as people read it.
     var text: String {
-        let heading = "\(model) on \(data) test"
-        if let forecast { return heading + ": " + Self.forecastText(loss: loss, windows: samples, forecast) }
-        return heading + String(format: " (%d characters predicted): loss %.4f, accuracy %.2f%%", samples, loss, 100 * (accuracy ?? 0))
+        if let forecast { return "\(model) on \(data): " + Self.forecastText(loss: loss, windows: samples, forecast) }
+        return "\(model) on \(data) test" + String(format: " (%d characters predicted): loss %.4f, accuracy %.2f%%", samples, loss, 100 * (accuracy ?? 0))
     }
 
     /// The report as JSON (snake_case keys, sorted).

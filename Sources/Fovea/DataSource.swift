@@ -45,12 +45,26 @@ public struct DataSource {
     public struct SeriesOptions {
         public var window: Int, horizon: Int
         public var validationFraction: Double, testFraction: Double
+        /// The mean and standard deviation the values are standardized with; nil: the training part's.
+        public var standardization: (mean: Float, standardDeviation: Float)?
 
         /// Options for `series:` data sets; see the properties.
-        public init(window: Int = 24, horizon: Int = 1, validationFraction: Double = 0.1, testFraction: Double = 0.2) {
+        public init(window: Int = 24, horizon: Int = 1, validationFraction: Double = 0.1, testFraction: Double = 0.2,
+                    standardization: (mean: Float, standardDeviation: Float)? = nil) {
             self.window = window; self.horizon = horizon
             self.validationFraction = validationFraction; self.testFraction = testFraction
+            self.standardization = standardization
         }
+    }
+
+    /// A trained model's vocabulary, which encodes a `text:PATH` or `chars:PATH` data set in place of one made from
+    /// the file (to test the model on data encoded as in its training).
+    public enum TrainedVocabulary {
+        case words(Vocabulary)
+        case characters(CharacterVocabulary)
+
+        var words: Vocabulary? { if case .words(let words) = self { words } else { nil } }
+        var characters: CharacterVocabulary? { if case .characters(let characters) = self { characters } else { nil } }
     }
 
     /// How a `folder:DIR` data set's images are read: resized to `imageSize` (height, width) and converted to
@@ -106,9 +120,10 @@ public struct DataSource {
     /// `series:PATH:COLUMN` is cut in time order as `series` says, standardized with the training part's statistics;
     /// `text:PATH` (columns `label` and `text`) holds out a seeded 20% for testing, as word ids of its training texts' words;
     /// `chars:PATH` cuts a text into windows of `series.window` characters predicting the next, its last 10% validating and testing.
+    /// `vocabulary` encodes texts in place of the vocabulary made from their training part.
     public static func load(_ spec: String, directory: URL? = nil, seed: UInt64 = 0, images: ImageOptions = ImageOptions(),
-                            series: SeriesOptions = SeriesOptions()) throws -> DataSource {
-        let source = try loadParts(spec, directory: directory, seed: seed, images: images, series: series)
+                            series: SeriesOptions = SeriesOptions(), vocabulary: TrainedVocabulary? = nil) throws -> DataSource {
+        let source = try loadParts(spec, directory: directory, seed: seed, images: images, series: series, vocabulary: vocabulary)
         guard source.test.sampleShape == source.train.sampleShape else {
             throw FoveaError.invalidArgument("\(spec): the test samples are \(source.test.sampleShape) but the training samples are "
                                              + "\(source.train.sampleShape); both parts must have one shape")
@@ -116,21 +131,24 @@ public struct DataSource {
         return source
     }
 
-    private static func loadParts(_ spec: String, directory: URL?, seed: UInt64, images: ImageOptions, series: SeriesOptions) throws -> DataSource {
+    private static func loadParts(_ spec: String, directory: URL?, seed: UInt64, images: ImageOptions, series: SeriesOptions,
+                                  vocabulary: TrainedVocabulary?) throws -> DataSource {
         if let (path, column) = seriesFile(spec) {
             guard directory == nil else { throw FoveaError.invalidArgument("--data-dir: the file is named by --data \(spec) itself") }
             let parts = try TimeSeries.read(csv: URL(fileURLWithPath: path), column: column)
-                .split(window: series.window, horizon: series.horizon, validationFraction: series.validationFraction, testFraction: series.testFraction)
+                .split(window: series.window, horizon: series.horizon, validationFraction: series.validationFraction, testFraction: series.testFraction,
+                       standardization: series.standardization)
             return DataSource(name: spec, train: parts.train, validation: parts.validation, test: parts.test, normalization: nil)
         }
         if spec.hasPrefix("text:") && spec.count > 5 {
             guard directory == nil else { throw FoveaError.invalidArgument("--data-dir: the file is named by --data \(spec) itself") }
-            let parts = try TextDataset.load(URL(fileURLWithPath: String(spec.dropFirst(5))), seed: seed)
+            let parts = try TextDataset.load(URL(fileURLWithPath: String(spec.dropFirst(5))), seed: seed, vocabulary: vocabulary?.words)
             return DataSource(name: spec, train: parts.train, vocabulary: parts.vocabulary, test: parts.test, normalization: nil)
         }
         if spec.hasPrefix("chars:") && spec.count > 6 {
             guard directory == nil else { throw FoveaError.invalidArgument("--data-dir: the file is named by --data \(spec) itself") }
-            let parts = try CharacterText.load(URL(fileURLWithPath: String(spec.dropFirst(6))), window: series.window)
+            let parts = try CharacterText.load(URL(fileURLWithPath: String(spec.dropFirst(6))), window: series.window,
+                                               vocabulary: vocabulary?.characters)
             return DataSource(name: spec, train: parts.train, validation: parts.validation, characters: parts.vocabulary, test: parts.test,
                               normalization: nil)
         }

@@ -2,7 +2,7 @@ import Foundation
 
 /// A forecaster's errors on a series' windows next to the naive forecast's (the window's last value), in the
 /// series' own units: root mean squared and mean absolute error.
-public struct ForecastScores: Sendable, Equatable {
+public struct ForecastScores: Sendable, Equatable, Codable {
     public var rmse: Float, mae: Float
     public var naiveRMSE: Float, naiveMAE: Float
 

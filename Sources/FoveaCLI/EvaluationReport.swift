@@ -29,7 +29,7 @@ struct EvaluationReport: Codable {
 
     /// The report as people read it: the matrix (up to 20 classes), the scores, the five most confident mistakes.
     var text: String {
-        var parts = [String(format: "%@ on %@ test (%d images): loss %.4f, accuracy %.2f%%", model, data, samples, loss, 100 * report.accuracy)]
+        var parts = [String(format: "%@ on %@ test (%d samples): loss %.4f, accuracy %.2f%%", model, data, samples, loss, 100 * report.accuracy)]
         parts.append(report.classNames.count <= 20
             ? "confusion matrix (rows: true class, columns: predicted)\n" + report.confusionTable
             : "confusion matrix: \(report.classNames.count) classes, too many for a terminal; see --report DIR or --json")
@@ -43,19 +43,12 @@ struct EvaluationReport: Codable {
     }
 
     /// The report as JSON (snake_case keys, sorted).
-    func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return try encoder.encode(self)
-    }
+    func json() throws -> Data { try ReportFiles.json(self) }
 
     /// Writes `report.json`, `confusion_matrix.svg` and, for images, `mistakes.png` (the most confidently wrong test
     /// images, most confident first, left to right) into `folder`.
     func write(to folder: URL, test: any Dataset) throws {
-        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-            throw FoveaError.file(folder.path, error, doing: "--report: cannot create the folder")
-        }
+        try ReportFiles.createFolder(folder)
         try AtomicFile.write(try json(), to: folder.appendingPathComponent("report.json"))
         try AtomicFile.write(Data(ConfusionMatrixSVG.svg(report).utf8), to: folder.appendingPathComponent("confusion_matrix.svg"))
         guard test.sampleShape.rank == 3, !mistakes.isEmpty else { return }

@@ -12,10 +12,15 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Softmax temperature: below 1 picks likelier characters, above 1 more varied ones.") var temperature: Float = 0.8
     @Option(help: "Random seed (default: a random one); one seed gives one text.") var seed: UInt64?
     @Option(help: "Device: auto, cpu, gpu, opencl or opencl:N.") var device: String?
+    @Option(help: "What the model reads before each character: carried (the text so far, through the LSTM state carried from the step before: one step a character) or window (the last --window characters from zero states, as in training: --window steps a character).")
+    var context: TextGenerator.Context = .carried
 
     func run() throws {
         let options = try CheckpointOptions.parse(["--checkpoint", checkpoint] + (device.map { ["--device", $0] } ?? []))
         let generator = try TextGenerator(checkpoint: options)
-        print(prompt + (try generator.continuation(of: prompt, length: length, temperature: temperature, seed: seed ?? .random(in: 0...(.max)))))
+        print(prompt + (try generator.continuation(of: prompt, length: length, temperature: temperature, seed: seed ?? .random(in: 0...(.max)),
+                                                             context: context)))
     }
 }
+
+extension TextGenerator.Context: ExpressibleByArgument {}

@@ -2,11 +2,26 @@ import Foundation
 import Fovea
 
 /// A char-lstm checkpoint continuing a text: each next character is drawn from the softmax of the model's logits
-/// divided by a temperature, given the last window of characters (as in training).
+/// divided by a temperature.
+///
+/// By default the LSTM's state is carried from step to step: the prompt's last `window` characters are read once,
+/// then each drawn character alone, from the states the step before left, so a character costs one LSTM step. That
+/// is the model reading the whole text so far; the model was trained on windows of `window` characters read from
+/// zero states, so past the window it reads longer contexts than it was trained on. `.window` reads the last
+/// `window` characters from zero states for every character instead, exactly as in training, at `window` steps a
+/// character. Both give the same text for one seed while the prompt and the text drawn fit in one window.
 struct TextGenerator {
-    let model: any UnaryLayer
+    /// What the model reads before each character.
+    enum Context: String, CaseIterable {
+        /// The whole text so far, through the LSTM state carried from the step before.
+        case carried
+        /// The last `window` characters, from zero states.
+        case window
+    }
+
+    let model: TextClassifier
     let characters: CharacterVocabulary
-    /// The characters the model read in training; longer contexts are cut to their last `window`.
+    /// The characters the model read in training; a longer prompt is cut to its last `window`.
     let window: Int
     let device: Device
 
@@ -15,14 +30,18 @@ struct TextGenerator {
 
     init(checkpoint: CheckpointOptions) throws {
         let (model, spec) = try LoadedModel.load(checkpoint)
-        guard case .characters(let characters) = spec.encoding, spec.inputShape.rank == 1 else {
+        guard case .characters(let characters) = spec.encoding, spec.inputShape.rank == 1, let classifier = model as? TextClassifier else {
             throw FoveaError.invalidArgument("\(checkpoint.checkpoint) holds a \(spec.name) model; fovea generate needs a char-lstm one")
         }
-        self.model = model; self.characters = characters; window = spec.inputShape[0]; device = try checkpoint.resolvedDevice()
+        self.init(model: classifier, characters: characters, window: spec.inputShape[0], device: try checkpoint.resolvedDevice())
     }
 
-    /// `length` characters following `prompt`, drawn with `seed` (one seed gives one text).
-    func continuation(of prompt: String, length: Int, temperature: Float, seed: UInt64) throws -> String {
+    init(model: TextClassifier, characters: CharacterVocabulary, window: Int, device: Device) {
+        self.model = model; self.characters = characters; self.window = window; self.device = device
+    }
+
+    /// `length` characters following `prompt`, drawn with `seed` (one seed gives one text), reading `context` before each.
+    func continuation(of prompt: String, length: Int, temperature: Float, seed: UInt64, context: Context = .carried) throws -> String {
         guard temperature.isFinite, temperature > 0 else { throw FoveaError.invalidArgument("--temperature \(temperature): must be a finite number above 0") }
         guard length > 0, length <= Self.longest else { throw FoveaError.invalidArgument("--length \(length): must be from 1 to \(Self.longest)") }
         guard !prompt.isEmpty else { throw FoveaError.invalidArgument("--prompt: needs at least one character") }
@@ -30,14 +49,25 @@ struct TextGenerator {
         do { ids = try characters.encode(prompt) } catch let error as FoveaError { throw FoveaError.invalidArgument("--prompt: \(error.description)") }
         var generator = SeededGenerator(seed: seed)
         var text = String.UnicodeScalarView()
-        for _ in 0..<length {
-            let context = ids.suffix(window).map(Float.init)
-            let logits = try withNoGrad { try model(try Tensor(context, shape: [1, context.count], device: device)) }.toArray()
+        var (logits, state) = try read(Array(ids.suffix(window)), after: nil)
+        for drawn in 1...length {
             let next = try Self.sample(logits, temperature: temperature, generator: &generator)
             ids.append(Int32(next))
             text.append(characters.characters[next])
+            guard drawn < length else { break }
+            (logits, state) = try context == .carried ? read([Int32(next)], after: state) : read(Array(ids.suffix(window)), after: nil)
         }
         return String(text)
+    }
+
+    /// The logits of the character after `ids`, read from `state` (zero states when nil), and the states after them.
+    private func read(_ ids: [Int32], after state: (h: Tensor, c: Tensor)?) throws -> (logits: [Float], state: (h: Tensor, c: Tensor)) {
+        try withNoGrad {
+            let input = try Tensor(indices: ids.map(Int.init), shape: [1, ids.count], device: device)
+            let (output, next) = try model.lstm(model.embedding(input), initialState: state)
+            let last = try output.slice(axis: 1, start: ids.count - 1, count: 1).squeezed(axis: 1)
+            return (try model.head(last).toArray(), next)
+        }
     }
 
     /// An index drawn from softmax(`logits` / `temperature`), computed in Double from the largest logit so no term

@@ -116,7 +116,7 @@ struct TrainingRun {
         let board = try settings.tensorboard.flatMap { directory in !isLeader ? nil :
             TensorBoardCallback(writer: try SummaryWriter(logDirectory: Self.tensorBoardFolder(directory, run: folder)),
                                 interval: max(1, min(100, train.count / 4)), samples: parts.0, validation: validation,
-                                configuration: configuration, classNames: source.classNames)
+                                configuration: configuration, classNames: source.classNames, hasAccuracy: !source.isRegression)
         }
         let log = isLeader ? try RunFolder(folder, configuration: configuration, appending: resumed != nil) : nil
         let trainer = Trainer(model: model, optimizer: optimizer, loss: source.isRegression ? MSELoss() : CrossEntropyLoss())
@@ -219,9 +219,11 @@ struct TrainingRun {
         if let windows = source.test as? SeriesWindows {
             let scores = try ForecastScores(model: model, windows: windows, device: test.device)
             try stopIfInterrupted(log.url)
-            print(String(format: "test loss %.4f (standardized MSE); forecasts on %d test windows, in the series' units:\n", result.loss, windows.count)
-                  + scores.table)
-            return try log.recordForecast(loss: result.loss, scores)
+            print(SequenceEvaluation.forecastText(loss: result.loss, windows: windows.count, scores))
+            try log.recordForecast(loss: result.loss, scores)
+            try board?.writer.add([("test/loss", .scalar(result.loss)), ("test/rmse", .scalar(scores.rmse)), ("test/mae", .scalar(scores.mae)),
+                                   ("test/naive_rmse", .scalar(scores.naiveRMSE)), ("test/naive_mae", .scalar(scores.naiveMAE))], step: epochs)
+            return try board?.writer.flush() ?? ()
         }
         try stopIfInterrupted(log.url)
         print(String(format: "test loss %.4f, test accuracy %.2f%%", result.loss, 100 * result.accuracy))
@@ -293,7 +295,7 @@ struct TrainingRun {
             throw FoveaError.invalidArgument("--model \(settings.model) with --data \(settings.data): --model lstm-text classifies a text:PATH, and texts need it")
         }
         if source.isRegression || source.vocabulary != nil || source.characters != nil {
-            let imageOptions = [("tensorboard", settings.tensorboard != nil), ("augment", settings.augment), ("normalize", settings.normalize != nil),
+            let imageOptions = [("augment", settings.augment), ("normalize", settings.normalize != nil),
                                 ("init-from", settings.initFrom != nil), ("freeze", settings.freeze != nil)]
             if let option = imageOptions.first(where: { $0.1 }) {
                 throw FoveaError.invalidArgument("--\(option.0): not for \(settings.data), whose samples are \(source.isRegression ? "standardized values" : source.characters != nil ? "character ids" : "word ids"), not images")

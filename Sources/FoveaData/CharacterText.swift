@@ -43,16 +43,19 @@ public struct CharacterVocabulary: Sendable {
 public enum CharacterText {
     /// Reads the UTF-8 text `url` and gives every window of `window` character ids (as Float32 values) labelled with
     /// the character after it: those whose next character lies in the first 90% of the text train, the next 5%
-    /// validate and the last 5% test (their windows may read the text before them, as a reader would).
-    public static func load(_ url: URL, window: Int) throws -> (train: CharacterWindows, validation: CharacterWindows, test: CharacterWindows,
-                                                                 vocabulary: CharacterVocabulary) {
+    /// validate and the last 5% test (their windows may read the text before them, as a reader would). The ids are
+    /// those of the text's own characters, or of `vocabulary` when given (a trained model's: every character of the
+    /// text must be one of them).
+    public static func load(_ url: URL, window: Int, vocabulary trained: CharacterVocabulary? = nil)
+        throws -> (train: CharacterWindows, validation: CharacterWindows, test: CharacterWindows, vocabulary: CharacterVocabulary) {
         guard window > 0, window <= 1 << 16 else { throw FoveaError.invalidArgument("CharacterText: window \(window) must be in 1...65536") }
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw FoveaError.file(url.path, error, doing: "cannot read the text") }
         guard let text = String(data: data, encoding: .utf8) else { throw FoveaError.badFile(path: url.path, reason: "is not UTF-8 text") }
-        let vocabulary = CharacterVocabulary(text: text)
+        let vocabulary = trained ?? CharacterVocabulary(text: text)
         guard vocabulary.count >= 2 else { throw FoveaError.badFile(path: url.path, reason: "has \(vocabulary.count) distinct characters; a text needs two or more") }
-        let ids = try vocabulary.encode(text)
+        let ids: [Int32]
+        do { ids = try vocabulary.encode(text) } catch let error as FoveaError { throw FoveaError.badFile(path: url.path, reason: error.description) }
         let validationStart = ids.count - ids.count / 10, testStart = ids.count - ids.count / 20
         guard validationStart > window, testStart > validationStart, ids.count > testStart else {
             throw FoveaError.badFile(path: url.path, reason: "its \(ids.count) characters are too few for windows of \(window) in training, validation and test parts")

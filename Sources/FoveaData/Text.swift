@@ -57,9 +57,10 @@ public enum TextDataset {
     /// Reads `url` (a header row with the columns `label` and `text`, one text per line; fields may be quoted as in
     /// RFC 4180, with `""` for a quote), holds out a seeded `testFraction` of the rows and encodes both parts with a
     /// vocabulary of the training part's words alone. Samples are [length] word ids (as Float32 values, exact below
-    /// 2^24); classes are the labels in sorted order.
-    public static func load(_ url: URL, length: Int = 48, testFraction: Double = 0.2, seed: UInt64 = 0, maxVocabulary: Int = 20_000)
-        throws -> (train: InMemoryDataset, test: InMemoryDataset, vocabulary: Vocabulary) {
+    /// 2^24); classes are the labels in sorted order. `vocabulary` encodes both parts instead (a trained model's, to
+    /// test it on texts encoded as in its training).
+    public static func load(_ url: URL, length: Int = 48, testFraction: Double = 0.2, seed: UInt64 = 0, maxVocabulary: Int = 20_000,
+                            vocabulary trained: Vocabulary? = nil) throws -> (train: InMemoryDataset, test: InMemoryDataset, vocabulary: Vocabulary) {
         guard length > 0, length <= 1 << 16 else { throw FoveaError.invalidArgument("TextDataset: length \(length) must be in 1...65536") }
         let rows = try CSVDataset.lines(ByteStream(file: url))
         func bad(_ line: Int, _ reason: String) -> FoveaError { .badFile(path: url.path, reason: "line \(line): \(reason)") }
@@ -82,7 +83,7 @@ public enum TextDataset {
         guard !parts.train.isEmpty, !parts.validation.isEmpty else {
             throw FoveaError.invalidArgument("TextDataset: \(samples.count) texts cannot be split into training and test parts by \(testFraction)")
         }
-        let vocabulary = Vocabulary(texts: parts.train.map { samples[$0].text }, maxSize: maxVocabulary)
+        let vocabulary = trained ?? Vocabulary(texts: parts.train.map { samples[$0].text }, maxSize: maxVocabulary)
         let classIndex = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, Int32($0)) })
         func encode(_ indices: [Int]) throws -> InMemoryDataset {
             try InMemoryDataset(features: indices.flatMap { vocabulary.encode(samples[$0].text, length: length).map(Float.init) },

@@ -36,12 +36,17 @@ public struct TimeSeries: Sendable {
     /// the first part's targets train, the next `validationFraction` of the values validate, the last `testFraction`
     /// test. Values are standardized with the mean and standard deviation of the training part alone, whose windows
     /// read nothing after it; validation and test windows may read earlier values as inputs (they are the past).
-    public func split(window: Int, horizon: Int, validationFraction: Double, testFraction: Double) throws -> TimeSeriesSplit {
+    /// `standardization` gives the statistics instead (a trained model's, to score another series as it was trained).
+    public func split(window: Int, horizon: Int, validationFraction: Double, testFraction: Double,
+                      standardization: (mean: Float, standardDeviation: Float)? = nil) throws -> TimeSeriesSplit {
         guard window > 0, horizon > 0 else {
             throw FoveaError.invalidArgument("TimeSeries: window \(window) and horizon \(horizon) must be positive")
         }
         guard validationFraction >= 0, testFraction > 0, validationFraction + testFraction < 1 else {
             throw FoveaError.invalidArgument("TimeSeries: validation \(validationFraction) and test \(testFraction) fractions must leave a training part")
+        }
+        if let standardization, !(standardization.mean.isFinite && standardization.standardDeviation.isFinite && standardization.standardDeviation > 0) {
+            throw FoveaError.invalidArgument("TimeSeries: standardization mean \(standardization.mean) and deviation \(standardization.standardDeviation) must be finite, the deviation positive")
         }
         let reach = window + horizon - 1
         let testCount = Int((Double(values.count) * testFraction).rounded())
@@ -52,10 +57,7 @@ public struct TimeSeries: Sendable {
             if let source { throw FoveaError.badFile(path: source.path, reason: "its \(reason)") }
             throw FoveaError.invalidArgument("TimeSeries: \(reason)")
         }
-        let training = values[..<trainCount]
-        let mean = training.reduce(0, +) / Float(trainCount)
-        let variance = training.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(trainCount)
-        let deviation = variance > 1e-12 ? variance.squareRoot() : 1
+        let (mean, deviation) = standardization ?? Self.statistics(values[..<trainCount])
         func part(_ targets: Range<Int>) -> SeriesWindows {
             SeriesWindows(values: values[(targets.lowerBound == 0 ? 0 : targets.lowerBound - reach)..<targets.upperBound].map { ($0 - mean) / deviation },
                           window: window, horizon: horizon, mean: mean, standardDeviation: deviation)
@@ -63,6 +65,15 @@ public struct TimeSeries: Sendable {
         let validationEnd = trainCount + validationCount
         return TimeSeriesSplit(train: part(0..<trainCount), validation: validationCount > 0 ? part(trainCount..<validationEnd) : nil,
                                test: part(validationEnd..<values.count))
+    }
+}
+
+extension TimeSeries {
+    /// The mean and standard deviation of `values` (a deviation of 1 for constant values).
+    static func statistics(_ values: ArraySlice<Float>) -> (mean: Float, standardDeviation: Float) {
+        let mean = values.reduce(0, +) / Float(values.count)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(values.count)
+        return (mean, variance > 1e-12 ? variance.squareRoot() : 1)
     }
 }
 

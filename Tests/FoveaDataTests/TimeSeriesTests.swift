@@ -36,6 +36,18 @@ import Testing
         #expect(altered.test.values.contains { $0 * altered.test.standardDeviation + altered.test.mean > 1000 })
     }
 
+    @Test func givenStatisticsStandardizeEveryPartInPlaceOfTheTrainingPartsOwn() throws {
+        let parts = try TimeSeries((0..<20).map(Float.init)).split(window: 3, horizon: 1, validationFraction: 0.2, testFraction: 0.2,
+                                                                  standardization: (mean: 10, standardDeviation: 4))
+        #expect(parts.train.mean == 10 && parts.test.standardDeviation == 4)
+        #expect(try parts.train[0].features == [-2.5, -2.25, -2] && parts.test.regressionTarget(at: 3) == 2.25)
+        for bad: (mean: Float, standardDeviation: Float) in [(.nan, 1), (0, 0), (0, -1), (0, .infinity)] {
+            #expect(throws: FoveaError.self, "\(bad)") {
+                try TimeSeries([1, 2, 3, 4, 5, 6]).split(window: 1, horizon: 1, validationFraction: 0, testFraction: 0.5, standardization: bad)
+            }
+        }
+    }
+
     @Test func loaderGivesFloatTargets() throws {
         let parts = try TimeSeries((0..<30).map { Float($0) }).split(window: 4, horizon: 1, validationFraction: 0, testFraction: 0.2)
         #expect(parts.validation == nil)

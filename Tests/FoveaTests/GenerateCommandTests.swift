@@ -31,6 +31,25 @@ import Testing
         let draws = try [7, 7, 8].map { try generator.continuation(of: "the", length: 80, temperature: 5, seed: $0) }
         #expect(draws[0] == draws[1] && draws[0] != draws[2], "\(draws)")
         try CommandLineTests.fovea(["generate", "--checkpoint", checkpoint.path, "--prompt", "the lazy", "--length", "20", "--seed", "1", "--device", "cpu"])
+        #expect(try generator.continuation(of: "the quick brown ", length: 2 * Self.sentence.count, temperature: 0.2, seed: 3, context: .window)
+            == continuation)
+
+        // Carrying the state is reading the whole text so far: while the prompt and the draws fit in the window it
+        // draws what rereading the window draws, and past it what a window longer than the text draws.
+        for seed: UInt64 in [1, 2, 3] {
+            let carried = try generator.continuation(of: "the quick", length: 8, temperature: 5, seed: seed)
+            #expect(carried == (try generator.continuation(of: "the quick", length: 8, temperature: 5, seed: seed, context: .window)), "seed \(seed)")
+        }
+        let unbounded = TextGenerator(model: generator.model, characters: generator.characters, window: 1000, device: .cpu)
+        let long = try generator.continuation(of: "the quick", length: 120, temperature: 2, seed: 4)
+        #expect(long == (try unbounded.continuation(of: "the quick", length: 120, temperature: 2, seed: 4, context: .window)))
+        // fovea evaluate predicts the next character of the run's test windows as training tested them.
+        let lines = try String(contentsOf: directory.appendingPathComponent("run/metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+        let last = try #require(try JSONSerialization.jsonObject(with: Data(lines.last!.utf8)) as? [String: Double])
+        let report = try TextCommandTests.evaluate(checkpoint.path, report: directory.appendingPathComponent("report"))
+        #expect(abs(try #require(report["accuracy"] as? Double) - last["test_accuracy"]!) < 1e-6)
+        #expect(abs(try #require(report["loss"] as? Double) - last["test_loss"]!) < 1e-4 * last["test_loss"]!)
+        #expect(try #require(report["samples"] as? Int) == 30 * Self.sentence.count / 20)
     }
 
     @Test func badOptionsAndMetadataGiveOneLineErrors() throws {
@@ -57,11 +76,16 @@ import Testing
             let message = CommandLineTests.failure(["generate", "--checkpoint", file, "--prompt", "the", "--device", "cpu"])
             #expect(message?.hasPrefix(file + ": ") == true && message?.contains(expected) == true, "\(name): \(message ?? "")")
         }
-        #expect(CommandLineTests.failure(["evaluate", "--checkpoint", checkpoint, "--device", "cpu"])
-            == "\(checkpoint): fovea evaluate does not read char-lstm checkpoints; the run's metrics.jsonl holds their test loss and accuracy")
+        let text = directory.appendingPathComponent("tiny.txt").path
+        let capital = directory.appendingPathComponent("capital.txt").path
+        try String(repeating: "The " + Self.sentence, count: 30).write(toFile: capital, atomically: true, encoding: .utf8)
+        #expect(CommandLineTests.failure(["evaluate", "--checkpoint", checkpoint, "--data", "chars:\(capital)", "--device", "cpu"])
+            == "\(capital): character 'T' is none of the \(Set(Self.sentence).count) characters the model knows")
+        let reviews = try TextCommandTests.reviews(in: directory).path
+        #expect(CommandLineTests.failure(["evaluate", "--checkpoint", checkpoint, "--data", "text:\(reviews)", "--device", "cpu"])
+            == "--data text:\(reviews): \(checkpoint) holds a char-lstm model, which does not read texts (text:PATH)")
         #expect(CommandLineTests.failure(["predict", "--checkpoint", checkpoint, "--text", "the", "--device", "cpu"])?
             .hasSuffix("holds a char-lstm model, not an lstm-text one") == true)
-        let text = directory.appendingPathComponent("tiny.txt").path
         let out = directory.appendingPathComponent("other").path
         #expect(CommandLineTests.failure(["train", "--model", "mlp", "--data", "chars:\(text)", "--out", out])?
             .contains("--model char-lstm learns a chars:PATH text") == true)

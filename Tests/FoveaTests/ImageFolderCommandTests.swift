@@ -36,9 +36,9 @@ import Testing
         let checkpoint = run.appendingPathComponent("checkpoints/last.safetensors").path
         try CommandLineTests.fovea(["evaluate", "--checkpoint", checkpoint, "--device", "cpu"])
         let evaluate = try #require(try FoveaCommand.parseAsRoot(["evaluate", "--checkpoint", checkpoint]) as? EvaluateCommand)
-        #expect(try evaluate.runSplit() == (0.25, 3))  // the run's, from its config.json
+        #expect(try evaluate.runSplit() == (0.25, 3, 0))  // the run's, from its config.json
         let given = try #require(try FoveaCommand.parseAsRoot(["evaluate", "--checkpoint", checkpoint, "--seed", "4"]) as? EvaluateCommand)
-        #expect(try given.runSplit() == (0.25, 4))
+        #expect(try given.runSplit() == (0.25, 4, 0))
         try CommandLineTests.fovea(["predict", "--checkpoint", checkpoint, "--input", Self.images.appendingPathComponent("gray.png").path,
                                     "--device", "cpu"])
     }

@@ -22,6 +22,30 @@ import Testing
         #expect(try #require(last["test_mae"]) < #require(last["naive_mae"]))
         let config = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: out.appendingPathComponent("config.json")))
         #expect(config["window"] == "24" && config["horizon"] == "1" && config["model"] == "gru")
+
+        // fovea evaluate scores the checkpoint's own test part as training did; another file is cut and scaled alike.
+        let checkpoint = out.appendingPathComponent("checkpoints/last.safetensors").path
+        let scores = try Self.evaluate(["--checkpoint", checkpoint], report: directory.appendingPathComponent("report"))
+        for key in ["test_rmse", "test_mae", "naive_rmse", "naive_mae"] {
+            #expect(abs(try #require(scores[key]) - last[key]!) < 1e-4 * last[key]!, "\(key): \(scores) against \(last)")
+        }
+        #expect(abs(try #require(scores["loss"]) - last["test_loss"]!) < 1e-4 * last["test_loss"]! && scores["samples"] == 94)
+        let renamed = directory.appendingPathComponent("renamed.csv")
+        try String(contentsOfFile: Self.co2, encoding: .utf8).replacingOccurrences(of: "month,ppm", with: "month,co2")
+            .write(to: renamed, atomically: true, encoding: .utf8)
+        let other = try Self.evaluate(["--checkpoint", checkpoint, "--data", "series:\(renamed.path):co2"], report: directory.appendingPathComponent("other"))
+        #expect(other["test_rmse"] == scores["test_rmse"] && other["naive_mae"] == scores["naive_mae"], "\(other) against \(scores)")
+    }
+
+    /// The figures of `fovea evaluate ARGUMENTS --report FOLDER --device cpu`, from its report.json: the loss, the
+    /// windows scored and the forecast's scores (`test_rmse`, ..., `naive_mae`).
+    static func evaluate(_ arguments: [String], report: URL) throws -> [String: Double] {
+        try CommandLineTests.fovea(["evaluate"] + arguments + ["--report", report.path, "--device", "cpu"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: report.appendingPathComponent("report.json"))) as? [String: Any])
+        let forecast = try #require(json["forecast"] as? [String: Double])
+        return ["loss": try #require(json["loss"] as? Double), "samples": try #require(json["samples"] as? Double),
+                "test_rmse": try #require(forecast["rmse"]), "test_mae": try #require(forecast["mae"]),
+                "naive_rmse": try #require(forecast["naive_rmse"]), "naive_mae": try #require(forecast["naive_mae"])]
     }
 
     @Test func aSeriesRunResumesWithItsOwnWindowAndHorizon() throws {
@@ -37,6 +61,13 @@ import Testing
         #expect(lines.last?.contains("\"naive_rmse\"") == true)
         let message = CommandLineTests.failure(["train", "--resume", out.path, "--window", "24", "--epochs", "3"])
         #expect(message?.contains("--window 24: the run") == true, "\(message ?? "")")
+        // evaluate cuts the series with the run's window 12 and horizon 3, and refuses data a series model does not read.
+        let checkpoint = out.appendingPathComponent("checkpoints/last.safetensors").path
+        let last = try #require(try JSONSerialization.jsonObject(with: Data(lines.last!.utf8)) as? [String: Double])
+        let scores = try Self.evaluate(["--checkpoint", checkpoint], report: directory.appendingPathComponent("report"))
+        #expect(abs(try #require(scores["naive_rmse"]) - last["naive_rmse"]!) < 1e-5 * last["naive_rmse"]!)
+        #expect(CommandLineTests.failure(["evaluate", "--checkpoint", checkpoint, "--data", "csv:\(CommandLineTests.iris)", "--device", "cpu"])
+            == "--data csv:\(CommandLineTests.iris): \(checkpoint) holds a rnn model, which reads a series (series:PATH:COLUMN)")
     }
 
     @Test func optionsThatDoNotFitASeriesAreRefused() throws {

@@ -36,6 +36,21 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: run.path))
     }
 
+    @Test func aSeriesRunLogsItsLossCurvesAndTheForecastNextToTheNaiveOne() throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = directory.appendingPathComponent("co2")
+        // co2's first 327 values make 315 training windows of 12: 10 batches of 32 an epoch, so the scalars come every other step.
+        try CommandLineTests.fovea(["train", "--model", "lstm", "--data", "series:\(SeriesCommandTests.co2):ppm", "--window", "12", "--hidden", "4",
+                                    "--epochs", "2", "--device", "cpu", "--tensorboard", "--out", run.path])
+        let tags = try Self.tags(in: run.appendingPathComponent("tb"))
+        #expect(tags["train/loss"] == Array(stride(from: 2, through: 20, by: 2)))
+        #expect(tags["epoch/train_loss"] == [1, 2] && tags["epoch/validation_loss"] == [1, 2] && tags["parameters/rnn.weight_hh_l0"] == [1, 2])
+        for tag in ["test/loss", "test/rmse", "test/mae", "test/naive_rmse", "test/naive_mae"] { #expect(tags[tag] == [2], "\(tag)") }
+        // A regression has no accuracy, and no images to show.
+        #expect(tags.keys.filter { $0.contains("accuracy") || $0 == "inputs" || $0.hasPrefix("validation/") }.isEmpty, "\(tags.keys.sorted())")
+    }
+
     @Test func trainWritesEventFilesAndResumeAddsOne() throws {
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -31,6 +31,25 @@ import Testing
         #expect(try #require(last["test_accuracy"]) > 0.95)
         let config = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: out.appendingPathComponent("config.json")))
         #expect(config["vocabulary"].flatMap(Int.init).map { $0 > 10 } == true)
+
+        // fovea evaluate tests the run's test texts as training did, with the classification report.
+        let checkpoint = out.appendingPathComponent("checkpoints/last.safetensors").path
+        let report = try Self.evaluate(checkpoint, report: directory.appendingPathComponent("report"))
+        #expect(try #require(report["samples"] as? Int) == 40)
+        #expect(abs(try #require((report["report"] as? [String: Any])?["accuracy"] as? Double) - last["test_accuracy"]!) < 1e-6)
+        #expect((report["report"] as? [String: Any])?["class_names"] as? [String] == ["negative", "positive"])
+        // Other texts are read with the checkpoint's vocabulary: this file's own would give "lovely" the id "bad" had.
+        let other = directory.appendingPathComponent("other.csv")
+        try (["label,text"] + (0..<40).map { $0 % 2 == 0 ? "positive,\"the film, lovely and lovely plot\"" : "negative,\"the film, awful and awful plot\"" })
+            .joined(separator: "\n").write(to: other, atomically: true, encoding: .utf8)
+        let otherReport = try Self.evaluate(checkpoint, data: "text:\(other.path)", report: directory.appendingPathComponent("other"))
+        #expect(try #require((otherReport["report"] as? [String: Any])?["accuracy"] as? Double) > 0.95)
+    }
+
+    /// The report.json of `fovea evaluate --checkpoint CHECKPOINT [--data DATA] --report FOLDER --device cpu`.
+    static func evaluate(_ checkpoint: String, data: String? = nil, report: URL) throws -> [String: Any] {
+        try CommandLineTests.fovea(["evaluate", "--checkpoint", checkpoint, "--report", report.path, "--device", "cpu"] + (data.map { ["--data", $0] } ?? []))
+        return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: report.appendingPathComponent("report.json"))) as? [String: Any])
     }
 
     @Test func textNeedsLSTMTextAndNoImageOptions() throws {

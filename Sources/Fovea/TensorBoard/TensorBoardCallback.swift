@@ -3,7 +3,8 @@ import Foundation
 /// Writes a training run to TensorBoard, as Keras' `TensorBoard` callback does.
 ///
 /// - Every `interval` optimizer steps: `train/loss`, `train/accuracy` (the epoch's running means, one host read on
-///   OpenCL) and `train/learning_rate`, at the optimizer's step count (which a resumed run continues).
+///   OpenCL) and `train/learning_rate`, at the optimizer's step count (which a resumed run continues). A regression
+///   (`hasAccuracy` false: a series forecast) logs no accuracy, here or after each epoch.
 /// - After each epoch, at the epoch's number (from 1): `epoch/train_loss`, `epoch/train_accuracy`,
 ///   `epoch/validation_loss`, `epoch/validation_accuracy`, `epoch/learning_rate`, `epoch/images_per_second`; a histogram
 ///   of every parameter (`parameters/NAME`) and of its last gradient (`gradients/NAME`); and, for image data with a
@@ -21,13 +22,15 @@ public final class TensorBoardCallback: TrainingCallback {
     private let validation: DataLoader?
     private let configuration: [String: String]
     private let classNames: [String]
+    private let hasAccuracy: Bool
 
     /// - Parameters:
     ///   - samples: the training data, whose first images make the `inputs` grid (nil, or non-image data: no grid).
     ///   - validation: the loader whose misclassified images are shown after each epoch (nil: none).
     ///   - configuration: written once as a two-column table (empty: nothing).
+    ///   - hasAccuracy: false for a regression, whose accuracy means nothing.
     public init(writer: SummaryWriter, interval: Int = 100, imageCount: Int = 16, samples: (any Dataset)? = nil, validation: DataLoader? = nil,
-                configuration: [String: String] = [:], classNames: [String] = []) {
+                configuration: [String: String] = [:], classNames: [String] = [], hasAccuracy: Bool = true) {
         precondition(interval > 0 && imageCount > 0, "TensorBoardCallback: interval and imageCount must be positive")
         self.writer = writer
         self.interval = interval
@@ -36,6 +39,7 @@ public final class TensorBoardCallback: TrainingCallback {
         self.validation = validation
         self.configuration = configuration
         self.classNames = classNames
+        self.hasAccuracy = hasAccuracy
     }
 
     public func trainingWillStart(_ trainer: Trainer) throws {
@@ -56,18 +60,17 @@ public final class TensorBoardCallback: TrainingCallback {
         let step = trainer.optimizer.stepCount
         guard step % interval == 0 else { return }
         let (loss, accuracy) = try totals.read()
-        try writer.add([("train/loss", .scalar(loss)), ("train/accuracy", .scalar(accuracy)),
-                        ("train/learning_rate", .scalar(trainer.optimizer.learningRate))], step: step)
+        try writer.add([("train/loss", .scalar(loss))] + (hasAccuracy ? [("train/accuracy", .scalar(accuracy))] : [])
+                       + [("train/learning_rate", .scalar(trainer.optimizer.learningRate))], step: step)
     }
 
     public func epochDidEnd(_ trainer: Trainer, metrics: EpochMetrics) throws {
         let step = metrics.epoch + 1
-        var values: [(tag: String, value: SummaryValue)] = [
-            ("epoch/train_loss", .scalar(metrics.trainLoss)), ("epoch/train_accuracy", .scalar(metrics.trainAccuracy)),
-            ("epoch/learning_rate", .scalar(metrics.learningRate)), ("epoch/images_per_second", .scalar(Float(metrics.imagesPerSecond))),
-        ]
+        var values: [(tag: String, value: SummaryValue)] = [("epoch/train_loss", .scalar(metrics.trainLoss))]
+        if hasAccuracy { values.append(("epoch/train_accuracy", .scalar(metrics.trainAccuracy))) }
+        values += [("epoch/learning_rate", .scalar(metrics.learningRate)), ("epoch/images_per_second", .scalar(Float(metrics.imagesPerSecond)))]
         if let loss = metrics.validationLoss { values.append(("epoch/validation_loss", .scalar(loss))) }
-        if let accuracy = metrics.validationAccuracy { values.append(("epoch/validation_accuracy", .scalar(accuracy))) }
+        if hasAccuracy, let accuracy = metrics.validationAccuracy { values.append(("epoch/validation_accuracy", .scalar(accuracy))) }
         try writer.add(values, step: step)
         for (name, parameter) in trainer.model.namedParameters {
             try writer.addHistogram("parameters/\(name)", parameter.value, step: step)

@@ -16,9 +16,15 @@ public protocol UnaryLayer: Module {
 extension UnaryLayer {
     /// Runs `forward`, then the forward hooks, recording the output shape while `summary(inputShape:)` is collecting.
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
+        try observedCall(input) { try forward(input) }
+    }
+
+    /// Runs `body`, a call of this layer on `input` with more than `forward` takes (an LSTM given sequence lengths),
+    /// as a plain call runs `forward`: the forward hooks see and may replace its output, and a summary records it.
+    public func observedCall(_ input: Tensor, _ body: () throws -> Tensor) throws -> Tensor {
         let recorder = SummaryRecorder.current
         let depth = recorder?.enter()
-        var output = try forward(input)
+        var output = try body()
         for (_, hook) in forwardHooks { output = try hook(self, input, output) ?? output }
         if let recorder, let depth { recorder.leave(self, depth: depth, output: output.shape) }
         return output

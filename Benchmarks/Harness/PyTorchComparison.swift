@@ -42,7 +42,10 @@ enum PyTorchComparison {
             let backend: String
             let median: Double, min: Double, max: Double, q1: Double, q3: Double
         }
+        /// The framework's version ("2.13.0+cpu", or "tinygrad 0.14.0").
         let torch: String
+        /// "tinygrad" from `tinygrad_bench.py`; nil (PyTorch) from `pytorch_bench.py`.
+        var framework: String?
         let threads: Int
         /// OMP_WAIT_POLICY as the script saw it ("default" when unset).
         var ompWaitPolicy: String?
@@ -119,8 +122,10 @@ enum PyTorchComparison {
         let torchBackends = TableReport.unique(torch.results.map(\.backend))
         let foveaBackends = TableReport.orderedBackends(fovea)
         let pairs = foveaBackends.flatMap { f in torchBackends.map { (f, $0) } }
-        var text = "\n== Training steps, Fovea vs PyTorch \(torch.torch) (\(torch.threads) threads, OMP_WAIT_POLICY "
-            + "\(torch.ompWaitPolicy ?? "default")): images/s at the median, and Fovea / PyTorch ==\n"
+        let framework = torch.framework ?? "PyTorch"
+        let setting = torch.framework == nil
+            ? "PyTorch \(torch.torch) (\(torch.threads) threads, OMP_WAIT_POLICY \(torch.ompWaitPolicy ?? "default"))" : torch.torch
+        var text = "\n== Training steps, Fovea vs \(setting): images/s at the median, and Fovea / \(framework) ==\n"
         text += TableReport.pad("benchmark", 30) + (foveaBackends + torchBackends).map { TableReport.pad($0, 12) }.joined()
         text += pairs.map { TableReport.pad("\($0.0)/\($0.1)", 22) }.joined() + "\n"
         for name in names {

@@ -63,11 +63,22 @@ public final class Sequential: Module {
         }
     }
 
+    /// Runs the layers in order. A `Conv2D` followed by a `ReLU`, `Sigmoid` or `Tanh` runs as one fused op
+    /// (`Conv2D.forward(_:activation:)`) unless either has forward hooks or a summary is being collected, which must see
+    /// the activation layer run.
     public override func forward(_ input: Tensor) throws -> Tensor {
         var output = input
-        for (index, layer) in layers.enumerated() {
+        var index = 0
+        while index < layers.count {
+            let layer = layers[index]
             do {
+                if let conv = layer as? Conv2D, let activation = fusableActivation(after: index) {
+                    output = try conv.forward(output, activation: activation)
+                    index += 2
+                    continue
+                }
                 output = try layer(output)
+                index += 1
             } catch let error as FoveaError {
                 // Name the layer when it is the one left behind on another device (added after `to(_:)`).
                 guard case .deviceMismatch = error, let stray = layer.parameters.first(where: { $0.device != output.device }) else {
@@ -77,6 +88,18 @@ public final class Sequential: Module {
             }
         }
         return output
+    }
+
+    /// The activation of layer `index + 1` when layers `index` (a Conv2D) and `index + 1` may run as one op.
+    private func fusableActivation(after index: Int) -> ConvolutionActivation? {
+        guard index + 1 < layers.count, SummaryRecorder.current == nil,
+              layers[index].forwardHooks.isEmpty, layers[index + 1].forwardHooks.isEmpty else { return nil }
+        switch layers[index + 1] {
+        case is ReLU: return .relu
+        case is Sigmoid: return .sigmoid
+        case is Tanh: return .tanh
+        default: return nil
+        }
     }
 
     public override var namedChildren: [(String, Module)] {

@@ -9,10 +9,11 @@ enum TableReport {
         let peak = (r.peakExact ? "" : "<=") + megabytes(r.peakBytes)
         return pad(r.name, 38) + pad(r.backend, 10)
             + String(format: "%10.3f ms  [%.3f..%.3f] ±%4.1f%%  ", m.median * 1e3, m.min * 1e3, m.max * 1e3, m.relativeSpread * 100)
-            + pad(rate, 18) + "peak " + peak
+            + pad(rate, 18) + pad("peak " + peak, 16) + (m.cpuSecondsPerCall.map { String(format: "%8.3f ms", $0 * 1e3) } ?? "")
     }
 
-    static let header = pad("benchmark", 38) + pad("backend", 10) + "    median  [min..max] IQR/median     rate              peak memory"
+    static let header = pad("benchmark", 38) + pad("backend", 10)
+        + "    median  [min..max] IQR/median     rate              peak memory     CPU time per call"
 
     /// Each suite as a table of rates with one column per backend, and CPU / OpenCL ratios.
     static func summary(_ results: [BenchmarkResult]) -> String {

@@ -313,6 +313,9 @@ private struct Runner {
             check("batchNorm eval \(shape.dims)", affine + stats, .accumulating) { t in
                 [try t[0].batchNorm(weight: t[1], bias: t[2], runningMean: t[3], runningVar: t[4], training: false)]
             }
+            check("batchNorm+relu train \(shape.dims) (fused)", affine + stats, .accumulating, extras: ["runningMean", "runningVar"]) { t in
+                [try t[0].batchNorm(weight: t[1], bias: t[2], runningMean: t[3], runningVar: t[4], training: true, relu: true), t[3], t[4]]
+            }
         }
         let dropoutSeed = try UInt64(values([1], 0, 1_000_000)[0])
         check("dropout p 0.3 (same seed)", [try input("x", [5, 7, 9])], .elementwise) {

@@ -44,3 +44,9 @@ extension Module {
         throw FoveaError.invalidArgument("no module named '\(path)': the model has \(names.joined(separator: ", "))")
     }
 }
+
+extension Module {
+    /// Whether this module may run fused with the next op (skipping its own `callAsFunction`): it has no forward hooks
+    /// and no summary is being collected.
+    var canRunFused: Bool { forwardHooks.isEmpty && SummaryRecorder.current == nil }
+}

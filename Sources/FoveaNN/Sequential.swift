@@ -63,9 +63,9 @@ public final class Sequential: Module {
         }
     }
 
-    /// Runs the layers in order. A `Conv2D` followed by a `ReLU`, `Sigmoid` or `Tanh` runs as one fused op
-    /// (`Conv2D.forward(_:activation:)`) unless either has forward hooks or a summary is being collected, which must see
-    /// the activation layer run.
+    /// Runs the layers in order. A `Conv2D` followed by a `ReLU`, `Sigmoid` or `Tanh`, and a `BatchNorm` followed by a
+    /// `ReLU`, run as one fused op (`Conv2D.forward(_:activation:)`, `BatchNorm.forward(_:relu:)`) unless either has
+    /// forward hooks or a summary is being collected, which must see the activation layer run.
     public override func forward(_ input: Tensor) throws -> Tensor {
         var output = input
         var index = 0
@@ -74,6 +74,11 @@ public final class Sequential: Module {
             do {
                 if let conv = layer as? Conv2D, let activation = fusableActivation(after: index) {
                     output = try conv.forward(output, activation: activation)
+                    index += 2
+                    continue
+                }
+                if let norm = layer as? BatchNorm, fusableActivation(after: index) == .relu {
+                    output = try norm.forward(output, relu: true)
                     index += 2
                     continue
                 }
@@ -90,10 +95,9 @@ public final class Sequential: Module {
         return output
     }
 
-    /// The activation of layer `index + 1` when layers `index` (a Conv2D) and `index + 1` may run as one op.
+    /// The activation of layer `index + 1` when layers `index` and `index + 1` may run as one op.
     private func fusableActivation(after index: Int) -> ConvolutionActivation? {
-        guard index + 1 < layers.count, SummaryRecorder.current == nil,
-              layers[index].forwardHooks.isEmpty, layers[index + 1].forwardHooks.isEmpty else { return nil }
+        guard index + 1 < layers.count, layers[index].canRunFused, layers[index + 1].canRunFused else { return nil }
         switch layers[index + 1] {
         case is ReLU: return .relu
         case is Sigmoid: return .sigmoid

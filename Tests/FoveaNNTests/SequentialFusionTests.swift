@@ -3,16 +3,20 @@ import FoveaNN
 import FoveaTestSupport
 import Testing
 
-/// `Sequential` runs a Conv2D followed by ReLU, Sigmoid or Tanh as one fused op, with the same outputs and gradients as
-/// the layers one by one, and not when a hook or a summary has to see the activation layer run.
+/// `Sequential` runs a Conv2D followed by ReLU, Sigmoid or Tanh, and a BatchNorm followed by ReLU, as one fused op, with
+/// the same outputs and gradients as the layers one by one, and not when a hook or a summary has to see the activation
+/// layer run.
 @Suite struct SequentialFusionTests {
     private func model() -> Sequential {
         Sequential {
             Conv2D(2, 3, kernelSize: 3, padding: 1, generator: Generator(seed: 1))
             ReLU()
             Conv2D(3, 4, kernelSize: 3, generator: Generator(seed: 2))
-            Sigmoid()
+            BatchNorm2D(4)
+            ReLU()
             Conv2D(4, 2, kernelSize: 1, bias: false, generator: Generator(seed: 3))
+            Sigmoid()
+            Conv2D(2, 2, kernelSize: 1, generator: Generator(seed: 4))
             Tanh()
         }
     }

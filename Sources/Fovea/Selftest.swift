@@ -333,6 +333,11 @@ private struct Runner {
         check("crossEntropy weights + smoothing 0.1", [try logits(), try targets(), try weights()], .accumulating) {
             [try $0[0].crossEntropy(targets: $0[1], classWeights: $0[2], labelSmoothing: 0.1)]
         }
+        let totals = [try input("lossSum", [], 0, 10, grad: false), try input("correct", [], 0, 10, grad: false)]
+        check("crossEntropy + running totals (fused)", [try logits(), try targets()] + totals, .accumulating,
+              extras: ["lossSum", "correct"]) { t in
+            [try t[0].crossEntropy(targets: t[1], accumulatingLossInto: t[2], correctInto: t[3]), t[2], t[3]]
+        }
         check("nllLoss", [try logits(), try targets()], .accumulating) { [try $0[0].nllLoss(targets: $0[1])] }
         check("nllLoss weights", [try logits(), try targets(), try weights()], .accumulating) {
             [try $0[0].nllLoss(targets: $0[1], classWeights: $0[2])]

@@ -94,8 +94,7 @@ public final class Trainer {
         while let batch = try iterator.nextBatch() {
             optimizer.zeroGrad()
             let output = try model(batch.inputs)
-            var batchLoss = try loss(output, batch.targets)
-            try totals.add(loss: batchLoss, output: output, targets: batch.targets)
+            var batchLoss = try totals.add(loss, output: output, targets: batch.targets)
             if let penalty { batchLoss = try batchLoss + penalty(model.parameters) }
             try batchLoss.backward()
             try optimizer.step()
@@ -128,7 +127,7 @@ public final class Trainer {
             var iterator = loader.batches(epoch: 0)
             while let batch = try iterator.nextBatch() {
                 let output = try model(batch.inputs)
-                try totals.add(loss: loss(output, batch.targets), output: output, targets: batch.targets)
+                try totals.add(loss, output: output, targets: batch.targets)
             }
         }
         return try totals.read()
@@ -156,6 +155,19 @@ public final class RunningTotals {
         lossSum = try Tensor([position?.lossSum ?? 0], shape: [], device: device)
         correct = try Tensor([Float(position?.correct ?? 0)], shape: [], device: device)
         samples = position?.samples ?? 0
+    }
+
+    /// `loss` of `output` against `targets`, added to the sums: by the loss kernel itself for `CrossEntropyLoss` with
+    /// class indices, otherwise by `add(loss:output:targets:)`.
+    func add(_ loss: Loss, output: Tensor, targets: Tensor) throws -> Tensor {
+        guard let crossEntropy = loss as? CrossEntropyLoss, targets.dtype == .int32 else {
+            let value = try loss(output, targets)
+            try add(loss: value, output: output, targets: targets)
+            return value
+        }
+        let value = try crossEntropy(output, targets, accumulatingLossInto: lossSum, correctInto: correct)
+        samples += targets.shape[0]
+        return value
     }
 
     func add(loss: Tensor, output: Tensor, targets: Tensor) throws {

@@ -86,7 +86,7 @@ enum TableReport {
                 text += String(format: "   Fovea kernels %.3f ms; the rest of the wall time is CLBlast GEMM and host work\n", total * 1e3)
                 if let enqueue = profile.enqueueSeconds {
                     let launches = profile.kernels.reduce(0) { $0 + $1.launches }
-                    text += String(format: "   host enqueue %.3f ms for %.0f launches and GEMM calls: %.1f us each\n",
+                    text += String(format: "   host enqueue (CPU) %.3f ms for %.0f launches and GEMM calls: %.1f us each\n",
                                    enqueue * 1e3, launches, enqueue * 1e6 / max(launches, 1))
                 }
             } else if r.backend.hasPrefix("opencl") {

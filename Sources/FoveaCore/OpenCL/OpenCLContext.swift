@@ -29,7 +29,7 @@ public final class OpenCLContext: @unchecked Sendable {
     private var profiling: [(name: String, event: cl_event, last: cl_event?)]?
     /// Device seconds and counts of the profiling events already folded (see `record`).
     private var profileTotals: [String: (Double, Int)] = [:]
-    /// Host time spent in `launch` (argument setting + enqueue) while profiling, and when profiling started.
+    /// CPU time of the enqueuing threads in `launch` (argument setting + enqueue) while profiling, and when profiling started.
     private var launchHostSeconds = 0.0
     private var profilingStart = 0.0
 
@@ -110,8 +110,8 @@ public final class OpenCLContext: @unchecked Sendable {
         if global.contains(0) { return }
         let local = local ?? (info.isGPU ? nil : [Self.cpuGroupWidth] + Array(repeating: 1, count: global.count - 1))
         lock.lock(); defer { lock.unlock() }
-        let started = profiling == nil ? 0 : OpenCLProfileReport.now()
-        defer { if profiling != nil { launchHostSeconds += OpenCLProfileReport.now() - started } }
+        let started = profiling == nil ? 0 : OpenCLProfileReport.threadCPUNow()
+        defer { if profiling != nil { launchHostSeconds += OpenCLProfileReport.threadCPUNow() - started } }
         let entry = try self.entry(KernelKey(name: name, program: program, options: options))
         let kernel = entry.kernel
         try entry.set(arguments, kernel: name)
@@ -154,9 +154,9 @@ public final class OpenCLContext: @unchecked Sendable {
         guard profiling != nil else { return try body(&q, nil) }
         var before: cl_event?, after: cl_event?
         clEnqueueMarkerWithWaitList(queue, 0, nil, &before)
-        let started = OpenCLProfileReport.now()
+        let started = OpenCLProfileReport.threadCPUNow()
         let result = try body(&q, nil)
-        launchHostSeconds += OpenCLProfileReport.now() - started
+        launchHostSeconds += OpenCLProfileReport.threadCPUNow() - started
         clEnqueueMarkerWithWaitList(queue, 0, nil, &after)
         if let before, let after { record(name(), before, through: after) }
         return result

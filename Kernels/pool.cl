@@ -111,14 +111,13 @@ __kernel void pool2d_backward_tiled(__global const float *gy, __global const flo
 #if KIND == KIND_MAX || KIND == KIND_MIN
         float extreme = y[out];
         if (KH == 2 && KW == 2) {
-            // The usual 2x2 window without the loops' carried flag: the first of the four equal to the extreme.
-            __global const float *r0 = x + base, *r1 = r0 + W;
-            bool a = r0[0] == extreme, b = !a && r0[1] == extreme, c = !a && !b && r1[0] == extreme;
-            bool d = !a && !b && !c && r1[1] == extreme;
-            gx[base] = a ? g : 0.0f;
-            gx[base + 1] = b ? g : 0.0f;
-            gx[base + W] = c ? g : 0.0f;
-            gx[base + W + 1] = d ? g : 0.0f;
+            // The usual 2x2 window without the loops' carried flag: the first of the four equal to the extreme, each
+            // row read and written as one float2.
+            float2 top = vload2(0, x + base), bottom = vload2(0, x + base + W);
+            bool a = top.x == extreme, b = !a && top.y == extreme, c = !a && !b && bottom.x == extreme;
+            bool d = !a && !b && !c && bottom.y == extreme;
+            vstore2((float2)(a ? g : 0.0f, b ? g : 0.0f), 0, gx + base);
+            vstore2((float2)(c ? g : 0.0f, d ? g : 0.0f), 0, gx + base + W);
             continue;
         }
         bool routed = false;

@@ -37,7 +37,8 @@ extension OpenCLBackend: NormalizationBackend {
                                   savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
                                   gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?) throws {
         let local = reductionGroupSize
-        try run("batch_norm_backward", in: "norm", options: "-DLOCAL_SIZE=\(local)",
+        // The forward's build options (the backward ignores BATCH_STATS): one program, compiled once, serves both.
+        try run("batch_norm_backward", in: "norm", options: "-DLOCAL_SIZE=\(local) -DBATCH_STATS=\(batchStatistics ? 1 : 0)",
                 global: [shape.channels * local], local: [local],
                 .buffer(gradOut), .buffer(reluOutput ?? gradOut), .int(reluOutput == nil ? 0 : 1), .buffer(x), .int(shape.batch), .int(shape.channels), .int(shape.spatial),
                 .buffer(weight ?? x), .int(weight == nil ? 0 : 1),

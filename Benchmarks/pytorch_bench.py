@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Times the GEMMs, convolutions, activations, softmax and training steps of fovea-bench in PyTorch (FP32, TF32 off).
+"""Times the GEMMs, convolutions, activations, softmax, recurrent layers and training steps of fovea-bench in PyTorch (FP32, TF32 off).
 
 Same method as the harness's Timer: warm-up calls, one call to calibrate how many calls make a sample of at least
 2 ms, then samples until the time budget is spent (at least --runs samples); each sample ends with a device sync.
@@ -122,6 +122,14 @@ def default_spec(quick, batches=None):
         for batch in batches:
             items.append({"name": f"train {model} b{batch} adam", "kind": "train", "model": model, "batch": batch,
                           "optimizer": "adam"})
+    # Benchmarks/Harness/RecurrentSuite.swift: batch 64, input 64.
+    for cell in ("lstm", "gru"):
+        for steps in (50, 100):
+            for hidden in (128, 256):
+                items.append({"name": f"{cell} b64 t{steps} h{hidden} fwd+bwd", "kind": "rnn", "cell": cell, "batch": 64,
+                              "steps": steps, "hidden": hidden, "inputSize": 64})
+    items.append({"name": "lstm-text b64 t48 h128 train adam", "kind": "text-train", "batch": 64, "steps": 48,
+                  "hidden": 128, "vocabulary": 10000, "classes": 2, "optimizer": "adam"})
     return {"warmup": 2, "minRuns": 5, "maxRuns": 50, "budget": 1.0 if quick else 2.0, "benchmarks": items}
 
 
@@ -164,6 +172,10 @@ def make_call(item, device):
         return lambda: torch.ops.aten._softmax_backward_data(gy, y, 1, torch.float32)
     if kind == "train":
         return make_training_step(item, device, g)
+    if kind == "rnn":
+        return make_recurrent_step(item, device, rand)
+    if kind == "text-train":
+        return make_text_training_step(item, device, g)
     raise ValueError(f"unknown benchmark kind {kind}")
 
 
@@ -187,6 +199,51 @@ def make_training_step(item, device, generator):
             optimizer.zero_grad(set_to_none=True)
             loss = F.cross_entropy(model(x), y)
             loss.backward()
+            optimizer.step()
+    return step
+
+
+def make_recurrent_step(item, device, rand):
+    """An LSTM or GRU layer on [steps, batch, input] from zero states, backward from a fixed gradient of the output."""
+    torch.manual_seed(1)
+    cls = {"lstm": nn.LSTM, "gru": nn.GRU}[item["cell"]]
+    layer = cls(item["inputSize"], item["hidden"]).to(device)
+    x = rand(item["steps"], item["batch"], item["inputSize"]).requires_grad_()
+    gradient = rand(item["steps"], item["batch"], item["hidden"])
+
+    def step():
+        with torch.enable_grad():
+            layer.zero_grad(set_to_none=True)
+            x.grad = None
+            layer(x)[0].backward(gradient)
+    return step
+
+
+class TextClassifier(nn.Module):
+    """FoveaNN.TextClassifier: Embedding (64 values, id 0 pads), a batch-first LSTM, a linear head on the last step."""
+
+    def __init__(self, vocabulary, hidden, classes):
+        super().__init__()
+        self.embedding = nn.Embedding(vocabulary, 64, padding_idx=0)
+        self.lstm = nn.LSTM(64, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, classes)
+
+    def forward(self, ids):
+        return self.head(self.lstm(self.embedding(ids))[0][:, -1])
+
+
+def make_text_training_step(item, device, generator):
+    """One Adam step of the text classifier on random ids 1 ..< vocabulary (no padding) and random labels."""
+    torch.manual_seed(1)
+    model = TextClassifier(item["vocabulary"], item["hidden"], item["classes"]).to(device).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    ids = torch.randint(1, item["vocabulary"], (item["batch"], item["steps"]), generator=generator).to(device)
+    labels = torch.randint(0, item["classes"], (item["batch"],), generator=generator).to(device)
+
+    def step():
+        with torch.enable_grad():
+            optimizer.zero_grad(set_to_none=True)
+            F.cross_entropy(model(ids), labels).backward()
             optimizer.step()
     return step
 

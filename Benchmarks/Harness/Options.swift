@@ -1,13 +1,18 @@
 import Foundation
+import Fovea
 
 /// Command-line options of `fovea-bench`.
 struct Options {
-    static let allSuites = ["gemm", "conv", "pool", "activation", "softmax", "startup", "train"]
+    static let allSuites = ["gemm", "conv", "conv-algo", "pool", "activation", "softmax", "startup", "train", "rnn"]
+    /// Suites run only when named: `allreduce` runs alone, under mpirun.
+    static let namedSuites = ["allreduce"]
 
     var gemmSizes = [256, 512, 1024, 2048, 4096]
     var batches = [32, 64, 128]
-    /// Zoo models of the train suite.
+    /// Zoo models of the train suite (the allreduce suite's when it runs).
     var models = TrainSuite.modelNames
+    /// The allreduce suite's bucket size.
+    var bucketBytes = GradientBuckets.defaultBucketBytes
     /// Optimizers of the train suite ("adam", "sgd").
     var optimizers = ["adam"]
     var suites = Set(allSuites)
@@ -41,15 +46,20 @@ struct Options {
           --gemm-sizes LIST     GEMM sizes (default 256,512,1024,2048,4096)
           --max-gemm N          drop GEMM sizes above N
           --batch LIST          conv/train batch sizes (default 32,64,128; pooling and train startup use the first)
-          --suite LIST          of \(allSuites.joined(separator: ",")) (default all)
+          --suite LIST          of \(allSuites.joined(separator: ",")) (default all), or allreduce alone under
+                                mpirun -n N (gradient sums of \(AllreduceSuite.modelNames.joined(separator: ", ")) and their overlap with a step)
           --backend LIST        of cpu, openblas, opencl:N (default all available)
-          --model LIST          train suite models, of \(TrainSuite.modelNames.joined(separator: ",")) (default all)
+          --model LIST          train suite models, of \(TrainSuite.modelNames.joined(separator: ",")) (default all);
+                                allreduce suite models, of \(AllreduceSuite.modelNames.joined(separator: ",")) (default all)
+          --bucket-mb N         allreduce suite: gradient bucket size in MB (default 25)
           --optimizer LIST      train suite optimizers, of adam,sgd (default adam; sgd = momentum 0.9)
           --filter TEXT         only benchmarks whose name contains TEXT (repeatable)
           --warmup N            untimed calls before timing (default 2)
           --runs N              minimum timed samples (default 5)
           --max-runs N          maximum timed samples (default 50)
           --budget SECONDS      stop sampling after this much timed time, once --runs are in (default 2)
+          --clock wall|cpu      what samples measure: elapsed time (default) or the process's CPU time, all threads
+                                summed (steadier on a shared machine; a call on two busy cores counts twice)
           --profile             per-kernel (OpenCL events) and per-step times for every benchmark
                                 (train: kernels of one step, then phases and each layer's forward/backward)
           --json FILE           write all results as JSON
@@ -97,12 +107,15 @@ struct Options {
             case "--batch": options.batches = try integers(argument)
             case "--suite":
                 let suites = try names(argument)
-                if let unknown = suites.first(where: { !allSuites.contains($0) }) { throw UsageError("unknown suite '\(unknown)'") }
+                if let unknown = suites.first(where: { !(allSuites + namedSuites).contains($0) }) { throw UsageError("unknown suite '\(unknown)'") }
+                if suites.contains("allreduce") && suites.count > 1 { throw UsageError("the allreduce suite runs alone (under mpirun)") }
                 options.suites = Set(suites)
             case "--backend": options.backends = Set(try names(argument))
             case "--model":
                 let models = try names(argument)
-                if let unknown = models.first(where: { !TrainSuite.modelNames.contains($0) }) { throw UsageError("unknown model '\(unknown)'") }
+                if let unknown = models.first(where: { !(TrainSuite.modelNames + AllreduceSuite.modelNames).contains($0) }) {
+                    throw UsageError("unknown model '\(unknown)'")
+                }
                 options.models = models
             case "--optimizer":
                 let optimizers = try names(argument)
@@ -110,7 +123,12 @@ struct Options {
                     throw UsageError("unknown optimizer '\(unknown)'")
                 }
                 options.optimizers = optimizers
+            case "--bucket-mb": options.bucketBytes = max(1, try integer(argument)) << 20
             case "--filter": options.filters.append(try value(argument))
+            case "--clock":
+                let text = try value(argument)
+                guard let clock = Timer.Clock(rawValue: text) else { throw UsageError("--clock: '\(text)' is neither wall nor cpu") }
+                options.timer.clock = clock
             case "--warmup": options.timer.warmupRuns = try integer(argument)
             case "--runs": options.timer.minimumRuns = max(1, try integer(argument))
             case "--max-runs": options.timer.maximumRuns = max(1, try integer(argument))
@@ -138,8 +156,12 @@ struct Options {
             if !arguments.contains("--batch") { options.batches = [32] }
             if !arguments.contains("--budget") { options.timer.timeBudget = 1 }
         }
+        if options.suites == ["allreduce"] && !arguments.contains("--model") { options.models = AllreduceSuite.modelNames }
         if let maxGemm { options.gemmSizes = options.gemmSizes.filter { $0 <= maxGemm } }
         options.timer.maximumRuns = max(options.timer.maximumRuns, options.timer.minimumRuns)
+        if options.pytorch && options.timer.clock == .cpu {
+            throw UsageError("--clock cpu: PyTorch's times are wall-clock times; compare with --clock wall")
+        }
         return options
     }
 

@@ -3,7 +3,7 @@ import Foundation
 /// One benchmark as `pytorch_bench.py` reads it (a flat JSON object; the fields its kind needs are set).
 struct ReferenceSpec: Codable {
     var name = ""
-    /// "gemm", "conv", "activation", "softmax" or "train".
+    /// "gemm", "conv", "activation", "softmax", "train", "rnn" or "text-train".
     var kind: String
     /// "fwd", "bwd", "bwd-data" or "bwd-weight".
     var pass: String?
@@ -13,6 +13,8 @@ struct ReferenceSpec: Codable {
     var rows: Int?, columns: Int?
     /// Training steps: the zoo model's name and "adam" or "sgd".
     var model: String?, optimizer: String?
+    /// Recurrent layers and the text step: "lstm" or "gru", sequence length, sizes.
+    var cell: String?, steps: Int?, hidden: Int?, inputSize: Int?, vocabulary: Int?, classes: Int?
 
     static func gemm(_ n: Int) -> ReferenceSpec { ReferenceSpec(kind: "gemm", n: n) }
 
@@ -31,6 +33,17 @@ struct ReferenceSpec: Codable {
 
     static func train(model: String, batch: Int, optimizer: String) -> ReferenceSpec {
         ReferenceSpec(kind: "train", batch: batch, model: model, optimizer: optimizer)
+    }
+
+    /// A recurrent layer's forward and backward on [steps, batch, inputSize] from zero states.
+    static func recurrent(cell: String, batch: Int, steps: Int, hidden: Int, inputSize: Int) -> ReferenceSpec {
+        ReferenceSpec(kind: "rnn", batch: batch, cell: cell, steps: steps, hidden: hidden, inputSize: inputSize)
+    }
+
+    /// One Adam step of `TextClassifier` (embedding 64, an LSTM, a linear head on the last step) on random ids.
+    static func textTraining(batch: Int, length: Int, hidden: Int, vocabulary: Int, classes: Int) -> ReferenceSpec {
+        ReferenceSpec(kind: "text-train", batch: batch, optimizer: "adam", steps: length, hidden: hidden,
+                      vocabulary: vocabulary, classes: classes)
     }
 }
 

@@ -63,19 +63,30 @@ struct Timer: Sendable {
     /// A sample shorter than this repeats the call several times and averages, so timer resolution and the
     /// synchronization cost do not dominate tiny ops.
     var minimumSampleSeconds = 0.002
+    /// What a sample measures.
+    var clock = Clock.wall
+
+    enum Clock: String, Sendable, CaseIterable {
+        /// Elapsed time (monotonic clock): what a user waits for.
+        case wall
+        /// CPU time of the whole process, all threads summed: steadier than the wall clock on a machine shared with
+        /// other work (time spent waiting for a core is not counted), but twice the wall time of a call that keeps
+        /// two cores busy, and blind to idle cores and to device time.
+        case cpu
+    }
 
     /// Runs `body` `warmupRuns` times, then times samples of it; `synchronize` runs before each clock stop
     /// (pass `backend.synchronize` on OpenCL, where calls only enqueue work).
     func measure(synchronize: () throws -> Void = {}, _ body: () throws -> Void) throws -> Measurement {
         for _ in 0..<warmupRuns { try body() }
         try synchronize()
-        let single = try Self.seconds { try body(); try synchronize() }
+        let single = try seconds { try body(); try synchronize() }
         let calls = single >= minimumSampleSeconds ? 1 : Swift.min(10_000, Int((minimumSampleSeconds / Swift.max(single, 1e-9)).rounded(.up)))
         var samples: [Double] = []
         var spent = 0.0
         let cpuStart = Self.processCPUSeconds()
         while samples.count < maximumRuns && (samples.count < minimumRuns || spent < timeBudget) {
-            let elapsed = try Self.seconds {
+            let elapsed = try seconds {
                 for _ in 0..<calls { try body() }
                 try synchronize()
             }
@@ -92,6 +103,19 @@ struct Timer: Sendable {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
+    /// Seconds of one run of `body` on `clock`.
+    func seconds(_ body: () throws -> Void) rethrows -> Double {
+        guard clock == .cpu else { return try Self.seconds(body) }
+        func now() -> Double {
+            var time = timespec()
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+            return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+        }
+        let start = now()
+        try body()
+        return now() - start
     }
 
     /// Wall-clock seconds of one run of `body` (monotonic clock).

@@ -24,6 +24,11 @@ if options.startupChild {
     exit(0)
 }
 
+if options.suites == ["allreduce"] {
+    do { try AllreduceSuite.run(options) } catch { note("fovea-bench: \(error)"); exit(1) }
+    exit(0)
+}
+
 // Targets: the CPU backend, OpenBLAS directly (GEMM only), then every OpenCL device.
 var targets: [Target] = [.backend(CPUBackend.shared), .openBLAS]
 let listing = OpenCLRuntime.listDevices()
@@ -46,12 +51,14 @@ for target in targets { print("  \(target.label): \(machine.targets[target.label
 var cases: [BenchmarkCase] = []
 if options.suites.contains("gemm") { cases += GemmSuite.cases(sizes: options.gemmSizes) }
 if options.suites.contains("conv") { cases += ConvSuite.cases(batches: options.batches) }
+if options.suites.contains("conv-algo") { cases += ConvAlgorithmSuite.cases(batches: options.batches) }
 if options.suites.contains("pool") { cases += PoolingSuite.cases(batch: options.batches[0]) }
 let elementwise = ActivationSuite.cases()
 cases += elementwise.filter { options.suites.contains($0.suite) }
 if options.suites.contains("train") {
     cases += TrainSuite.cases(models: options.models, batches: options.batches, optimizers: options.optimizers)
 }
+if options.suites.contains("rnn") { cases += RecurrentSuite.cases() }
 cases = cases.filter { options.selects($0.name) }
 
 print("\n" + TableReport.header)
@@ -61,6 +68,7 @@ let runner = Runner(timer: options.timer, profiler: options.profile ? Profiler(t
 let (results, failures) = runner.run(cases, on: targets)
 print(TableReport.summary(results), terminator: "")
 print(TableReport.hostSyncs(results), terminator: "")
+print(ConvAlgorithmSuite.report(results), terminator: "")
 if options.profile { print(TableReport.profiles(results), terminator: "") }
 var allFailures = failures
 for r in results {

@@ -5,8 +5,8 @@ import Foundation
 public enum FeatureMaps {
     /// The output of the module at `layer` (a path of `namedModules`) when `model` runs on `input`, read by a
     /// forward hook; no gradients are recorded.
-    public static func activations(of layer: String, in model: Module, input: Tensor) throws -> Tensor {
-        let target = try model.module(named: layer)
+    public static func activations(of layer: String, in model: some UnaryLayer, input: Tensor) throws -> Tensor {
+        let target = try model.unaryLayer(named: layer)
         var captured: Tensor?
         let hook = target.registerForwardHook { _, _, output in
             captured = output

@@ -7,7 +7,7 @@ public struct ForecastScores: Sendable, Equatable {
     public var naiveRMSE: Float, naiveMAE: Float
 
     /// Runs `model` (in evaluation mode, without gradients) on every window of `windows`, in batches of `batchSize`.
-    public init(model: Module, windows: SeriesWindows, batchSize: Int = 256, device: Device) throws {
+    public init(model: some UnaryLayer, windows: SeriesWindows, batchSize: Int = 256, device: Device) throws {
         let loader = try DataLoader(windows, batchSize: batchSize, shuffle: false, device: device)
         let wasTraining = model.isTraining
         model.eval()

@@ -29,13 +29,13 @@ public enum GradCAM {
     /// The Grad-CAM heatmap of one input [1, C, H, W] for `classIndex` (default: the predicted class), through the
     /// layer at `layer` (default: the last convolution), upsampled to `size` (default: the input's height and width).
     /// Runs the model as it is (call `eval()` first); the parameters' gradients are cleared afterwards.
-    public static func compute(model: Module, input: Tensor, layer: String? = nil, classIndex: Int? = nil,
+    public static func compute(model: some UnaryLayer, input: Tensor, layer: String? = nil, classIndex: Int? = nil,
                                size: (height: Int, width: Int)? = nil) throws -> Result {
         guard input.rank == 4, input.shape[0] == 1 else {
             throw FoveaError.invalidArgument("Grad-CAM: expected one input [1, C, H, W], got \(input.shape)")
         }
         let path = try layer ?? lastConvolution(in: model)
-        let target = try model.module(named: path)
+        let target = try model.unaryLayer(named: path)
         // The layer's output becomes a leaf, so backward stops there and leaves its gradient in `.grad`.
         var activation: Tensor?
         let hook = target.registerForwardHook { _, _, output in

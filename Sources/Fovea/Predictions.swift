@@ -16,7 +16,7 @@ public struct Predictions: Sendable {
 
     /// Runs `model` in evaluation mode without gradients over `loader`, or over its first `maxBatches` batches.
     /// Throws when the model's outputs are not [batch, classes] or a label is not one of those classes.
-    public init(model: Module, loader: DataLoader, maxBatches: Int? = nil) throws {
+    public init(model: some UnaryLayer, loader: DataLoader, maxBatches: Int? = nil) throws {
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }

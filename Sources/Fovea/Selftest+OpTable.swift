@@ -1,7 +1,7 @@
 import FoveaCore
 
-// Selftest cases derived from the op tables: the switches are exhaustive, so a new `UnaryOp` or `BinaryOp` does not
-// compile until selftest runs it.
+// Selftest cases derived from the op tables: the switches are exhaustive, so a new `UnaryOp`, `BinaryOp` or
+// `RecurrentKind` does not compile until selftest runs it.
 
 extension UnaryOp {
     /// The case's name, the input range, and the Tensor call that runs this op.
@@ -52,6 +52,18 @@ extension BinaryOp {
         case .le: return ("le", 0, { try $0.le($1) })
         case .gt: return ("gt", 0, { try $0.gt($1) })
         case .ge: return ("ge", 0, { try $0.ge($1) })
+        }
+    }
+}
+
+extension RecurrentKind {
+    /// The name of the recurrence's cases (`Runner.recurrent` runs every kind).
+    var selftestName: String {
+        switch self {
+        case .rnnTanh: "rnn tanh"
+        case .rnnRelu: "rnn relu"
+        case .lstm: "lstm"
+        case .gru: "gru"
         }
     }
 }

@@ -182,6 +182,7 @@ private struct Runner {
         try losses()
         try optimizers()
         try layout()
+        try recurrent()
         try random()
     }
 
@@ -378,6 +379,30 @@ private struct Runner {
                 }
                 let want = try evaluate(on: .cpu), got = try evaluate(on: device)
                 return zip(["param"] + stateNames, zip(got, want)).map { Runner.compare($0, $1.0, $1.1, .elementwise) }
+            }
+        }
+    }
+
+    /// Each recurrence over a sequence forward, in reverse over padded sequences, and over sequences padded at the
+    /// front; the output and final states are compared as one tensor, so the backward runs from all of them.
+    mutating func recurrent() throws {
+        let (steps, batch, inputSize, hidden) = (4, 3, 5, 6)
+        for kind in RecurrentKind.allCases {
+            let rows = kind.gates * hidden, states = kind.stateCount
+            var inputs = [try input("x", [steps, batch, inputSize])]
+            for label in ["h0", "c0"].prefix(states) { inputs.append(try input(label, [batch, hidden])) }
+            inputs += [try input("wih", [rows, inputSize]), try input("whh", [rows, hidden]), try input("bih", [rows]), try input("bhh", [rows])]
+            // (reverse, lengths, padded at the front)
+            for (reverse, padded, front) in [(false, false, false), (true, true, false), (false, true, true)] {
+                let name = "\(kind.selftestName) [\(steps),\(batch),\(inputSize)]->\(hidden)" + (reverse ? " reverse" : "")
+                    + (padded ? ", lengths 4,2,3" : "") + (front ? " padded at the front" : "")
+                check(name, inputs, .accumulating) { t in
+                    let (output, state) = try Tensor.recurrent(kind, input: t[0], initialState: Array(t[1...states]), weightIH: t[states + 1],
+                                                               weightHH: t[states + 2], biasIH: t[states + 3], biasHH: t[states + 4],
+                                                               lengths: padded ? try Tensor(indices: [4, 2, 3]) : nil, paddedAtFront: front,
+                                                               reverse: reverse)
+                    return [try Tensor.concatenate(([output] + state).map { try $0.flattened() })]
+                }
             }
         }
     }

@@ -3,14 +3,19 @@ import Foundation
 /// What one epoch of training measured.
 public struct EpochMetrics: Codable, Sendable, Equatable {
     public var epoch: Int
+    /// The weighted total for a model of several outputs.
     public var trainLoss: Float
-    /// 0 for regression (Float32 targets).
+    /// 0 for regression (Float32 targets) and for a model of several outputs (see `trainOutputs`).
     public var trainAccuracy: Float
     public var validationLoss: Float?
     public var validationAccuracy: Float?
     public var learningRate: Float
     public var seconds: Double
     public var imagesPerSecond: Double
+    /// Each output's training loss and accuracy, for a model of several outputs; nil for one output.
+    public var trainOutputs: [OutputMetrics]?
+    /// Each output's validation loss and accuracy, for a model of several outputs; nil for one output.
+    public var validationOutputs: [OutputMetrics]?
 }
 
 /// Runs the training loop: forward, loss (plus penalties), backward, optimizer step; then validation and callbacks.
@@ -20,7 +25,8 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
 public final class Trainer {
     public let model: Module
     public let optimizer: Optimizer
-    public let loss: Loss
+    /// How the model is called and its outputs scored.
+    let objective: TrainingObjective
     /// Called with the model's parameters to add regularization terms (L1/L2) to each batch's loss.
     public var penalty: (([Parameter]) throws -> Tensor)?
     public var callbacks: [TrainingCallback]
@@ -35,13 +41,32 @@ public final class Trainer {
     public private(set) var history: [EpochMetrics] = []
     /// Where the last `fit` was interrupted (by `stopRequested` during an epoch); nil when it was not.
     public private(set) var interruption: TrainingPosition?
+    /// The replicas this one trains with (data parallelism), or nil to train alone. Each replica runs a `Trainer` on
+    /// its own model with sharded loaders (`DataLoader(shard:)`): `fit` makes the models equal replica 0's (parameters
+    /// and buffers), buffers such as BatchNorm's running statistics are replica 0's again before every step (as
+    /// PyTorch DDP does), gradients are averaged over the global batch before each optimizer step (`GradientBuckets`),
+    /// a stop requested on one replica stops all, and metrics are those of the whole data.
+    public var replicas: ReplicaGroup?
+    /// The size of the buckets in which gradients are summed over the replicas.
+    public var bucketBytes = GradientBuckets.defaultBucketBytes
+    /// The buckets of the last data-parallel step.
+    public private(set) var gradientBuckets: GradientBuckets?
 
-    public init(model: Module, optimizer: Optimizer, loss: Loss = CrossEntropyLoss(), callbacks: [TrainingCallback] = []) {
+    /// Trains a model of one input and one output with `loss`.
+    public convenience init(model: some UnaryLayer, optimizer: Optimizer, loss: Loss = CrossEntropyLoss(), callbacks: [TrainingCallback] = []) {
+        self.init(model: model, objective: TrainingObjective(model: .unary(model), losses: [loss], weights: [1]),
+                  optimizer: optimizer, callbacks: callbacks)
+    }
+
+    init(model: Module, objective: TrainingObjective, optimizer: Optimizer, callbacks: [TrainingCallback]) {
         self.model = model
+        self.objective = objective
         self.optimizer = optimizer
-        self.loss = loss
         self.callbacks = callbacks
     }
+
+    /// The loss of the model's output (of its first output, for a model of several).
+    public var loss: Loss { objective.losses[0] }
 
     /// Trains from `position` to the end of epoch `epochs - 1` (epochs count from 0): the rest of `position.epoch`,
     /// from its batch `position.batch` on, then whole epochs. A position saved by an interruption continues the run
@@ -51,13 +76,16 @@ public final class Trainer {
     @discardableResult
     public func fit(_ train: DataLoader, validation: DataLoader? = nil, epochs: Int,
                     from position: TrainingPosition = TrainingPosition(epoch: 0)) throws -> [EpochMetrics] {
-        let expectedSamples = min(position.batch * train.batchSize, train.dataset.count)
+        let expectedSamples = min(position.batch * train.globalBatchSize, train.dataset.count)
         guard position.epoch >= 0, (0...train.count).contains(position.batch), position.samples == expectedSamples else {
             throw FoveaError.invalidArgument("fit: position epoch \(position.epoch), batch \(position.batch) with \(position.samples) samples "
-                                             + "does not fit \(train.count) batches of \(train.batchSize): resume with the batch size and data it was trained with")
+                                             + "does not fit \(train.count) batches of \(train.globalBatchSize): resume with the batch size, "
+                                             + "replicas and data it was trained with")
         }
+        try checkShards(train, validation)
         stopRequested = false
         interruption = nil
+        if let replicas { try replicas.broadcast(model.parameters.map(\.value) + model.namedBuffers.map(\.1.value)) }
         for callback in callbacks { try callback.trainingWillStart(self) }
         var next = position
         training: while next.epoch < epochs && !stopRequested {
@@ -88,107 +116,109 @@ public final class Trainer {
     private func trainEpoch(_ loader: DataLoader, from position: TrainingPosition, validation: DataLoader?) throws -> EpochOutcome {
         model.train()
         let start = Date()
-        let totals = try RunningTotals(device: loader.device, restoring: position)
+        // Replica 0 carries an interrupted epoch's partial sums; the others' shares start at zero.
+        let totals = try RunningTotals(device: loader.device, outputs: objective.outputKinds(of: loader),
+                                       restoring: (replicas?.rank ?? 0) == 0 ? position : nil)
         var iterator = try loader.batches(epoch: position.epoch, startingAt: position.batch)
         var batchIndex = position.batch
         while let batch = try iterator.nextBatch() {
             optimizer.zeroGrad()
-            let output = try model(batch.inputs)
-            var batchLoss = try totals.add(loss, output: output, targets: batch.targets)
-            if let penalty { batchLoss = try batchLoss + penalty(model.parameters) }
-            try batchLoss.backward()
+            if let replicas { try replicas.broadcast(model.namedBuffers.map(\.1.value)) }
+            // A replica whose share of a short last batch is empty only takes part in the sums.
+            let objectiveLoss = batch.indices.isEmpty ? nil : try objective.loss(on: batch, adding: totals)
+            let buckets = try replicas.map { try replicaBuckets($0, batch: batch) }
+            if var batchLoss = objectiveLoss {
+                if let penalty { batchLoss = try batchLoss + penalty(model.parameters) }
+                try batchLoss.backward(onGradientReady: buckets.map { buckets in { try buckets.gradientReady($0) } })
+            }
+            try buckets?.finish()
             try optimizer.step()
             try FoveaCore.backend(for: loader.device).flush()
             step += 1
             batchIndex += 1
             for callback in callbacks { try callback.batchDidEnd(self, epoch: position.epoch, batch: batchIndex, of: loader.count, totals: totals) }
-            if stopRequested { return .interrupted(try totals.position(epoch: position.epoch, batch: batchIndex)) }
+            if let replicas { stopRequested = try replicas.any(stopRequested) }
+            if stopRequested { return .interrupted(try totals.position(epoch: position.epoch, batch: batchIndex, over: replicas)) }
             if let maxSteps, step >= maxSteps { break }
         }
-        let (trainLoss, trainAccuracy) = try totals.read()
+        let (trainLoss, trainAccuracy, samples) = try totals.read(over: replicas)
         let seconds = Date().timeIntervalSince(start)
         var metrics = EpochMetrics(epoch: position.epoch, trainLoss: trainLoss, trainAccuracy: trainAccuracy, learningRate: optimizer.learningRate,
-                                   seconds: seconds, imagesPerSecond: Double(totals.samples - position.samples) / max(seconds, 1e-9))
+                                   seconds: seconds, imagesPerSecond: Double(samples - position.samples) / max(seconds, 1e-9))
+        metrics.trainOutputs = try perOutput(totals)
         if let validation {
-            let result = try evaluate(validation)
-            metrics.validationLoss = result.loss
-            metrics.validationAccuracy = result.accuracy
+            let result = try evaluationTotals(validation)
+            (metrics.validationLoss, metrics.validationAccuracy, _) = try result.read(over: replicas)
+            metrics.validationOutputs = try perOutput(result)
         }
         return .finished(metrics)
     }
 
-    /// Mean loss and accuracy over a loader, in evaluation mode without gradients.
+    /// With replicas, after the forward (which draws a lazy layer's parameters): the gradient buckets, started for a
+    /// step weighted by this replica's share of the batch. They are remade, after the parameters are made replica 0's
+    /// again, when the trainable parameters changed (the first step, lazy layers drawn, a backbone unfrozen).
+    private func replicaBuckets(_ replicas: ReplicaGroup, batch: Batch) throws -> GradientBuckets {
+        let trainable = model.parameters.filter { !$0.isFrozen }
+        let buckets: GradientBuckets
+        if let current = gradientBuckets, current.holds(trainable) {
+            buckets = current
+        } else {
+            try replicas.broadcast(model.parameters.map(\.value))
+            buckets = try GradientBuckets(trainable, replicas: replicas, bucketBytes: bucketBytes)
+        }
+        gradientBuckets = buckets
+        buckets.begin(weight: Float(batch.indices.count) / Float(max(batch.globalCount, 1)))
+        return buckets
+    }
+
+    /// With replicas, every loader must be sharded over them (else each replica would train on everything).
+    private func checkShards(_ loaders: DataLoader?...) throws {
+        let expected = replicas.map { [$0.rank, $0.size] }
+        for loader in loaders.compactMap({ $0 }) where loader.shard.map({ [$0.rank, $0.count] }) != expected {
+            throw FoveaError.invalidArgument("Trainer: a loader's shard (\(loader.shard.map { "rank \($0.rank) of \($0.count)" } ?? "none")) is not the "
+                                             + "trainer's replica (\(replicas.map { "rank \($0.rank) of \($0.size)" } ?? "none")): give every loader "
+                                             + "DataShard(rank:count:) of the trainer's replicas, or none without replicas")
+        }
+    }
+
+    /// Mean loss and accuracy over a loader, in evaluation mode without gradients (over every replica's share, with
+    /// replicas). For a model of several outputs the loss is the weighted total and the accuracy 0:
+    /// `evaluatePerOutput(_:)` gives each output's.
     public func evaluate(_ loader: DataLoader) throws -> (loss: Float, accuracy: Float) {
+        let (loss, accuracy, _) = try evaluationTotals(loader).read(over: replicas)
+        return (loss, accuracy)
+    }
+
+    /// The sums of a pass over a loader (this replica's share of it), in evaluation mode without gradients.
+    func evaluationTotals(_ loader: DataLoader) throws -> RunningTotals {
+        try checkShards(loader)
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
-        let totals = try RunningTotals(device: loader.device)
+        let totals = try RunningTotals(device: loader.device, outputs: objective.outputKinds(of: loader))
         try withNoGrad {
             var iterator = loader.batches(epoch: 0)
             while let batch = try iterator.nextBatch() {
-                let output = try model(batch.inputs)
-                try totals.add(loss, output: output, targets: batch.targets)
+                if batch.indices.isEmpty { continue }
+                _ = try objective.loss(on: batch, adding: totals)
             }
         }
-        return try totals.read()
+        return totals
     }
 
-    /// Class probabilities [N, classes] for a batch of inputs.
+    /// Each output's figures from `totals` (over every replica, with replicas), for a model of several outputs; nil
+    /// for a unary model.
+    func perOutput(_ totals: RunningTotals) throws -> [OutputMetrics]? {
+        let outputs = try totals.readOutputs(over: replicas)
+        return outputs.isEmpty ? nil : outputs
+    }
+
+    /// Class probabilities [N, classes] for a batch of inputs (of a unary model, or the first output of a model of
+    /// one input and several outputs).
     public func predict(_ inputs: Tensor) throws -> Tensor {
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
-        return try withNoGrad { try model(inputs).softmax(axis: -1) }
-    }
-}
-
-/// Sums of loss and correct predictions kept on the device, read back only when asked. With regression targets
-/// (Float32 [B, 1], trained with `MSELoss`) only the loss is summed and the accuracy reads 0.
-public final class RunningTotals {
-    private let lossSum: Tensor
-    private let correct: Tensor
-    /// Samples added so far.
-    public private(set) var samples = 0
-
-    /// Zero sums, or the partial sums of `position` (an interrupted epoch's).
-    init(device: Device, restoring position: TrainingPosition? = nil) throws {
-        lossSum = try Tensor([position?.lossSum ?? 0], shape: [], device: device)
-        correct = try Tensor([Float(position?.correct ?? 0)], shape: [], device: device)
-        samples = position?.samples ?? 0
-    }
-
-    /// `loss` of `output` against `targets`, added to the sums: by the loss kernel itself for `CrossEntropyLoss` with
-    /// class indices, otherwise by `add(loss:output:targets:)`.
-    func add(_ loss: Loss, output: Tensor, targets: Tensor) throws -> Tensor {
-        guard let crossEntropy = loss as? CrossEntropyLoss, targets.dtype == .int32 else {
-            let value = try loss(output, targets)
-            try add(loss: value, output: output, targets: targets)
-            return value
-        }
-        let value = try crossEntropy(output, targets, accumulatingLossInto: lossSum, correctInto: correct)
-        samples += targets.shape[0]
-        return value
-    }
-
-    func add(loss: Tensor, output: Tensor, targets: Tensor) throws {
-        let batch = targets.shape[0]
-        let backend = try loss.backend
-        try backend.axpy(alpha: Float(batch), x: loss.storage, y: lossSum.storage, count: 1)
-        samples += batch
-        // Regression targets (Float32 values) have no accuracy: the correct count stays 0.
-        guard targets.dtype == .int32 else { return }
-        let hits = try withNoGrad { try output.argmax(axis: -1).eq(targets).to(dtype: .float32).sum() }
-        try backend.axpy(alpha: 1, x: hits.storage, y: correct.storage, count: 1)
-    }
-
-    /// The sums so far as the position after `batch` batches of `epoch` (a host sync on OpenCL).
-    public func position(epoch: Int, batch: Int) throws -> TrainingPosition {
-        TrainingPosition(epoch: epoch, batch: batch, lossSum: try lossSum.item(), correct: Int(try correct.item()), samples: samples)
-    }
-
-    /// Mean loss and accuracy so far (a host sync on OpenCL).
-    public func read() throws -> (loss: Float, accuracy: Float) {
-        guard samples > 0 else { return (0, 0) }
-        return (try lossSum.item() / Float(samples), try correct.item() / Float(samples))
+        return try withNoGrad { try objective.outputs([inputs])[0].softmax(axis: -1) }
     }
 }

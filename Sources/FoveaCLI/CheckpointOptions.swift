@@ -32,10 +32,11 @@ struct CheckpointOptions: ParsableArguments {
 enum LoadedModel {
     /// Loads `options.checkpoint`. A Fovea checkpoint describes its model in its metadata; a plain state dict needs
     /// `--model`, and takes the input shape, class names and normalization from `data` (the data set evaluated) or
-    /// `inputShape` (the image predicted), and the class count from its classifier's weight.
-    static func load(_ options: CheckpointOptions, data: DataSource? = nil, inputShape: Shape? = nil) throws -> (Module, ModelSpec) {
-        let url = URL(fileURLWithPath: options.checkpoint)
-        let (tensors, metadata) = try Safetensors.read(from: url)
+    /// `inputShape` (the image predicted), and the class count from its classifier's weight. `contents` is the file's
+    /// tensors and metadata when the caller has read them already (the file is read once).
+    static func load(_ options: CheckpointOptions, contents: (tensors: [String: Tensor], metadata: [String: String])? = nil,
+                     data: DataSource? = nil, inputShape: Shape? = nil) throws -> (any UnaryLayer, ModelSpec) {
+        let (tensors, metadata) = try contents ?? Safetensors.read(from: URL(fileURLWithPath: options.checkpoint))
         let elements = tensors.values.reduce(0) { $0 + $1.count }
         var spec: ModelSpec
         if metadata["model"] == nil, let name = options.model {
@@ -49,7 +50,7 @@ enum LoadedModel {
         if let override = try options.normalizationOverride() { spec.normalization = override }
         try spec.normalization?.validate(sampleShape: spec.inputShape)
         let model = try spec.build()
-        try Checkpoint.loadModel(model, from: url)
+        try Checkpoint.loadModel(model, tensors: tensors, file: options.checkpoint)
         try model.to(try options.resolvedDevice())
         model.eval()
         return (model, spec)

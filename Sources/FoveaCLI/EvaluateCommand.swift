@@ -25,7 +25,8 @@ struct EvaluateCommand: ParsableCommand {
         guard batchSize > 0 else { throw FoveaError.invalidArgument("--batch-size \(batchSize): must be positive") }
         guard topK > 0 else { throw FoveaError.invalidArgument("--top-k \(topK): must be positive") }
         if let report, report.trimmingCharacters(in: .whitespaces).isEmpty { throw FoveaError.invalidArgument("--report: needs a folder name") }
-        let (_, metadata) = try Safetensors.read(from: URL(fileURLWithPath: checkpoint.checkpoint))
+        let contents = try Safetensors.read(from: URL(fileURLWithPath: checkpoint.checkpoint))
+        let metadata = contents.metadata
         guard metadata["model"] != "char-lstm" else {
             throw FoveaError.invalidArgument("\(checkpoint.checkpoint): fovea evaluate does not read char-lstm checkpoints; the run's metrics.jsonl holds their test loss and accuracy")
         }
@@ -38,7 +39,7 @@ struct EvaluateCommand: ParsableCommand {
         let images = DataSource.ImageOptions(imageSize: shape?.count == 3 ? (shape![1], shape![2]) : nil,
                                              channels: shape?.count == 3 ? shape![0] : nil, testFraction: split.testSplit)
         let source = try DataSource.load(name, directory: dataDir.map { URL(fileURLWithPath: $0) }, seed: split.seed, images: images)
-        let (model, spec) = try LoadedModel.load(checkpoint, data: source)
+        let (model, spec) = try LoadedModel.load(checkpoint, contents: contents, data: source)
         guard source.sampleShape == spec.inputShape else {
             throw FoveaError.invalidArgument("\(source.name) samples are \(source.sampleShape) but \(checkpoint.checkpoint) expects \(spec.inputShape)")
         }

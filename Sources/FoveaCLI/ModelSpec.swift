@@ -18,7 +18,7 @@ struct ModelSpec {
     /// How `predict` encodes raw text or a series for a sequence model; nil for other models (and older checkpoints).
     var encoding: SequenceEncoding?
 
-    func build() throws -> Module {
+    func build() throws -> any UnaryLayer {
         try Self.checkSize(model: name, inputShape: inputShape, classes: classes, hidden: hidden)
         return try Models.make(name, inputShape: inputShape, classes: classes, hidden: hidden, classic: classic, dropout: dropout,
                                vocabulary: vocabulary)

@@ -7,7 +7,7 @@ final class ProgressCallback: TrainingCallback {
     private let epochs: Int
     /// False for regression, which has no accuracy to show.
     private let showsAccuracy: Bool
-    private let isTerminal = isatty(STDOUT_FILENO) != 0
+    private let isTerminal: Bool
     private var lastDraw = Date.distantPast
     /// The epoch being drawn, when its first batch here ended, and its sample and batch counts then
     /// (resumed epochs start late).
@@ -16,7 +16,13 @@ final class ProgressCallback: TrainingCallback {
     private var samplesAtStart = 0
     private var batchAtStart = 0
 
-    init(epochs: Int, showsAccuracy: Bool = true) { self.epochs = epochs; self.showsAccuracy = showsAccuracy }
+    /// `drawsBar`: redraw a bar (by default when standard output is a terminal; not under mpirun, whose ranks write
+    /// to a terminal of its own wherever its output goes, and whose rank 0 sees only its share of each batch).
+    init(epochs: Int, showsAccuracy: Bool = true, drawsBar: Bool = isatty(STDOUT_FILENO) != 0) {
+        self.epochs = epochs
+        self.showsAccuracy = showsAccuracy
+        isTerminal = drawsBar
+    }
 
     func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, of batches: Int, totals: RunningTotals) throws {
         if epoch != self.epoch { (self.epoch, epochStart, samplesAtStart, batchAtStart) = (epoch, Date(), totals.samples, batch) }

@@ -4,7 +4,7 @@ import Fovea
 /// A char-lstm checkpoint continuing a text: each next character is drawn from the softmax of the model's logits
 /// divided by a temperature, given the last window of characters (as in training).
 struct TextGenerator {
-    let model: Module
+    let model: any UnaryLayer
     let characters: CharacterVocabulary
     /// The characters the model read in training; longer contexts are cut to their last `window`.
     let window: Int

@@ -6,7 +6,7 @@ import Fovea
 ///
 /// Options left out take their defaults (`TrainingSettings`), or, with `--resume`, the values the run was started
 /// with (its `config.json`); options given again with `--resume` must agree with those, except `--epochs`,
-/// `--max-steps` and `--device`.
+/// `--max-steps` and `--device`. Under `mpirun -n N` it trains data-parallel (`DistributedTraining`).
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train a model on a data set.",
@@ -51,7 +51,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Input normalization MEAN,STD (every channel), M1,...,MC,S1,...,SC per channel, or imagenet (default: the data set's own).")
     var normalize: String?
     @Flag(help: "Feed pixels scaled to [0, 1] without normalizing them.") var noNormalize = false
-    @Option(help: "Device: auto, cpu, gpu (the first OpenCL GPU), opencl or opencl:N (default: FOVEA_DEVICE, else auto).") var device: String?
+    @Option(help: "Device: auto, cpu, gpu (the first OpenCL GPU), opencl or opencl:N; several devices separated by commas (opencl:0,opencl:1) or all-gpus train one replica per device, each taking --batch-size samples of every batch of N x --batch-size (default: FOVEA_DEVICE, else auto).") var device: String?
     @Option(help: "Random seed for weights, shuffling, dropout and augmentation (default: 0).") var seed: UInt64?
     @Option(help: "Stop after this many optimizer steps in the whole run, resumed parts included (quick runs).") var maxSteps: Int?
     @Option(help: "Run folder (default: runs/MODEL-DATA-TIME). It must not hold another run unless --overwrite is given.") var out: String?
@@ -68,9 +68,16 @@ struct TrainCommand: ParsableCommand {
     var freeze: String?
     @Option(help: "Unfreeze the --freeze parameters after N epochs.") var unfreezeAfter: Int?
     @Option(help: "Learning rate of the --freeze parameters once unfrozen (default: --lr).") var lrBackbone: Float?
+    @Option(help: "Data parallelism: mpi (one replica per rank of `mpirun -n N`, each taking --batch-size samples of every batch of N x --batch-size) or none (default: mpi under mpirun, else none).")
+    var distributed: String?
+    @Option(help: "With mpi: seconds a rank waits for the others in a collective operation before the job is aborted (default: 300).")
+    var collectiveTimeout: Double?
 
     func run() throws {
-        try TrainingRun(options: self).execute()
+        guard let replicas = try DistributedTraining.replicas(mode: distributed, collectiveTimeout: collectiveTimeout) else {
+            return try TrainingRun(options: self).execute()
+        }
+        try DistributedTraining.run(replicas) { try TrainingRun(options: self, replicas: replicas).execute() }
     }
 
     /// The options given on the command line, by their `config.json` keys, as text.

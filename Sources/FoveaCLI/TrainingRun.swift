@@ -6,27 +6,44 @@ import Fovea
 ///
 /// An interruption (Ctrl-C) saves `checkpoints/last.safetensors` at the batch reached and ends with exit status 130;
 /// `--resume` continues from that batch as if the run had never stopped, with the run's own options. A loss that
-/// stops being finite ends the run with a message, keeping the last finite checkpoint.
+/// stops being finite ends the run with a message, keeping the last finite checkpoint. With `replicas` (an MPI job,
+/// or one device of several in this process) this run trains one replica on its shard of each batch, and only
+/// replica 0 prints and writes the run folder. `--device opencl:0,opencl:1` runs one such replica per device, each on
+/// its own thread (`DataParallel`).
 struct TrainingRun {
     let options: TrainCommand
+    /// The replicas this run trains with, or nil to train alone.
+    var replicas: ReplicaGroup?
+    /// With several devices in this process: every replica's device, and this replica's (overriding --device).
+    var devices: (all: [Device], own: Device)?
+    /// The data set, loaded once for the replicas of this process.
+    var sharedData = SharedValue<DataSource>()
     /// Callbacks added after the run's own (for tests).
     var callbacks: [TrainingCallback] = []
     /// Whether Ctrl-C was pressed (tests give their own).
     var isInterrupted: () -> Bool = { InterruptCallback.interrupted }
 
+    /// Whether this process writes the run's files and prints (rank 0, or the only process).
+    var isLeader: Bool { (replicas?.rank ?? 0) == 0 }
+
     func execute() throws {
         let resumed = try resumeTarget()
-        if let resumed {
+        if let resumed, isLeader {
             try Checkpoint.recover(directory: resumed.folder)
             try Checkpoint.recover(directory: resumed.folder.appendingPathComponent("checkpoints"))
         }
+        // The other ranks read the checkpoints once rank 0 has settled them.
+        if let replicas { _ = try replicas.sum([0]) }
         let settings = try TrainingSettings(given: options.given, resuming: resumed?.config)
+        let named = try (options.device ?? settings.device).map(Device.parseList) ?? [Device.default]
+        if devices == nil && named.count > 1 { return try trainOnDevices(named) }
+        let device = devices?.own ?? named[0]
         let folder = try runFolder(settings: settings, resumed: resumed)
-        let device = try (options.device ?? settings.device).map(Device.parse) ?? Device.default
         let hidden = try ModelSpec.parseHidden(settings.hidden)
-        manualSeed(settings.seed)
-        var source = try DataSource.load(settings.data, directory: settings.dataDir.map { URL(fileURLWithPath: $0) }, seed: settings.seed,
-                                         images: settings.imageOptions, series: settings.seriesOptions)
+        var source = try sharedData.get {
+            try DataSource.load(settings.data, directory: settings.dataDir.map { URL(fileURLWithPath: $0) }, seed: settings.seed,
+                                images: settings.imageOptions, series: settings.seriesOptions)
+        }
         try check(source, settings: settings)
         if let normalize = settings.normalize {
             source = source.normalized(normalize == "none" ? nil : try ModelSpec.parseNormalization(normalize))
@@ -46,9 +63,14 @@ struct TrainingRun {
                              data: settings.data, classNames: source.classNames, normalization: source.normalization,
                              vocabulary: source.vocabulary?.count ?? 0,
                              encoding: SequenceEncoding(source, column: settings.data.split(separator: ":").last.map(String.init)))
-        let model = try spec.build()
-        if resumed == nil, let initFrom = settings.initFrom {
-            if let note = try TransferLearning.initialize(model, from: initFrom, modelName: settings.model, data: settings.data) { print(note) }
+        // Replicas in this process draw from the one default generator: each seeds and draws its weights alone.
+        let model = try Self.modelConstruction.withLock {
+            manualSeed(settings.seed)
+            let model = try spec.build()
+            if resumed == nil, let initFrom = settings.initFrom {
+                if let note = try TransferLearning.initialize(model, from: initFrom, modelName: settings.model, data: settings.data) { say(note) }
+            }
+            return model
         }
         try model.to(device)
         let backbone = try settings.freeze.map { try TransferLearning.parameters(of: model, matching: $0) } ?? []
@@ -63,14 +85,15 @@ struct TrainingRun {
         var transforms: [any Transform] = []
         if let normalization = source.normalization { transforms.append(normalization) }
         if settings.augment { transforms += Self.augmentation(for: source.sampleShape) }
+        let shard = try replicas.map { try DataShard(rank: $0.rank, count: $0.size) }
         let train = try DataLoader(parts.0, batchSize: settings.batchSize, shuffle: true, seed: settings.seed,
-                                   transform: transforms.isEmpty ? nil : Compose(transforms), device: device)
+                                   transform: transforms.isEmpty ? nil : Compose(transforms), device: device, shard: shard)
         let evaluationTransform = source.normalization
         // A split too small to hold out one sample validates nothing rather than refusing to train.
         let validation = try parts.1.flatMap {
-            $0.count == 0 ? nil : try DataLoader($0, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device)
+            $0.count == 0 ? nil : try DataLoader($0, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device, shard: shard)
         }
-        let test = try DataLoader(source.test, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device)
+        let test = try DataLoader(source.test, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device, shard: shard)
 
         var position = TrainingPosition(epoch: 0)
         var stepsTaken = 0
@@ -80,26 +103,28 @@ struct TrainingRun {
             // Schedules are a function of the finished epochs: replay them to where the run stopped.
             for _ in 0..<position.epoch { scheduler?.step(metric: nil) }
             if position.epoch < epochs {
-                print("resuming epoch \(position.epoch + 1) at batch \(position.batch)/\(train.count) from \(resumeFile.path)")
+                say("resuming epoch \(position.epoch + 1) at batch \(position.batch)/\(train.count) from \(resumeFile.path)")
             } else {
-                print("\(resumeFile.path) has trained all \(epochs) epochs: testing only")
+                say("\(resumeFile.path) has trained all \(epochs) epochs: testing only")
             }
         }
         var configuration = settings.configuration.merging(spec.metadata.filter { !SequenceEncoding.checkpointOnlyKeys.contains($0.key) }) { _, model in model }
-        configuration["device"] = device.description
+        configuration["device"] = devices.map { Device.listDescription($0.all) } ?? device.description
         configuration["epochs"] = String(epochs)
+        if let replicas { configuration["replicas"] = String(replicas.size) }
         // The event file first: a --tensorboard folder that cannot be made stops the run before its folder exists.
-        let board = try settings.tensorboard.map { directory in
+        let board = try settings.tensorboard.flatMap { directory in !isLeader ? nil :
             TensorBoardCallback(writer: try SummaryWriter(logDirectory: Self.tensorBoardFolder(directory, run: folder)),
                                 interval: max(1, min(100, train.count / 4)), samples: parts.0, validation: validation,
                                 configuration: configuration, classNames: source.classNames)
         }
-        let log = try RunFolder(folder, configuration: configuration, appending: resumed != nil)
+        let log = isLeader ? try RunFolder(folder, configuration: configuration, appending: resumed != nil) : nil
         let trainer = Trainer(model: model, optimizer: optimizer, loss: source.isRegression ? MSELoss() : CrossEntropyLoss())
+        trainer.replicas = replicas
         if let maxSteps = settings.maxSteps {
             guard maxSteps > stepsTaken else {
-                print("--max-steps \(maxSteps): the run has taken \(stepsTaken) steps already: testing only")
-                return try runTest(trainer, test, source: source, log: log, board: board, epochs: epochs)
+                say("--max-steps \(maxSteps): the run has taken \(stepsTaken) steps already: testing only")
+                return try runTest(trainer, model, test, source: source, log: log, board: board, epochs: epochs)
             }
             trainer.maxSteps = maxSteps - stepsTaken
         }
@@ -111,46 +136,88 @@ struct TrainingRun {
         }
         if settings.l1 > 0 || settings.l2 > 0 { trainer.penalty = Self.penalty(l1: settings.l1, l2: settings.l2) }
         trainer.callbacks.append(InterruptCallback(isInterrupted: isInterrupted))
-        trainer.callbacks.append(ProgressCallback(epochs: epochs, showsAccuracy: !source.isRegression))
+        if isLeader {
+            trainer.callbacks.append(replicas == nil ? ProgressCallback(epochs: epochs, showsAccuracy: !source.isRegression)
+                                     : ProgressCallback(epochs: epochs, showsAccuracy: !source.isRegression, drawsBar: false))
+        }
         trainer.callbacks.append(TerminateOnNaN())
-        trainer.callbacks.append(CheckpointCallback(directory: log.checkpoints, metadata: spec.metadata))
-        trainer.callbacks.append(log)
+        if let log {
+            trainer.callbacks.append(CheckpointCallback(directory: log.checkpoints, metadata: spec.metadata))
+            trainer.callbacks.append(log)
+        }
         if let board { trainer.callbacks.append(board) }
         if let patience = settings.earlyStopping { trainer.callbacks.append(EarlyStopping(patience: patience)) }
         if let scheduler { trainer.callbacks.append(SchedulerCallback(scheduler)) }
         trainer.callbacks += callbacks
 
         if !backbone.isEmpty {
-            print(TransferLearning.describe(model) + (position.epoch < unfreezeAfter ? " (--freeze \(settings.freeze!))" : ""))
+            say(TransferLearning.describe(model) + (position.epoch < unfreezeAfter ? " (--freeze \(settings.freeze!))" : ""))
         }
-        print("training \(settings.model) on \(settings.data) (\(parts.0.count) train, \(parts.1?.count ?? 0) validation, \(source.test.count) test) "
-              + "on \(device); inputs normalized as \(ModelSpec.describe(source.normalization)); run folder \(folder.path)"
+        say("training \(settings.model) on \(settings.data) (\(parts.0.count) train, \(parts.1?.count ?? 0) validation, \(source.test.count) test) "
+              + "on \(placement(device, settings: settings)); inputs normalized as \(ModelSpec.describe(source.normalization)); run folder \(folder.path)"
               + (board.map { "; TensorBoard: tensorboard --logdir \($0.writer.logDirectory.path)" } ?? ""))
         InterruptCallback.install()
         do {
             try trainer.fit(train, validation: validation, epochs: epochs, from: position)
         } catch let divergence as TrainingDiverged {
+            guard let log else { throw divergence }
             try log.recordDivergence(divergence)
             let last = log.checkpoints.appendingPathComponent("last.safetensors")
             let kept = FileManager.default.fileExists(atPath: last.path) ? "\(last.path) keeps the last finite weights" : "no checkpoint was saved"
             throw FoveaError.invalidArgument("\(divergence) (--lr \(settings.learningRate)); \(kept)")
         }
         if let stop = trainer.interruption {
-            let last = log.checkpoints.appendingPathComponent("last.safetensors")
-            print("interrupted at epoch \(stop.epoch + 1), batch \(stop.batch)/\(train.count): checkpoint saved to \(last.path); "
+            let last = folder.appendingPathComponent("checkpoints/last.safetensors")
+            say("interrupted at epoch \(stop.epoch + 1), batch \(stop.batch)/\(train.count): checkpoint saved to \(last.path); "
                   + "continue with --resume \(folder.path)")
             throw ExitCode(130)
         }
         try stopIfInterrupted(folder)
-        try runTest(trainer, test, source: source, log: log, board: board, epochs: epochs)
+        try runTest(trainer, model, test, source: source, log: log, board: board, epochs: epochs)
     }
+
+    /// The device(s) the run trains on, for its first line.
+    private func placement(_ device: Device, settings: TrainingSettings) -> String {
+        guard let replicas else { return device.description }
+        let batches = "batches of \(replicas.size) x \(settings.batchSize)"
+        guard let devices else { return "\(device) x \(replicas.size) MPI ranks (\(batches))" }
+        return "\(Device.listDescription(devices.all)) (one replica per device, \(batches))"
+    }
+
+    /// Prints `text` on replica 0 (or alone).
+    private func say(_ text: String) {
+        if isLeader { print(text) }
+    }
+
+    /// Trains one replica per device, each on its own thread; an error on one stops all, and is thrown naming its replica.
+    private func trainOnDevices(_ all: [Device]) throws {
+        if let replicas {
+            throw FoveaError.invalidArgument("--device \(Device.listDescription(all)): one device per MPI rank "
+                                             + "(this is rank \(replicas.rank) of \(replicas.size)); name one device, or run without mpirun")
+        }
+        _ = try DataParallel(devices: all).run { replica in
+            var run = self
+            run.replicas = replica.group
+            run.devices = (all, replica.device)
+            do {
+                try run.execute()
+            } catch let error where !(error is ExitCode || error is ReplicaGroupStopped) {
+                throw FoveaError.invalidArgument("replica \(replica.rank) of \(all.count) on \(replica.device): "
+                                                 + FoveaCommand.message(for: FoveaCommand.readable(error)))
+            }
+        }
+    }
+
+    /// Held while a replica seeds the default generator and draws its model's weights.
+    private static let modelConstruction = NSLock()
 
     /// Tests the trained model and records the result (in TensorBoard too, at step `epochs`), unless Ctrl-C came meanwhile.
     /// A series' forecasts are scored in its own units next to the naive forecast's.
-    private func runTest(_ trainer: Trainer, _ test: DataLoader, source: DataSource, log: RunFolder, board: TensorBoardCallback?, epochs: Int) throws {
+    private func runTest(_ trainer: Trainer, _ model: some UnaryLayer, _ test: DataLoader, source: DataSource, log: RunFolder?, board: TensorBoardCallback?, epochs: Int) throws {
         let result = try trainer.evaluate(test)
+        guard let log else { return }
         if let windows = source.test as? SeriesWindows {
-            let scores = try ForecastScores(model: trainer.model, windows: windows, device: test.device)
+            let scores = try ForecastScores(model: model, windows: windows, device: test.device)
             try stopIfInterrupted(log.url)
             print(String(format: "test loss %.4f (standardized MSE); forecasts on %d test windows, in the series' units:\n", result.loss, windows.count)
                   + scores.table)
@@ -171,7 +238,7 @@ struct TrainingRun {
     /// Ctrl-C after the last training step (during validation or testing): the checkpoints are saved, so stop with 130.
     private func stopIfInterrupted(_ folder: URL) throws {
         guard isInterrupted() else { return }
-        print("interrupted after training: the checkpoints are saved; --resume \(folder.path) runs the test")
+        say("interrupted after training: the checkpoints are saved; --resume \(folder.path) runs the test")
         throw ExitCode(130)
     }
 
@@ -203,7 +270,7 @@ struct TrainingRun {
         if let out = options.out {
             guard !out.trimmingCharacters(in: .whitespaces).isEmpty else { throw FoveaError.invalidArgument("--out: needs a folder name") }
             let folder = URL(fileURLWithPath: out)
-            try RunFolder.prepareNew(folder, overwrite: options.overwrite)
+            if isLeader { try RunFolder.prepareNew(folder, overwrite: options.overwrite) }
             return folder
         }
         return URL(fileURLWithPath: "runs/\(settings.model)-\(settings.data.replacingOccurrences(of: "/", with: "_"))-\(Self.timestamp())")

@@ -4,13 +4,16 @@ import FoveaCore
 /// A series of numbers in time order (one CSV column), cut into windows of past values that predict a later one.
 public struct TimeSeries: Sendable {
     public let values: [Float]
+    /// The file the values were read from, named by errors; nil for values given in code.
+    public let source: URL?
 
-    /// A series of finite values.
-    public init(_ values: [Float]) throws {
+    /// A series of finite values, read from `source` when given.
+    public init(_ values: [Float], source: URL? = nil) throws {
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw FoveaError.invalidArgument("TimeSeries: value \(values[bad]) at position \(bad) is not finite")
         }
         self.values = values
+        self.source = source
     }
 
     /// The column `column` of the CSV file `url` (a header row, then one time step per line, oldest first).
@@ -26,7 +29,7 @@ public struct TimeSeries: Sendable {
             }
             return value
         }
-        return try TimeSeries(values)
+        return try TimeSeries(values, source: url)
     }
 
     /// Windows of `window` values predicting the value `horizon` steps after each window's last, split in time order:
@@ -45,8 +48,9 @@ public struct TimeSeries: Sendable {
         let validationCount = Int((Double(values.count) * validationFraction).rounded())
         let trainCount = values.count - testCount - validationCount
         guard trainCount > reach, testCount > 0, validationFraction == 0 || validationCount > 0 else {
-            throw FoveaError.invalidArgument("TimeSeries: \(values.count) values are too few for windows of \(window) predicting \(horizon) ahead "
-                                             + "in training, validation and test parts")
+            let reason = "\(values.count) values are too few for windows of \(window) predicting \(horizon) ahead in training, validation and test parts"
+            if let source { throw FoveaError.badFile(path: source.path, reason: "its \(reason)") }
+            throw FoveaError.invalidArgument("TimeSeries: \(reason)")
         }
         let training = values[..<trainCount]
         let mean = training.reduce(0, +) / Float(trainCount)

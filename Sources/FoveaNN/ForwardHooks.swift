@@ -1,6 +1,6 @@
 import FoveaCore
 
-/// Called after a module's `forward` with the module, its input and its output; returning a tensor replaces the
+/// Called after a `UnaryLayer`'s `forward` with the module, its input and its output; returning a tensor replaces the
 /// output (as a PyTorch forward hook may), returning nil keeps it.
 public typealias ForwardHook = (_ module: Module, _ input: Tensor, _ output: Tensor) throws -> Tensor?
 
@@ -20,15 +20,17 @@ public final class HookHandle {
     deinit { remove() }
 }
 
-extension Module {
-    /// Registers `hook` to run after every `forward` of this module (reading activations, or replacing them);
+extension UnaryLayer {
+    /// Registers `hook` to run after every call of this layer (reading activations, or replacing them);
     /// it stays registered while the returned handle is kept and until `remove()` is called on it.
     public func registerForwardHook(_ hook: @escaping ForwardHook) -> HookHandle {
         let handle = HookHandle(module: self)
         forwardHooks.append((ObjectIdentifier(handle), hook))
         return handle
     }
+}
 
+extension Module {
     /// This module (named "") and every descendant with its dotted path (`features.3`), parents before children,
     /// as PyTorch's `named_modules()`.
     public var namedModules: [(String, Module)] {
@@ -42,6 +44,16 @@ extension Module {
         if let found = namedModules.first(where: { $0.0 == path && !path.isEmpty }) { return found.1 }
         let names = namedModules.map(\.0).filter { !$0.isEmpty }
         throw FoveaError.invalidArgument("no module named '\(path)': the model has \(names.joined(separator: ", "))")
+    }
+
+    /// The descendant at `path` when it is a `UnaryLayer` (whose calls forward hooks observe); throws naming it when it
+    /// takes or returns several tensors.
+    public func unaryLayer(named path: String) throws -> any UnaryLayer {
+        let module = try module(named: path)
+        guard let layer = module as? any UnaryLayer else {
+            throw FoveaError.invalidArgument("module '\(path)' (\(module.typeName)) is not a one-tensor layer (UnaryLayer): its activations cannot be read by a hook")
+        }
+        return layer
     }
 }
 

@@ -2,31 +2,17 @@ import FoveaCore
 
 /// The base of every layer and model: named parameters, buffers and children, training mode, device moves.
 ///
-/// Subclasses override `forward(_:)` and keep parameters, buffers and sub-modules in stored properties;
-/// they are found by reflection and named after the property, as PyTorch does (`conv1.weight`).
+/// Subclasses keep parameters, buffers and sub-modules in stored properties; they are found by reflection and named
+/// after the property, as PyTorch does (`conv1.weight`). A module of one tensor in and one out conforms to
+/// `UnaryLayer` and writes `forward(_:)`; any other defines its own `callAsFunction` (several tensors in or out).
 open class Module {
     /// Whether the module behaves as in training (Dropout drops, BatchNorm uses batch statistics).
     public private(set) var isTraining = true
 
     public init() {}
 
-    /// The module's computation. Subclasses override this.
-    open func forward(_ input: Tensor) throws -> Tensor {
-        throw FoveaError.invalidArgument("\(typeName) does not implement forward(_:)")
-    }
-
-    /// The forward hooks registered on this module, in order (see `registerForwardHook(_:)`).
+    /// The forward hooks registered on this module, in order (see `UnaryLayer.registerForwardHook(_:)`).
     var forwardHooks: [(id: ObjectIdentifier, hook: ForwardHook)] = []
-
-    /// Runs `forward`, then the forward hooks, recording the output shape while `summary()` is collecting.
-    public func callAsFunction(_ input: Tensor) throws -> Tensor {
-        let recorder = SummaryRecorder.current
-        let depth = recorder?.enter()
-        var output = try forward(input)
-        for (_, hook) in forwardHooks { output = try hook(self, input, output) ?? output }
-        if let recorder, let depth { recorder.leave(self, depth: depth, output: output.shape) }
-        return output
-    }
 
     /// The name shown in summaries (the Swift type name).
     open var typeName: String { String(describing: type(of: self)) }

@@ -1,52 +1,57 @@
 import FoveaCore
 
-/// Builds a list of modules from a `Sequential { ... }` block.
+/// Builds a list of unary layers from a `Sequential { ... }` block; a module that is not a `UnaryLayer` does not
+/// compile there.
 @resultBuilder
 public enum ModuleBuilder {
-    public static func buildExpression(_ module: Module) -> [Module] { [module] }
-    public static func buildExpression(_ modules: [Module]) -> [Module] { modules }
-    public static func buildBlock(_ parts: [Module]...) -> [Module] { parts.flatMap { $0 } }
-    public static func buildOptional(_ part: [Module]?) -> [Module] { part ?? [] }
-    public static func buildEither(first part: [Module]) -> [Module] { part }
-    public static func buildEither(second part: [Module]) -> [Module] { part }
-    public static func buildArray(_ parts: [[Module]]) -> [Module] { parts.flatMap { $0 } }
+    public static func buildExpression(_ layer: any UnaryLayer) -> [any UnaryLayer] { [layer] }
+    public static func buildExpression(_ layers: [any UnaryLayer]) -> [any UnaryLayer] { layers }
+    public static func buildBlock(_ parts: [any UnaryLayer]...) -> [any UnaryLayer] { parts.flatMap { $0 } }
+    public static func buildOptional(_ part: [any UnaryLayer]?) -> [any UnaryLayer] { part ?? [] }
+    public static func buildEither(first part: [any UnaryLayer]) -> [any UnaryLayer] { part }
+    public static func buildEither(second part: [any UnaryLayer]) -> [any UnaryLayer] { part }
+    public static func buildArray(_ parts: [[any UnaryLayer]]) -> [any UnaryLayer] { parts.flatMap { $0 } }
 }
 
-/// Modules applied one after another. Children are named "0", "1", ... as in PyTorch.
-public final class Sequential: Module {
-    /// The modules, in order (Keras' `layers`).
-    public private(set) var layers: [Module]
+/// Unary layers applied one after another. Children are named "0", "1", ... as in PyTorch.
+///
+/// Every entry is a `UnaryLayer`: a module of another signature (several tensors in or out) cannot be added, and the
+/// compiler says so. A `GraphModel` is unary in type whatever its inputs; one of several inputs or outputs throws when
+/// the `Sequential` runs it.
+public final class Sequential: Module, UnaryLayer {
+    /// The layers, in order (Keras' `layers`).
+    public private(set) var layers: [any UnaryLayer]
 
-    public init(_ layers: [Module] = []) {
+    public init(_ layers: [any UnaryLayer] = []) {
         self.layers = layers
         super.init()
     }
 
-    public convenience init(@ModuleBuilder _ build: () throws -> [Module]) rethrows {
+    public convenience init(@ModuleBuilder _ build: () throws -> [any UnaryLayer]) rethrows {
         self.init(try build())
     }
 
     /// Appends a module (Keras' `add`), in the model's training mode.
-    public func add(_ layer: Module) {
+    public func add(_ layer: any UnaryLayer) {
         insert(layer, at: layers.count)
     }
 
     /// Inserts a module before position `index` (PyTorch's `insert`), in the model's training mode.
     /// `index` must be in `0...layers.count`.
-    public func insert(_ layer: Module, at index: Int) {
+    public func insert(_ layer: any UnaryLayer, at index: Int) {
         layer.train(isTraining)
         layers.insert(layer, at: index)
     }
 
     /// Removes and returns the module at `index`, which must be a valid position.
     @discardableResult
-    public func remove(at index: Int) -> Module {
+    public func remove(at index: Int) -> any UnaryLayer {
         layers.remove(at: index)
     }
 
     /// Removes and returns the last module (Keras' `pop`).
     @discardableResult
-    public func pop() throws -> Module {
+    public func pop() throws -> any UnaryLayer {
         guard let last = layers.popLast() else { throw FoveaError.invalidArgument("Sequential.pop(): no layers to remove") }
         return last
     }
@@ -55,7 +60,7 @@ public final class Sequential: Module {
     ///
     /// A module added after `to(_:)` stays where it was made: call `to(_:)` again (a forward that meets it on another
     /// device names it in its error).
-    public subscript(index: Int) -> Module {
+    public subscript(index: Int) -> any UnaryLayer {
         get { layers[index] }
         set {
             newValue.train(isTraining)
@@ -66,7 +71,7 @@ public final class Sequential: Module {
     /// Runs the layers in order. A `Conv2D` followed by a `ReLU`, `Sigmoid` or `Tanh`, and a `BatchNorm` followed by a
     /// `ReLU`, run as one fused op (`Conv2D.forward(_:activation:)`, `BatchNorm.forward(_:relu:)`) unless either has
     /// forward hooks or a summary is being collected, which must see the activation layer run.
-    public override func forward(_ input: Tensor) throws -> Tensor {
+    public func forward(_ input: Tensor) throws -> Tensor {
         var output = input
         var index = 0
         while index < layers.count {

@@ -25,7 +25,7 @@ final class SummaryRecorder {
     }
 }
 
-extension Module {
+extension UnaryLayer {
     /// A Keras-style table of the top-level layers, their output shapes and parameter counts,
     /// made by running one zero sample of `inputShape` (without the batch axis) through the model.
     public func summary(inputShape: Shape) throws -> String {
@@ -44,7 +44,9 @@ extension Module {
         }
         return table.render(for: self)
     }
+}
 
+extension Module {
     /// Runs `body` with this module and its descendants in evaluation mode, then gives each its own mode back (restored
     /// parent first, so a child kept in another mode, a frozen BatchNorm in eval, gets its own mode back).
     func inEvaluationMode<T>(_ body: () throws -> T) rethrows -> T {

@@ -12,6 +12,18 @@ import Testing
                 == SIMD4(0xD16C_FE09, 0x94FD_CCEB, 0x5001_E420, 0x2412_6EA1))
     }
 
+    /// The eight-lane generator gives each lane's block exactly, across a carry into the counter's high word.
+    @Test func eightBlocksAtOnceMatchOneAtATime() {
+        let key = SIMD2<UInt32>(0xA409_3822, 0x299F_31D0)
+        let low = SIMD8<UInt32>(0xFFFF_FFFC, 0xFFFF_FFFD, 0xFFFF_FFFE, 0xFFFF_FFFF, 0, 1, 2, 3)
+        let high = SIMD8<UInt32>(7, 7, 7, 7, 8, 8, 8, 8)
+        let bits = Philox.blocks(low: low, high: high, key: key)
+        for lane in 0..<8 {
+            #expect(SIMD4(bits.x[lane], bits.y[lane], bits.z[lane], bits.w[lane])
+                    == Philox.block(counter: SIMD4(low[lane], high[lane], 0, 0), key: key), "lane \(lane)")
+        }
+    }
+
     @Test func uniformTakesTheTop24Bits() throws {
         let state = PhiloxState(seed: 0, offset: 0)
         let values = try Tensor.uniform([4], generator: Generator(seed: 0)).toArray()

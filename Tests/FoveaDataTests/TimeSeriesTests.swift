@@ -59,4 +59,15 @@ import Testing
         #expect(throws: FoveaError.self) { try TimeSeries([1, 2, 3, 4]).split(window: 3, horizon: 1, validationFraction: 0, testFraction: 0.25) }
         #expect(throws: FoveaError.self) { try TimeSeries([1, .nan]) }
     }
+
+    @Test func aSeriesTooShortToSplitNamesItsFile() throws {
+        let directory = try TemporaryDirectory(name: "short-series")
+        defer { directory.remove() }
+        let tiny = try directory.write("tiny.csv", Array("month,value\n1,1\n2,2\n3,3\n4,4\n".utf8))
+        let error = #expect(throws: FoveaError.self) {
+            try TimeSeries.read(csv: tiny, column: "value").split(window: 3, horizon: 1, validationFraction: 0, testFraction: 0.25)
+        }
+        #expect(error?.description.contains("tiny.csv") == true)
+        #expect(error?.description.contains("4 values are too few") == true)
+    }
 }

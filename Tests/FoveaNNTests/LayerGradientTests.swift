@@ -61,7 +61,7 @@ import Testing
     @Test(arguments: testDevices)
     func globalAveragePoolingFlattenAndIdentity(device: Device) throws {
         for (name, layer) in [("global average", GlobalAvgPool2D()), ("flatten", Flatten()), ("flatten from 2", Flatten(startAxis: 2)),
-                              ("identity", Identity())] as [(String, Module)] {
+                              ("identity", Identity())] as [(String, any UnaryLayer)] {
             let result = try layerGradientCheck(layer, input: try testTensor([2, 3, 5, 4], device: device, seed: 6))
             #expect(result.worstError < Self.tolerance, "\(name): \(result)")
         }
@@ -94,7 +94,7 @@ import Testing
 
     @Test(arguments: testDevices)
     func activations(device: Device) throws {
-        let layers: [(String, Module)] = [("relu", ReLU()), ("leaky relu", LeakyReLU(slope: 0.2)), ("elu", ELU(alpha: 0.7)),
+        let layers: [(String, any UnaryLayer)] = [("relu", ReLU()), ("leaky relu", LeakyReLU(slope: 0.2)), ("elu", ELU(alpha: 0.7)),
                                           ("sigmoid", Sigmoid()), ("tanh", Tanh()), ("gelu", GELU()), ("softmax", Softmax()),
                                           ("softmax axis 1", Softmax(axis: 1)), ("log softmax", LogSoftmax()),
                                           ("log softmax axis 0", LogSoftmax(axis: 0))]

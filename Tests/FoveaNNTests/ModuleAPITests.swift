@@ -4,13 +4,13 @@ import FoveaTestSupport
 import Testing
 
 /// A model a PyTorch user writes first: layers made in stored-property initializers, with no `try`.
-final class PropertyNet: Module {
+final class PropertyNet: Module, UnaryLayer {
     let fc1 = Dense(4, 8)
     let norm = BatchNorm1D(8)
     let drop = Dropout(p: 0.1)
     let fc2 = Dense(8, 3)
 
-    override func forward(_ input: Tensor) throws -> Tensor {
+    func forward(_ input: Tensor) throws -> Tensor {
         try fc2(drop(norm(fc1(input)).relu()))
     }
 }

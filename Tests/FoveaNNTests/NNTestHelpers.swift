@@ -3,7 +3,7 @@ import FoveaNN
 import FoveaTestSupport
 
 /// Gradient check of `layer` with respect to its input and every parameter (parameter values are inputs too).
-func layerGradientCheck(_ layer: Module, input: Tensor, epsilon: Float = 1e-2) throws -> GradientCheckResult {
+func layerGradientCheck(_ layer: some UnaryLayer, input: Tensor, epsilon: Float = 1e-2) throws -> GradientCheckResult {
     try gradientCheck([input] + layer.parameters.map(\.value), epsilon: epsilon) { inputs in try layer(inputs[0]) }
 }
 

@@ -5,12 +5,14 @@ import FoveaTestSupport
 import Testing
 
 /// RNN, LSTM, GRU, their cells and Embedding against PyTorch (`Fixtures/make_recurrent_fixture.py`): PyTorch's state
-/// dicts load strictly and give its outputs, final states and gradients (of the input and of every parameter).
+/// dicts load strictly and give its outputs, final states and gradients (of the input and of every parameter), also
+/// over padded sequences with their lengths (PyTorch's pack_padded_sequence).
 @Suite struct RecurrentParityTests {
     static let tolerance: Float = 1e-5
 
     /// Each case's module as the script makes it, and how to run it: the outputs by the fixture's names.
-    static let cases: [(name: String, make: () -> Module, run: (Module, Tensor, Tensor?, Tensor?) throws -> [String: Tensor])] = [
+    /// The runners get the module, the input, h_0, c_0 and the lengths (each nil when the case has none).
+    static let cases: [(name: String, make: () -> Module, run: (Module, Tensor, Tensor?, Tensor?, Tensor?) throws -> [String: Tensor])] = [
         ("lstm", { LSTM(3, 4) }, lstm),
         ("lstm_bi2_batch_first", { LSTM(3, 4, numLayers: 2, batchFirst: true, bidirectional: true) }, lstm),
         ("lstm_unbatched", { LSTM(3, 4) }, lstm),
@@ -18,22 +20,25 @@ import Testing
         ("gru_bi2_batch_first", { GRU(3, 4, numLayers: 2, batchFirst: true, bidirectional: true) }, hidden),
         ("rnn_tanh_2", { RNN(3, 4, numLayers: 2) }, hidden),
         ("rnn_relu_bi_nobias", { RNN(3, 4, nonlinearity: .relu, bias: false, bidirectional: true) }, hidden),
-        ("lstm_cell", { LSTMCell(3, 4) }, { module, x, h, c in
+        ("lstm_packed_bi2_batch_first", { LSTM(3, 4, numLayers: 2, batchFirst: true, bidirectional: true) }, lstm),
+        ("gru_packed_bi", { GRU(3, 4, bidirectional: true) }, hidden),
+        ("rnn_tanh_packed_2", { RNN(3, 4, numLayers: 2) }, hidden),
+        ("lstm_cell", { LSTMCell(3, 4) }, { module, x, h, c, _ in
             let (hN, cN) = try (module as! LSTMCell)(x, state: (h!, c!))
             return ["h_n": hN, "c_n": cN]
         }),
-        ("gru_cell", { GRUCell(3, 4) }, { module, x, h, _ in ["h_n": try (module as! GRUCell)(x, hidden: h)] }),
-        ("rnn_cell", { RNNCell(3, 4) }, { module, x, h, _ in ["h_n": try (module as! RNNCell)(x, hidden: h)] }),
-        ("embedding", { Embedding(6, 3, paddingIndex: 1) }, { module, ids, _, _ in ["output": try module(ids)] }),
+        ("gru_cell", { GRUCell(3, 4) }, { module, x, h, _, _ in ["h_n": try (module as! GRUCell)(x, hidden: h)] }),
+        ("rnn_cell", { RNNCell(3, 4) }, { module, x, h, _, _ in ["h_n": try (module as! RNNCell)(x, hidden: h)] }),
+        ("embedding", { Embedding(6, 3, paddingIndex: 1) }, { module, ids, _, _, _ in ["output": try (module as! Embedding)(ids)] }),
     ]
 
-    static func lstm(_ module: Module, _ x: Tensor, _ h: Tensor?, _ c: Tensor?) throws -> [String: Tensor] {
-        let (output, state) = try (module as! LSTM)(x, initialState: h.map { ($0, c!) })
+    static func lstm(_ module: Module, _ x: Tensor, _ h: Tensor?, _ c: Tensor?, _ lengths: Tensor?) throws -> [String: Tensor] {
+        let (output, state) = try (module as! LSTM)(x, initialState: h.map { ($0, c!) }, lengths: lengths)
         return ["output": output, "h_n": state.h, "c_n": state.c]
     }
 
-    static func hidden(_ module: Module, _ x: Tensor, _ h: Tensor?, _: Tensor?) throws -> [String: Tensor] {
-        let (output, hN) = try (module as? RNN)?(x, initialState: h) ?? (module as! GRU)(x, initialState: h)
+    static func hidden(_ module: Module, _ x: Tensor, _ h: Tensor?, _: Tensor?, _ lengths: Tensor?) throws -> [String: Tensor] {
+        let (output, hN) = try (module as? RNN)?(x, initialState: h, lengths: lengths) ?? (module as! GRU)(x, initialState: h, lengths: lengths)
         return ["output": output, "h_n": hN]
     }
 
@@ -53,7 +58,8 @@ import Testing
         // A tensor of its own: the fixture's is shared by the cases running at once on each device.
         let input = try #require(Self.fixture["\(name)/input"]).detach().to(device)
         if input.dtype == .float32 { input.requiresGrad = true }
-        let outputs = try testCase.run(module, input, Self.fixture["\(name)/h0"]?.to(device), Self.fixture["\(name)/c0"]?.to(device))
+        let outputs = try testCase.run(module, input, Self.fixture["\(name)/h0"]?.to(device), Self.fixture["\(name)/c0"]?.to(device),
+                                       Self.fixture["\(name)/lengths"])
 
         var loss: Tensor?
         for (key, output) in outputs {

@@ -22,7 +22,7 @@ import Testing
             parts = [h, c]
         case let cell as GRUCell: parts = [try cell(x, hidden: state.first)]
         case let cell as RNNCell: parts = [try cell(x, hidden: state.first)]
-        default: parts = [try module(x)]
+        default: parts = [try (module as! any UnaryLayer)(x)]
         }
         return try Tensor.concatenate(parts.map { try $0.flattened() })
     }
@@ -139,10 +139,10 @@ import Testing
     }
 
     /// Sum of a sequence of 6 values in [-1, 1]: the LSTM's last output, through a Dense layer.
-    final class SequenceSum: Module {
+    final class SequenceSum: Module, UnaryLayer {
         let lstm = LSTM(1, 12, batchFirst: true, generator: Generator(seed: 5))
         let head = Dense(12, 1, generator: Generator(seed: 6))
-        override func forward(_ input: Tensor) throws -> Tensor {
+        func forward(_ input: Tensor) throws -> Tensor {
             let output = try lstm(input)
             return try head(output.slice(axis: 1, start: input.shape[1] - 1, count: 1).reshaped(-1, 12))
         }

@@ -4,7 +4,7 @@ import FoveaTestSupport
 import Testing
 
 /// A custom module as a PyTorch user would write it: children named after the stored properties.
-final class SmallNet: Module {
+final class SmallNet: Module, UnaryLayer {
     let conv1: Conv2D, bn1: BatchNorm2D, fc: Dense
 
     /// (`init() throws` cannot override Module's non-throwing `init()`, hence the argument.)
@@ -15,7 +15,7 @@ final class SmallNet: Module {
         super.init()
     }
 
-    override func forward(_ input: Tensor) throws -> Tensor {
+    func forward(_ input: Tensor) throws -> Tensor {
         try fc(bn1(conv1(input)).relu().flattened(startAxis: 1))
     }
 }

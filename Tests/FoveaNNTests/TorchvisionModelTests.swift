@@ -33,7 +33,7 @@ import Testing
         let input = try #require(tensors["input.x"]), logits = try #require(tensors["output.logits"])
         tensors["input.x"] = nil
         tensors["output.logits"] = nil
-        let model: Module = fixture.1 == 0 ? ResNet18(classes: 5, width: 4) : VGG11(classes: 5, width: 4, hidden: 16)
+        let model: any UnaryLayer = fixture.1 == 0 ? ResNet18(classes: 5, width: 4) : VGG11(classes: 5, width: 4, hidden: 16)
         try model.loadStateDict(tensors, strict: true)
         try model.to(device)
         model.eval()

@@ -29,6 +29,8 @@ import Testing
             (["--early-stopping=-3"], "--early-stopping -3: must be a positive number of epochs"),
             (["--data", "csv:"], "--data csv:: use fashion-mnist, mnist, cifar10, cifar100, csv:PATH, folder:DIR, series:PATH:COLUMN, text:PATH or chars:PATH"),
             (["--normalize", "0.5,0"], "--normalize 0.5,0: expected none, imagenet, MEAN,STD or M1,...,MC,S1,...,SC with finite means and positive deviations"),
+            (["--distributed", "tcp"], "--distributed tcp: use mpi or none"),
+            (["--collective-timeout", "5"], "--collective-timeout 5.0: only for a distributed run (mpirun)"),
         ]
         for (arguments, message) in cases {
             #expect(Self.failure(["train", "--out", out] + arguments) == message)

@@ -26,7 +26,7 @@ import Testing
                 #expect(home.contains { $0.contains(block) }, "\(article): block not in the Examples package or README:\n\(block)")
             }
         }
-        #expect(articles.count == 4 && count == 8)
+        #expect(articles.count == 4 && count == 10)
     }
 
     @Test func citedDecisionsAreInTheArchitecturePage() throws {

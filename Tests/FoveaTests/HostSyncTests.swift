@@ -26,6 +26,37 @@ import Testing
 }
 
 extension HostSyncTests {
+    /// The recurrence runs as kernels on the queue forward and backward (Kernels/rnn.cl): a text classifier's step
+    /// (embedding, a bidirectional two-layer LSTM over padded sequences, a linear head, Adam) reads nothing back, nor
+    /// does a step of the zoo's `TextClassifier` (lengths of front-padded texts).
+    @Test(arguments: testDevices.filter { $0 != .cpu })
+    func anLSTMTrainingStepMakesNoHostSync(device: Device) throws {
+        let embedding = Embedding(20, 4), lstm = LSTM(4, 5, numLayers: 2, bidirectional: true), head = Dense(10, 3)
+        let parameters = embedding.parameters + lstm.parameters + head.parameters
+        for module in [embedding, lstm, head] as [Module] { try module.to(device) }
+        let optimizer = Adam(parameters, learningRate: 0.01)
+        let ids = try Tensor(indices: (0..<24).map { $0 % 20 }, shape: [6, 4], device: device)
+        let lengths = try Tensor(indices: [6, 2, 5, 1], device: device)
+        let targets = try Tensor(indices: [0, 1, 2, 1], device: device)
+        let before = OpenCLContext.hostSyncsOnCurrentThread
+        for _ in 0..<2 {
+            optimizer.zeroGrad()
+            let (_, (h, _)) = try lstm(embedding(ids), initialState: nil, lengths: lengths)
+            // The last layer's two directions, [batch, 10].
+            let last = try h.slice(axis: 0, start: 2, count: 2).permuted(1, 0, 2).reshaped(4, 10)
+            try CrossEntropyLoss()(head(last), targets).backward()
+            try optimizer.step()
+        }
+        // The zoo's text classifier counts each text's length on the device.
+        let classifier = TextClassifier(vocabulary: 20, embeddingSize: 4, hiddenSize: 5, classes: 3)
+        try classifier.to(device)
+        let classifierOptimizer = Adam(classifier.parameters, learningRate: 0.01)
+        try CrossEntropyLoss()(classifier(ids.permuted(1, 0)), targets).backward()
+        try classifierOptimizer.step()
+        #expect(OpenCLContext.hostSyncsOnCurrentThread == before)
+        #expect(try lstm.parameters[0].value.toArray().allSatisfy(\.isFinite))
+    }
+
     /// `Trainer` hands each step's commands to the device (clFlush) when the step ends, without waiting for them.
     @Test(arguments: testDevices.filter { $0 != .cpu })
     func trainerFlushesTheQueueOncePerStep(device: Device) throws {

@@ -72,7 +72,7 @@ import Testing
             .components(separatedBy: "\n## ")[0]
         let blocks = section.components(separatedBy: "```swift\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
         let manifest = try read("Examples/Package.swift"), main = try read("Examples/Sources/LeNetRandom/main.swift")
-        #expect(blocks.count == 6)
+        #expect(blocks.count == 7)
         for block in blocks {
             guard block.hasPrefix("// Package.swift") else {
                 #expect(main.contains(block), "README block missing from Examples/Sources/LeNetRandom/main.swift:\n\(block)")

@@ -7,12 +7,12 @@ import Fovea
 let model = try Models.lenet5().to(Device.default)
 let trainer = Trainer(model: model, optimizer: Adam(model.parameters, learningRate: 0.001))
 
-final class Net: Module {
+final class Net: Module, UnaryLayer {
     let conv1 = Conv2D(1, 6, kernelSize: 5, padding: 2)
     let bn1 = BatchNorm2D(6)
     let fc1 = Dense(6 * 14 * 14, 10)
 
-    override func forward(_ input: Tensor) throws -> Tensor {
+    func forward(_ input: Tensor) throws -> Tensor {
         let x = try bn1(conv1(input)).relu().maxPool2d(kernel: 2)
         return try fc1(x.flattened(startAxis: 1))
     }
@@ -22,6 +22,26 @@ do {
 let model = try Net().to(.cpu)
 try model.to(.cpu).eval()
 try Net().loadStateDict(model.stateDict())
+}
+
+final class TwoTower: Module, MultiTensorLayer {
+    let query = Dense(outputs: 8)
+    let item = Dense(outputs: 8)
+
+    func callAsFunction(_ a: Tensor, _ b: Tensor) throws -> (query: Tensor, item: Tensor) {
+        (try query(a).relu(), try item(b).relu())
+    }
+
+    func callAsFunction(_ inputs: [Tensor]) throws -> [Tensor] {
+        let (query, item) = try self(inputs[0], inputs[1])
+        return [query, item]
+    }
+}
+
+do {
+let towers = TwoTower()
+let (query, item) = try towers(Tensor.ones([2, 4]), Tensor.ones([2, 6]))   // [2, 8] each
+print("two towers:", query.shape, item.shape, towers.namedParameters.map(\.0))
 }
 
 do {

@@ -1,6 +1,7 @@
 // The README's "Using Fovea from your own package" snippets, verbatim (Tests/FoveaTests/ReadmeTests.swift checks
 // that they stay so), then a summary and a reload: LeNet-5 trains for a few epochs on random 28x28 images with
-// random labels on the default device (FOVEA_DEVICE, else the first OpenCL GPU, else the CPU).
+// random labels, and a functional model of two inputs and two outputs on random pairs, on the default device
+// (FOVEA_DEVICE, else the first OpenCL GPU, else the CPU).
 import Foundation
 import Fovea
 
@@ -26,10 +27,25 @@ try trainer.fit(try DataLoader(train, batchSize: 64, device: device), epochs: 1)
 let predictions = try Predictions(model: model, loader: try DataLoader(validation, batchSize: 128, shuffle: false, device: device))
 print(ClassificationReport(predictions, classNames: (0..<10).map(String.init)).scoresTable)
 
-final class Net: Module {
+let features = Input(shape: [4]), extra = Input(shape: [3])
+let shared = Dense(outputs: 8)                                     // one set of weights for both branches
+let joined = try concatenate([ReLU()(shared(Dense(outputs: 8)(features))), ReLU()(shared(Dense(outputs: 8)(extra)))])
+let twoHeads = try GraphModel(inputs: [features, extra],
+                              outputs: [Dense(outputs: 3)(joined, name: "classes"), Dense(outputs: 1)(joined, name: "value")]).to(device)
+let a = (0..<256 * 4).map { _ in generator.nextUniform() }, b = (0..<256 * 3).map { _ in generator.nextUniform() }
+let pairs = try InMemoryMultiTensorDataset(inputs: [(a, [4]), (b, [3])],
+                                           targets: [.classes((0..<256).map { Int32(a[$0 * 4] * 3) }),
+                                                     .values((0..<256).map { a[$0 * 4 + 1] + b[$0 * 3] }, shape: [1])])
+let twoHeadTrainer = try Trainer(model: twoHeads, optimizer: Adam(twoHeads.parameters, learningRate: 0.01),
+                                 losses: [CrossEntropyLoss(), MSELoss()], lossWeights: [1, 0.5])
+for epoch in try twoHeadTrainer.fit(try DataLoader(pairs, batchSize: 32, device: device), epochs: 5) {
+    print(epoch.trainLoss, epoch.trainOutputs!.map(\.loss), epoch.trainOutputs![0].accuracy!)   // total, each output, accuracy
+}
+
+final class Net: Module, UnaryLayer {
     let fc1 = Dense(4, 8)
     let fc2 = Dense(outputs: 3)
-    override func forward(_ input: Tensor) throws -> Tensor { try fc2(fc1(input).relu()) }
+    func forward(_ input: Tensor) throws -> Tensor { try fc2(fc1(input).relu()) }
 }
 let net = try Net().to(device)
 print(try net(Tensor.ones([2, 4], device: device)).shape)   // [2, 3]

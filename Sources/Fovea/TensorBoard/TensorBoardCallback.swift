@@ -73,12 +73,13 @@ public final class TensorBoardCallback: TrainingCallback {
             try writer.addHistogram("parameters/\(name)", parameter.value, step: step)
             if let grad = parameter.grad { try writer.addHistogram("gradients/\(name)", grad, step: step) }
         }
-        try writeMistakes(trainer.model, step: step)
+        if let model = trainer.objective.unaryModel { try writeMistakes(model, step: step) }
         try writer.flush()
     }
 
-    /// Up to `imageCount` misclassified images from the first validation batches (enough to fill the grid).
-    private func writeMistakes(_ model: Module, step: Int) throws {
+    /// Up to `imageCount` misclassified images from the first validation batches (enough to fill the grid), for a
+    /// model of one input and one output.
+    private func writeMistakes(_ model: some UnaryLayer, step: Int) throws {
         guard let validation, validation.dataset.sampleShape.rank == 3 else { return }
         let batches = max(1, (4 * imageCount + validation.batchSize - 1) / validation.batchSize)
         let predictions = try Predictions(model: model, loader: validation, maxBatches: batches)

@@ -7,18 +7,37 @@ enum Autograd {
     }
 
     /// Runs every node reachable from `root` once, in reverse topological order, so a node with several outputs runs
-    /// after all of their gradients are in; leaves accumulate into `.grad`.
-    static func run(from root: Tensor, seed: Tensor) throws {
+    /// after all of their gradients are in; leaves accumulate into `.grad`. A leaf's `.grad` is set, and `leafReady`
+    /// called with the leaf, as soon as the last node that uses it has run (not after the whole sweep), so a caller can
+    /// start with the first gradients while the sweep goes on (data parallelism starts summing them over replicas).
+    static func run(from root: Tensor, seed: Tensor, leafReady: ((Tensor) throws -> Void)? = nil) throws {
         guard let rootNode = root.gradNode else {
             root.grad = try accumulate(root.grad, seed)
+            try leafReady?(root)
             return
         }
         var pending: [ObjectIdentifier: [Pending?]] = [:]
         pending[ObjectIdentifier(rootNode)] = slots(rootNode, root.gradOutputIndex, Pending(tensor: seed, owned: false))
-        var leaves: [(Tensor, Pending)] = []
+        var leaves: [(Tensor, Pending?)] = []
         var leafIndex: [ObjectIdentifier: Int] = [:]
-        for node in topologicalOrder(from: rootNode).reversed() {
-            guard let gathered = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+        let order = topologicalOrder(from: rootNode)
+        // How many uses by nodes still to run each leaf has: at 0 its gradient is complete.
+        var usesLeft: [ObjectIdentifier: Int] = [:]
+        for node in order {
+            for input in node.inputs where input.requiresGrad && input.gradNode == nil { usesLeft[ObjectIdentifier(input), default: 0] += 1 }
+        }
+        func finishUses(of node: GradNode) throws {
+            for input in node.inputs where input.requiresGrad && input.gradNode == nil {
+                let key = ObjectIdentifier(input)
+                usesLeft[key]! -= 1
+                guard usesLeft[key] == 0, let index = leafIndex[key], let gathered = leaves[index].1 else { continue }
+                input.grad = try accumulate(input.grad, gathered.tensor)
+                leaves[index].1 = nil
+                try leafReady?(input)
+            }
+        }
+        for node in order.reversed() {
+            guard let gathered = pending.removeValue(forKey: ObjectIdentifier(node)) else { try finishUses(of: node); continue }
             let inputGradients = try node.backward(gathered.map { $0?.tensor }, node.outputs)
             for (input, gradient) in zip(node.inputs, inputGradients) {
                 guard input.requiresGrad, let gradient else { continue }
@@ -34,8 +53,8 @@ enum Autograd {
                     leaves.append((input, try add(gradient, for: input, op: node.op, to: nil)))
                 }
             }
+            try finishUses(of: node)
         }
-        for (leaf, gathered) in leaves { leaf.grad = try accumulate(leaf.grad, gathered.tensor) }
     }
 
     private static func slots(_ node: GradNode, _ index: Int, _ value: Pending) -> [Pending?] {

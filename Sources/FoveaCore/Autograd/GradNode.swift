@@ -73,8 +73,11 @@ extension Tensor {
 
     /// Computes gradients of this tensor with respect to every leaf that requires them, adding into their `.grad`.
     ///
-    /// - Parameter gradient: the gradient of some scalar with respect to this tensor; ones when omitted (the tensor must then hold one element).
-    public func backward(_ gradient: Tensor? = nil) throws {
+    /// - Parameters:
+    ///   - gradient: the gradient of some scalar with respect to this tensor; ones when omitted (the tensor must then hold one element).
+    ///   - onGradientReady: called with each leaf as soon as its `.grad` is complete, while the rest of the graph is still
+    ///     being differentiated (PyTorch's post-accumulate-grad hooks); data-parallel training starts summing it over replicas.
+    public func backward(_ gradient: Tensor? = nil, onGradientReady: ((Tensor) throws -> Void)? = nil) throws {
         guard requiresGrad else {
             throw FoveaError.invalidArgument("backward(): tensor does not require grad (no input had requiresGrad = true)")
         }
@@ -89,7 +92,7 @@ extension Tensor {
             }
             seed = try Tensor.ones(shape, device: device)
         }
-        try withNoGrad { try Autograd.run(from: self, seed: seed) }
+        try withNoGrad { try Autograd.run(from: self, seed: seed, leafReady: onGradientReady) }
     }
 
     /// Clears the gradient (PyTorch's `zero_grad(set_to_none=True)`).

@@ -1,7 +1,7 @@
 /// Everything a device must provide. Each family is a small protocol of its own, in its own file.
 public typealias Backend = MemoryBackend & LinearAlgebraBackend & LayoutBackend
     & ElementwiseBackend & ReductionBackend & ConvolutionBackend & PoolingBackend
-    & NormalizationBackend & RandomBackend & LossBackend & OptimizerBackend
+    & NormalizationBackend & RandomBackend & LossBackend & OptimizerBackend & RecurrentBackend
 
 /// The backend that runs ops for `device`.
 public func backend(for device: Device) throws -> any Backend {

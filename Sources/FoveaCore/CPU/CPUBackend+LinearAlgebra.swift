@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 extension CPUBackend: LinearAlgebraBackend, LayoutBackend {
     /// Batched GEMMs run one matrix per core; a single large one is split into column (or row) blocks of C, one per core.
@@ -13,12 +14,11 @@ extension CPUBackend: LinearAlgebraBackend, LayoutBackend {
             }
         } else if d.batch > 1 || work < Self.gemmGrain * 2 || Self.workers == 1 {
             for i in 0..<d.batch { Self.sgemm(d, pa + i * d.strideA, pb + i * d.strideB, pc, m: d.m, n: d.n) }
-        } else if work >= Self.openBLASThreadingWork {
+        } else if work >= Self.openBLASThreadingWork && !Self.ownThreadsOnly {
             // A large product: OpenBLAS's own threads split it with less overhead than a split of ours, and its
-            // threads' idle spinning afterwards is small next to the product itself.
-            openblas_set_num_threads(Int32(Self.workers))
-            defer { openblas_set_num_threads(1) }
-            Self.sgemm(d, pa, pb, pc, m: d.m, n: d.n)
+            // threads' idle spinning afterwards is small next to the product itself. Its thread count is process-wide:
+            // OpenBLASThreads keeps every other call out meanwhile.
+            OpenBLASThreads.multiple(Self.workers) { Self.sgemm(d, pa, pb, pc, m: d.m, n: d.n, threaded: true) }
         } else if d.n >= d.m {
             // Columns j0..<j1 of op(B) and C.
             parallelParts(d.n / 16 + (d.n % 16 == 0 ? 0 : 1), parts: Self.workers) { _, blocks in
@@ -37,26 +37,44 @@ extension CPUBackend: LinearAlgebraBackend, LayoutBackend {
     /// Multiply-adds from which one product is left to OpenBLAS's threads (a 256^3 product).
     static let openBLASThreadingWork = 1 << 24
 
+    /// Runs `body` with this thread's large GEMMs split across Fovea's workers instead of OpenBLAS's threads. After
+    /// a threaded product OpenBLAS's threads spin (sched_yield) for a while, taking cores from the parallel loops that
+    /// follow: around the recurrence's per-block loops that made an LSTM layer's forward and backward (batch 64, 100
+    /// steps, hidden 256) about 1.4x slower.
+    static func withOwnThreads<T>(_ body: () throws -> T) rethrows -> T {
+        let key = "fovea.ownThreadsOnly", previous = Thread.current.threadDictionary[key]
+        Thread.current.threadDictionary[key] = true
+        defer { Thread.current.threadDictionary[key] = previous }
+        return try body()
+    }
+
+    /// Whether this thread is inside `withOwnThreads`.
+    static var ownThreadsOnly: Bool { Thread.current.threadDictionary["fovea.ownThreadsOnly"] as? Bool ?? false }
+
     /// Multiply-adds below which a GEMM runs on the calling thread.
     static let gemmGrain = 1 << 17
 
     /// An m x n block of C with the descriptor's k, transposes, scalars and leading dimensions.
     @inline(__always)
     static func sgemm(_ d: GemmDescriptor, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                      m: Int, n: Int) {
-        matmul(m: m, n: n, k: d.k, a, d.lda, d.transposeA, b, d.ldb, d.transposeB, d.beta, c, d.ldc, alpha: d.alpha)
+                      m: Int, n: Int, threaded: Bool = false) {
+        matmul(m: m, n: n, k: d.k, a, d.lda, d.transposeA, b, d.ldb, d.transposeB, d.beta, c, d.ldc, alpha: d.alpha, threaded: threaded)
     }
 
     /// Row-major C (m x n, ldc) = alpha * op(A) * op(B) + beta * C on the calling thread.
     ///
     /// OpenBLAS multiplies small matrices without packing them, which is much faster, but not A * B^T (column-major
-    /// "TN") when m * n > 1200: such products are done in column blocks that qualify.
+    /// "TN") when m * n > 1200: such products are done in column blocks that qualify. `threaded`: the caller holds
+    /// `OpenBLASThreads.multiple`; otherwise each call runs under `OpenBLASThreads.single`.
     static func matmul(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ transposeA: Bool,
                        _ b: UnsafePointer<Float>, _ ldb: Int, _ transposeB: Bool, _ beta: Float,
-                       _ c: UnsafeMutablePointer<Float>, _ ldc: Int, alpha: Float = 1) {
+                       _ c: UnsafeMutablePointer<Float>, _ ldc: Int, alpha: Float = 1, threaded: Bool = false) {
         @inline(__always) func call(_ n: Int, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>) {
-            cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+            @inline(__always) func sgemm() {
+                cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+            }
+            if threaded { sgemm() } else { OpenBLASThreads.single(sgemm) }
         }
         let widest = 1200 / max(m, 1)
         guard !transposeA, transposeB, m * n > 1200, widest >= 8, k >= 32, widest * m * k <= 1_000_000 else {

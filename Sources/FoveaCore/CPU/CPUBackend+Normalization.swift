@@ -9,18 +9,18 @@ extension CPUBackend: NormalizationBackend {
             throw FoveaError.invalidArgument("batchNorm: running statistics are required when not using batch statistics")
         }
         let sm = Self.pointer(savedMean), si = Self.pointer(savedInvStd)
-        let m = shape.reduced
+        let m = shape.reduced, count = shape.spatial
         parallelFor(shape.channels, grain: 1) { channels in
             for c in channels {
                 var mean: Float, invStd: Float
                 if useBatchStatistics {
+                    // Two passes (the sum, then squares about the mean), each plane in Float lanes, planes added in Double.
                     var sum = 0.0
-                    forEachValue(of: c, in: shape) { sum += Double(src[$0]) }
-                    let batchMean = sum / Double(m)
+                    forEachPlane(of: c, in: shape) { sum += Double(Self.sum(src + $0, count: count)) }
+                    mean = Float(sum / Double(m))
                     var squares = 0.0
-                    forEachValue(of: c, in: shape) { let d = Double(src[$0]) - batchMean; squares += d * d }
+                    forEachPlane(of: c, in: shape) { squares += Double(Self.sumOfSquares(src + $0, about: mean, count: count)) }
                     let variance = squares / Double(m)
-                    mean = Float(batchMean)
                     invStd = 1 / (Float(variance) + eps).squareRoot()
                     if let rm, let rv {
                         rm[c] = (1 - momentum) * rm[c] + momentum * mean
@@ -32,7 +32,7 @@ extension CPUBackend: NormalizationBackend {
                 }
                 sm[c] = mean; si[c] = invStd
                 let scale = (w?[c] ?? 1) * invStd, shift = (b?[c] ?? 0) - mean * scale
-                forEachValue(of: c, in: shape) { dst[$0] = src[$0] * scale + shift }
+                forEachPlane(of: c, in: shape) { Self.combine(src + $0, scale, nil, 0, shift, into: dst + $0, count: count) }
             }
         }
     }
@@ -43,13 +43,14 @@ extension CPUBackend: NormalizationBackend {
         let dy = Self.pointer(gradOut), src = Self.pointer(x), w = weight.map(Self.pointer)
         let sm = Self.pointer(savedMean), si = Self.pointer(savedInvStd)
         let dx = gradInput.map(Self.pointer), dw = gradWeight.map(Self.pointer), db = gradBias.map(Self.pointer)
-        let m = Float(shape.reduced)
+        let m = Float(shape.reduced), count = shape.spatial
         parallelFor(shape.channels, grain: 1) { channels in
             for c in channels {
                 let mean = sm[c], invStd = si[c]
                 var sumDy = 0.0, sumDyCentered = 0.0
-                forEachValue(of: c, in: shape) { i in
-                    sumDy += Double(dy[i]); sumDyCentered += Double(dy[i]) * Double(src[i] - mean)
+                forEachPlane(of: c, in: shape) { base in
+                    sumDy += Double(Self.sum(dy + base, count: count))
+                    sumDyCentered += Double(Self.dot(dy + base, src + base, about: mean, count: count))
                 }
                 // d weight = sum(dy * xhat), d bias = sum(dy).
                 let gradGamma = Float(sumDyCentered) * invStd, gradBeta = Float(sumDy)
@@ -58,24 +59,57 @@ extension CPUBackend: NormalizationBackend {
                 guard let dx else { continue }
                 let k = (w?[c] ?? 1) * invStd
                 if batchStatistics {
-                    // dx = weight * invStd * (dy - mean(dy) - xhat * mean(dy * xhat))
+                    // dx = weight * invStd * (dy - mean(dy) - xhat * mean(dy * xhat)) = k dy + a x + b
                     let meanDy = gradBeta / m, meanDyXhat = gradGamma / m
-                    forEachValue(of: c, in: shape) { i in
-                        dx[i] = k * (dy[i] - meanDy - (src[i] - mean) * invStd * meanDyXhat)
-                    }
+                    let a = -k * invStd * meanDyXhat, b = -k * meanDy - a * mean
+                    forEachPlane(of: c, in: shape) { Self.combine(dy + $0, k, src + $0, a, b, into: dx + $0, count: count) }
                 } else {
-                    forEachValue(of: c, in: shape) { dx[$0] = k * dy[$0] }
+                    forEachPlane(of: c, in: shape) { Self.combine(dy + $0, k, nil, 0, 0, into: dx + $0, count: count) }
                 }
             }
         }
     }
 
-    /// Calls `body` with the element index of every value of channel `c`.
+    /// Calls `body` with the index of the first element of each of channel `c`'s planes.
     @inline(__always)
-    private func forEachValue(of c: Int, in shape: BatchNormShape, _ body: (Int) -> Void) {
-        for n in 0..<shape.batch {
-            let base = shape.index(n, c, 0)
-            for i in base..<(base + shape.spatial) { body(i) }
+    private func forEachPlane(of c: Int, in shape: BatchNormShape, _ body: (Int) -> Void) {
+        for n in 0..<shape.batch { body(shape.index(n, c, 0)) }
+    }
+
+    /// Sum of (x - center)^2 over `count` floats, in eight lanes.
+    @inline(__always)
+    private static func sumOfSquares(_ x: UnsafePointer<Float>, about center: Float, count: Int) -> Float {
+        let mean = SIMD8<Float>(repeating: center)
+        var partial = SIMD8<Float>(repeating: 0), i = 0
+        while i + 8 <= count { let d = load(x + i) - mean; partial += d * d; i += 8 }
+        var total = partial.sum()
+        while i < count { let d = x[i] - center; total += d * d; i += 1 }
+        return total
+    }
+
+    /// Sum of y * (x - center) over `count` floats, in eight lanes.
+    @inline(__always)
+    private static func dot(_ y: UnsafePointer<Float>, _ x: UnsafePointer<Float>, about center: Float, count: Int) -> Float {
+        let mean = SIMD8<Float>(repeating: center)
+        var partial = SIMD8<Float>(repeating: 0), i = 0
+        while i + 8 <= count { partial += load(y + i) * (load(x + i) - mean); i += 8 }
+        var total = partial.sum()
+        while i < count { total += y[i] * (x[i] - center); i += 1 }
+        return total
+    }
+
+    /// out = a * u + b * v + c over `count` floats (without the v term when `v` is nil).
+    @inline(__always)
+    private static func combine(_ u: UnsafePointer<Float>, _ a: Float, _ v: UnsafePointer<Float>?, _ b: Float, _ c: Float,
+                                into out: UnsafeMutablePointer<Float>, count: Int) {
+        let (va, vb, vc) = (SIMD8<Float>(repeating: a), SIMD8<Float>(repeating: b), SIMD8<Float>(repeating: c))
+        var i = 0
+        if let v {
+            while i + 8 <= count { store(va * load(u + i) + vb * load(v + i) + vc, out + i); i += 8 }
+            while i < count { out[i] = a * u[i] + b * v[i] + c; i += 1 }
+        } else {
+            while i + 8 <= count { store(va * load(u + i) + vc, out + i); i += 8 }
+            while i < count { out[i] = a * u[i] + c; i += 1 }
         }
     }
 }

@@ -68,7 +68,7 @@ extension CPUBackend: OptimizerBackend {
 
     public func accumulateSumOfSquares(_ x: Storage, count: Int, into accumulator: Storage) throws {
         let values = Self.pointer(x)
-        Self.pointer(accumulator)[0] += cblas_sdot(Int32(count), values, 1, values, 1)
+        Self.pointer(accumulator)[0] += OpenBLASThreads.single { cblas_sdot(Int32(count), values, 1, values, 1) }
     }
 
     public func clipToNorm(_ x: Storage, count: Int, sumOfSquares: Storage, maxNorm: Float) throws {

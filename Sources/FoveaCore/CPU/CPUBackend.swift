@@ -3,13 +3,13 @@ import Foundation
 
 /// Runs every op on the host: OpenBLAS for GEMM, Swift loops (split across cores) for the rest.
 ///
-/// OpenBLAS runs single-threaded: its own threads would spin against ours for the same cores, so large GEMMs are split
-/// across cores here instead (`gemm`), like every other loop.
+/// OpenBLAS runs single-threaded: its own threads would spin against ours for the same cores, so GEMMs are split
+/// across cores here instead (`gemm`), like every other loop, except the largest (`OpenBLASThreads`).
 public final class CPUBackend: MemoryBackend {
     public static let shared = CPUBackend()
     public let device = Device.cpu
 
-    private init() { openblas_set_num_threads(1) }
+    private init() {}
 
     /// The host pointer of a CPU storage. Passing another backend's storage is a programming error.
     @inline(__always)
@@ -59,7 +59,7 @@ public final class CPUBackend: MemoryBackend {
     }
 
     public func axpy(alpha: Float, x: Storage, y: Storage, count: Int) throws {
-        cblas_saxpy(Int32(count), alpha, Self.pointer(x), 1, Self.pointer(y), 1)
+        OpenBLASThreads.single { cblas_saxpy(Int32(count), alpha, Self.pointer(x), 1, Self.pointer(y), 1) }
     }
 
     public func synchronize() throws {}

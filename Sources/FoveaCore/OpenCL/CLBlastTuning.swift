@@ -70,7 +70,9 @@ public enum CLBlastTuning {
             defer { names.forEach { free($0) } }
             var pointers = names.map { UnsafePointer<CChar>($0) }
             var values = result.parameters.map(\.value)
-            let status = CLBlastOverrideParameters(device, result.kernel, CLBlastPrecisionSingle, result.parameters.count, &pointers, &values)
+            let status = CLBlastLock.run {
+                CLBlastOverrideParameters(device, result.kernel, CLBlastPrecisionSingle, result.parameters.count, &pointers, &values)
+            }
             guard status == CLBlastSuccess else {
                 throw FoveaError.deviceUnavailable("FOVEA_CLBLAST_TUNING: CLBlast refused the \(result.kernel) parameters for \(name) (status \(status.rawValue))")
             }

@@ -9,13 +9,15 @@ extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
         let tb = d.transposeB ? CLBlastTransposeYes : CLBlastTransposeNo
         let (ba, bb, bc) = (Self.buffer(a).buffer, Self.buffer(b).buffer, Self.buffer(c).buffer)
         let status: CLBlastStatusCode = context.withQueue(profileName: Self.profileName(d)) { queue, event in
-            if d.batch == 1 {
-                return CLBlastSgemm(CLBlastLayoutRowMajor, ta, tb, d.m, d.n, d.k, d.alpha,
-                                    ba, d.offsetA, d.lda, bb, d.offsetB, d.ldb, d.beta, bc, d.offsetC, d.ldc, queue, event)
+            CLBlastLock.run {
+                if d.batch == 1 {
+                    return CLBlastSgemm(CLBlastLayoutRowMajor, ta, tb, d.m, d.n, d.k, d.alpha,
+                                        ba, d.offsetA, d.lda, bb, d.offsetB, d.ldb, d.beta, bc, d.offsetC, d.ldc, queue, event)
+                }
+                return CLBlastSgemmStridedBatched(CLBlastLayoutRowMajor, ta, tb, d.m, d.n, d.k, d.alpha,
+                                                  ba, d.offsetA, d.lda, d.strideA, bb, d.offsetB, d.ldb, d.strideB, d.beta,
+                                                  bc, d.offsetC, d.ldc, d.strideC, d.batch, queue, event)
             }
-            return CLBlastSgemmStridedBatched(CLBlastLayoutRowMajor, ta, tb, d.m, d.n, d.k, d.alpha,
-                                              ba, d.offsetA, d.lda, d.strideA, bb, d.offsetB, d.ldb, d.strideB, d.beta,
-                                              bc, d.offsetC, d.ldc, d.strideC, d.batch, queue, event)
         }
         try checkCL(status.rawValue, "CLBlastSgemm\(d.batch == 1 ? "" : "StridedBatched")(m: \(d.m), n: \(d.n), k: \(d.k), batch: \(d.batch))")
     }

@@ -18,6 +18,22 @@ public enum Philox {
         return c
     }
 
+    /// Eight blocks at once, lane i computing `block(counter: (low[i], high[i], 0, 0), key:)`: its four values are
+    /// lane i of x, y, z and w.
+    @inline(__always)
+    public static func blocks(low: SIMD8<UInt32>, high: SIMD8<UInt32>, key: SIMD2<UInt32>)
+        -> (x: SIMD8<UInt32>, y: SIMD8<UInt32>, z: SIMD8<UInt32>, w: SIMD8<UInt32>) {
+        var (x, y, z, w) = (low, high, SIMD8<UInt32>(repeating: 0), SIMD8<UInt32>(repeating: 0))
+        var k = key
+        for _ in 0..<10 {
+            let p0 = SIMD8<UInt64>(truncatingIfNeeded: x) &* 0xD251_1F53, p1 = SIMD8<UInt64>(truncatingIfNeeded: z) &* 0xCD9E_8D57
+            (x, y, z, w) = (SIMD8<UInt32>(truncatingIfNeeded: p1 &>> 32) ^ y ^ k.x, SIMD8<UInt32>(truncatingIfNeeded: p1),
+                            SIMD8<UInt32>(truncatingIfNeeded: p0 &>> 32) ^ w ^ k.y, SIMD8<UInt32>(truncatingIfNeeded: p0))
+            k &+= SIMD2(0x9E37_79B9, 0xBB67_AE85)
+        }
+        return (x, y, z, w)
+    }
+
     /// A uniform value in [0, 1) from the top 24 bits of `x` (the same conversion as the kernels).
     @inline(__always)
     public static func uniform(_ x: UInt32) -> Float { Float(x >> 8) * 0x1p-24 }

@@ -15,13 +15,20 @@ public struct TrainingPosition: Sendable, Equatable {
     public var correct: Int
     /// Samples in the trained batches.
     public var samples: Int
+    /// For a model of several outputs, each output's sum of mean batch loss (unweighted) times batch size; else empty.
+    public var outputLossSums: [Float]
+    /// For a model of several outputs, each output's correct predictions (0 for a regression output); else empty.
+    public var outputCorrect: [Int]
 
-    public init(epoch: Int, batch: Int = 0, lossSum: Float = 0, correct: Int = 0, samples: Int = 0) {
+    public init(epoch: Int, batch: Int = 0, lossSum: Float = 0, correct: Int = 0, samples: Int = 0,
+                outputLossSums: [Float] = [], outputCorrect: [Int] = []) {
         self.epoch = epoch
         self.batch = batch
         self.lossSum = lossSum
         self.correct = correct
         self.samples = samples
+        self.outputLossSums = outputLossSums
+        self.outputCorrect = outputCorrect
     }
 
     /// The last epoch finished at this position (-1 when none).
@@ -35,7 +42,8 @@ public struct TrainingPosition: Sendable, Equatable {
 ///
 /// Both files' metadata: `checkpoint_id` (the same in both), `epoch` (the last complete epoch), `position_epoch`,
 /// `position_batch` and, with an optimizer, `step_count`. The optimizer file's also has `learning_rates`,
-/// `generator_seed`, `generator_offset`, `partial_loss_sum`, `partial_correct`, `partial_samples`.
+/// `generator_seed`, `generator_offset`, `partial_loss_sum`, `partial_correct`, `partial_samples` and, for a model of
+/// several outputs, `partial_output_loss_sums` and `partial_output_correct` (comma-separated, one value per output).
 public enum Checkpoint {
     /// The optimizer-state file that accompanies a model file.
     public static func optimizerFile(for modelFile: URL) -> URL {
@@ -73,7 +81,7 @@ public enum Checkpoint {
                 "generator_seed": String(state.seed), "generator_offset": String(state.offset),
                 "partial_loss_sum": String(position.lossSum), "partial_correct": String(position.correct),
                 "partial_samples": String(position.samples),
-            ]) { _, new in new }, optimizerFile(for: url)))
+            ].merging(Self.outputSums(of: position)) { _, new in new }) { _, new in new }, optimizerFile(for: url)))
         }
         for file in files {
             var isDirectory: ObjCBool = false
@@ -106,20 +114,27 @@ public enum Checkpoint {
     /// one of `freezing` (transfer learning). Returns the file's metadata.
     @discardableResult
     public static func loadModel(_ model: Module, from url: URL, strict: Bool = true, freezing prefixes: [String] = []) throws -> [String: String] {
+        let (tensors, metadata) = try Safetensors.read(from: url)
+        try loadModel(model, tensors: tensors, file: url.path, strict: strict, freezing: prefixes)
+        return metadata
+    }
+
+    /// Loads the tensors already read from the checkpoint `file` (named by errors) into `model`, as
+    /// `loadModel(_:from:strict:freezing:)` does.
+    public static func loadModel(_ model: Module, tensors: [String: Tensor], file: String, strict: Bool = true,
+                                 freezing prefixes: [String] = []) throws {
         let named = model.namedParameters
         if let unmatched = prefixes.first(where: { prefix in !named.contains { $0.0.hasPrefix(prefix) } }) {
             throw FoveaError.invalidArgument("freezing: '\(unmatched)' is the start of no parameter name of this model (\(named.map(\.0).joined(separator: ", ")))")
         }
-        let (tensors, metadata) = try Safetensors.read(from: url)
         do {
             try model.loadStateDict(tensors, strict: strict)
         } catch let error as FoveaError {
-            throw FoveaError.badFile(path: url.path, reason: "does not fit this model: \(error)")
+            throw FoveaError.badFile(path: file, reason: "does not fit this model: \(error)")
         }
         for (name, parameter) in named where prefixes.contains(where: { name.hasPrefix($0) }) {
             parameter.isFrozen = true
         }
-        return metadata
     }
 
     /// Restores model, optimizer and `generator` from a checkpoint; returns where training continues. Checkpoints
@@ -156,6 +171,22 @@ public enum Checkpoint {
             let values = keys.map { "\($0)=\(metadata[$0] ?? "missing")" }.joined(separator: ", ")
             throw FoveaError.badFile(path: file.path, reason: "malformed training position (\(values))")
         }
-        return TrainingPosition(epoch: epoch, batch: batch, lossSum: lossSum, correct: correct, samples: samples)
+        let outputLossSums = metadata["partial_output_loss_sums"].map { $0.split(separator: ",").map { Float($0) } } ?? []
+        let outputCorrect = metadata["partial_output_correct"].map { $0.split(separator: ",").map { Int($0) } } ?? []
+        guard outputLossSums.count == outputCorrect.count, outputLossSums.allSatisfy({ $0 != nil }),
+              outputCorrect.allSatisfy({ $0.map { (0...samples).contains($0) } ?? false })
+        else {
+            let values = ["partial_output_loss_sums", "partial_output_correct"].map { "\($0)=\(metadata[$0] ?? "missing")" }
+            throw FoveaError.badFile(path: file.path, reason: "malformed per-output training position (\(values.joined(separator: ", ")))")
+        }
+        return TrainingPosition(epoch: epoch, batch: batch, lossSum: lossSum, correct: correct, samples: samples,
+                                outputLossSums: outputLossSums.compactMap { $0 }, outputCorrect: outputCorrect.compactMap { $0 })
+    }
+
+    /// The per-output partial sums of `position` as metadata: none for a model of one output.
+    private static func outputSums(of position: TrainingPosition) -> [String: String] {
+        guard !position.outputLossSums.isEmpty else { return [:] }
+        return ["partial_output_loss_sums": position.outputLossSums.map { String($0) }.joined(separator: ","),
+                "partial_output_correct": position.outputCorrect.map(String.init).joined(separator: ",")]
     }
 }

@@ -10,7 +10,7 @@ import FoveaCore
 /// Its children are the distinct layers in order of first use, each named by the `name:` given at one of its calls or
 /// else `layer` and its position among them (`layer0`, `layer1`, ...), so a layer called twice is one set of weights
 /// under one name in `parameters` and the state dict.
-public final class GraphModel: Module {
+public final class GraphModel: Module, UnaryLayer, MultiTensorLayer {
     /// The input symbols, in the order `callAsFunction(_:)` takes tensors.
     public let inputs: [SymbolicTensor]
     /// The output symbols, in the order `callAsFunction(_:)` returns tensors.
@@ -65,8 +65,9 @@ public final class GraphModel: Module {
         return outputs.map { values[ObjectIdentifier($0)]! }
     }
 
-    /// The unary form, for a model of one input and one output (so it fits `Trainer` and `Sequential`).
-    public override func forward(_ input: Tensor) throws -> Tensor {
+    /// The unary form, for a model of one input and one output (so it fits `Sequential`, calls on symbols and the
+    /// one-loss `Trainer`); throws for a model of several inputs or outputs.
+    public func forward(_ input: Tensor) throws -> Tensor {
         guard inputs.count == 1, outputs.count == 1 else {
             throw FoveaError.invalidArgument("GraphModel: forward(_:) needs one input and one output, the model has \(inputs.count) and \(outputs.count); call it with an array")
         }

@@ -10,7 +10,7 @@ public final class SymbolicTensor: CustomStringConvertible {
         /// A model input, with the name the user gave it (if any).
         case input(name: String?)
         /// `layer` applied to `argument`; `name` is the layer's name when the user gave one at this call.
-        case layer(Module, argument: SymbolicTensor, name: String?)
+        case layer(any UnaryLayer, argument: SymbolicTensor, name: String?)
         /// A merge of several symbols.
         case merge(Merge, arguments: [SymbolicTensor])
     }

@@ -2,7 +2,7 @@ import FoveaCore
 
 /// Batch normalization over the channel axis (axis 1), with running statistics for evaluation.
 /// `BatchNorm1D` takes [N, C], `BatchNorm2D` takes [N, C, H, W]; parameters and buffers carry PyTorch's names.
-public class BatchNorm: Module {
+public class BatchNorm: Module, UnaryLayer {
     public let weight: Parameter?
     public let bias: Parameter?
     public let runningMean: Buffer
@@ -33,7 +33,7 @@ public class BatchNorm: Module {
         [("running_mean", runningMean), ("running_var", runningVar), ("num_batches_tracked", numBatchesTracked)]
     }
 
-    public override func forward(_ input: Tensor) throws -> Tensor { try forward(input, relu: false) }
+    public func forward(_ input: Tensor) throws -> Tensor { try forward(input, relu: false) }
 
     /// The layer's output, through ReLU in the same pass when `relu` (`Sequential` runs a BatchNorm followed by a ReLU
     /// layer this way).

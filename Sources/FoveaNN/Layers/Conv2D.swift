@@ -4,7 +4,7 @@ import FoveaCore
 ///
 /// `Conv2D(3, 16, kernelSize: 3)` fixes the channels; `Conv2D(outputs: 16, kernelSize: 3)` takes the input
 /// channels from its first call (PyTorch's `LazyConv2d`).
-public final class Conv2D: Module {
+public final class Conv2D: Module, UnaryLayer {
     public let weight: Parameter
     public let bias: Parameter?
     /// The input channels (from the weight's shape): 0 until a layer made with `init(outputs:kernelSize:...)` sees its
@@ -43,7 +43,7 @@ public final class Conv2D: Module {
         super.init()
     }
 
-    public override func forward(_ input: Tensor) throws -> Tensor { try forward(input, activation: .identity) }
+    public func forward(_ input: Tensor) throws -> Tensor { try forward(input, activation: .identity) }
 
     /// The layer's output through `activation`, applied in the same pass (`Sequential` runs a Conv2D followed by a
     /// ReLU, Sigmoid or Tanh layer this way).

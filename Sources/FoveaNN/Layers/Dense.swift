@@ -4,7 +4,7 @@ import FoveaCore
 ///
 /// `Dense(4, 2)` fixes both sizes; `Dense(outputs: 2)` takes the input size from its first call (PyTorch's
 /// `LazyLinear`, Keras' `Dense(units)`).
-public final class Dense: Module {
+public final class Dense: Module, UnaryLayer {
     public let weight: Parameter
     public let bias: Parameter?
     /// The input size (the weight's second axis): 0 until a layer made with `init(outputs:)` sees its first input
@@ -37,7 +37,7 @@ public final class Dense: Module {
         super.init()
     }
 
-    public override func forward(_ input: Tensor) throws -> Tensor {
+    public func forward(_ input: Tensor) throws -> Tensor {
         if let pending, weight.value.count == 0, input.rank >= 1 {
             try pending.materialize([outFeatures, input.shape[input.rank - 1]], weight: weight, bias: bias)
             self.pending = nil

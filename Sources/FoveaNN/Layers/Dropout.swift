@@ -1,7 +1,7 @@
 import FoveaCore
 
 /// Zeroes each element with probability `p` in training and scales the rest by 1/(1-p); identity in evaluation.
-public final class Dropout: Module {
+public final class Dropout: Module, UnaryLayer {
     public let p: Float
     /// The random stream masks are drawn from.
     public let generator: Generator
@@ -14,7 +14,7 @@ public final class Dropout: Module {
         super.init()
     }
 
-    public override func forward(_ input: Tensor) throws -> Tensor {
+    public func forward(_ input: Tensor) throws -> Tensor {
         guard isTraining, p > 0 else { return input }
         return try input.dropout(p: p, generator: generator)
     }

@@ -3,7 +3,7 @@ import FoveaCore
 /// A lookup table of `numEmbeddings` vectors of size `dim` (PyTorch's Embedding): Int32 ids of any shape give
 /// ids.shape + [dim]. The weight [numEmbeddings, dim] is drawn from N(0, 1); the row at `paddingIndex` starts at zero
 /// and gets no gradient (its ids still read its current values, as in PyTorch).
-public final class Embedding: Module {
+public final class Embedding: Module, UnaryLayer {
     public let weight: Parameter
     public let numEmbeddings: Int, dim: Int
     /// The row that receives no gradient (PyTorch's `padding_idx`, negative values counted from the end), if any.
@@ -30,7 +30,7 @@ public final class Embedding: Module {
     }
 
     /// The rows of `ids` (Int32, on the weight's device).
-    public override func forward(_ ids: Tensor) throws -> Tensor {
+    public func forward(_ ids: Tensor) throws -> Tensor {
         let rows = try weight.value.gather(rows: ids)
         guard let paddingIndex, rows.requiresGrad else { return rows }
         // Padding positions take the row's values without a path back to it.

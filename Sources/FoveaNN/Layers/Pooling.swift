@@ -1,7 +1,7 @@
 import FoveaCore
 
 /// 2-D pooling of any kind over NCHW input; the stride defaults to the kernel size.
-public class Pool2D: Module {
+public class Pool2D: Module, UnaryLayer {
     public let kind: PoolKind
     public let kernelSize: Size2D, stride: Size2D, padding: Size2D
 
@@ -13,7 +13,7 @@ public class Pool2D: Module {
         super.init()
     }
 
-    public override func forward(_ input: Tensor) throws -> Tensor {
+    public func forward(_ input: Tensor) throws -> Tensor {
         try input.pool2d(kind, kernel: kernelSize, stride: stride, padding: padding)
     }
 }
@@ -44,21 +44,21 @@ public final class L2Pool2D: Pool2D {
 }
 
 /// Mean over all spatial positions: [N, C, H, W] -> [N, C].
-public final class GlobalAvgPool2D: Module {
-    public override func forward(_ input: Tensor) throws -> Tensor { try input.globalAvgPool2d() }
+public final class GlobalAvgPool2D: Module, UnaryLayer {
+    public func forward(_ input: Tensor) throws -> Tensor { try input.globalAvgPool2d() }
 }
 
 /// PyTorch's `AdaptiveAvgPool2d`: averages [N, C, H, W] to [N, C, outputHeight, outputWidth] with the windows
 /// `floor(i * H / out) ..< ceil((i + 1) * H / out)`. Sizes that divide evenly (H a multiple of the output, as
 /// average pooling; or the output a multiple of H, each input cell repeated) are supported; others throw.
-public final class AdaptiveAvgPool2D: Module {
+public final class AdaptiveAvgPool2D: Module, UnaryLayer {
     /// The height and width of the output.
     public let outputSize: Size2D
 
     /// Pools to `outputSize` (an integer for a square).
     public init(_ outputSize: Size2D) { self.outputSize = outputSize; super.init() }
 
-    public override func forward(_ input: Tensor) throws -> Tensor {
+    public func forward(_ input: Tensor) throws -> Tensor {
         guard input.rank == 4 else { throw FoveaError.invalidArgument("AdaptiveAvgPool2D: expected [N, C, H, W], got \(input.shape)") }
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (outH, outW) = (outputSize.height, outputSize.width)

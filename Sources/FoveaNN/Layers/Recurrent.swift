@@ -5,10 +5,12 @@ import FoveaCore
 /// states [layers * directions, batch, hidden] (never batch-first). Parameters carry PyTorch's names
 /// (`weight_ih_l0`, `bias_hh_l1_reverse`, ...), so a PyTorch state dict loads unchanged.
 ///
-/// Each layer and direction projects every time step's input with one GEMM, then runs one GEMM and the gate math
-/// per step. `forward` returns the output from zero initial states; the subclasses' `callAsFunction(_:initialState:)`
-/// also returns the final states.
-public class RecurrentNetwork: Module {
+/// Each layer and direction is one op over the whole sequence (`Tensor.recurrent`: one GEMM projects every step's
+/// input, then one GEMM and one fused cell per step). `forward` returns the output from zero initial states; the
+/// subclasses' `callAsFunction(_:initialState:lengths:)` also returns the final states, and with `lengths` reads a
+/// batch of padded sequences as PyTorch's `pack_padded_sequence` does (zero outputs past each sequence's end, final
+/// states at its last element, the reverse direction starting there).
+public class RecurrentNetwork: Module, UnaryLayer {
     public let inputSize: Int, hiddenSize: Int, numLayers: Int
     public let bidirectional: Bool, batchFirst: Bool
     /// The dropout probability applied to each layer's output but the last, in training.
@@ -44,16 +46,21 @@ public class RecurrentNetwork: Module {
         }
     }
 
-    public override func forward(_ input: Tensor) throws -> Tensor { try run(input, initialState: nil).output }
+    public func forward(_ input: Tensor) throws -> Tensor { try run(input, initialState: nil, lengths: nil).output }
 
-    /// The output sequence and the final states ([h_n] or [h_n, c_n]) from `initialState` (zeros when nil).
-    func run(_ input: Tensor, initialState: [Tensor]?) throws -> (output: Tensor, state: [Tensor]) {
+    /// The output sequence and the final states ([h_n] or [h_n, c_n]) from `initialState` (zeros when nil), over
+    /// sequences of `lengths` (Int32 or whole numbers [batch]; nil: every sequence fills every step), which end at
+    /// the last step when `paddedAtFront` (see `Tensor.recurrent`).
+    func run(_ input: Tensor, initialState: [Tensor]?, lengths: Tensor?, paddedAtFront: Bool = false) throws -> (output: Tensor, state: [Tensor]) {
         guard input.rank == 2 || input.rank == 3, input.shape[input.rank - 1] == inputSize, input.shape[0] > 0 else {
             throw FoveaError.invalidArgument("\(typeName)(\(inputSize), \(hiddenSize)): input of shape \(input.shape) is not a non-empty [seq, batch, \(inputSize)] sequence\(batchFirst ? " (batch first)" : "")")
         }
         let batched = input.rank == 3
+        guard batched || lengths == nil else {
+            throw FoveaError.invalidArgument("\(typeName)(\(inputSize), \(hiddenSize)): lengths need a batch of sequences, got one unbatched sequence \(input.shape)")
+        }
         var sequence = try batched ? (batchFirst ? input.permuted(1, 0, 2) : input) : input.unsqueezed(axis: 1)
-        let steps = sequence.shape[0], batch = sequence.shape[1]
+        let batch = sequence.shape[1]
         let stateShape: Shape = [weights.count, batch, hiddenSize]
         let initial = try initialState.map { try $0.map { try batched ? $0 : $0.unsqueezed(axis: 1) } }
             ?? (0..<kind.stateCount).map { _ in try Tensor.zeros(stateShape, device: input.device) }
@@ -65,18 +72,14 @@ public class RecurrentNetwork: Module {
             if layer > 0, isTraining, dropout > 0 { sequence = try sequence.dropout(p: dropout, generator: generator) }
             var outputs: [Tensor] = []
             for direction in 0..<directions {
-                let index = layer * directions + direction
-                let projected = try sequence.linear(weight: weights[index].weightIH.value, bias: weights[index].biasIH?.value)
-                var state = try initial.map { try $0.slice(axis: 0, start: index, count: 1).reshaped(batch, hiddenSize) }
-                var stepOutputs: [Tensor] = []
-                for t in direction == 0 ? Array(0..<steps) : Array((0..<steps).reversed()) {
-                    let x = try projected.slice(axis: 0, start: t, count: 1).reshaped(batch, -1)
-                    state = try kind.step(x, state: state, weights: weights[index])
-                    stepOutputs.append(try state[0].unsqueezed(axis: 0))
-                }
-                if direction == 1 { stepOutputs.reverse() }
-                outputs.append(try Tensor.concatenate(stepOutputs, axis: 0))
-                for (k, tensor) in state.enumerated() { finals[k].append(try tensor.unsqueezed(axis: 0)) }
+                let index = layer * directions + direction, weights = weights[index]
+                let state = try initial.map { try $0.slice(axis: 0, start: index, count: 1).reshaped(batch, hiddenSize) }
+                let (output, final) = try Tensor.recurrent(kind, input: sequence, initialState: state, weightIH: weights.weightIH.value,
+                                                           weightHH: weights.weightHH.value, biasIH: weights.biasIH?.value,
+                                                           biasHH: weights.biasHH?.value, lengths: lengths, paddedAtFront: paddedAtFront,
+                                                           reverse: direction == 1)
+                outputs.append(output)
+                for (k, tensor) in final.enumerated() { finals[k].append(try tensor.unsqueezed(axis: 0)) }
             }
             sequence = try outputs.count == 1 ? outputs[0] : Tensor.concatenate(outputs, axis: 2)
         }
@@ -88,10 +91,17 @@ public class RecurrentNetwork: Module {
 
 /// A recurrent network whose state is one tensor, h (RNN and GRU).
 public class HiddenStateNetwork: RecurrentNetwork {
-    /// (output, h_n) from `initialState` h_0 [layers * directions, batch, hidden] (zeros when nil).
-    public func callAsFunction(_ input: Tensor, initialState: Tensor?) throws -> (output: Tensor, hidden: Tensor) {
-        let (output, state) = try run(input, initialState: initialState.map { [$0] })
+    /// (output, h_n) from `initialState` h_0 [layers * directions, batch, hidden] (zeros when nil), over padded
+    /// sequences of `lengths` [batch] when given (Int32 or whole numbers, on the CPU or the input's device; see
+    /// `Tensor.recurrent`).
+    public func callAsFunction(_ input: Tensor, initialState: Tensor?, lengths: Tensor? = nil) throws -> (output: Tensor, hidden: Tensor) {
+        let (output, state) = try run(input, initialState: initialState.map { [$0] }, lengths: lengths)
         return (output, state[0])
+    }
+
+    /// (output, h_n) over padded sequences of `lengths`, each in 1...steps, from `initialState` (zeros when nil).
+    public func callAsFunction(_ input: Tensor, initialState: Tensor? = nil, lengths: [Int]) throws -> (output: Tensor, hidden: Tensor) {
+        try self(input, initialState: initialState, lengths: try Tensor(indices: lengths))
     }
 }
 
@@ -131,10 +141,18 @@ public final class LSTM: RecurrentNetwork {
                    batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, generator: generator)
     }
 
-    /// (output, (h_n, c_n)) from `initialState` (h_0, c_0), each [layers * directions, batch, hidden] (zeros when nil).
-    public func callAsFunction(_ input: Tensor, initialState: (h: Tensor, c: Tensor)?) throws
+    /// (output, (h_n, c_n)) from `initialState` (h_0, c_0), each [layers * directions, batch, hidden] (zeros when nil),
+    /// over padded sequences of `lengths` [batch] when given (Int32 or whole numbers, on the CPU or the input's device;
+    /// see `Tensor.recurrent`).
+    public func callAsFunction(_ input: Tensor, initialState: (h: Tensor, c: Tensor)?, lengths: Tensor? = nil) throws
         -> (output: Tensor, state: (h: Tensor, c: Tensor)) {
-        let (output, state) = try run(input, initialState: initialState.map { [$0.h, $0.c] })
+        let (output, state) = try run(input, initialState: initialState.map { [$0.h, $0.c] }, lengths: lengths)
         return (output, (state[0], state[1]))
+    }
+
+    /// (output, (h_n, c_n)) over padded sequences of `lengths`, each in 1...steps, from `initialState` (zeros when nil).
+    public func callAsFunction(_ input: Tensor, initialState: (h: Tensor, c: Tensor)? = nil, lengths: [Int]) throws
+        -> (output: Tensor, state: (h: Tensor, c: Tensor)) {
+        try self(input, initialState: initialState, lengths: try Tensor(indices: lengths))
     }
 }

@@ -1,45 +1,5 @@
 import FoveaCore
 
-/// The recurrence of a simple RNN, an LSTM or a GRU: how many gate blocks its weights stack and one time step,
-/// built from differentiable ops (a GEMM for the recurrent projection, then elementwise gate math).
-enum RecurrentKind {
-    case rnnTanh, rnnRelu, lstm, gru
-
-    /// Gate blocks stacked in the weights' first axis: LSTM i, f, g, o; GRU r, z, n; one for a simple RNN.
-    var gates: Int {
-        switch self {
-        case .lstm: 4
-        case .gru: 3
-        case .rnnTanh, .rnnRelu: 1
-        }
-    }
-
-    /// The tensors of the state: [h, c] for an LSTM, [h] otherwise.
-    var stateCount: Int { self == .lstm ? 2 : 1 }
-
-    /// One time step. `projected` is x W_ih^T + b_ih for this step [batch, gates * hidden]; `state` is [h] or [h, c],
-    /// each [batch, hidden]. Returns the new state, whose first tensor is the step's output.
-    func step(_ projected: Tensor, state: [Tensor], weights: RecurrentWeights) throws -> [Tensor] {
-        let recurrent = try state[0].linear(weight: weights.weightHH.value, bias: weights.biasHH?.value)
-        switch self {
-        case .rnnTanh: return [try projected.add(recurrent).tanh()]
-        case .rnnRelu: return [try projected.add(recurrent).relu()]
-        case .lstm:
-            let gates = try projected.add(recurrent).chunk(4, axis: -1)
-            let input = try gates[0].sigmoid(), forget = try gates[1].sigmoid()
-            let cell = try gates[2].tanh(), output = try gates[3].sigmoid()
-            let c = try forget.mul(state[1]).add(input.mul(cell))
-            return [try output.mul(c.tanh()), c]
-        case .gru:
-            // The reset gate scales W_hn h + b_hn, as PyTorch (and cuDNN) do.
-            let x = try projected.chunk(3, axis: -1), h = try recurrent.chunk(3, axis: -1)
-            let reset = try x[0].add(h[0]).sigmoid(), update = try x[1].add(h[1]).sigmoid()
-            let candidate = try x[2].add(reset.mul(h[2])).tanh()
-            return [try candidate.add(update.mul(state[0].sub(candidate)))]
-        }
-    }
-}
-
 /// The four parameters of one layer and direction (or of a cell), drawn from PyTorch's U(-1/sqrt(H), 1/sqrt(H)).
 struct RecurrentWeights {
     let weightIH: Parameter, weightHH: Parameter
@@ -66,7 +26,7 @@ struct RecurrentWeights {
 
 /// One step of a recurrent layer on [batch, input] (or unbatched [input]) with PyTorch's parameter names
 /// (`weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`). `forward` starts from a zero state and returns the new h.
-public class RecurrentCell: Module {
+public class RecurrentCell: Module, UnaryLayer {
     public let inputSize: Int, hiddenSize: Int
     let kind: RecurrentKind
     let weights: RecurrentWeights
@@ -81,7 +41,7 @@ public class RecurrentCell: Module {
 
     public override var ownParameters: [(String, Parameter)] { weights.named("") }
 
-    public override func forward(_ input: Tensor) throws -> Tensor { try step(input, state: nil)[0] }
+    public func forward(_ input: Tensor) throws -> Tensor { try step(input, state: nil)[0] }
 
     /// The new state ([h] or [h, c]) after `input`, from `state` (zeros when nil), each of the input's batch shape.
     func step(_ input: Tensor, state: [Tensor]?) throws -> [Tensor] {
@@ -96,8 +56,9 @@ public class RecurrentCell: Module {
         for tensor in start where tensor.shape != stateShape {
             throw FoveaError.invalidArgument("\(typeName)(\(inputSize), \(hiddenSize)): state of shape \(tensor.shape) does not match the input's \(stateShape)")
         }
-        let projected = try rows.linear(weight: weights.weightIH.value, bias: weights.biasIH?.value)
-        let next = try kind.step(projected, state: start, weights: weights)
+        // One step of the sequence op, on a sequence of one step.
+        let (_, next) = try Tensor.recurrent(kind, input: rows.unsqueezed(axis: 0), initialState: start, weightIH: weights.weightIH.value,
+                                             weightHH: weights.weightHH.value, biasIH: weights.biasIH?.value, biasHH: weights.biasHH?.value)
         return try batched ? next : next.map { try $0.squeezed(axis: 0) }
     }
 }

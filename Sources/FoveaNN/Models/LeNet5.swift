@@ -8,8 +8,8 @@ extension Models {
             throw FoveaError.invalidArgument("lenet5: needs [channels, height, width] input of at least 12x12, got \(inputShape)")
         }
         try checkDropout(dropout, model: "lenet5")
-        func activation() -> Module { classic ? Sigmoid() : ReLU() }
-        func pool() -> Module { classic ? AvgPool2D(kernelSize: 2) : MaxPool2D(kernelSize: 2) }
+        func activation() -> any UnaryLayer { classic ? Sigmoid() : ReLU() }
+        func pool() -> any UnaryLayer { classic ? AvgPool2D(kernelSize: 2) : MaxPool2D(kernelSize: 2) }
         let height = (inputShape[1] / 2 - 4) / 2, width = (inputShape[2] / 2 - 4) / 2
         return Sequential {
             Conv2D(inputShape[0], 6, kernelSize: 5, padding: 2)

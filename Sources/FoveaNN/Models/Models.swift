@@ -12,7 +12,7 @@ public enum Models {
     /// from the last value. `lstm-text` is a `TextClassifier` of texts [length] over `vocabulary` word ids; `char-lstm` one of
     /// [length] character ids predicting the next of the `classes` characters (no padding id).
     public static func make(_ name: String, inputShape: Shape, classes: Int, hidden: [Int] = [256],
-                            classic: Bool = false, dropout: Float? = nil, vocabulary: Int = 0) throws -> Module {
+                            classic: Bool = false, dropout: Float? = nil, vocabulary: Int = 0) throws -> any UnaryLayer {
         switch name {
         case "mlp": return try mlp(inputFeatures: inputShape.count, hidden: hidden, classes: classes, dropout: dropout ?? 0)
         case "lenet5": return try lenet5(inputShape: inputShape, classes: classes, classic: classic, dropout: dropout ?? 0)

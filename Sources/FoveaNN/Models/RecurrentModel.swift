@@ -4,7 +4,7 @@ import FoveaCore
 /// `outputs` values per sequence (one for a forecast, or class logits). Parameters are `rnn.weight_ih_l0`, ...,
 /// `head.weight`, `head.bias`. A `residual` model adds the last step's input to that output, so it learns the change
 /// from the last known value (a series forecast whose level leaves the range it was trained on).
-public final class RecurrentModel: Module {
+public final class RecurrentModel: Module, UnaryLayer {
     public let rnn: RecurrentNetwork
     public let head: Dense
     public let residual: Bool
@@ -26,7 +26,7 @@ public final class RecurrentModel: Module {
         super.init()
     }
 
-    public override func forward(_ input: Tensor) throws -> Tensor {
+    public func forward(_ input: Tensor) throws -> Tensor {
         let output = try rnn(input)
         let steps = output.shape[1]
         let change = try head(output.slice(axis: 1, start: steps - 1, count: 1).squeezed(axis: 1))

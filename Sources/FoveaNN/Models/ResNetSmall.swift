@@ -3,7 +3,7 @@ import FoveaCore
 /// Two 3x3 conv + BatchNorm layers with a skip connection (a 1x1 projection when the shape changes): torchvision's
 /// `BasicBlock`, whose projection is named `downsample` (pass `skipName: "downsample"`) where Fovea's
 /// `resnet-small` names it `shortcut`.
-public final class ResidualBlock: Module {
+public final class ResidualBlock: Module, UnaryLayer {
     public let conv1: Conv2D, bn1: BatchNorm2D, conv2: Conv2D, bn2: BatchNorm2D
     /// The projection of the skip path, when stride or width change.
     public let shortcut: Sequential?
@@ -26,7 +26,7 @@ public final class ResidualBlock: Module {
         super.namedChildren.map { ($0.0 == "shortcut" ? skipName : $0.0, $0.1) }
     }
 
-    public override func forward(_ input: Tensor) throws -> Tensor {
+    public func forward(_ input: Tensor) throws -> Tensor {
         let features = try conv1(input)
         let hidden = bn1.canRunFused ? try bn1.forward(features, relu: true) : try bn1(features).relu()
         let residual = try bn2(conv2(hidden))

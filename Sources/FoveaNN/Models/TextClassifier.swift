@@ -2,9 +2,11 @@ import FoveaCore
 
 /// Word ids [batch, length] (Int32, or Float32 holding whole numbers, as a `DataLoader` gives them) through an
 /// `Embedding` (by default id 0 pads and is not trained), an LSTM and a Dense layer on the last step: class logits
-/// [batch, classes]. With as many classes as ids and no padding it is a character-level language model (the
+/// [batch, classes]. With a padding id, texts are read as padded at the front (as `Vocabulary.encode` pads them):
+/// the LSTM starts at each text's first word and carries its state through the padding before it, so the padding
+/// does not change a prediction. With as many classes as ids and no padding it is a character-level language model (the
 /// logits of the character after the sequence). Parameters are `embedding.weight`, `lstm.weight_ih_l0`, ..., `head.weight`, `head.bias`.
-public final class TextClassifier: Module {
+public final class TextClassifier: Module, UnaryLayer {
     public let embedding: Embedding
     public let lstm: LSTM
     public let head: Dense
@@ -16,12 +18,14 @@ public final class TextClassifier: Module {
         super.init()
     }
 
-    public override func forward(_ input: Tensor) throws -> Tensor {
+    public func forward(_ input: Tensor) throws -> Tensor {
         guard input.rank == 2 else {
             throw FoveaError.invalidArgument("TextClassifier: input of shape \(input.shape) is not [batch, length] word ids")
         }
         let ids = try input.dtype == .int32 ? input : input.to(dtype: .int32)
-        let output = try lstm(embedding(ids))
+        // Each text's length, counted on the device (no host read); at least one step, so an empty text reads one pad.
+        let lengths = try embedding.paddingIndex.map { try ids.ne(Float($0)).sum(axes: [1]).maximum(Tensor(indices: [1], device: ids.device)) }
+        let output = try lstm.run(embedding(ids), initialState: nil, lengths: lengths, paddedAtFront: true).output
         return try head(output.slice(axis: 1, start: input.shape[1] - 1, count: 1).squeezed(axis: 1))
     }
 }

@@ -4,7 +4,7 @@ import FoveaCore
 /// names (`features.0.weight`, ..., `classifier.6.bias`): eight 3x3 convolutions with ReLU and five max-poolings,
 /// adaptive average pooling to 7x7, and three dense layers with dropout. `width` is the first convolution's channels
 /// (64 in torchvision) and `hidden` the dense layers' units (4096); smaller values give the reduced variants of tests.
-public final class VGG11: Module {
+public final class VGG11: Module, UnaryLayer {
     /// The convolutions, ReLUs and max-poolings (`features.0` to `features.20`).
     public let features: Sequential
     /// Adaptive average pooling to 7x7.
@@ -14,7 +14,7 @@ public final class VGG11: Module {
 
     public init(inputChannels: Int = 3, classes: Int = 1000, width: Int = 64, hidden: Int = 4096, dropout: Float = 0.5) {
         let stages = [[1], [2], [4, 4], [8, 8], [8, 8]]
-        var layers: [Module] = [], channels = inputChannels
+        var layers: [any UnaryLayer] = [], channels = inputChannels
         for stage in stages {
             for multiple in stage {
                 layers += [Conv2D(channels, multiple * width, kernelSize: 3, padding: 1), ReLU()]
@@ -28,7 +28,7 @@ public final class VGG11: Module {
         super.init()
     }
 
-    public override func forward(_ input: Tensor) throws -> Tensor {
+    public func forward(_ input: Tensor) throws -> Tensor {
         try classifier(avgpool(features(input)).flattened(startAxis: 1))
     }
 }

@@ -4,7 +4,9 @@ with padding, each with its weights, inputs, outputs, final states and gradients
 For each case NAME: NAME/param/<state-dict name>, NAME/input (and NAME/h0, NAME/c0 when given), NAME/output,
 NAME/h_n, NAME/c_n, the seeds NAME/seed_output, NAME/seed_h_n, NAME/seed_c_n of the scalar
 sum(output * seed_output) + sum(h_n * seed_h_n) + sum(c_n * seed_c_n), and its gradients NAME/grad_input and
-NAME/grad/<state-dict name>. Run from this directory: python3 make_recurrent_fixture.py
+NAME/grad/<state-dict name>. A case of padded sequences also has NAME/lengths (Int32 [batch]): it runs
+pack_padded_sequence(input, lengths, enforce_sorted=False), the network, and pad_packed_sequence back to the input's
+length (zeros past each sequence's end). Run from this directory: python3 make_recurrent_fixture.py
 """
 import torch
 from safetensors.torch import save_file
@@ -32,7 +34,7 @@ def record(name, module, inputs, outputs):
         tensors[f"{name}/grad/{key}"] = value.grad.clone()
 
 
-def network(name, cls, shape, with_state, **options):
+def network(name, cls, shape, with_state, lengths=None, **options):
     module = cls(3, 4, **options)
     x = torch.randn(shape, requires_grad=True)
     states = module.num_layers * (2 if module.bidirectional else 1)
@@ -45,7 +47,15 @@ def network(name, cls, shape, with_state, **options):
     start = None
     if with_state:
         start = (inputs["h0"], inputs["c0"]) if cls is torch.nn.LSTM else inputs["h0"]
-    output, state = module(x, start)
+    if lengths is None:
+        output, state = module(x, start)
+    else:
+        inputs["lengths"] = torch.tensor(lengths, dtype=torch.int32)
+        packed = torch.nn.utils.rnn.pack_padded_sequence(x, torch.tensor(lengths), batch_first=module.batch_first,
+                                                         enforce_sorted=False)
+        output, state = module(packed, start)
+        steps = shape[1] if module.batch_first else shape[0]
+        output, _ = torch.nn.utils.rnn.pad_packed_sequence(output, batch_first=module.batch_first, total_length=steps)
     outputs = {"output": output}
     if cls is torch.nn.LSTM:
         outputs["h_n"], outputs["c_n"] = state
@@ -78,5 +88,11 @@ with torch.no_grad():
     embedding.weight[1] = torch.tensor([0.5, -0.25, 2.0])  # a loaded padding row is still read, and still not trained
 ids = torch.tensor([[1, 0, 5], [2, 1, 1]], dtype=torch.int32)
 record("embedding", embedding, {"input": ids}, {"output": embedding(ids)})
+
+# Padded sequences with their lengths (after the cases above, so their values stay as they were).
+network("lstm_packed_bi2_batch_first", torch.nn.LSTM, [3, 5, 3], True, lengths=[2, 5, 1], num_layers=2, bidirectional=True,
+        batch_first=True)
+network("gru_packed_bi", torch.nn.GRU, [4, 3, 3], False, lengths=[4, 1, 3], bidirectional=True)
+network("rnn_tanh_packed_2", torch.nn.RNN, [5, 2, 3], True, lengths=[3, 5], num_layers=2)
 
 save_file(tensors, "recurrent.safetensors", metadata={"torch": torch.__version__})

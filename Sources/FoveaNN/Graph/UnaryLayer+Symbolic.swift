@@ -1,6 +1,6 @@
 import FoveaCore
 
-extension Module {
+extension UnaryLayer {
     /// Applies this module to a symbol of a functional model, recording the call (Keras' `layer(x)`).
     ///
     /// The module runs once on a zero tensor of batch 1 (in evaluation mode, without gradients, on its parameters'

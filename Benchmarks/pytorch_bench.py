@@ -22,7 +22,8 @@ import json
 import os
 import platform
 import sys
-import time
+
+from bench_timer import measure
 
 try:
     import torch
@@ -245,36 +246,6 @@ def make_text_training_step(item, device, generator):
             F.cross_entropy(model(ids), labels).backward()
             optimizer.step()
     return step
-
-
-def measure(call, sync, spec):
-    """Warm-up, calibration, then samples: the method of the harness's Timer."""
-    for _ in range(spec["warmup"]):
-        call()
-    sync()
-    start = time.perf_counter()
-    call()
-    sync()
-    single = time.perf_counter() - start
-    calls = 1 if single >= 0.002 else min(10_000, int(0.002 / max(single, 1e-9)) + 1)
-    samples, spent = [], 0.0
-    while len(samples) < spec["maxRuns"] and (len(samples) < spec["minRuns"] or spent < spec["budget"]):
-        start = time.perf_counter()
-        for _ in range(calls):
-            call()
-        sync()
-        elapsed = time.perf_counter() - start
-        samples.append(elapsed / calls)
-        spent += elapsed
-    ordered = sorted(samples)
-
-    def quantile(q):
-        position = q * (len(ordered) - 1)
-        lower, upper = int(position), min(int(position) + 1, len(ordered) - 1)
-        return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
-
-    return {"median": quantile(0.5), "q1": quantile(0.25), "q3": quantile(0.75),
-            "min": ordered[0], "max": ordered[-1], "samples": samples, "callsPerSample": calls}
 
 
 def main():

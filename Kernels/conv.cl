@@ -2,6 +2,8 @@
 // The column matrix has one row per (channel, kernel row, kernel column) and one column per (image, output row, output column):
 // cols[(c * KH + i) * KW + j][(n * OH + oh) * OW + ow] = x[batch_start + n, c, oh * SH - PT + i * DH, ow * SW - PL + j * DW].
 
+#include "activation.cl"
+
 __kernel void im2col(__global const float *x, __global float *cols, int batch_start, int count,
                      int C, int H, int W, int KH, int KW, int SH, int SW, int PT, int PL, int DH, int DW, int OH, int OW) {
     int col = get_global_id(0), row = get_global_id(1);
@@ -63,22 +65,45 @@ __kernel void conv_gather_output(__global const float *gy, __global float *rows,
     rows[(size_t)oc * count * plane + n * plane + p] = gy[(size_t)batch_start * OC * plane + index];
 }
 
-// Bias gradient: gb[oc] = sum over images and output pixels of gy. One work-group of BIAS_GROUP items per channel.
+// Bias gradient, through an activation when `activation` is not ACT_IDENTITY: gp = gy * activation'(x) from the
+// output y is written (the gradient the convolution's backward takes) and summed, gb[oc] = the sum over images and
+// pixels of gp (or of gy), written when has_bias. One work-group of BIAS_GROUP items per channel; the channel's planes
+// are cut into BIAS_GROUP pieces or more (whole planes when the batch is large), each walked contiguously in float4s.
 #define BIAS_GROUP 64
 __kernel __attribute__((reqd_work_group_size(BIAS_GROUP, 1, 1)))
-void conv_bias_grad(__global const float *gy, __global float *gb, int batch, int OC, int plane) {
+void conv_bias_grad(__global const float *gy, __global const float *y, __global float *gp, __global float *gb,
+                    int has_bias, int activation, int batch, int OC, int plane) {
     __local float partial[BIAS_GROUP];
     int oc = get_group_id(0), lid = get_local_id(0);
+    int pieces = max(1, BIAS_GROUP / batch);
+    int length = ((plane + pieces - 1) / pieces + 3) & ~3;
+    float4 sum4 = (float4)(0.0f);
     float sum = 0.0f;
-    for (int n = 0; n < batch; ++n) {
-        __global const float *row = gy + ((size_t)n * OC + oc) * plane;
-        for (int p = lid; p < plane; p += BIAS_GROUP) sum += row[p];
+    for (int q = lid; q < batch * pieces; q += BIAS_GROUP) {
+        int n = q / pieces, start = (q - n * pieces) * length, end = min(plane, start + length);
+        size_t base = ((size_t)n * OC + oc) * plane;
+        int p = start;
+        if (activation == ACT_IDENTITY) {
+            for (; p + 4 <= end; p += 4) sum4 += vload4(0, gy + base + p);
+            for (; p < end; ++p) sum += gy[base + p];
+        } else {
+            for (; p + 4 <= end; p += 4) {
+                float4 g = activation_gradient4(activation, vload4(0, gy + base + p), vload4(0, y + base + p));
+                vstore4(g, 0, gp + base + p);
+                sum4 += g;
+            }
+            for (; p < end; ++p) {
+                float g = activation_gradient(activation, gy[base + p], y[base + p]);
+                gp[base + p] = g;
+                sum += g;
+            }
+        }
     }
-    partial[lid] = sum;
+    partial[lid] = sum + sum4.x + sum4.y + sum4.z + sum4.w;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int width = BIAS_GROUP / 2; width > 0; width /= 2) {
         if (lid < width) partial[lid] += partial[lid + width];
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (lid == 0) gb[oc] = partial[0];
+    if (lid == 0 && has_bias) gb[oc] = partial[0];
 }

@@ -3,7 +3,7 @@
 // (except for the input gradient at strides above 1, which takes the gather here).
 // The kernel geometry is compiled in: -DKH -DKW -DSH -DSW -DPT -DPL -DDH -DDW, and the channel tiles -DOCT (output
 // channels per work item, forward) and -DCT (input channels per work item, backward data); -DWG the weight-gradient group.
-// y[n, oc, oh, ow] = bias[oc] + sum over c, i, j of w[oc, c, i, j] * x[n, c, oh * SH - PT + i * DH, ow * SW - PL + j * DW].
+// y[n, oc, oh, ow] = activation(bias[oc] + sum over c, i, j of w[oc, c, i, j] * x[n, c, oh * SH - PT + i * DH, ow * SW - PL + j * DW]).
 
 #ifndef KH  // defaults (a 3x3, stride 1, padding 1 convolution) so the file also builds on its own
 #define KH 3
@@ -19,11 +19,13 @@
 #define WG 64
 #endif
 
+#include "activation.cl"
+
 #define KK (KH * KW)
 
 // One work item per (image, output pixel) and tile of OCT output channels: global [N * OH * OW, ceil(OC / OCT)].
 __kernel void conv_direct_forward(__global const float *x, __global const float *w, __global const float *bias, int has_bias,
-                                  __global float *y, int N, int C, int H, int W, int OC, int OH, int OW) {
+                                  int activation, __global float *y, int N, int C, int H, int W, int OC, int OH, int OW) {
     int q = get_global_id(0), oc0 = get_global_id(1) * OCT;
     int plane = OH * OW;
     if (q >= N * plane) return;
@@ -46,7 +48,7 @@ __kernel void conv_direct_forward(__global const float *x, __global const float 
         }
     }
     __global float *out = y + ((size_t)n * OC + oc0) * plane + p;
-    for (int t = 0; t < OCT && oc0 + t < OC; ++t) out[t * plane] = acc[t] + (has_bias ? bias[oc0 + t] : 0.0f);
+    for (int t = 0; t < OCT && oc0 + t < OC; ++t) out[t * plane] = ACTIVATE(activation, acc[t] + (has_bias ? bias[oc0 + t] : 0.0f));
 }
 
 // Input gradient, one work item per (image, input pixel) and tile of CT input channels: global [N * H * W, ceil(C / CT)].

@@ -2,7 +2,7 @@
 // work items of these loop-heavy kernels, so each work item computes a row segment of PX outputs as one floatPX vector
 // (PX = the device's float vector width), reading inputs that pad2d has copied into zero-padded planes: every tap is an
 // unguarded vector load, and each loaded vector serves a whole channel tile.
-// y[n, oc, oh, ow] = bias[oc] + sum over c, i, j of w[oc, c, i, j] * x[n, c, oh * SH - PT + i * DH, ow * SW - PL + j * DW].
+// y[n, oc, oh, ow] = activation(bias[oc] + sum over c, i, j of w[oc, c, i, j] * x[n, c, oh * SH - PT + i * DH, ow * SW - PL + j * DW]).
 // Compiled per geometry: -DKH -DKW -DSH -DSW -DDH -DDW, channel tiles -DOCT (forward) and -DCT (input gradient),
 // -DPX and -DWG (weight-gradient group size).
 
@@ -18,6 +18,8 @@
 #define PX 16
 #define WG 16
 #endif
+
+#include "activation.cl"
 
 #define KK (KH * KW)
 #define CAT_(a, b) a##b
@@ -54,12 +56,13 @@ inline float sum_lanes(floatP v) {
     return sum;
 }
 
-// Writes acc[t] (+ bias) to the valid pixels ow0 .. of row oh of channels oc0 + t of y [N, OC, OH, OW].
-inline void store_rows(__global float *y, const floatP *acc, int tile, __global const float *bias,
+// Writes activation(acc[t] (+ bias)) to the valid pixels ow0 .. of row oh of channels oc0 + t of y [N, OC, OH, OW].
+inline void store_rows(__global float *y, const floatP *acc, int tile, __global const float *bias, int activation,
                        int n, int oc0, int oh, int ow0, int OC, int OH, int OW) {
     int valid = min(PX, OW - ow0);
     for (int t = 0; t < tile && oc0 + t < OC; ++t) {
         floatP v = acc[t] + (bias ? bias[oc0 + t] : 0.0f);
+        v = ACTIVATE(activation, v);
         __global float *out = y + (((size_t)n * OC + oc0 + t) * OH + oh) * OW + ow0;
         if (valid == PX) {
             VSTOREP(v, out);
@@ -74,7 +77,7 @@ inline void store_rows(__global float *y, const floatP *acc, int tile, __global 
 // xp: the input padded to [N, C, HP, WP] (row r holds input row r - PT). One work item per (image, output row, segment
 // of PX pixels) and tile of OCT output channels: global [N * OH * ceil(OW / PX), ceil(OC / OCT)].
 __kernel void conv_rows_forward(__global const float *xp, __global const float *w, __global const float *bias, int has_bias,
-                                __global float *y, int N, int C, int OC, int OH, int OW, int HP, int WP) {
+                                int activation, __global float *y, int N, int C, int OC, int OH, int OW, int HP, int WP) {
     int segments = (OW + PX - 1) / PX;
     int q = get_global_id(0), oc0 = get_global_id(1) * OCT;
     if (q >= N * OH * segments) return;
@@ -91,7 +94,7 @@ __kernel void conv_rows_forward(__global const float *xp, __global const float *
             }
         }
     }
-    store_rows(y, acc, OCT, has_bias ? bias : 0, n, oc0, oh, ow0, OC, OH, OW);
+    store_rows(y, acc, OCT, has_bias ? bias : 0, activation, n, oc0, oh, ow0, OC, OH, OW);
 }
 
 // Input gradient at stride 1: the convolution of the output gradient, padded to [N, OC, HP, WP] with (K - 1) * D - P
@@ -114,7 +117,7 @@ __kernel void conv_rows_backward_data(__global const float *gp, __global const f
             }
         }
     }
-    store_rows(gx, acc, CT, 0, n, c0, h, w0, C, H, W);
+    store_rows(gx, acc, CT, 0, ACT_IDENTITY, n, c0, h, w0, C, H, W);
 }
 
 // Weight gradient from the padded input xp [N, C, HP, WP] (as for the forward) and the output gradient padded with

@@ -11,18 +11,25 @@ bool valid_target(int t, int C) { return t >= 0 && t < C; }
 float class_weight(__global const float *weights, int has_weights, int c) { return has_weights ? weights[c] : 1.0f; }
 
 // One work-group: each item takes rows lid, lid + LOCAL_SIZE, ...; writes loss[0], stats = {sum_i w[t_i], sum_c w[c]},
-// and each row's log-sum-exp.
+// and each row's log-sum-exp. With `accumulate`, a trainer's running totals in the same pass: loss_sum[0] += N * loss
+// and correct[0] += the rows whose first largest score is at their target (argmax_rows' rule).
 __kernel __attribute__((reqd_work_group_size(LOCAL_SIZE, 1, 1)))
 void classification_loss(__global const float *x, __global const int *targets, __global const float *weights,
                          int has_weights, int N, int C, float smoothing,
-                         __global float *loss, __global float *stats, __global float *lse_out) {
+                         __global float *loss, __global float *stats, __global float *lse_out,
+                         int accumulate, __global float *loss_sum, __global float *correct) {
     __local float scratch[LOCAL_SIZE];
     int lid = get_local_id(0);
     float class_sum = 0.0f;
     for (int c = lid; c < C; c += LOCAL_SIZE) class_sum += class_weight(weights, has_weights, c);
-    float total = 0.0f, total_weight = 0.0f;
+    float total = 0.0f, total_weight = 0.0f, hits = 0.0f;
     for (int i = lid; i < N; i += LOCAL_SIZE) {
         __global const float *row = x + i * C;
+        if (accumulate) {
+            int best = 0;
+            for (int c = 1; c < C; ++c) if (row[c] > row[best]) best = c;
+            hits += best == targets[i] ? 1.0f : 0.0f;
+        }
         float lse = 0.0f;
 #if FROM_LOGITS
         float maximum = row[0];
@@ -47,10 +54,15 @@ void classification_loss(__global const float *x, __global const int *targets, _
     class_sum = group_sum(scratch, class_sum);
     total = group_sum(scratch, total);
     total_weight = group_sum(scratch, total_weight);
+    hits = group_sum(scratch, hits);
     if (lid == 0) {
         loss[0] = total / total_weight;
         stats[0] = total_weight;
         stats[1] = class_sum;
+        if (accumulate) {
+            loss_sum[0] += N * loss[0];
+            correct[0] += hits;
+        }
     }
 }
 

@@ -110,6 +110,16 @@ __kernel void pool2d_backward_tiled(__global const float *gy, __global const flo
         float g = gy[out];
 #if KIND == KIND_MAX || KIND == KIND_MIN
         float extreme = y[out];
+        if (KH == 2 && KW == 2) {
+            // The usual 2x2 window without the loops' carried flag: the first of the four equal to the extreme, each
+            // row read and written as one float2.
+            float2 top = vload2(0, x + base), bottom = vload2(0, x + base + W);
+            bool a = top.x == extreme, b = !a && top.y == extreme, c = !a && !b && bottom.x == extreme;
+            bool d = !a && !b && !c && bottom.y == extreme;
+            vstore2((float2)(a ? g : 0.0f, b ? g : 0.0f), 0, gx + base);
+            vstore2((float2)(c ? g : 0.0f, d ? g : 0.0f), 0, gx + base + W);
+            continue;
+        }
         bool routed = false;
         for (int i = 0; i < KH; ++i) {
             for (int j = 0; j < KW; ++j) {

@@ -29,6 +29,9 @@ struct Options {
     /// PyTorch's CPU threads for --pytorch (nil: PyTorch's choice).
     var pytorchThreads: Int?
     var pytorchScript = "Benchmarks/pytorch_bench.py"
+    /// Also run `Benchmarks/tinygrad_bench.py` (LeNet-5 training on tinygrad's OpenCL backend) with this interpreter.
+    var tinygrad = false
+    var tinygradPython = NSString(string: "~/.cache/fovea/tinygrad-venv/bin/python").expandingTildeInPath
     /// Internal: run as the startup-timing child process (see `StartupSuite`).
     var startupChild = false
     /// Internal: the startup child times a training step of this model instead of the op pass.
@@ -66,6 +69,9 @@ struct Options {
           --python PATH         interpreter for --pytorch (default python3)
           --pytorch-threads N   PyTorch CPU threads (default: PyTorch's choice, one per core)
           --pytorch-script PATH (default Benchmarks/pytorch_bench.py)
+          --tinygrad            also run Benchmarks/tinygrad_bench.py (LeNet-5 training steps on tinygrad's OpenCL
+                                backend) and print Fovea/tinygrad ratios
+          --tinygrad-python PATH  interpreter with tinygrad installed (default ~/.cache/fovea/tinygrad-venv/bin/python)
           -h, --help            this text
         """
 
@@ -137,6 +143,8 @@ struct Options {
             case "--python": options.python = try value(argument)
             case "--pytorch-threads": options.pytorchThreads = max(1, try integer(argument))
             case "--pytorch-script": options.pytorchScript = try value(argument)
+            case "--tinygrad": options.tinygrad = true
+            case "--tinygrad-python": options.tinygradPython = try value(argument)
             case "--startup-child": options.startupChild = true
             case "--startup-train": options.startupTrainModel = try value(argument)
             case "-h", "--help": throw UsageError(nil)

@@ -54,8 +54,13 @@ enum PyTorchComparison {
             let name: String
             let backend: String
             let median: Double, min: Double, max: Double, q1: Double, q3: Double
+            /// Process CPU seconds per call (all threads), when the script measured it.
+            var cpuPerCall: Double?
         }
+        /// The framework's version ("2.13.0+cpu", or "tinygrad 0.14.0").
         let torch: String
+        /// "tinygrad" from `tinygrad_bench.py`; nil (PyTorch) from `pytorch_bench.py`.
+        var framework: String?
         let threads: Int
         /// OMP_WAIT_POLICY as the script saw it ("default" when unset).
         var ompWaitPolicy: String?
@@ -132,10 +137,13 @@ enum PyTorchComparison {
         let torchBackends = TableReport.unique(torch.results.map(\.backend))
         let foveaBackends = TableReport.orderedBackends(fovea)
         let pairs = foveaBackends.flatMap { f in torchBackends.map { (f, $0) } }
-        var text = "\n== Training steps, Fovea vs PyTorch \(torch.torch) (\(torch.threads) threads, OMP_WAIT_POLICY "
-            + "\(torch.ompWaitPolicy ?? "default")): images/s at the median, and Fovea / PyTorch ==\n"
+        let framework = torch.framework ?? "PyTorch"
+        let setting = torch.framework == nil
+            ? "PyTorch \(torch.torch) (\(torch.threads) threads, OMP_WAIT_POLICY \(torch.ompWaitPolicy ?? "default"))" : torch.torch
+        var text = "\n== Training steps, Fovea vs \(setting): images/s at the median, and Fovea / \(framework) ==\n"
         text += TableReport.pad("benchmark", 30) + (foveaBackends + torchBackends).map { TableReport.pad($0, 12) }.joined()
-        text += pairs.map { TableReport.pad("\($0.0)/\($0.1)", 22) }.joined() + "\n"
+        text += pairs.map { TableReport.pad("\($0.0)/\($0.1)", 22) }.joined()
+        text += pairs.map { _ in TableReport.pad("by CPU time", 14) }.joined() + "\n"
         for name in names {
             let mine = fovea.filter { $0.name == name }, theirs = torch.results.filter { $0.name == name }
             guard case .images(let images) = mine[0].work else { continue }
@@ -150,6 +158,13 @@ enum PyTorchComparison {
                 if let a = mine.first(where: { $0.backend == f }), let b = theirs.first(where: { $0.backend == t }) {
                     line += TableReport.pad(String(format: "%.2fx", b.median / a.measurement.median), 22)
                 } else { line += TableReport.pad("-", 22) }
+            }
+            // The same ratio of CPU time per step (less sensitive to other work on the machine than wall time).
+            for (f, t) in pairs {
+                if let a = mine.first(where: { $0.backend == f })?.measurement.cpuSecondsPerCall,
+                   let b = theirs.first(where: { $0.backend == t })?.cpuPerCall {
+                    line += TableReport.pad(String(format: "%.2fx", b / a), 14)
+                } else { line += TableReport.pad("-", 14) }
             }
             text += line + "\n"
         }

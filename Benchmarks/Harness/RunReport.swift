@@ -35,6 +35,8 @@ struct RunReport: Codable {
     var results: [BenchmarkResult]
     var startup: [StartupSuite.Timing]
     var pytorch: PyTorchComparison.Output?
+    /// `tinygrad_bench.py`'s output (`--tinygrad`).
+    var tinygrad: PyTorchComparison.Output?
     var failures: [String]
 
     /// The timing method, so numbers can be read with it.

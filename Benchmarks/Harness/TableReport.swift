@@ -9,10 +9,11 @@ enum TableReport {
         let peak = (r.peakExact ? "" : "<=") + megabytes(r.peakBytes)
         return pad(r.name, 38) + pad(r.backend, 10)
             + String(format: "%10.3f ms  [%.3f..%.3f] ±%4.1f%%  ", m.median * 1e3, m.min * 1e3, m.max * 1e3, m.relativeSpread * 100)
-            + pad(rate, 18) + "peak " + peak
+            + pad(rate, 18) + pad("peak " + peak, 16) + (m.cpuSecondsPerCall.map { String(format: "%8.3f ms", $0 * 1e3) } ?? "")
     }
 
-    static let header = pad("benchmark", 38) + pad("backend", 10) + "    median  [min..max] IQR/median     rate              peak memory"
+    static let header = pad("benchmark", 38) + pad("backend", 10)
+        + "    median  [min..max] IQR/median     rate              peak memory     CPU time per call"
 
     /// Each suite as a table of rates with one column per backend, and CPU / OpenCL ratios.
     static func summary(_ results: [BenchmarkResult]) -> String {
@@ -85,7 +86,7 @@ enum TableReport {
                 text += String(format: "   Fovea kernels %.3f ms; the rest of the wall time is CLBlast GEMM and host work\n", total * 1e3)
                 if let enqueue = profile.enqueueSeconds {
                     let launches = profile.kernels.reduce(0) { $0 + $1.launches }
-                    text += String(format: "   host enqueue %.3f ms for %.0f launches and GEMM calls: %.1f us each\n",
+                    text += String(format: "   host enqueue (CPU) %.3f ms for %.0f launches and GEMM calls: %.1f us each\n",
                                    enqueue * 1e3, launches, enqueue * 1e6 / max(launches, 1))
                 }
             } else if r.backend.hasPrefix("opencl") {

@@ -12,8 +12,12 @@ struct Measurement: Codable, Sendable {
     /// First and third quartiles.
     let q1: Double
     let q3: Double
+    /// Process CPU seconds (user + system, every thread: the OpenCL driver's too) per call over all samples. On a
+    /// machine shared with other work this moves far less than wall time, which includes time spent preempted.
+    var cpuSecondsPerCall: Double?
 
-    init(samples: [Double], callsPerSample: Int) {
+    init(samples: [Double], callsPerSample: Int, cpuSecondsPerCall: Double? = nil) {
+        self.cpuSecondsPerCall = cpuSecondsPerCall
         precondition(!samples.isEmpty, "Measurement needs at least one sample")
         let sorted = samples.sorted()
         self.samples = samples
@@ -80,6 +84,7 @@ struct Timer: Sendable {
         let calls = single >= minimumSampleSeconds ? 1 : Swift.min(10_000, Int((minimumSampleSeconds / Swift.max(single, 1e-9)).rounded(.up)))
         var samples: [Double] = []
         var spent = 0.0
+        let cpuStart = Self.processCPUSeconds()
         while samples.count < maximumRuns && (samples.count < minimumRuns || spent < timeBudget) {
             let elapsed = try seconds {
                 for _ in 0..<calls { try body() }
@@ -88,7 +93,16 @@ struct Timer: Sendable {
             samples.append(elapsed / Double(calls))
             spent += elapsed
         }
-        return Measurement(samples: samples, callsPerSample: calls)
+        let cpu = (Self.processCPUSeconds() - cpuStart) / Double(samples.count * calls)
+        return Measurement(samples: samples, callsPerSample: calls, cpuSecondsPerCall: cpu)
+    }
+
+    /// CPU seconds (user + system) this process has used so far, over all its threads.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// Seconds of one run of `body` on `clock`.

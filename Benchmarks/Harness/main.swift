@@ -104,11 +104,21 @@ if options.pytorch {
         allFailures += pytorch!.failures.map { "pytorch: \($0)" }
     } catch { allFailures.append("pytorch: \(error)") }
 }
+var tinygrad: PyTorchComparison.Output?
+if options.tinygrad {
+    do {
+        // tinygrad_bench.py has LeNet-5 only.
+        tinygrad = try PyTorchComparison.run(cases.filter { $0.name.hasPrefix("train lenet5 ") }, timer: options.timer, python: options.tinygradPython,
+                                             script: "Benchmarks/tinygrad_bench.py", threads: nil)
+        print(PyTorchComparison.training(results.filter { $0.suite == "train" }, tinygrad!), terminator: "")
+        allFailures += tinygrad!.failures.map { "tinygrad: \($0)" }
+    } catch { allFailures.append("tinygrad: \(error)") }
+}
 
 if !allFailures.isEmpty { print("\nFailures:\n" + allFailures.map { "  " + $0 }.joined(separator: "\n")) }
 
 let report = RunReport(date: date, machine: machine, timer: .init(options.timer), results: results, startup: startup,
-                       pytorch: pytorch, failures: allFailures)
+                       pytorch: pytorch, tinygrad: tinygrad, failures: allFailures)
 do {
     if let path = options.jsonPath { try report.write(to: path); print("\nwrote \(path)") }
     if let path = options.svgPath {

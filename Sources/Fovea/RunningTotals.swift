@@ -29,6 +29,19 @@ public final class RunningTotals {
         classifies = kinds.map { $0 == .classIndex }
     }
 
+    /// `loss` of `output` against `targets`, added to the sums: by the loss kernel itself for `CrossEntropyLoss` with
+    /// class indices, otherwise by `add(loss:output:targets:)`.
+    func add(_ loss: Loss, output: Tensor, targets: Tensor) throws -> Tensor {
+        guard let crossEntropy = loss as? CrossEntropyLoss, targets.dtype == .int32 else {
+            let value = try loss(output, targets)
+            try add(loss: value, output: output, targets: targets)
+            return value
+        }
+        let value = try crossEntropy(output, targets, accumulatingLossInto: lossSum, correctInto: correct)
+        samples += targets.shape[0]
+        return value
+    }
+
     func add(loss: Tensor, output: Tensor, targets: Tensor) throws {
         let batch = targets.shape[0]
         try Self.accumulate(loss, times: batch, into: lossSum)

@@ -255,10 +255,10 @@ private struct Runner {
 
     /// Shapes chosen to take each OpenCL path: direct kernels (groups 1, kernel <= 7x7, patch <= 256 on GPUs, <= 4096 on
     /// CPU devices), im2col + GEMM (groups > 1, kernels above 49 taps, patches above 256 on GPUs), the strided gather for
-    /// the input gradient, and the split weight gradient (few channel pairs, several images).
+    /// the input gradient, the split weight gradient (few channel pairs, several images), and conv2d with a fused activation.
     mutating func convolutions() throws {
         struct Case { var name: String; var x: Shape; var w: Shape; var stride: Size2D = 1; var padding: Padding = .valid
-            var dilation: Size2D = 1; var groups = 1; var bias = true }
+            var dilation: Size2D = 1; var groups = 1; var bias = true; var activation = ConvolutionActivation.identity }
         let cases = [
             Case(name: "conv2d 3x3 pad 1 (direct)", x: [2, 3, 9, 11], w: [4, 3, 3, 3], padding: 1),
             Case(name: "conv2d stride 2 pad 2 dil 2 (direct)", x: [2, 4, 13, 12], w: [5, 4, 3, 3], stride: 2, padding: 2, dilation: 2),
@@ -269,13 +269,18 @@ private struct Runner {
             Case(name: "conv2d 9x9 kernel (im2col)", x: [1, 2, 12, 12], w: [3, 2, 9, 9], padding: [1, 2]),
             Case(name: "conv2d 32ch 3x3 (im2col on GPUs)", x: [2, 32, 6, 6], w: [8, 32, 3, 3], padding: 1),
             Case(name: "conv2d 1 pair batch 7 (split dW)", x: [7, 1, 6, 6], w: [1, 1, 3, 3]),
+            Case(name: "conv2d+relu 5x5 pad 2 (fused, direct)", x: [3, 2, 12, 12], w: [6, 2, 5, 5], padding: 2, activation: .relu),
+            Case(name: "conv2d+sigmoid stride 2 no bias (fused)", x: [2, 4, 9, 7], w: [3, 4, 3, 3], stride: 2, padding: 1, bias: false,
+                 activation: .sigmoid),
+            Case(name: "conv2d+tanh groups 2 (im2col, then tanh)", x: [2, 4, 8, 8], w: [6, 2, 3, 3], padding: 1, groups: 2,
+                 activation: .tanh),
         ]
         for c in cases {
             var inputs = [try input("x", c.x), try input("w", c.w)]
             if c.bias { inputs.append(try input("b", [c.w[0]])) }
             check(c.name, inputs, .accumulating) { t in
                 [try t[0].conv2d(weight: t[1], bias: c.bias ? t[2] : nil, stride: c.stride, padding: c.padding,
-                                 dilation: c.dilation, groups: c.groups)]
+                                 dilation: c.dilation, groups: c.groups, activation: c.activation)]
             }
         }
     }
@@ -309,6 +314,9 @@ private struct Runner {
             check("batchNorm eval \(shape.dims)", affine + stats, .accumulating) { t in
                 [try t[0].batchNorm(weight: t[1], bias: t[2], runningMean: t[3], runningVar: t[4], training: false)]
             }
+            check("batchNorm+relu train \(shape.dims) (fused)", affine + stats, .accumulating, extras: ["runningMean", "runningVar"]) { t in
+                [try t[0].batchNorm(weight: t[1], bias: t[2], runningMean: t[3], runningVar: t[4], training: true, relu: true), t[3], t[4]]
+            }
         }
         let dropoutSeed = try UInt64(values([1], 0, 1_000_000)[0])
         check("dropout p 0.3 (same seed)", [try input("x", [5, 7, 9])], .elementwise) {
@@ -325,6 +333,11 @@ private struct Runner {
         check("crossEntropy", [try logits(), try targets()], .accumulating) { [try $0[0].crossEntropy(targets: $0[1])] }
         check("crossEntropy weights + smoothing 0.1", [try logits(), try targets(), try weights()], .accumulating) {
             [try $0[0].crossEntropy(targets: $0[1], classWeights: $0[2], labelSmoothing: 0.1)]
+        }
+        let totals = [try input("lossSum", [], 0, 10, grad: false), try input("correct", [], 0, 10, grad: false)]
+        check("crossEntropy + running totals (fused)", [try logits(), try targets()] + totals, .accumulating,
+              extras: ["lossSum", "correct"]) { t in
+            [try t[0].crossEntropy(targets: t[1], accumulatingLossInto: t[2], correctInto: t[3]), t[2], t[3]]
         }
         check("nllLoss", [try logits(), try targets()], .accumulating) { [try $0[0].nllLoss(targets: $0[1])] }
         check("nllLoss weights", [try logits(), try targets(), try weights()], .accumulating) {

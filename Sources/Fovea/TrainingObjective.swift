@@ -34,10 +34,7 @@ struct TrainingObjective {
                 throw FoveaError.invalidArgument("Trainer: the model takes one input and one target, a batch has \(batch.allInputs.count) "
                                                  + "and \(batch.allTargets.count): train a MultiTensorLayer with one loss per output")
             }
-            let output = try model(batch.inputs)
-            let loss = try losses[0](output, batch.targets)
-            try totals.add(loss: loss, output: output, targets: batch.targets)
-            return loss
+            return try totals.add(losses[0], output: try model(batch.inputs), targets: batch.targets)
         case .multiTensor:
             guard batch.allTargets.count == losses.count else {
                 throw FoveaError.invalidArgument("Trainer: a batch has \(batch.allTargets.count) targets for \(losses.count) losses (one per output)")

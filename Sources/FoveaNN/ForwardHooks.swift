@@ -56,3 +56,9 @@ extension Module {
         return layer
     }
 }
+
+extension Module {
+    /// Whether this module may run fused with the next op (skipping its own `callAsFunction`): it has no forward hooks
+    /// and no summary is being collected.
+    var canRunFused: Bool { forwardHooks.isEmpty && SummaryRecorder.current == nil }
+}

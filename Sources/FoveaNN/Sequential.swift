@@ -68,11 +68,27 @@ public final class Sequential: Module, UnaryLayer {
         }
     }
 
+    /// Runs the layers in order. A `Conv2D` followed by a `ReLU`, `Sigmoid` or `Tanh`, and a `BatchNorm` followed by a
+    /// `ReLU`, run as one fused op (`Conv2D.forward(_:activation:)`, `BatchNorm.forward(_:relu:)`) unless either has
+    /// forward hooks or a summary is being collected, which must see the activation layer run.
     public func forward(_ input: Tensor) throws -> Tensor {
         var output = input
-        for (index, layer) in layers.enumerated() {
+        var index = 0
+        while index < layers.count {
+            let layer = layers[index]
             do {
+                if let conv = layer as? Conv2D, let activation = fusableActivation(after: index) {
+                    output = try conv.forward(output, activation: activation)
+                    index += 2
+                    continue
+                }
+                if let norm = layer as? BatchNorm, fusableActivation(after: index) == .relu {
+                    output = try norm.forward(output, relu: true)
+                    index += 2
+                    continue
+                }
                 output = try layer(output)
+                index += 1
             } catch let error as FoveaError {
                 // Name the layer when it is the one left behind on another device (added after `to(_:)`).
                 guard case .deviceMismatch = error, let stray = layer.parameters.first(where: { $0.device != output.device }) else {
@@ -82,6 +98,17 @@ public final class Sequential: Module, UnaryLayer {
             }
         }
         return output
+    }
+
+    /// The activation of layer `index + 1` when layers `index` and `index + 1` may run as one op.
+    private func fusableActivation(after index: Int) -> ConvolutionActivation? {
+        guard index + 1 < layers.count, layers[index].canRunFused, layers[index + 1].canRunFused else { return nil }
+        switch layers[index + 1] {
+        case is ReLU: return .relu
+        case is Sigmoid: return .sigmoid
+        case is Tanh: return .tanh
+        default: return nil
+        }
     }
 
     public override var namedChildren: [(String, Module)] {

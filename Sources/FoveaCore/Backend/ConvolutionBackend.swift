@@ -21,6 +21,8 @@ public struct ConvolutionGeometry: Sendable, Hashable {
 
     /// Output pixels per image and channel.
     public var outputPlane: Int { output.height * output.width }
+    /// Elements of the output, batch * outChannels * outputPlane.
+    public var outputCount: Int { batch * outChannels * outputPlane }
     /// Rows of the column matrix for one group: (inChannels / groups) * kh * kw.
     public var groupPatch: Int { inChannels / groups * kernel.height * kernel.width }
     public var groupOutChannels: Int { outChannels / groups }
@@ -40,6 +42,13 @@ public protocol ConvolutionBackend: AnyObject {
     func conv2dBackwardWeight(_ gradOutput: Storage, input: Storage, geometry: ConvolutionGeometry, into gradWeight: Storage) throws
     /// The gradient with respect to the bias: gradOutput summed over images and pixels, per output channel.
     func conv2dBackwardBias(_ gradOutput: Storage, geometry: ConvolutionGeometry, into gradBias: Storage) throws
+    /// y = activation(conv2d(x, weight) + bias) (`ConvolutionActivation.swift` has the composition as a default).
+    func conv2d(_ x: Storage, weight: Storage, bias: Storage?, activation: ConvolutionActivation, geometry: ConvolutionGeometry,
+                into y: Storage) throws
+    /// The gradient before the activation, gradOutput * activation'(output), into `gradPreActivation`, and its sum per
+    /// output channel (the bias gradient) into `gradBias` when given. `activation` is not `.identity`.
+    func conv2dActivationBackward(_ gradOutput: Storage, output: Storage, activation: ConvolutionActivation,
+                                  geometry: ConvolutionGeometry, gradPreActivation: Storage, gradBias: Storage?) throws
 
     /// Unfolds input patches into the column matrix ([inChannels * kh * kw] x [batchCount * outputPlane]); padding reads 0.
     func im2col(_ x: Storage, geometry: ConvolutionGeometry, batchStart: Int, batchCount: Int, into columns: Storage) throws

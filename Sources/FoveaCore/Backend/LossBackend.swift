@@ -26,4 +26,27 @@ public protocol LossBackend: AnyObject {
     func classificationLossBackward(_ gradLoss: Storage, input: Storage, targets: Storage, classWeights: Storage?,
                                     descriptor: ClassificationLossDescriptor, statistics: Storage, logSumExp: Storage,
                                     gradInput: Storage) throws
+    /// `classificationLoss`, then a trainer's running totals: lossSum[0] += rows * loss[0], and correct[0] += the rows
+    /// whose first largest score is at their target (as `argmax`), both in place on the device.
+    func classificationLoss(_ input: Storage, targets: Storage, classWeights: Storage?, descriptor: ClassificationLossDescriptor,
+                            loss: Storage, statistics: Storage, logSumExp: Storage,
+                            accumulatingInto lossSum: Storage, correct: Storage) throws
+}
+
+/// The loss and the totals as separate primitives, for backends without a fused kernel (the CPU backend).
+extension LossBackend where Self: ReductionBackend & ElementwiseBackend & MemoryBackend {
+    public func classificationLoss(_ input: Storage, targets: Storage, classWeights: Storage?, descriptor d: ClassificationLossDescriptor,
+                                   loss: Storage, statistics: Storage, logSumExp: Storage,
+                                   accumulatingInto lossSum: Storage, correct: Storage) throws {
+        try classificationLoss(input, targets: targets, classWeights: classWeights, descriptor: d, loss: loss, statistics: statistics,
+                               logSumExp: logSumExp)
+        try axpy(alpha: Float(d.rows), x: loss, y: lossSum, count: 1)
+        let predicted = try allocate(d.rows, dtype: .int32), hits = try allocate(d.rows, dtype: .int32)
+        try argmax(x: input, outer: d.rows, size: d.classes, inner: 1, out: predicted)
+        try binaryInt32(.eq, a: predicted, aStrides: [1], b: targets, bStrides: [1], out: hits, outShape: [d.rows])
+        let hitValues = try allocate(d.rows), hitCount = try allocate(1)
+        try convert(hits, into: hitValues, count: d.rows)
+        try reduce(.sum, x: hitValues, outer: 1, size: d.rows, inner: 1, out: hitCount)
+        try axpy(alpha: 1, x: hitCount, y: correct, count: 1)
+    }
 }

@@ -2,8 +2,22 @@
 /// protocol's im2col + CLBlast GEMM over the column primitives of `Kernels/conv.cl`.
 extension OpenCLBackend: ConvolutionBackend {
     public func conv2d(_ x: Storage, weight: Storage, bias: Storage?, geometry g: ConvolutionGeometry, into y: Storage) throws {
-        if usesDirectConvolution(g) { return try directConv2d(x, weight: weight, bias: bias, geometry: g, into: y) }
+        try conv2d(x, weight: weight, bias: bias, activation: .identity, geometry: g, into: y)
+    }
+
+    /// The direct kernels apply the activation as they store; im2col + GEMM runs it afterwards in place.
+    public func conv2d(_ x: Storage, weight: Storage, bias: Storage?, activation: ConvolutionActivation,
+                       geometry g: ConvolutionGeometry, into y: Storage) throws {
+        if usesDirectConvolution(g) { return try directConv2d(x, weight: weight, bias: bias, activation: activation, geometry: g, into: y) }
         try conv2dViaColumns(x, weight: weight, bias: bias, geometry: g, into: y)
+        if let op = activation.unaryOp { try unary(op, x: y, out: y, count: g.outputCount, alpha: 0, beta: 0) }
+    }
+
+    /// One kernel for the activation's gradient and the bias gradient (`conv_bias_grad` in Kernels/conv.cl).
+    public func conv2dActivationBackward(_ gradOutput: Storage, output: Storage, activation: ConvolutionActivation,
+                                         geometry g: ConvolutionGeometry, gradPreActivation: Storage, gradBias: Storage?) throws {
+        try biasGradient(gradOutput, output: output, activation: activation, geometry: g, gradPreActivation: gradPreActivation,
+                         gradBias: gradBias)
     }
 
     public func conv2dBackwardData(_ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry, into gradInput: Storage) throws {
@@ -54,8 +68,16 @@ extension OpenCLBackend: ConvolutionBackend {
     }
 
     public func conv2dBackwardBias(_ gradOutput: Storage, geometry g: ConvolutionGeometry, into gradBias: Storage) throws {
+        try biasGradient(gradOutput, output: gradOutput, activation: .identity, geometry: g, gradPreActivation: gradOutput,
+                         gradBias: gradBias)
+    }
+
+    /// `conv_bias_grad`: placeholders stand for the buffers a call does not use (never touched).
+    private func biasGradient(_ gradOutput: Storage, output: Storage, activation: ConvolutionActivation, geometry g: ConvolutionGeometry,
+                              gradPreActivation: Storage, gradBias: Storage?) throws {
         let group = 64  // BIAS_GROUP in conv.cl
         try run("conv_bias_grad", in: "conv", global: [g.outChannels * group], local: [group],
-                .buffer(gradOutput), .buffer(gradBias), .int(g.batch), .int(g.outChannels), .int(g.outputPlane))
+                .buffer(gradOutput), .buffer(output), .buffer(gradPreActivation), .buffer(gradBias ?? gradOutput),
+                .int(gradBias == nil ? 0 : 1), .int(activation.rawValue), .int(g.batch), .int(g.outChannels), .int(g.outputPlane))
     }
 }

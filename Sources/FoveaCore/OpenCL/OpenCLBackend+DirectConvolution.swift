@@ -68,10 +68,10 @@ extension OpenCLBackend {
         return (rows, columns, storage)
     }
 
-    func directConv2d(_ x: Storage, weight: Storage, bias: Storage?, geometry g: ConvolutionGeometry, into y: Storage,
-                      style: DirectConvolutionStyle? = nil) throws {
+    func directConv2d(_ x: Storage, weight: Storage, bias: Storage?, activation: ConvolutionActivation = .identity,
+                      geometry g: ConvolutionGeometry, into y: Storage, style: DirectConvolutionStyle? = nil) throws {
         let s = style ?? directStyle
-        let biasArguments: [KernelArgument] = [.buffer(bias ?? weight), .int(bias == nil ? 0 : 1)]
+        let biasArguments: [KernelArgument] = [.buffer(bias ?? weight), .int(bias == nil ? 0 : 1), .int(activation.rawValue)]
         if s.gpu {
             return try context.launch("conv_direct_forward", program: "conv_direct", options: directOptions(g, s),
                                       global: [g.batch * g.outputPlane, s.tiles(g.outChannels)], local: [64, 1],

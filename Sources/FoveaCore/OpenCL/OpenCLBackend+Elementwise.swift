@@ -1,14 +1,14 @@
 extension OpenCLBackend: ElementwiseBackend {
     public func unary(_ op: UnaryOp, x: Storage, out: Storage, count: Int, alpha: Float, beta: Float) throws {
         let chunk = elementsPerItem
-        try run("unary", in: "elementwise", global: [items(count, chunk)],
+        try run("unary", in: "elementwise", options: "-DUNARY_OP=\(op.rawValue)", global: [items(count, chunk)],
                 .int(op.rawValue), .buffer(x), .buffer(out), .int(count), .float(alpha), .float(beta), .int(chunk))
     }
 
     public func unaryBackward(_ op: UnaryOp, x: Storage, y: Storage, gradOut: Storage, gradIn: Storage,
                               count: Int, alpha: Float, beta: Float) throws {
         let chunk = elementsPerItem
-        try run("unary_backward", in: "elementwise", global: [items(count, chunk)],
+        try run("unary_backward", in: "elementwise", options: "-DUNARY_OP=\(op.rawValue)", global: [items(count, chunk)],
                 .int(op.rawValue), .buffer(x), .buffer(y), .buffer(gradOut), .buffer(gradIn), .int(count),
                 .float(alpha), .float(beta), .int(chunk))
     }

@@ -22,14 +22,14 @@ public final class OpenCLContext: @unchecked Sendable {
     let pool: BufferPool
     /// Serializes argument setting + enqueue (kernel objects are not thread-safe).
     let lock = NSLock()
-    private var kernels: [String: cl_kernel] = [:]
+    private var kernels: [KernelKey: KernelEntry] = [:]
     private var pendingUploads: [(event: cl_event, host: UnsafeMutableRawPointer)] = []
     private var syncCount = 0
     /// Whether events are kept for profiling (see `startProfiling`).
     private var profiling: [(name: String, event: cl_event, last: cl_event?)]?
     /// Device seconds and counts of the profiling events already folded (see `record`).
     private var profileTotals: [String: (Double, Int)] = [:]
-    /// Host time spent in `launch` (argument setting + enqueue) while profiling, and when profiling started.
+    /// CPU time of the enqueuing threads in `launch` (argument setting + enqueue) while profiling, and when profiling started.
     private var launchHostSeconds = 0.0
     private var profilingStart = 0.0
 
@@ -48,7 +48,7 @@ public final class OpenCLContext: @unchecked Sendable {
             throw FoveaError.openCL(call: "clCreateCommandQueue(\(info.name))", code: status, kernel: nil)
         }
         self.queue = queue
-        self.programs = ProgramCache(context: context, device: deviceID, info: info)
+        self.programs = ProgramCache(context: context, device: deviceID, info: info, cacheDirectory: ProgramCache.directory(for: info))
         self.pool = BufferPool(context: context)
         if ProcessInfo.processInfo.environment["FOVEA_PROFILE"] == "1" { OpenCLProfileReport.register(self) }
         let tuned = try CLBlastTuning.apply(CLBlastTuning.fromEnvironment(), device: deviceID, name: info.name)
@@ -58,7 +58,7 @@ public final class OpenCLContext: @unchecked Sendable {
     }
 
     deinit {
-        for kernel in kernels.values { clReleaseKernel(kernel) }
+        for entry in kernels.values { clReleaseKernel(entry.kernel) }
         clReleaseCommandQueue(queue)
         clReleaseContext(context)
     }
@@ -81,42 +81,40 @@ public final class OpenCLContext: @unchecked Sendable {
 
     /// The compiled kernel `name` of `Kernels/<program>.cl` built with `options` (cached).
     func kernel(_ name: String, program: String, options: String) throws -> cl_kernel {
-        let key = program + "|" + options + "|" + name
-        if let cached = kernels[key] { return cached }
-        let built = try programs.program(named: program, options: options)
-        var status: cl_int = 0
-        guard let kernel = clCreateKernel(built, name, &status) else {
-            throw FoveaError.openCL(call: "clCreateKernel", code: status, kernel: name)
-        }
-        kernels[key] = kernel
-        return kernel
+        try entry(KernelKey(name: name, program: program, options: options)).kernel
     }
 
-    /// Enqueues kernel `name` over `global` work items (rounded up to a multiple of `local` when given).
+    /// The kernel object for `key`, created on first use (the program built or loaded then); call with `lock` held.
+    private func entry(_ key: KernelKey) throws -> KernelEntry {
+        if let cached = kernels[key] { return cached }
+        let built = try programs.program(named: key.program, options: key.options)
+        var status: cl_int = 0
+        guard let kernel = clCreateKernel(built, key.name, &status) else {
+            throw FoveaError.openCL(call: "clCreateKernel", code: status, kernel: key.name)
+        }
+        let entry = KernelEntry(kernel)
+        kernels[key] = entry
+        return entry
+    }
+
+    /// Work-group size along dimension 0 for launches that give none, on CPU devices. PoCL compiles a kernel once per
+    /// local size it runs with and, left to choose, picks a divisor of each global size: a kernel met with ten sizes
+    /// (`adam_step` over ten parameters) was compiled ten times (50-700 ms each, most of a cold start). 64 items keep
+    /// its loop over work items vectorizable and give two cores enough groups; GPUs keep the driver's choice.
+    static let cpuGroupWidth = 64
+
+    /// Enqueues kernel `name` over `global` work items (rounded up to a multiple of `local` when given). On CPU devices
+    /// a launch without `local` runs in groups of `cpuGroupWidth` x 1 x 1, so every kernel must ignore items past its sizes.
     public func launch(_ name: String, program: String, options: String = "",
                        global: [Int], local: [Int]? = nil, arguments: [KernelArgument]) throws {
         if global.contains(0) { return }
+        let local = local ?? (info.isGPU ? nil : [Self.cpuGroupWidth] + Array(repeating: 1, count: global.count - 1))
         lock.lock(); defer { lock.unlock() }
-        let started = profiling == nil ? 0 : OpenCLProfileReport.now()
-        defer { if profiling != nil { launchHostSeconds += OpenCLProfileReport.now() - started } }
-        let kernel = try self.kernel(name, program: program, options: options)
-        for (index, argument) in arguments.enumerated() {
-            let status: cl_int
-            switch argument {
-            case .buffer(let storage):
-                var mem: cl_mem? = (storage as! CLStorage).buffer
-                status = clSetKernelArg(kernel, cl_uint(index), MemoryLayout<cl_mem>.size, &mem)
-            case .int(let value):
-                var v = try LaunchChecks.int32(value, argument: index, kernel: name)
-                status = clSetKernelArg(kernel, cl_uint(index), MemoryLayout<cl_int>.size, &v)
-            case .float(let value):
-                var v = value
-                status = clSetKernelArg(kernel, cl_uint(index), MemoryLayout<Float>.size, &v)
-            case .local(let bytes):
-                status = clSetKernelArg(kernel, cl_uint(index), bytes, nil)
-            }
-            try checkCL(status, "clSetKernelArg(\(index))", kernel: name)
-        }
+        let started = profiling == nil ? 0 : OpenCLProfileReport.threadCPUNow()
+        defer { if profiling != nil { launchHostSeconds += OpenCLProfileReport.threadCPUNow() - started } }
+        let entry = try self.entry(KernelKey(name: name, program: program, options: options))
+        let kernel = entry.kernel
+        try entry.set(arguments, kernel: name)
         #if DEBUG
         try LaunchChecks.check(kernel, name: name, device: deviceID, info: info, global: global, local: local, arguments: arguments)
         #endif
@@ -156,9 +154,9 @@ public final class OpenCLContext: @unchecked Sendable {
         guard profiling != nil else { return try body(&q, nil) }
         var before: cl_event?, after: cl_event?
         clEnqueueMarkerWithWaitList(queue, 0, nil, &before)
-        let started = OpenCLProfileReport.now()
+        let started = OpenCLProfileReport.threadCPUNow()
         let result = try body(&q, nil)
-        launchHostSeconds += OpenCLProfileReport.now() - started
+        launchHostSeconds += OpenCLProfileReport.threadCPUNow() - started
         clEnqueueMarkerWithWaitList(queue, 0, nil, &after)
         if let before, let after { record(name(), before, through: after) }
         return result

@@ -7,7 +7,8 @@ public struct OpenCLProfile: CustomStringConvertible {
     public var kernels: [(kernel: String, seconds: Double, launches: Int)]
     /// Wall-clock seconds from `startProfiling` to the end of the final wait.
     public var wallSeconds: Double
-    /// Host seconds spent setting arguments and enqueuing (kernels and GEMM calls).
+    /// Host CPU seconds (of the enqueuing thread, so not inflated by preemption) spent setting arguments and enqueuing
+    /// (kernels and GEMM calls).
     public var enqueueSeconds: Double
 
     public var deviceSeconds: Double { kernels.reduce(0) { $0 + $1.seconds } }
@@ -17,7 +18,7 @@ public struct OpenCLProfile: CustomStringConvertible {
     public var description: String {
         let busy = deviceSeconds
         var lines = ["OpenCL profile (\(device)): wall \(Self.fixed(wallSeconds, 3)) s, device busy \(Self.fixed(busy, 3)) s, "
-                     + "\(launches) launches, host enqueue \(Self.fixed(enqueueSeconds, 3)) s "
+                     + "\(launches) launches, host enqueue (CPU) \(Self.fixed(enqueueSeconds, 3)) s "
                      + "(\(Self.fixed(enqueueSeconds / Double(max(launches, 1)) * 1e6, 1)) us/launch)",
                      Self.pad("kernel", 46) + Self.pad("total ms", 11, left: true) + Self.pad("%", 7, left: true)
                      + Self.pad("launches", 10, left: true) + Self.pad("us/launch", 11, left: true)]
@@ -45,9 +46,14 @@ enum OpenCLProfileReport {
     nonisolated(unsafe) private static var contexts: [OpenCLContext] = []
 
     /// Monotonic seconds.
-    static func now() -> Double {
+    static func now() -> Double { seconds(CLOCK_MONOTONIC) }
+
+    /// CPU seconds the calling thread has used: host costs measured so do not grow when other work preempts the thread.
+    static func threadCPUNow() -> Double { seconds(CLOCK_THREAD_CPUTIME_ID) }
+
+    private static func seconds(_ clock: clockid_t) -> Double {
         var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
+        clock_gettime(clock, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 

@@ -5,9 +5,10 @@ extension Tensor {
     /// In training, the batch mean and biased variance normalize the input, and `runningMean` / `runningVar`, when given,
     /// are updated in place on the device: running = (1 - momentum) * running + momentum * batch value, with the
     /// unbiased variance for `runningVar`. In evaluation the running statistics normalize; without them the batch is used.
-    /// `weight` (gamma) and `bias` (beta) are [C]; absent they act as 1 and 0.
+    /// `weight` (gamma) and `bias` (beta) are [C]; absent they act as 1 and 0. With `relu` the output goes through ReLU
+    /// in the same op (`batchNorm(...).relu()` in one kernel each way on OpenCL).
     public func batchNorm(weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVar: Tensor?,
-                          training: Bool, momentum: Float = 0.1, eps: Float = 1e-5) throws -> Tensor {
+                          training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, relu: Bool = false) throws -> Tensor {
         try requireDType(.float32, op: "batchNorm")
         guard rank >= 2 else {
             throw FoveaError.invalidArgument("batchNorm: input of shape \(shape) needs at least 2 axes [N, C, ...]")
@@ -33,13 +34,13 @@ extension Tensor {
         try backend.batchNormForward(storage, into: result.storage, shape: layout, weight: weight?.storage, bias: bias?.storage,
                                      runningMean: runningMean?.storage, runningVar: runningVar?.storage,
                                      useBatchStatistics: batchStatistics, momentum: momentum, eps: eps,
-                                     savedMean: savedMean.storage, savedInvStd: savedInvStd.storage)
+                                     savedMean: savedMean.storage, savedInvStd: savedInvStd.storage, relu: relu)
         let inputs = [self] + [weight, bias].compactMap { $0 }
-        return record(result, op: "batchNorm", inputs: inputs) { [self] grad, _ in
+        return record(result, op: relu ? "batchNorm+relu" : "batchNorm", inputs: inputs) { [self] grad, output in
             let gradInput = requiresGrad ? try Tensor.empty(shape, device: device) : nil
             let gradWeight = weight?.requiresGrad == true ? try Tensor.empty(channelShape, device: device) : nil
             let gradBias = bias?.requiresGrad == true ? try Tensor.empty(channelShape, device: device) : nil
-            try backend.batchNormBackward(grad.storage, x: storage, shape: layout, weight: weight?.storage,
+            try backend.batchNormBackward(grad.storage, reluOutput: relu ? output.storage : nil, x: storage, shape: layout, weight: weight?.storage,
                                           savedMean: savedMean.storage, savedInvStd: savedInvStd.storage,
                                           batchStatistics: batchStatistics, gradInput: gradInput?.storage,
                                           gradWeight: gradWeight?.storage, gradBias: gradBias?.storage)

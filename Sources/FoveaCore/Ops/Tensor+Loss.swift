@@ -13,13 +13,31 @@ extension Tensor {
                                       fromLogits: true, labelSmoothing: labelSmoothing)
     }
 
+    /// `crossEntropy`, adding in the same pass N * loss to `lossSum` and to `correct` the number of rows whose first
+    /// largest score is at their target (as `argmax`): a trainer's running totals, 0-d tensors on this device, updated
+    /// in place without a host sync or launches of their own on OpenCL.
+    public func crossEntropy(targets: Tensor, classWeights: Tensor? = nil, labelSmoothing: Float = 0,
+                             accumulatingLossInto lossSum: Tensor, correctInto correct: Tensor) throws -> Tensor {
+        guard labelSmoothing >= 0, labelSmoothing <= 1 else {
+            throw FoveaError.invalidArgument("crossEntropy: labelSmoothing \(labelSmoothing) is outside [0, 1]")
+        }
+        for (name, total) in [("lossSum", lossSum), ("correct", correct)] {
+            guard total.shape == [], total.dtype == .float32 else {
+                throw FoveaError.invalidArgument("crossEntropy: \(name) must be a 0-d float32 tensor, got \(total.dtype) \(total.shape)")
+            }
+            try checkSameDevice(total, op: "crossEntropy \(name)")
+        }
+        return try classificationLoss("crossEntropy", targets: targets, classWeights: classWeights, fromLogits: true,
+                                      labelSmoothing: labelSmoothing, totals: (lossSum, correct))
+    }
+
     /// Negative log-likelihood of log-probabilities [N, C] against Int32 class indices [N] (PyTorch's `F.nll_loss`), as a 0-d tensor.
     public func nllLoss(targets: Tensor, classWeights: Tensor? = nil) throws -> Tensor {
         try classificationLoss("nllLoss", targets: targets, classWeights: classWeights, fromLogits: false, labelSmoothing: 0)
     }
 
-    private func classificationLoss(_ op: String, targets: Tensor, classWeights: Tensor?,
-                                    fromLogits: Bool, labelSmoothing: Float) throws -> Tensor {
+    private func classificationLoss(_ op: String, targets: Tensor, classWeights: Tensor?, fromLogits: Bool, labelSmoothing: Float,
+                                    totals: (lossSum: Tensor, correct: Tensor)? = nil) throws -> Tensor {
         try requireDType(.float32, op: op)
         guard targets.dtype == .int32 else {
             throw FoveaError.invalidArgument("\(op): targets must be int32 class indices, got \(targets.dtype); use Tensor(indices:) or to(dtype: .int32)")
@@ -44,8 +62,14 @@ extension Tensor {
         }
         let loss = try Tensor.empty([], device: device)
         let statistics = try Tensor.empty([2], device: device), logSumExp = try Tensor.empty([descriptor.rows], device: device)
-        try backend.classificationLoss(storage, targets: targets.storage, classWeights: classWeights?.storage, descriptor: descriptor,
-                                       loss: loss.storage, statistics: statistics.storage, logSumExp: logSumExp.storage)
+        if let totals {
+            try backend.classificationLoss(storage, targets: targets.storage, classWeights: classWeights?.storage, descriptor: descriptor,
+                                           loss: loss.storage, statistics: statistics.storage, logSumExp: logSumExp.storage,
+                                           accumulatingInto: totals.lossSum.storage, correct: totals.correct.storage)
+        } else {
+            try backend.classificationLoss(storage, targets: targets.storage, classWeights: classWeights?.storage, descriptor: descriptor,
+                                           loss: loss.storage, statistics: statistics.storage, logSumExp: logSumExp.storage)
+        }
         return record(loss, op: op, inputs: [self]) { [self] grad, _ in
             let gradInput = try Tensor.empty(shape, device: device)
             try backend.classificationLossBackward(grad.storage, input: storage, targets: targets.storage,

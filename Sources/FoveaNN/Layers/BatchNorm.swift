@@ -33,12 +33,17 @@ public class BatchNorm: Module, UnaryLayer {
         [("running_mean", runningMean), ("running_var", runningVar), ("num_batches_tracked", numBatchesTracked)]
     }
 
-    public func forward(_ input: Tensor) throws -> Tensor {
+    public func forward(_ input: Tensor) throws -> Tensor { try forward(input, relu: false) }
+
+    /// The layer's output, through ReLU in the same pass when `relu` (`Sequential` runs a BatchNorm followed by a ReLU
+    /// layer this way).
+    public func forward(_ input: Tensor, relu: Bool) throws -> Tensor {
         guard input.rank == expectedRank, input.shape[1] == numFeatures else {
             throw FoveaError.invalidArgument("\(typeName)(\(numFeatures)): expected input of rank \(expectedRank) with \(numFeatures) channels, got \(input.shape)")
         }
         let output = try input.batchNorm(weight: weight?.value, bias: bias?.value, runningMean: runningMean.value,
-                                          runningVar: runningVar.value, training: isTraining, momentum: momentum, eps: eps)
+                                          runningVar: runningVar.value, training: isTraining, momentum: momentum, eps: eps,
+                                          relu: relu)
         if isTraining {
             // counter += 1, in place on the device (no sync).
             let counter = numBatchesTracked.value

@@ -43,7 +43,11 @@ public final class Conv2D: Module, UnaryLayer {
         super.init()
     }
 
-    public func forward(_ input: Tensor) throws -> Tensor {
+    public func forward(_ input: Tensor) throws -> Tensor { try forward(input, activation: .identity) }
+
+    /// The layer's output through `activation`, applied in the same pass (`Sequential` runs a Conv2D followed by a
+    /// ReLU, Sigmoid or Tanh layer this way).
+    public func forward(_ input: Tensor, activation: ConvolutionActivation) throws -> Tensor {
         if let pending, weight.value.count == 0, input.rank == 4 {
             let channels = input.shape[1]
             guard Self.divisible(channels, outChannels, groups) else {
@@ -52,7 +56,8 @@ public final class Conv2D: Module, UnaryLayer {
             try pending.materialize([outChannels, channels / groups, kernelSize.height, kernelSize.width], weight: weight, bias: bias)
             self.pending = nil
         }
-        return try input.conv2d(weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        return try input.conv2d(weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation,
+                                groups: groups, activation: activation)
     }
 
     private static func divisible(_ inChannels: Int, _ outChannels: Int, _ groups: Int) -> Bool {

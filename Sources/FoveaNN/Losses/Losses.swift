@@ -16,6 +16,13 @@ public struct CrossEntropyLoss: Loss {
     public func callAsFunction(_ output: Tensor, _ target: Tensor) throws -> Tensor {
         try output.crossEntropy(targets: target, classWeights: classWeights, labelSmoothing: labelSmoothing)
     }
+
+    /// The loss, adding batch * loss to `lossSum` and the correct predictions to `correct` in the same kernel
+    /// (`Tensor.crossEntropy(targets:classWeights:labelSmoothing:accumulatingLossInto:correctInto:)`).
+    public func callAsFunction(_ output: Tensor, _ target: Tensor, accumulatingLossInto lossSum: Tensor, correctInto correct: Tensor) throws -> Tensor {
+        try output.crossEntropy(targets: target, classWeights: classWeights, labelSmoothing: labelSmoothing,
+                                accumulatingLossInto: lossSum, correctInto: correct)
+    }
 }
 
 /// Negative log-likelihood of log-probabilities [N, C] at class indices [N].

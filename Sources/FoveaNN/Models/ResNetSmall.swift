@@ -27,7 +27,9 @@ public final class ResidualBlock: Module, UnaryLayer {
     }
 
     public func forward(_ input: Tensor) throws -> Tensor {
-        let residual = try bn2(conv2(bn1(conv1(input)).relu()))
+        let features = try conv1(input)
+        let hidden = bn1.canRunFused ? try bn1.forward(features, relu: true) : try bn1(features).relu()
+        let residual = try bn2(conv2(hidden))
         let skip = try shortcut?(input) ?? input
         return try (residual + skip).relu()
     }

@@ -21,6 +21,8 @@ import Testing
         let profile = try context.stopProfiling()
         let gemm = profile.first { $0.kernel.hasPrefix("CLBlast sgemm 300x260x240") }
         #expect(gemm?.launches == 1 && (gemm?.seconds ?? 0) > 0, "\(profile)")
-        #expect(profile.first { $0.kernel == "conv_scatter_output" }?.launches == 5000)
+        // Other suites run in parallel on the same context and may launch this kernel while the profile is on
+        // (LaunchChecksTests does): count at least this test's launches, every one of them.
+        #expect((profile.first { $0.kernel == "conv_scatter_output" }?.launches ?? 0) >= 5000)
     }
 }

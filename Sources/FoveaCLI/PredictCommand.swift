@@ -21,14 +21,17 @@ struct PredictCommand: ParsableCommand {
             throw FoveaError.invalidArgument("give one of --input (an image), --text or --series")
         }
         guard column == nil || series != nil else { throw FoveaError.invalidArgument("--column: only with --series") }
-        if let text { return try SequencePrediction.classify(text, checkpoint: checkpoint, top: top).lines.forEach { print($0) } }
+        if let text {
+            for line in try SequencePrediction.classify(text, checkpoint: checkpoint, top: top).lines { print(line) }
+            return
+        }
         if let series { return print(try SequencePrediction.forecast(series, column: column, checkpoint: checkpoint).line) }
         let input = input!
         let decoded = try ImageInput.read(input)
         let (model, spec) = try LoadedModel.load(checkpoint, inputShape: decoded.shape)
         let batch = try ImageInput.batch(decoded, spec: spec, device: try checkpoint.resolvedDevice(), name: input)
         let probabilities = try withNoGrad { try model(batch).softmax(axis: -1) }.toArray()
-        Self.topLines(probabilities, classNames: spec.classNames, top: top).forEach { print($0) }
+        for line in Self.topLines(probabilities, classNames: spec.classNames, top: top) { print(line) }
     }
 
     /// The `top` most probable classes, one line each: `1. cat  93.20%`.

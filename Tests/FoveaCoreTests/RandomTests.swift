@@ -29,7 +29,7 @@ import Testing
         let values = try Tensor.uniform([4], generator: Generator(seed: 0)).toArray()
         let bits = state.block(0)
         #expect(values == [Philox.uniform(bits.x), Philox.uniform(bits.y), Philox.uniform(bits.z), Philox.uniform(bits.w)])
-        #expect(values[0] == Float(0x6627E8D5 >> 8) / Float(1 << 24))
+        #expect(values[0] == Float(0x6627_E8D5 >> 8) / Float(1 << 24))
     }
 
     @Test func generatorAdvancesByWholeBlocksAndReseeds() throws {

@@ -80,7 +80,7 @@ extension CPUBackend {
                     // The gradient goes to the first element equal to the window's result.
                     row({ value, result, gradient, taken in
                         let hit = (value .== result) .& .!taken
-                        taken = taken .| hit
+                        taken .|= hit
                         return Lanes(repeating: 0).replacing(with: gradient, where: hit)
                     }, { value, result, gradient, taken in
                         let hit = !taken && value == result

@@ -67,7 +67,7 @@ public enum CLBlastTuning {
         }
         for result in best.values.sorted(by: { $0.kernel < $1.kernel }) {
             let names = result.parameters.map { strdup($0.name) }
-            defer { names.forEach { free($0) } }
+            defer { for name in names { free(name) } }
             var pointers = names.map { UnsafePointer<CChar>($0) }
             var values = result.parameters.map(\.value)
             let status = CLBlastLock.run {

@@ -59,6 +59,7 @@ public final class SymbolicTensor: CustomStringConvertible {
 }
 
 /// A model input of `shape` per sample, without the batch axis (Keras' `Input(shape=...)`); `name` shows in summaries.
+// swift-format-ignore: AlwaysUseLowerCamelCase
 public func Input(shape: Shape, name: String? = nil) -> SymbolicTensor {
     SymbolicTensor(shape: shape, source: .input(name: name))
 }

@@ -47,13 +47,16 @@ public struct DataSource {
         public var validationFraction: Double, testFraction: Double
         /// The mean and standard deviation the values are standardized with; nil: the training part's.
         public var standardization: (mean: Float, standardDeviation: Float)?
+        /// Whether each window's inputs and target are measured from its last value (`SeriesWindows.relative`).
+        public var relative: Bool
 
         /// Options for `series:` data sets; see the properties.
         public init(window: Int = 24, horizon: Int = 1, validationFraction: Double = 0.1, testFraction: Double = 0.2,
-                    standardization: (mean: Float, standardDeviation: Float)? = nil) {
+                    standardization: (mean: Float, standardDeviation: Float)? = nil, relative: Bool = false) {
             self.window = window; self.horizon = horizon
             self.validationFraction = validationFraction; self.testFraction = testFraction
             self.standardization = standardization
+            self.relative = relative
         }
     }
 
@@ -137,7 +140,7 @@ public struct DataSource {
             guard directory == nil else { throw FoveaError.invalidArgument("--data-dir: the file is named by --data \(spec) itself") }
             let parts = try TimeSeries.read(csv: URL(fileURLWithPath: path), column: column)
                 .split(window: series.window, horizon: series.horizon, validationFraction: series.validationFraction, testFraction: series.testFraction,
-                       standardization: series.standardization)
+                       standardization: series.standardization, relative: series.relative)
             return DataSource(name: spec, train: parts.train, validation: parts.validation, test: parts.test, normalization: nil)
         }
         if spec.hasPrefix("text:") && spec.count > 5 {

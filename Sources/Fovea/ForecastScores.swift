@@ -17,11 +17,14 @@ public struct ForecastScores: Sendable, Equatable, Codable {
             var batches = loader.batches(epoch: 0)
             while let batch = try batches.nextBatch() { predictions += try model(batch.inputs).toArray() }
         }
-        let targets = (0..<windows.count).map { windows.regressionTarget(at: $0)! }
+        // Forecasts and targets in standardized units, whatever the windows are measured from.
+        let origins = (0..<windows.count).map(windows.origin(at:))
+        let targets = (0..<windows.count).map { windows.regressionTarget(at: $0)! + origins[$0] }
         let naive = (0..<windows.count).map(windows.lastKnown(at:))
         guard predictions.count == targets.count else {
             throw FoveaError.invalidArgument("ForecastScores: the model gave \(predictions.count) values for \(targets.count) windows (one each)")
         }
+        predictions = zip(predictions, origins).map(+)
         let scale = windows.standardDeviation
         func scores(_ forecasts: [Float]) -> (rmse: Float, mae: Float) {
             let errors = zip(forecasts, targets).map { Double(($0 - $1) * scale) }

@@ -83,14 +83,15 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     /// How a series is cut for a series model: its window and horizon, the run's split, standardized with the
-    /// training part's statistics saved in the checkpoint (so another file is scaled as the model was trained);
+    /// training part's statistics saved in the checkpoint (so another file is scaled as the model was trained), relative
+    /// to each window's last value when the model was trained so;
     /// for a char-lstm, its window.
     static func seriesOptions(_ encoding: SequenceEncoding?, window: Int?, split: (testSplit: Double, seed: UInt64, valSplit: Double))
         -> DataSource.SeriesOptions {
         switch encoding {
-        case let .series(_, mean, deviation, horizon)?:
+        case let .series(_, mean, deviation, horizon, relative)?:
             return DataSource.SeriesOptions(window: window ?? 24, horizon: horizon, validationFraction: split.valSplit, testFraction: split.testSplit,
-                                            standardization: (mean, deviation))
+                                            standardization: (mean, deviation), relative: relative)
         case .characters?: return DataSource.SeriesOptions(window: window ?? 24)
         default: return DataSource.SeriesOptions()
         }

@@ -11,17 +11,19 @@ import Fovea
 enum SequenceEncoding {
     /// The known words of a text model, from id 2 (`vocabulary_words`, separated by spaces: a token holds none).
     case words(Vocabulary)
-    /// A series model's CSV column and the training part's statistics its values were standardized with, and how
-    /// many steps after a window's last value the forecast is.
-    case series(column: String, mean: Float, standardDeviation: Float, horizon: Int)
+    /// A series model's CSV column and the training part's statistics its values were standardized with, how
+    /// many steps after a window's last value the forecast is, and whether its windows are relative to their last
+    /// value (`series_inputs` `relative`; `absolute`, or no key in checkpoints written before, reads levels).
+    case series(column: String, mean: Float, standardDeviation: Float, horizon: Int, relative: Bool)
     /// The characters of a char-lstm model, in id order (`characters`, one string).
     case characters(CharacterVocabulary)
 
     var metadata: [String: String] {
         switch self {
         case .words(let vocabulary): return ["vocabulary_words": vocabulary.words.joined(separator: " ")]
-        case let .series(column, mean, standardDeviation, horizon):
-            return ["series_column": column, "series_mean": String(mean), "series_std": String(standardDeviation), "horizon": String(horizon)]
+        case let .series(column, mean, standardDeviation, horizon, relative):
+            return ["series_column": column, "series_mean": String(mean), "series_std": String(standardDeviation), "horizon": String(horizon),
+                    "series_inputs": relative ? "relative" : "absolute"]
         case .characters(let vocabulary): return ["characters": String(String.UnicodeScalarView(vocabulary.characters))]
         }
     }
@@ -36,7 +38,8 @@ enum SequenceEncoding {
         } else if let vocabulary = source.vocabulary {
             self = .words(vocabulary)
         } else if let windows = source.train as? SeriesWindows, let column {
-            self = .series(column: column, mean: windows.mean, standardDeviation: windows.standardDeviation, horizon: windows.horizon)
+            self = .series(column: column, mean: windows.mean, standardDeviation: windows.standardDeviation, horizon: windows.horizon,
+                           relative: windows.relative)
         } else {
             return nil
         }
@@ -77,6 +80,10 @@ enum SequenceEncoding {
             throw bad("metadata series_column, series_mean, series_std and horizon must be a column name, a finite mean, a finite positive "
                       + "deviation and a positive number of steps")
         }
-        return .series(column: column, mean: mean, standardDeviation: deviation, horizon: horizon)
+        let inputs = metadata["series_inputs"] ?? "absolute"
+        guard TrainingSettings.seriesInputs.contains(inputs) else {
+            throw bad("metadata series_inputs '\(inputs)' is none of \(TrainingSettings.seriesInputs.joined(separator: ", "))")
+        }
+        return .series(column: column, mean: mean, standardDeviation: deviation, horizon: horizon, relative: inputs == "relative")
     }
 }

@@ -22,11 +22,11 @@ enum SequencePrediction {
     }
 
     /// Forecasts the value after the last window of column `column` (default: the checkpoint's) of the CSV file
-    /// `path` with a series checkpoint, standardized and un-scaled with the training part's statistics; gives the
-    /// forecast and the line `predict` prints.
+    /// `path` with a series checkpoint, standardized and un-scaled with the training part's statistics (and measured
+    /// from the window's last value when the model was trained so); gives the forecast and the line `predict` prints.
     static func forecast(_ path: String, column: String?, checkpoint: CheckpointOptions) throws -> (value: Float, line: String) {
         let (model, spec) = try LoadedModel.load(checkpoint)
-        guard case let .series(trainedColumn, mean, deviation, horizon) = spec.encoding, spec.inputShape.rank == 2,
+        guard case let .series(trainedColumn, mean, deviation, horizon, relative) = spec.encoding, spec.inputShape.rank == 2,
               spec.inputShape[1] == 1, spec.classes == 1 else {
             throw FoveaError.invalidArgument("--series: \(checkpoint.checkpoint) holds a \(spec.name) model without a series' "
                                              + "standardization (one trained with --data series:PATH:COLUMN has it)")
@@ -36,9 +36,10 @@ enum SequencePrediction {
         guard values.count >= window else {
             throw FoveaError.badFile(path: path, reason: "column '\(name)' holds \(values.count) values; the model reads windows of \(window)")
         }
-        let inputs = values.suffix(window).map { ($0 - mean) / deviation }
-        let batch = try Tensor(inputs, shape: [1, window, 1], device: try checkpoint.resolvedDevice())
-        let forecast = try withNoGrad { try model(batch) }.toArray()[0] * deviation + mean
+        let standardized = values.suffix(window).map { ($0 - mean) / deviation }
+        let origin = relative ? standardized.last! : 0
+        let batch = try Tensor(standardized.map { $0 - origin }, shape: [1, window, 1], device: try checkpoint.resolvedDevice())
+        let forecast = (try withNoGrad { try model(batch) }.toArray()[0] + origin) * deviation + mean
         guard forecast.isFinite else {
             throw FoveaError.invalidArgument("\(path): the forecast is not finite (values far outside the training range, mean \(mean), deviation \(deviation))")
         }

@@ -29,6 +29,8 @@ struct TrainCommand: ParsableCommand {
     var testSplit: Double?
     @Option(help: "For series: the past values each window holds; for chars: the characters (default: 24).") var window: Int?
     @Option(help: "For series: how many steps after a window's last value it predicts (default: 1).") var horizon: Int?
+    @Option(help: "For series: relative (each window's values and target minus its last value, so windows carry no level) or absolute (default: relative).")
+    var seriesInputs: String?
     @Option(help: "Epochs to train (default: 10, or for small data sets enough epochs for about 800 steps, at most 200).")
     var epochs: Int?
     @Option(help: "Samples per batch (default: 32).") var batchSize: Int?
@@ -85,7 +87,7 @@ struct TrainCommand: ParsableCommand {
         var values: [String: String] = [:]
         func put(_ key: String, _ value: CustomStringConvertible?) { if let value { values[key] = value.description } }
         put("model", model); put("data", data); put("data_dir", dataDir)
-        put("image_size", imageSize); put("channels", channels); put("test_split", testSplit); put("window", window); put("horizon", horizon); put("epochs", epochs); put("batch_size", batchSize)
+        put("image_size", imageSize); put("channels", channels); put("test_split", testSplit); put("window", window); put("horizon", horizon); put("series_inputs", seriesInputs); put("epochs", epochs); put("batch_size", batchSize)
         put("optimizer", optimizer); put("lr", lr); put("lr_schedule", lrSchedule); put("warmup_epochs", warmupEpochs)
         put("momentum", momentum)
         put("weight_decay", weightDecay); put("l1", l1); put("l2", l2); put("dropout", dropout); put("hidden", hidden)

@@ -287,7 +287,8 @@ struct TrainingRun {
         if (settings.model == "char-lstm") != (source.characters != nil) {
             throw FoveaError.invalidArgument("--model \(settings.model) with --data \(settings.data): --model char-lstm learns a chars:PATH text, and one needs it")
         }
-        let seriesOptions = [("window", options.window != nil && source.characters == nil), ("horizon", options.horizon != nil)]
+        let seriesOptions = [("window", options.window != nil && source.characters == nil), ("horizon", options.horizon != nil),
+                             ("series-inputs", options.seriesInputs != nil)]
         if !source.isRegression, let option = seriesOptions.first(where: { $0.1 }) {
             throw FoveaError.invalidArgument("--\(option.0): only for --data series:PATH:COLUMN, not \(settings.data)")
         }

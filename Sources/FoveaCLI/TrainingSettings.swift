@@ -15,6 +15,8 @@ struct TrainingSettings {
     /// For series data: the past values each window holds and how many steps ahead it predicts.
     var window = 24
     var horizon = 1
+    /// For series data: `relative` windows (each value minus the window's last) or `absolute` ones (levels).
+    var seriesInputs = "relative"
     var epochs: Int?
     var batchSize = 32
     var optimizer = "adam"
@@ -53,7 +55,8 @@ struct TrainingSettings {
 
     /// How a `series:PATH:COLUMN` data set is cut: the validation and test parts are `valSplit` and `testSplit` of it.
     var seriesOptions: DataSource.SeriesOptions {
-        DataSource.SeriesOptions(window: window, horizon: horizon, validationFraction: valSplit, testFraction: testSplit)
+        DataSource.SeriesOptions(window: window, horizon: horizon, validationFraction: valSplit, testFraction: testSplit,
+                                 relative: seriesInputs == "relative")
     }
 
     /// `H,W` or `H` (square) as a height and width.
@@ -68,6 +71,7 @@ struct TrainingSettings {
 
     static let optimizers = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
     static let schedules = ["cosine", "step", "plateau", "none"]
+    static let seriesInputs = ["relative", "absolute"]
     /// `--tensorboard` without a folder: `tb/` in the run folder, wherever that is when the run resumes.
     static let runTensorBoard = "<run>/tb"
     /// Options a resumed run may change: how long it trains, where, and whether TensorBoard watches. Every other one must agree with `config.json`.
@@ -80,6 +84,7 @@ struct TrainingSettings {
     init(given: [String: String], resuming config: URL? = nil) throws {
         if let config {
             let saved = try Self.readConfiguration(config)
+            seriesInputs = "absolute"   // a run begun before series_inputs existed read levels
             for field in Self.fields {
                 guard let text = saved[field.key] else { continue }
                 guard field.set(&self, text) else {
@@ -163,6 +168,7 @@ struct TrainingSettings {
         Field("test_split", \.testSplit, "must be in (0, 1)") { $0 > 0 && $0 < 1 },
         Field("window", \.window, "must be a positive number of values") { $0 > 0 && $0 <= ModelSpec.largestLayer },
         Field("horizon", \.horizon, "must be a positive number of steps") { $0 > 0 && $0 <= ModelSpec.largestLayer },
+        Field("series_inputs", \.seriesInputs, "use \(seriesInputs.joined(separator: " or "))") { seriesInputs.contains($0) },
         Field("epochs", \.epochs, "must be a positive number of epochs") { $0 > 0 },
         Field("batch_size", \.batchSize, "must be positive") { $0 > 0 },
         Field("optimizer", \.optimizer, "use \(optimizers.joined(separator: ", "))") { optimizers.contains($0) },

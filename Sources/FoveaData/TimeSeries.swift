@@ -37,8 +37,9 @@ public struct TimeSeries: Sendable {
     /// test. Values are standardized with the mean and standard deviation of the training part alone, whose windows
     /// read nothing after it; validation and test windows may read earlier values as inputs (they are the past).
     /// `standardization` gives the statistics instead (a trained model's, to score another series as it was trained).
+    /// `relative` windows give each input and target minus the window's last value (see `SeriesWindows.relative`).
     public func split(window: Int, horizon: Int, validationFraction: Double, testFraction: Double,
-                      standardization: (mean: Float, standardDeviation: Float)? = nil) throws -> TimeSeriesSplit {
+                      standardization: (mean: Float, standardDeviation: Float)? = nil, relative: Bool = false) throws -> TimeSeriesSplit {
         guard window > 0, horizon > 0 else {
             throw FoveaError.invalidArgument("TimeSeries: window \(window) and horizon \(horizon) must be positive")
         }
@@ -60,7 +61,7 @@ public struct TimeSeries: Sendable {
         let (mean, deviation) = standardization ?? Self.statistics(values[..<trainCount])
         func part(_ targets: Range<Int>) -> SeriesWindows {
             SeriesWindows(values: values[(targets.lowerBound == 0 ? 0 : targets.lowerBound - reach)..<targets.upperBound].map { ($0 - mean) / deviation },
-                          window: window, horizon: horizon, mean: mean, standardDeviation: deviation)
+                          window: window, horizon: horizon, mean: mean, standardDeviation: deviation, relative: relative)
         }
         let validationEnd = trainCount + validationCount
         return TimeSeriesSplit(train: part(0..<trainCount), validation: validationCount > 0 ? part(trainCount..<validationEnd) : nil,
@@ -86,13 +87,16 @@ public struct TimeSeriesSplit: Sendable {
 }
 
 /// Every window of a stretch of a standardized series: sample i is values[i ..< i + window] ([window, 1]) and its
-/// regression target is values[i + window + horizon - 1].
+/// regression target is values[i + window + horizon - 1], both minus `origin(at: i)`.
 public struct SeriesWindows: Dataset, Sendable {
     /// The standardized values this part reads, inputs and targets; nothing after its last target.
     public let values: [Float]
     public let window: Int, horizon: Int
     /// The training part's statistics the values were standardized with: original = value * standardDeviation + mean.
     public let mean: Float, standardDeviation: Float
+    /// Whether inputs and target are measured from the window's last value (each minus it), so that a window carries
+    /// the series' shape but not its level: a series whose level leaves the training range gives inputs in range.
+    public let relative: Bool
 
     public var count: Int { values.count - window - horizon + 1 }
     public var sampleShape: Shape { [window, 1] }
@@ -100,11 +104,15 @@ public struct SeriesWindows: Dataset, Sendable {
     public var classNames: [String] { [] }
     /// 0: the target is `regressionTarget(at:)`.
     public func label(at index: Int) -> Int { 0 }
-    public func regressionTarget(at index: Int) -> Float? { values[index + window + horizon - 1] }
-    /// The last value the window knows, which the naive forecast predicts.
+    public func regressionTarget(at index: Int) -> Float? { values[index + window + horizon - 1] - origin(at: index) }
+    /// The last value the window knows (standardized), which the naive forecast predicts.
     public func lastKnown(at index: Int) -> Float { values[index + window - 1] }
+    /// What window `index`'s inputs and target are measured from: its last value when `relative`, else 0. A model's
+    /// output plus this is its forecast in standardized units.
+    public func origin(at index: Int) -> Float { relative ? lastKnown(at: index) : 0 }
 
     public func copyFeatures(at index: Int, into destination: UnsafeMutablePointer<Float>) {
-        values.withUnsafeBufferPointer { destination.update(from: $0.baseAddress! + index, count: window) }
+        let origin = origin(at: index)
+        for step in 0..<window { destination[step] = values[index + step] - origin }
     }
 }

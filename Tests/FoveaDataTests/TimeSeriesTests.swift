@@ -21,14 +21,36 @@ import Testing
         #expect(parts.test.regressionTarget(at: 3).map(original) == 19)
     }
 
-    @Test func noTestValueReachesTrainingWindowsOrScaling() throws {
+    @Test func relativeWindowsMeasureInputsAndTargetFromTheWindowsLastValue() throws {
+        // Values 0, 2, 4, ..., 38: training part values 0...22 (12 of them), mean 11, deviation sqrt(143 / 3) = 6.904.
+        let parts = try TimeSeries((0..<20).map { Float($0 * 2) }).split(window: 3, horizon: 2, validationFraction: 0.2, testFraction: 0.2,
+                                                                        relative: true)
+        let train = parts.train, deviation = (Float(143) / 3).squareRoot()
+        #expect(train.relative && abs(train.mean - 11) < 1e-5 && abs(train.standardDeviation - deviation) < 1e-4)
+        // Window 1 reads 2, 4, 6 and predicts 10 (two steps after 6): measured from 6, in standardized units.
+        #expect(allClose(try train[1].features, [-4 / deviation, -2 / deviation, 0]))
+        #expect(abs(try #require(train.regressionTarget(at: 1)) - 4 / deviation) < 1e-5)
+        #expect(abs(train.origin(at: 1) - (6 - 11) / deviation) < 1e-5 && train.origin(at: 1) == train.lastKnown(at: 1))
+        // The last test window reads 30, 32, 34 and predicts 38.
+        #expect(allClose(try parts.test[3].features, [-4 / deviation, -2 / deviation, 0]))
+        #expect(abs(try #require(parts.test.regressionTarget(at: 3)) - 4 / deviation) < 1e-5)
+        #expect(abs(parts.test.regressionTarget(at: 3)! + parts.test.origin(at: 3) - (38 - 11) / deviation) < 1e-5)
+        let absolute = try TimeSeries((0..<20).map { Float($0 * 2) }).split(window: 3, horizon: 2, validationFraction: 0.2, testFraction: 0.2)
+        #expect(!absolute.train.relative && absolute.train.origin(at: 1) == 0 && absolute.train.values == train.values)
+    }
+
+    @Test(arguments: [false, true]) func noTestValueReachesTrainingWindowsOrScaling(relative: Bool) throws {
         let base = (0..<60).map { Float($0 % 7) * 3 + 1 }
         var changed = base
         for i in 48..<60 { changed[i] = 1000 + Float(i) }   // the test part's values (the last 20%)
-        let original = try TimeSeries(base).split(window: 5, horizon: 1, validationFraction: 0.1, testFraction: 0.2)
-        let altered = try TimeSeries(changed).split(window: 5, horizon: 1, validationFraction: 0.1, testFraction: 0.2)
+        let original = try TimeSeries(base).split(window: 5, horizon: 1, validationFraction: 0.1, testFraction: 0.2, relative: relative)
+        let altered = try TimeSeries(changed).split(window: 5, horizon: 1, validationFraction: 0.1, testFraction: 0.2, relative: relative)
         #expect(altered.train.values == original.train.values)
         #expect(altered.validation?.values == original.validation?.values)
+        for (before, after) in [(original.train, altered.train), (original.validation!, altered.validation!)] {
+            #expect(try (0..<after.count).allSatisfy { try after[$0].features == before[$0].features
+                && after.regressionTarget(at: $0) == before.regressionTarget(at: $0) })
+        }
         #expect(altered.train.mean == original.train.mean && altered.train.standardDeviation == original.train.standardDeviation)
         let trainPart = base[..<42]
         #expect(abs(original.train.mean - trainPart.reduce(0, +) / 42) < 1e-5)

@@ -71,11 +71,13 @@ import Testing
         #expect(abs(forecast.value - values.last!) < 4, "\(forecast.line), last value \(values.last!)")
         #expect(forecast.line.hasPrefix("ppm 1 step after the last of \(values.count) values: "))
 
-        // Another file, its column named by --column: the forecast follows its own last window.
+        // Another file, its column named by --column: the forecast follows its own last window. The model reads each
+        // window relative to its last value (the default), so a series 1 ppm higher is forecast exactly 1 ppm higher.
+        #expect(try Safetensors.read(from: checkpoint).metadata["series_inputs"] == "relative")
         let shifted = directory.appendingPathComponent("shifted.csv")
         try (["month,level"] + values.enumerated().map { "\($0),\($1 + 1)" }).joined(separator: "\n").write(to: shifted, atomically: true, encoding: .utf8)
         let moved = try SequencePrediction.forecast(shifted.path, column: "level", checkpoint: Self.options(checkpoint))
-        #expect(abs(moved.value - forecast.value - 1) < 0.5, "\(moved.value) vs \(forecast.value)")
+        #expect(abs(moved.value - forecast.value - 1) < 1e-3, "\(moved.value) vs \(forecast.value)")
 
         let short = directory.appendingPathComponent("short.csv")
         try "ppm\n1\n2\n3".write(to: short, atomically: true, encoding: .utf8)
@@ -93,6 +95,9 @@ import Testing
             #expect(message == "\(file): metadata series_column, series_mean, series_std and horizon must be a column name, a finite mean, "
                     + "a finite positive deviation and a positive number of steps", "\(name)")
         }
+        let sideways = try Self.doctor(checkpoint, as: directory.appendingPathComponent("sideways.safetensors")) { $0["series_inputs"] = "sideways" }
+        #expect(CommandLineTests.failure(["predict", "--checkpoint", sideways, "--series", SeriesCommandTests.co2, "--device", "cpu"])
+            == "\(sideways): metadata series_inputs 'sideways' is none of relative, absolute")
         #expect(CommandLineTests.failure(["predict", "--checkpoint", checkpoint.path, "--text", "hello", "--device", "cpu"])?
             .contains("holds a gru model, not an lstm-text one") == true)
         #expect(CommandLineTests.failure(["generate", "--checkpoint", checkpoint.path, "--prompt", "1", "--device", "cpu"])

@@ -11,21 +11,26 @@ enum ActivationSuite {
         let activations = [(UnaryOp.relu, "relu"), (.sigmoid, "sigmoid"), (.gelu, "gelu")].flatMap { op, label in
             counts.flatMap { count in
                 [
-                    BenchmarkCase(suite: "activation", name: "\(label) \(count >> 20)M fwd", work: .bytes(Double(8 * count)),
-                                  reference: .activation(label, count: count, pass: "fwd")) { target in
+                    BenchmarkCase(
+                        suite: "activation", name: "\(label) \(count >> 20)M fwd", work: .bytes(Double(8 * count)),
+                        reference: .activation(label, count: count, pass: "fwd")
+                    ) { target in
                         guard case .backend(let backend) = target else { return nil }
                         let x = try randomStorage(count, on: backend), y = try backend.allocate(count)
                         return Prepared { try backend.unary(op, x: x, out: y, count: count, alpha: 0, beta: 0) }
                     },
                     // x or y, gradOutput and gradInput: the three tensors the backward reads and writes.
-                    BenchmarkCase(suite: "activation", name: "\(label) \(count >> 20)M bwd", work: .bytes(Double(12 * count)),
-                                  reference: .activation(label, count: count, pass: "bwd")) { target in
+                    BenchmarkCase(
+                        suite: "activation", name: "\(label) \(count >> 20)M bwd", work: .bytes(Double(12 * count)),
+                        reference: .activation(label, count: count, pass: "bwd")
+                    ) { target in
                         guard case .backend(let backend) = target else { return nil }
                         let x = try randomStorage(count, on: backend), y = try backend.allocate(count)
                         try backend.unary(op, x: x, out: y, count: count, alpha: 0, beta: 0)
                         let gradOut = try randomStorage(count, on: backend, seed: 2), gradIn = try backend.allocate(count)
                         return Prepared {
-                            try backend.unaryBackward(op, x: x, y: y, gradOut: gradOut, gradIn: gradIn, count: count, alpha: 0, beta: 0)
+                            try backend.unaryBackward(
+                                op, x: x, y: y, gradOut: gradOut, gradIn: gradIn, count: count, alpha: 0, beta: 0)
                         }
                     },
                 ]
@@ -34,28 +39,35 @@ enum ActivationSuite {
         let softmax = softmaxShapes.flatMap { rows, columns in
             let count = rows * columns
             return [
-                BenchmarkCase(suite: "softmax", name: "softmax \(rows)x\(columns) fwd", work: .bytes(Double(8 * count)),
-                              reference: .softmax(rows: rows, columns: columns, pass: "fwd")) { target in
+                BenchmarkCase(
+                    suite: "softmax", name: "softmax \(rows)x\(columns) fwd", work: .bytes(Double(8 * count)),
+                    reference: .softmax(rows: rows, columns: columns, pass: "fwd")
+                ) { target in
                     guard case .backend(let backend) = target else { return nil }
                     let x = try randomStorage(count, on: backend), y = try backend.allocate(count)
                     return Prepared { try backend.softmax(x: x, outer: rows, size: columns, inner: 1, out: y, log: false) }
                 },
-                BenchmarkCase(suite: "softmax", name: "softmax \(rows)x\(columns) bwd", work: .bytes(Double(12 * count)),
-                              reference: .softmax(rows: rows, columns: columns, pass: "bwd")) { target in
+                BenchmarkCase(
+                    suite: "softmax", name: "softmax \(rows)x\(columns) bwd", work: .bytes(Double(12 * count)),
+                    reference: .softmax(rows: rows, columns: columns, pass: "bwd")
+                ) { target in
                     guard case .backend(let backend) = target else { return nil }
                     let x = try randomStorage(count, on: backend), y = try backend.allocate(count)
                     try backend.softmax(x: x, outer: rows, size: columns, inner: 1, out: y, log: false)
                     let gradOut = try randomStorage(count, on: backend, seed: 2), gradIn = try backend.allocate(count)
                     return Prepared {
-                        try backend.softmaxBackward(y: y, gradOut: gradOut, outer: rows, size: columns, inner: 1, gradIn: gradIn, log: false)
+                        try backend.softmaxBackward(
+                            y: y, gradOut: gradOut, outer: rows, size: columns, inner: 1, gradIn: gradIn, log: false)
                     }
                 },
             ]
         }
         let crossEntropy = softmaxShapes.map { rows, columns in
             // Reads the logits and targets, writes the loss; the backward reads them again and writes the gradient.
-            BenchmarkCase(suite: "softmax", name: "cross-entropy \(rows)x\(columns) fwd+bwd",
-                          work: .bytes(Double(4 * (3 * rows * columns + 2 * rows)))) { target in
+            BenchmarkCase(
+                suite: "softmax", name: "cross-entropy \(rows)x\(columns) fwd+bwd",
+                work: .bytes(Double(4 * (3 * rows * columns + 2 * rows)))
+            ) { target in
                 guard case .backend(let backend) = target else { return nil }
                 let descriptor = ClassificationLossDescriptor(rows: rows, classes: columns, fromLogits: true)
                 let logits = try randomStorage(rows * columns, on: backend)
@@ -66,11 +78,13 @@ enum ActivationSuite {
                 let gradLoss = try backend.allocate(1), gradInput = try backend.allocate(rows * columns)
                 try backend.fill(gradLoss, offset: 0, count: 1, value: 1)
                 return Prepared {
-                    try backend.classificationLoss(logits, targets: targets, classWeights: nil, descriptor: descriptor,
-                                                   loss: loss, statistics: statistics, logSumExp: logSumExp)
-                    try backend.classificationLossBackward(gradLoss, input: logits, targets: targets, classWeights: nil,
-                                                           descriptor: descriptor, statistics: statistics, logSumExp: logSumExp,
-                                                           gradInput: gradInput)
+                    try backend.classificationLoss(
+                        logits, targets: targets, classWeights: nil, descriptor: descriptor,
+                        loss: loss, statistics: statistics, logSumExp: logSumExp)
+                    try backend.classificationLossBackward(
+                        gradLoss, input: logits, targets: targets, classWeights: nil,
+                        descriptor: descriptor, statistics: statistics, logSumExp: logSumExp,
+                        gradInput: gradInput)
                 }
             }
         }

@@ -11,7 +11,9 @@ import FoveaMPI
 /// Every rank makes the same calls the same number of times (collectives must match), so the counts are fixed rather
 /// than timed; rank 0 prints its own timings.
 enum AllreduceSuite {
-    static let models: [(name: String, inputShape: Shape)] = [("lenet5", [1, 28, 28]), ("cnn-cifar", [3, 32, 32]), ("resnet18", [3, 32, 32])]
+    static let models: [(name: String, inputShape: Shape)] = [
+        ("lenet5", [1, 28, 28]), ("cnn-cifar", [3, 32, 32]), ("resnet18", [3, 32, 32]),
+    ]
     static let modelNames = models.map(\.name)
 
     static func run(_ options: Options) throws {
@@ -20,13 +22,19 @@ enum AllreduceSuite {
         func say(_ text: String) { if leader { print(text) } }
         let selected = models.filter { options.models.contains($0.name) }
         let batch = options.batches[0], runs = options.timer.minimumRuns, bucketBytes = options.bucketBytes
-        say("allreduce suite: \(replicas.size) MPI ranks, \(ProcessInfo.processInfo.activeProcessorCount) cores on rank 0's machine, "
-            + "buckets of \(bucketBytes >> 20) MB, batch \(batch) per rank, \(runs) timed steps per mode")
+        say(
+            "allreduce suite: \(replicas.size) MPI ranks, \(ProcessInfo.processInfo.activeProcessorCount) cores on rank 0's machine, "
+                + "buckets of \(bucketBytes >> 20) MB, batch \(batch) per rank, \(runs) timed steps per mode")
 
         let latency = try time(replicas, iterations: 2000) { try sum(replicas, count: 1, bucketBytes: bucketBytes) }
-        say(String(format: "\nlatency of a 1-value sum: median %.1f us (min %.1f, max %.1f)", latency.median * 1e6, latency.min * 1e6, latency.max * 1e6))
+        say(
+            String(
+                format: "\nlatency of a 1-value sum: median %.1f us (min %.1f, max %.1f)", latency.median * 1e6,
+                latency.min * 1e6, latency.max * 1e6))
 
-        say("\n| gradients of | parameters | MB | buckets | sum ms (median [min..max]) | algorithm GB/s | bus GB/s |\n|---|---|---|---|---|---|---|")
+        say(
+            "\n| gradients of | parameters | MB | buckets | sum ms (median [min..max]) | algorithm GB/s | bus GB/s |\n|---|---|---|---|---|---|---|"
+        )
         var modules: [String: any UnaryLayer] = [:]
         for model in selected {
             manualSeed(1)
@@ -34,27 +42,40 @@ enum AllreduceSuite {
             modules[model.name] = module
             let count = module.parameterCount, bytes = Double(count * 4)
             let iterations = max(5, min(200, Int(2e8 / bytes)))
-            let measured = try time(replicas, iterations: iterations) { try sum(replicas, count: count, bucketBytes: bucketBytes) }
+            let measured = try time(replicas, iterations: iterations) {
+                try sum(replicas, count: count, bucketBytes: bucketBytes)
+            }
             let ring = 2 * Double(replicas.size - 1) / Double(replicas.size)
-            say(String(format: "| %@ | %d | %.2f | %d | %.3f [%.3f..%.3f] | %.2f | %.2f |", model.name, count, bytes / 1e6,
-                       (count * 4 + bucketBytes - 1) / bucketBytes, measured.median * 1e3, measured.min * 1e3, measured.max * 1e3,
-                       bytes / measured.median / 1e9, ring * bytes / measured.median / 1e9))
+            say(
+                String(
+                    format: "| %@ | %d | %.2f | %d | %.3f [%.3f..%.3f] | %.2f | %.2f |", model.name, count, bytes / 1e6,
+                    (count * 4 + bucketBytes - 1) / bucketBytes, measured.median * 1e3, measured.min * 1e3, measured.max * 1e3,
+                    bytes / measured.median / 1e9, ring * bytes / measured.median / 1e9))
         }
 
-        say("\n| step of | alone ms | sums after backward ms (waited) | sums during backward ms (waited) | hidden |\n|---|---|---|---|---|")
+        say(
+            "\n| step of | alone ms | sums after backward ms (waited) | sums during backward ms (waited) | hidden |\n|---|---|---|---|---|"
+        )
         for model in selected {
-            let step = try ReplicaStep(modules[model.name]!, inputShape: model.inputShape, batch: batch, replicas: replicas, bucketBytes: bucketBytes)
+            let step = try ReplicaStep(
+                modules[model.name]!, inputShape: model.inputShape, batch: batch, replicas: replicas, bucketBytes: bucketBytes)
             let alone = try time(replicas, iterations: runs) { try step.run(overlapping: nil) }
             var waits: [Double] = []
-            let after = try time(replicas, iterations: runs) { try step.run(overlapping: false); waits.append(step.buckets.lastWaitSeconds) }
+            let after = try time(replicas, iterations: runs) {
+                try step.run(overlapping: false); waits.append(step.buckets.lastWaitSeconds)
+            }
             let afterWait = Measurement(samples: Array(waits.suffix(runs)), callsPerSample: 1).median
             waits = []
-            let during = try time(replicas, iterations: runs) { try step.run(overlapping: true); waits.append(step.buckets.lastWaitSeconds) }
+            let during = try time(replicas, iterations: runs) {
+                try step.run(overlapping: true); waits.append(step.buckets.lastWaitSeconds)
+            }
             let duringWait = Measurement(samples: Array(waits.suffix(runs)), callsPerSample: 1).median
             // The share of the wait that starting the sums during backward removed; below a millisecond it is noise.
             let hidden = afterWait < 1e-3 ? "- (waits under 1 ms)" : String(format: "%.0f%%", 100 * (1 - duringWait / afterWait))
-            say(String(format: "| %@ b%d | %.1f | %.1f (%.1f) | %.1f (%.1f) | %@ |", model.name, batch, alone.median * 1e3,
-                       after.median * 1e3, afterWait * 1e3, during.median * 1e3, duringWait * 1e3, hidden))
+            say(
+                String(
+                    format: "| %@ b%d | %.1f | %.1f (%.1f) | %.1f (%.1f) | %@ |", model.name, batch, alone.median * 1e3,
+                    after.median * 1e3, afterWait * 1e3, during.median * 1e3, duringWait * 1e3, hidden))
         }
         try replicas.finish()
     }

@@ -25,10 +25,15 @@ enum Work: Codable, Sendable {
     /// JSON: `{"flops": n}`, `{"bytes": n}`, `{"images": n}` or `{}`.
     init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        if let flops = try container.decodeIfPresent(Double.self, forKey: .flops) { self = .flops(flops) }
-        else if let bytes = try container.decodeIfPresent(Double.self, forKey: .bytes) { self = .bytes(bytes) }
-        else if let images = try container.decodeIfPresent(Double.self, forKey: .images) { self = .images(images) }
-        else { self = .none }
+        if let flops = try container.decodeIfPresent(Double.self, forKey: .flops) {
+            self = .flops(flops)
+        } else if let bytes = try container.decodeIfPresent(Double.self, forKey: .bytes) {
+            self = .bytes(bytes)
+        } else if let images = try container.decodeIfPresent(Double.self, forKey: .images) {
+            self = .images(images)
+        } else {
+            self = .none
+        }
     }
 
     func encode(to encoder: Encoder) throws {

@@ -10,8 +10,10 @@ enum ConvAlgorithmSuite {
                 ConvSuite.Pass.allCases.flatMap { pass in
                     let g = ConvSuite.geometry(shape, batch: batch)
                     return CPUConvolutionAlgorithm.allCases.filter { $0.supports(g) }.map { algorithm in
-                        BenchmarkCase(suite: "conv-algo", name: name(shape, batch: batch, pass: pass, algorithm: algorithm),
-                                      work: .flops(shape.flops(batch: batch))) { target in
+                        BenchmarkCase(
+                            suite: "conv-algo", name: name(shape, batch: batch, pass: pass, algorithm: algorithm),
+                            work: .flops(shape.flops(batch: batch))
+                        ) { target in
                             guard case .backend(let backend as CPUBackend) = target else { return nil }
                             return try prepare(g, pass: pass, algorithm: algorithm, on: backend)
                         }
@@ -34,15 +36,19 @@ enum ConvAlgorithmSuite {
         }
     }
 
-    private static func prepare(_ g: ConvolutionGeometry, pass: ConvSuite.Pass, algorithm: CPUConvolutionAlgorithm,
-                                on backend: CPUBackend) throws -> Prepared {
+    private static func prepare(
+        _ g: ConvolutionGeometry, pass: ConvSuite.Pass, algorithm: CPUConvolutionAlgorithm,
+        on backend: CPUBackend
+    ) throws -> Prepared {
         let x = try randomStorage(g.batch * g.inChannels * g.height * g.width, on: backend, seed: 1)
         let gradOutput = try randomStorage(g.batch * g.outChannels * g.outputPlane, on: backend, seed: 2)
         let weight = try randomStorage(g.outChannels * g.groupPatch, on: backend, seed: 3)
         switch pass {
         case .forward:
             let bias = try randomStorage(g.outChannels, on: backend, seed: 4), y = try backend.allocate(gradOutput.count)
-            return Prepared(body: { try backend.conv2d(x, weight: weight, bias: bias, geometry: g, into: y, algorithm: algorithm) })
+            return Prepared(body: {
+                try backend.conv2d(x, weight: weight, bias: bias, geometry: g, into: y, algorithm: algorithm)
+            })
         case .backwardData:
             let gradInput = try backend.allocate(x.count)
             return Prepared(body: {
@@ -64,7 +70,9 @@ enum ConvAlgorithmSuite {
         guard !measured.isEmpty else { return "" }
         let algorithms = CPUConvolutionAlgorithm.allCases
         var text = "\n== conv-algo: fastest sample in ms per CPU algorithm, * = the selector's choice ==\n"
-        text += TableReport.pad("shape and pass", 36) + algorithms.map { TableReport.pad($0.rawValue, 12) }.joined() + "choice / fastest\n"
+        text +=
+            TableReport.pad("shape and pass", 36) + algorithms.map { TableReport.pad($0.rawValue, 12) }.joined()
+            + "choice / fastest\n"
         var (checked, wrong) = (0, [String]())
         for batch in Set(results.compactMap { batchOf($0.name) }).sorted() {
             for shape in ConvShape.all {
@@ -77,7 +85,8 @@ enum ConvAlgorithmSuite {
                     let label = "\(shape.label) b\(batch) \(pass.rawValue)"
                     text += TableReport.pad(label, 36)
                     text += zip(algorithms, times).map { algorithm, time in
-                        TableReport.pad(time.map { String(format: "%.3f", $0 * 1e3) + (algorithm == choice ? "*" : "") } ?? "-", 12)
+                        TableReport.pad(
+                            time.map { String(format: "%.3f", $0 * 1e3) + (algorithm == choice ? "*" : "") } ?? "-", 12)
                     }.joined()
                     let ratio = chosen / fastest
                     text += String(format: "%.2fx", ratio) + (ratio > 1 + tolerance ? "  SLOWER THAN THE FASTEST" : "") + "\n"
@@ -92,7 +101,8 @@ enum ConvAlgorithmSuite {
     }
 
     private static func batchOf(_ name: String) -> Int? {
-        guard name.hasPrefix("conv-algo "), let part = name.split(separator: " ").first(where: { $0.hasPrefix("b") && Int($0.dropFirst()) != nil })
+        guard name.hasPrefix("conv-algo "),
+            let part = name.split(separator: " ").first(where: { $0.hasPrefix("b") && Int($0.dropFirst()) != nil })
         else { return nil }
         return Int(part.dropFirst())
     }

@@ -35,7 +35,9 @@ struct ConvBreakdown {
                 try backend.convGatherOutput(gradOutput, geometry: g, batchStart: 0, batchCount: g.batch, into: rows)
             },
             Step(name: "gemm") { try backend.gemm(d, a: weight, b: rows, c: columns) },
-            Step(name: "col2im") { try backend.col2im(columns, geometry: g, batchStart: 0, batchCount: g.batch, into: gradInput) },
+            Step(name: "col2im") {
+                try backend.col2im(columns, geometry: g, batchStart: 0, batchCount: g.batch, into: gradInput)
+            },
         ]
     }
 

@@ -31,13 +31,15 @@ struct ConvShape: Codable, Sendable {
 
     static let vgg = [(3, 32, 32), (32, 32, 32), (32, 64, 16), (64, 64, 16), (64, 128, 8), (128, 128, 8)]
         .enumerated().map { index, layer in
-            ConvShape(network: "vgg", layer: index + 1, inChannels: layer.0, outChannels: layer.1, size: layer.2,
-                      kernel: 3, stride: 1, padding: 1)
+            ConvShape(
+                network: "vgg", layer: index + 1, inChannels: layer.0, outChannels: layer.1, size: layer.2,
+                kernel: 3, stride: 1, padding: 1)
         }
 
     static let resnet = [(16, 16, 32, 1), (16, 32, 32, 2), (32, 32, 16, 1), (32, 64, 16, 2), (64, 64, 8, 1)]
         .enumerated().map { index, layer in
-            ConvShape(network: "resnet", layer: index + 1, inChannels: layer.0, outChannels: layer.1, size: layer.2,
-                      kernel: 3, stride: layer.3, padding: 1)
+            ConvShape(
+                network: "resnet", layer: index + 1, inChannels: layer.0, outChannels: layer.1, size: layer.2,
+                kernel: 3, stride: layer.3, padding: 1)
         }
 }

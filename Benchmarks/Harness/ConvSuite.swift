@@ -10,8 +10,10 @@ enum ConvSuite {
         batches.flatMap { batch in
             ConvShape.all.flatMap { shape in
                 Pass.allCases.map { pass in
-                    BenchmarkCase(suite: "conv", name: name(shape, batch: batch, pass: pass), work: .flops(shape.flops(batch: batch)),
-                                  reference: .conv(shape, batch: batch, pass: pass.rawValue)) { target in
+                    BenchmarkCase(
+                        suite: "conv", name: name(shape, batch: batch, pass: pass), work: .flops(shape.flops(batch: batch)),
+                        reference: .conv(shape, batch: batch, pass: pass.rawValue)
+                    ) { target in
                         guard case .backend(let backend) = target else { return nil }
                         return try prepare(shape, batch: batch, pass: pass, on: backend)
                     }
@@ -26,9 +28,10 @@ enum ConvSuite {
     }
 
     static func geometry(_ shape: ConvShape, batch: Int) -> ConvolutionGeometry {
-        ConvolutionGeometry(batch: batch, inChannels: shape.inChannels, height: shape.size, width: shape.size,
-                            outChannels: shape.outChannels, kernel: Size2D(shape.kernel), stride: Size2D(shape.stride),
-                            padding: Size2D(shape.padding), dilation: 1, groups: 1, output: Size2D(shape.outputSize))
+        ConvolutionGeometry(
+            batch: batch, inChannels: shape.inChannels, height: shape.size, width: shape.size,
+            outChannels: shape.outChannels, kernel: Size2D(shape.kernel), stride: Size2D(shape.stride),
+            padding: Size2D(shape.padding), dilation: 1, groups: 1, output: Size2D(shape.outputSize))
     }
 
     private static func prepare(_ shape: ConvShape, batch: Int, pass: Pass, on backend: any Backend) throws -> Prepared {
@@ -43,19 +46,22 @@ enum ConvSuite {
             let x = try randomStorage(inputCount, on: backend, seed: 1)
             let bias = try randomStorage(shape.outChannels, on: backend, seed: 4)
             let y = try backend.allocate(outputCount)
-            return Prepared(body: { try backend.conv2d(x, weight: weight, bias: bias, geometry: g, into: y) },
-                            steps: { try breakdown.forward(x: x, weight: weight, bias: bias, y: y) })
+            return Prepared(
+                body: { try backend.conv2d(x, weight: weight, bias: bias, geometry: g, into: y) },
+                steps: { try breakdown.forward(x: x, weight: weight, bias: bias, y: y) })
         case .backwardData:
             let gradOutput = try randomStorage(outputCount, on: backend, seed: 2)
             let gradInput = try backend.allocate(inputCount)
-            return Prepared(body: { try backend.conv2dBackwardData(gradOutput, weight: weight, geometry: g, into: gradInput) },
-                            steps: { try breakdown.backwardData(gradOutput: gradOutput, weight: weight, gradInput: gradInput) })
+            return Prepared(
+                body: { try backend.conv2dBackwardData(gradOutput, weight: weight, geometry: g, into: gradInput) },
+                steps: { try breakdown.backwardData(gradOutput: gradOutput, weight: weight, gradInput: gradInput) })
         case .backwardWeight:
             let x = try randomStorage(inputCount, on: backend, seed: 1)
             let gradOutput = try randomStorage(outputCount, on: backend, seed: 2)
             let gradWeight = try backend.allocate(weightCount)
-            return Prepared(body: { try backend.conv2dBackwardWeight(gradOutput, input: x, geometry: g, into: gradWeight) },
-                            steps: { try breakdown.backwardWeight(gradOutput: gradOutput, input: x, gradWeight: gradWeight) })
+            return Prepared(
+                body: { try backend.conv2dBackwardWeight(gradOutput, input: x, geometry: g, into: gradWeight) },
+                steps: { try breakdown.backwardWeight(gradOutput: gradOutput, input: x, gradWeight: gradWeight) })
         }
     }
 }

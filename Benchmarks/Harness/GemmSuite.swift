@@ -9,8 +9,10 @@ import FoveaCore
 enum GemmSuite {
     static func cases(sizes: [Int]) -> [BenchmarkCase] {
         sizes.map { n in
-            BenchmarkCase(suite: "gemm", name: "gemm \(n)", work: .flops(2 * Double(n) * Double(n) * Double(n)),
-                          reference: .gemm(n)) { target in
+            BenchmarkCase(
+                suite: "gemm", name: "gemm \(n)", work: .flops(2 * Double(n) * Double(n) * Double(n)),
+                reference: .gemm(n)
+            ) { target in
                 let backend = target.storageBackend
                 let a = try randomStorage(n * n, on: backend, seed: 1)
                 let b = try randomStorage(n * n, on: backend, seed: 2)
@@ -27,8 +29,9 @@ enum GemmSuite {
                         withExtendedLifetime((a, b, c)) {
                             openblas_set_num_threads(cores)
                             defer { openblas_set_num_threads(1) }
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, size, size, size,
-                                        1, pa, size, pb, size, 0, pc, size)
+                            cblas_sgemm(
+                                CblasRowMajor, CblasNoTrans, CblasNoTrans, size, size, size,
+                                1, pa, size, pb, size, 0, pc, size)
                         }
                     }
                 }

@@ -107,8 +107,12 @@ struct Options {
             case "--batch": options.batches = try integers(argument)
             case "--suite":
                 let suites = try names(argument)
-                if let unknown = suites.first(where: { !(allSuites + namedSuites).contains($0) }) { throw UsageError("unknown suite '\(unknown)'") }
-                if suites.contains("allreduce") && suites.count > 1 { throw UsageError("the allreduce suite runs alone (under mpirun)") }
+                if let unknown = suites.first(where: { !(allSuites + namedSuites).contains($0) }) {
+                    throw UsageError("unknown suite '\(unknown)'")
+                }
+                if suites.contains("allreduce") && suites.count > 1 {
+                    throw UsageError("the allreduce suite runs alone (under mpirun)")
+                }
                 options.suites = Set(suites)
             case "--backend": options.backends = Set(try names(argument))
             case "--model":
@@ -127,14 +131,18 @@ struct Options {
             case "--filter": options.filters.append(try value(argument))
             case "--clock":
                 let text = try value(argument)
-                guard let clock = Timer.Clock(rawValue: text) else { throw UsageError("--clock: '\(text)' is neither wall nor cpu") }
+                guard let clock = Timer.Clock(rawValue: text) else {
+                    throw UsageError("--clock: '\(text)' is neither wall nor cpu")
+                }
                 options.timer.clock = clock
             case "--warmup": options.timer.warmupRuns = try integer(argument)
             case "--runs": options.timer.minimumRuns = max(1, try integer(argument))
             case "--max-runs": options.timer.maximumRuns = max(1, try integer(argument))
             case "--budget":
                 let text = try value(argument)
-                guard let seconds = Double(text), seconds >= 0 else { throw UsageError("--budget: '\(text)' is not a number of seconds") }
+                guard let seconds = Double(text), seconds >= 0 else {
+                    throw UsageError("--budget: '\(text)' is not a number of seconds")
+                }
                 options.timer.timeBudget = seconds
             case "--profile": options.profile = true
             case "--json": options.jsonPath = try value(argument)

@@ -37,7 +37,8 @@ struct Profiler {
             for _ in 0..<calls { try prepared.body() }
             let report = try openCL.context.stopProfilingReport()
             profile.kernels = report.kernels.map {
-                Profile.KernelTime(kernel: $0.kernel, seconds: $0.seconds / Double(calls), launches: Double($0.launches) / Double(calls))
+                Profile.KernelTime(
+                    kernel: $0.kernel, seconds: $0.seconds / Double(calls), launches: Double($0.launches) / Double(calls))
             }
             profile.enqueueSeconds = report.enqueueSeconds / Double(calls)
         }

@@ -19,8 +19,9 @@ struct ReferenceSpec: Codable {
     static func gemm(_ n: Int) -> ReferenceSpec { ReferenceSpec(kind: "gemm", n: n) }
 
     static func conv(_ shape: ConvShape, batch: Int, pass: String) -> ReferenceSpec {
-        ReferenceSpec(kind: "conv", pass: pass, batch: batch, inChannels: shape.inChannels, outChannels: shape.outChannels,
-                      size: shape.size, kernel: shape.kernel, stride: shape.stride, padding: shape.padding)
+        ReferenceSpec(
+            kind: "conv", pass: pass, batch: batch, inChannels: shape.inChannels, outChannels: shape.outChannels,
+            size: shape.size, kernel: shape.kernel, stride: shape.stride, padding: shape.padding)
     }
 
     static func activation(_ op: String, count: Int, pass: String) -> ReferenceSpec {
@@ -42,8 +43,9 @@ struct ReferenceSpec: Codable {
 
     /// One Adam step of `TextClassifier` (embedding 64, an LSTM, a linear head on the last step) on random ids.
     static func textTraining(batch: Int, length: Int, hidden: Int, vocabulary: Int, classes: Int) -> ReferenceSpec {
-        ReferenceSpec(kind: "text-train", batch: batch, optimizer: "adam", steps: length, hidden: hidden,
-                      vocabulary: vocabulary, classes: classes)
+        ReferenceSpec(
+            kind: "text-train", batch: batch, optimizer: "adam", steps: length, hidden: hidden,
+            vocabulary: vocabulary, classes: classes)
     }
 }
 
@@ -77,9 +79,14 @@ enum PyTorchComparison {
 
     /// Writes the spec of `cases`, runs the script with `python`, and decodes its JSON.
     static func run(_ cases: [BenchmarkCase], timer: Timer, python: String, script: String, threads: Int?) throws -> Output {
-        let benchmarks = cases.compactMap { c in c.reference.map { spec -> ReferenceSpec in var s = spec; s.name = c.name; return s } }
-        let spec = Spec(warmup: timer.warmupRuns, minRuns: timer.minimumRuns, maxRuns: timer.maximumRuns,
-                        budget: timer.timeBudget, benchmarks: benchmarks)
+        let benchmarks = cases.compactMap { c in
+            c.reference.map { spec -> ReferenceSpec in
+                var s = spec; s.name = c.name; return s
+            }
+        }
+        let spec = Spec(
+            warmup: timer.warmupRuns, minRuns: timer.minimumRuns, maxRuns: timer.maximumRuns,
+            budget: timer.timeBudget, benchmarks: benchmarks)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-bench-spec-\(getpid()).json")
         try JSONEncoder().encode(spec).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
@@ -105,7 +112,8 @@ enum PyTorchComparison {
         guard ops.contains(where: { result in torch.results.contains { $0.name == result.name } }) else { return trainingTable }
         let torchBackends = TableReport.unique(torch.results.map(\.backend))
         let foveaBackends = TableReport.orderedBackends(fovea).filter { $0 != "openblas" }
-        var text = "\n== Fovea vs PyTorch \(torch.torch) (\(torch.threads) threads): median ms, and PyTorch time / Fovea time ==\n"
+        var text =
+            "\n== Fovea vs PyTorch \(torch.torch) (\(torch.threads) threads): median ms, and PyTorch time / Fovea time ==\n"
         text += TableReport.pad("benchmark", 38) + (foveaBackends + torchBackends).map { TableReport.pad($0, 12) }.joined()
         let pairs = foveaBackends.flatMap { f in torchBackends.map { (f, $0) } }
         text += pairs.map { TableReport.pad("\($0.1)/\($0.0)", 24) }.joined() + "\n"
@@ -115,15 +123,19 @@ enum PyTorchComparison {
             let mine = fovea.filter { $0.name == name }
             var line = TableReport.pad(name, 38)
             for backend in foveaBackends {
-                line += TableReport.pad(mine.first { $0.backend == backend }.map { String(format: "%.3f", $0.measurement.median * 1e3) } ?? "-", 12)
+                line += TableReport.pad(
+                    mine.first { $0.backend == backend }.map { String(format: "%.3f", $0.measurement.median * 1e3) } ?? "-", 12)
             }
             for backend in torchBackends {
-                line += TableReport.pad(torchRows.first { $0.backend == backend }.map { String(format: "%.3f", $0.median * 1e3) } ?? "-", 12)
+                line += TableReport.pad(
+                    torchRows.first { $0.backend == backend }.map { String(format: "%.3f", $0.median * 1e3) } ?? "-", 12)
             }
             for (f, t) in pairs {
                 if let a = mine.first(where: { $0.backend == f }), let b = torchRows.first(where: { $0.backend == t }) {
                     line += TableReport.pad(String(format: "%.2fx", b.median / a.measurement.median), 24)
-                } else { line += TableReport.pad("-", 24) }
+                } else {
+                    line += TableReport.pad("-", 24)
+                }
             }
             text += line + "\n"
         }
@@ -138,8 +150,10 @@ enum PyTorchComparison {
         let foveaBackends = TableReport.orderedBackends(fovea)
         let pairs = foveaBackends.flatMap { f in torchBackends.map { (f, $0) } }
         let framework = torch.framework ?? "PyTorch"
-        let setting = torch.framework == nil
-            ? "PyTorch \(torch.torch) (\(torch.threads) threads, OMP_WAIT_POLICY \(torch.ompWaitPolicy ?? "default"))" : torch.torch
+        let setting =
+            torch.framework == nil
+            ? "PyTorch \(torch.torch) (\(torch.threads) threads, OMP_WAIT_POLICY \(torch.ompWaitPolicy ?? "default"))"
+            : torch.torch
         var text = "\n== Training steps, Fovea vs \(setting): images/s at the median, and Fovea / \(framework) ==\n"
         text += TableReport.pad("benchmark", 30) + (foveaBackends + torchBackends).map { TableReport.pad($0, 12) }.joined()
         text += pairs.map { TableReport.pad("\($0.0)/\($0.1)", 22) }.joined()
@@ -152,19 +166,25 @@ enum PyTorchComparison {
                 line += TableReport.pad(mine.first { $0.backend == backend }.map { String(format: "%.1f", $0.rate) } ?? "-", 12)
             }
             for backend in torchBackends {
-                line += TableReport.pad(theirs.first { $0.backend == backend }.map { String(format: "%.1f", images / $0.median) } ?? "-", 12)
+                line += TableReport.pad(
+                    theirs.first { $0.backend == backend }.map { String(format: "%.1f", images / $0.median) } ?? "-", 12)
             }
             for (f, t) in pairs {
                 if let a = mine.first(where: { $0.backend == f }), let b = theirs.first(where: { $0.backend == t }) {
                     line += TableReport.pad(String(format: "%.2fx", b.median / a.measurement.median), 22)
-                } else { line += TableReport.pad("-", 22) }
+                } else {
+                    line += TableReport.pad("-", 22)
+                }
             }
             // The same ratio of CPU time per step (less sensitive to other work on the machine than wall time).
             for (f, t) in pairs {
                 if let a = mine.first(where: { $0.backend == f })?.measurement.cpuSecondsPerCall,
-                   let b = theirs.first(where: { $0.backend == t })?.cpuPerCall {
+                    let b = theirs.first(where: { $0.backend == t })?.cpuPerCall
+                {
                     line += TableReport.pad(String(format: "%.2fx", b / a), 14)
-                } else { line += TableReport.pad("-", 14) }
+                } else {
+                    line += TableReport.pad("-", 14)
+                }
             }
             text += line + "\n"
         }

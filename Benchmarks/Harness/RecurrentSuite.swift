@@ -17,19 +17,25 @@ enum RecurrentSuite {
                     // GEMM work: the input projection and the recurrent one forward, twice that backward (data and weights).
                     let gates = cell == "lstm" ? 4 : 3
                     let flops = 3 * 2 * Double(steps * batch * gates * hidden * (inputSize + hidden))
-                    return BenchmarkCase(suite: "rnn", name: "\(cell) b\(batch) t\(steps) h\(hidden) fwd+bwd", work: .flops(flops),
-                                         reference: .recurrent(cell: cell, batch: batch, steps: steps, hidden: hidden,
-                                                               inputSize: inputSize)) { target in
+                    return BenchmarkCase(
+                        suite: "rnn", name: "\(cell) b\(batch) t\(steps) h\(hidden) fwd+bwd", work: .flops(flops),
+                        reference: .recurrent(
+                            cell: cell, batch: batch, steps: steps, hidden: hidden,
+                            inputSize: inputSize)
+                    ) { target in
                         guard case .backend(let backend) = target else { return nil }
                         return try layerStep(cell: cell, steps: steps, hidden: hidden, device: backend.device)
                     }
                 }
             }
         }
-        let textStep = BenchmarkCase(suite: "rnn", name: "lstm-text b\(batch) t\(text.length) h\(text.hidden) train adam",
-                                     work: .images(Double(batch)),
-                                     reference: .textTraining(batch: batch, length: text.length, hidden: text.hidden,
-                                                              vocabulary: text.vocabulary, classes: text.classes)) { target in
+        let textStep = BenchmarkCase(
+            suite: "rnn", name: "lstm-text b\(batch) t\(text.length) h\(text.hidden) train adam",
+            work: .images(Double(batch)),
+            reference: .textTraining(
+                batch: batch, length: text.length, hidden: text.hidden,
+                vocabulary: text.vocabulary, classes: text.classes)
+        ) { target in
             guard case .backend(let backend) = target else { return nil }
             return try textTrainingStep(device: backend.device)
         }
@@ -39,7 +45,8 @@ enum RecurrentSuite {
     /// The layer on [steps, batch, input] from zero states; backward from a fixed random gradient of the output.
     static func layerStep(cell: String, steps: Int, hidden: Int, device: Device) throws -> Prepared {
         let generator = Generator(seed: 1)
-        let layer: RecurrentNetwork = cell == "lstm" ? LSTM(inputSize, hidden, generator: generator) : GRU(inputSize, hidden, generator: generator)
+        let layer: RecurrentNetwork =
+            cell == "lstm" ? LSTM(inputSize, hidden, generator: generator) : GRU(inputSize, hidden, generator: generator)
         try layer.to(device)
         let x = try Tensor.uniform([steps, batch, inputSize], low: -1, high: 1, generator: generator, device: device)
         x.requiresGrad = true
@@ -61,7 +68,8 @@ enum RecurrentSuite {
         // Ids 1 ..< vocabulary: no padding, so every model reads every step.
         let ids = try Tensor.uniform([batch, text.length], low: 1, high: Float(text.vocabulary), generator: generator)
             .to(dtype: .int32).to(device)
-        let labels = try Tensor.uniform([batch], low: 0, high: Float(text.classes), generator: generator).to(dtype: .int32).to(device)
+        let labels = try Tensor.uniform([batch], low: 0, high: Float(text.classes), generator: generator).to(dtype: .int32).to(
+            device)
         let loss = CrossEntropyLoss()
         return Prepared {
             optimizer.zeroGrad()

@@ -20,7 +20,8 @@ struct RunReport: Codable {
                 case .openBLAS: names[target.label] = "cblas_sgemm called directly"
                 case .backend(let backend as OpenCLBackend):
                     let info = backend.context.info
-                    names[target.label] = "\(info.name) (\(info.platformName), \(info.nativeType.map { "acting as GPU, FOVEA_OPENCL_AS=gpu, really \($0)" } ?? info.type), "
+                    names[target.label] =
+                        "\(info.name) (\(info.platformName), \(info.nativeType.map { "acting as GPU, FOVEA_OPENCL_AS=gpu, really \($0)" } ?? info.type), "
                         + "\(info.computeUnits) compute units)"
                 case .backend: names[target.label] = "Fovea CPU backend (OpenBLAS + Swift loops)"
                 }

@@ -21,18 +21,24 @@ enum SVGChart {
             let unit = rows[0].unit
             let largest = max(rows.map(\.rate).max() ?? 1, 1e-9)
             y += panelGap
-            body += "<text x=\"10\" y=\"\(y - 10)\" font-weight=\"bold\">\(escape(suite)) (\(unit)\(unit == "ms" ? ", lower is better" : ""))</text>\n"
+            body +=
+                "<text x=\"10\" y=\"\(y - 10)\" font-weight=\"bold\">\(escape(suite)) (\(unit)\(unit == "ms" ? ", lower is better" : ""))</text>\n"
             for name in TableReport.orderedNames(rows) {
-                let group = backends.compactMap { backend in rows.first { $0.name == name && $0.backend == backend }.map { (backend, $0) } }
+                let group = backends.compactMap { backend in
+                    rows.first { $0.name == name && $0.backend == backend }.map { (backend, $0) }
+                }
                 let groupHeight = Double(backends.count) * barHeight
-                body += "<text x=\"\(labelWidth - 8)\" y=\"\(y + groupHeight / 2 + 4)\" text-anchor=\"end\">\(escape(name))</text>\n"
+                body +=
+                    "<text x=\"\(labelWidth - 8)\" y=\"\(y + groupHeight / 2 + 4)\" text-anchor=\"end\">\(escape(name))</text>\n"
                 for (backend, result) in group {
                     let slot = Double(backends.firstIndex(of: backend)!)
                     let length = max(1, barArea * result.rate / largest)
                     let top = y + slot * barHeight
-                    body += "<rect x=\"\(labelWidth)\" y=\"\(top)\" width=\"\(format(length))\" height=\"\(barHeight - 1)\" "
+                    body +=
+                        "<rect x=\"\(labelWidth)\" y=\"\(top)\" width=\"\(format(length))\" height=\"\(barHeight - 1)\" "
                         + "fill=\"\(colors[Int(slot) % colors.count])\"><title>\(escape(backend)): \(format(result.rate)) \(unit)</title></rect>"
-                    body += "<text x=\"\(format(labelWidth + length + 4))\" y=\"\(top + barHeight - 2)\" font-size=\"9\">\(format(result.rate))</text>\n"
+                    body +=
+                        "<text x=\"\(format(labelWidth + length + 4))\" y=\"\(top + barHeight - 2)\" font-size=\"9\">\(format(result.rate))</text>\n"
                 }
                 y += groupHeight + groupGap
             }

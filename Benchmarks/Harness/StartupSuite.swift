@@ -65,7 +65,8 @@ enum StartupSuite {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let throughLoader = executable.lastPathComponent.hasPrefix("ld-linux")
         process.executableURL = executable
-        process.arguments = (throughLoader ? [CommandLine.arguments[0]] : []) + ["--startup-child", "--backend", "opencl:\(index)"] + arguments
+        process.arguments =
+            (throughLoader ? [CommandLine.arguments[0]] : []) + ["--startup-child", "--backend", "opencl:\(index)"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output
@@ -92,11 +93,16 @@ enum StartupSuite {
         var run: () throws -> Void = {}
         timing.setupSeconds = try Timer.seconds {
             if let training {
-                guard let shape = TrainSuite.inputShape(of: training.model) else { throw HarnessError("unknown model '\(training.model)'") }
-                let step = try TrainingStep(model: training.model, inputShape: shape, batch: training.batch,
-                                            optimizer: training.optimizer, device: backend.device)
+                guard let shape = TrainSuite.inputShape(of: training.model) else {
+                    throw HarnessError("unknown model '\(training.model)'")
+                }
+                let step = try TrainingStep(
+                    model: training.model, inputShape: shape, batch: training.batch,
+                    optimizer: training.optimizer, device: backend.device)
                 try backend.synchronize()
-                run = { try step.run(); try backend.synchronize() }
+                run = {
+                    try step.run(); try backend.synchronize()
+                }
             } else {
                 let workload = try Workload(backend: backend)
                 run = workload.run

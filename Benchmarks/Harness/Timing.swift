@@ -80,8 +80,12 @@ struct Timer: Sendable {
     func measure(synchronize: () throws -> Void = {}, _ body: () throws -> Void) throws -> Measurement {
         for _ in 0..<warmupRuns { try body() }
         try synchronize()
-        let single = try seconds { try body(); try synchronize() }
-        let calls = single >= minimumSampleSeconds ? 1 : Swift.min(10_000, Int((minimumSampleSeconds / Swift.max(single, 1e-9)).rounded(.up)))
+        let single = try seconds {
+            try body(); try synchronize()
+        }
+        let calls =
+            single >= minimumSampleSeconds
+            ? 1 : Swift.min(10_000, Int((minimumSampleSeconds / Swift.max(single, 1e-9)).rounded(.up)))
         var samples: [Double] = []
         var spent = 0.0
         let cpuStart = Self.processCPUSeconds()

@@ -6,8 +6,8 @@ import FoveaNN
 enum TrainSuite {
     /// The zoo models the suite trains, with the sample shape of their data set.
     static let models: [(name: String, inputShape: Shape)] = [
-        ("lenet5", [1, 28, 28]),      // Fashion-MNIST
-        ("cnn-cifar", [3, 32, 32]),   // CIFAR-10
+        ("lenet5", [1, 28, 28]),  // Fashion-MNIST
+        ("cnn-cifar", [3, 32, 32]),  // CIFAR-10
         ("resnet-small", [3, 32, 32]),
     ]
     static let modelNames = models.map(\.name)
@@ -18,11 +18,14 @@ enum TrainSuite {
         models.filter { names.contains($0.name) }.flatMap { model in
             batches.sorted().flatMap { batch in
                 optimizers.map { optimizer in
-                    BenchmarkCase(suite: "train", name: name(model.name, batch: batch, optimizer: optimizer), work: .images(Double(batch)),
-                                  reference: .train(model: model.name, batch: batch, optimizer: optimizer)) { target in
+                    BenchmarkCase(
+                        suite: "train", name: name(model.name, batch: batch, optimizer: optimizer), work: .images(Double(batch)),
+                        reference: .train(model: model.name, batch: batch, optimizer: optimizer)
+                    ) { target in
                         guard case .backend(let backend) = target else { return nil }
-                        let step = try TrainingStep(model: model.name, inputShape: model.inputShape, batch: batch,
-                                                    optimizer: optimizer, device: backend.device)
+                        let step = try TrainingStep(
+                            model: model.name, inputShape: model.inputShape, batch: batch,
+                            optimizer: optimizer, device: backend.device)
                         return step.prepared(synchronize: backend.synchronize)
                     }
                 }
@@ -101,7 +104,9 @@ final class TrainingStep {
         let value = try loss(model(inputs), labels)
         return [
             Step(name: "forward + loss") { _ = try self.loss(self.model(self.inputs), self.labels) },
-            Step(name: "backward") { self.optimizer.zeroGrad(); try value.backward() },
+            Step(name: "backward") {
+                self.optimizer.zeroGrad(); try value.backward()
+            },
             Step(name: "optimizer step") { try self.optimizer.step() },
         ]
     }
@@ -119,11 +124,12 @@ final class TrainingStep {
             let gradient = try Tensor.uniform(output.shape, low: -1, high: 1, device: output.device)
             let label = "\(index) \(layer.typeName)"
             steps.append(Step(name: label + " fwd") { _ = try layer(input) })
-            steps.append(Step(name: label + " bwd") {
-                layer.zeroGrad()
-                input.grad = nil
-                try output.backward(gradient)
-            })
+            steps.append(
+                Step(name: label + " bwd") {
+                    layer.zeroGrad()
+                    input.grad = nil
+                    try output.backward(gradient)
+                })
             activation = output
         }
         return steps

@@ -73,12 +73,14 @@ if options.profile { print(TableReport.profiles(results), terminator: "") }
 var allFailures = failures
 for r in results {
     guard let syncs = r.hostSyncs, syncs.step != 0 || syncs.stepReadingLoss != 1 else { continue }
-    allFailures.append("\(r.name) on \(r.backend): \(syncs.step) host syncs per step (expected 0), "
-                       + "\(syncs.stepReadingLoss) reading the loss (expected 1)")
+    allFailures.append(
+        "\(r.name) on \(r.backend): \(syncs.step) host syncs per step (expected 0), "
+            + "\(syncs.stepReadingLoss) reading the loss (expected 1)")
 }
 
 // Cold and warm start of a training step: each trained model at the first batch size and optimizer.
-let trainedModels = options.suites.contains("train")
+let trainedModels =
+    options.suites.contains("train")
     ? options.models.filter { model in cases.contains { $0.suite == "train" && $0.name.hasPrefix("train \(model) ") } } : []
 let trainingStartups = trainedModels.map {
     StartupSuite.TrainingWorkload(model: $0, batch: options.batches[0], optimizer: options.optimizers[0])
@@ -98,8 +100,9 @@ if !startup.isEmpty { print(TableReport.startup(startup), terminator: "") }
 var pytorch: PyTorchComparison.Output?
 if options.pytorch {
     do {
-        pytorch = try PyTorchComparison.run(cases, timer: options.timer, python: options.python, script: options.pytorchScript,
-                                            threads: options.pytorchThreads)
+        pytorch = try PyTorchComparison.run(
+            cases, timer: options.timer, python: options.python, script: options.pytorchScript,
+            threads: options.pytorchThreads)
         print(PyTorchComparison.table(results, pytorch!), terminator: "")
         allFailures += pytorch!.failures.map { "pytorch: \($0)" }
     } catch { allFailures.append("pytorch: \(error)") }
@@ -108,8 +111,9 @@ var tinygrad: PyTorchComparison.Output?
 if options.tinygrad {
     do {
         // tinygrad_bench.py has LeNet-5 only.
-        tinygrad = try PyTorchComparison.run(cases.filter { $0.name.hasPrefix("train lenet5 ") }, timer: options.timer, python: options.tinygradPython,
-                                             script: "Benchmarks/tinygrad_bench.py", threads: nil)
+        tinygrad = try PyTorchComparison.run(
+            cases.filter { $0.name.hasPrefix("train lenet5 ") }, timer: options.timer, python: options.tinygradPython,
+            script: "Benchmarks/tinygrad_bench.py", threads: nil)
         print(PyTorchComparison.training(results.filter { $0.suite == "train" }, tinygrad!), terminator: "")
         allFailures += tinygrad!.failures.map { "tinygrad: \($0)" }
     } catch { allFailures.append("tinygrad: \(error)") }
@@ -117,8 +121,9 @@ if options.tinygrad {
 
 if !allFailures.isEmpty { print("\nFailures:\n" + allFailures.map { "  " + $0 }.joined(separator: "\n")) }
 
-let report = RunReport(date: date, machine: machine, timer: .init(options.timer), results: results, startup: startup,
-                       pytorch: pytorch, tinygrad: tinygrad, failures: allFailures)
+let report = RunReport(
+    date: date, machine: machine, timer: .init(options.timer), results: results, startup: startup,
+    pytorch: pytorch, tinygrad: tinygrad, failures: allFailures)
 do {
     if let path = options.jsonPath { try report.write(to: path); print("\nwrote \(path)") }
     if let path = options.svgPath {

@@ -11,9 +11,12 @@ struct EmbedKernels: BuildToolPlugin {
             .filter { $0.pathExtension == "cl" }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedKernels.swift")
-        return [.buildCommand(displayName: "Embedding \(kernels.count) OpenCL programs from Kernels/",
-                              executable: try context.tool(named: "KernelEmbedder").url,
-                              arguments: [output.path] + kernels.map(\.path),
-                              inputFiles: kernels, outputFiles: [output])]
+        return [
+            .buildCommand(
+                displayName: "Embedding \(kernels.count) OpenCL programs from Kernels/",
+                executable: try context.tool(named: "KernelEmbedder").url,
+                arguments: [output.path] + kernels.map(\.path),
+                inputFiles: kernels, outputFiles: [output])
+        ]
     }
 }

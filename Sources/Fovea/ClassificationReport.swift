@@ -32,7 +32,8 @@ public struct ClassificationReport: Codable, Sendable, Equatable {
     /// The report of `predicted` against `labels` (class numbers below `classNames.count`); `inTopK`, when given,
     /// says per sample whether its true class is among the `topK` most probable.
     public init(labels: [Int], predicted: [Int], classNames: [String], topK: Int? = nil, inTopK: [Bool]? = nil) {
-        precondition(labels.count == predicted.count, "ClassificationReport: \(labels.count) labels for \(predicted.count) predictions")
+        precondition(
+            labels.count == predicted.count, "ClassificationReport: \(labels.count) labels for \(predicted.count) predictions")
         let count = classNames.count
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: count), count: count)
         for (label, guess) in zip(labels, predicted) { confusion[label][guess] += 1 }
@@ -66,8 +67,9 @@ public struct ClassificationReport: Codable, Sendable, Equatable {
 
     /// The report of `predictions`, with the top-`topK` accuracy.
     public init(_ predictions: Predictions, classNames: [String], topK: Int = 5) {
-        self.init(labels: predictions.labels, predicted: predictions.predicted, classNames: classNames, topK: topK,
-                  inTopK: topK < classNames.count ? predictions.isInTop(topK) : nil)
+        self.init(
+            labels: predictions.labels, predicted: predictions.predicted, classNames: classNames, topK: topK,
+            inTopK: topK < classNames.count ? predictions.isInTop(topK) : nil)
     }
 
     /// The confusion matrix with the class names as row (true) and column (predicted) labels.
@@ -89,15 +91,20 @@ public struct ClassificationReport: Codable, Sendable, Equatable {
         let width = max(14 + String(topK ?? 1).count, classNames.map(\.count).max() ?? 0)
         func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
         func row(_ name: String, _ scores: Scores) -> String {
-            pad(name, width) + String(format: "  %9.4f  %9.4f  %9.4f  %9d", scores.precision, scores.recall, scores.f1, scores.support)
+            pad(name, width)
+                + String(format: "  %9.4f  %9.4f  %9.4f  %9d", scores.precision, scores.recall, scores.f1, scores.support)
         }
-        var lines = [pad("", width) + "  " + ["precision", "recall", "f1-score", "support"].map { pad($0, 9) }.joined(separator: "  "), ""]
+        var lines = [
+            pad("", width) + "  " + ["precision", "recall", "f1-score", "support"].map { pad($0, 9) }.joined(separator: "  "), "",
+        ]
         lines += zip(classNames, classes).map(row)
         lines.append("")
         let total = macroAverage.support
         lines.append(pad("accuracy", width) + pad(String(format: "%.4f", accuracy), 35) + String(format: "  %9d", total))
         if let topK, let topKAccuracy {
-            lines.append(pad("top-\(topK) accuracy", width) + pad(String(format: "%.4f", topKAccuracy), 35) + String(format: "  %9d", total))
+            lines.append(
+                pad("top-\(topK) accuracy", width) + pad(String(format: "%.4f", topKAccuracy), 35)
+                    + String(format: "  %9d", total))
         }
         lines.append(row("macro avg", macroAverage))
         lines.append(row("weighted avg", weightedAverage))

@@ -30,12 +30,14 @@ public struct DataSource {
     /// Whether `name` is a data set `load` knows (`csv:` and `folder:` need a path after them, `series:` a path and a column).
     public static func isValidName(_ name: String) -> Bool {
         builtInNames.contains(name) || (name.hasPrefix("csv:") && name.count > 4) || (name.hasPrefix("folder:") && name.count > 7)
-            || seriesFile(name) != nil || (name.hasPrefix("text:") && name.count > 5) || (name.hasPrefix("chars:") && name.count > 6)
+            || seriesFile(name) != nil || (name.hasPrefix("text:") && name.count > 5)
+            || (name.hasPrefix("chars:") && name.count > 6)
     }
 
     /// The file and column of `series:PATH:COLUMN` (the column follows the last colon); nil for other names.
     static func seriesFile(_ name: String) -> (path: String, column: String)? {
-        guard name.hasPrefix("series:"), let colon = name.lastIndex(of: ":"), colon > name.index(name.startIndex, offsetBy: 7) else { return nil }
+        guard name.hasPrefix("series:"), let colon = name.lastIndex(of: ":"), colon > name.index(name.startIndex, offsetBy: 7)
+        else { return nil }
         let column = String(name[name.index(after: colon)...])
         return column.isEmpty ? nil : (String(name[name.index(name.startIndex, offsetBy: 7)..<colon]), column)
     }
@@ -51,8 +53,10 @@ public struct DataSource {
         public var relative: Bool
 
         /// Options for `series:` data sets; see the properties.
-        public init(window: Int = 24, horizon: Int = 1, validationFraction: Double = 0.1, testFraction: Double = 0.2,
-                    standardization: (mean: Float, standardDeviation: Float)? = nil, relative: Bool = false) {
+        public init(
+            window: Int = 24, horizon: Int = 1, validationFraction: Double = 0.1, testFraction: Double = 0.2,
+            standardization: (mean: Float, standardDeviation: Float)? = nil, relative: Bool = false
+        ) {
             self.window = window; self.horizon = horizon
             self.validationFraction = validationFraction; self.testFraction = testFraction
             self.standardization = standardization
@@ -91,8 +95,9 @@ public struct DataSource {
 
     /// This data set with `normalization` in place of its own (nil: none).
     public func normalized(_ normalization: Normalize?) -> DataSource {
-        DataSource(name: name, train: train, validation: validation, vocabulary: vocabulary, characters: characters, test: test,
-                   normalization: normalization)
+        DataSource(
+            name: name, train: train, validation: validation, vocabulary: vocabulary, characters: characters, test: test,
+            normalization: normalization)
     }
 
     /// The per-channel mean and standard deviation of a built-in data set's training images (pixels in [0, 1]),
@@ -124,41 +129,60 @@ public struct DataSource {
     /// `text:PATH` (columns `label` and `text`) holds out a seeded 20% for testing, as word ids of its training texts' words;
     /// `chars:PATH` cuts a text into windows of `series.window` characters predicting the next, its last 10% validating and testing.
     /// `vocabulary` encodes texts in place of the vocabulary made from their training part.
-    public static func load(_ spec: String, directory: URL? = nil, seed: UInt64 = 0, images: ImageOptions = ImageOptions(),
-                            series: SeriesOptions = SeriesOptions(), vocabulary: TrainedVocabulary? = nil) throws -> DataSource {
+    public static func load(
+        _ spec: String, directory: URL? = nil, seed: UInt64 = 0, images: ImageOptions = ImageOptions(),
+        series: SeriesOptions = SeriesOptions(), vocabulary: TrainedVocabulary? = nil
+    ) throws -> DataSource {
         let source = try loadParts(spec, directory: directory, seed: seed, images: images, series: series, vocabulary: vocabulary)
         guard source.test.sampleShape == source.train.sampleShape else {
-            throw FoveaError.invalidArgument("\(spec): the test samples are \(source.test.sampleShape) but the training samples are "
-                                             + "\(source.train.sampleShape); both parts must have one shape")
+            throw FoveaError.invalidArgument(
+                "\(spec): the test samples are \(source.test.sampleShape) but the training samples are "
+                    + "\(source.train.sampleShape); both parts must have one shape")
         }
         return source
     }
 
-    private static func loadParts(_ spec: String, directory: URL?, seed: UInt64, images: ImageOptions, series: SeriesOptions,
-                                  vocabulary: TrainedVocabulary?) throws -> DataSource {
+    private static func loadParts(
+        _ spec: String, directory: URL?, seed: UInt64, images: ImageOptions, series: SeriesOptions,
+        vocabulary: TrainedVocabulary?
+    ) throws -> DataSource {
         if let (path, column) = seriesFile(spec) {
-            guard directory == nil else { throw FoveaError.invalidArgument("--data-dir: the file is named by --data \(spec) itself") }
+            guard directory == nil else {
+                throw FoveaError.invalidArgument("--data-dir: the file is named by --data \(spec) itself")
+            }
             let parts = try TimeSeries.read(csv: URL(fileURLWithPath: path), column: column)
-                .split(window: series.window, horizon: series.horizon, validationFraction: series.validationFraction, testFraction: series.testFraction,
-                       standardization: series.standardization, relative: series.relative)
+                .split(
+                    window: series.window, horizon: series.horizon, validationFraction: series.validationFraction,
+                    testFraction: series.testFraction,
+                    standardization: series.standardization, relative: series.relative)
             return DataSource(name: spec, train: parts.train, validation: parts.validation, test: parts.test, normalization: nil)
         }
         if spec.hasPrefix("text:") && spec.count > 5 {
-            guard directory == nil else { throw FoveaError.invalidArgument("--data-dir: the file is named by --data \(spec) itself") }
-            let parts = try TextDataset.load(URL(fileURLWithPath: String(spec.dropFirst(5))), seed: seed, vocabulary: vocabulary?.words)
+            guard directory == nil else {
+                throw FoveaError.invalidArgument("--data-dir: the file is named by --data \(spec) itself")
+            }
+            let parts = try TextDataset.load(
+                URL(fileURLWithPath: String(spec.dropFirst(5))), seed: seed, vocabulary: vocabulary?.words)
             return DataSource(name: spec, train: parts.train, vocabulary: parts.vocabulary, test: parts.test, normalization: nil)
         }
         if spec.hasPrefix("chars:") && spec.count > 6 {
-            guard directory == nil else { throw FoveaError.invalidArgument("--data-dir: the file is named by --data \(spec) itself") }
-            let parts = try CharacterText.load(URL(fileURLWithPath: String(spec.dropFirst(6))), window: series.window,
-                                               vocabulary: vocabulary?.characters)
-            return DataSource(name: spec, train: parts.train, validation: parts.validation, characters: parts.vocabulary, test: parts.test,
-                              normalization: nil)
+            guard directory == nil else {
+                throw FoveaError.invalidArgument("--data-dir: the file is named by --data \(spec) itself")
+            }
+            let parts = try CharacterText.load(
+                URL(fileURLWithPath: String(spec.dropFirst(6))), window: series.window,
+                vocabulary: vocabulary?.characters)
+            return DataSource(
+                name: spec, train: parts.train, validation: parts.validation, characters: parts.vocabulary, test: parts.test,
+                normalization: nil)
         }
         if spec.hasPrefix("folder:") && spec.count > 7 {
-            guard directory == nil else { throw FoveaError.invalidArgument("--data-dir: the folder is named by --data \(spec) itself") }
+            guard directory == nil else {
+                throw FoveaError.invalidArgument("--data-dir: the folder is named by --data \(spec) itself")
+            }
             let folder = URL(fileURLWithPath: String(spec.dropFirst(7)))
-            let parts = try ImageFolder.load(folder, imageSize: images.imageSize, channels: images.channels, testFraction: images.testFraction, seed: seed)
+            let parts = try ImageFolder.load(
+                folder, imageSize: images.imageSize, channels: images.channels, testFraction: images.testFraction, seed: seed)
             return DataSource(name: spec, train: parts.train, test: parts.test, normalization: nil)
         }
         let dir = directory ?? defaultDirectory(for: spec)
@@ -169,19 +193,25 @@ public struct DataSource {
         switch spec {
         case "fashion-mnist", "mnist":
             let kind: IDXDataset.Kind = spec == "mnist" ? .mnist : .fashionMNIST
-            return DataSource(name: spec, train: try IDXDataset.load(directory: dir!, split: .train, kind: kind),
-                              test: try IDXDataset.load(directory: dir!, split: .test, kind: kind),
-                              normalization: standardNormalization(for: spec))
+            return DataSource(
+                name: spec, train: try IDXDataset.load(directory: dir!, split: .train, kind: kind),
+                test: try IDXDataset.load(directory: dir!, split: .test, kind: kind),
+                normalization: standardNormalization(for: spec))
         case "cifar10":
-            return DataSource(name: spec, train: try CIFAR.load10(directory: dir!, split: .train), test: try CIFAR.load10(directory: dir!, split: .test),
-                              normalization: standardNormalization(for: spec))
+            return DataSource(
+                name: spec, train: try CIFAR.load10(directory: dir!, split: .train),
+                test: try CIFAR.load10(directory: dir!, split: .test),
+                normalization: standardNormalization(for: spec))
         case "cifar100":
-            return DataSource(name: spec, train: try CIFAR.load100(directory: dir!, split: .train, target: .fine),
-                              test: try CIFAR.load100(directory: dir!, split: .test, target: .fine),
-                              normalization: standardNormalization(for: spec))
+            return DataSource(
+                name: spec, train: try CIFAR.load100(directory: dir!, split: .train, target: .fine),
+                test: try CIFAR.load100(directory: dir!, split: .test, target: .fine),
+                normalization: standardNormalization(for: spec))
         default:
             guard isValidName(spec) else {
-                throw FoveaError.invalidArgument("unknown data set '\(spec)': use mnist, fashion-mnist, cifar10, cifar100, csv:PATH, folder:DIR, series:PATH:COLUMN, text:PATH or chars:PATH")
+                throw FoveaError.invalidArgument(
+                    "unknown data set '\(spec)': use mnist, fashion-mnist, cifar10, cifar100, csv:PATH, folder:DIR, series:PATH:COLUMN, text:PATH or chars:PATH"
+                )
             }
             let parts = try CSVDataset.load(URL(fileURLWithPath: String(spec.dropFirst(4))), validationFraction: 0.2, seed: seed)
             return DataSource(name: spec, train: parts.train, test: parts.validation, normalization: nil)

@@ -29,8 +29,11 @@ public enum FeatureMaps {
     /// `count` tiles of `channels` x `height` x `width` values (tile after tile, planar), each min-max scaled to
     /// [0, 1] on its own, enlarged `scale` times (nearest neighbour) and laid out in a near-square grid with one
     /// white pixel between tiles: a [channels, H, W] image.
-    public static func grid(_ values: [Float], count: Int, channels: Int, height: Int, width: Int, scale: Int = 1) -> (values: [Float], shape: Shape) {
-        precondition(count > 0 && values.count == count * channels * height * width && scale > 0, "grid: sizes do not match the values")
+    public static func grid(_ values: [Float], count: Int, channels: Int, height: Int, width: Int, scale: Int = 1) -> (
+        values: [Float], shape: Shape
+    ) {
+        precondition(
+            count > 0 && values.count == count * channels * height * width && scale > 0, "grid: sizes do not match the values")
         let columns = Int(Double(count).squareRoot().rounded(.up)), rows = (count + columns - 1) / columns
         let (tileHeight, tileWidth) = (height * scale, width * scale)
         let outHeight = rows * (tileHeight + 1) - 1, outWidth = columns * (tileWidth + 1) - 1

@@ -22,14 +22,17 @@ public struct ForecastScores: Sendable, Equatable, Codable {
         let targets = (0..<windows.count).map { windows.regressionTarget(at: $0)! + origins[$0] }
         let naive = (0..<windows.count).map(windows.lastKnown(at:))
         guard predictions.count == targets.count else {
-            throw FoveaError.invalidArgument("ForecastScores: the model gave \(predictions.count) values for \(targets.count) windows (one each)")
+            throw FoveaError.invalidArgument(
+                "ForecastScores: the model gave \(predictions.count) values for \(targets.count) windows (one each)")
         }
         predictions = zip(predictions, origins).map(+)
         let scale = windows.standardDeviation
         func scores(_ forecasts: [Float]) -> (rmse: Float, mae: Float) {
             let errors = zip(forecasts, targets).map { Double(($0 - $1) * scale) }
             let count = Double(errors.count)
-            return (Float((errors.reduce(0) { $0 + $1 * $1 } / count).squareRoot()), Float(errors.reduce(0) { $0 + abs($1) } / count))
+            return (
+                Float((errors.reduce(0) { $0 + $1 * $1 } / count).squareRoot()), Float(errors.reduce(0) { $0 + abs($1) } / count)
+            )
         }
         (rmse, mae) = scores(predictions)
         (naiveRMSE, naiveMAE) = scores(naive)
@@ -38,9 +41,13 @@ public struct ForecastScores: Sendable, Equatable, Codable {
     /// The figures side by side, as `fovea train` prints them.
     public var table: String {
         func row(_ cells: [String]) -> String {
-            zip(cells, [6, 12, 20]).map { $0.count >= $1 ? $0 : String(repeating: " ", count: $1 - $0.count) + $0 }.joined(separator: " ")
+            zip(cells, [6, 12, 20]).map { $0.count >= $1 ? $0 : String(repeating: " ", count: $1 - $0.count) + $0 }.joined(
+                separator: " ")
         }
-        return [row(["", "model", "naive (last value)"]), row(["RMSE", String(format: "%.4f", rmse), String(format: "%.4f", naiveRMSE)]),
-                row(["MAE", String(format: "%.4f", mae), String(format: "%.4f", naiveMAE)])].joined(separator: "\n")
+        return [
+            row(["", "model", "naive (last value)"]),
+            row(["RMSE", String(format: "%.4f", rmse), String(format: "%.4f", naiveRMSE)]),
+            row(["MAE", String(format: "%.4f", mae), String(format: "%.4f", naiveMAE)]),
+        ].joined(separator: "\n")
     }
 }

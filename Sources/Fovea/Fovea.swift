@@ -1,3 +1,3 @@
 @_exported import FoveaCore
-@_exported import FoveaNN
 @_exported import FoveaData
+@_exported import FoveaNN

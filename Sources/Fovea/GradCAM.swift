@@ -29,8 +29,10 @@ public enum GradCAM {
     /// The Grad-CAM heatmap of one input [1, C, H, W] for `classIndex` (default: the predicted class), through the
     /// layer at `layer` (default: the last convolution), upsampled to `size` (default: the input's height and width).
     /// Runs the model as it is (call `eval()` first); the parameters' gradients are cleared afterwards.
-    public static func compute(model: some UnaryLayer, input: Tensor, layer: String? = nil, classIndex: Int? = nil,
-                               size: (height: Int, width: Int)? = nil) throws -> Result {
+    public static func compute(
+        model: some UnaryLayer, input: Tensor, layer: String? = nil, classIndex: Int? = nil,
+        size: (height: Int, width: Int)? = nil
+    ) throws -> Result {
         guard input.rank == 4, input.shape[0] == 1 else {
             throw FoveaError.invalidArgument("Grad-CAM: expected one input [1, C, H, W], got \(input.shape)")
         }
@@ -47,8 +49,9 @@ public enum GradCAM {
         defer { hook.remove(); model.zeroGrad() }
         let logits = try model(input)
         guard logits.rank == 2, let maps = activation, maps.rank == 4 else {
-            throw FoveaError.invalidArgument("Grad-CAM: layer '\(path)' must give [1, C, h, w] maps and the model [1, classes] logits; "
-                                             + "they are \(activation.map { "\($0.shape)" } ?? "never computed") and \(logits.shape)")
+            throw FoveaError.invalidArgument(
+                "Grad-CAM: layer '\(path)' must give [1, C, h, w] maps and the model [1, classes] logits; "
+                    + "they are \(activation.map { "\($0.shape)" } ?? "never computed") and \(logits.shape)")
         }
         let probabilities = try logits.detach().softmax(axis: -1).toArray()
         let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] }!

@@ -27,7 +27,8 @@ public struct Predictions: Sendable {
             while indices.count < limit, let batch = try iterator.nextBatch() {
                 let output = try model(batch.inputs)
                 guard output.rank == 2, output.shape[0] == batch.indices.count else {
-                    throw FoveaError.invalidArgument("Predictions: the model's output is \(output.shape); expected [\(batch.indices.count), classes]")
+                    throw FoveaError.invalidArgument(
+                        "Predictions: the model's output is \(output.shape); expected [\(batch.indices.count), classes]")
                 }
                 classes = output.shape[1]
                 probabilities += try output.softmax(axis: -1).toArray()
@@ -39,7 +40,9 @@ public struct Predictions: Sendable {
         if let label = labels.first(where: { !(0..<classes).contains($0) }) {
             throw FoveaError.invalidArgument("Predictions: label \(label) is not one of the model's \(classes) classes")
         }
-        (self.classes, self.probabilities, self.predicted, self.labels, self.indices) = (classes, probabilities, predicted, labels, indices)
+        (self.classes, self.probabilities, self.predicted, self.labels, self.indices) = (
+            classes, probabilities, predicted, labels, indices
+        )
     }
 
     /// How many samples there are.

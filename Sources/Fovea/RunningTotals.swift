@@ -20,11 +20,14 @@ public final class RunningTotals {
         samples = position?.samples ?? 0
         let kinds = outputs ?? [], saved = position?.outputLossSums ?? [], savedCorrect = position?.outputCorrect ?? []
         guard (saved.count == kinds.count && savedCorrect.count == kinds.count) || (saved.isEmpty && samples == 0) else {
-            throw FoveaError.invalidArgument("fit: the position holds partial sums of \(saved.count) outputs, the model has \(kinds.count)")
+            throw FoveaError.invalidArgument(
+                "fit: the position holds partial sums of \(saved.count) outputs, the model has \(kinds.count)")
         }
         outputSums = try kinds.indices.map { output in
-            (try Tensor([saved.isEmpty ? 0 : saved[output]], shape: [], device: device),
-             try Tensor([Float(savedCorrect.isEmpty ? 0 : savedCorrect[output])], shape: [], device: device))
+            (
+                try Tensor([saved.isEmpty ? 0 : saved[output]], shape: [], device: device),
+                try Tensor([Float(savedCorrect.isEmpty ? 0 : savedCorrect[output])], shape: [], device: device)
+            )
         }
         classifies = kinds.map { $0 == .classIndex }
     }
@@ -77,8 +80,9 @@ public final class RunningTotals {
     /// over all of them (every replica must call it).
     public func position(epoch: Int, batch: Int, over replicas: ReplicaGroup? = nil) throws -> TrainingPosition {
         let sums = try self.sums(over: replicas)
-        return TrainingPosition(epoch: epoch, batch: batch, lossSum: sums.loss, correct: Int(sums.correct), samples: sums.samples,
-                                outputLossSums: sums.outputs.map(\.loss), outputCorrect: sums.outputs.map { Int($0.correct) })
+        return TrainingPosition(
+            epoch: epoch, batch: batch, lossSum: sums.loss, correct: Int(sums.correct), samples: sums.samples,
+            outputLossSums: sums.outputs.map(\.loss), outputCorrect: sums.outputs.map { Int($0.correct) })
     }
 
     /// Mean loss and accuracy so far, of this replica's samples (a host sync on OpenCL).
@@ -106,7 +110,9 @@ public final class RunningTotals {
     }
 
     /// The sums read from the device, added over the replicas when there are some.
-    private func sums(over replicas: ReplicaGroup?) throws -> (loss: Float, correct: Float, samples: Int, outputs: [(loss: Float, correct: Float)]) {
+    private func sums(over replicas: ReplicaGroup?) throws -> (
+        loss: Float, correct: Float, samples: Int, outputs: [(loss: Float, correct: Float)]
+    ) {
         var values = [Double(try lossSum.item()), Double(try correct.item()), Double(samples)]
         for sums in outputSums { values += [Double(try sums.loss.item()), Double(try sums.correct.item())] }
         if let replicas { values = try replicas.sum(values) }

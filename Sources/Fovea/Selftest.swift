@@ -45,18 +45,20 @@ public enum Selftest {
         public var line: String {
             let head = name.padding(toLength: max(name.count, 34), withPad: " ", startingAt: 0) + (passed ? "  PASS" : "  FAIL")
             if let error { return head + "  error: " + error }
-            return head + comparisons.map { c in
-                "  \(c.label) abs \(String(format: "%.1e", c.maxAbsolute)) rel \(String(format: "%.1e", c.maxRelative))"
-                    + (c.passed ? "" : " (!)")
-            }.joined()
+            return head
+                + comparisons.map { c in
+                    "  \(c.label) abs \(String(format: "%.1e", c.maxAbsolute)) rel \(String(format: "%.1e", c.maxRelative))"
+                        + (c.passed ? "" : " (!)")
+                }.joined()
         }
     }
 
     /// Compares every op on `device` against the CPU backend, calling `report` after each op; returns all results.
     public static func run(device: Device, seed: UInt64 = 0, report: @escaping (Result) -> Void = { _ in }) throws -> [Result] {
         guard device != .cpu else {
-            throw FoveaError.invalidArgument("selftest: device cpu is the CPU backend itself, so there is nothing to compare; "
-                                             + "choose an OpenCL device (--device opencl or opencl:N)")
+            throw FoveaError.invalidArgument(
+                "selftest: device cpu is the CPU backend itself, so there is nothing to compare; "
+                    + "choose an OpenCL device (--device opencl or opencl:N)")
         }
         var runner = Runner(device: device, generator: Generator(seed: seed), report: report)
         try runner.runAll()
@@ -74,7 +76,8 @@ private struct Input {
     var dtype: DType = .float32
 
     func tensor(on device: Device) throws -> Tensor {
-        dtype == .int32 ? try Tensor(int32: values.map { Int32($0) }, shape: shape, device: device)
+        dtype == .int32
+            ? try Tensor(int32: values.map { Int32($0) }, shape: shape, device: device)
             : try Tensor(values, shape: shape, device: device, requiresGrad: differentiable)
     }
 }
@@ -103,15 +106,20 @@ private struct Runner {
 
     /// Whole numbers in [0, classes) (class indices, or values with many ties), stored as `dtype`.
     func integers(_ label: String, _ shape: Shape, below classes: Int, dtype: DType = .int32) throws -> Input {
-        Input(label: label, shape: shape, values: try values(shape, 0, Float(classes)).map { Swift.min($0.rounded(.down), Float(classes - 1)) },
-              differentiable: false, dtype: dtype)
+        Input(
+            label: label, shape: shape,
+            values: try values(shape, 0, Float(classes)).map { Swift.min($0.rounded(.down), Float(classes - 1)) },
+            differentiable: false, dtype: dtype)
     }
 
     // MARK: comparison
 
-    static func compare(_ label: String, _ got: [Float], _ want: [Float], _ tolerance: Selftest.Tolerance) -> Selftest.Comparison {
+    static func compare(_ label: String, _ got: [Float], _ want: [Float], _ tolerance: Selftest.Tolerance) -> Selftest.Comparison
+    {
         guard got.count == want.count else {
-            return .init(label: label + " (size \(got.count) vs \(want.count))", maxAbsolute: .infinity, maxRelative: .infinity, passed: false)
+            return .init(
+                label: label + " (size \(got.count) vs \(want.count))", maxAbsolute: .infinity, maxRelative: .infinity,
+                passed: false)
         }
         var maxAbsolute: Float = 0, maxRelative: Float = 0, passed = true
         let floor = tolerance.relative > 0 ? tolerance.absolute / tolerance.relative : 0
@@ -138,8 +146,10 @@ private struct Runner {
 
     /// Runs `op` on both backends: compares the first output, each extra output (forward only), and, when the first output
     /// requires grad, every differentiable input's gradient after a backward seeded with the same random upstream gradient.
-    mutating func check(_ name: String, _ inputs: [Input], _ tolerance: Selftest.Tolerance,
-                        gradTolerance: Selftest.Tolerance? = nil, extras: [String] = [], _ op: @escaping ([Tensor]) throws -> [Tensor]) {
+    mutating func check(
+        _ name: String, _ inputs: [Input], _ tolerance: Selftest.Tolerance,
+        gradTolerance: Selftest.Tolerance? = nil, extras: [String] = [], _ op: @escaping ([Tensor]) throws -> [Tensor]
+    ) {
         let device = self.device
         var upstream: [Float]?
         let generator = self.generator
@@ -148,7 +158,9 @@ private struct Runner {
             let outputs = try op(tensors)
             var arrays = try outputs.map { $0.dtype == .int32 ? try $0.toInt32Array().map { Float($0) } : try $0.toArray() }
             if outputs[0].requiresGrad {
-                if upstream == nil { upstream = try Tensor.uniform(outputs[0].shape, low: -1, high: 1, generator: generator).toArray() }
+                if upstream == nil {
+                    upstream = try Tensor.uniform(outputs[0].shape, low: -1, high: 1, generator: generator).toArray()
+                }
                 try outputs[0].backward(Tensor(upstream!, shape: outputs[0].shape, device: target))
                 for (input, tensor) in zip(inputs, tensors) where input.differentiable {
                     arrays.append(try tensor.grad?.toArray() ?? [Float](repeating: 0, count: input.shape.count))
@@ -200,13 +212,20 @@ private struct Runner {
             if op.isComparison {
                 // Small whole numbers, so ties occur.
                 for dtype in DType.allCases {
-                    check("\(name) \(dtype) [4,1,6]·[3,1]", [try integers("a", a, below: 3, dtype: dtype),
-                                                            try integers("b", b, below: 3, dtype: dtype)], .exact) { [try apply($0[0], $0[1])] }
+                    check(
+                        "\(name) \(dtype) [4,1,6]·[3,1]",
+                        [
+                            try integers("a", a, below: 3, dtype: dtype),
+                            try integers("b", b, below: 3, dtype: dtype),
+                        ], .exact
+                    ) { [try apply($0[0], $0[1])] }
                 }
                 continue
             }
-            check("\(name) [4,1,6]·[3,1]", [try input("a", a, low, 2), try input("b", b, op == .div ? 0.5 : -1, 2)],
-                  .elementwise) { [try apply($0[0], $0[1])] }
+            check(
+                "\(name) [4,1,6]·[3,1]", [try input("a", a, low, 2), try input("b", b, op == .div ? 0.5 : -1, 2)],
+                .elementwise
+            ) { [try apply($0[0], $0[1])] }
             if op.supportsInt32 {
                 check("\(name) int32 [4,1,6]·[3,1]", [try integers("a", a, below: 50), try integers("b", b, below: 50)], .exact) {
                     [try apply($0[0], $0[1])]
@@ -241,7 +260,9 @@ private struct Runner {
     }
 
     mutating func linearAlgebra() throws {
-        check("matmul [9,17]x[17,6]", [try input("a", [9, 17]), try input("b", [17, 6])], .accumulating) { [try $0[0].matmul($0[1])] }
+        check("matmul [9,17]x[17,6]", [try input("a", [9, 17]), try input("b", [17, 6])], .accumulating) {
+            [try $0[0].matmul($0[1])]
+        }
         check("matmul batched [3,5,7]x[3,7,4]", [try input("a", [3, 5, 7]), try input("b", [3, 7, 4])], .accumulating) {
             [try $0[0].matmul($0[1])]
         }
@@ -257,11 +278,15 @@ private struct Runner {
     /// CPU devices), im2col + GEMM (groups > 1, kernels above 49 taps, patches above 256 on GPUs), the strided gather for
     /// the input gradient, the split weight gradient (few channel pairs, several images), and conv2d with a fused activation.
     mutating func convolutions() throws {
-        struct Case { var name: String; var x: Shape; var w: Shape; var stride: Size2D = 1; var padding: Padding = .valid
-            var dilation: Size2D = 1; var groups = 1; var bias = true; var activation = ConvolutionActivation.identity }
+        struct Case {
+            var name: String; var x: Shape; var w: Shape; var stride: Size2D = 1; var padding: Padding = .valid
+            var dilation: Size2D = 1; var groups = 1; var bias = true; var activation = ConvolutionActivation.identity
+        }
         let cases = [
             Case(name: "conv2d 3x3 pad 1 (direct)", x: [2, 3, 9, 11], w: [4, 3, 3, 3], padding: 1),
-            Case(name: "conv2d stride 2 pad 2 dil 2 (direct)", x: [2, 4, 13, 12], w: [5, 4, 3, 3], stride: 2, padding: 2, dilation: 2),
+            Case(
+                name: "conv2d stride 2 pad 2 dil 2 (direct)", x: [2, 4, 13, 12], w: [5, 4, 3, 3], stride: 2, padding: 2,
+                dilation: 2),
             Case(name: "conv2d 1x1", x: [3, 8, 5, 5], w: [4, 8, 1, 1], bias: false),
             Case(name: "conv2d same 4x4 (odd padding)", x: [1, 3, 7, 7], w: [2, 3, 4, 4], padding: .same),
             Case(name: "conv2d groups 2 (im2col)", x: [2, 4, 8, 8], w: [6, 2, 3, 3], padding: 1, groups: 2),
@@ -269,18 +294,25 @@ private struct Runner {
             Case(name: "conv2d 9x9 kernel (im2col)", x: [1, 2, 12, 12], w: [3, 2, 9, 9], padding: [1, 2]),
             Case(name: "conv2d 32ch 3x3 (im2col on GPUs)", x: [2, 32, 6, 6], w: [8, 32, 3, 3], padding: 1),
             Case(name: "conv2d 1 pair batch 7 (split dW)", x: [7, 1, 6, 6], w: [1, 1, 3, 3]),
-            Case(name: "conv2d+relu 5x5 pad 2 (fused, direct)", x: [3, 2, 12, 12], w: [6, 2, 5, 5], padding: 2, activation: .relu),
-            Case(name: "conv2d+sigmoid stride 2 no bias (fused)", x: [2, 4, 9, 7], w: [3, 4, 3, 3], stride: 2, padding: 1, bias: false,
-                 activation: .sigmoid),
-            Case(name: "conv2d+tanh groups 2 (im2col, then tanh)", x: [2, 4, 8, 8], w: [6, 2, 3, 3], padding: 1, groups: 2,
-                 activation: .tanh),
+            Case(
+                name: "conv2d+relu 5x5 pad 2 (fused, direct)", x: [3, 2, 12, 12], w: [6, 2, 5, 5], padding: 2, activation: .relu),
+            Case(
+                name: "conv2d+sigmoid stride 2 no bias (fused)", x: [2, 4, 9, 7], w: [3, 4, 3, 3], stride: 2, padding: 1,
+                bias: false,
+                activation: .sigmoid),
+            Case(
+                name: "conv2d+tanh groups 2 (im2col, then tanh)", x: [2, 4, 8, 8], w: [6, 2, 3, 3], padding: 1, groups: 2,
+                activation: .tanh),
         ]
         for c in cases {
             var inputs = [try input("x", c.x), try input("w", c.w)]
             if c.bias { inputs.append(try input("b", [c.w[0]])) }
             check(c.name, inputs, .accumulating) { t in
-                [try t[0].conv2d(weight: t[1], bias: c.bias ? t[2] : nil, stride: c.stride, padding: c.padding,
-                                 dilation: c.dilation, groups: c.groups, activation: c.activation)]
+                [
+                    try t[0].conv2d(
+                        weight: t[1], bias: c.bias ? t[2] : nil, stride: c.stride, padding: c.padding,
+                        dilation: c.dilation, groups: c.groups, activation: c.activation)
+                ]
             }
         }
     }
@@ -302,11 +334,16 @@ private struct Runner {
     mutating func normalization() throws {
         for axis in [-1, 1] {
             check("softmax axis \(axis)", [try input("x", [3, 5, 7], -3, 3)], .accumulating) { [try $0[0].softmax(axis: axis)] }
-            check("logSoftmax axis \(axis)", [try input("x", [3, 5, 7], -3, 3)], .accumulating) { [try $0[0].logSoftmax(axis: axis)] }
+            check("logSoftmax axis \(axis)", [try input("x", [3, 5, 7], -3, 3)], .accumulating) {
+                [try $0[0].logSoftmax(axis: axis)]
+            }
         }
         for shape in [[4, 3, 5, 5], [6, 4]] as [Shape] {
             let channels = shape[1]
-            let stats = [try input("runningMean", [channels], -1, 1, grad: false), try input("runningVar", [channels], 0.5, 2, grad: false)]
+            let stats = [
+                try input("runningMean", [channels], -1, 1, grad: false),
+                try input("runningVar", [channels], 0.5, 2, grad: false),
+            ]
             let affine = [try input("x", shape, -2, 2), try input("gamma", [channels], 0.5, 1.5), try input("beta", [channels])]
             check("batchNorm train \(shape.dims)", affine + stats, .accumulating, extras: ["runningMean", "runningVar"]) { t in
                 [try t[0].batchNorm(weight: t[1], bias: t[2], runningMean: t[3], runningVar: t[4], training: true), t[3], t[4]]
@@ -314,8 +351,14 @@ private struct Runner {
             check("batchNorm eval \(shape.dims)", affine + stats, .accumulating) { t in
                 [try t[0].batchNorm(weight: t[1], bias: t[2], runningMean: t[3], runningVar: t[4], training: false)]
             }
-            check("batchNorm+relu train \(shape.dims) (fused)", affine + stats, .accumulating, extras: ["runningMean", "runningVar"]) { t in
-                [try t[0].batchNorm(weight: t[1], bias: t[2], runningMean: t[3], runningVar: t[4], training: true, relu: true), t[3], t[4]]
+            check(
+                "batchNorm+relu train \(shape.dims) (fused)", affine + stats, .accumulating,
+                extras: ["runningMean", "runningVar"]
+            ) { t in
+                [
+                    try t[0].batchNorm(weight: t[1], bias: t[2], runningMean: t[3], runningVar: t[4], training: true, relu: true),
+                    t[3], t[4],
+                ]
             }
         }
         let dropoutSeed = try UInt64(values([1], 0, 1_000_000)[0])
@@ -335,8 +378,10 @@ private struct Runner {
             [try $0[0].crossEntropy(targets: $0[1], classWeights: $0[2], labelSmoothing: 0.1)]
         }
         let totals = [try input("lossSum", [], 0, 10, grad: false), try input("correct", [], 0, 10, grad: false)]
-        check("crossEntropy + running totals (fused)", [try logits(), try targets()] + totals, .accumulating,
-              extras: ["lossSum", "correct"]) { t in
+        check(
+            "crossEntropy + running totals (fused)", [try logits(), try targets()] + totals, .accumulating,
+            extras: ["lossSum", "correct"]
+        ) { t in
             [try t[0].crossEntropy(targets: t[1], accumulatingLossInto: t[2], correctInto: t[3]), t[2], t[3]]
         }
         check("nllLoss", [try logits(), try targets()], .accumulating) { [try $0[0].nllLoss(targets: $0[1])] }
@@ -350,21 +395,50 @@ private struct Runner {
         let shape: Shape = [37]
         typealias Step = (_ param: Tensor, _ grad: Tensor, _ state: [Tensor], _ step: Int) throws -> Void
         let cases: [(String, [String], Step)] = [
-            ("SGD momentum 0.9 wd 0.01", ["momentumBuffer"], { p, g, s, step in
-                try OptimizerKernels.sgd(param: p, grad: g, momentumBuffer: s[0], lr: 0.1, momentum: 0.9, dampening: 0.1,
-                                         weightDecay: 0.01, isFirstStep: step == 1) }),
-            ("SGD nesterov", ["momentumBuffer"], { p, g, s, step in
-                try OptimizerKernels.sgd(param: p, grad: g, momentumBuffer: s[0], lr: 0.1, momentum: 0.9, nesterov: true,
-                                         isFirstStep: step == 1) }),
-            ("Adam wd 0.01", ["m", "v"], { p, g, s, step in
-                try OptimizerKernels.adam(param: p, grad: g, m: s[0], v: s[1], lr: 0.01, weightDecay: 0.01, step: step) }),
-            ("AdamW wd 0.01", ["m", "v"], { p, g, s, step in
-                try OptimizerKernels.adam(param: p, grad: g, m: s[0], v: s[1], lr: 0.01, weightDecay: 0.01, decoupled: true, step: step) }),
-            ("RMSProp centered momentum", ["squareAvg", "gradAvg", "momentumBuffer"], { p, g, s, _ in
-                try OptimizerKernels.rmsprop(param: p, grad: g, squareAvg: s[0], gradAvg: s[1], momentumBuffer: s[2], lr: 0.01,
-                                             weightDecay: 0.01, momentum: 0.9) }),
-            ("Adagrad lr decay", ["sum"], { p, g, s, step in
-                try OptimizerKernels.adagrad(param: p, grad: g, sum: s[0], lr: 0.1, weightDecay: 0.01, lrDecay: 0.05, step: step) }),
+            (
+                "SGD momentum 0.9 wd 0.01", ["momentumBuffer"],
+                { p, g, s, step in
+                    try OptimizerKernels.sgd(
+                        param: p, grad: g, momentumBuffer: s[0], lr: 0.1, momentum: 0.9, dampening: 0.1,
+                        weightDecay: 0.01, isFirstStep: step == 1)
+                }
+            ),
+            (
+                "SGD nesterov", ["momentumBuffer"],
+                { p, g, s, step in
+                    try OptimizerKernels.sgd(
+                        param: p, grad: g, momentumBuffer: s[0], lr: 0.1, momentum: 0.9, nesterov: true,
+                        isFirstStep: step == 1)
+                }
+            ),
+            (
+                "Adam wd 0.01", ["m", "v"],
+                { p, g, s, step in
+                    try OptimizerKernels.adam(param: p, grad: g, m: s[0], v: s[1], lr: 0.01, weightDecay: 0.01, step: step)
+                }
+            ),
+            (
+                "AdamW wd 0.01", ["m", "v"],
+                { p, g, s, step in
+                    try OptimizerKernels.adam(
+                        param: p, grad: g, m: s[0], v: s[1], lr: 0.01, weightDecay: 0.01, decoupled: true, step: step)
+                }
+            ),
+            (
+                "RMSProp centered momentum", ["squareAvg", "gradAvg", "momentumBuffer"],
+                { p, g, s, _ in
+                    try OptimizerKernels.rmsprop(
+                        param: p, grad: g, squareAvg: s[0], gradAvg: s[1], momentumBuffer: s[2], lr: 0.01,
+                        weightDecay: 0.01, momentum: 0.9)
+                }
+            ),
+            (
+                "Adagrad lr decay", ["sum"],
+                { p, g, s, step in
+                    try OptimizerKernels.adagrad(
+                        param: p, grad: g, sum: s[0], lr: 0.1, weightDecay: 0.01, lrDecay: 0.05, step: step)
+                }
+            ),
         ]
         for (name, stateNames, step) in cases {
             let param = try values(shape)
@@ -391,16 +465,21 @@ private struct Runner {
             let rows = kind.gates * hidden, states = kind.stateCount
             var inputs = [try input("x", [steps, batch, inputSize])]
             for label in ["h0", "c0"].prefix(states) { inputs.append(try input(label, [batch, hidden])) }
-            inputs += [try input("wih", [rows, inputSize]), try input("whh", [rows, hidden]), try input("bih", [rows]), try input("bhh", [rows])]
+            inputs += [
+                try input("wih", [rows, inputSize]), try input("whh", [rows, hidden]), try input("bih", [rows]),
+                try input("bhh", [rows]),
+            ]
             // (reverse, lengths, padded at the front)
             for (reverse, padded, front) in [(false, false, false), (true, true, false), (false, true, true)] {
-                let name = "\(kind.selftestName) [\(steps),\(batch),\(inputSize)]->\(hidden)" + (reverse ? " reverse" : "")
+                let name =
+                    "\(kind.selftestName) [\(steps),\(batch),\(inputSize)]->\(hidden)" + (reverse ? " reverse" : "")
                     + (padded ? ", lengths 4,2,3" : "") + (front ? " padded at the front" : "")
                 check(name, inputs, .accumulating) { t in
-                    let (output, state) = try Tensor.recurrent(kind, input: t[0], initialState: Array(t[1...states]), weightIH: t[states + 1],
-                                                               weightHH: t[states + 2], biasIH: t[states + 3], biasHH: t[states + 4],
-                                                               lengths: padded ? try Tensor(indices: [4, 2, 3]) : nil, paddedAtFront: front,
-                                                               reverse: reverse)
+                    let (output, state) = try Tensor.recurrent(
+                        kind, input: t[0], initialState: Array(t[1...states]), weightIH: t[states + 1],
+                        weightHH: t[states + 2], biasIH: t[states + 3], biasHH: t[states + 4],
+                        lengths: padded ? try Tensor(indices: [4, 2, 3]) : nil, paddedAtFront: front,
+                        reverse: reverse)
                     return [try Tensor.concatenate(([output] + state).map { try $0.flattened() })]
                 }
             }
@@ -413,11 +492,15 @@ private struct Runner {
         check("concatenate axis 1", [try input("a", [2, 3, 4]), try input("b", [2, 1, 4]), try input("c", [2, 5, 4])], .exact) {
             [try Tensor.concatenate($0, axis: 1)]
         }
-        check("slice axis 2 start 1 count 3", [try input("x", [3, 4, 6])], .exact) { [try $0[0].slice(axis: 2, start: 1, count: 3)] }
+        check("slice axis 2 start 1 count 3", [try input("x", [3, 4, 6])], .exact) {
+            [try $0[0].slice(axis: 2, start: 1, count: 3)]
+        }
         check("subscript x[1..., 2, stride 0..<6 by 2]", [try input("x", [3, 4, 6])], .exact) {
             [try $0[0][1..., 2, stride(from: 0, to: 6, by: 2)]]
         }
-        check("gather x[ids] (repeated ids)", [try input("x", [5, 3, 2]), try integers("ids", [4, 3], below: 5)], .accumulating) {
+        check(
+            "gather x[ids] (repeated ids)", [try input("x", [5, 3, 2]), try integers("ids", [4, 3], below: 5)], .accumulating
+        ) {
             [try $0[0][$0[1]]]
         }
         check("gather int32 table", [try integers("table", [6, 3], below: 100), try integers("ids", [7], below: 6)], .exact) {

@@ -4,17 +4,22 @@ extension Trainer {
     /// target per output, in order, and the loss minimized is the sum of `lossWeights[k] * losses[k](output k, target k)`
     /// (weights default to 1). `EpochMetrics.trainOutputs` and `validationOutputs` hold each output's own loss and,
     /// for class-index targets, accuracy. Throws when the counts of losses, weights and a graph's outputs differ.
-    public convenience init(model: some MultiTensorLayer, optimizer: Optimizer, losses: [Loss], lossWeights: [Float]? = nil,
-                            callbacks: [TrainingCallback] = []) throws {
+    public convenience init(
+        model: some MultiTensorLayer, optimizer: Optimizer, losses: [Loss], lossWeights: [Float]? = nil,
+        callbacks: [TrainingCallback] = []
+    ) throws {
         let weights = lossWeights ?? [Float](repeating: 1, count: losses.count)
         guard !losses.isEmpty, weights.count == losses.count else {
-            throw FoveaError.invalidArgument("Trainer: needs one loss weight per loss, got \(weights.count) weights for \(losses.count) losses")
+            throw FoveaError.invalidArgument(
+                "Trainer: needs one loss weight per loss, got \(weights.count) weights for \(losses.count) losses")
         }
         if let graph = model as? GraphModel, graph.outputs.count != losses.count {
-            throw FoveaError.invalidArgument("Trainer: the model has \(graph.outputs.count) outputs, got \(losses.count) losses (one per output)")
+            throw FoveaError.invalidArgument(
+                "Trainer: the model has \(graph.outputs.count) outputs, got \(losses.count) losses (one per output)")
         }
-        self.init(model: model, objective: TrainingObjective(model: .multiTensor(model), losses: losses, weights: weights),
-                  optimizer: optimizer, callbacks: callbacks)
+        self.init(
+            model: model, objective: TrainingObjective(model: .multiTensor(model), losses: losses, weights: weights),
+            optimizer: optimizer, callbacks: callbacks)
     }
 
     /// The losses, one per output.

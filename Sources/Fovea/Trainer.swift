@@ -53,9 +53,12 @@ public final class Trainer {
     public private(set) var gradientBuckets: GradientBuckets?
 
     /// Trains a model of one input and one output with `loss`.
-    public convenience init(model: some UnaryLayer, optimizer: Optimizer, loss: Loss = CrossEntropyLoss(), callbacks: [TrainingCallback] = []) {
-        self.init(model: model, objective: TrainingObjective(model: .unary(model), losses: [loss], weights: [1]),
-                  optimizer: optimizer, callbacks: callbacks)
+    public convenience init(
+        model: some UnaryLayer, optimizer: Optimizer, loss: Loss = CrossEntropyLoss(), callbacks: [TrainingCallback] = []
+    ) {
+        self.init(
+            model: model, objective: TrainingObjective(model: .unary(model), losses: [loss], weights: [1]),
+            optimizer: optimizer, callbacks: callbacks)
     }
 
     init(model: Module, objective: TrainingObjective, optimizer: Optimizer, callbacks: [TrainingCallback]) {
@@ -74,13 +77,16 @@ public final class Trainer {
     /// Clears `stopRequested` and `interruption` first; returns the history of every `fit` so far.
     /// Throws when `position.samples` is not the size of the epoch's first `position.batch` batches (another batch size).
     @discardableResult
-    public func fit(_ train: DataLoader, validation: DataLoader? = nil, epochs: Int,
-                    from position: TrainingPosition = TrainingPosition(epoch: 0)) throws -> [EpochMetrics] {
+    public func fit(
+        _ train: DataLoader, validation: DataLoader? = nil, epochs: Int,
+        from position: TrainingPosition = TrainingPosition(epoch: 0)
+    ) throws -> [EpochMetrics] {
         let expectedSamples = min(position.batch * train.globalBatchSize, train.dataset.count)
         guard position.epoch >= 0, (0...train.count).contains(position.batch), position.samples == expectedSamples else {
-            throw FoveaError.invalidArgument("fit: position epoch \(position.epoch), batch \(position.batch) with \(position.samples) samples "
-                                             + "does not fit \(train.count) batches of \(train.globalBatchSize): resume with the batch size, "
-                                             + "replicas and data it was trained with")
+            throw FoveaError.invalidArgument(
+                "fit: position epoch \(position.epoch), batch \(position.batch) with \(position.samples) samples "
+                    + "does not fit \(train.count) batches of \(train.globalBatchSize): resume with the batch size, "
+                    + "replicas and data it was trained with")
         }
         try checkShards(train, validation)
         stopRequested = false
@@ -113,12 +119,14 @@ public final class Trainer {
     }
 
     /// The training of one epoch from `position`, then validation.
-    private func trainEpoch(_ loader: DataLoader, from position: TrainingPosition, validation: DataLoader?) throws -> EpochOutcome {
+    private func trainEpoch(_ loader: DataLoader, from position: TrainingPosition, validation: DataLoader?) throws -> EpochOutcome
+    {
         model.train()
         let start = Date()
         // Replica 0 carries an interrupted epoch's partial sums; the others' shares start at zero.
-        let totals = try RunningTotals(device: loader.device, outputs: objective.outputKinds(of: loader),
-                                       restoring: (replicas?.rank ?? 0) == 0 ? position : nil)
+        let totals = try RunningTotals(
+            device: loader.device, outputs: objective.outputKinds(of: loader),
+            restoring: (replicas?.rank ?? 0) == 0 ? position : nil)
         var iterator = try loader.batches(epoch: position.epoch, startingAt: position.batch)
         var batchIndex = position.batch
         while let batch = try iterator.nextBatch() {
@@ -136,15 +144,20 @@ public final class Trainer {
             try FoveaCore.backend(for: loader.device).flush()
             step += 1
             batchIndex += 1
-            for callback in callbacks { try callback.batchDidEnd(self, epoch: position.epoch, batch: batchIndex, of: loader.count, totals: totals) }
+            for callback in callbacks {
+                try callback.batchDidEnd(self, epoch: position.epoch, batch: batchIndex, of: loader.count, totals: totals)
+            }
             if let replicas { stopRequested = try replicas.any(stopRequested) }
-            if stopRequested { return .interrupted(try totals.position(epoch: position.epoch, batch: batchIndex, over: replicas)) }
+            if stopRequested {
+                return .interrupted(try totals.position(epoch: position.epoch, batch: batchIndex, over: replicas))
+            }
             if let maxSteps, step >= maxSteps { break }
         }
         let (trainLoss, trainAccuracy, samples) = try totals.read(over: replicas)
         let seconds = Date().timeIntervalSince(start)
-        var metrics = EpochMetrics(epoch: position.epoch, trainLoss: trainLoss, trainAccuracy: trainAccuracy, learningRate: optimizer.learningRate,
-                                   seconds: seconds, imagesPerSecond: Double(samples - position.samples) / max(seconds, 1e-9))
+        var metrics = EpochMetrics(
+            epoch: position.epoch, trainLoss: trainLoss, trainAccuracy: trainAccuracy, learningRate: optimizer.learningRate,
+            seconds: seconds, imagesPerSecond: Double(samples - position.samples) / max(seconds, 1e-9))
         metrics.trainOutputs = try perOutput(totals)
         if let validation {
             let result = try evaluationTotals(validation)
@@ -175,9 +188,10 @@ public final class Trainer {
     private func checkShards(_ loaders: DataLoader?...) throws {
         let expected = replicas.map { [$0.rank, $0.size] }
         for loader in loaders.compactMap({ $0 }) where loader.shard.map({ [$0.rank, $0.count] }) != expected {
-            throw FoveaError.invalidArgument("Trainer: a loader's shard (\(loader.shard.map { "rank \($0.rank) of \($0.count)" } ?? "none")) is not the "
-                                             + "trainer's replica (\(replicas.map { "rank \($0.rank) of \($0.size)" } ?? "none")): give every loader "
-                                             + "DataShard(rank:count:) of the trainer's replicas, or none without replicas")
+            throw FoveaError.invalidArgument(
+                "Trainer: a loader's shard (\(loader.shard.map { "rank \($0.rank) of \($0.count)" } ?? "none")) is not the "
+                    + "trainer's replica (\(replicas.map { "rank \($0.rank) of \($0.size)" } ?? "none")): give every loader "
+                    + "DataShard(rank:count:) of the trainer's replicas, or none without replicas")
         }
     }
 

@@ -47,9 +47,10 @@ public final class EarlyStopping: TrainingCallback {
             bestEpoch = metrics.epoch
             epochsWithoutImprovement = 0
             if restoreBestWeights {
-                bestState = try Dictionary(uniqueKeysWithValues: trainer.model.stateDict().map { name, tensor in
-                    (name, try Self.copy(tensor))
-                })
+                bestState = try Dictionary(
+                    uniqueKeysWithValues: trainer.model.stateDict().map { name, tensor in
+                        (name, try Self.copy(tensor))
+                    })
             }
         } else {
             epochsWithoutImprovement += 1
@@ -133,7 +134,8 @@ public final class CheckpointCallback: TrainingCallback {
 
     private func save(_ trainer: Trainer, at position: TrainingPosition, to file: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try Checkpoint.save(model: trainer.model, optimizer: trainer.optimizer, position: position,
-                            metadata: metadata, generator: generator, to: file)
+        try Checkpoint.save(
+            model: trainer.model, optimizer: trainer.optimizer, position: position,
+            metadata: metadata, generator: generator, to: file)
     }
 }

@@ -31,13 +31,15 @@ struct TrainingObjective {
         switch model {
         case .unary(let model):
             guard batch.allInputs.count == 1, batch.allTargets.count == 1 else {
-                throw FoveaError.invalidArgument("Trainer: the model takes one input and one target, a batch has \(batch.allInputs.count) "
-                                                 + "and \(batch.allTargets.count): train a MultiTensorLayer with one loss per output")
+                throw FoveaError.invalidArgument(
+                    "Trainer: the model takes one input and one target, a batch has \(batch.allInputs.count) "
+                        + "and \(batch.allTargets.count): train a MultiTensorLayer with one loss per output")
             }
             return try totals.add(losses[0], output: try model(batch.inputs), targets: batch.targets)
         case .multiTensor:
             guard batch.allTargets.count == losses.count else {
-                throw FoveaError.invalidArgument("Trainer: a batch has \(batch.allTargets.count) targets for \(losses.count) losses (one per output)")
+                throw FoveaError.invalidArgument(
+                    "Trainer: a batch has \(batch.allTargets.count) targets for \(losses.count) losses (one per output)")
             }
             let outputs = try outputs(batch.allInputs)
             let parts = try outputs.indices.map { try losses[$0](outputs[$0], batch.allTargets[$0]) }
@@ -51,12 +53,15 @@ struct TrainingObjective {
     func outputs(_ inputs: [Tensor]) throws -> [Tensor] {
         switch model {
         case .unary(let model):
-            guard inputs.count == 1 else { throw FoveaError.invalidArgument("Trainer: the model takes one input, got \(inputs.count)") }
+            guard inputs.count == 1 else {
+                throw FoveaError.invalidArgument("Trainer: the model takes one input, got \(inputs.count)")
+            }
             return [try model(inputs[0])]
         case .multiTensor(let model):
             let outputs = try model(inputs)
             guard outputs.count == losses.count else {
-                throw FoveaError.invalidArgument("Trainer: the model returned \(outputs.count) outputs for \(losses.count) losses (one per output)")
+                throw FoveaError.invalidArgument(
+                    "Trainer: the model returned \(outputs.count) outputs for \(losses.count) losses (one per output)")
             }
             return outputs
         }

@@ -9,7 +9,8 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare", abstract: "Compare training runs: the options they differ in, final metrics, validation curves.")
 
     @Argument(help: ArgumentHelp("Run folders written by `fovea train`.", valueName: "run-dir")) var runs: [String]
-    @Option(help: ArgumentHelp("Where to write the validation curves of every run, overlaid (SVG).", valueName: "file")) var svg = "comparison.svg"
+    @Option(help: ArgumentHelp("Where to write the validation curves of every run, overlaid (SVG).", valueName: "file")) var svg =
+        "comparison.svg"
 
     func run() throws {
         let records = try runs.map { try RunRecord(folder: URL(fileURLWithPath: $0)) }
@@ -32,8 +33,10 @@ struct CompareCommand: ParsableCommand {
             let last = record.history.last
             let best = record.history.compactMap(\.validationAccuracy).max()
             return [record.name] + keys.map { record.configuration[$0] ?? "-" }
-                + [String(record.history.count), number(last?.validationLoss), percent(last?.validationAccuracy), percent(best),
-                   number(record.test?.loss), percent(record.test?.accuracy)]
+                + [
+                    String(record.history.count), number(last?.validationLoss), percent(last?.validationAccuracy), percent(best),
+                    number(record.test?.loss), percent(record.test?.accuracy),
+                ]
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
         func line(_ cells: [String]) -> String {

@@ -26,9 +26,11 @@ enum ConfusionMatrixSVG {
                 let x = left + cell * Double(p)
                 // From white to dark blue as the share grows.
                 let (r, g, b) = (Int(255 - 247 * share), Int(255 - 207 * share), Int(255 - 148 * share))
-                svg += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(cell)\" height=\"\(cell)\" fill=\"rgb(\(r),\(g),\(b))\" stroke=\"#ddd\"/>"
+                svg +=
+                    "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(cell)\" height=\"\(cell)\" fill=\"rgb(\(r),\(g),\(b))\" stroke=\"#ddd\"/>"
                 if cell >= 24 {
-                    svg += "<text x=\"\(x + cell / 2)\" y=\"\(y + cell / 2 + 4)\" text-anchor=\"middle\" font-size=\"11\" "
+                    svg +=
+                        "<text x=\"\(x + cell / 2)\" y=\"\(y + cell / 2 + 4)\" text-anchor=\"middle\" font-size=\"11\" "
                         + "fill=\"\(share > 0.5 ? "white" : "black")\">\(value)</text>"
                 }
                 svg += "\n"

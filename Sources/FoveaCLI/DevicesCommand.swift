@@ -4,22 +4,31 @@ import Fovea
 
 /// `fovea devices`: every backend this machine offers, with the default marked.
 struct DevicesCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "devices", abstract: "List the CPU backend and every OpenCL device.")
+    static let configuration = CommandConfiguration(
+        commandName: "devices", abstract: "List the CPU backend and every OpenCL device.")
 
-    @Flag(name: .customLong("require-opencl"), help: "Exit with an error when no OpenCL device is found.") var requireOpenCL = false
+    @Flag(name: .customLong("require-opencl"), help: "Exit with an error when no OpenCL device is found.") var requireOpenCL =
+        false
 
     func run() throws {
         let listing = OpenCLRuntime.listDevices()
         let defaultDevice = Device.default
-        var rows: [[String]] = [["", "device", "name", "type", "units", "global mem", "local mem", "driver", "OpenCL C", "fp16", "fp64"]]
-        rows.append([defaultDevice == .cpu ? "*" : "", "cpu", "CPU backend (OpenBLAS + Swift)", "CPU",
-                     String(ProcessInfo.processInfo.activeProcessorCount), format(bytes: Int(ProcessInfo.processInfo.physicalMemory)),
-                     "-", "-", "-", "-", "-"])
+        var rows: [[String]] = [
+            ["", "device", "name", "type", "units", "global mem", "local mem", "driver", "OpenCL C", "fp16", "fp64"]
+        ]
+        rows.append([
+            defaultDevice == .cpu ? "*" : "", "cpu", "CPU backend (OpenBLAS + Swift)", "CPU",
+            String(ProcessInfo.processInfo.activeProcessorCount), format(bytes: Int(ProcessInfo.processInfo.physicalMemory)),
+            "-", "-", "-", "-", "-",
+        ])
         for info in listing.devices {
-            rows.append([defaultDevice == .opencl(info.index) ? "*" : "", "opencl:\(info.index)", "\(info.name) (\(info.platformName))",
-                         info.nativeType.map { "GPU (acting; really \($0))" } ?? info.type, String(info.computeUnits), format(bytes: info.globalMemoryBytes), format(bytes: info.localMemoryBytes),
-                         info.driverVersion, info.openCLCVersion.replacingOccurrences(of: "OpenCL C ", with: ""),
-                         info.supportsFP16 ? "yes" : "no", info.supportsFP64 ? "yes" : "no"])
+            rows.append([
+                defaultDevice == .opencl(info.index) ? "*" : "", "opencl:\(info.index)", "\(info.name) (\(info.platformName))",
+                info.nativeType.map { "GPU (acting; really \($0))" } ?? info.type, String(info.computeUnits),
+                format(bytes: info.globalMemoryBytes), format(bytes: info.localMemoryBytes),
+                info.driverVersion, info.openCLCVersion.replacingOccurrences(of: "OpenCL C ", with: ""),
+                info.supportsFP16 ? "yes" : "no", info.supportsFP64 ? "yes" : "no",
+            ])
         }
         print(table(rows))
         if let error = listing.error { print("OpenCL: \(error)") }
@@ -45,7 +54,8 @@ func format(bytes: Int) -> String {
 func table(_ rows: [[String]]) -> String {
     let widths = (0..<(rows.first?.count ?? 0)).map { column in rows.map { $0[column].count }.max() ?? 0 }
     return rows.map { row in
-        String(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-            .reversed().drop(while: { $0 == " " }).reversed())
+        String(
+            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .reversed().drop(while: { $0 == " " }).reversed())
     }.joined(separator: "\n")
 }

@@ -17,7 +17,9 @@ enum DistributedTraining {
             throw FoveaError.invalidArgument("--distributed \(mode): use \(modes.joined(separator: " or "))")
         }
         guard mode == "mpi" || (mode == nil && MPILaunch.isLaunched()) else {
-            if let collectiveTimeout { throw FoveaError.invalidArgument("--collective-timeout \(collectiveTimeout): only for a distributed run (mpirun)") }
+            if let collectiveTimeout {
+                throw FoveaError.invalidArgument("--collective-timeout \(collectiveTimeout): only for a distributed run (mpirun)")
+            }
             return nil
         }
         let replicas = try MPIReplicas(collectiveTimeout: collectiveTimeout ?? MPIReplicas.defaultCollectiveTimeout)
@@ -34,7 +36,9 @@ enum DistributedTraining {
             try replicas.finish()
         } catch {
             let message = FoveaCommand.message(for: FoveaCommand.readable(error))
-            replicas.abort("fovea train: rank \(replicas.rank) of \(replicas.size): \(message.isEmpty ? "stopped (\(error))" : "Error: \(message)")")
+            replicas.abort(
+                "fovea train: rank \(replicas.rank) of \(replicas.size): \(message.isEmpty ? "stopped (\(error))" : "Error: \(message)")"
+            )
         }
     }
 

@@ -22,22 +22,32 @@ struct EvaluationReport: Codable {
         (self.model, self.data, samples, self.loss) = (model, data, predictions.count, loss)
         report = ClassificationReport(predictions, classNames: names, topK: topK)
         mistakes = predictions.mistakesByConfidence.prefix(Self.mistakeCount).map { row in
-            Mistake(index: predictions.indices[row], trueClass: names[predictions.labels[row]],
-                    predictedClass: names[predictions.predicted[row]], confidence: predictions.confidence(row))
+            Mistake(
+                index: predictions.indices[row], trueClass: names[predictions.labels[row]],
+                predictedClass: names[predictions.predicted[row]], confidence: predictions.confidence(row))
         }
     }
 
     /// The report as people read it: the matrix (up to 20 classes), the scores, the five most confident mistakes.
     var text: String {
-        var parts = [String(format: "%@ on %@ test (%d samples): loss %.4f, accuracy %.2f%%", model, data, samples, loss, 100 * report.accuracy)]
-        parts.append(report.classNames.count <= 20
-            ? "confusion matrix (rows: true class, columns: predicted)\n" + report.confusionTable
-            : "confusion matrix: \(report.classNames.count) classes, too many for a terminal; see --report DIR or --json")
+        var parts = [
+            String(
+                format: "%@ on %@ test (%d samples): loss %.4f, accuracy %.2f%%", model, data, samples, loss,
+                100 * report.accuracy)
+        ]
+        parts.append(
+            report.classNames.count <= 20
+                ? "confusion matrix (rows: true class, columns: predicted)\n" + report.confusionTable
+                : "confusion matrix: \(report.classNames.count) classes, too many for a terminal; see --report DIR or --json")
         parts.append(report.scoresTable)
         if !mistakes.isEmpty {
-            parts.append("most confidently wrong (test sample: true class taken for predicted, probability):\n" + mistakes.prefix(5).map {
-                String(format: "  #%d: %@ taken for %@, %.1f%%", $0.index, $0.trueClass, $0.predictedClass, 100 * $0.confidence)
-            }.joined(separator: "\n"))
+            parts.append(
+                "most confidently wrong (test sample: true class taken for predicted, probability):\n"
+                    + mistakes.prefix(5).map {
+                        String(
+                            format: "  #%d: %@ taken for %@, %.1f%%", $0.index, $0.trueClass, $0.predictedClass,
+                            100 * $0.confidence)
+                    }.joined(separator: "\n"))
         }
         return parts.joined(separator: "\n\n")
     }
@@ -53,6 +63,7 @@ struct EvaluationReport: Codable {
         try AtomicFile.write(Data(ConfusionMatrixSVG.svg(report).utf8), to: folder.appendingPathComponent("confusion_matrix.svg"))
         guard test.sampleShape.rank == 3, !mistakes.isEmpty else { return }
         let grid = ImageGrid.tile(try mistakes.map { try test[$0.index].features }, shape: test.sampleShape)
-        try AtomicFile.write(try PNG.encode(values: grid.values, shape: grid.shape), to: folder.appendingPathComponent("mistakes.png"))
+        try AtomicFile.write(
+            try PNG.encode(values: grid.values, shape: grid.shape), to: folder.appendingPathComponent("mistakes.png"))
     }
 }

@@ -11,8 +11,11 @@ struct FoveaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fovea",
         abstract: "Train and run convolutional networks on the CPU or any OpenCL device.",
-        subcommands: [TrainCommand.self, EvaluateCommand.self, PredictCommand.self, GenerateCommand.self, CompareCommand.self, GradCAMCommand.self,
-                      FeaturesCommand.self, SummaryCommand.self, DevicesCommand.self, SelftestCommand.self])
+        subcommands: [
+            TrainCommand.self, EvaluateCommand.self, PredictCommand.self, GenerateCommand.self, CompareCommand.self,
+            GradCAMCommand.self,
+            FeaturesCommand.self, SummaryCommand.self, DevicesCommand.self, SelftestCommand.self,
+        ])
 
     /// Runs the command line; a Foundation error that escaped a subcommand is reported as one readable line too.
     static func main() {

@@ -14,9 +14,11 @@ struct GradCAMCommand: ParsableCommand {
 
     @OptionGroup var checkpoint: CheckpointOptions
     @Option(help: "A PNG, JPEG, PGM or PPM image (of any size), or idx:FILE:INDEX.") var input: String
-    @Option(help: "The convolution layer to explain, by its name in the state dict without .weight (default: the last convolution).")
+    @Option(
+        help: "The convolution layer to explain, by its name in the state dict without .weight (default: the last convolution).")
     var layer: String?
-    @Option(name: .customLong("class"), help: "The class to explain, by index or name (default: the predicted class).") var classChoice: String?
+    @Option(name: .customLong("class"), help: "The class to explain, by index or name (default: the predicted class).")
+    var classChoice: String?
     @Option(help: "The PNG file to write.") var out: String
 
     func run() throws {
@@ -24,18 +26,25 @@ struct GradCAMCommand: ParsableCommand {
         let (model, spec) = try LoadedModel.load(checkpoint, inputShape: decoded.shape)
         let batch = try ImageInput.batch(decoded, spec: spec, device: try checkpoint.resolvedDevice(), name: input)
         let classIndex = try classChoice.map { choice in
-            guard let index = Int(choice) ?? spec.classNames.firstIndex(of: choice), spec.classNames.indices.contains(index) else {
-                throw FoveaError.invalidArgument("--class \(choice): use an index in 0..<\(spec.classes) or one of \(spec.classNames.joined(separator: ", "))")
+            guard let index = Int(choice) ?? spec.classNames.firstIndex(of: choice), spec.classNames.indices.contains(index)
+            else {
+                throw FoveaError.invalidArgument(
+                    "--class \(choice): use an index in 0..<\(spec.classes) or one of \(spec.classNames.joined(separator: ", "))")
             }
             return index
         }
-        let result = try GradCAM.compute(model: model, input: batch, layer: layer, classIndex: classIndex,
-                                         size: (decoded.shape[1], decoded.shape[2]))
+        let result = try GradCAM.compute(
+            model: model, input: batch, layer: layer, classIndex: classIndex,
+            size: (decoded.shape[1], decoded.shape[2]))
         let picture = try GradCAM.overlay(result.heatmap, on: decoded.values, shape: decoded.shape)
         let url = URL(fileURLWithPath: out)
         try ImageFile.writePNG(picture, shape: [3, result.height, result.width], to: url)
-        print(String(format: "predicted %@ (class %d) with probability %.2f%%", spec.classNames[result.predicted.classIndex],
-                     result.predicted.classIndex, 100 * result.predicted.probability))
-        print("Grad-CAM of class \(spec.classNames[result.classIndex]) through layer \(try layer ?? GradCAM.lastConvolution(in: model)) written to \(url.path)")
+        print(
+            String(
+                format: "predicted %@ (class %d) with probability %.2f%%", spec.classNames[result.predicted.classIndex],
+                result.predicted.classIndex, 100 * result.predicted.probability))
+        print(
+            "Grad-CAM of class \(spec.classNames[result.classIndex]) through layer \(try layer ?? GradCAM.lastConvolution(in: model)) written to \(url.path)"
+        )
     }
 }

@@ -12,39 +12,52 @@ enum LearningCurves {
         func series(_ name: String, _ color: String, _ value: (EpochMetrics) -> Float?) -> Series {
             (name, color, history.compactMap { metrics in value(metrics).map { (metrics.epoch, Double($0)) } })
         }
-        return svg(loss: [series("train", "#1f77b4", \.trainLoss), series("validation", "#ff7f0e", \.validationLoss)],
-                   accuracy: [series("train", "#1f77b4", \.trainAccuracy), series("validation", "#ff7f0e", \.validationAccuracy)])
+        return svg(
+            loss: [series("train", "#1f77b4", \.trainLoss), series("validation", "#ff7f0e", \.validationLoss)],
+            accuracy: [series("train", "#1f77b4", \.trainAccuracy), series("validation", "#ff7f0e", \.validationAccuracy)])
     }
 
     /// The validation loss and accuracy of several runs, named, in distinct colours.
     static func svg(comparing runs: [(name: String, history: [EpochMetrics])]) -> String {
-        let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+        let colors = [
+            "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+        ]
         func series(_ value: @escaping (EpochMetrics) -> Float?) -> [Series] {
             runs.enumerated().map { number, run in
-                (run.name, colors[number % colors.count], run.history.compactMap { metrics in value(metrics).map { (metrics.epoch, Double($0)) } })
+                (
+                    run.name, colors[number % colors.count],
+                    run.history.compactMap { metrics in value(metrics).map { (metrics.epoch, Double($0)) } }
+                )
             }
         }
-        return svg(loss: series(\.validationLoss), accuracy: series(\.validationAccuracy), titles: ("validation loss", "validation accuracy"))
+        return svg(
+            loss: series(\.validationLoss), accuracy: series(\.validationAccuracy),
+            titles: ("validation loss", "validation accuracy"))
     }
 
     private static func svg(loss: [Series], accuracy: [Series], titles: (String, String) = ("loss", "accuracy")) -> String {
         let width = 900.0, height = 360.0
-        let body = panel(title: titles.0, legendAtTop: true, x: 0, width: width / 2, height: height, series: loss)
+        let body =
+            panel(title: titles.0, legendAtTop: true, x: 0, width: width / 2, height: height, series: loss)
             + panel(title: titles.1, legendAtTop: false, x: width / 2, width: width / 2, height: height, series: accuracy)
         return """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="12">
-        <rect width="100%" height="100%" fill="white"/>
-        \(body)</svg>
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="12">
+            <rect width="100%" height="100%" fill="white"/>
+            \(body)</svg>
 
-        """
+            """
     }
 
     /// Loss falls and accuracy rises, so the legend goes where the curves usually are not: top right for loss,
     /// bottom right for accuracy.
-    private static func panel(title: String, legendAtTop: Bool, x: Double, width: Double, height: Double, series: [Series]) -> String {
+    private static func panel(title: String, legendAtTop: Bool, x: Double, width: Double, height: Double, series: [Series])
+        -> String
+    {
         let left = x + 55, right = x + width - 15, top = 30.0, bottom = height - 40
         let values = series.flatMap { $0.points.map(\.value) }, epochs = series.flatMap { $0.points.map(\.epoch) }
-        guard let low = values.min(), let high = values.max(), let firstEpoch = epochs.min(), let lastEpoch = epochs.max() else { return "" }
+        guard let low = values.min(), let high = values.max(), let firstEpoch = epochs.min(), let lastEpoch = epochs.max() else {
+            return ""
+        }
         let span = high - low > 1e-9 ? high - low : 1
         let (minY, maxY) = (low - 0.05 * span, high + 0.05 * span)
         let epochSpan = Double(max(lastEpoch - firstEpoch, 1))
@@ -66,7 +79,8 @@ enum LearningCurves {
             let points = line.points.map { "\(px($0.epoch)),\(py($0.value))" }.joined(separator: " ")
             svg += "<polyline fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\" points=\"\(points)\"/>\n"
             let legendY = legendAtTop ? top + 14 * Double(number + 1) : bottom - 10 - 14 * Double(series.count - 1 - number)
-            svg += "<text x=\"\(right - 8)\" y=\"\(legendY)\" text-anchor=\"end\" fill=\"\(line.color)\">\(line.name.xmlEscaped)</text>\n"
+            svg +=
+                "<text x=\"\(right - 8)\" y=\"\(legendY)\" text-anchor=\"end\" fill=\"\(line.color)\">\(line.name.xmlEscaped)</text>\n"
         }
         return svg
     }

@@ -4,14 +4,19 @@ import Fovea
 
 /// `fovea predict`: the most likely classes of one image or text, or a series' next value.
 struct PredictCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "predict",
-                                                    abstract: "Classify one image or text, or forecast a series, with a checkpoint.")
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Classify one image or text, or forecast a series, with a checkpoint.")
 
     @OptionGroup var checkpoint: CheckpointOptions
-    @Option(help: "A PNG, JPEG, PGM or PPM image of any size (converted to the model's channels, resized bilinearly to its input size), or idx:FILE:INDEX for an image of an IDX file.")
+    @Option(
+        help:
+            "A PNG, JPEG, PGM or PPM image of any size (converted to the model's channels, resized bilinearly to its input size), or idx:FILE:INDEX for an image of an IDX file."
+    )
     var input: String?
     @Option(help: "A text for an lstm-text checkpoint, encoded with the vocabulary saved in it.") var text: String?
-    @Option(help: "A CSV file for a series checkpoint (lstm, gru, rnn): its last window forecasts the next value.") var series: String?
+    @Option(help: "A CSV file for a series checkpoint (lstm, gru, rnn): its last window forecasts the next value.") var series:
+        String?
     @Option(help: "With --series: the column to read (default: the one the checkpoint was trained on).") var column: String?
     @Option(help: "How many classes to show.") var top = 3
 
@@ -49,7 +54,8 @@ enum ImageInput {
     static func batch(_ image: (values: [Float], shape: Shape), spec: ModelSpec, device: Device, name: String) throws -> Tensor {
         let shape = spec.inputShape
         guard shape.rank == 3, image.shape.rank == 3, [1, 3].contains(shape[0]) else {
-            throw FoveaError.invalidArgument("\(name): image is \(image.shape) (channels, height, width) but the model expects \(shape)")
+            throw FoveaError.invalidArgument(
+                "\(name): image is \(image.shape) (channels, height, width) but the model expects \(shape)")
         }
         var values = try ImageProcessing.fitted(image, to: shape)
         if let normalization = spec.normalization {

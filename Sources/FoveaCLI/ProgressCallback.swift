@@ -26,7 +26,8 @@ final class ProgressCallback: TrainingCallback {
 
     func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, of batches: Int, totals: RunningTotals) throws {
         if epoch != self.epoch { (self.epoch, epochStart, samplesAtStart, batchAtStart) = (epoch, Date(), totals.samples, batch) }
-        guard isTerminal, totals.samples > samplesAtStart || batch == batches, Date().timeIntervalSince(lastDraw) > 0.25 || batch == batches
+        guard isTerminal, totals.samples > samplesAtStart || batch == batches,
+            Date().timeIntervalSince(lastDraw) > 0.25 || batch == batches
         else { return }
         lastDraw = Date()
         let (loss, accuracy) = try totals.read()
@@ -34,8 +35,9 @@ final class ProgressCallback: TrainingCallback {
         let rate = Double(totals.samples - samplesAtStart) / elapsed
         let batchesDone = batch - batchAtStart
         let secondsLeft = batchesDone > 0 ? elapsed / Double(batchesDone) * Double(batches - batch) : nil
-        let line = ProgressLine.render(epoch: epoch, epochs: epochs, batch: batch, batches: batches, loss: loss, accuracy: showsAccuracy ? accuracy : nil,
-                                       imagesPerSecond: rate, secondsLeft: secondsLeft, width: ProgressLine.terminalWidth())
+        let line = ProgressLine.render(
+            epoch: epoch, epochs: epochs, batch: batch, batches: batches, loss: loss, accuracy: showsAccuracy ? accuracy : nil,
+            imagesPerSecond: rate, secondsLeft: secondsLeft, width: ProgressLine.terminalWidth())
         FileHandle.standardOutput.write(Data(line.utf8))
     }
 

@@ -9,8 +9,10 @@ import Foundation
 /// accuracy); then the bar goes, the loss staying; then the loss; and last the text is cut.
 enum ProgressLine {
     /// `accuracy` nil (regression) leaves the accuracy out.
-    static func render(epoch: Int, epochs: Int, batch: Int, batches: Int, loss: Float, accuracy: Float?,
-                       imagesPerSecond: Double, secondsLeft: Double?, width: Int) -> String {
+    static func render(
+        epoch: Int, epochs: Int, batch: Int, batches: Int, loss: Float, accuracy: Float?,
+        imagesPerSecond: Double, secondsLeft: Double?, width: Int
+    ) -> String {
         let columns = max(width - 1, 1)
         let head = "epoch \(epoch + 1)/\(epochs)", count = "\(batch)/\(batches)"
         var figures = [String(format: "loss %.4f", loss)] + (accuracy.map { [String(format: "acc %.2f%%", 100 * $0)] } ?? [])
@@ -25,7 +27,8 @@ enum ProgressLine {
             let spare = columns - text(bar: 0, figures: figures.prefix(count)).count
             if spare >= 8 { return frame(text(bar: min(30, spare), figures: figures.prefix(count))) }
         }
-        for count in stride(from: figures.count, through: 0, by: -1) where text(bar: nil, figures: figures.prefix(count)).count <= columns {
+        for count in stride(from: figures.count, through: 0, by: -1)
+        where text(bar: nil, figures: figures.prefix(count)).count <= columns {
             return frame(text(bar: nil, figures: figures.prefix(count)))
         }
         return frame(String(text(bar: nil, figures: []).prefix(columns)))

@@ -41,8 +41,9 @@ final class RunFolder: TrainingCallback {
         let present = contents.filter { FileManager.default.fileExists(atPath: url.appendingPathComponent($0).path) }
         guard !present.isEmpty else { return }
         guard overwrite else {
-            throw FoveaError.invalidArgument("--out \(url.path): holds a run already (\(present.joined(separator: ", "))); continue it with "
-                                             + "--resume \(url.path), or replace it with --overwrite")
+            throw FoveaError.invalidArgument(
+                "--out \(url.path): holds a run already (\(present.joined(separator: ", "))); continue it with "
+                    + "--resume \(url.path), or replace it with --overwrite")
         }
         for name in present {
             do { try FileManager.default.removeItem(at: url.appendingPathComponent(name)) } catch {
@@ -54,7 +55,8 @@ final class RunFolder: TrainingCallback {
     func epochDidEnd(_ trainer: Trainer, metrics: EpochMetrics) throws {
         history.removeAll { $0.epoch >= metrics.epoch }
         history.append(metrics)
-        let lines = try history.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
+        let lines =
+            try history.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
         try AtomicFile.write(Data(lines.utf8), to: metricsFile)
         try AtomicFile.write(Data(LearningCurves.svg(history).utf8), to: url.appendingPathComponent("curves.svg"))
     }
@@ -66,8 +68,10 @@ final class RunFolder: TrainingCallback {
 
     /// Appends a series' test figures: `{"naive_mae":...,"naive_rmse":...,"test_loss":...,"test_mae":...,"test_rmse":...}`.
     func recordForecast(loss: Float, _ scores: ForecastScores) throws {
-        try append(["test_loss": Self.number(loss), "test_rmse": Self.number(scores.rmse), "test_mae": Self.number(scores.mae),
-                    "naive_rmse": Self.number(scores.naiveRMSE), "naive_mae": Self.number(scores.naiveMAE)])
+        try append([
+            "test_loss": Self.number(loss), "test_rmse": Self.number(scores.rmse), "test_mae": Self.number(scores.mae),
+            "naive_rmse": Self.number(scores.naiveRMSE), "naive_mae": Self.number(scores.naiveMAE),
+        ])
     }
 
     /// Appends `{"diverged":true,"epoch":E,"batch":B,"train_loss":"NaN"}` (epochs from 0; no batch: at the epoch's end).
@@ -92,7 +96,8 @@ final class RunFolder: TrainingCallback {
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return encoder
     }()
 }

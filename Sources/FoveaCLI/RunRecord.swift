@@ -21,7 +21,8 @@ struct RunRecord {
             throw FoveaError.badFile(path: folder.path, reason: "has no config.json: not a run folder of `fovea train`")
         }
         guard let configuration = try? JSONDecoder().decode([String: String].self, from: Data(contentsOf: config)) else {
-            throw FoveaError.badFile(path: config.path, reason: "is not a JSON object of strings (the configuration `fovea train` writes)")
+            throw FoveaError.badFile(
+                path: config.path, reason: "is not a JSON object of strings (the configuration `fovea train` writes)")
         }
         let lines: [Substring]
         do { lines = try String(contentsOf: metrics, encoding: .utf8).split(separator: "\n") } catch {
@@ -33,7 +34,8 @@ struct RunRecord {
             if let epoch = try? JSONDecoder().decode(EpochMetrics.self, from: Data(line.utf8)) {
                 epochs[epoch.epoch] = epoch
             } else if let figures = try? JSONDecoder().decode([String: Float].self, from: Data(line.utf8)),
-                      let loss = figures["test_loss"], let accuracy = figures["test_accuracy"] {
+                let loss = figures["test_loss"], let accuracy = figures["test_accuracy"]
+            {
                 test = (loss, accuracy)
             }
         }

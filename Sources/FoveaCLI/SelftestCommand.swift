@@ -18,8 +18,9 @@ struct SelftestCommand: ParsableCommand {
     func run() throws {
         let target = try device.map(Device.parse) ?? Device.default
         if target == .cpu {
-            throw FoveaError.invalidArgument("selftest: \(device == nil ? "the default device" : "device cpu") is the CPU backend, "
-                                             + "the reference itself, so there is nothing to compare; choose --device opencl or opencl:N")
+            throw FoveaError.invalidArgument(
+                "selftest: \(device == nil ? "the default device" : "device cpu") is the CPU backend, "
+                    + "the reference itself, so there is nothing to compare; choose --device opencl or opencl:N")
         }
         let name = OpenCLRuntime.listDevices().devices.first { Device.opencl($0.index) == target }.map { " (\($0.name))" } ?? ""
         print("selftest: \(target)\(name) against the CPU backend, seed \(seed)")

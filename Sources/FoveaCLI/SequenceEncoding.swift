@@ -22,8 +22,11 @@ enum SequenceEncoding {
         switch self {
         case .words(let vocabulary): return ["vocabulary_words": vocabulary.words.joined(separator: " ")]
         case let .series(column, mean, standardDeviation, horizon, relative):
-            return ["series_column": column, "series_mean": String(mean), "series_std": String(standardDeviation), "horizon": String(horizon),
-                    "series_inputs": relative ? "relative" : "absolute"]
+            return [
+                "series_column": column, "series_mean": String(mean), "series_std": String(standardDeviation),
+                "horizon": String(horizon),
+                "series_inputs": relative ? "relative" : "absolute",
+            ]
         case .characters(let vocabulary): return ["characters": String(String.UnicodeScalarView(vocabulary.characters))]
         }
     }
@@ -38,8 +41,9 @@ enum SequenceEncoding {
         } else if let vocabulary = source.vocabulary {
             self = .words(vocabulary)
         } else if let windows = source.train as? SeriesWindows, let column {
-            self = .series(column: column, mean: windows.mean, standardDeviation: windows.standardDeviation, horizon: windows.horizon,
-                           relative: windows.relative)
+            self = .series(
+                column: column, mean: windows.mean, standardDeviation: windows.standardDeviation, horizon: windows.horizon,
+                relative: windows.relative)
         } else {
             return nil
         }
@@ -48,17 +52,24 @@ enum SequenceEncoding {
     /// Reads the encoding back from a checkpoint's `metadata`, checking it against the model it describes (a
     /// `vocabularySize`-word text model, a series model, or a char-lstm of `classes` characters); nil when the
     /// metadata holds none.
-    static func read(metadata: [String: String], file: String, model: String, vocabularySize: Int, classes: Int) throws -> SequenceEncoding? {
+    static func read(metadata: [String: String], file: String, model: String, vocabularySize: Int, classes: Int) throws
+        -> SequenceEncoding?
+    {
         func bad(_ reason: String) -> FoveaError { .badFile(path: file, reason: reason) }
         if (metadata["characters"] != nil) != (model == "char-lstm") {
-            throw bad(model == "char-lstm" ? "metadata has no 'characters' (the char-lstm model's alphabet)" : "metadata characters belong to a char-lstm model, not \(model)")
+            throw bad(
+                model == "char-lstm"
+                    ? "metadata has no 'characters' (the char-lstm model's alphabet)"
+                    : "metadata characters belong to a char-lstm model, not \(model)")
         }
         if let text = metadata["characters"] {
             let characters = Array(text.unicodeScalars)
             guard characters.count == classes else {
                 throw bad("metadata characters holds \(characters.count) characters, but the model predicts \(classes)")
             }
-            do { return .characters(try CharacterVocabulary(characters: characters)) } catch let error as FoveaError { throw bad("metadata characters: \(error.description)") }
+            do { return .characters(try CharacterVocabulary(characters: characters)) } catch let error as FoveaError {
+                throw bad("metadata characters: \(error.description)")
+            }
         }
         if metadata["vocabulary_words"] != nil && model != "lstm-text" {
             throw bad("metadata vocabulary_words belongs to an lstm-text model, not \(model)")
@@ -69,16 +80,22 @@ enum SequenceEncoding {
         if let text = metadata["vocabulary_words"] {
             let words = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
             guard words.count == vocabularySize - 2 else {
-                throw bad("metadata vocabulary_words holds \(words.count) words, but the model embeds \(vocabularySize) ids (2 + its words)")
+                throw bad(
+                    "metadata vocabulary_words holds \(words.count) words, but the model embeds \(vocabularySize) ids (2 + its words)"
+                )
             }
-            do { return .words(try Vocabulary(words: words)) } catch let error as FoveaError { throw bad("metadata vocabulary_words: \(error.description)") }
+            do { return .words(try Vocabulary(words: words)) } catch let error as FoveaError {
+                throw bad("metadata vocabulary_words: \(error.description)")
+            }
         }
         guard let column = metadata["series_column"] else { return nil }
         guard !column.isEmpty, let mean = metadata["series_mean"].flatMap(Float.init), mean.isFinite,
-              let deviation = metadata["series_std"].flatMap(Float.init), deviation.isFinite, deviation > 0,
-              let horizon = metadata["horizon"].flatMap(Int.init), horizon > 0, horizon <= ModelSpec.largestLayer else {
-            throw bad("metadata series_column, series_mean, series_std and horizon must be a column name, a finite mean, a finite positive "
-                      + "deviation and a positive number of steps")
+            let deviation = metadata["series_std"].flatMap(Float.init), deviation.isFinite, deviation > 0,
+            let horizon = metadata["horizon"].flatMap(Int.init), horizon > 0, horizon <= ModelSpec.largestLayer
+        else {
+            throw bad(
+                "metadata series_column, series_mean, series_std and horizon must be a column name, a finite mean, a finite positive "
+                    + "deviation and a positive number of steps")
         }
         let inputs = metadata["series_inputs"] ?? "absolute"
         guard TrainingSettings.seriesInputs.contains(inputs) else {

@@ -18,7 +18,8 @@ struct SequenceEvaluation: Codable {
     /// Tests `model` on `source`'s test part: a series' windows, or a text's character windows.
     init(model: some UnaryLayer, name: String, source: DataSource, batchSize: Int, device: Device) throws {
         let loader = try DataLoader(source.test, batchSize: batchSize, shuffle: false, device: device)
-        let trainer = Trainer(model: model, optimizer: SGD(model.parameters), loss: source.isRegression ? MSELoss() : CrossEntropyLoss())
+        let trainer = Trainer(
+            model: model, optimizer: SGD(model.parameters), loss: source.isRegression ? MSELoss() : CrossEntropyLoss())
         let result = try trainer.evaluate(loader)
         (self.model, data, samples, loss) = (name, source.name, source.test.count, result.loss)
         if let windows = source.test as? SeriesWindows {
@@ -30,13 +31,15 @@ struct SequenceEvaluation: Codable {
 
     /// The lines `fovea train` prints after testing a series model.
     static func forecastText(loss: Float, windows: Int, _ scores: ForecastScores) -> String {
-        String(format: "test loss %.4f (standardized MSE); forecasts on %d test windows, in the series' units:\n", loss, windows) + scores.table
+        String(format: "test loss %.4f (standardized MSE); forecasts on %d test windows, in the series' units:\n", loss, windows)
+            + scores.table
     }
 
     /// The report as people read it.
     var text: String {
         if let forecast { return "\(model) on \(data): " + Self.forecastText(loss: loss, windows: samples, forecast) }
-        return "\(model) on \(data) test" + String(format: " (%d characters predicted): loss %.4f, accuracy %.2f%%", samples, loss, 100 * (accuracy ?? 0))
+        return "\(model) on \(data) test"
+            + String(format: " (%d characters predicted): loss %.4f, accuracy %.2f%%", samples, loss, 100 * (accuracy ?? 0))
     }
 
     /// The report as JSON (snake_case keys, sorted).

@@ -30,8 +30,11 @@ struct TextGenerator {
 
     init(checkpoint: CheckpointOptions) throws {
         let (model, spec) = try LoadedModel.load(checkpoint)
-        guard case .characters(let characters) = spec.encoding, spec.inputShape.rank == 1, let classifier = model as? TextClassifier else {
-            throw FoveaError.invalidArgument("\(checkpoint.checkpoint) holds a \(spec.name) model; fovea generate needs a char-lstm one")
+        guard case .characters(let characters) = spec.encoding, spec.inputShape.rank == 1,
+            let classifier = model as? TextClassifier
+        else {
+            throw FoveaError.invalidArgument(
+                "\(checkpoint.checkpoint) holds a \(spec.name) model; fovea generate needs a char-lstm one")
         }
         self.init(model: classifier, characters: characters, window: spec.inputShape[0], device: try checkpoint.resolvedDevice())
     }
@@ -41,12 +44,20 @@ struct TextGenerator {
     }
 
     /// `length` characters following `prompt`, drawn with `seed` (one seed gives one text), reading `context` before each.
-    func continuation(of prompt: String, length: Int, temperature: Float, seed: UInt64, context: Context = .carried) throws -> String {
-        guard temperature.isFinite, temperature > 0 else { throw FoveaError.invalidArgument("--temperature \(temperature): must be a finite number above 0") }
-        guard length > 0, length <= Self.longest else { throw FoveaError.invalidArgument("--length \(length): must be from 1 to \(Self.longest)") }
+    func continuation(of prompt: String, length: Int, temperature: Float, seed: UInt64, context: Context = .carried) throws
+        -> String
+    {
+        guard temperature.isFinite, temperature > 0 else {
+            throw FoveaError.invalidArgument("--temperature \(temperature): must be a finite number above 0")
+        }
+        guard length > 0, length <= Self.longest else {
+            throw FoveaError.invalidArgument("--length \(length): must be from 1 to \(Self.longest)")
+        }
         guard !prompt.isEmpty else { throw FoveaError.invalidArgument("--prompt: needs at least one character") }
         var ids: [Int32]
-        do { ids = try characters.encode(prompt) } catch let error as FoveaError { throw FoveaError.invalidArgument("--prompt: \(error.description)") }
+        do { ids = try characters.encode(prompt) } catch let error as FoveaError {
+            throw FoveaError.invalidArgument("--prompt: \(error.description)")
+        }
         var generator = SeededGenerator(seed: seed)
         var text = String.UnicodeScalarView()
         var (logits, state) = try read(Array(ids.suffix(window)), after: nil)
@@ -55,13 +66,16 @@ struct TextGenerator {
             ids.append(Int32(next))
             text.append(characters.characters[next])
             guard drawn < length else { break }
-            (logits, state) = try context == .carried ? read([Int32(next)], after: state) : read(Array(ids.suffix(window)), after: nil)
+            (logits, state) =
+                try context == .carried ? read([Int32(next)], after: state) : read(Array(ids.suffix(window)), after: nil)
         }
         return String(text)
     }
 
     /// The logits of the character after `ids`, read from `state` (zero states when nil), and the states after them.
-    private func read(_ ids: [Int32], after state: (h: Tensor, c: Tensor)?) throws -> (logits: [Float], state: (h: Tensor, c: Tensor)) {
+    private func read(_ ids: [Int32], after state: (h: Tensor, c: Tensor)?) throws -> (
+        logits: [Float], state: (h: Tensor, c: Tensor)
+    ) {
         try withNoGrad {
             let input = try Tensor(indices: ids.map(Int.init), shape: [1, ids.count], device: device)
             let (output, next) = try model.lstm(model.embedding(input), initialState: state)
@@ -73,7 +87,9 @@ struct TextGenerator {
     /// An index drawn from softmax(`logits` / `temperature`), computed in Double from the largest logit so no term
     /// overflows.
     static func sample(_ logits: [Float], temperature: Float, generator: inout SeededGenerator) throws -> Int {
-        guard let largest = logits.max(), logits.allSatisfy(\.isFinite) else { throw FoveaError.invalidArgument("the model's logits are not finite") }
+        guard let largest = logits.max(), logits.allSatisfy(\.isFinite) else {
+            throw FoveaError.invalidArgument("the model's logits are not finite")
+        }
         let weights = logits.map { exp((Double($0) - Double(largest)) / Double(temperature)) }
         var remaining = Double(generator.nextUniform()) * weights.reduce(0, +)
         for (index, weight) in weights.enumerated() {

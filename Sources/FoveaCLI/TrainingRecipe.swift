@@ -33,7 +33,9 @@ extension TrainingRun {
         case "adamw": return AdamW(groups: groups)
         case "rmsprop": return RMSProp(groups: groups, momentum: settings.momentum == 0.9 ? 0 : settings.momentum)
         case "adagrad": return Adagrad(groups: groups)
-        default: throw FoveaError.invalidArgument("--optimizer \(settings.optimizer): use \(TrainingSettings.optimizers.joined(separator: ", "))")
+        default:
+            throw FoveaError.invalidArgument(
+                "--optimizer \(settings.optimizer): use \(TrainingSettings.optimizers.joined(separator: ", "))")
         }
     }
 
@@ -51,6 +53,7 @@ extension TrainingRun {
 
     /// Flips and padded crops for colour images; small padded crops (shifts) for grayscale digits and clothes.
     static func augmentation(for shape: Shape) -> [any Transform] {
-        shape.rank == 3 && shape[0] == 3 ? [RandomHorizontalFlip(), RandomCrop(padding: 4)] : (shape.rank == 3 ? [RandomCrop(padding: 2)] : [])
+        shape.rank == 3 && shape[0] == 3
+            ? [RandomHorizontalFlip(), RandomCrop(padding: 4)] : (shape.rank == 3 ? [RandomCrop(padding: 2)] : [])
     }
 }

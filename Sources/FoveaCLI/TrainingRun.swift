@@ -41,8 +41,9 @@ struct TrainingRun {
         let folder = try runFolder(settings: settings, resumed: resumed)
         let hidden = try ModelSpec.parseHidden(settings.hidden)
         var source = try sharedData.get {
-            try DataSource.load(settings.data, directory: settings.dataDir.map { URL(fileURLWithPath: $0) }, seed: settings.seed,
-                                images: settings.imageOptions, series: settings.seriesOptions)
+            try DataSource.load(
+                settings.data, directory: settings.dataDir.map { URL(fileURLWithPath: $0) }, seed: settings.seed,
+                images: settings.imageOptions, series: settings.seriesOptions)
         }
         try check(source, settings: settings)
         if let normalize = settings.normalize {
@@ -51,24 +52,34 @@ struct TrainingRun {
         }
         // A series or a chars: text keeps its own validation part, the stretch before the test part (a random one
         // would see the future, or windows overlapping the training ones).
-        let parts: (any Dataset, (any Dataset)?) = source.isRegression || source.characters != nil ? (source.train, source.validation) : settings.valSplit > 0
-            ? try DatasetSubset.split(source.train, validationFraction: settings.valSplit, seed: settings.seed) : (source.train, nil)
+        let parts: (any Dataset, (any Dataset)?) =
+            source.isRegression || source.characters != nil
+            ? (source.train, source.validation)
+            : settings.valSplit > 0
+                ? try DatasetSubset.split(source.train, validationFraction: settings.valSplit, seed: settings.seed)
+                : (source.train, nil)
         let epochs = settings.epochs ?? Self.defaultEpochs(trainingSamples: parts.0.count, batchSize: settings.batchSize)
         let warmup = settings.warmupEpochs
         if warmup > 0 && (settings.lrSchedule == "plateau" || warmup >= epochs) {
-            throw FoveaError.invalidArgument("--warmup-epochs \(warmup): must be below the \(epochs) epochs, and not used with --lr-schedule plateau")
+            throw FoveaError.invalidArgument(
+                "--warmup-epochs \(warmup): must be below the \(epochs) epochs, and not used with --lr-schedule plateau")
         }
-        let spec = ModelSpec(name: settings.model, inputShape: source.sampleShape, classes: source.classCount,
-                             hidden: hidden, classic: settings.classic, dropout: settings.dropout,
-                             data: settings.data, classNames: source.classNames, normalization: source.normalization,
-                             vocabulary: source.vocabulary?.count ?? 0,
-                             encoding: SequenceEncoding(source, column: settings.data.split(separator: ":").last.map(String.init)))
+        let spec = ModelSpec(
+            name: settings.model, inputShape: source.sampleShape, classes: source.classCount,
+            hidden: hidden, classic: settings.classic, dropout: settings.dropout,
+            data: settings.data, classNames: source.classNames, normalization: source.normalization,
+            vocabulary: source.vocabulary?.count ?? 0,
+            encoding: SequenceEncoding(source, column: settings.data.split(separator: ":").last.map(String.init)))
         // Replicas in this process draw from the one default generator: each seeds and draws its weights alone.
         let model = try Self.modelConstruction.withLock {
             manualSeed(settings.seed)
             let model = try spec.build()
             if resumed == nil, let initFrom = settings.initFrom {
-                if let note = try TransferLearning.initialize(model, from: initFrom, modelName: settings.model, data: settings.data) { say(note) }
+                if let note = try TransferLearning.initialize(
+                    model, from: initFrom, modelName: settings.model, data: settings.data)
+                {
+                    say(note)
+                }
             }
             return model
         }
@@ -76,9 +87,13 @@ struct TrainingRun {
         let backbone = try settings.freeze.map { try TransferLearning.parameters(of: model, matching: $0) } ?? []
         let backboneIDs = Set(backbone.map(ObjectIdentifier.init))
         let head = model.parameters.filter { !backboneIDs.contains(ObjectIdentifier($0)) }
-        let groups = backbone.isEmpty ? [ParameterGroup(model.parameters, learningRate: settings.learningRate)]
-            : [ParameterGroup(head, learningRate: settings.learningRate),
-               ParameterGroup(backbone, learningRate: settings.lrBackbone ?? settings.learningRate)]
+        let groups =
+            backbone.isEmpty
+            ? [ParameterGroup(model.parameters, learningRate: settings.learningRate)]
+            : [
+                ParameterGroup(head, learningRate: settings.learningRate),
+                ParameterGroup(backbone, learningRate: settings.lrBackbone ?? settings.learningRate),
+            ]
         let optimizer = try Self.makeOptimizer(settings, groups: groups)
         let scheduler = Self.makeScheduler(settings, epochs: epochs, optimizer: optimizer)
 
@@ -86,14 +101,18 @@ struct TrainingRun {
         if let normalization = source.normalization { transforms.append(normalization) }
         if settings.augment { transforms += Self.augmentation(for: source.sampleShape) }
         let shard = try replicas.map { try DataShard(rank: $0.rank, count: $0.size) }
-        let train = try DataLoader(parts.0, batchSize: settings.batchSize, shuffle: true, seed: settings.seed,
-                                   transform: transforms.isEmpty ? nil : Compose(transforms), device: device, shard: shard)
+        let train = try DataLoader(
+            parts.0, batchSize: settings.batchSize, shuffle: true, seed: settings.seed,
+            transform: transforms.isEmpty ? nil : Compose(transforms), device: device, shard: shard)
         let evaluationTransform = source.normalization
         // A split too small to hold out one sample validates nothing rather than refusing to train.
         let validation = try parts.1.flatMap {
-            $0.count == 0 ? nil : try DataLoader($0, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device, shard: shard)
+            $0.count == 0
+                ? nil
+                : try DataLoader($0, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device, shard: shard)
         }
-        let test = try DataLoader(source.test, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device, shard: shard)
+        let test = try DataLoader(
+            source.test, batchSize: 256, shuffle: false, transform: evaluationTransform, device: device, shard: shard)
 
         var position = TrainingPosition(epoch: 0)
         var stepsTaken = 0
@@ -108,15 +127,20 @@ struct TrainingRun {
                 say("\(resumeFile.path) has trained all \(epochs) epochs: testing only")
             }
         }
-        var configuration = settings.configuration.merging(spec.metadata.filter { !SequenceEncoding.checkpointOnlyKeys.contains($0.key) }) { _, model in model }
+        var configuration = settings.configuration.merging(
+            spec.metadata.filter { !SequenceEncoding.checkpointOnlyKeys.contains($0.key) }
+        ) { _, model in model }
         configuration["device"] = devices.map { Device.listDescription($0.all) } ?? device.description
         configuration["epochs"] = String(epochs)
         if let replicas { configuration["replicas"] = String(replicas.size) }
         // The event file first: a --tensorboard folder that cannot be made stops the run before its folder exists.
-        let board = try settings.tensorboard.flatMap { directory in !isLeader ? nil :
-            TensorBoardCallback(writer: try SummaryWriter(logDirectory: Self.tensorBoardFolder(directory, run: folder)),
-                                interval: max(1, min(100, train.count / 4)), samples: parts.0, validation: validation,
-                                configuration: configuration, classNames: source.classNames, hasAccuracy: !source.isRegression)
+        let board = try settings.tensorboard.flatMap { directory in
+            !isLeader
+                ? nil
+                : TensorBoardCallback(
+                    writer: try SummaryWriter(logDirectory: Self.tensorBoardFolder(directory, run: folder)),
+                    interval: max(1, min(100, train.count / 4)), samples: parts.0, validation: validation,
+                    configuration: configuration, classNames: source.classNames, hasAccuracy: !source.isRegression)
         }
         let log = isLeader ? try RunFolder(folder, configuration: configuration, appending: resumed != nil) : nil
         let trainer = Trainer(model: model, optimizer: optimizer, loss: source.isRegression ? MSELoss() : CrossEntropyLoss())
@@ -137,8 +161,10 @@ struct TrainingRun {
         if settings.l1 > 0 || settings.l2 > 0 { trainer.penalty = Self.penalty(l1: settings.l1, l2: settings.l2) }
         trainer.callbacks.append(InterruptCallback(isInterrupted: isInterrupted))
         if isLeader {
-            trainer.callbacks.append(replicas == nil ? ProgressCallback(epochs: epochs, showsAccuracy: !source.isRegression)
-                                     : ProgressCallback(epochs: epochs, showsAccuracy: !source.isRegression, drawsBar: false))
+            trainer.callbacks.append(
+                replicas == nil
+                    ? ProgressCallback(epochs: epochs, showsAccuracy: !source.isRegression)
+                    : ProgressCallback(epochs: epochs, showsAccuracy: !source.isRegression, drawsBar: false))
         }
         trainer.callbacks.append(TerminateOnNaN())
         if let log {
@@ -153,9 +179,10 @@ struct TrainingRun {
         if !backbone.isEmpty {
             say(TransferLearning.describe(model) + (position.epoch < unfreezeAfter ? " (--freeze \(settings.freeze!))" : ""))
         }
-        say("training \(settings.model) on \(settings.data) (\(parts.0.count) train, \(parts.1?.count ?? 0) validation, \(source.test.count) test) "
-              + "on \(placement(device, settings: settings)); inputs normalized as \(ModelSpec.describe(source.normalization)); run folder \(folder.path)"
-              + (board.map { "; TensorBoard: tensorboard --logdir \($0.writer.logDirectory.path)" } ?? ""))
+        say(
+            "training \(settings.model) on \(settings.data) (\(parts.0.count) train, \(parts.1?.count ?? 0) validation, \(source.test.count) test) "
+                + "on \(placement(device, settings: settings)); inputs normalized as \(ModelSpec.describe(source.normalization)); run folder \(folder.path)"
+                + (board.map { "; TensorBoard: tensorboard --logdir \($0.writer.logDirectory.path)" } ?? ""))
         InterruptCallback.install()
         do {
             try trainer.fit(train, validation: validation, epochs: epochs, from: position)
@@ -163,13 +190,16 @@ struct TrainingRun {
             guard let log else { throw divergence }
             try log.recordDivergence(divergence)
             let last = log.checkpoints.appendingPathComponent("last.safetensors")
-            let kept = FileManager.default.fileExists(atPath: last.path) ? "\(last.path) keeps the last finite weights" : "no checkpoint was saved"
+            let kept =
+                FileManager.default.fileExists(atPath: last.path)
+                ? "\(last.path) keeps the last finite weights" : "no checkpoint was saved"
             throw FoveaError.invalidArgument("\(divergence) (--lr \(settings.learningRate)); \(kept)")
         }
         if let stop = trainer.interruption {
             let last = folder.appendingPathComponent("checkpoints/last.safetensors")
-            say("interrupted at epoch \(stop.epoch + 1), batch \(stop.batch)/\(train.count): checkpoint saved to \(last.path); "
-                  + "continue with --resume \(folder.path)")
+            say(
+                "interrupted at epoch \(stop.epoch + 1), batch \(stop.batch)/\(train.count): checkpoint saved to \(last.path); "
+                    + "continue with --resume \(folder.path)")
             throw ExitCode(130)
         }
         try stopIfInterrupted(folder)
@@ -192,8 +222,9 @@ struct TrainingRun {
     /// Trains one replica per device, each on its own thread; an error on one stops all, and is thrown naming its replica.
     private func trainOnDevices(_ all: [Device]) throws {
         if let replicas {
-            throw FoveaError.invalidArgument("--device \(Device.listDescription(all)): one device per MPI rank "
-                                             + "(this is rank \(replicas.rank) of \(replicas.size)); name one device, or run without mpirun")
+            throw FoveaError.invalidArgument(
+                "--device \(Device.listDescription(all)): one device per MPI rank "
+                    + "(this is rank \(replicas.rank) of \(replicas.size)); name one device, or run without mpirun")
         }
         _ = try DataParallel(devices: all).run { replica in
             var run = self
@@ -202,8 +233,9 @@ struct TrainingRun {
             do {
                 try run.execute()
             } catch let error where !(error is ExitCode || error is ReplicaGroupStopped) {
-                throw FoveaError.invalidArgument("replica \(replica.rank) of \(all.count) on \(replica.device): "
-                                                 + FoveaCommand.message(for: FoveaCommand.readable(error)))
+                throw FoveaError.invalidArgument(
+                    "replica \(replica.rank) of \(all.count) on \(replica.device): "
+                        + FoveaCommand.message(for: FoveaCommand.readable(error)))
             }
         }
     }
@@ -213,7 +245,10 @@ struct TrainingRun {
 
     /// Tests the trained model and records the result (in TensorBoard too, at step `epochs`), unless Ctrl-C came meanwhile.
     /// A series' forecasts are scored in its own units next to the naive forecast's.
-    private func runTest(_ trainer: Trainer, _ model: some UnaryLayer, _ test: DataLoader, source: DataSource, log: RunFolder?, board: TensorBoardCallback?, epochs: Int) throws {
+    private func runTest(
+        _ trainer: Trainer, _ model: some UnaryLayer, _ test: DataLoader, source: DataSource, log: RunFolder?,
+        board: TensorBoardCallback?, epochs: Int
+    ) throws {
         let result = try trainer.evaluate(test)
         guard let log else { return }
         if let windows = source.test as? SeriesWindows {
@@ -221,8 +256,11 @@ struct TrainingRun {
             try stopIfInterrupted(log.url)
             print(SequenceEvaluation.forecastText(loss: result.loss, windows: windows.count, scores))
             try log.recordForecast(loss: result.loss, scores)
-            try board?.writer.add([("test/loss", .scalar(result.loss)), ("test/rmse", .scalar(scores.rmse)), ("test/mae", .scalar(scores.mae)),
-                                   ("test/naive_rmse", .scalar(scores.naiveRMSE)), ("test/naive_mae", .scalar(scores.naiveMAE))], step: epochs)
+            try board?.writer.add(
+                [
+                    ("test/loss", .scalar(result.loss)), ("test/rmse", .scalar(scores.rmse)), ("test/mae", .scalar(scores.mae)),
+                    ("test/naive_rmse", .scalar(scores.naiveRMSE)), ("test/naive_mae", .scalar(scores.naiveMAE)),
+                ], step: epochs)
             return try board?.writer.flush() ?? ()
         }
         try stopIfInterrupted(log.url)
@@ -256,7 +294,9 @@ struct TrainingRun {
         let folder = isDirectory.boolValue ? url : url.deletingLastPathComponent().deletingLastPathComponent()
         let config = folder.appendingPathComponent("config.json")
         guard FileManager.default.fileExists(atPath: config.path) else {
-            throw FoveaError.badFile(path: config.path, reason: "no such file: --resume takes a run folder of `fovea train` or a checkpoint in its checkpoints/")
+            throw FoveaError.badFile(
+                path: config.path,
+                reason: "no such file: --resume takes a run folder of `fovea train` or a checkpoint in its checkpoints/")
         }
         return (folder, checkpoint, config)
     }
@@ -270,49 +310,69 @@ struct TrainingRun {
             return resumed.folder
         }
         if let out = options.out {
-            guard !out.trimmingCharacters(in: .whitespaces).isEmpty else { throw FoveaError.invalidArgument("--out: needs a folder name") }
+            guard !out.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw FoveaError.invalidArgument("--out: needs a folder name")
+            }
             let folder = URL(fileURLWithPath: out)
             if isLeader { try RunFolder.prepareNew(folder, overwrite: options.overwrite) }
             return folder
         }
-        return URL(fileURLWithPath: "runs/\(settings.model)-\(settings.data.replacingOccurrences(of: "/", with: "_"))-\(Self.timestamp())")
+        return URL(
+            fileURLWithPath:
+                "runs/\(settings.model)-\(settings.data.replacingOccurrences(of: "/", with: "_"))-\(Self.timestamp())")
     }
 
     /// Checks what the options need of the data: images for the convolutional models, two classes or more.
     private func check(_ source: DataSource, settings: TrainingSettings) throws {
         if Self.recurrentModels.contains(settings.model) != source.isRegression {
-            throw FoveaError.invalidArgument("--model \(settings.model) with --data \(settings.data): --model \(Self.recurrentModels.joined(separator: "|")) "
-                                             + "forecasts a series:PATH:COLUMN, and a series needs one of them")
+            throw FoveaError.invalidArgument(
+                "--model \(settings.model) with --data \(settings.data): --model \(Self.recurrentModels.joined(separator: "|")) "
+                    + "forecasts a series:PATH:COLUMN, and a series needs one of them")
         }
         if (settings.model == "char-lstm") != (source.characters != nil) {
-            throw FoveaError.invalidArgument("--model \(settings.model) with --data \(settings.data): --model char-lstm learns a chars:PATH text, and one needs it")
+            throw FoveaError.invalidArgument(
+                "--model \(settings.model) with --data \(settings.data): --model char-lstm learns a chars:PATH text, and one needs it"
+            )
         }
-        let seriesOptions = [("window", options.window != nil && source.characters == nil), ("horizon", options.horizon != nil),
-                             ("series-inputs", options.seriesInputs != nil)]
+        let seriesOptions = [
+            ("window", options.window != nil && source.characters == nil), ("horizon", options.horizon != nil),
+            ("series-inputs", options.seriesInputs != nil),
+        ]
         if !source.isRegression, let option = seriesOptions.first(where: { $0.1 }) {
             throw FoveaError.invalidArgument("--\(option.0): only for --data series:PATH:COLUMN, not \(settings.data)")
         }
         if (settings.model == "lstm-text") != (source.vocabulary != nil) {
-            throw FoveaError.invalidArgument("--model \(settings.model) with --data \(settings.data): --model lstm-text classifies a text:PATH, and texts need it")
+            throw FoveaError.invalidArgument(
+                "--model \(settings.model) with --data \(settings.data): --model lstm-text classifies a text:PATH, and texts need it"
+            )
         }
         if source.isRegression || source.vocabulary != nil || source.characters != nil {
-            let imageOptions = [("augment", settings.augment), ("normalize", settings.normalize != nil),
-                                ("init-from", settings.initFrom != nil), ("freeze", settings.freeze != nil)]
+            let imageOptions = [
+                ("augment", settings.augment), ("normalize", settings.normalize != nil),
+                ("init-from", settings.initFrom != nil), ("freeze", settings.freeze != nil),
+            ]
             if let option = imageOptions.first(where: { $0.1 }) {
-                throw FoveaError.invalidArgument("--\(option.0): not for \(settings.data), whose samples are \(source.isRegression ? "standardized values" : source.characters != nil ? "character ids" : "word ids"), not images")
+                throw FoveaError.invalidArgument(
+                    "--\(option.0): not for \(settings.data), whose samples are \(source.isRegression ? "standardized values" : source.characters != nil ? "character ids" : "word ids"), not images"
+                )
             }
             if source.isRegression { return }
         }
         if !["mlp", "lstm-text", "char-lstm"].contains(settings.model) && source.sampleShape.rank != 3 {
-            throw FoveaError.invalidArgument("--model \(settings.model) needs images [channels, height, width], but \(settings.data) has samples "
-                                             + "of shape \(source.sampleShape): use --model mlp for tabular data")
+            throw FoveaError.invalidArgument(
+                "--model \(settings.model) needs images [channels, height, width], but \(settings.data) has samples "
+                    + "of shape \(source.sampleShape): use --model mlp for tabular data")
         }
         let classes = Set((0..<source.train.count).map(source.train.label(at:))).count
         guard classes >= 2 else {
-            throw FoveaError.invalidArgument("\(settings.data): the training data has \(classes) class\(classes == 1 ? "" : "es"); classification needs two or more")
+            throw FoveaError.invalidArgument(
+                "\(settings.data): the training data has \(classes) class\(classes == 1 ? "" : "es"); classification needs two or more"
+            )
         }
-        let folderOptions = [("image-size", settings.imageSize != nil), ("channels", settings.channels != nil),
-                             ("test-split", options.testSplit != nil)]
+        let folderOptions = [
+            ("image-size", settings.imageSize != nil), ("channels", settings.channels != nil),
+            ("test-split", options.testSplit != nil),
+        ]
         if !settings.data.hasPrefix("folder:"), let option = folderOptions.first(where: { $0.1 }) {
             throw FoveaError.invalidArgument("--\(option.0): only for --data folder:DIR, not \(settings.data)")
         }
@@ -321,7 +381,9 @@ struct TrainingRun {
             throw FoveaError.invalidArgument("--\(option.0): needs --freeze (the parameters it applies to)")
         }
         if settings.normalize != nil && settings.data.hasPrefix("csv:") {
-            throw FoveaError.invalidArgument("--normalize/--no-normalize: \(settings.data) is tabular; its features are standardized with the training part's statistics")
+            throw FoveaError.invalidArgument(
+                "--normalize/--no-normalize: \(settings.data) is tabular; its features are standardized with the training part's statistics"
+            )
         }
     }
 

@@ -50,21 +50,27 @@ struct TrainingSettings {
 
     /// How a `folder:DIR` data set's images are read.
     var imageOptions: DataSource.ImageOptions {
-        DataSource.ImageOptions(imageSize: imageSize.flatMap { try? Self.parseImageSize($0) }, channels: channels, testFraction: testSplit)
+        DataSource.ImageOptions(
+            imageSize: imageSize.flatMap { try? Self.parseImageSize($0) }, channels: channels, testFraction: testSplit)
     }
 
     /// How a `series:PATH:COLUMN` data set is cut: the validation and test parts are `valSplit` and `testSplit` of it.
     var seriesOptions: DataSource.SeriesOptions {
-        DataSource.SeriesOptions(window: window, horizon: horizon, validationFraction: valSplit, testFraction: testSplit,
-                                 relative: seriesInputs == "relative")
+        DataSource.SeriesOptions(
+            window: window, horizon: horizon, validationFraction: valSplit, testFraction: testSplit,
+            relative: seriesInputs == "relative")
     }
 
     /// `H,W` or `H` (square) as a height and width.
     static func parseImageSize(_ text: String) throws -> (height: Int, width: Int) {
-        let sizes = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let sizes = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            Int($0.trimmingCharacters(in: .whitespaces))
+        }
         guard (1...2).contains(sizes.count), let height = sizes[0], let width = sizes.last!, height > 0, width > 0,
-              height <= ImageFile.largestImage / width else {
-            throw FoveaError.invalidArgument("--image-size '\(text)': expected H,W or H (positive sizes of at most \(ImageFile.largestImage) pixels)")
+            height <= ImageFile.largestImage / width
+        else {
+            throw FoveaError.invalidArgument(
+                "--image-size '\(text)': expected H,W or H (positive sizes of at most \(ImageFile.largestImage) pixels)")
         }
         return (height, width)
     }
@@ -84,7 +90,7 @@ struct TrainingSettings {
     init(given: [String: String], resuming config: URL? = nil) throws {
         if let config {
             let saved = try Self.readConfiguration(config)
-            seriesInputs = "absolute"   // a run begun before series_inputs existed read levels
+            seriesInputs = "absolute"  // a run begun before series_inputs existed read levels
             for field in Self.fields {
                 guard let text = saved[field.key] else { continue }
                 guard field.set(&self, text) else {
@@ -98,9 +104,10 @@ struct TrainingSettings {
             var trial = self
             guard field.set(&trial, text) else { throw FoveaError.invalidArgument("--\(field.option) \(text): \(field.domain)") }
             if let config, !Self.changeableOnResume.contains(field.key), field.get(trial) != field.get(self) {
-                throw FoveaError.invalidArgument("--\(field.option) \(text): the run in \(config.deletingLastPathComponent().path) was trained with "
-                                                 + "--\(field.option) \(field.get(self) ?? "unset"); a resumed run keeps its options (leave it out, "
-                                                 + "or start a new run with another --out)")
+                throw FoveaError.invalidArgument(
+                    "--\(field.option) \(text): the run in \(config.deletingLastPathComponent().path) was trained with "
+                        + "--\(field.option) \(field.get(self) ?? "unset"); a resumed run keeps its options (leave it out, "
+                        + "or start a new run with another --out)")
             }
             self = trial
         }
@@ -116,9 +123,12 @@ struct TrainingSettings {
 
     private static func readConfiguration(_ url: URL) throws -> [String: String] {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw FoveaError.file(url.path, error, doing: "cannot read the run's configuration") }
+        do { data = try Data(contentsOf: url) } catch {
+            throw FoveaError.file(url.path, error, doing: "cannot read the run's configuration")
+        }
         guard let values = try? JSONDecoder().decode([String: String].self, from: data) else {
-            throw FoveaError.badFile(path: url.path, reason: "is not a JSON object of strings (the configuration `fovea train` writes)")
+            throw FoveaError.badFile(
+                path: url.path, reason: "is not a JSON object of strings (the configuration `fovea train` writes)")
         }
         return values
     }
@@ -132,8 +142,10 @@ struct TrainingSettings {
         let domain: String
         var option: String { key.replacingOccurrences(of: "_", with: "-") }
 
-        init<T: LosslessStringConvertible>(_ key: String, _ path: WritableKeyPath<TrainingSettings, T>, _ domain: String,
-                                           valid: @escaping (T) -> Bool = { _ in true }) {
+        init<T: LosslessStringConvertible>(
+            _ key: String, _ path: WritableKeyPath<TrainingSettings, T>, _ domain: String,
+            valid: @escaping (T) -> Bool = { _ in true }
+        ) {
             self.key = key
             self.domain = domain
             get = { $0[keyPath: path].description }
@@ -144,8 +156,10 @@ struct TrainingSettings {
             }
         }
 
-        init<T: LosslessStringConvertible>(_ key: String, _ path: WritableKeyPath<TrainingSettings, T?>, _ domain: String,
-                                           valid: @escaping (T) -> Bool = { _ in true }) {
+        init<T: LosslessStringConvertible>(
+            _ key: String, _ path: WritableKeyPath<TrainingSettings, T?>, _ domain: String,
+            valid: @escaping (T) -> Bool = { _ in true }
+        ) {
             self.key = key
             self.domain = domain
             get = { $0[keyPath: path]?.description }
@@ -159,7 +173,10 @@ struct TrainingSettings {
 
     private static let fields: [Field] = [
         Field("model", \.model, "choose one of \(Models.names.joined(separator: ", "))") { Models.names.contains($0) },
-        Field("data", \.data, "use fashion-mnist, mnist, cifar10, cifar100, csv:PATH, folder:DIR, series:PATH:COLUMN, text:PATH or chars:PATH") { DataSource.isValidName($0) },
+        Field(
+            "data", \.data,
+            "use fashion-mnist, mnist, cifar10, cifar100, csv:PATH, folder:DIR, series:PATH:COLUMN, text:PATH or chars:PATH"
+        ) { DataSource.isValidName($0) },
         Field("data_dir", \.dataDir, "must name a directory") { !$0.isEmpty },
         Field("image_size", \.imageSize, "expected H,W or H: positive sizes of at most \(ImageFile.largestImage) pixels") {
             (try? Self.parseImageSize($0)) != nil
@@ -180,7 +197,9 @@ struct TrainingSettings {
         Field("l1", \.l1, "must be a finite number >= 0") { $0.isFinite && $0 >= 0 },
         Field("l2", \.l2, "must be a finite number >= 0") { $0.isFinite && $0 >= 0 },
         Field("dropout", \.dropout, "must be in [0, 1)") { $0 >= 0 && $0 < 1 },
-        Field("hidden", \.hidden, "expected positive sizes separated by commas, e.g. 256,128") { (try? ModelSpec.parseHidden($0)) != nil },
+        Field("hidden", \.hidden, "expected positive sizes separated by commas, e.g. 256,128") {
+            (try? ModelSpec.parseHidden($0)) != nil
+        },
         Field("classic", \.classic, "must be true or false"),
         Field("augment", \.augment, "must be true or false"),
         Field("val_split", \.valSplit, "must be in [0, 1)") { $0 >= 0 && $0 < 1 },
@@ -189,11 +208,15 @@ struct TrainingSettings {
         Field("max_steps", \.maxSteps, "must be positive") { $0 > 0 },
         Field("init_from", \.initFrom, "must name a checkpoint file") { !$0.isEmpty },
         Field("freeze", \.freeze, "expected parameter name prefixes separated by commas, e.g. 0.,3.") {
-            !$0.split(separator: ",").isEmpty && $0.split(separator: ",", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty }
+            !$0.split(separator: ",").isEmpty
+                && $0.split(separator: ",", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty }
         },
         Field("unfreeze_after", \.unfreezeAfter, "must be a positive number of epochs") { $0 > 0 },
         Field("lr_backbone", \.lrBackbone, "the learning rate must be a finite number above 0") { $0.isFinite && $0 > 0 },
-        Field("normalize", \.normalize, "expected none, imagenet, MEAN,STD or M1,...,MC,S1,...,SC with finite means and positive deviations") {
+        Field(
+            "normalize", \.normalize,
+            "expected none, imagenet, MEAN,STD or M1,...,MC,S1,...,SC with finite means and positive deviations"
+        ) {
             $0 == "none" || (try? ModelSpec.parseNormalization($0)) != nil
         },
         Field("tensorboard", \.tensorboard, "must name a folder") { !$0.trimmingCharacters(in: .whitespaces).isEmpty },

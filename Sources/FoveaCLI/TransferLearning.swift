@@ -15,11 +15,13 @@ enum TransferLearning {
         }
         var note: String?
         if let head = model.namedParameters.last(where: { $0.1.shape.rank == 2 }),
-           let saved = tensors[head.0], saved.rank == 2, saved.shape[0] != head.1.shape[0], saved.shape[1] == head.1.shape[1] {
+            let saved = tensors[head.0], saved.rank == 2, saved.shape[0] != head.1.shape[0], saved.shape[1] == head.1.shape[1]
+        {
             let prefix = String(head.0.dropLast("weight".count))
             let names = model.stateDict().filter { $0.0.hasPrefix(prefix) && !$0.0.dropFirst(prefix.count).contains(".") }
             for (name, tensor) in names { tensors[name] = tensor }
-            note = "replaced the classifier head (\(names.map(\.0).joined(separator: ", "))): \(path) has \(saved.shape[0]) classes, "
+            note =
+                "replaced the classifier head (\(names.map(\.0).joined(separator: ", "))): \(path) has \(saved.shape[0]) classes, "
                 + "\(data) has \(head.1.shape[0])"
         }
         do {
@@ -35,8 +37,9 @@ enum TransferLearning {
         let starts = prefixes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let named = model.namedParameters
         if let unmatched = starts.first(where: { start in !named.contains { $0.0.hasPrefix(start) } }) {
-            throw FoveaError.invalidArgument("--freeze \(prefixes): '\(unmatched)' starts no parameter name of the model "
-                                             + "(\(named.map(\.0).joined(separator: ", ")))")
+            throw FoveaError.invalidArgument(
+                "--freeze \(prefixes): '\(unmatched)' starts no parameter name of the model "
+                    + "(\(named.map(\.0).joined(separator: ", ")))")
         }
         return named.filter { name, _ in starts.contains { name.hasPrefix($0) } }.map(\.1)
     }

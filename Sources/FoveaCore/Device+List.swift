@@ -13,14 +13,16 @@ extension Device {
             let gpus = listing.devices.filter(\.isGPU).map { Device.opencl($0.index) }
             guard !gpus.isEmpty else {
                 let found = listing.devices.map { "opencl:\($0.index) \($0.name) (\($0.type))" }.joined(separator: ", ")
-                throw FoveaError.deviceUnavailable("device '\(allGPUs)': no OpenCL GPU found (\(found.isEmpty ? listing.error ?? "no OpenCL devices" : found)); "
-                                                   + "name the devices instead, e.g. opencl:0,opencl:1")
+                throw FoveaError.deviceUnavailable(
+                    "device '\(allGPUs)': no OpenCL GPU found (\(found.isEmpty ? listing.error ?? "no OpenCL devices" : found)); "
+                        + "name the devices instead, e.g. opencl:0,opencl:1")
             }
             return gpus
         }
         let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         if names.contains(where: \.isEmpty) {
-            throw FoveaError.invalidArgument("device list '\(text)': an empty name; separate devices with commas, e.g. opencl:0,opencl:1")
+            throw FoveaError.invalidArgument(
+                "device list '\(text)': an empty name; separate devices with commas, e.g. opencl:0,opencl:1")
         }
         let devices = try names.map(parse)
         if let twice = devices.first(where: { device in devices.filter { $0 == device }.count > 1 }) {

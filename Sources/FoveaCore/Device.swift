@@ -27,8 +27,9 @@ public enum Device: Hashable, Sendable, CustomStringConvertible {
             let listing = OpenCLRuntime.listDevices()
             guard let gpu = listing.devices.first(where: { $0.isGPU }) else {
                 let found = listing.devices.map { "opencl:\($0.index) \($0.name) (\($0.type))" }.joined(separator: ", ")
-                throw FoveaError.deviceUnavailable("device 'gpu': no OpenCL GPU found (\(found.isEmpty ? listing.error ?? "no OpenCL devices" : found)); "
-                                                   + "use cpu, opencl, opencl:N or auto")
+                throw FoveaError.deviceUnavailable(
+                    "device 'gpu': no OpenCL GPU found (\(found.isEmpty ? listing.error ?? "no OpenCL devices" : found)); "
+                        + "use cpu, opencl, opencl:N or auto")
             }
             return .opencl(gpu.index)
         default:

@@ -29,7 +29,8 @@ public final class Tensor {
     /// A tensor holding `values` in the given shape.
     public convenience init(_ values: [Float], shape: Shape, device: Device = .cpu, requiresGrad: Bool = false) throws {
         guard values.count == shape.count else {
-            throw FoveaError.invalidArgument("Tensor: \(values.count) values do not fill shape \(shape) (\(shape.count) elements)")
+            throw FoveaError.invalidArgument(
+                "Tensor: \(values.count) values do not fill shape \(shape) (\(shape.count) elements)")
         }
         let backend = try FoveaCore.backend(for: device)
         let storage = try backend.allocate(values.count)
@@ -40,7 +41,8 @@ public final class Tensor {
     /// An Int32 tensor holding `values` in the given shape.
     public convenience init(int32 values: [Int32], shape: Shape, device: Device = .cpu) throws {
         guard values.count == shape.count else {
-            throw FoveaError.invalidArgument("Tensor: \(values.count) values do not fill shape \(shape) (\(shape.count) elements)")
+            throw FoveaError.invalidArgument(
+                "Tensor: \(values.count) values do not fill shape \(shape) (\(shape.count) elements)")
         }
         let backend = try FoveaCore.backend(for: device)
         let storage = try backend.allocate(values.count, dtype: .int32)
@@ -128,8 +130,10 @@ public final class Tensor {
 
     /// A tensor of `shape` and `dtype` filled with `value`.
     /// An Int32 `value` must be integral.
-    public static func full(_ shape: Shape, value: Float, dtype: DType = .float32, device: Device = .cpu,
-                            requiresGrad: Bool = false) throws -> Tensor {
+    public static func full(
+        _ shape: Shape, value: Float, dtype: DType = .float32, device: Device = .cpu,
+        requiresGrad: Bool = false
+    ) throws -> Tensor {
         if dtype == .int32 {
             guard let integral = Int32(exactly: value) else {
                 throw FoveaError.invalidArgument("full: \(value) is not an int32 value")
@@ -142,11 +146,15 @@ public final class Tensor {
         return result
     }
 
-    public static func zeros(_ shape: Shape, dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) throws -> Tensor {
+    public static func zeros(_ shape: Shape, dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) throws
+        -> Tensor
+    {
         try full(shape, value: 0, dtype: dtype, device: device, requiresGrad: requiresGrad)
     }
 
-    public static func ones(_ shape: Shape, dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) throws -> Tensor {
+    public static func ones(_ shape: Shape, dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) throws
+        -> Tensor
+    {
         try full(shape, value: 1, dtype: dtype, device: device, requiresGrad: requiresGrad)
     }
 
@@ -168,7 +176,8 @@ public final class Tensor {
 extension Tensor: CustomStringConvertible {
     public var description: String {
         let shown = Swift.min(count, 8)
-        let preview = dtype == .int32
+        let preview =
+            dtype == .int32
             ? ((try? backend.downloadInt32(storage, offset: 0, count: shown)) ?? []).map { String($0) }
             : ((try? backend.download(storage, offset: 0, count: shown)) ?? []).map { String($0) }
         let values = preview.joined(separator: ", ")

@@ -173,7 +173,8 @@ private final class GzipDecoder {
                 let got = try source.read(into: input, count: capacity, path: path)
                 if got == 0 {
                     if memberEnded { break }
-                    throw FoveaError.badFile(path: path, reason: "corrupt gzip data: truncated (the compressed stream ends early)")
+                    throw FoveaError.badFile(
+                        path: path, reason: "corrupt gzip data: truncated (the compressed stream ends early)")
                 }
                 stream.next_in = input
                 stream.avail_in = UInt32(got)

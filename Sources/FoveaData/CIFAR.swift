@@ -53,8 +53,9 @@ public enum CIFAR {
     public static func load100(directory: URL, split: DatasetSplit) throws -> (fine: InMemoryDataset, coarse: InMemoryDataset) {
         let url = directory.appendingPathComponent(split == .train ? "train.bin" : "test.bin")
         let records = try readRecords(url, labelBytes: 2, classCounts: [20, 100])
-        let fine = try InMemoryDataset(features: records.images, labels: records.labels[1],
-                                       sampleShape: [3, 32, 32], classNames: fineClassNames100)
+        let fine = try InMemoryDataset(
+            features: records.images, labels: records.labels[1],
+            sampleShape: [3, 32, 32], classNames: fineClassNames100)
         return (fine, try fine.relabeled(records.labels[0], classNames: coarseClassNames100))
     }
 
@@ -69,8 +70,11 @@ public enum CIFAR {
         let bytes = try ByteStream(file: url).readToEnd()
         let recordSize = labelBytes + imageBytes
         guard !bytes.isEmpty, bytes.count % recordSize == 0 else {
-            throw FoveaError.badFile(path: url.path, reason:
-                "size \(bytes.count) bytes is not a positive multiple of the \(recordSize)-byte record (\(labelBytes) label byte\(labelBytes > 1 ? "s" : "") + \(imageBytes) pixels)")
+            throw FoveaError.badFile(
+                path: url.path,
+                reason:
+                    "size \(bytes.count) bytes is not a positive multiple of the \(recordSize)-byte record (\(labelBytes) label byte\(labelBytes > 1 ? "s" : "") + \(imageBytes) pixels)"
+            )
         }
         let count = bytes.count / recordSize
         var labels = [[Int32]](repeating: [], count: labelBytes)
@@ -80,8 +84,11 @@ public enum CIFAR {
             for k in 0..<labelBytes {
                 let label = bytes[start + k]
                 guard Int(label) < classCounts[k] else {
-                    throw FoveaError.badFile(path: url.path, reason:
-                        "record \(record): label \(label) is outside 0..<\(classCounts[k]) (is this a CIFAR-\(labelBytes == 1 ? "10" : "100") file?)")
+                    throw FoveaError.badFile(
+                        path: url.path,
+                        reason:
+                            "record \(record): label \(label) is outside 0..<\(classCounts[k]) (is this a CIFAR-\(labelBytes == 1 ? "10" : "100") file?)"
+                    )
                 }
                 labels[k].append(Int32(label))
             }

@@ -14,7 +14,9 @@ public enum CSVDataset {
     }
 
     /// Reads the content of a CSV file (plain or gzip'd) from memory; `name` stands for the file in errors.
-    public static func parse(_ content: [UInt8], name: String, labelColumn: String? = nil, delimiter: Character = ",") throws -> InMemoryDataset {
+    public static func parse(_ content: [UInt8], name: String, labelColumn: String? = nil, delimiter: Character = ",") throws
+        -> InMemoryDataset
+    {
         try read(ByteStream(bytes: content, name: name), labelColumn: labelColumn, delimiter: delimiter)
     }
 
@@ -32,9 +34,12 @@ public enum CSVDataset {
     /// The non-empty lines of a CSV text with their line numbers, split into trimmed, unquoted fields.
     static func rows(_ stream: ByteStream, delimiter: Character) throws -> [(line: Int, fields: [String])] {
         try lines(stream).map { row in
-            (row.line, row.text.split(separator: delimiter, omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            })
+            (
+                row.line,
+                row.text.split(separator: delimiter, omittingEmptySubsequences: false).map {
+                    $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                }
+            )
         }
     }
 
@@ -44,12 +49,14 @@ public enum CSVDataset {
         guard let header = rows.first else { throw FoveaError.badFile(path: path, reason: "is empty (no header row)") }
         let columns = header.fields
         guard columns.count >= 2 else {
-            throw FoveaError.badFile(path: path, reason: "line \(header.line): the header has \(columns.count) column; need features and a label")
+            throw FoveaError.badFile(
+                path: path, reason: "line \(header.line): the header has \(columns.count) column; need features and a label")
         }
         let labelIndex: Int
         if let labelColumn {
             guard let found = columns.firstIndex(of: labelColumn) else {
-                throw FoveaError.badFile(path: path, reason: "no column named '\(labelColumn)' (columns: \(columns.joined(separator: ", ")))")
+                throw FoveaError.badFile(
+                    path: path, reason: "no column named '\(labelColumn)' (columns: \(columns.joined(separator: ", ")))")
             }
             labelIndex = found
         } else {
@@ -63,13 +70,17 @@ public enum CSVDataset {
         var labelNames: [String] = []
         for row in dataRows {
             guard row.fields.count == columns.count else {
-                throw FoveaError.badFile(path: path, reason:
-                    "line \(row.line): \(row.fields.count) fields, expected \(columns.count) as in the header")
+                throw FoveaError.badFile(
+                    path: path,
+                    reason:
+                        "line \(row.line): \(row.fields.count) fields, expected \(columns.count) as in the header")
             }
             for (column, field) in row.fields.enumerated() where column != labelIndex {
                 guard let value = Float(field), value.isFinite else {
-                    throw FoveaError.badFile(path: path, reason:
-                        "line \(row.line), column '\(columns[column])': '\(field)' is not a finite number")
+                    throw FoveaError.badFile(
+                        path: path,
+                        reason:
+                            "line \(row.line), column '\(columns[column])': '\(field)' is not a finite number")
                 }
                 features.append(value)
             }
@@ -81,14 +92,18 @@ public enum CSVDataset {
         }
         let classNames = sortedClassNames(Set(labelNames))
         let indexOf = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, Int32($0)) })
-        return try InMemoryDataset(features: features, labels: labelNames.map { indexOf[$0]! },
-                                   sampleShape: [columns.count - 1], classNames: classNames)
+        return try InMemoryDataset(
+            features: features, labels: labelNames.map { indexOf[$0]! },
+            sampleShape: [columns.count - 1], classNames: classNames)
     }
 
     /// Loads `url`, splits it (seeded) and standardizes both parts with the training part's statistics.
-    public static func load(_ url: URL, validationFraction: Double, seed: UInt64, labelColumn: String? = nil,
-                            delimiter: Character = ",") throws
-        -> (train: InMemoryDataset, validation: InMemoryDataset, standardizer: Standardizer) {
+    public static func load(
+        _ url: URL, validationFraction: Double, seed: UInt64, labelColumn: String? = nil,
+        delimiter: Character = ","
+    ) throws
+        -> (train: InMemoryDataset, validation: InMemoryDataset, standardizer: Standardizer)
+    {
         let parts = try load(url, labelColumn: labelColumn, delimiter: delimiter)
             .split(validationFraction: validationFraction, seed: seed)
         let standardizer = try Standardizer(fitting: parts.train)
@@ -135,10 +150,12 @@ public struct Standardizer: Sendable {
     public func apply(to dataset: InMemoryDataset) throws -> InMemoryDataset {
         let size = dataset.sampleShape.count
         guard size == mean.count else {
-            throw FoveaError.invalidArgument("Standardizer: fitted on samples of \(mean.count) features, got samples of shape \(dataset.sampleShape)")
+            throw FoveaError.invalidArgument(
+                "Standardizer: fitted on samples of \(mean.count) features, got samples of shape \(dataset.sampleShape)")
         }
         let scaled = dataset.features.enumerated().map { i, value in (value - mean[i % size]) / standardDeviation[i % size] }
-        return try InMemoryDataset(features: scaled, labels: dataset.labels, sampleShape: dataset.sampleShape,
-                                   classNames: dataset.classNames)
+        return try InMemoryDataset(
+            features: scaled, labels: dataset.labels, sampleShape: dataset.sampleShape,
+            classNames: dataset.classNames)
     }
 }

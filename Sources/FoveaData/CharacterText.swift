@@ -17,10 +17,13 @@ public struct CharacterVocabulary: Sendable {
     /// The vocabulary of `characters` in this order (as a saved one gives them back); throws unless there are two
     /// or more and none repeats.
     public init(characters: [Unicode.Scalar]) throws {
-        guard characters.count >= 2 else { throw FoveaError.invalidArgument("CharacterVocabulary: \(characters.count) characters; a text needs two or more") }
+        guard characters.count >= 2 else {
+            throw FoveaError.invalidArgument("CharacterVocabulary: \(characters.count) characters; a text needs two or more")
+        }
         var ids: [Unicode.Scalar: Int32] = [:]
         for (offset, character) in characters.enumerated() where ids.updateValue(Int32(offset), forKey: character) != nil {
-            throw FoveaError.invalidArgument("CharacterVocabulary: character U+\(String(character.value, radix: 16, uppercase: true)) appears twice")
+            throw FoveaError.invalidArgument(
+                "CharacterVocabulary: character U+\(String(character.value, radix: 16, uppercase: true)) appears twice")
         }
         self.characters = characters
         self.ids = ids
@@ -32,7 +35,8 @@ public struct CharacterVocabulary: Sendable {
     public func encode(_ text: String) throws -> [Int32] {
         try text.unicodeScalars.map { character in
             guard let id = ids[character] else {
-                throw FoveaError.invalidArgument("character '\(character.escaped(asASCII: true))' is none of the \(count) characters the model knows")
+                throw FoveaError.invalidArgument(
+                    "character '\(character.escaped(asASCII: true))' is none of the \(count) characters the model knows")
             }
             return id
         }
@@ -47,22 +51,35 @@ public enum CharacterText {
     /// those of the text's own characters, or of `vocabulary` when given (a trained model's: every character of the
     /// text must be one of them).
     public static func load(_ url: URL, window: Int, vocabulary trained: CharacterVocabulary? = nil)
-        throws -> (train: CharacterWindows, validation: CharacterWindows, test: CharacterWindows, vocabulary: CharacterVocabulary) {
-        guard window > 0, window <= 1 << 16 else { throw FoveaError.invalidArgument("CharacterText: window \(window) must be in 1...65536") }
+        throws -> (train: CharacterWindows, validation: CharacterWindows, test: CharacterWindows, vocabulary: CharacterVocabulary)
+    {
+        guard window > 0, window <= 1 << 16 else {
+            throw FoveaError.invalidArgument("CharacterText: window \(window) must be in 1...65536")
+        }
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw FoveaError.file(url.path, error, doing: "cannot read the text") }
-        guard let text = String(data: data, encoding: .utf8) else { throw FoveaError.badFile(path: url.path, reason: "is not UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw FoveaError.badFile(path: url.path, reason: "is not UTF-8 text")
+        }
         let vocabulary = trained ?? CharacterVocabulary(text: text)
-        guard vocabulary.count >= 2 else { throw FoveaError.badFile(path: url.path, reason: "has \(vocabulary.count) distinct characters; a text needs two or more") }
+        guard vocabulary.count >= 2 else {
+            throw FoveaError.badFile(
+                path: url.path, reason: "has \(vocabulary.count) distinct characters; a text needs two or more")
+        }
         let ids: [Int32]
-        do { ids = try vocabulary.encode(text) } catch let error as FoveaError { throw FoveaError.badFile(path: url.path, reason: error.description) }
+        do { ids = try vocabulary.encode(text) } catch let error as FoveaError {
+            throw FoveaError.badFile(path: url.path, reason: error.description)
+        }
         let validationStart = ids.count - ids.count / 10, testStart = ids.count - ids.count / 20
         guard validationStart > window, testStart > validationStart, ids.count > testStart else {
-            throw FoveaError.badFile(path: url.path, reason: "its \(ids.count) characters are too few for windows of \(window) in training, validation and test parts")
+            throw FoveaError.badFile(
+                path: url.path,
+                reason: "its \(ids.count) characters are too few for windows of \(window) in training, validation and test parts")
         }
         let names = vocabulary.characters.map { String($0) }
         func part(_ targets: Range<Int>) -> CharacterWindows {
-            CharacterWindows(ids: Array(ids[(targets.lowerBound - window)..<targets.upperBound]), window: window, classNames: names)
+            CharacterWindows(
+                ids: Array(ids[(targets.lowerBound - window)..<targets.upperBound]), window: window, classNames: names)
         }
         return (part(window..<validationStart), part(validationStart..<testStart), part(testStart..<ids.count), vocabulary)
     }

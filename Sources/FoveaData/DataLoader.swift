@@ -80,13 +80,17 @@ public final class DataLoader: Sequence {
     /// replica's: batches are global batches of `shard.count x batchSize` samples, of which this loader gives its part.
     /// Throws when a setting is out of range or `transform` cannot handle the dataset's samples (a
     /// `MultiTensorDataset` takes no transform).
-    public init(_ dataset: any Dataset, batchSize: Int = 32, shuffle: Bool = true, seed: UInt64 = 0, dropLast: Bool = false,
-                transform: (any Transform)? = nil, device: Device = .cpu, prefetch: Int = 2, shard: DataShard? = nil) throws {
+    public init(
+        _ dataset: any Dataset, batchSize: Int = 32, shuffle: Bool = true, seed: UInt64 = 0, dropLast: Bool = false,
+        transform: (any Transform)? = nil, device: Device = .cpu, prefetch: Int = 2, shard: DataShard? = nil
+    ) throws {
         guard batchSize > 0 else { throw FoveaError.invalidArgument("DataLoader: batch size \(batchSize) must be positive") }
         guard prefetch >= 0 else { throw FoveaError.invalidArgument("DataLoader: prefetch \(prefetch) is negative") }
         guard dataset.count > 0 else { throw FoveaError.invalidArgument("DataLoader: the dataset is empty") }
         if transform != nil, let multi = dataset as? any MultiTensorDataset {
-            throw FoveaError.invalidArgument("DataLoader: transforms apply to one-input data sets, not to a MultiTensorDataset of \(multi.inputShapes.count) inputs")
+            throw FoveaError.invalidArgument(
+                "DataLoader: transforms apply to one-input data sets, not to a MultiTensorDataset of \(multi.inputShapes.count) inputs"
+            )
         }
         try transform?.validate(sampleShape: dataset.sampleShape)
         _ = try FoveaCore.backend(for: device)
@@ -149,8 +153,9 @@ public final class DataLoader: Sequence {
             let part = shard.part(of: batch.count)
             return Array(batch[batch.startIndex + part.lowerBound..<batch.startIndex + part.upperBound])
         }
-        let plan = BatchPlan(dataset: dataset, transform: transform, device: device, seed: seed, epoch: epoch,
-                             groups: groups, globalCounts: batches.map(\.count))
+        let plan = BatchPlan(
+            dataset: dataset, transform: transform, device: device, seed: seed, epoch: epoch,
+            groups: groups, globalCounts: batches.map(\.count))
         return Iterator(plan: plan, prefetch: prefetch)
     }
 
@@ -201,11 +206,13 @@ struct BatchPlan: @unchecked Sendable {
             }
         }
         let values = indices.compactMap(dataset.regressionTarget(at:))
-        let targets = values.count == indices.count && !values.isEmpty
+        let targets =
+            values.count == indices.count && !values.isEmpty
             ? try Tensor(values, shape: [indices.count, 1], device: device)
             : try Tensor(int32: indices.map { Int32(dataset.label(at: $0)) }, shape: [indices.count], device: device)
-        return Batch(allInputs: [try Tensor(inputs, shape: Shape([indices.count] + shape.dims), device: device)], allTargets: [targets],
-                     indices: indices, globalCount: globalCounts[number])
+        return Batch(
+            allInputs: [try Tensor(inputs, shape: Shape([indices.count] + shape.dims), device: device)], allTargets: [targets],
+            indices: indices, globalCount: globalCounts[number])
     }
 
     /// Batch `number`, of `indices`, of a data set of several inputs and targets: one tensor each.
@@ -225,7 +232,8 @@ struct BatchPlan: @unchecked Sendable {
         let targets = try dataset.targetKinds.enumerated().map { target, kind in
             switch kind {
             case .classIndex:
-                try Tensor(int32: indices.map { Int32(dataset.classIndex(of: target, at: $0)) }, shape: [indices.count], device: device)
+                try Tensor(
+                    int32: indices.map { Int32(dataset.classIndex(of: target, at: $0)) }, shape: [indices.count], device: device)
             case .values(let shape):
                 try gathered(shape) { dataset.copyTargetValues(of: target, at: $0, into: $1) }
             }

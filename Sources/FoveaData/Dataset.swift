@@ -69,7 +69,8 @@ public struct InMemoryDataset: Dataset, Sendable {
         }
         if let bad = labels.firstIndex(where: { $0 < 0 || (!classNames.isEmpty && Int($0) >= classNames.count) }) {
             throw FoveaError.invalidArgument(
-                "InMemoryDataset: label \(labels[bad]) of sample \(bad) is outside 0..<\(classNames.isEmpty ? "∞" : String(classNames.count))")
+                "InMemoryDataset: label \(labels[bad]) of sample \(bad) is outside 0..<\(classNames.isEmpty ? "∞" : String(classNames.count))"
+            )
         }
         self.features = features
         self.labels = labels
@@ -84,8 +85,9 @@ public struct InMemoryDataset: Dataset, Sendable {
         try features.withUnsafeMutableBufferPointer { buffer in
             for i in 0..<dataset.count { try dataset.copyFeatures(at: i, into: buffer.baseAddress! + i * size) }
         }
-        try self.init(features: features, labels: (0..<dataset.count).map { Int32(dataset.label(at: $0)) },
-                      sampleShape: dataset.sampleShape, classNames: dataset.classNames)
+        try self.init(
+            features: features, labels: (0..<dataset.count).map { Int32(dataset.label(at: $0)) },
+            sampleShape: dataset.sampleShape, classNames: dataset.classNames)
     }
 
     public var count: Int { labels.count }
@@ -119,8 +121,9 @@ public struct InMemoryDataset: Dataset, Sendable {
             }
             initialized = indices.count * size
         }
-        return try InMemoryDataset(features: gathered, labels: indices.map { labels[$0] },
-                                   sampleShape: sampleShape, classNames: classNames)
+        return try InMemoryDataset(
+            features: gathered, labels: indices.map { labels[$0] },
+            sampleShape: sampleShape, classNames: classNames)
     }
 
     /// A seeded random split: `validationFraction` of the samples (rounded) go to `validation`, the rest to `train`.
@@ -138,7 +141,8 @@ public struct InMemoryDataset: Dataset, Sendable {
     /// added to every feature; labels are unchanged. Seeded, so reproducible.
     public func appendingNoisyCopies(_ copies: Int, standardDeviation: Float, seed: UInt64) throws -> InMemoryDataset {
         guard copies >= 0, standardDeviation >= 0 else {
-            throw FoveaError.invalidArgument("appendingNoisyCopies: need copies >= 0 and standard deviation >= 0, got \(copies), \(standardDeviation)")
+            throw FoveaError.invalidArgument(
+                "appendingNoisyCopies: need copies >= 0 and standard deviation >= 0, got \(copies), \(standardDeviation)")
         }
         var all = features
         all.reserveCapacity(features.count * (copies + 1))
@@ -146,7 +150,8 @@ public struct InMemoryDataset: Dataset, Sendable {
         for _ in 0..<copies {
             for value in features { all.append(value + standardDeviation * generator.nextGaussian()) }
         }
-        return try InMemoryDataset(features: all, labels: Array([[Int32]](repeating: labels, count: copies + 1).joined()),
-                                   sampleShape: sampleShape, classNames: classNames)
+        return try InMemoryDataset(
+            features: all, labels: Array([[Int32]](repeating: labels, count: copies + 1).joined()),
+            sampleShape: sampleShape, classNames: classNames)
     }
 }

@@ -28,7 +28,8 @@ public struct DatasetSubset: Dataset {
 
     /// A seeded random split of `dataset`, the same as `InMemoryDataset.split` makes of the same samples.
     public static func split(_ dataset: any Dataset, validationFraction: Double, seed: UInt64) throws
-        -> (train: DatasetSubset, validation: DatasetSubset) {
+        -> (train: DatasetSubset, validation: DatasetSubset)
+    {
         let parts = try splitIndices(count: dataset.count, validationFraction: validationFraction, seed: seed)
         return (try DatasetSubset(dataset, indices: parts.train), try DatasetSubset(dataset, indices: parts.validation))
     }

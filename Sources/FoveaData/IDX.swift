@@ -35,7 +35,8 @@ public struct IDXFile: Sendable {
         let headerSize = 4 + 4 * rank
         let sizeBytes = try stream.read(upTo: 4 * rank)
         guard sizeBytes.count == 4 * rank else {
-            throw FoveaError.badFile(path: path, reason: "truncated: the header needs \(headerSize) bytes, file has \(4 + sizeBytes.count)")
+            throw FoveaError.badFile(
+                path: path, reason: "truncated: the header needs \(headerSize) bytes, file has \(4 + sizeBytes.count)")
         }
         let dimensions = (0..<rank).map { Int(sizeBytes.bigEndianUInt32(at: 4 * $0)) }
         var total = 1
@@ -54,7 +55,8 @@ public struct IDXFile: Sendable {
         }
         let extra = try stream.remainingCount()
         guard extra == 0 else {
-            throw FoveaError.badFile(path: path, reason: "\(extra) unexpected bytes after the \(total) \(what) the header promises")
+            throw FoveaError.badFile(
+                path: path, reason: "\(extra) unexpected bytes after the \(total) \(what) the header promises")
         }
         return IDXFile(dimensions: dimensions, bytes: data)
     }
@@ -99,15 +101,21 @@ public enum IDXDataset {
         let images = try IDXFile.read(imagesURL, rank: 3)
         let labels = try IDXFile.read(labelsURL, rank: 1)
         guard labels.dimensions[0] == images.dimensions[0] else {
-            throw FoveaError.badFile(path: labelsURL.path, reason:
-                "holds \(labels.dimensions[0]) labels but \(imagesURL.lastPathComponent) holds \(images.dimensions[0]) images")
+            throw FoveaError.badFile(
+                path: labelsURL.path,
+                reason:
+                    "holds \(labels.dimensions[0]) labels but \(imagesURL.lastPathComponent) holds \(images.dimensions[0]) images"
+            )
         }
         if let bad = labels.bytes.firstIndex(where: { Int($0) >= classNames.count }) {
-            throw FoveaError.badFile(path: labelsURL.path, reason:
-                "label \(labels.bytes[bad]) of item \(bad) is outside 0..<\(classNames.count)")
+            throw FoveaError.badFile(
+                path: labelsURL.path,
+                reason:
+                    "label \(labels.bytes[bad]) of item \(bad) is outside 0..<\(classNames.count)")
         }
-        return try InMemoryDataset(features: scaledToUnit(images.bytes), labels: labels.bytes.map(Int32.init),
-                                   sampleShape: [1, images.dimensions[1], images.dimensions[2]], classNames: classNames)
+        return try InMemoryDataset(
+            features: scaledToUnit(images.bytes), labels: labels.bytes.map(Int32.init),
+            sampleShape: [1, images.dimensions[1], images.dimensions[2]], classNames: classNames)
     }
 
     /// The first of `names` (plain, then `.gz`) that exists in `directory`.
@@ -118,8 +126,9 @@ public enum IDXDataset {
                 if FileManager.default.fileExists(atPath: url.path) { return url }
             }
         }
-        throw FoveaError.badFile(path: directory.appendingPathComponent(names[0]).path,
-                                 reason: "no such file (looked for \(names.map { "\($0)[.gz]" }.joined(separator: ", ")))")
+        throw FoveaError.badFile(
+            path: directory.appendingPathComponent(names[0]).path,
+            reason: "no such file (looked for \(names.map { "\($0)[.gz]" }.joined(separator: ", ")))")
     }
 }
 

@@ -19,7 +19,9 @@ public enum ImageFile {
 
     /// Decodes the image in `url`.
     public static func read(_ url: URL) throws -> (values: [Float], shape: Shape) {
-        guard FileManager.default.fileExists(atPath: url.path) else { throw FoveaError.badFile(path: url.path, reason: "no such file") }
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw FoveaError.badFile(path: url.path, reason: "no such file")
+        }
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw FoveaError.file(url.path, error, doing: "cannot read the image") }
         return try decode([UInt8](data), name: url.path)
@@ -27,7 +29,9 @@ public enum ImageFile {
 
     /// Decodes the content of a PNG, JPEG, PGM or PPM file; `name` stands for the file in errors.
     public static func decode(_ bytes: [UInt8], name: String) throws -> (values: [Float], shape: Shape) {
-        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return try PNGDecoder.decode(bytes, name: name) }
+        if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
+            return try PNGDecoder.decode(bytes, name: name)
+        }
         if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return try JPEGDecoder.decode(bytes, name: name) }
         if bytes.count >= 2, bytes[0] == UInt8(ascii: "P"), (UInt8(ascii: "2")...UInt8(ascii: "6")).contains(bytes[1]) {
             return try PortableAnymap.decode(bytes, name: name)
@@ -43,17 +47,21 @@ public enum ImageFile {
             throw FoveaError.badFile(path: name, reason: "corrupt or truncated: its header gives a \(width)x\(height) image")
         }
         guard !overflow, pixels <= largestImage else {
-            throw FoveaError.badFile(path: name, reason: "a \(width)x\(height) image is larger than the \(largestImage) pixels Fovea reads")
+            throw FoveaError.badFile(
+                path: name, reason: "a \(width)x\(height) image is larger than the \(largestImage) pixels Fovea reads")
         }
         guard pixels <= fileBytes * pixelsPerByte else {
-            throw FoveaError.badFile(path: name, reason: "truncated or corrupt: \(fileBytes) bytes cannot hold a \(width)x\(height) image")
+            throw FoveaError.badFile(
+                path: name, reason: "truncated or corrupt: \(fileBytes) bytes cannot hold a \(width)x\(height) image")
         }
     }
 
     /// Interleaved 8- or 16-bit samples (HWC, `stored` per pixel) to planar floats in [0, 1] (CHW), keeping
     /// `channels` of them.
-    static func planar<Sample: FixedWidthInteger & UnsignedInteger>(_ samples: [Sample], width: Int, height: Int, stored: Int,
-                                                                   channels: Int) -> [Float] {
+    static func planar<Sample: FixedWidthInteger & UnsignedInteger>(
+        _ samples: [Sample], width: Int, height: Int, stored: Int,
+        channels: Int
+    ) -> [Float] {
         let pixels = width * height, maximum = Float(Sample.max)
         var values = [Float](repeating: 0, count: pixels * channels)
         for pixel in 0..<pixels {

@@ -17,17 +17,22 @@ public struct ImageFolderDataset: Dataset, Sendable {
     /// Lists the images of `directory`. `imageSize` (height, width) and `channels` (1 or 3) default to those of the
     /// first image; every image is converted and resized to them when it is read. `classNames`, when given, must name
     /// every class folder (a test part takes the training part's classes this way).
-    public init(directory: URL, imageSize: (height: Int, width: Int)? = nil, channels: Int? = nil, classNames: [String]? = nil) throws {
+    public init(directory: URL, imageSize: (height: Int, width: Int)? = nil, channels: Int? = nil, classNames: [String]? = nil)
+        throws
+    {
         let found = try Self.classFolders(directory)
         let names = classNames ?? found
         if let stray = found.first(where: { !names.contains($0) }) {
-            throw FoveaError.badFile(path: directory.appendingPathComponent(stray).path,
-                                     reason: "is a class the training images do not have (\(names.joined(separator: ", ")))")
+            throw FoveaError.badFile(
+                path: directory.appendingPathComponent(stray).path,
+                reason: "is a class the training images do not have (\(names.joined(separator: ", ")))")
         }
         var files: [URL] = [], labels: [Int] = []
         for (label, name) in names.enumerated() where found.contains(name) {
             let folder = directory.appendingPathComponent(name)
-            let images = try Self.contents(folder).filter { ImageFile.extensions.contains(($0 as NSString).pathExtension.lowercased()) }
+            let images = try Self.contents(folder).filter {
+                ImageFile.extensions.contains(($0 as NSString).pathExtension.lowercased())
+            }
             guard !images.isEmpty else {
                 throw FoveaError.badFile(path: folder.path, reason: "holds no .png, .jpg or .jpeg image")
             }
@@ -35,8 +40,12 @@ public struct ImageFolderDataset: Dataset, Sendable {
             labels += Array(repeating: label, count: images.count)
         }
         if let channels, channels != 1 && channels != 3 { throw FoveaError.invalidArgument("--channels \(channels): use 1 or 3") }
-        if let imageSize, imageSize.height <= 0 || imageSize.width <= 0 || imageSize.height * imageSize.width > ImageFile.largestImage {
-            throw FoveaError.invalidArgument("--image-size \(imageSize.height),\(imageSize.width): must be positive and at most \(ImageFile.largestImage) pixels")
+        if let imageSize,
+            imageSize.height <= 0 || imageSize.width <= 0 || imageSize.height * imageSize.width > ImageFile.largestImage
+        {
+            throw FoveaError.invalidArgument(
+                "--image-size \(imageSize.height),\(imageSize.width): must be positive and at most \(ImageFile.largestImage) pixels"
+            )
         }
         var shape: Shape
         if let imageSize, let channels {
@@ -65,10 +74,12 @@ public struct ImageFolderDataset: Dataset, Sendable {
     static func classFolders(_ directory: URL) throws -> [String] {
         let names = try contents(directory).filter {
             var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path, isDirectory: &isDirectory) && isDirectory.boolValue
+            return FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path, isDirectory: &isDirectory)
+                && isDirectory.boolValue
         }
         guard !names.isEmpty else {
-            throw FoveaError.badFile(path: directory.path, reason: "has no class folders: put the images of each class in DIR/CLASS/")
+            throw FoveaError.badFile(
+                path: directory.path, reason: "has no class folders: put the images of each class in DIR/CLASS/")
         }
         return names
     }

@@ -25,28 +25,33 @@ public struct InMemoryMultiTensorDataset: MultiTensorDataset, Sendable {
     /// number of samples, and class indices are not negative.
     public init(inputs: [(features: [Float], shape: Shape)], targets: [Targets]) throws {
         guard !inputs.isEmpty, !targets.isEmpty else {
-            throw FoveaError.invalidArgument("InMemoryMultiTensorDataset: needs at least one input and one target, got \(inputs.count) and \(targets.count)")
+            throw FoveaError.invalidArgument(
+                "InMemoryMultiTensorDataset: needs at least one input and one target, got \(inputs.count) and \(targets.count)")
         }
         let samples = targets[0].sampleCount
         for (index, target) in targets.enumerated() {
             switch target {
             case .classes(let labels):
                 if let bad = labels.firstIndex(where: { $0 < 0 }) {
-                    throw FoveaError.invalidArgument("InMemoryMultiTensorDataset: target \(index) has class \(labels[bad]) at sample \(bad)")
+                    throw FoveaError.invalidArgument(
+                        "InMemoryMultiTensorDataset: target \(index) has class \(labels[bad]) at sample \(bad)")
                 }
             case .values(let values, let shape):
                 guard shape.dims.allSatisfy({ $0 > 0 }), values.count % shape.count == 0 else {
-                    throw FoveaError.invalidArgument("InMemoryMultiTensorDataset: target \(index) has \(values.count) values, not samples of shape \(shape)")
+                    throw FoveaError.invalidArgument(
+                        "InMemoryMultiTensorDataset: target \(index) has \(values.count) values, not samples of shape \(shape)")
                 }
             }
             guard target.sampleCount == samples else {
-                throw FoveaError.invalidArgument("InMemoryMultiTensorDataset: target \(index) has \(target.sampleCount) samples, target 0 has \(samples)")
+                throw FoveaError.invalidArgument(
+                    "InMemoryMultiTensorDataset: target \(index) has \(target.sampleCount) samples, target 0 has \(samples)")
             }
         }
         for (index, input) in inputs.enumerated() {
             guard input.shape.dims.allSatisfy({ $0 > 0 }), input.features.count == samples * input.shape.count else {
-                throw FoveaError.invalidArgument("InMemoryMultiTensorDataset: input \(index) has \(input.features.count) features, "
-                                                 + "not \(samples) samples of shape \(input.shape)")
+                throw FoveaError.invalidArgument(
+                    "InMemoryMultiTensorDataset: input \(index) has \(input.features.count) features, "
+                        + "not \(samples) samples of shape \(input.shape)")
             }
         }
         self.inputs = inputs
@@ -71,12 +76,16 @@ public struct InMemoryMultiTensorDataset: MultiTensorDataset, Sendable {
     }
 
     public func classIndex(of target: Int, at index: Int) -> Int {
-        guard case .classes(let labels) = targets[target] else { preconditionFailure("target \(target) holds values, not classes") }
+        guard case .classes(let labels) = targets[target] else {
+            preconditionFailure("target \(target) holds values, not classes")
+        }
         return Int(labels[index])
     }
 
     public func copyTargetValues(of target: Int, at index: Int, into destination: UnsafeMutablePointer<Float>) {
-        guard case .values(let values, let shape) = targets[target] else { preconditionFailure("target \(target) holds classes, not values") }
+        guard case .values(let values, let shape) = targets[target] else {
+            preconditionFailure("target \(target) holds classes, not values")
+        }
         values.withUnsafeBufferPointer { destination.update(from: $0.baseAddress! + index * shape.count, count: shape.count) }
     }
 
@@ -101,7 +110,8 @@ public struct InMemoryMultiTensorDataset: MultiTensorDataset, Sendable {
     /// A seeded random split, the same as `InMemoryDataset.split` makes of as many samples: `validationFraction` of
     /// them (rounded) go to `validation`, the rest to `train`.
     public func split(validationFraction: Double, seed: UInt64) throws
-        -> (train: InMemoryMultiTensorDataset, validation: InMemoryMultiTensorDataset) {
+        -> (train: InMemoryMultiTensorDataset, validation: InMemoryMultiTensorDataset)
+    {
         let parts = try DatasetSubset.splitIndices(count: count, validationFraction: validationFraction, seed: seed)
         return (try subset(parts.train), try subset(parts.validation))
     }

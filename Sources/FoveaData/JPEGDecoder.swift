@@ -23,7 +23,9 @@ enum JPEGDecoder {
         let format = Int32(channels == 1 ? TJPF_GRAY.rawValue : TJPF_RGB.rawValue)
         let decoded = bytes.withUnsafeBufferPointer { source in
             samples.withUnsafeMutableBufferPointer { target in
-                tjDecompress2(handle, source.baseAddress, UInt(source.count), target.baseAddress, width, 0, height, format, TJFLAG_STOPONWARNING)
+                tjDecompress2(
+                    handle, source.baseAddress, UInt(source.count), target.baseAddress, width, 0, height, format,
+                    TJFLAG_STOPONWARNING)
             }
         }
         guard decoded == 0 else { throw failure("cannot decode its pixels") }

@@ -10,7 +10,8 @@ public enum PNG {
             throw FoveaError.invalidArgument("PNG.encode: \(channels) channels; use 1 (gray) or 3 (RGB)")
         }
         guard width > 0, height > 0, width < 1 << 24, height < 1 << 24, pixels.count == width * height * channels else {
-            throw FoveaError.invalidArgument("PNG.encode: \(pixels.count) bytes do not make a \(width)x\(height) image of \(channels) channels")
+            throw FoveaError.invalidArgument(
+                "PNG.encode: \(pixels.count) bytes do not make a \(width)x\(height) image of \(channels) channels")
         }
         var image = png_image()
         image.version = png_uint_32(PNG_IMAGE_VERSION)
@@ -24,7 +25,9 @@ public enum PNG {
         let written = pixels.withUnsafeBytes { source -> Int32 in
             guard png_image_write_to_memory(&image, nil, &size, 0, source.baseAddress, 0, nil) != 0 else { return 0 }
             file = Data(count: Int(size))
-            return file.withUnsafeMutableBytes { png_image_write_to_memory(&image, $0.baseAddress, &size, 0, source.baseAddress, 0, nil) }
+            return file.withUnsafeMutableBytes {
+                png_image_write_to_memory(&image, $0.baseAddress, &size, 0, source.baseAddress, 0, nil)
+            }
         }
         guard written != 0 else {
             let message = withUnsafeBytes(of: image.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
@@ -36,7 +39,8 @@ public enum PNG {
     /// `values` [channels, height, width] (channels 1 or 3) in [0, 1] as a PNG; values outside (and NaN) are clamped.
     public static func encode(values: [Float], shape: Shape) throws -> Data {
         guard shape.rank == 3, values.count == shape.count else {
-            throw FoveaError.invalidArgument("PNG.encode: expected [channels, height, width] values, got \(values.count) for \(shape)")
+            throw FoveaError.invalidArgument(
+                "PNG.encode: expected [channels, height, width] values, got \(values.count) for \(shape)")
         }
         let (channels, height, width) = (shape[0], shape[1], shape[2])
         var pixels = [UInt8](repeating: 0, count: values.count)

@@ -10,7 +10,8 @@ enum PNGDecoder {
         defer { png_image_free(&image) }
         func failure(_ what: String) -> FoveaError {
             let message = withUnsafeBytes(of: image.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            return .badFile(path: name, reason: "corrupt or truncated PNG: \(what) (\(message.isEmpty ? "libpng gave no reason" : message))")
+            return .badFile(
+                path: name, reason: "corrupt or truncated PNG: \(what) (\(message.isEmpty ? "libpng gave no reason" : message))")
         }
         guard bytes.withUnsafeBytes({ png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }) != 0 else {
             throw failure("cannot read its header")
@@ -24,7 +25,8 @@ enum PNGDecoder {
         let stored = channels + (alpha ? 1 : 0)
         // 8-bit files as 8-bit sRGB samples, 16-bit ones as their 16-bit values (libpng's "linear" output, which it
         // leaves as stored unless the file says otherwise); an alpha channel is read and then dropped.
-        image.format = png_uint_32(color ? PNG_FORMAT_FLAG_COLOR : 0) | png_uint_32(alpha ? PNG_FORMAT_FLAG_ALPHA : 0)
+        image.format =
+            png_uint_32(color ? PNG_FORMAT_FLAG_COLOR : 0) | png_uint_32(alpha ? PNG_FORMAT_FLAG_ALPHA : 0)
             | png_uint_32(sixteenBit ? PNG_FORMAT_FLAG_LINEAR : 0)
         let values: [Float]
         if sixteenBit {
@@ -47,7 +49,9 @@ enum PNGDecoder {
         for pixel in stride(from: 0, to: samples.count, by: channels + 1) {
             let coverage = UInt32(samples[pixel + channels])
             guard coverage > 0 else { continue }
-            for c in 0..<channels { samples[pixel + c] = UInt16(min(65535, (UInt32(samples[pixel + c]) * 65535 + coverage / 2) / coverage)) }
+            for c in 0..<channels {
+                samples[pixel + c] = UInt16(min(65535, (UInt32(samples[pixel + c]) * 65535 + coverage / 2) / coverage))
+            }
         }
     }
 }

@@ -18,20 +18,27 @@ public enum PortableAnymap {
             while position < bytes.count {
                 if bytes[position] == UInt8(ascii: "#") {
                     while position < bytes.count && bytes[position] != 10 { position += 1 }
-                } else if isSpace(bytes[position]) { position += 1 } else { break }
+                } else if isSpace(bytes[position]) {
+                    position += 1
+                } else {
+                    break
+                }
             }
             let start = position
             while position < bytes.count && !isSpace(bytes[position]) && position - start < 32 { position += 1 }
             guard start < position else { throw bad("truncated header") }
             return String(decoding: bytes[start..<position], as: UTF8.self)
         }
-        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "P"), [UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "5"), UInt8(ascii: "6")].contains(bytes[1]) else {
+        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "P"),
+            [UInt8(ascii: "2"), UInt8(ascii: "3"), UInt8(ascii: "5"), UInt8(ascii: "6")].contains(bytes[1])
+        else {
             let start = bytes.prefix(4).map { String(format: "%02x", $0) }.joined(separator: " ")
             throw bad("not a PGM/PPM image (it starts with bytes \(start); expected P2, P3, P5 or P6)")
         }
         let magic = try token()
         guard let width = Int(try token()), let height = Int(try token()), let maxValue = Int(try token()),
-              width > 0, height > 0, maxValue > 0, maxValue < 65536 else {
+            width > 0, height > 0, maxValue > 0, maxValue < 65536
+        else {
             throw bad("malformed width, height or maximum value")
         }
         let channels = magic == "P3" || magic == "P6" ? 3 : 1
@@ -43,14 +50,20 @@ public enum PortableAnymap {
         let (needed, overflow3) = count.multipliedReportingOverflow(by: bytesPerSample)
         let overflow = overflow1 || overflow2 || overflow3
         guard !overflow, needed - (binary ? 0 : 1) <= available else {
-            let size = overflow ? "more than any file holds" : "\(binary ? "" : "at least ")\(needed - (binary ? 0 : 1)) bytes of samples"
-            throw bad("truncated: a \(width)x\(height) image with \(channels) channel\(channels > 1 ? "s" : "") needs \(size), \(max(available, 0)) present")
+            let size =
+                overflow
+                ? "more than any file holds" : "\(binary ? "" : "at least ")\(needed - (binary ? 0 : 1)) bytes of samples"
+            throw bad(
+                "truncated: a \(width)x\(height) image with \(channels) channel\(channels > 1 ? "s" : "") needs \(size), \(max(available, 0)) present"
+            )
         }
         var samples = [Float](repeating: 0, count: count)
         if binary {
             position += 1
             for i in 0..<count {
-                let value = bytesPerSample == 2 ? Int(bytes[position + 2 * i]) << 8 | Int(bytes[position + 2 * i + 1]) : Int(bytes[position + i])
+                let value =
+                    bytesPerSample == 2
+                    ? Int(bytes[position + 2 * i]) << 8 | Int(bytes[position + 2 * i + 1]) : Int(bytes[position + i])
                 samples[i] = Float(min(value, maxValue)) / Float(maxValue)
             }
         } else {

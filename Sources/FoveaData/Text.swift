@@ -14,8 +14,9 @@ public struct Vocabulary: Sendable {
     public init(texts: [String], maxSize: Int = 20_000, minCount: Int = 2) {
         var counts: [String: Int] = [:]
         for text in texts { for token in Self.tokenize(text) { counts[token, default: 0] += 1 } }
-        words = Array(counts.filter { $0.value >= minCount }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key)
-            .prefix(max(0, maxSize - 2)))
+        words = Array(
+            counts.filter { $0.value >= minCount }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key)
+                .prefix(max(0, maxSize - 2)))
         ids = Dictionary(uniqueKeysWithValues: words.enumerated().map { ($1, Int32($0 + 2)) })
     }
 
@@ -25,7 +26,8 @@ public struct Vocabulary: Sendable {
         var ids: [String: Int32] = [:]
         for (offset, word) in words.enumerated() {
             guard Self.tokenize(word) == [word] else {
-                throw FoveaError.invalidArgument("Vocabulary: word \(offset + 2) '\(word.prefix(40))' is not one lower-case token")
+                throw FoveaError.invalidArgument(
+                    "Vocabulary: word \(offset + 2) '\(word.prefix(40))' is not one lower-case token")
             }
             guard ids.updateValue(Int32(offset + 2), forKey: word) == nil else {
                 throw FoveaError.invalidArgument("Vocabulary: word '\(word.prefix(40))' appears twice")
@@ -59,9 +61,13 @@ public enum TextDataset {
     /// vocabulary of the training part's words alone. Samples are [length] word ids (as Float32 values, exact below
     /// 2^24); classes are the labels in sorted order. `vocabulary` encodes both parts instead (a trained model's, to
     /// test it on texts encoded as in its training).
-    public static func load(_ url: URL, length: Int = 48, testFraction: Double = 0.2, seed: UInt64 = 0, maxVocabulary: Int = 20_000,
-                            vocabulary trained: Vocabulary? = nil) throws -> (train: InMemoryDataset, test: InMemoryDataset, vocabulary: Vocabulary) {
-        guard length > 0, length <= 1 << 16 else { throw FoveaError.invalidArgument("TextDataset: length \(length) must be in 1...65536") }
+    public static func load(
+        _ url: URL, length: Int = 48, testFraction: Double = 0.2, seed: UInt64 = 0, maxVocabulary: Int = 20_000,
+        vocabulary trained: Vocabulary? = nil
+    ) throws -> (train: InMemoryDataset, test: InMemoryDataset, vocabulary: Vocabulary) {
+        guard length > 0, length <= 1 << 16 else {
+            throw FoveaError.invalidArgument("TextDataset: length \(length) must be in 1...65536")
+        }
         let rows = try CSVDataset.lines(ByteStream(file: url))
         func bad(_ line: Int, _ reason: String) -> FoveaError { .badFile(path: url.path, reason: "line \(line): \(reason)") }
         guard let header = rows.first.flatMap({ row in quotedFields(row.text).map { (row.line, $0) } }) else {
@@ -78,16 +84,20 @@ public enum TextDataset {
             return (fields[labelIndex], fields[textIndex])
         }
         let classNames = Set(samples.map(\.label)).sorted()
-        guard classNames.count >= 2 else { throw FoveaError.badFile(path: url.path, reason: "has \(classNames.count) label; classification needs two or more") }
+        guard classNames.count >= 2 else {
+            throw FoveaError.badFile(path: url.path, reason: "has \(classNames.count) label; classification needs two or more")
+        }
         let parts = try DatasetSubset.splitIndices(count: samples.count, validationFraction: testFraction, seed: seed)
         guard !parts.train.isEmpty, !parts.validation.isEmpty else {
-            throw FoveaError.invalidArgument("TextDataset: \(samples.count) texts cannot be split into training and test parts by \(testFraction)")
+            throw FoveaError.invalidArgument(
+                "TextDataset: \(samples.count) texts cannot be split into training and test parts by \(testFraction)")
         }
         let vocabulary = trained ?? Vocabulary(texts: parts.train.map { samples[$0].text }, maxSize: maxVocabulary)
         let classIndex = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, Int32($0)) })
         func encode(_ indices: [Int]) throws -> InMemoryDataset {
-            try InMemoryDataset(features: indices.flatMap { vocabulary.encode(samples[$0].text, length: length).map(Float.init) },
-                                labels: indices.map { classIndex[samples[$0].label]! }, sampleShape: [length], classNames: classNames)
+            try InMemoryDataset(
+                features: indices.flatMap { vocabulary.encode(samples[$0].text, length: length).map(Float.init) },
+                labels: indices.map { classIndex[samples[$0].label]! }, sampleShape: [length], classNames: classNames)
         }
         return (try encode(parts.train), try encode(parts.validation), vocabulary)
     }
@@ -99,7 +109,13 @@ public enum TextDataset {
         while let character = pending {
             pending = characters.next()
             if quoted {
-                if character != "\"" { field.append(character) } else if pending == "\"" { field.append("\""); pending = characters.next() } else { quoted = false }
+                if character != "\"" {
+                    field.append(character)
+                } else if pending == "\"" {
+                    field.append("\""); pending = characters.next()
+                } else {
+                    quoted = false
+                }
             } else if character == "\"" {
                 quoted = true
             } else if character == "," {

@@ -21,11 +21,16 @@ public struct TimeSeries: Sendable {
         let rows = try CSVDataset.rows(ByteStream(file: url), delimiter: delimiter)
         guard let header = rows.first else { throw FoveaError.badFile(path: url.path, reason: "is empty (no header row)") }
         guard let index = header.fields.firstIndex(of: column) else {
-            throw FoveaError.badFile(path: url.path, reason: "no column named '\(column)' (columns: \(header.fields.joined(separator: ", ")))")
+            throw FoveaError.badFile(
+                path: url.path, reason: "no column named '\(column)' (columns: \(header.fields.joined(separator: ", ")))")
         }
         let values = try rows.dropFirst().map { row in
             guard index < row.fields.count, let value = Float(row.fields[index]), value.isFinite else {
-                throw FoveaError.badFile(path: url.path, reason: "line \(row.line), column '\(column)': '\(index < row.fields.count ? row.fields[index] : "")' is not a finite number")
+                throw FoveaError.badFile(
+                    path: url.path,
+                    reason:
+                        "line \(row.line), column '\(column)': '\(index < row.fields.count ? row.fields[index] : "")' is not a finite number"
+                )
             }
             return value
         }
@@ -38,34 +43,47 @@ public struct TimeSeries: Sendable {
     /// read nothing after it; validation and test windows may read earlier values as inputs (they are the past).
     /// `standardization` gives the statistics instead (a trained model's, to score another series as it was trained).
     /// `relative` windows give each input and target minus the window's last value (see `SeriesWindows.relative`).
-    public func split(window: Int, horizon: Int, validationFraction: Double, testFraction: Double,
-                      standardization: (mean: Float, standardDeviation: Float)? = nil, relative: Bool = false) throws -> TimeSeriesSplit {
+    public func split(
+        window: Int, horizon: Int, validationFraction: Double, testFraction: Double,
+        standardization: (mean: Float, standardDeviation: Float)? = nil, relative: Bool = false
+    ) throws -> TimeSeriesSplit {
         guard window > 0, horizon > 0 else {
             throw FoveaError.invalidArgument("TimeSeries: window \(window) and horizon \(horizon) must be positive")
         }
         guard validationFraction >= 0, testFraction > 0, validationFraction + testFraction < 1 else {
-            throw FoveaError.invalidArgument("TimeSeries: validation \(validationFraction) and test \(testFraction) fractions must leave a training part")
+            throw FoveaError.invalidArgument(
+                "TimeSeries: validation \(validationFraction) and test \(testFraction) fractions must leave a training part")
         }
-        if let standardization, !(standardization.mean.isFinite && standardization.standardDeviation.isFinite && standardization.standardDeviation > 0) {
-            throw FoveaError.invalidArgument("TimeSeries: standardization mean \(standardization.mean) and deviation \(standardization.standardDeviation) must be finite, the deviation positive")
+        if let standardization,
+            !(standardization.mean.isFinite && standardization.standardDeviation.isFinite
+                && standardization.standardDeviation > 0)
+        {
+            throw FoveaError.invalidArgument(
+                "TimeSeries: standardization mean \(standardization.mean) and deviation \(standardization.standardDeviation) must be finite, the deviation positive"
+            )
         }
         let reach = window + horizon - 1
         let testCount = Int((Double(values.count) * testFraction).rounded())
         let validationCount = Int((Double(values.count) * validationFraction).rounded())
         let trainCount = values.count - testCount - validationCount
         guard trainCount > reach, testCount > 0, validationFraction == 0 || validationCount > 0 else {
-            let reason = "\(values.count) values are too few for windows of \(window) predicting \(horizon) ahead in training, validation and test parts"
+            let reason =
+                "\(values.count) values are too few for windows of \(window) predicting \(horizon) ahead in training, validation and test parts"
             if let source { throw FoveaError.badFile(path: source.path, reason: "its \(reason)") }
             throw FoveaError.invalidArgument("TimeSeries: \(reason)")
         }
         let (mean, deviation) = standardization ?? Self.statistics(values[..<trainCount])
         func part(_ targets: Range<Int>) -> SeriesWindows {
-            SeriesWindows(values: values[(targets.lowerBound == 0 ? 0 : targets.lowerBound - reach)..<targets.upperBound].map { ($0 - mean) / deviation },
-                          window: window, horizon: horizon, mean: mean, standardDeviation: deviation, relative: relative)
+            SeriesWindows(
+                values: values[(targets.lowerBound == 0 ? 0 : targets.lowerBound - reach)..<targets.upperBound].map {
+                    ($0 - mean) / deviation
+                },
+                window: window, horizon: horizon, mean: mean, standardDeviation: deviation, relative: relative)
         }
         let validationEnd = trainCount + validationCount
-        return TimeSeriesSplit(train: part(0..<trainCount), validation: validationCount > 0 ? part(trainCount..<validationEnd) : nil,
-                               test: part(validationEnd..<values.count))
+        return TimeSeriesSplit(
+            train: part(0..<trainCount), validation: validationCount > 0 ? part(trainCount..<validationEnd) : nil,
+            test: part(validationEnd..<values.count))
     }
 }
 

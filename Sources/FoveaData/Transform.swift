@@ -42,7 +42,8 @@ public struct Normalize: Transform {
         let channels = shape.rank >= 3 ? shape[0] : 1
         guard mean.count == standardDeviation.count, mean.count == 1 || mean.count == channels else {
             throw FoveaError.invalidArgument(
-                "Normalize: \(mean.count) means and \(standardDeviation.count) standard deviations for \(channels) channels of samples \(shape)")
+                "Normalize: \(mean.count) means and \(standardDeviation.count) standard deviations for \(channels) channels of samples \(shape)"
+            )
         }
         guard standardDeviation.allSatisfy({ $0 > 0 }) else {
             throw FoveaError.invalidArgument("Normalize: standard deviations must be positive, got \(standardDeviation)")

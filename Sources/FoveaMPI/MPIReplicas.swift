@@ -38,8 +38,9 @@ public final class MPIReplicas: ReplicaGroup {
         self.collectiveTimeout = collectiveTimeout
         let label = "rank \(rank) of \(size)"
         watchdog = CollectiveWatchdog(timeout: collectiveTimeout) { message in
-            MPIReplicas.abortJob("fovea: \(label): MPI \(message); aborting the job (raise --collective-timeout if a step "
-                                 + "or a checkpoint takes that long)")
+            MPIReplicas.abortJob(
+                "fovea: \(label): MPI \(message); aborting the job (raise --collective-timeout if a step "
+                    + "or a checkpoint takes that long)")
         }
     }
 
@@ -56,16 +57,18 @@ public final class MPIReplicas: ReplicaGroup {
     public func sum(_ values: UnsafeMutableBufferPointer<Double>) throws {
         let count = try Self.count(values.count)
         try watchdog.guarding("MPI_Allreduce") {
-            try Self.check(MPI_Allreduce(fovea_mpi_in_place(), values.baseAddress, count, fovea_mpi_double(), fovea_mpi_sum(), world),
-                           "MPI_Allreduce")
+            try Self.check(
+                MPI_Allreduce(fovea_mpi_in_place(), values.baseAddress, count, fovea_mpi_double(), fovea_mpi_sum(), world),
+                "MPI_Allreduce")
         }
     }
 
     public func startSum(_ values: UnsafeMutableBufferPointer<Float>) throws -> PendingSum {
         let count = try Self.count(values.count)
         var request: MPI_Request? = nil
-        try Self.check(MPI_Iallreduce(fovea_mpi_in_place(), values.baseAddress, count, fovea_mpi_float(), fovea_mpi_sum(), world, &request),
-                       "MPI_Iallreduce")
+        try Self.check(
+            MPI_Iallreduce(fovea_mpi_in_place(), values.baseAddress, count, fovea_mpi_float(), fovea_mpi_sum(), world, &request),
+            "MPI_Iallreduce")
         let pending = MPIPendingSum(request: request, watchdog: watchdog)
         inFlight.append(pending)
         return pending

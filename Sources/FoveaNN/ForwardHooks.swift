@@ -34,9 +34,10 @@ extension Module {
     /// This module (named "") and every descendant with its dotted path (`features.3`), parents before children,
     /// as PyTorch's `named_modules()`.
     public var namedModules: [(String, Module)] {
-        [("", self)] + namedChildren.flatMap { name, child in
-            child.namedModules.map { ($0.0.isEmpty ? name : "\(name).\($0.0)", $0.1) }
-        }
+        [("", self)]
+            + namedChildren.flatMap { name, child in
+                child.namedModules.map { ($0.0.isEmpty ? name : "\(name).\($0.0)", $0.1) }
+            }
     }
 
     /// The descendant at `path` (`"3"`, `"layer4.1.conv2"`); throws naming the modules there are when none is.
@@ -51,7 +52,9 @@ extension Module {
     public func unaryLayer(named path: String) throws -> any UnaryLayer {
         let module = try module(named: path)
         guard let layer = module as? any UnaryLayer else {
-            throw FoveaError.invalidArgument("module '\(path)' (\(module.typeName)) is not a one-tensor layer (UnaryLayer): its activations cannot be read by a hook")
+            throw FoveaError.invalidArgument(
+                "module '\(path)' (\(module.typeName)) is not a one-tensor layer (UnaryLayer): its activations cannot be read by a hook"
+            )
         }
         return layer
     }

@@ -33,8 +33,10 @@ public enum Initializer: Sendable {
     }
 
     /// A new tensor of `shape` drawn from this distribution.
-    public func make(_ shape: Shape, fans: (fanIn: Int, fanOut: Int)? = nil, device: Device = .cpu,
-                     generator: Generator = .default) throws -> Tensor {
+    public func make(
+        _ shape: Shape, fans: (fanIn: Int, fanOut: Int)? = nil, device: Device = .cpu,
+        generator: Generator = .default
+    ) throws -> Tensor {
         let (fanIn, fanOut) = fans ?? Self.fans(shape)
         func uniform(_ bound: Float) throws -> Tensor {
             try Tensor.uniform(shape, low: -bound, high: bound, generator: generator, device: device)
@@ -72,12 +74,17 @@ extension Initializer {
 
     /// A layer's weight of `shape` ([out, in, ...]) and, when `bias`, its bias [out], on the CPU. The bias defaults
     /// to PyTorch's U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
-    static func weightAndBias(_ shape: Shape, weight: Initializer, bias: Bool, biasInitializer: Initializer? = nil,
-                              generator: Generator) -> (weight: Tensor, bias: Tensor?) {
+    static func weightAndBias(
+        _ shape: Shape, weight: Initializer, bias: Bool, biasInitializer: Initializer? = nil,
+        generator: Generator
+    ) -> (weight: Tensor, bias: Tensor?) {
         let fans = fans(shape)
         let values = weight.cpuTensor(shape, fans: fans, generator: generator)
         guard bias else { return (values, nil) }
         let bound = 1 / Float(fans.fanIn).squareRoot()
-        return (values, (biasInitializer ?? .uniform(low: -bound, high: bound)).cpuTensor([shape[0]], fans: fans, generator: generator))
+        return (
+            values,
+            (biasInitializer ?? .uniform(low: -bound, high: bound)).cpuTensor([shape[0]], fans: fans, generator: generator)
+        )
     }
 }

@@ -32,7 +32,9 @@ open class Module {
     open var ownParameters: [(String, Parameter)] {
         reflectedProperties().flatMap { name, value -> [(String, Parameter)] in
             if let parameter = value as? Parameter { return [(name, parameter)] }
-            if let parameters = value as? [Parameter] { return parameters.enumerated().map { ("\(name).\($0.offset)", $0.element) } }
+            if let parameters = value as? [Parameter] {
+                return parameters.enumerated().map { ("\(name).\($0.offset)", $0.element) }
+            }
             return []
         }
     }

@@ -91,7 +91,8 @@ public final class Sequential: Module, UnaryLayer {
                 index += 1
             } catch let error as FoveaError {
                 // Name the layer when it is the one left behind on another device (added after `to(_:)`).
-                guard case .deviceMismatch = error, let stray = layer.parameters.first(where: { $0.device != output.device }) else {
+                guard case .deviceMismatch = error, let stray = layer.parameters.first(where: { $0.device != output.device })
+                else {
                     throw error
                 }
                 throw FoveaError.deviceMismatch(op: "Sequential layer \(index) (\(layer.typeName))", stray.device, output.device)

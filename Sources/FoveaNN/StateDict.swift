@@ -43,11 +43,13 @@ extension Module {
         var updates: [(StateEntry, Tensor)] = []
         for (name, entry) in entries {
             guard let incoming = state[name] else { continue }
-            let current = switch entry {
-            case .parameter(let parameter): parameter.value
-            case .buffer(let buffer): buffer.value
-            }
-            guard incoming.shape == current.shape || LazyInitialization.fills(placeholder: current.shape, with: incoming.shape) else {
+            let current =
+                switch entry {
+                case .parameter(let parameter): parameter.value
+                case .buffer(let buffer): buffer.value
+                }
+            guard incoming.shape == current.shape || LazyInitialization.fills(placeholder: current.shape, with: incoming.shape)
+            else {
                 throw FoveaError.invalidArgument("'\(name)': checkpoint has shape \(incoming.shape), model has \(current.shape)")
             }
             // Counters saved as Float32 by older Fovea versions load into today's Int32 buffers (and vice versa).

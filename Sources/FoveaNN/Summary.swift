@@ -87,7 +87,8 @@ struct SummaryTable {
             let text = cells.enumerated().map { index, cell in
                 if columns[index].rightAligned {
                     let gap = index == last ? 0 : 2
-                    return String(repeating: " ", count: max(0, widths[index] - gap - cell.count)) + cell + String(repeating: " ", count: gap)
+                    return String(repeating: " ", count: max(0, widths[index] - gap - cell.count)) + cell
+                        + String(repeating: " ", count: gap)
                 }
                 return index == last ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }.joined()

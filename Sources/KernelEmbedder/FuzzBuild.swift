@@ -6,7 +6,9 @@ import Foundation
 
 /// libFuzzer's initialization hook: runs the embedder with the tool's own arguments and exits.
 @_cdecl("LLVMFuzzerInitialize")
-public func runInsteadOfFuzzer(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
+public func runInsteadOfFuzzer(
+    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+) -> CInt {
     do {
         try KernelEmbedder.run()
         exit(0)

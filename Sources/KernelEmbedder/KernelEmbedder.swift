@@ -24,7 +24,8 @@ enum KernelEmbedder {
             // A raw string whose delimiter cannot occur in the source.
             var hashes = "#"
             while source.contains("\"" + hashes) { hashes += "#" }
-            swift += "        \"\(url.deletingPathExtension().lastPathComponent)\": \(hashes)\"\"\"\n\(source)\n\"\"\"\(hashes),\n"
+            swift +=
+                "        \"\(url.deletingPathExtension().lastPathComponent)\": \(hashes)\"\"\"\n\(source)\n\"\"\"\(hashes),\n"
         }
         swift += "    ]\n}\n"
         try swift.write(to: URL(fileURLWithPath: output), atomically: true, encoding: .utf8)

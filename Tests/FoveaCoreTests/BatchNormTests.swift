@@ -17,9 +17,12 @@ import Testing
         let expectedChannel0 = [-1.5, -0.5, 0.5, 1.5].map { Float($0) / root }
         let values = try plain.toArray()
         #expect(allClose([values[0], values[1], values[4], values[5]], expectedChannel0))
-        let y = try handInput(device).batchNorm(weight: try Tensor([2, 0.5], device: device), bias: try Tensor([1, -1], device: device),
-                                                runningMean: runningMean, runningVar: runningVar, training: true)
-        #expect(allClose(try y.toArray(), [-1.6832708, 0.10557639, -1.6708204, -1.2236068, 1.8944236, 3.683271, -0.77639323, -0.32917964]))
+        let y = try handInput(device).batchNorm(
+            weight: try Tensor([2, 0.5], device: device), bias: try Tensor([1, -1], device: device),
+            runningMean: runningMean, runningVar: runningVar, training: true)
+        #expect(
+            allClose(
+                try y.toArray(), [-1.6832708, 0.10557639, -1.6708204, -1.2236068, 1.8944236, 3.683271, -0.77639323, -0.32917964]))
         // running = 0.9 * running + 0.1 * batch value, the variance unbiased: 5/3 and 500/3.
         #expect(allClose(try runningMean.toArray(), [0.25, 2.5]))
         #expect(allClose(try runningVar.toArray(), [1.0666667, 17.566667]))
@@ -27,10 +30,13 @@ import Testing
 
     @Test(arguments: testDevices)
     func evaluationUsesRunningStatistics(device: Device) throws {
-        let runningMean = try Tensor([0.25, 2.5], device: device), runningVar = try Tensor([1.0666667, 17.566667], device: device)
-        let y = try handInput(device).batchNorm(weight: try Tensor([2, 0.5], device: device), bias: try Tensor([1, -1], device: device),
-                                                runningMean: runningMean, runningVar: runningVar, training: false)
-        #expect(allClose(try y.toArray(), [2.452362, 4.3888445, -0.10528141, 1.0876768, 6.325327, 8.261809, 2.2806349, 3.473593]))
+        let runningMean = try Tensor([0.25, 2.5], device: device),
+            runningVar = try Tensor([1.0666667, 17.566667], device: device)
+        let y = try handInput(device).batchNorm(
+            weight: try Tensor([2, 0.5], device: device), bias: try Tensor([1, -1], device: device),
+            runningMean: runningMean, runningVar: runningVar, training: false)
+        #expect(
+            allClose(try y.toArray(), [2.452362, 4.3888445, -0.10528141, 1.0876768, 6.325327, 8.261809, 2.2806349, 3.473593]))
         #expect(try runningMean.toArray() == [0.25, 2.5])
         #expect(try runningVar.toArray() == [1.0666667, 17.566667])
     }
@@ -80,13 +86,16 @@ import Testing
                     let bias = try testTensor([c], device: device, seed: seed + 2, requiresGrad: true)
                     let runningMean = try testTensor([c], device: device, seed: seed + 3)
                     let runningVar = try testTensor([c], device: device, seed: seed + 4, low: 0.5, high: 2)
-                    let y = try x.batchNorm(weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
-                                            training: training, momentum: 0.3)
+                    let y = try x.batchNorm(
+                        weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
+                        training: training, momentum: 0.3)
                     try y.backward(try testTensor(shape, device: device, seed: seed + 5))
                     return try [y, runningMean, runningVar, x.grad!, weight.grad!, bias.grad!].map { try $0.toArray() }
                 }
                 for (cpu, opencl) in zip(results[0], results[1]) {
-                    #expect(allClose(opencl, cpu, atol: 1e-4, rtol: 1e-3), "\(shape) training \(training): \(maxAbsDifference(opencl, cpu))")
+                    #expect(
+                        allClose(opencl, cpu, atol: 1e-4, rtol: 1e-3),
+                        "\(shape) training \(training): \(maxAbsDifference(opencl, cpu))")
                 }
             }
         }
@@ -95,17 +104,21 @@ import Testing
     @Test(arguments: testDevices)
     func rejectsBadArguments(device: Device) throws {
         let x = try testTensor([1, 3], device: device)
-        #expect(throws: FoveaError.self) { try x.batchNorm(weight: nil, bias: nil, runningMean: nil, runningVar: nil, training: true) }
+        #expect(throws: FoveaError.self) {
+            try x.batchNorm(weight: nil, bias: nil, runningMean: nil, runningVar: nil, training: true)
+        }
         let y = try testTensor([4, 3], device: device)
         let wrong = try Tensor.ones([2], device: device)
         #expect(throws: FoveaError.shapeMismatch(op: "batchNorm weight", [3], [2])) {
             try y.batchNorm(weight: wrong, bias: nil, runningMean: nil, runningVar: nil, training: true)
         }
         #expect(throws: FoveaError.self) {
-            try y.batchNorm(weight: nil, bias: nil, runningMean: try Tensor.zeros([3], device: device), runningVar: nil, training: true)
+            try y.batchNorm(
+                weight: nil, bias: nil, runningMean: try Tensor.zeros([3], device: device), runningVar: nil, training: true)
         }
         #expect(throws: FoveaError.self) {
-            try testTensor([4], device: device).batchNorm(weight: nil, bias: nil, runningMean: nil, runningVar: nil, training: true)
+            try testTensor([4], device: device).batchNorm(
+                weight: nil, bias: nil, runningMean: nil, runningVar: nil, training: true)
         }
     }
 }

@@ -18,11 +18,14 @@ import Testing
         geometry(batch: 2, inChannels: 300, size: (30, 30), outChannels: 2, padding: (1, 1), output: (30, 30)),
     ]
 
-    static func geometry(batch: Int, inChannels: Int, size: (Int, Int), outChannels: Int, padding: (Int, Int),
-                         output: (Int, Int)) -> ConvolutionGeometry {
-        ConvolutionGeometry(batch: batch, inChannels: inChannels, height: size.0, width: size.1, outChannels: outChannels,
-                            kernel: 3, stride: 1, padding: Size2D(height: padding.0, width: padding.1), dilation: 1, groups: 1,
-                            output: Size2D(height: output.0, width: output.1))
+    static func geometry(
+        batch: Int, inChannels: Int, size: (Int, Int), outChannels: Int, padding: (Int, Int),
+        output: (Int, Int)
+    ) -> ConvolutionGeometry {
+        ConvolutionGeometry(
+            batch: batch, inChannels: inChannels, height: size.0, width: size.1, outChannels: outChannels,
+            kernel: 3, stride: 1, padding: Size2D(height: padding.0, width: padding.1), dilation: 1, groups: 1,
+            output: Size2D(height: output.0, width: output.1))
     }
 
     /// The three passes of `algorithm` on random tensors: output (with bias), input gradient, weight gradient.
@@ -44,8 +47,9 @@ import Testing
         let g = Self.geometries[index]
         let expected = try Self.passes(.columns, g, seed: 50), values = try Self.passes(.winograd, g, seed: 50)
         for (pass, name) in ["forward", "backward-data", "backward-weight"].enumerated() {
-            #expect(allClose(values[pass], expected[pass], atol: 1e-4, rtol: 1e-3),
-                    "\(name) of geometry \(index): \(maxAbsDifference(values[pass], expected[pass]))")
+            #expect(
+                allClose(values[pass], expected[pass], atol: 1e-4, rtol: 1e-3),
+                "\(name) of geometry \(index): \(maxAbsDifference(values[pass], expected[pass]))")
         }
     }
 
@@ -58,15 +62,18 @@ import Testing
         let r = try Tensor(testValues(g.batch * g.outChannels * 20, seed: 63), shape: [2, 3, 5, 4])
         func objective(_ x: [Float], _ w: [Float]) throws -> Double {
             let y = try Tensor.empty(r.shape)
-            try backend.conv2d(Tensor(x, shape: [2, 2, 5, 4]).storage, weight: Tensor(w, shape: [3, 2, 3, 3]).storage, bias: nil,
-                               geometry: g, into: y.storage, algorithm: algorithm)
+            try backend.conv2d(
+                Tensor(x, shape: [2, 2, 5, 4]).storage, weight: Tensor(w, shape: [3, 2, 3, 3]).storage, bias: nil,
+                geometry: g, into: y.storage, algorithm: algorithm)
             return zip(try y.toArray(), try r.toArray()).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         }
         let gx = try Tensor.empty([2, 2, 5, 4]), gw = try Tensor.empty([3, 2, 3, 3])
-        try backend.conv2dBackwardData(r.storage, weight: Tensor(w, shape: [3, 2, 3, 3]).storage, geometry: g, into: gx.storage,
-                                       algorithm: algorithm)
-        try backend.conv2dBackwardWeight(r.storage, input: Tensor(x, shape: [2, 2, 5, 4]).storage, geometry: g, into: gw.storage,
-                                         algorithm: algorithm)
+        try backend.conv2dBackwardData(
+            r.storage, weight: Tensor(w, shape: [3, 2, 3, 3]).storage, geometry: g, into: gx.storage,
+            algorithm: algorithm)
+        try backend.conv2dBackwardWeight(
+            r.storage, input: Tensor(x, shape: [2, 2, 5, 4]).storage, geometry: g, into: gw.storage,
+            algorithm: algorithm)
         let epsilon: Float = 1e-2
         /// The central difference along element i of x (input 0) or w (input 1).
         func numeric(_ input: Int, _ i: Int) throws -> Float {
@@ -89,24 +96,30 @@ import Testing
     }
 
     @Test func choiceSupportsItsGeometryAndWinogradRefusesOthers() throws {
-        let strided = ConvolutionGeometry(batch: 1, inChannels: 2, height: 6, width: 6, outChannels: 2, kernel: 3, stride: 2,
-                                          padding: 1, dilation: 1, groups: 1, output: 3)
+        let strided = ConvolutionGeometry(
+            batch: 1, inChannels: 2, height: 6, width: 6, outChannels: 2, kernel: 3, stride: 2,
+            padding: 1, dilation: 1, groups: 1, output: 3)
         for g in Self.geometries + [strided] {
             for pass in ConvolutionPass.allCases { #expect(CPUConvolutionAlgorithm.choice(for: g, pass: pass).supports(g)) }
         }
         #expect(!CPUConvolutionAlgorithm.winograd.supports(strided))
         // As measured (conv-algo): Winograd from 16 channels (32 for the weight gradient), columns for RGB input.
         func choice(_ inChannels: Int, _ outChannels: Int, _ pass: ConvolutionPass) -> CPUConvolutionAlgorithm {
-            .choice(for: Self.geometry(batch: 32, inChannels: inChannels, size: (16, 16), outChannels: outChannels, padding: (1, 1),
-                                       output: (16, 16)), pass: pass)
+            .choice(
+                for: Self.geometry(
+                    batch: 32, inChannels: inChannels, size: (16, 16), outChannels: outChannels, padding: (1, 1),
+                    output: (16, 16)), pass: pass)
         }
         #expect(ConvolutionPass.allCases.map { choice(32, 64, $0) } == [.winograd, .winograd, .winograd])
         #expect(ConvolutionPass.allCases.map { choice(16, 16, $0) } == [.winograd, .winograd, .columns])
         #expect(ConvolutionPass.allCases.map { choice(3, 32, $0) } == [.columns, .columns, .columns])
         let x = try Tensor.zeros([1, 2, 6, 6]), w = try Tensor.zeros([2, 2, 3, 3]), y = try Tensor.zeros([1, 2, 3, 3])
-        #expect(throws: FoveaError.invalidArgument(
-            "conv2d: the winograd algorithm does not support kernel 3x3, stride 2x2, dilation 1x1, groups 1")) {
-            try CPUBackend.shared.conv2d(x.storage, weight: w.storage, bias: nil, geometry: strided, into: y.storage, algorithm: .winograd)
+        #expect(
+            throws: FoveaError.invalidArgument(
+                "conv2d: the winograd algorithm does not support kernel 3x3, stride 2x2, dilation 1x1, groups 1")
+        ) {
+            try CPUBackend.shared.conv2d(
+                x.storage, weight: w.storage, bias: nil, geometry: strided, into: y.storage, algorithm: .winograd)
         }
     }
 }

@@ -1,6 +1,7 @@
-import Testing
-@testable import FoveaCore
 import FoveaTestSupport
+import Testing
+
+@testable import FoveaCore
 
 /// The CPU backend's shape-dependent fast paths against OpenCL's general kernels, at sizes that reach them: convolutions
 /// split over several cores (wide, strided and pointwise column layouts), tiled pooling eight and four windows at a time
@@ -31,7 +32,9 @@ import FoveaTestSupport
             results.append([try y.toArray(), try x.grad!.toArray(), try w.grad!.toArray(), try b.grad!.toArray()])
         }
         for (i, name) in ["output", "input gradient", "weight gradient", "bias gradient"].enumerated() {
-            #expect(allClose(results[0][i], results[1][i], atol: 1e-4), "\(xs) * \(ws) \(name): \(maxAbsDifference(results[0][i], results[1][i]))")
+            #expect(
+                allClose(results[0][i], results[1][i], atol: 1e-4),
+                "\(xs) * \(ws) \(name): \(maxAbsDifference(results[0][i], results[1][i]))")
         }
     }
 
@@ -39,7 +42,9 @@ import FoveaTestSupport
     /// and inputs with rows and columns no window reads.
     @Test(.enabled(if: hasOpenCL), arguments: PoolKind.allCases)
     func tiledPoolingMatchesOpenCL(kind: PoolKind) throws {
-        for (shape, kernel) in [([3, 4, 28, 28], 2), ([3, 2, 11, 13], 2), ([2, 16, 10, 10], 2), ([2, 3, 7, 9], 2), ([3, 4, 11, 13], 3)] {
+        for (shape, kernel) in [
+            ([3, 4, 28, 28], 2), ([3, 2, 11, 13], 2), ([2, 16, 10, 10], 2), ([2, 3, 7, 9], 2), ([3, 4, 11, 13], 3),
+        ] {
             // Values on a grid of quarters, so windows hold ties.
             let values = testValues(Shape(shape).count, seed: 8, low: 0.1, high: 1).map { ($0 * 4).rounded(.down) / 4 + 0.01 }
             var results: [[[Float]]] = []
@@ -63,7 +68,9 @@ import FoveaTestSupport
                 let a = try testTensor([m, k], device: device, seed: 11), b = try testTensor([n, k], device: device, seed: 12)
                 results.append(try a.linear(weight: b).toArray())
             }
-            #expect(allClose(results[0], results[1], atol: 1e-4), "\(m)x\(k) * (\(n)x\(k))^T: \(maxAbsDifference(results[0], results[1]))")
+            #expect(
+                allClose(results[0], results[1], atol: 1e-4),
+                "\(m)x\(k) * (\(n)x\(k))^T: \(maxAbsDifference(results[0], results[1]))")
         }
     }
 

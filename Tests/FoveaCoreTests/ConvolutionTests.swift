@@ -4,31 +4,45 @@ import Testing
 
 /// Direct (six nested loops) convolution on the host, the reference for every backend. `padTop`/`padLeft` pad above and
 /// to the left; the output size decides how much is padded below and to the right.
-private func referenceConv2d(_ x: [Float], _ xShape: [Int], _ w: [Float], _ wShape: [Int], bias: [Float]?,
-                             stride: (Int, Int), padTop: Int, padLeft: Int, dilation: (Int, Int), groups: Int,
-                             output: (Int, Int)) -> [Float] {
+private func referenceConv2d(
+    _ x: [Float], _ xShape: [Int], _ w: [Float], _ wShape: [Int], bias: [Float]?,
+    stride: (Int, Int), padTop: Int, padLeft: Int, dilation: (Int, Int), groups: Int,
+    output: (Int, Int)
+) -> [Float] {
     let (n, c, h, wd) = (xShape[0], xShape[1], xShape[2], xShape[3])
     let (oc, cg, kh, kw) = (wShape[0], wShape[1], wShape[2], wShape[3])
     let ocg = oc / groups
     var y = [Float](repeating: 0, count: n * oc * output.0 * output.1)
-    for b in 0..<n { for o in 0..<oc { for oy in 0..<output.0 { for ox in 0..<output.1 {
-        var acc = bias?[o] ?? 0
-        for ci in 0..<cg { for i in 0..<kh { for j in 0..<kw {
-            let iy = oy * stride.0 - padTop + i * dilation.0, ix = ox * stride.1 - padLeft + j * dilation.1
-            guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
-            let channel = (o / ocg) * cg + ci
-            acc += x[((b * c + channel) * h + iy) * wd + ix] * w[((o * cg + ci) * kh + i) * kw + j]
-        } } }
-        y[((b * oc + o) * output.0 + oy) * output.1 + ox] = acc
-    } } } }
+    for b in 0..<n {
+        for o in 0..<oc {
+            for oy in 0..<output.0 {
+                for ox in 0..<output.1 {
+                    var acc = bias?[o] ?? 0
+                    for ci in 0..<cg {
+                        for i in 0..<kh {
+                            for j in 0..<kw {
+                                let iy = oy * stride.0 - padTop + i * dilation.0, ix = ox * stride.1 - padLeft + j * dilation.1
+                                guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
+                                let channel = (o / ocg) * cg + ci
+                                acc += x[((b * c + channel) * h + iy) * wd + ix] * w[((o * cg + ci) * kh + i) * kw + j]
+                            }
+                        }
+                    }
+                    y[((b * oc + o) * output.0 + oy) * output.1 + ox] = acc
+                }
+            }
+        }
+    }
     return y
 }
 
 @Suite struct ConvolutionTests {
     @Test(arguments: testDevices)
     func binaryImageSeedExample(device: Device) throws {
-        let image: [Float] = [1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0,
-                              1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0]
+        let image: [Float] = [
+            1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0,
+            1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0,
+        ]
         let x = try Tensor(image, shape: [1, 1, 6, 6], device: device)
         let filter = try Tensor([1, -1, -1, -1, 1, -1, -1, -1, 1], shape: [1, 1, 3, 3], device: device)
         let y = try x.conv2d(weight: filter)
@@ -45,9 +59,12 @@ private func referenceConv2d(_ x: [Float], _ xShape: [Int], _ w: [Float], _ wSha
             for (k, v) in corner.enumerated() { values[channel * 25 + (k / 2) * 5 + k % 2] = v }
         }
         let x = try Tensor(values, shape: [1, 3, 5, 5], device: device)
-        let weight = try Tensor([-1, -1, 1, 0, 1, -1, 0, 1, 1,
-                                 1, 0, 0, 1, -1, -1, 1, 0, -1,
-                                 0, 1, 1, 0, 1, 0, 1, -1, 1], shape: [1, 3, 3, 3], device: device)
+        let weight = try Tensor(
+            [
+                -1, -1, 1, 0, 1, -1, 0, 1, 1,
+                1, 0, 0, 1, -1, -1, 1, 0, -1,
+                0, 1, 1, 0, 1, 0, 1, -1, 1,
+            ], shape: [1, 3, 3, 3], device: device)
         let bias = try Tensor([1], shape: [1], device: device)
         let y = try x.conv2d(weight: weight, bias: bias, padding: 1)
         #expect(y.shape == [1, 1, 5, 5])
@@ -60,7 +77,10 @@ private func referenceConv2d(_ x: [Float], _ xShape: [Int], _ w: [Float], _ wSha
         #expect(try Tensor.zeros([1, 1, 28, 28], device: device).conv2d(weight: w5, padding: 2).shape == [1, 2, 28, 28])
         #expect(try Tensor.zeros([1, 1, 14, 14], device: device).conv2d(weight: w5).shape == [1, 2, 10, 10])
         #expect(try Tensor.zeros([1, 1, 14, 14], device: device).conv2d(weight: w5, padding: .same).shape == [1, 2, 14, 14])
-        #expect(try Tensor.zeros([3, 1, 9, 7], device: device).conv2d(weight: w5, stride: [2, 3], padding: [1, 0]).shape == [3, 2, 4, 1])
+        #expect(
+            try Tensor.zeros([3, 1, 9, 7], device: device).conv2d(weight: w5, stride: [2, 3], padding: [1, 0]).shape == [
+                3, 2, 4, 1,
+            ])
     }
 
     /// (input shape, weight shape, stride, padding, dilation, groups): awkward shapes for cross-backend agreement.
@@ -93,11 +113,15 @@ private func referenceConv2d(_ x: [Float], _ xShape: [Int], _ w: [Float], _ wSha
             case .same: (top, left, bottom, right) = ((extent.0 - 1) / 2, (extent.1 - 1) / 2, extent.0 / 2, extent.1 / 2)
             case .explicit(let p): (top, left, bottom, right) = (p.height, p.width, p.height, p.width)
             }
-            let output = ((xShape[2] + top + bottom - extent.0) / stride.height + 1, (xShape[3] + left + right - extent.1) / stride.width + 1)
+            let output = (
+                (xShape[2] + top + bottom - extent.0) / stride.height + 1,
+                (xShape[3] + left + right - extent.1) / stride.width + 1
+            )
             #expect(y.shape == Shape([xShape[0], wShape[0], output.0, output.1]))
-            let expected = referenceConv2d(try x.toArray(), xShape, try w.toArray(), wShape, bias: try b.toArray(),
-                                           stride: (stride.height, stride.width), padTop: top, padLeft: left,
-                                           dilation: (dilation.height, dilation.width), groups: groups, output: output)
+            let expected = referenceConv2d(
+                try x.toArray(), xShape, try w.toArray(), wShape, bias: try b.toArray(),
+                stride: (stride.height, stride.width), padTop: top, padLeft: left,
+                dilation: (dilation.height, dilation.width), groups: groups, output: output)
             let values = try y.toArray()
             #expect(allClose(values, expected), "case \(index) on \(device): \(maxAbsDifference(values, expected))")
             outputs.append(values)
@@ -112,8 +136,9 @@ private func referenceConv2d(_ x: [Float], _ xShape: [Int], _ w: [Float], _ wSha
         let x = try testTensor([7, 4, 6, 5], device: device, seed: 21)
         let w = try testTensor([6, 2, 3, 3], device: device, seed: 22)
         let b = try testTensor([6], device: device, seed: 23)
-        var whole = ConvolutionGeometry(batch: 7, inChannels: 4, height: 6, width: 5, outChannels: 6, kernel: 3, stride: [2, 1],
-                                        padding: 1, dilation: 1, groups: 2, output: [3, 5])
+        var whole = ConvolutionGeometry(
+            batch: 7, inChannels: 4, height: 6, width: 5, outChannels: 6, kernel: 3, stride: [2, 1],
+            padding: 1, dilation: 1, groups: 2, output: [3, 5])
         #expect(whole.imagesPerChunk == 7)
         var chunked = whole
         chunked.imagesPerChunk = 3
@@ -149,7 +174,9 @@ private func referenceConv2d(_ x: [Float], _ xShape: [Int], _ w: [Float], _ wSha
             let check = try gradientCheck([x, w, b]) {
                 try $0[0].conv2d(weight: $0[1], bias: $0[2], stride: stride, padding: padding, dilation: dilation, groups: groups)
             }
-            #expect(check.worstError < 1e-2, "\(xShape) * \(wShape) stride \(stride) padding \(padding) dilation \(dilation) groups \(groups): \(check)")
+            #expect(
+                check.worstError < 1e-2,
+                "\(xShape) * \(wShape) stride \(stride) padding \(padding) dilation \(dilation) groups \(groups): \(check)")
         }
     }
 
@@ -185,7 +212,9 @@ private func referenceConv2d(_ x: [Float], _ xShape: [Int], _ w: [Float], _ wSha
         #expect(throws: FoveaError.self) { try x.conv2d(weight: w, stride: 0) }
         #expect(throws: FoveaError.self) { try x.conv2d(weight: Tensor.zeros([3, 1, 3, 3], device: device), groups: 2) }
         if device != .cpu {
-            #expect(throws: FoveaError.deviceMismatch(op: "conv2d", device, .cpu)) { try x.conv2d(weight: Tensor.zeros([2, 3, 3, 3])) }
+            #expect(throws: FoveaError.deviceMismatch(op: "conv2d", device, .cpu)) {
+                try x.conv2d(weight: Tensor.zeros([2, 3, 3, 3]))
+            }
         }
         do {
             _ = try x.conv2d(weight: Tensor.zeros([2, 3, 7, 3], device: device), padding: 0)

@@ -17,7 +17,9 @@ import Testing
         #expect(ids.storage.byteCount == 12)
         #expect(try Tensor.ones([2, 2], dtype: .int32, device: device).toInt32Array() == [1, 1, 1, 1])
         #expect(try Tensor.zeros([3], dtype: .int32, device: device).dtype == .int32)
-        #expect(throws: FoveaError.invalidArgument("full: 0.5 is not an int32 value")) { try Tensor.full([1], value: 0.5, dtype: .int32) }
+        #expect(throws: FoveaError.invalidArgument("full: 0.5 is not an int32 value")) {
+            try Tensor.full([1], value: 0.5, dtype: .int32)
+        }
     }
 
     @Test(arguments: testDevices)
@@ -45,7 +47,9 @@ import Testing
         #expect(try a.lt(4).toInt32Array() == [1, 1, 1, 0, 0, 0])
         #expect(try (a + b).dtype == .int32)
         #expect(throws: FoveaError.unsupportedDType(op: "div", .int32)) { try a / b }
-        #expect(throws: FoveaError.invalidArgument("eq: 0.5 is not an int32 value to compare an int32 tensor with")) { try a.eq(0.5) }
+        #expect(throws: FoveaError.invalidArgument("eq: 0.5 is not an int32 value to compare an int32 tensor with")) {
+            try a.eq(0.5)
+        }
         #expect(throws: FoveaError.invalidArgument("add: dtypes int32 and float32 differ; convert one with to(dtype:)")) {
             try a + Tensor([1, 2, 3], device: device)
         }

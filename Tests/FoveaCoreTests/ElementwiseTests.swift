@@ -144,12 +144,15 @@ import Testing
             ("square", { try $0.square() }), ("relu", { try $0.relu() }), ("leakyRelu", { try $0.leakyRelu(slope: 0.2) }),
             ("elu", { try $0.elu(alpha: 0.7) }), ("sigmoid", { try $0.sigmoid() }), ("tanh", { try $0.tanh() }),
             ("gelu", { try $0.gelu() }), ("clamp", { try $0.clamp(min: -0.5, max: 1.5) }), ("pow", { try $0.pow(3) }),
-            ("affine", { try 3 - $0 * 2 }), ("divide", { try $0 / 3 }), ("reciprocal", { try 2 / $0 }), ("ge", { try $0.ge(0.3) }),
+            ("affine", { try 3 - $0 * 2 }), ("divide", { try $0 / 3 }), ("reciprocal", { try 2 / $0 }),
+            ("ge", { try $0.ge(0.3) }),
         ]
         for (name, op) in ops {
             try expectBackendsAgree([x], on: device, name) { try op($0[0]) }
         }
-        for (name, op) in [("log", { try $0.log() }), ("sqrt", { try $0.sqrt() }), ("pow", { try $0.pow(1.7) })] as [(String, (Tensor) throws -> Tensor)] {
+        for (name, op) in [("log", { try $0.log() }), ("sqrt", { try $0.sqrt() }), ("pow", { try $0.pow(1.7) })]
+            as [(String, (Tensor) throws -> Tensor)]
+        {
             try expectBackendsAgree([positive], on: device, name) { try op($0[0]) }
         }
     }
@@ -167,9 +170,10 @@ import Testing
                 try expectBackendsAgree([a, b], on: device, "\(op) \(shapeA) \(shapeB)") { t in
                     let outShape = try Shape.broadcast(t[0].shape, t[1].shape, op: "test")
                     let out = try Tensor.empty(outShape, device: t[0].device)
-                    try t[0].backend.binary(op, a: t[0].storage, aStrides: t[0].shape.broadcastStrides(to: outShape),
-                                            b: t[1].storage, bStrides: t[1].shape.broadcastStrides(to: outShape),
-                                            out: out.storage, outShape: outShape)
+                    try t[0].backend.binary(
+                        op, a: t[0].storage, aStrides: t[0].shape.broadcastStrides(to: outShape),
+                        b: t[1].storage, bStrides: t[1].shape.broadcastStrides(to: outShape),
+                        out: out.storage, outShape: outShape)
                     return out
                 }
             }
@@ -194,7 +198,9 @@ import Testing
             let check = try gradientCheck([x]) { try op($0[0]) }
             #expect(check.worstError < 1e-2, "\(name): \(check)")
         }
-        for (name, op) in [("log", { try $0.log() }), ("sqrt", { try $0.sqrt() }), ("pow", { try $0.pow(-1.5) })] as [(String, (Tensor) throws -> Tensor)] {
+        for (name, op) in [("log", { try $0.log() }), ("sqrt", { try $0.sqrt() }), ("pow", { try $0.pow(-1.5) })]
+            as [(String, (Tensor) throws -> Tensor)]
+        {
             let x = try testTensor([3, 5], device: device, seed: 4, low: 0.5, high: 2)
             let check = try gradientCheck([x]) { try op($0[0]) }
             #expect(check.worstError < 1e-2, "\(name): \(check)")
@@ -210,8 +216,9 @@ import Testing
         for (name, op) in ops {
             let a = try testTensor([3, 1, 4], device: device, seed: 7, low: 0.5, high: 2)
             // Offsets keep b at least 0.05 from every a, so maximum/minimum never switch sides under a finite-difference nudge.
-            let b = try Tensor(testValues(8, seed: 8, low: 0.5, high: 2).map { ($0 * 10).rounded() / 10 + 0.05 },
-                               shape: [2, 4], device: device)
+            let b = try Tensor(
+                testValues(8, seed: 8, low: 0.5, high: 2).map { ($0 * 10).rounded() / 10 + 0.05 },
+                shape: [2, 4], device: device)
             let roundedA = try Tensor(a.toArray().map { ($0 * 10).rounded() / 10 }, shape: a.shape, device: device)
             let check = try gradientCheck([roundedA, b]) { try op($0[0], $0[1]) }
             #expect(check.worstError < 1e-2, "\(name): \(check)")

@@ -16,12 +16,17 @@ import Testing
                     let bias = try testTensor([channels], device: device, seed: 83, requiresGrad: true)
                     let mean = try testTensor([channels], device: device, seed: 84, low: -0.2, high: 0.2)
                     let variance = try testTensor([channels], device: device, seed: 85, low: 0.5, high: 1.5)
-                    let y = fused
-                        ? try x.batchNorm(weight: weight, bias: bias, runningMean: mean, runningVar: variance, training: training, relu: true)
-                        : try x.batchNorm(weight: weight, bias: bias, runningMean: mean, runningVar: variance, training: training).relu()
+                    let y =
+                        fused
+                        ? try x.batchNorm(
+                            weight: weight, bias: bias, runningMean: mean, runningVar: variance, training: training, relu: true)
+                        : try x.batchNorm(weight: weight, bias: bias, runningMean: mean, runningVar: variance, training: training)
+                            .relu()
                     try y.backward(try testTensor(shape, device: device, seed: 86))
-                    return [try y.toArray(), try x.grad!.toArray(), try weight.grad!.toArray(), try bias.grad!.toArray(),
-                            try mean.toArray(), try variance.toArray()]
+                    return [
+                        try y.toArray(), try x.grad!.toArray(), try weight.grad!.toArray(), try bias.grad!.toArray(),
+                        try mean.toArray(), try variance.toArray(),
+                    ]
                 }
                 let fused = try run(fused: true), composed = try run(fused: false)
                 let names = ["output", "input gradient", "weight gradient", "bias gradient", "running mean", "running var"]

@@ -38,7 +38,8 @@ import Testing
                     let b = c.bias ? try testTensor([c.w[0]], device: device, seed: 53, requiresGrad: true) : nil
                     var y: Tensor
                     if fused {
-                        y = try x.conv2d(weight: w, bias: b, stride: c.stride, padding: c.padding, groups: c.groups, activation: activation)
+                        y = try x.conv2d(
+                            weight: w, bias: b, stride: c.stride, padding: c.padding, groups: c.groups, activation: activation)
                     } else {
                         y = try x.conv2d(weight: w, bias: b, stride: c.stride, padding: c.padding, groups: c.groups)
                         switch activation {

@@ -1,13 +1,16 @@
 import Foundation
-@testable import FoveaCore
 import Testing
+
+@testable import FoveaCore
 
 /// `FOVEA_OPENCL_AS=gpu`: any OpenCL device answers as a GPU, with limits lowered to a GPU's, never raised.
 @Suite struct GPUEmulationTests {
     static let cpuDevice = OpenCLDeviceInfo(
         index: 0, platformName: "Portable Computing Language", name: "pthread", vendor: "AuthenticAMD", type: "CPU",
-        computeUnits: 2, globalMemoryBytes: 1 << 33, localMemoryBytes: 4 << 20, maxWorkGroupSize: 4096, preferredFloatVectorWidth: 16,
-        driverVersion: "3.1", deviceVersion: "OpenCL 1.2", openCLCVersion: "OpenCL C 1.2", supportsFP16: false, supportsFP64: true)
+        computeUnits: 2, globalMemoryBytes: 1 << 33, localMemoryBytes: 4 << 20, maxWorkGroupSize: 4096,
+        preferredFloatVectorWidth: 16,
+        driverVersion: "3.1", deviceVersion: "OpenCL 1.2", openCLCVersion: "OpenCL C 1.2", supportsFP16: false, supportsFP64: true
+    )
 
     @Test func aCPUDeviceActsAsAGPU() {
         let gpu = Self.cpuDevice.actingAsGPU()

@@ -1,13 +1,17 @@
 import Foundation
-@testable import FoveaCore
 import FoveaTestSupport
 import Testing
+
+@testable import FoveaCore
 
 /// Launches a GPU driver would refuse fail on PoCL too (debug builds), naming the kernel.
 @Suite struct LaunchChecksTests {
     @Test func intArgumentsBeyond32BitsAreRefused() throws {
         #expect(try LaunchChecks.int32(7, argument: 0, kernel: "k") == 7)
-        #expect(throws: FoveaError.invalidArgument("k: argument 2 is 2147483648, beyond a 32-bit int: tensors of 2^31 elements or more are not supported on OpenCL")) {
+        #expect(
+            throws: FoveaError.invalidArgument(
+                "k: argument 2 is 2147483648, beyond a 32-bit int: tensors of 2^31 elements or more are not supported on OpenCL")
+        ) {
             try LaunchChecks.int32(1 << 31, argument: 2, kernel: "k")
         }
     }
@@ -27,9 +31,14 @@ import Testing
         let wide = #expect(throws: FoveaError.self) {
             try context.launch("conv_scatter_output", program: "conv", global: [tooWide], local: [tooWide], arguments: arguments)
         }
-        #expect(wide?.description.hasPrefix("conv_scatter_output: work-groups of [\(tooWide)]") == true, "\(String(describing: wide))")
-        #expect(throws: FoveaError.invalidArgument("conv_scatter_output: 70000 work-groups along dimension 1, more than the 65535 a GPU grid "
-                                                   + "allows there (move the axis to dimension 0)")) {
+        #expect(
+            wide?.description.hasPrefix("conv_scatter_output: work-groups of [\(tooWide)]") == true, "\(String(describing: wide))"
+        )
+        #expect(
+            throws: FoveaError.invalidArgument(
+                "conv_scatter_output: 70000 work-groups along dimension 1, more than the 65535 a GPU grid "
+                    + "allows there (move the axis to dimension 0)")
+        ) {
             try context.launch("conv_scatter_output", program: "conv", global: [1, 70000], arguments: arguments)
         }
         try context.launch("conv_scatter_output", program: "conv", global: [64], arguments: arguments)

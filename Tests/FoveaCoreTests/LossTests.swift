@@ -17,18 +17,22 @@ import Testing
         try loss.backward()
         #expect(allClose(try x.grad!.toArray(), [0.09003057, 0.24472847, -0.33475904]))
         // Weighted mean divides by the targets' weights; smoothing adds e / C * sum_c w[c] * (-logp[c]) per row.
-        let cases: [(Tensor?, Float, Float)] = [(nil, 0, 0.48128144), (try weights(device), 0, 0.44970624),
-                                                (nil, 0.1, 0.57294811), (try weights(device), 0.1, 0.52438147)]
+        let cases: [(Tensor?, Float, Float)] = [
+            (nil, 0, 0.48128144), (try weights(device), 0, 0.44970624),
+            (nil, 0.1, 0.57294811), (try weights(device), 0.1, 0.52438147),
+        ]
         for (classWeights, smoothing, expected) in cases {
-            let value = try logits(device).crossEntropy(targets: try targets(device), classWeights: classWeights, labelSmoothing: smoothing)
+            let value = try logits(device).crossEntropy(
+                targets: try targets(device), classWeights: classWeights, labelSmoothing: smoothing)
             #expect(abs(try value.item() - expected) < 1e-6, "weights \(classWeights != nil), smoothing \(smoothing)")
         }
     }
 
     @Test(arguments: testDevices)
     func nllLossMatchesHandComputedValues(device: Device) throws {
-        let logProbabilities = try Tensor([-1.609438, -1.2039728, -0.6931472, -0.51082563, -1.2039728, -2.3025851],
-                                          shape: [2, 3], device: device, requiresGrad: true)
+        let logProbabilities = try Tensor(
+            [-1.609438, -1.2039728, -0.6931472, -0.51082563, -1.2039728, -2.3025851],
+            shape: [2, 3], device: device, requiresGrad: true)
         let targets = try Tensor(indices: [2, 1], device: device)
         let loss = try logProbabilities.nllLoss(targets: targets)
         #expect(abs(try loss.item() - 0.94855999) < 1e-6)
@@ -69,14 +73,17 @@ import Testing
                 let results = try testDevices.map { device -> [[Float]] in
                     let x = try testTensor([n, c], device: device, seed: UInt64(c), low: -4, high: 4, requiresGrad: true)
                     let weights = useWeights ? try testTensor([c], device: device, seed: 5, low: 0.1, high: 2) : nil
-                    let loss = try x.crossEntropy(targets: try Tensor(indices: labels, device: device), classWeights: weights, labelSmoothing: smoothing)
+                    let loss = try x.crossEntropy(
+                        targets: try Tensor(indices: labels, device: device), classWeights: weights, labelSmoothing: smoothing)
                     try loss.backward(try Tensor(scalar: 1.5, device: device))
                     let nllInput = try testTensor([n, c], device: device, seed: 9, low: -3, high: 0)
                     let nll = try nllInput.nllLoss(targets: try Tensor(indices: labels, device: device), classWeights: weights)
                     return [try loss.toArray(), try x.grad!.toArray(), try nll.toArray()]
                 }
                 for (cpu, opencl) in zip(results[0], results[1]) {
-                    #expect(allClose(opencl, cpu, atol: 1e-5, rtol: 1e-4), "[\(n), \(c)] weights \(useWeights): \(maxAbsDifference(opencl, cpu))")
+                    #expect(
+                        allClose(opencl, cpu, atol: 1e-5, rtol: 1e-4),
+                        "[\(n), \(c)] weights \(useWeights): \(maxAbsDifference(opencl, cpu))")
                 }
             }
         }
@@ -90,13 +97,17 @@ import Testing
         }
         // Float targets are refused with a message that says so.
         let floatTargets = try Tensor([2, 0], device: device)
-        #expect(throws: FoveaError.invalidArgument(
-            "crossEntropy: targets must be int32 class indices, got float32; use Tensor(indices:) or to(dtype: .int32)")) {
+        #expect(
+            throws: FoveaError.invalidArgument(
+                "crossEntropy: targets must be int32 class indices, got float32; use Tensor(indices:) or to(dtype: .int32)")
+        ) {
             try x.crossEntropy(targets: floatTargets)
         }
         #expect(throws: FoveaError.self) { try x.nllLoss(targets: floatTargets) }
         #expect(throws: FoveaError.self) { try x.crossEntropy(targets: try targets(device), labelSmoothing: 1.5) }
-        #expect(throws: FoveaError.self) { try x.crossEntropy(targets: try targets(device), classWeights: try Tensor([1, 1], device: device)) }
+        #expect(throws: FoveaError.self) {
+            try x.crossEntropy(targets: try targets(device), classWeights: try Tensor([1, 1], device: device))
+        }
         if device == .cpu {
             #expect(throws: FoveaError.self) { try x.crossEntropy(targets: try Tensor(indices: [2, 3], device: device)) }
             #expect(throws: FoveaError.self) { try x.nllLoss(targets: try Tensor(indices: [-1, 1], device: device)) }

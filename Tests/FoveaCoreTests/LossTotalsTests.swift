@@ -29,8 +29,9 @@ import Testing
         let targets = try Tensor(int32: (0..<37).map { Int32(($0 * 7) % 6) }, shape: [37], device: device)
         let weights = try testTensor([6], device: device, seed: 92, low: 0.5, high: 2)
         let lossSum = try Tensor([0], shape: [], device: device), correct = try Tensor([0], shape: [], device: device)
-        let loss = try logits.crossEntropy(targets: targets, classWeights: weights, labelSmoothing: 0.1,
-                                           accumulatingLossInto: lossSum, correctInto: correct)
+        let loss = try logits.crossEntropy(
+            targets: targets, classWeights: weights, labelSmoothing: 0.1,
+            accumulatingLossInto: lossSum, correctInto: correct)
         let expected = try logits.crossEntropy(targets: targets, classWeights: weights, labelSmoothing: 0.1).item()
         let hits = try logits.argmax(axis: -1).eq(targets).to(dtype: .float32).sum().item()
         #expect(abs(try loss.item() - expected) < 1e-6)

@@ -18,15 +18,21 @@ import Testing
         let c = try a.matmul(b)
         #expect(c.shape == [3, 2, 4])
         let av = try a.toArray(), bv = try b.toArray(), cv = try c.toArray()
-        for batch in 0..<3 { for i in 0..<2 { for j in 0..<4 {
-            let expected = (0..<5).reduce(Float(0)) { $0 + av[batch * 10 + i * 5 + $1] * bv[$1 * 4 + j] }
-            #expect(abs(cv[batch * 8 + i * 4 + j] - expected) < 1e-5)
-        } } }
+        for batch in 0..<3 {
+            for i in 0..<2 {
+                for j in 0..<4 {
+                    let expected = (0..<5).reduce(Float(0)) { $0 + av[batch * 10 + i * 5 + $1] * bv[$1 * 4 + j] }
+                    #expect(abs(cv[batch * 8 + i * 4 + j] - expected) < 1e-5)
+                }
+            }
+        }
     }
 
     @Test(arguments: testDevices)
     func matmulGradients(device: Device) throws {
-        for (shapeA, shapeB) in [([3, 4], [4, 2]), ([2, 3, 4], [2, 4, 5]), ([2, 3, 4], [4, 5]), ([3, 4], [2, 4, 5])] as [([Int], [Int])] {
+        for (shapeA, shapeB) in [([3, 4], [4, 2]), ([2, 3, 4], [2, 4, 5]), ([2, 3, 4], [4, 5]), ([3, 4], [2, 4, 5])]
+            as [([Int], [Int])]
+        {
             let a = try testTensor(Shape(shapeA), device: device, seed: 5)
             let b = try testTensor(Shape(shapeB), device: device, seed: 6)
             let check = try gradientCheck([a, b]) { try $0[0].matmul($0[1]) }

@@ -65,7 +65,9 @@ import Testing
         let chunks = try x.chunk(2, axis: 0)
         #expect(chunks.map(\.shape) == [[2, 4], [1, 4]])
         #expect(try chunks[1].toArray() == [8, 9, 10, 11])
-        #expect(throws: FoveaError.invalidArgument("split: sizes [2, 3] do not add up to axis 1 of shape [3, 4] in positive parts")) {
+        #expect(
+            throws: FoveaError.invalidArgument("split: sizes [2, 3] do not add up to axis 1 of shape [3, 4] in positive parts")
+        ) {
             try x.split(sizes: [2, 3], axis: 1)
         }
         let y = try testTensor([3, 4], device: device, seed: 5, requiresGrad: true)

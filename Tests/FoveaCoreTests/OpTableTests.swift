@@ -7,10 +7,11 @@ import Testing
 
     /// `leakyRelu` -> `U_LEAKY_RELU`.
     static func code(_ name: String, prefix: String) -> String {
-        prefix + name.reduce(into: "") { result, character in
-            if character.isUppercase { result += "_" }
-            result += character.uppercased()
-        }
+        prefix
+            + name.reduce(into: "") { result, character in
+                if character.isUppercase { result += "_" }
+                result += character.uppercased()
+            }
     }
 
     /// The names of the kernel enum whose first code starts with `prefix`, in order (their values are their positions).

@@ -22,21 +22,27 @@ func tensorOfDistinctValues(_ shape: Shape, device: Device) throws -> Tensor {
 private func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
 
 /// Expects `f` to give the same values on the CPU and on `device` for the same inputs.
-func expectBackendsAgree(_ inputs: [Tensor], on device: Device, atol: Float = 1e-5, rtol: Float = 1e-4,
-                         _ label: String, sourceLocation: SourceLocation = #_sourceLocation,
-                         _ f: ([Tensor]) throws -> Tensor) throws {
+func expectBackendsAgree(
+    _ inputs: [Tensor], on device: Device, atol: Float = 1e-5, rtol: Float = 1e-4,
+    _ label: String, sourceLocation: SourceLocation = #_sourceLocation,
+    _ f: ([Tensor]) throws -> Tensor
+) throws {
     let cpu = try f(inputs.map { try $0.to(.cpu) })
     let other = try f(inputs.map { try $0.to(device) })
     #expect(cpu.shape == other.shape && cpu.dtype == other.dtype, "\(label)", sourceLocation: sourceLocation)
     let a = try cpu.to(dtype: .float32).toArray(), b = try other.to(dtype: .float32).toArray()
-    #expect(allClose(b, a, atol: atol, rtol: rtol), "\(label): max difference \(maxAbsDifference(a, b))",
-            sourceLocation: sourceLocation)
+    #expect(
+        allClose(b, a, atol: atol, rtol: rtol), "\(label): max difference \(maxAbsDifference(a, b))",
+        sourceLocation: sourceLocation)
 }
 
 /// Expects `values` to match `expected` within a tolerance fit for Float32 transcendental functions.
-func expectValues(_ tensor: Tensor, _ expected: [Float], atol: Float = 1e-5, rtol: Float = 1e-5,
-                  _ label: String = "", sourceLocation: SourceLocation = #_sourceLocation) throws {
+func expectValues(
+    _ tensor: Tensor, _ expected: [Float], atol: Float = 1e-5, rtol: Float = 1e-5,
+    _ label: String = "", sourceLocation: SourceLocation = #_sourceLocation
+) throws {
     let values = try tensor.toArray()
-    #expect(allClose(values, expected, atol: atol, rtol: rtol), "\(label) got \(values), expected \(expected)",
-            sourceLocation: sourceLocation)
+    #expect(
+        allClose(values, expected, atol: atol, rtol: rtol), "\(label) got \(values), expected \(expected)",
+        sourceLocation: sourceLocation)
 }

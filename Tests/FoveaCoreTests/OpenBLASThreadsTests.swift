@@ -1,7 +1,8 @@
 import Foundation
-@testable import FoveaCore
 import FoveaTestSupport
 import Testing
+
+@testable import FoveaCore
 
 /// OpenBLAS's process-wide thread count is raised for one large product at a time, never under another call.
 @Suite struct OpenBLASThreadsTests {
@@ -23,7 +24,10 @@ import Testing
     @Test func concurrentLargeAndSmallProductsAreRight() throws {
         let shapes: [(Int, Int, Int)] = [(256, 256, 256), (300, 260, 280), (16, 40, 24), (256, 256, 256)]
         let operands = try shapes.enumerated().map { index, shape in
-            (try testTensor([shape.0, shape.1], device: .cpu, seed: UInt64(index)), try testTensor([shape.1, shape.2], device: .cpu, seed: UInt64(index + 9)))
+            (
+                try testTensor([shape.0, shape.1], device: .cpu, seed: UInt64(index)),
+                try testTensor([shape.1, shape.2], device: .cpu, seed: UInt64(index + 9))
+            )
         }
         let expected = try operands.map { try $0.0.matmul($0.1).toArray() }
         let results = LockedResults(count: operands.count * 3)

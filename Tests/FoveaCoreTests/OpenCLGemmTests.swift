@@ -12,8 +12,10 @@ import Testing
     func matchesCPU(transposeA: Bool, transposeB: Bool) throws {
         guard testDevices.count == 2, case .opencl(let index) = testDevices[1] else { return }
         let gpu = try OpenCLBackend.backend(forDevice: index), cpu = CPUBackend.shared
-        let cases = [(1, 1, 1, 1, false), (7, 19, 33, 1, false), (13, 5, 17, 2, false), (64, 120, 400, 1, false), (3, 40, 9, 3, true),
-                     (300, 260, 240, 1, false), (130, 257, 260, 2, true), (515, 384, 321, 1, false)]
+        let cases = [
+            (1, 1, 1, 1, false), (7, 19, 33, 1, false), (13, 5, 17, 2, false), (64, 120, 400, 1, false), (3, 40, 9, 3, true),
+            (300, 260, 240, 1, false), (130, 257, 260, 2, true), (515, 384, 321, 1, false),
+        ]
         for (m, n, k, batch, sharedB) in cases {
             var d = GemmDescriptor(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, alpha: 0.5, beta: 1)
             d.lda += 2; d.ldb += 1; d.ldc += 3
@@ -21,18 +23,23 @@ import Testing
             let rowsA = transposeA ? k : m, rowsB = transposeB ? n : k
             d.strideA = rowsA * d.lda + 1; d.strideB = sharedB ? 0 : rowsB * d.ldb; d.strideC = m * d.ldc + 2
             d.batch = batch
-            let sizes = [d.offsetA + d.strideA * batch, d.offsetB + max(d.strideB * batch, rowsB * d.ldb), d.offsetC + d.strideC * batch]
+            let sizes = [
+                d.offsetA + d.strideA * batch, d.offsetB + max(d.strideB * batch, rowsB * d.ldb), d.offsetC + d.strideC * batch,
+            ]
             var results: [[Float]] = []
             for backend in [cpu as any Backend, gpu] {
                 let storages = try sizes.enumerated().map { i, count -> Storage in
                     let storage = try backend.allocate(count)
-                    try testValues(count, seed: UInt64(i + 1)).withUnsafeBufferPointer { try backend.upload($0, into: storage, offset: 0) }
+                    try testValues(count, seed: UInt64(i + 1)).withUnsafeBufferPointer {
+                        try backend.upload($0, into: storage, offset: 0)
+                    }
                     return storage
                 }
                 try backend.gemm(d, a: storages[0], b: storages[1], c: storages[2])
                 results.append(try backend.download(storages[2], offset: 0, count: sizes[2]))
             }
-            #expect(allClose(results[0], results[1], atol: 1e-4), "\(d): max difference \(maxAbsDifference(results[0], results[1]))")
+            #expect(
+                allClose(results[0], results[1], atol: 1e-4), "\(d): max difference \(maxAbsDifference(results[0], results[1]))")
         }
     }
 }

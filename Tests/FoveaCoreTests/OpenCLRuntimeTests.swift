@@ -1,19 +1,24 @@
 import Foundation
-@testable import FoveaCore
 import FoveaTestSupport
 import Testing
+
+@testable import FoveaCore
 
 @Suite struct OpenCLRuntimeTests {
     static let openCLDevices = testDevices.filter { $0 != .cpu }
 
     @Test func embeddedKernelsMatchKernelsDirectory() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let files = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("Kernels").path).filter { $0.hasSuffix(".cl") }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let files = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("Kernels").path).filter {
+            $0.hasSuffix(".cl")
+        }
         #expect(Set(files.map { String($0.dropLast(3)) }) == Set(KernelLibrary.programNames))
         for file in files {
             let source = try String(contentsOf: root.appendingPathComponent("Kernels/\(file)"), encoding: .utf8)
-            #expect(KernelLibrary.source(of: String(file.dropLast(3))) == source,
-                    "Kernels/\(file) differs from what the EmbedKernels plugin embedded")
+            #expect(
+                KernelLibrary.source(of: String(file.dropLast(3))) == source,
+                "Kernels/\(file) differs from what the EmbedKernels plugin embedded")
         }
     }
 
@@ -69,9 +74,12 @@ import Testing
     @Test(arguments: openCLDevices)
     func includesSpliceEmbeddedProgramsAndNameMissingOnes(device: Device) throws {
         let context = try OpenCLBackend.backend(forDevice: 0).context
-        let source = "#include \"group_reduce.cl\"\n__kernel void k(__global float *x) { __local float s[LOCAL_SIZE]; x[0] = group_sum(s, x[0]); }"
+        let source =
+            "#include \"group_reduce.cl\"\n__kernel void k(__global float *x) { __local float s[LOCAL_SIZE]; x[0] = group_sum(s, x[0]); }"
         try context.compile(programNamed: "uses_include", source: source)
-        #expect(throws: FoveaError.kernelBuild(program: "missing_include", log: "#include \"nope.cl\": there is no Kernels/nope.cl")) {
+        #expect(
+            throws: FoveaError.kernelBuild(program: "missing_include", log: "#include \"nope.cl\": there is no Kernels/nope.cl")
+        ) {
             try context.compile(programNamed: "missing_include", source: "#include \"nope.cl\"\n")
         }
     }
@@ -89,13 +97,15 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-cache-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         // Two caches on one directory stand for two processes.
-        let first = ProgramCache(context: context.context, device: context.deviceID, info: context.info, cacheDirectory: directory)
+        let first = ProgramCache(
+            context: context.context, device: context.deviceID, info: context.info, cacheDirectory: directory)
         _ = try first.program(named: "memory", options: "")
         #expect(first.compiledFromSource == 1 && first.loadedFromDisk == 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         #expect(files.count == 1 && files[0].hasPrefix("memory-") && files[0].hasSuffix(".bin"), "\(files)")
 
-        let second = ProgramCache(context: context.context, device: context.deviceID, info: context.info, cacheDirectory: directory)
+        let second = ProgramCache(
+            context: context.context, device: context.deviceID, info: context.info, cacheDirectory: directory)
         _ = try second.program(named: "memory", options: "")
         #expect(second.compiledFromSource == 0 && second.loadedFromDisk == 1)
         // Other build options are another binary.

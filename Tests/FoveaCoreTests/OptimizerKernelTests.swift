@@ -7,13 +7,17 @@ import Testing
     static let gradients: [[Float]] = [[0.1, -0.2, 0.3], [-0.4, 0.5, 0.2], [0.3, 0.1, -0.6]]
 
     /// Runs `update(param, grad, step)` for steps 1...3 and checks the parameter after each.
-    func expectSteps(_ device: Device, _ expected: [[Float]], _ label: String,
-                     _ update: (Tensor, Tensor, Int) throws -> Void) throws {
+    func expectSteps(
+        _ device: Device, _ expected: [[Float]], _ label: String,
+        _ update: (Tensor, Tensor, Int) throws -> Void
+    ) throws {
         let param = try Tensor([1, -2, 0.5], device: device)
         for (index, gradient) in Self.gradients.enumerated() {
             try update(param, try Tensor(gradient, device: device), index + 1)
             let values = try param.toArray()
-            #expect(allClose(values, expected[index], atol: 1e-6, rtol: 1e-5), "\(label) step \(index + 1): \(values) vs \(expected[index])")
+            #expect(
+                allClose(values, expected[index], atol: 1e-6, rtol: 1e-5),
+                "\(label) step \(index + 1): \(values) vs \(expected[index])")
         }
     }
 
@@ -25,16 +29,22 @@ import Testing
             try OptimizerKernels.sgd(param: p, grad: g, momentumBuffer: nil, lr: 0.1, isFirstStep: step == 1)
         }
         let buffer = try zeros(device)
-        try expectSteps(device, [[0.989, -1.978, 0.4695], [1.0142099, -2.0014198, 0.42362745], [1.008986, -2.0296963, 0.43596089]],
-                        "momentum") { p, g, step in
-            try OptimizerKernels.sgd(param: p, grad: g, momentumBuffer: buffer, lr: 0.1, momentum: 0.9, dampening: 0.1,
-                                     weightDecay: 0.01, isFirstStep: step == 1)
+        try expectSteps(
+            device, [[0.989, -1.978, 0.4695], [1.0142099, -2.0014198, 0.42362745], [1.008986, -2.0296963, 0.43596089]],
+            "momentum"
+        ) { p, g, step in
+            try OptimizerKernels.sgd(
+                param: p, grad: g, momentumBuffer: buffer, lr: 0.1, momentum: 0.9, dampening: 0.1,
+                weightDecay: 0.01, isFirstStep: step == 1)
         }
         let nesterovBuffer = try zeros(device)
-        try expectSteps(device, [[0.9791, -1.9582, 0.44205], [1.0443297, -2.0316594, 0.37850511], [1.0089334, -2.0696751, 0.45299338]],
-                        "nesterov") { p, g, step in
-            try OptimizerKernels.sgd(param: p, grad: g, momentumBuffer: nesterovBuffer, lr: 0.1, momentum: 0.9,
-                                     weightDecay: 0.01, nesterov: true, isFirstStep: step == 1)
+        try expectSteps(
+            device, [[0.9791, -1.9582, 0.44205], [1.0443297, -2.0316594, 0.37850511], [1.0089334, -2.0696751, 0.45299338]],
+            "nesterov"
+        ) { p, g, step in
+            try OptimizerKernels.sgd(
+                param: p, grad: g, momentumBuffer: nesterovBuffer, lr: 0.1, momentum: 0.9,
+                weightDecay: 0.01, nesterov: true, isFirstStep: step == 1)
         }
     }
 
@@ -48,7 +58,8 @@ import Testing
         for (weightDecay, decoupled, values) in expected {
             let m = try zeros(device), v = try zeros(device)
             try expectSteps(device, values, decoupled ? "AdamW" : "Adam wd \(weightDecay)") { p, g, step in
-                try OptimizerKernels.adam(param: p, grad: g, m: m, v: v, lr: 0.1, weightDecay: weightDecay, decoupled: decoupled, step: step)
+                try OptimizerKernels.adam(
+                    param: p, grad: g, m: m, v: v, lr: 0.1, weightDecay: weightDecay, decoupled: decoupled, step: step)
             }
         }
     }
@@ -56,28 +67,40 @@ import Testing
     @Test(arguments: testDevices)
     func rmsprop(device: Device) throws {
         let squareAvg = try zeros(device)
-        try expectSteps(device, [[0.9, -1.9, 0.4], [0.99704287, -1.9929118, 0.34433701], [0.93800344, -2.0112703, 0.43024357]],
-                        "plain") { p, g, _ in
+        try expectSteps(
+            device, [[0.9, -1.9, 0.4], [0.99704287, -1.9929118, 0.34433701], [0.93800344, -2.0112703, 0.43024357]],
+            "plain"
+        ) { p, g, _ in
             try OptimizerKernels.rmsprop(param: p, grad: g, squareAvg: squareAvg, lr: 0.01)
         }
         let square = try zeros(device), average = try zeros(device), buffer = try zeros(device)
-        try expectSteps(device, [[0.89949627, -1.8994962, 0.39949625], [0.89323925, -1.8705074, 0.25175129],
-                                 [0.81470289, -1.8273213, 0.19947155]], "centered momentum") { p, g, _ in
-            try OptimizerKernels.rmsprop(param: p, grad: g, squareAvg: square, gradAvg: average, momentumBuffer: buffer,
-                                         lr: 0.01, weightDecay: 0.1, momentum: 0.9)
+        try expectSteps(
+            device,
+            [
+                [0.89949627, -1.8994962, 0.39949625], [0.89323925, -1.8705074, 0.25175129],
+                [0.81470289, -1.8273213, 0.19947155],
+            ], "centered momentum"
+        ) { p, g, _ in
+            try OptimizerKernels.rmsprop(
+                param: p, grad: g, squareAvg: square, gradAvg: average, momentumBuffer: buffer,
+                lr: 0.01, weightDecay: 0.1, momentum: 0.9)
         }
     }
 
     @Test(arguments: testDevices)
     func adagrad(device: Device) throws {
         let sum = try zeros(device)
-        try expectSteps(device, [[0.9, -1.9, 0.4], [0.99701425, -1.9928477, 0.34452998], [0.93817941, -2.0111051, 0.43024427]],
-                        "plain") { p, g, _ in
+        try expectSteps(
+            device, [[0.9, -1.9, 0.4], [0.99701425, -1.9928477, 0.34452998], [0.93817941, -2.0111051, 0.43024427]],
+            "plain"
+        ) { p, g, _ in
             try OptimizerKernels.adagrad(param: p, grad: g, sum: sum, lr: 0.1)
         }
         let decayed = try zeros(device)
-        try expectSteps(device, [[0.9, -1.9, 0.4], [0.98319769, -1.9606507, 0.34400709], [0.91126962, -1.9423666, 0.42242632]],
-                        "decay") { p, g, step in
+        try expectSteps(
+            device, [[0.9, -1.9, 0.4], [0.98319769, -1.9606507, 0.34400709], [0.91126962, -1.9423666, 0.42242632]],
+            "decay"
+        ) { p, g, step in
             try OptimizerKernels.adagrad(param: p, grad: g, sum: decayed, lr: 0.1, weightDecay: 0.1, lrDecay: 0.01, step: step)
         }
     }

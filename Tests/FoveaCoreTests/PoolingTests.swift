@@ -4,25 +4,33 @@ import FoveaTestSupport
 import Testing
 
 /// Direct pooling on the host with PyTorch's padding semantics, the reference for every backend.
-private func referencePool2d(_ kind: PoolKind, _ x: [Float], _ shape: [Int], kernel: Size2D, stride: Size2D, padding: Size2D) -> [Float] {
+private func referencePool2d(_ kind: PoolKind, _ x: [Float], _ shape: [Int], kernel: Size2D, stride: Size2D, padding: Size2D)
+    -> [Float]
+{
     let (planes, h, w) = (shape[0] * shape[1], shape[2], shape[3])
     let oh = (h + 2 * padding.height - kernel.height) / stride.height + 1
     let ow = (w + 2 * padding.width - kernel.width) / stride.width + 1
     var y: [Float] = []
-    for p in 0..<planes { for i in 0..<oh { for j in 0..<ow {
-        var window: [Float] = []
-        for a in 0..<kernel.height { for b in 0..<kernel.width {
-            let r = i * stride.height - padding.height + a, c = j * stride.width - padding.width + b
-            if r >= 0, r < h, c >= 0, c < w { window.append(x[(p * h + r) * w + c]) }
-        } }
-        switch kind {
-        case .max: y.append(window.max()!)
-        case .min: y.append(window.min()!)
-        case .sum: y.append(window.reduce(0, +))
-        case .average: y.append(window.reduce(0, +) / Float(kernel.height * kernel.width))
-        case .l2: y.append(window.reduce(0) { $0 + $1 * $1 }.squareRoot())
+    for p in 0..<planes {
+        for i in 0..<oh {
+            for j in 0..<ow {
+                var window: [Float] = []
+                for a in 0..<kernel.height {
+                    for b in 0..<kernel.width {
+                        let r = i * stride.height - padding.height + a, c = j * stride.width - padding.width + b
+                        if r >= 0, r < h, c >= 0, c < w { window.append(x[(p * h + r) * w + c]) }
+                    }
+                }
+                switch kind {
+                case .max: y.append(window.max()!)
+                case .min: y.append(window.min()!)
+                case .sum: y.append(window.reduce(0, +))
+                case .average: y.append(window.reduce(0, +) / Float(kernel.height * kernel.width))
+                case .l2: y.append(window.reduce(0) { $0 + $1 * $1 }.squareRoot())
+                }
+            }
         }
-    } } }
+    }
     return y
 }
 
@@ -114,7 +122,8 @@ private func distinctValues(_ shape: Shape, device: Device, seed: UInt64) throws
         for device in testDevices {
             let x = try testTensor(Shape(shape), device: device, seed: 7)
             let y = try x.pool2d(kind, kernel: kernel, stride: stride, padding: padding)
-            let expected = referencePool2d(kind, try x.toArray(), shape, kernel: kernel, stride: stride ?? kernel, padding: padding)
+            let expected = referencePool2d(
+                kind, try x.toArray(), shape, kernel: kernel, stride: stride ?? kernel, padding: padding)
             let values = try y.toArray()
             #expect(allClose(values, expected), "\(kind) case \(index) on \(device): \(maxAbsDifference(values, expected))")
             outputs.append(values)
@@ -132,7 +141,9 @@ private func distinctValues(_ shape: Shape, device: Device, seed: UInt64) throws
         for (shape, kernel, stride, padding) in configurations {
             let x = try distinctValues(Shape(shape), device: device, seed: 9)
             let check = try gradientCheck([x]) { try $0[0].pool2d(kind, kernel: kernel, stride: stride, padding: padding) }
-            #expect(check.worstError < 1e-2, "\(kind) \(shape) kernel \(kernel) stride \(String(describing: stride)) padding \(padding): \(check)")
+            #expect(
+                check.worstError < 1e-2,
+                "\(kind) \(shape) kernel \(kernel) stride \(String(describing: stride)) padding \(padding): \(check)")
         }
     }
 

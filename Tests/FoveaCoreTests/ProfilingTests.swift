@@ -1,7 +1,8 @@
 import Foundation
-@testable import FoveaCore
 import FoveaTestSupport
 import Testing
+
+@testable import FoveaCore
 
 /// OpenCL profiles: CLBlast calls are timed between markers, and a long profile folds finished events as it goes.
 @Suite(.serialized) struct ProfilingTests {

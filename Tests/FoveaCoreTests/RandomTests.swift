@@ -6,9 +6,11 @@ import Testing
     @Test func philoxMatchesKnownAnswerVectors() {
         // Random123's known-answer tests for philox4x32-10.
         #expect(Philox.block(counter: .zero, key: .zero) == SIMD4(0x6627_E8D5, 0xE169_C58D, 0xBC57_AC4C, 0x9B00_DBD8))
-        #expect(Philox.block(counter: SIMD4(repeating: .max), key: SIMD2(repeating: .max))
+        #expect(
+            Philox.block(counter: SIMD4(repeating: .max), key: SIMD2(repeating: .max))
                 == SIMD4(0x408F_276D, 0x41C8_3B0E, 0xA20B_C7C6, 0x6D54_51FD))
-        #expect(Philox.block(counter: SIMD4(0x243F_6A88, 0x85A3_08D3, 0x1319_8A2E, 0x0370_7344), key: SIMD2(0xA409_3822, 0x299F_31D0))
+        #expect(
+            Philox.block(counter: SIMD4(0x243F_6A88, 0x85A3_08D3, 0x1319_8A2E, 0x0370_7344), key: SIMD2(0xA409_3822, 0x299F_31D0))
                 == SIMD4(0xD16C_FE09, 0x94FD_CCEB, 0x5001_E420, 0x2412_6EA1))
     }
 
@@ -19,7 +21,8 @@ import Testing
         let high = SIMD8<UInt32>(7, 7, 7, 7, 8, 8, 8, 8)
         let bits = Philox.blocks(low: low, high: high, key: key)
         for lane in 0..<8 {
-            #expect(SIMD4(bits.x[lane], bits.y[lane], bits.z[lane], bits.w[lane])
+            #expect(
+                SIMD4(bits.x[lane], bits.y[lane], bits.z[lane], bits.w[lane])
                     == Philox.block(counter: SIMD4(low[lane], high[lane], 0, 0), key: key), "lane \(lane)")
         }
     }
@@ -63,7 +66,9 @@ import Testing
 
     @Test func normalAgreesAcrossBackends() throws {
         guard testDevices.count > 1 else { return }
-        let draws = try testDevices.map { try Tensor.normal([1001], mean: 1, std: 2, generator: Generator(seed: 9), device: $0).toArray() }
+        let draws = try testDevices.map {
+            try Tensor.normal([1001], mean: 1, std: 2, generator: Generator(seed: 9), device: $0).toArray()
+        }
         #expect(maxAbsDifference(draws[0], draws[1]) < 1e-4)
     }
 

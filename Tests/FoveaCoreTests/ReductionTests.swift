@@ -72,7 +72,9 @@ import Testing
             try expectBackendsAgree([x], on: device, "argmax \(axis)") { try $0[0].argmax(axis: axis) }
         }
         // Long axes take the work-group tree path (and partial passes when few outputs share them).
-        let shapes: [(Shape, [Int])] = [([100_003], [0]), ([3, 20_001], [1]), ([20_001, 3], [0]), ([5, 300, 7], [1]), ([1, 1000, 1], [1])]
+        let shapes: [(Shape, [Int])] = [
+            ([100_003], [0]), ([3, 20_001], [1]), ([20_001, 3], [0]), ([5, 300, 7], [1]), ([1, 1000, 1], [1]),
+        ]
         for (shape, axes) in shapes {
             let y = try testTensor(shape, device: .cpu, seed: 6, low: 0, high: 1)
             for op in ["sum", "mean", "max", "min", "argmax"] {
@@ -123,7 +125,9 @@ import Testing
     func badAxesThrow(device: Device) throws {
         let x = try Tensor.zeros([2, 3], device: device)
         #expect(throws: FoveaError.invalidArgument("sum: axis 2 is out of range for shape [2, 3]")) { try x.sum(axes: [2]) }
-        #expect(throws: FoveaError.invalidArgument("mean: axes [1, -1] repeat an axis of shape [2, 3]")) { try x.mean(axes: [1, -1]) }
+        #expect(throws: FoveaError.invalidArgument("mean: axes [1, -1] repeat an axis of shape [2, 3]")) {
+            try x.mean(axes: [1, -1])
+        }
         #expect(throws: FoveaError.invalidArgument("max: cannot reduce an empty axis of shape [0, 3]")) {
             try Tensor.zeros([0, 3], device: device).max(axes: [0])
         }

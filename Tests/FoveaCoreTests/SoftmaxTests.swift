@@ -28,12 +28,16 @@ import Testing
             let sums = try z.softmax(axis: axis).sum(axes: [axis]).toArray()
             #expect(sums.allSatisfy { abs($0 - 1) < 1e-5 }, "axis \(axis): \(sums)")
         }
-        #expect(throws: FoveaError.invalidArgument("softmax: axis 3 is out of range for shape [4, 7, 5]")) { try z.softmax(axis: 3) }
+        #expect(throws: FoveaError.invalidArgument("softmax: axis 3 is out of range for shape [4, 7, 5]")) {
+            try z.softmax(axis: 3)
+        }
     }
 
     @Test(arguments: openCLTestDevices)
     func softmaxAgreesAcrossBackends(device: Device) throws {
-        let cases: [(Shape, Int)] = [([7, 3], 1), ([4, 7, 5], 1), ([4, 7, 5], 0), ([1, 1000], 1), ([3, 257], -1), ([16, 1, 3], 1)]
+        let cases: [(Shape, Int)] = [
+            ([7, 3], 1), ([4, 7, 5], 1), ([4, 7, 5], 0), ([1, 1000], 1), ([3, 257], -1), ([16, 1, 3], 1),
+        ]
         for (shape, axis) in cases {
             let x = try testTensor(shape, device: .cpu, seed: 4, low: -8, high: 8)
             let g = try testTensor(shape, device: .cpu, seed: 5)

@@ -32,11 +32,21 @@ import Testing
     @Test(arguments: testDevices)
     func badSubscriptsNameTheAxisIndexAndBounds(device: Device) throws {
         let x = try cube(device)
-        #expect(throws: FoveaError.invalidArgument("subscript: index 2 is out of range for axis 0 of size 2 (valid -2..<2)")) { try x[2] }
-        #expect(throws: FoveaError.invalidArgument("subscript: index -4 is out of range for axis 1 of size 3 (valid -3..<3)")) { try x[0, -4] }
-        #expect(throws: FoveaError.invalidArgument("subscript: range 3..<3 is empty for axis 2 of size 4")) { try x[0..., 0..., 3..<3] }
-        #expect(throws: FoveaError.invalidArgument("subscript: range 1..<5 is out of bounds for axis 1 of size 3")) { try x[0..., 1..<5] }
-        #expect(throws: FoveaError.invalidArgument("subscript: 4 indices for a tensor of rank 3 (shape [2, 3, 4])")) { try x[0, 0, 0, 0] }
+        #expect(throws: FoveaError.invalidArgument("subscript: index 2 is out of range for axis 0 of size 2 (valid -2..<2)")) {
+            try x[2]
+        }
+        #expect(throws: FoveaError.invalidArgument("subscript: index -4 is out of range for axis 1 of size 3 (valid -3..<3)")) {
+            try x[0, -4]
+        }
+        #expect(throws: FoveaError.invalidArgument("subscript: range 3..<3 is empty for axis 2 of size 4")) {
+            try x[0..., 0..., 3..<3]
+        }
+        #expect(throws: FoveaError.invalidArgument("subscript: range 1..<5 is out of bounds for axis 1 of size 3")) {
+            try x[0..., 1..<5]
+        }
+        #expect(throws: FoveaError.invalidArgument("subscript: 4 indices for a tensor of rank 3 (shape [2, 3, 4])")) {
+            try x[0, 0, 0, 0]
+        }
     }
 
     @Test(arguments: testDevices)
@@ -91,7 +101,10 @@ import Testing
             try $0[0][try Tensor(indices: [4, 0, 4, 1, 4], device: device)]
         }
         #expect(result.worstError < 1e-2, "gather: \(result)")
-        #expect(throws: FoveaError.invalidArgument("gather: indices must be int32, got float32; use Tensor(indices:) or to(dtype: .int32)")) {
+        #expect(
+            throws: FoveaError.invalidArgument(
+                "gather: indices must be int32, got float32; use Tensor(indices:) or to(dtype: .int32)")
+        ) {
             try table[try Tensor([0, 1], device: device)]
         }
         if device == .cpu {
@@ -113,12 +126,19 @@ import Testing
         let ids = try Tensor(indices: [0, 1, 2, 3], device: device)
         try ids.fill(-1, at: 1..<3)
         #expect(try ids.toInt32Array() == [0, -1, -1, 3])
-        #expect(throws: FoveaError.invalidArgument("fill: 0.5 is not an int32 value for an int32 tensor")) { try ids.fill(0.5, at: 0) }
+        #expect(throws: FoveaError.invalidArgument("fill: 0.5 is not an int32 value for an int32 tensor")) {
+            try ids.fill(0.5, at: 0)
+        }
         let weights = try Tensor.zeros([2], device: device, requiresGrad: true)
-        #expect(throws: FoveaError.invalidArgument("fill: the tensor requires grad; write into a copy made under withNoGrad or detach()")) {
+        #expect(
+            throws: FoveaError.invalidArgument(
+                "fill: the tensor requires grad; write into a copy made under withNoGrad or detach()")
+        ) {
             try weights.fill(1, at: 0)
         }
-        #expect(throws: FoveaError.shapeMismatch(op: "broadcast", [3], [4])) { try x.assign(try Tensor([1, 2, 3], device: device), at: 0) }
+        #expect(throws: FoveaError.shapeMismatch(op: "broadcast", [3], [4])) {
+            try x.assign(try Tensor([1, 2, 3], device: device), at: 0)
+        }
     }
 
     @Test(arguments: testDevices)
@@ -129,9 +149,15 @@ import Testing
         #expect(try x.squeezed(axis: -2).storage === x.storage)
         #expect(try x.unsqueezed(axis: -1).shape == [1, 3, 1, 2, 1])
         #expect(try x.unsqueezed(axis: 0).shape == [1, 1, 3, 1, 2])
-        #expect(throws: FoveaError.invalidArgument("squeeze: axis 1 of shape [1, 3, 1, 2] has size 3, not 1")) { try x.squeezed(axis: 1) }
-        #expect(throws: FoveaError.invalidArgument("unsqueeze: axis 5 is outside -5...4 for shape [1, 3, 1, 2]")) { try x.unsqueezed(axis: 5) }
-        let result = try gradientCheck([try testTensor([2, 1, 3], device: device, seed: 2)]) { try $0[0].squeezed().unsqueezed(axis: 1) }
+        #expect(throws: FoveaError.invalidArgument("squeeze: axis 1 of shape [1, 3, 1, 2] has size 3, not 1")) {
+            try x.squeezed(axis: 1)
+        }
+        #expect(throws: FoveaError.invalidArgument("unsqueeze: axis 5 is outside -5...4 for shape [1, 3, 1, 2]")) {
+            try x.unsqueezed(axis: 5)
+        }
+        let result = try gradientCheck([try testTensor([2, 1, 3], device: device, seed: 2)]) {
+            try $0[0].squeezed().unsqueezed(axis: 1)
+        }
         #expect(result.worstError < 1e-2, "\(result)")
     }
 }

@@ -13,7 +13,8 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         for batch in 1...5 {
-            try directory.write("data_batch_\(batch).bin", Self.record([UInt8(batch)], seed: batch) + Self.record([0], seed: 10 * batch))
+            try directory.write(
+                "data_batch_\(batch).bin", Self.record([UInt8(batch)], seed: batch) + Self.record([0], seed: 10 * batch))
         }
         try directory.write("test_batch.bin", Self.record([9], seed: 3))
         let train = try CIFAR.load10(directory: directory.url, split: .train)
@@ -54,26 +55,41 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let test10 = try directory.write("test_batch.bin", Self.record([1], seed: 0) + [1, 2, 3])
-        #expect(throws: FoveaError.badFile(path: test10.path,
-                                           reason: "size 3076 bytes is not a positive multiple of the 3073-byte record (1 label byte + 3072 pixels)")) {
+        #expect(
+            throws: FoveaError.badFile(
+                path: test10.path,
+                reason: "size 3076 bytes is not a positive multiple of the 3073-byte record (1 label byte + 3072 pixels)")
+        ) {
             try CIFAR.load10(directory: directory.url, split: .test)
         }
         try directory.write("test_batch.bin", Self.record([10], seed: 0))
-        #expect(throws: FoveaError.badFile(path: test10.path, reason: "record 0: label 10 is outside 0..<10 (is this a CIFAR-10 file?)")) {
+        #expect(
+            throws: FoveaError.badFile(
+                path: test10.path, reason: "record 0: label 10 is outside 0..<10 (is this a CIFAR-10 file?)")
+        ) {
             try CIFAR.load10(directory: directory.url, split: .test)
         }
-        #expect(throws: FoveaError.badFile(path: directory.url.appendingPathComponent("data_batch_1.bin").path, reason: "no such file")) {
+        #expect(
+            throws: FoveaError.badFile(
+                path: directory.url.appendingPathComponent("data_batch_1.bin").path, reason: "no such file")
+        ) {
             try CIFAR.load10(directory: directory.url, split: .train)
         }
         // A CIFAR-10 file read as CIFAR-100 has the wrong record size.
         let test100 = try directory.write("test.bin", Self.record([1], seed: 0) + Self.record([2], seed: 0))
-        #expect(throws: FoveaError.badFile(path: test100.path,
-                                           reason: "size 6146 bytes is not a positive multiple of the 3074-byte record (2 label bytes + 3072 pixels)")) {
+        #expect(
+            throws: FoveaError.badFile(
+                path: test100.path,
+                reason: "size 6146 bytes is not a positive multiple of the 3074-byte record (2 label bytes + 3072 pixels)")
+        ) {
             try CIFAR.load100(directory: directory.url, split: .test)
         }
         try directory.write("test.bin", [])
-        #expect(throws: FoveaError.badFile(path: test100.path,
-                                           reason: "size 0 bytes is not a positive multiple of the 3074-byte record (2 label bytes + 3072 pixels)")) {
+        #expect(
+            throws: FoveaError.badFile(
+                path: test100.path,
+                reason: "size 0 bytes is not a positive multiple of the 3074-byte record (2 label bytes + 3072 pixels)")
+        ) {
             try CIFAR.load100(directory: directory.url, split: .test)
         }
     }

@@ -68,7 +68,9 @@ import Testing
             try CSVDataset.load(text, labelColumn: "species")
         }
         let empty = try directory.write("empty.csv", Array("a,label\n".utf8))
-        #expect(throws: FoveaError.badFile(path: empty.path, reason: "has a header but no data rows")) { try CSVDataset.load(empty) }
+        #expect(throws: FoveaError.badFile(path: empty.path, reason: "has a header but no data rows")) {
+            try CSVDataset.load(empty)
+        }
         let missing = directory.url.appendingPathComponent("missing.csv")
         #expect(throws: FoveaError.badFile(path: missing.path, reason: "no such file")) { try CSVDataset.load(missing) }
     }

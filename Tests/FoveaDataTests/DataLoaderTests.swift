@@ -1,15 +1,17 @@
 import Foundation
 import FoveaCore
-@testable import FoveaData
 import FoveaTestSupport
 import Testing
+
+@testable import FoveaData
 
 /// Serialized: one test counts the loaders' background threads.
 @Suite(.serialized) struct DataLoaderTests {
     /// `count` samples of shape [2, 3]; sample i holds i * 10 + k at element k, label i % 4.
     static func numbered(_ count: Int) throws -> InMemoryDataset {
-        try InMemoryDataset(features: (0..<count).flatMap { i in (0..<6).map { Float(i * 10 + $0) } },
-                            labels: (0..<count).map { Int32($0 % 4) }, sampleShape: [2, 3])
+        try InMemoryDataset(
+            features: (0..<count).flatMap { i in (0..<6).map { Float(i * 10 + $0) } },
+            labels: (0..<count).map { Int32($0 % 4) }, sampleShape: [2, 3])
     }
 
     /// The sample indices of every batch of one epoch, read back from the batch tensors.
@@ -92,8 +94,12 @@ import Testing
 
     @Test func badSettingsAreRefused() throws {
         let data = try Self.numbered(3)
-        #expect(throws: FoveaError.invalidArgument("DataLoader: batch size 0 must be positive")) { try DataLoader(data, batchSize: 0) }
-        #expect(throws: FoveaError.invalidArgument("Normalize: 3 means and 3 standard deviations for 1 channels of samples [2, 3]")) {
+        #expect(throws: FoveaError.invalidArgument("DataLoader: batch size 0 must be positive")) {
+            try DataLoader(data, batchSize: 0)
+        }
+        #expect(
+            throws: FoveaError.invalidArgument("Normalize: 3 means and 3 standard deviations for 1 channels of samples [2, 3]")
+        ) {
             try DataLoader(data, transform: Normalize(mean: [0, 0, 0], standardDeviation: [1, 1, 1]))
         }
     }

@@ -15,8 +15,12 @@ import Testing
         #expect(try parts(10, 3) == [0..<4, 4..<7, 7..<10])
         #expect(try parts(2, 3) == [0..<1, 1..<2, 2..<2])
         #expect(try parts(5, 1) == [0..<5])
-        #expect(throws: FoveaError.invalidArgument("DataShard: rank 3 of 3 replicas is out of range")) { try DataShard(rank: 3, count: 3) }
-        #expect(throws: FoveaError.invalidArgument("DataShard: rank 0 of 0 replicas is out of range")) { try DataShard(rank: 0, count: 0) }
+        #expect(throws: FoveaError.invalidArgument("DataShard: rank 3 of 3 replicas is out of range")) {
+            try DataShard(rank: 3, count: 3)
+        }
+        #expect(throws: FoveaError.invalidArgument("DataShard: rank 0 of 0 replicas is out of range")) {
+            try DataShard(rank: 0, count: 0)
+        }
     }
 
     /// 3 replicas of batch size 4 over 23 shuffled samples: 2 global batches of 12 and one of 11, shared 4/4/3, some
@@ -26,7 +30,8 @@ import Testing
         let data = try DataLoaderTests.numbered(23)
         let whole = try DataLoader(data, batchSize: shape.batchSize * shape.replicas, seed: 5, device: device)
         let shards = try (0..<shape.replicas).map {
-            try DataLoader(data, batchSize: shape.batchSize, seed: 5, device: device, shard: DataShard(rank: $0, count: shape.replicas))
+            try DataLoader(
+                data, batchSize: shape.batchSize, seed: 5, device: device, shard: DataShard(rank: $0, count: shape.replicas))
         }
         #expect(shards.allSatisfy { $0.count == whole.count && $0.globalBatchSize == whole.batchSize })
         func epoch(_ loader: DataLoader) throws -> [Batch] {

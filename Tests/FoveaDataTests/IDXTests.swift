@@ -28,18 +28,29 @@ import Testing
         let data = try IDXDataset.load(directory: directory.url, split: .train)
         #expect(data.classNames[data.label(at: 0)] == "Ankle boot")
         #expect(try IDXDataset.load(directory: directory.url, split: .train, kind: .mnist).classNames[9] == "9")
-        #expect(IDXDataset.Kind.fashionMNIST.classNames ==
-                ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"])
+        #expect(
+            IDXDataset.Kind.fashionMNIST.classNames == [
+                "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+            ])
     }
 
     static let corruptImages: [(bytes: [UInt8], reason: String)] = [
-        (idxImages(count: 1, rows: 2, cols: 2, magic: 0x1234_5678), "expected magic 0x00000803 for an IDX image file, found 0x12345678"),
+        (
+            idxImages(count: 1, rows: 2, cols: 2, magic: 0x1234_5678),
+            "expected magic 0x00000803 for an IDX image file, found 0x12345678"
+        ),
         (idxLabels([1, 2, 3, 4, 5, 6, 7, 8]), "expected magic 0x00000803 for an IDX image file, found 0x00000801"),
         ([0, 0], "truncated: 2 bytes, too short for an IDX header"),
         (bigEndian(0x0803) + bigEndian(5), "truncated: the header needs 16 bytes, file has 8"),
         (idxImages(count: 5, rows: 0, cols: 28), "impossible dimensions 5 x 0 x 28"),
-        (idxImages(count: 0xFFFF_FFFF, rows: 0xFFFF_FFFF, cols: 0xFFFF_FFFF, pixels: 0), "impossible dimensions 4294967295 x 4294967295 x 4294967295"),
-        (idxImages(count: 60000, rows: 28, cols: 28, pixels: 1000), "truncated: header promises 47040000 bytes of pixels, file has 1000"),
+        (
+            idxImages(count: 0xFFFF_FFFF, rows: 0xFFFF_FFFF, cols: 0xFFFF_FFFF, pixels: 0),
+            "impossible dimensions 4294967295 x 4294967295 x 4294967295"
+        ),
+        (
+            idxImages(count: 60000, rows: 28, cols: 28, pixels: 1000),
+            "truncated: header promises 47040000 bytes of pixels, file has 1000"
+        ),
         (idxImages(count: 1, rows: 2, cols: 2, pixels: 6), "2 unexpected bytes after the 4 bytes of pixels the header promises"),
     ]
 
@@ -59,7 +70,9 @@ import Testing
         defer { directory.remove() }
         try directory.write("train-images-idx3-ubyte", idxImages(count: 3, rows: 2, cols: 2))
         let labels = try directory.write("train-labels-idx1-ubyte", idxLabels([1, 2]))
-        #expect(throws: FoveaError.badFile(path: labels.path, reason: "holds 2 labels but train-images-idx3-ubyte holds 3 images")) {
+        #expect(
+            throws: FoveaError.badFile(path: labels.path, reason: "holds 2 labels but train-images-idx3-ubyte holds 3 images")
+        ) {
             try IDXDataset.load(directory: directory.url, split: .train)
         }
         try directory.write("train-labels-idx1-ubyte", idxLabels([1, 12, 3]))
@@ -67,7 +80,8 @@ import Testing
             try IDXDataset.load(directory: directory.url, split: .train)
         }
         try directory.write("train-labels-idx1-ubyte", idxLabels([1, 2], count: 3))
-        #expect(throws: FoveaError.badFile(path: labels.path, reason: "truncated: header promises 3 bytes of labels, file has 2")) {
+        #expect(throws: FoveaError.badFile(path: labels.path, reason: "truncated: header promises 3 bytes of labels, file has 2"))
+        {
             try IDXDataset.load(directory: directory.url, split: .train)
         }
     }
@@ -75,8 +89,11 @@ import Testing
     @Test func missingAndCorruptGzipFilesAreBadFiles() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        #expect(throws: FoveaError.badFile(path: directory.url.appendingPathComponent("train-images-idx3-ubyte").path,
-                                           reason: "no such file (looked for train-images-idx3-ubyte[.gz], train-images.idx3-ubyte[.gz])")) {
+        #expect(
+            throws: FoveaError.badFile(
+                path: directory.url.appendingPathComponent("train-images-idx3-ubyte").path,
+                reason: "no such file (looked for train-images-idx3-ubyte[.gz], train-images.idx3-ubyte[.gz])")
+        ) {
             try IDXDataset.load(directory: directory.url, split: .train)
         }
         let missing = directory.url.appendingPathComponent("nothing")
@@ -117,10 +134,14 @@ import Testing
         defer { directory.remove() }
         let header = bigEndian(0x0803) + bigEndian(1 << 16) + bigEndian(1 << 11) + bigEndian(1 << 11)  // 2^38 bytes promised
         let file = try directory.write("bomb.gz", header + [UInt8](repeating: 0, count: 1 << 22), gzip: true)
-        #expect(throws: FoveaError.badFile(path: file.path, reason: "truncated: header promises 274877906944 bytes of pixels, file has 4194304")) {
+        #expect(
+            throws: FoveaError.badFile(
+                path: file.path, reason: "truncated: header promises 274877906944 bytes of pixels, file has 4194304")
+        ) {
             try IDXFile.read(file, rank: 3)
         }
-        let impossible = try directory.write("impossible.gz", bigEndian(0x0803) + bigEndian(1 << 31) + bigEndian(1 << 31) + bigEndian(1), gzip: true)
+        let impossible = try directory.write(
+            "impossible.gz", bigEndian(0x0803) + bigEndian(1 << 31) + bigEndian(1 << 31) + bigEndian(1), gzip: true)
         #expect(throws: FoveaError.badFile(path: impossible.path, reason: "impossible dimensions 2147483648 x 2147483648 x 1")) {
             try IDXFile.read(impossible, rank: 3)
         }

@@ -1,13 +1,16 @@
 import Foundation
 import FoveaCore
-@testable import FoveaData
 import FoveaTestSupport
 import Testing
+
+@testable import FoveaData
 
 /// PNG and JPEG decoding against files Pillow wrote and decoded (`Fixtures/make_images.py`).
 @Suite struct ImageFileTests {
     static let fixtures = repositoryRoot.appendingPathComponent("Tests/FoveaDataTests/Fixtures")
-    static let names = ["gray.png", "rgb.png", "rgba.png", "palette.png", "gray16.png", "gray-alpha16.png", "rgb.jpg", "gray.jpg"]
+    static let names = [
+        "gray.png", "rgb.png", "rgba.png", "palette.png", "gray16.png", "gray-alpha16.png", "rgb.jpg", "gray.jpg",
+    ]
 
     struct Expected: Decodable {
         let shape: [Int]
@@ -17,7 +20,8 @@ import Testing
     }
 
     static func expected() throws -> [String: Expected] {
-        try JSONDecoder().decode([String: Expected].self, from: Data(contentsOf: fixtures.appendingPathComponent("expected.json")))
+        try JSONDecoder().decode(
+            [String: Expected].self, from: Data(contentsOf: fixtures.appendingPathComponent("expected.json")))
     }
 
     static func bytes(_ name: String) throws -> [UInt8] {
@@ -55,7 +59,10 @@ import Testing
         png[png.count - 20] ^= 0xFF  // inside the image data: the checksum no longer matches
         #expect(throws: FoveaError.self) { _ = try ImageFile.decode(png, name: "bad.png") }
         let text = Array("GIF89a....".utf8)
-        #expect(throws: FoveaError.badFile(path: "photo.gif", reason: "not a PNG, JPEG, PGM or PPM image (it starts with bytes 47 49 46 38)")) {
+        #expect(
+            throws: FoveaError.badFile(
+                path: "photo.gif", reason: "not a PNG, JPEG, PGM or PPM image (it starts with bytes 47 49 46 38)")
+        ) {
             _ = try ImageFile.decode(text, name: "photo.gif")
         }
     }

@@ -1,8 +1,9 @@
 import Foundation
 import FoveaCore
-@testable import FoveaData
 import FoveaTestSupport
 import Testing
+
+@testable import FoveaData
 
 /// `DIR/CLASS/*.{png,jpg,jpeg}` folders, built from the decoding fixtures.
 @Suite struct ImageFolderTests {
@@ -21,7 +22,8 @@ import Testing
     @Test func classesAreSortedFolderNamesAndImagesAreFittedToOneShape() throws {
         let directory = try TemporaryDirectory(name: "folder")
         defer { directory.remove() }
-        try Self.make(directory.url, ["zebra": ["rgb.jpg", "gray.png"], "ant": ["palette.png"], "moth": ["rgba.png", "gray.jpg"]])
+        try Self.make(
+            directory.url, ["zebra": ["rgb.jpg", "gray.png"], "ant": ["palette.png"], "moth": ["rgba.png", "gray.jpg"]])
         try Data("not an image".utf8).write(to: directory.url.appendingPathComponent("ant/notes.txt"))
         let data = try ImageFolderDataset(directory: directory.url, imageSize: (6, 8), channels: 3)
         #expect(data.classNames == ["ant", "moth", "zebra"])

@@ -15,8 +15,13 @@ private struct Regression: Dataset {
     /// Five samples: input 0 [2] holds (i, 10 i), input 1 [1, 3] holds 100 i + k; class i % 3; values (-i, i / 2).
     static func numbered() throws -> InMemoryMultiTensorDataset {
         try InMemoryMultiTensorDataset(
-            inputs: [((0..<5).flatMap { [Float($0), Float(10 * $0)] }, [2]), ((0..<5).flatMap { i in (0..<3).map { Float(100 * i + $0) } }, [1, 3])],
-            targets: [.classes((0..<5).map { Int32($0 % 3) }), .values((0..<5).flatMap { [Float(-$0), Float($0) / 2] }, shape: [2])])
+            inputs: [
+                ((0..<5).flatMap { [Float($0), Float(10 * $0)] }, [2]),
+                ((0..<5).flatMap { i in (0..<3).map { Float(100 * i + $0) } }, [1, 3]),
+            ],
+            targets: [
+                .classes((0..<5).map { Int32($0 % 3) }), .values((0..<5).flatMap { [Float(-$0), Float($0) / 2] }, shape: [2]),
+            ])
     }
 
     @Test(arguments: testDevices)
@@ -70,15 +75,24 @@ private struct Regression: Dataset {
         func message(_ body: () throws -> Any) -> String {
             do { _ = try body(); return "no error" } catch { return "\(error)" }
         }
-        #expect(message { try InMemoryMultiTensorDataset(inputs: [([1, 2, 3], [2])], targets: [.classes([0, 1])]) }
-            .contains("input 0 has 3 features, not 2 samples of shape [2]"))
-        #expect(message { try InMemoryMultiTensorDataset(inputs: [([1, 2], [1])], targets: [.classes([0, 1]), .values([1, 2, 3], shape: [1])]) }
+        #expect(
+            message { try InMemoryMultiTensorDataset(inputs: [([1, 2, 3], [2])], targets: [.classes([0, 1])]) }
+                .contains("input 0 has 3 features, not 2 samples of shape [2]"))
+        #expect(
+            message {
+                try InMemoryMultiTensorDataset(
+                    inputs: [([1, 2], [1])], targets: [.classes([0, 1]), .values([1, 2, 3], shape: [1])])
+            }
             .contains("target 1 has 3 samples, target 0 has 2"))
-        #expect(message { try InMemoryMultiTensorDataset(inputs: [([1, 2], [1])], targets: [.classes([0, -1])]) }.contains("class -1 at sample 1"))
-        #expect(message { try InMemoryMultiTensorDataset(inputs: [([1, 2], [1])], targets: [.values([1, 2, 3], shape: [2])]) }
-            .contains("3 values, not samples of shape [2]"))
+        #expect(
+            message { try InMemoryMultiTensorDataset(inputs: [([1, 2], [1])], targets: [.classes([0, -1])]) }.contains(
+                "class -1 at sample 1"))
+        #expect(
+            message { try InMemoryMultiTensorDataset(inputs: [([1, 2], [1])], targets: [.values([1, 2, 3], shape: [2])]) }
+                .contains("3 values, not samples of shape [2]"))
         #expect(message { try InMemoryMultiTensorDataset(inputs: [], targets: [.classes([0])]) }.contains("at least one input"))
-        #expect(message { try DataLoader(try Self.numbered(), transform: GaussianNoise(standardDeviation: 0.1)) }
-            .contains("transforms apply to one-input data sets"))
+        #expect(
+            message { try DataLoader(try Self.numbered(), transform: GaussianNoise(standardDeviation: 0.1)) }
+                .contains("transforms apply to one-input data sets"))
     }
 }

@@ -7,7 +7,10 @@ import Testing
 /// Tokens, the vocabulary (training texts only), word-id sequences and the quoted CSV files of text data sets.
 @Suite struct TextTests {
     @Test func tokensAreLowercasedWordsWithInnerApostrophes() {
-        #expect(Vocabulary.tokenize("The ''Conan'' film, don't MISS it... 21st!") == ["the", "conan", "film", "don't", "miss", "it", "21st"])
+        #expect(
+            Vocabulary.tokenize("The ''Conan'' film, don't MISS it... 21st!") == [
+                "the", "conan", "film", "don't", "miss", "it", "21st",
+            ])
     }
 
     @Test func vocabularyKeepsFrequentWordsAndEncodesFromTheEnd() {
@@ -37,15 +40,20 @@ import Testing
             // "great good film N" (N, seen once, is unknown: id 1) and "bad dull film", padded at the front to 6 ids.
             let (features, label) = parts.test[index]
             #expect(features.allSatisfy { $0 >= 0 && $0 < Float(parts.vocabulary.count) && $0 == $0.rounded() })
-            #expect(features.prefix(2) == [0, 0] && (label == 1 ? features[5] == 1 && features[2] > 1 : features[2] == 0 && features[3] > 1))
+            #expect(
+                features.prefix(2) == [0, 0]
+                    && (label == 1 ? features[5] == 1 && features[2] > 1 : features[2] == 0 && features[3] > 1))
         }
     }
 
     @Test func badTextFilesAreRefused() throws {
         let directory = try TemporaryDirectory(name: "text")
         defer { directory.remove() }
-        let files = ["columns.csv": "label,review\npositive,good\nnegative,bad\n", "quote.csv": "label,text\npositive,\"good\nnegative,bad\n",
-                     "one.csv": "label,text\npositive,good\npositive,fine\n", "empty.csv": ""]
+        let files = [
+            "columns.csv": "label,review\npositive,good\nnegative,bad\n",
+            "quote.csv": "label,text\npositive,\"good\nnegative,bad\n",
+            "one.csv": "label,text\npositive,good\npositive,fine\n", "empty.csv": "",
+        ]
         for (name, content) in files {
             let url = try directory.write(name, Array(content.utf8))
             #expect(throws: FoveaError.self, "\(name)") { try TextDataset.load(url, testFraction: 0.5) }

@@ -1,6 +1,7 @@
 import FoveaCore
-@testable import FoveaData
 import Testing
+
+@testable import FoveaData
 
 @Suite struct TransformTests {
     /// Applies `transform` to `values` of `shape` with a generator seeded by `seed`.

@@ -8,7 +8,8 @@ private func twoHeadedModel() throws -> GraphModel {
     let features = Input(shape: [4], name: "features"), extra = Input(shape: [3])
     let a = try ReLU()(Dense(outputs: 8)(features)), b = try Dense(outputs: 8)(extra)
     let joined = try Tanh()(concatenate([a, b]))
-    return try GraphModel(inputs: [features, extra], outputs: [Dense(outputs: 1)(joined, name: "value"), Dense(outputs: 3)(joined)])
+    return try GraphModel(
+        inputs: [features, extra], outputs: [Dense(outputs: 1)(joined, name: "value"), Dense(outputs: 3)(joined)])
 }
 
 /// One Dense layer called twice (one set of weights) with a skip connection around both calls.
@@ -83,7 +84,8 @@ private func train(_ model: Module, steps: Int, _ loss: () throws -> Tensor) thr
         let x = Input(shape: [3])
         let error = #expect(throws: FoveaError.self) { try Dense(4, 2)(x, name: "head") }
         let message = "\(error!)"
-        #expect(message.contains("'head' (Dense)") && message.contains("[N, 3]") && message.contains("Dense(4 -> 2)"), "\(message)")
+        #expect(
+            message.contains("'head' (Dense)") && message.contains("[N, 3]") && message.contains("Dense(4 -> 2)"), "\(message)")
 
         let wide = try Dense(outputs: 4)(x)
         let sum = #expect(throws: FoveaError.self) { try add([wide, x]) }
@@ -114,8 +116,11 @@ private func train(_ model: Module, steps: Int, _ loss: () throws -> Tensor) thr
         try fillWeights(source, seed: 8)
         try fillWeights(copy, seed: 9)
         try source.to(device)
-        #expect(source.stateDict().map(\.0) == ["layer0.weight", "layer0.bias", "layer2.weight", "layer2.bias",
-                                               "value.weight", "value.bias", "layer5.weight", "layer5.bias"])
+        #expect(
+            source.stateDict().map(\.0) == [
+                "layer0.weight", "layer0.bias", "layer2.weight", "layer2.bias",
+                "value.weight", "value.bias", "layer5.weight", "layer5.bias",
+            ])
         try copy.loadStateDict(source.stateDict())
         let inputs = [try testTensor([2, 4], device: device, seed: 10), try testTensor([2, 3], device: device, seed: 11)]
         let expected = try source(inputs).map { try $0.toArray() }

@@ -46,7 +46,8 @@ import Testing
             ("normal", .normal(mean: 0.5, std: 0.1), 0.1),
         ]
         for (name, initializer, expected) in cases {
-            let (_, mean, std) = statistics(try initializer.make(Self.shape, device: device, generator: Generator(seed: 6)).toArray())
+            let (_, mean, std) = statistics(
+                try initializer.make(Self.shape, device: device, generator: Generator(seed: 6)).toArray())
             #expect(abs(std - expected) < 0.02 * expected, "\(name): std \(std), expected \(expected)")
             #expect(abs(mean - (name == "normal" ? 0.5 : 0)) < 0.02 * expected, "\(name): mean \(mean)")
         }

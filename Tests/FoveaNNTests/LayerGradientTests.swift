@@ -29,7 +29,10 @@ import Testing
     func conv2D(device: Device) throws {
         let cases: [(String, Conv2D, Shape)] = [
             ("1 channel", Conv2D(1, 2, kernelSize: 3), [2, 1, 5, 4]),
-            ("3 channels, non-square kernel, stride 2, padding 1", Conv2D(3, 4, kernelSize: [2, 3], stride: 2, padding: 1), [1, 3, 7, 6]),
+            (
+                "3 channels, non-square kernel, stride 2, padding 1", Conv2D(3, 4, kernelSize: [2, 3], stride: 2, padding: 1),
+                [1, 3, 7, 6]
+            ),
             ("dilation 2", Conv2D(3, 2, kernelSize: 3, padding: 2, dilation: 2), [2, 3, 6, 5]),
             ("groups 2", Conv2D(4, 6, kernelSize: 3, padding: 1, groups: 2), [1, 4, 5, 5]),
             ("same padding, no bias", Conv2D(2, 3, kernelSize: [3, 2], padding: .same, bias: false), [1, 2, 4, 5]),
@@ -44,7 +47,8 @@ import Testing
     @Test(arguments: testDevices)
     func pooling(device: Device) throws {
         let layers: [(String, () -> Pool2D)] = [
-            ("max", { MaxPool2D(kernelSize: 2) }), ("average", { AvgPool2D(kernelSize: 2) }), ("sum", { SumPool2D(kernelSize: 2) }),
+            ("max", { MaxPool2D(kernelSize: 2) }), ("average", { AvgPool2D(kernelSize: 2) }),
+            ("sum", { SumPool2D(kernelSize: 2) }),
             ("min", { MinPool2D(kernelSize: 2) }), ("l2", { L2Pool2D(kernelSize: 2) }),
             ("max 3x2 stride 2 padding 1", { MaxPool2D(kernelSize: [3, 2], stride: 2, padding: 1) }),
             ("average 3 stride 2 padding 1", { AvgPool2D(kernelSize: 3, stride: 2, padding: 1) }),
@@ -60,8 +64,10 @@ import Testing
 
     @Test(arguments: testDevices)
     func globalAveragePoolingFlattenAndIdentity(device: Device) throws {
-        for (name, layer) in [("global average", GlobalAvgPool2D()), ("flatten", Flatten()), ("flatten from 2", Flatten(startAxis: 2)),
-                              ("identity", Identity())] as [(String, any UnaryLayer)] {
+        for (name, layer) in [
+            ("global average", GlobalAvgPool2D()), ("flatten", Flatten()), ("flatten from 2", Flatten(startAxis: 2)),
+            ("identity", Identity()),
+        ] as [(String, any UnaryLayer)] {
             let result = try layerGradientCheck(layer, input: try testTensor([2, 3, 5, 4], device: device, seed: 6))
             #expect(result.worstError < Self.tolerance, "\(name): \(result)")
         }
@@ -80,24 +86,29 @@ import Testing
             let train = try layerGradientCheck(layer, input: try testTensor(shape, device: device, seed: 9, low: -2, high: 2))
             #expect(train.worstError < Self.tolerance, "\(name) training: \(train)")
             layer.runningMean.value = try Tensor(testValues(channels, seed: 10), shape: [channels], device: device)
-            layer.runningVar.value = try Tensor(testValues(channels, seed: 11, low: 0.5, high: 2), shape: [channels], device: device)
+            layer.runningVar.value = try Tensor(
+                testValues(channels, seed: 11, low: 0.5, high: 2), shape: [channels], device: device)
             layer.eval()
-            let evaluation = try layerGradientCheck(layer, input: try testTensor(shape, device: device, seed: 12, low: -2, high: 2))
+            let evaluation = try layerGradientCheck(
+                layer, input: try testTensor(shape, device: device, seed: 12, low: -2, high: 2))
             #expect(evaluation.worstError < Self.tolerance, "\(name) evaluation: \(evaluation)")
         }
         let plain = BatchNorm2D(3, affine: false)
         #expect(plain.parameters.isEmpty)
         try plain.to(device)
-        let result = try layerGradientCheck(plain, input: try testTensor([2, 3, 2, 3], device: device, seed: 16, low: -2, high: 2))
+        let result = try layerGradientCheck(
+            plain, input: try testTensor([2, 3, 2, 3], device: device, seed: 16, low: -2, high: 2))
         #expect(result.worstError < Self.tolerance, "without affine parameters: \(result)")
     }
 
     @Test(arguments: testDevices)
     func activations(device: Device) throws {
-        let layers: [(String, any UnaryLayer)] = [("relu", ReLU()), ("leaky relu", LeakyReLU(slope: 0.2)), ("elu", ELU(alpha: 0.7)),
-                                          ("sigmoid", Sigmoid()), ("tanh", Tanh()), ("gelu", GELU()), ("softmax", Softmax()),
-                                          ("softmax axis 1", Softmax(axis: 1)), ("log softmax", LogSoftmax()),
-                                          ("log softmax axis 0", LogSoftmax(axis: 0))]
+        let layers: [(String, any UnaryLayer)] = [
+            ("relu", ReLU()), ("leaky relu", LeakyReLU(slope: 0.2)), ("elu", ELU(alpha: 0.7)),
+            ("sigmoid", Sigmoid()), ("tanh", Tanh()), ("gelu", GELU()), ("softmax", Softmax()),
+            ("softmax axis 1", Softmax(axis: 1)), ("log softmax", LogSoftmax()),
+            ("log softmax axis 0", LogSoftmax(axis: 0)),
+        ]
         for (name, layer) in layers {
             let result = try layerGradientCheck(layer, input: try awayFromZero([2, 3, 5], device: device, seed: 13))
             #expect(result.worstError < Self.tolerance, "\(name): \(result)")

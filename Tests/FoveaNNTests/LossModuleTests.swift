@@ -5,8 +5,12 @@ import Testing
 
 /// The loss modules against values from PyTorch, their gradients against finite differences, and the penalties.
 @Suite struct LossModuleTests {
-    func output(_ device: Device) throws -> Tensor { try Tensor([0.5, -1.2, 2.0, 3.0, 0.1, -0.4], shape: [2, 3], device: device) }
-    func target(_ device: Device) throws -> Tensor { try Tensor([1.0, -1.0, 0.5, 0.0, 0.3, -2.0], shape: [2, 3], device: device) }
+    func output(_ device: Device) throws -> Tensor {
+        try Tensor([0.5, -1.2, 2.0, 3.0, 0.1, -0.4], shape: [2, 3], device: device)
+    }
+    func target(_ device: Device) throws -> Tensor {
+        try Tensor([1.0, -1.0, 0.5, 0.0, 0.3, -2.0], shape: [2, 3], device: device)
+    }
     func logits(_ device: Device) throws -> Tensor {
         try Tensor([1, 2, 0.5, -1, 0.3, -0.2, 1.5, 0, 2, 1, 0.1, 0.4], shape: [3, 4], device: device)
     }
@@ -14,8 +18,10 @@ import Testing
     @Test(arguments: testDevices)
     func regressionLossesMatchPyTorch(device: Device) throws {
         // torch.nn.MSELoss / L1Loss / HuberLoss()(o, t) and HuberLoss(delta=0.5).
-        let cases: [(String, any Loss, Float)] = [("mse", MSELoss(), 2.3566668), ("l1", L1Loss(), 1.1666666),
-                                                  ("huber", HuberLoss(), 0.79416662), ("huber 0.5", HuberLoss(delta: 0.5), 0.47333336)]
+        let cases: [(String, any Loss, Float)] = [
+            ("mse", MSELoss(), 2.3566668), ("l1", L1Loss(), 1.1666666),
+            ("huber", HuberLoss(), 0.79416662), ("huber 0.5", HuberLoss(delta: 0.5), 0.47333336),
+        ]
         for (name, loss, expected) in cases {
             let value = try loss(try output(device), try target(device))
             #expect(value.shape == [])
@@ -60,7 +66,8 @@ import Testing
 
     @Test(arguments: testDevices)
     func penaltiesSumOverParametersWithTheirGradients(device: Device) throws {
-        let a = Parameter(try Tensor([3, -4], device: device)), b = Parameter(try Tensor([-1, 2, 0.5, -0.5], shape: [2, 2], device: device))
+        let a = Parameter(try Tensor([3, -4], device: device)),
+            b = Parameter(try Tensor([-1, 2, 0.5, -0.5], shape: [2, 2], device: device))
         let l1 = try Penalty.l1([a, b], lambda: 0.1)
         #expect(abs(try l1.item() - 0.1 * 11) < 1e-6)
         try l1.backward()

@@ -81,7 +81,9 @@ final class PropertyNet: Module, UnaryLayer {
     }
 
     @Test func sequentialInsertsRemovesAndReplacesLayers() throws {
-        let model = Sequential { Dense(4, 8); ReLU(); Dense(8, 3) }
+        let model = Sequential {
+            Dense(4, 8); ReLU(); Dense(8, 3)
+        }
         model.eval()
         let dropout = Dropout(p: 0.5)
         model.insert(dropout, at: 2)
@@ -95,7 +97,9 @@ final class PropertyNet: Module, UnaryLayer {
 
     @Test func aLayerLeftOnAnotherDeviceIsNamedInTheError() throws {
         guard let device = testDevices.first(where: { $0 != .cpu }) else { return }
-        let model = try Sequential { Dense(4, 8); ReLU() }.to(device)
+        let model = try Sequential {
+            Dense(4, 8); ReLU()
+        }.to(device)
         model.add(Dense(8, 3))
         let input = try testTensor([2, 4], device: device)
         #expect(throws: FoveaError.deviceMismatch(op: "Sequential layer 2 (Dense)", .cpu, device)) { try model(input) }

@@ -128,7 +128,9 @@ final class ScaleNet: Module, UnaryLayer {
     }
 
     @Test func summaryRestoresEachModulesOwnMode() throws {
-        let model = Sequential { Dense(4, 4); BatchNorm1D(4); Dropout(p: 0.5) }
+        let model = Sequential {
+            Dense(4, 4); BatchNorm1D(4); Dropout(p: 0.5)
+        }
         model.layers[1].eval()
         _ = try model.summary(inputShape: [4])
         #expect(model.isTraining && model.layers[0].isTraining && !model.layers[1].isTraining && model.layers[2].isTraining)
@@ -215,7 +217,9 @@ final class ScaleNet: Module, UnaryLayer {
         #expect(lenet.parameterCount == 61_706)
         let summary = try lenet.summary(inputShape: [1, 28, 28])
         #expect(summary.contains("Total params: 61,706") && summary.contains("Trainable params: 61,706"), "\(summary)")
-        for shape in ["[N, 6, 28, 28]", "[N, 6, 14, 14]", "[N, 16, 10, 10]", "[N, 16, 5, 5]", "[N, 400]", "[N, 120]", "[N, 84]", "[N, 10]"] {
+        for shape in [
+            "[N, 6, 28, 28]", "[N, 6, 14, 14]", "[N, 16, 10, 10]", "[N, 16, 5, 5]", "[N, 400]", "[N, 120]", "[N, 84]", "[N, 10]",
+        ] {
             #expect(summary.contains(shape), "\(shape) missing from\n\(summary)")
         }
         #expect(summary.contains("0 (Conv2D)") && summary.contains("156") && summary.contains("48,120"))

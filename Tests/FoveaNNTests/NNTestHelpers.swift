@@ -32,8 +32,10 @@ func setValues(_ parameter: Parameter, _ values: [Float]) throws {
 func fillWeights(_ module: Module, seed: UInt64) throws {
     var next = seed
     func fill(_ module: Module) throws {
-        let parameters: [Parameter] = if let dense = module as? Dense { [dense.weight] + (dense.bias.map { [$0] } ?? []) }
-            else if let conv = module as? Conv2D { [conv.weight] + (conv.bias.map { [$0] } ?? []) } else { [] }
+        let parameters: [Parameter] =
+            if let dense = module as? Dense {
+                [dense.weight] + (dense.bias.map { [$0] } ?? [])
+            } else if let conv = module as? Conv2D { [conv.weight] + (conv.bias.map { [$0] } ?? []) } else { [] }
         if let weight = parameters.first {
             let bound = 1 / Float(Initializer.fans(weight.shape).fanIn).squareRoot()
             for parameter in parameters {

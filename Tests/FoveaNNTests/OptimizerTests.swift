@@ -10,41 +10,76 @@ import Testing
 
     /// The parameter after each of three steps, from torch.optim (same hyper-parameters, same gradients).
     static let cases: [(String, ([Parameter]) -> any Optimizer, [[Float]])] = [
-        ("sgd", { SGD($0, learningRate: 0.1) },
-         [[0.99, -1.97, 0.48], [1.01, -1.98, 0.44], [0.97999996, -2.01, 0.45]]),
-        ("sgd momentum", { SGD($0, learningRate: 0.1, momentum: 0.9) },
-         [[0.99, -1.97, 0.48], [1.001, -1.9530001, 0.42199999], [0.98090005, -1.9677001, 0.37979999]]),
-        ("sgd momentum dampening", { SGD($0, learningRate: 0.1, momentum: 0.9, dampening: 0.5) },
-         [[0.99, -1.97, 0.48], [0.991, -1.9480001, 0.442], [0.97689998, -1.9432001, 0.41280001]]),
-        ("sgd nesterov", { SGD($0, learningRate: 0.1, momentum: 0.9, nesterov: true) },
-         [[0.98100001, -1.943, 0.46200001], [1.0109, -1.9376999, 0.36980000], [0.96281004, -1.9809300, 0.34182000]]),
-        ("sgd weight decay", { SGD($0, learningRate: 0.1, weightDecay: 0.1) },
-         [[0.98000002, -1.95, 0.47499999], [0.99020004, -1.9405000, 0.43024999], [0.95029801, -1.9510950, 0.43594748]]),
-        ("sgd momentum weight decay", { SGD($0, learningRate: 0.1, momentum: 0.8, weightDecay: 0.1) },
-         [[0.98000002, -1.95, 0.47499999], [0.97420001, -1.9005001, 0.41024998], [0.92981803, -1.8718951, 0.36434746]]),
-        ("adam", { Adam($0, learningRate: 0.1) },
-         [[0.9, -1.9, 0.4], [0.93661034, -1.8599781, 0.30348179], [0.90228623, -1.8815323, 0.24462111]]),
-        ("adam betas eps weight decay", { Adam($0, learningRate: 0.1, beta1: 0.8, beta2: 0.9, eps: 1e-3, weightDecay: 0.1) },
-         [[0.90049750, -1.9001997, 0.40039840], [0.88312900, -1.8226990, 0.30261949], [0.81777072, -1.7837046, 0.24057838]]),
-        ("adamw", { AdamW($0, learningRate: 0.1, weightDecay: 0.1) },
-         [[0.89, -1.88, 0.39500001], [0.91771036, -1.8211781, 0.29453179], [0.87420917, -1.8245206, 0.23272581]]),
-        ("adamw default decay 0.01", { AdamW($0, learningRate: 0.1) },
-         [[0.899, -1.898, 0.39950001], [0.93471134, -1.8560802, 0.30258229], [0.89945251, -1.8757783, 0.24341904]]),
-        ("adamw groups", { AdamW(groups: [ParameterGroup($0, learningRate: 0.1, weightDecay: 0.1)]) },
-         [[0.89, -1.88, 0.39500001], [0.91771036, -1.8211781, 0.29453179], [0.87420917, -1.8245206, 0.23272581]]),
-        ("rmsprop", { RMSProp($0, learningRate: 0.01) },
-         [[0.90000010, -1.9000001, 0.40000004], [0.98953235, -1.9317662, 0.31046775], [0.90918195, -2.0009360, 0.33241510]]),
-        ("rmsprop centered momentum decay",
-         { RMSProp($0, learningRate: 0.01, alpha: 0.9, eps: 1e-3, momentum: 0.5, centered: true, weightDecay: 0.1) },
-         [[0.96721309, -1.9668875, 0.46710527], [0.96581352, -1.9436163, 0.42009237], [0.93557650, -1.9392698, 0.40062070]]),
-        ("rmsprop groups", { RMSProp(groups: [ParameterGroup($0, learningRate: 0.01)]) },
-         [[0.90000010, -1.9000001, 0.40000004], [0.98953235, -1.9317662, 0.31046775], [0.90918195, -2.0009360, 0.33241510]]),
-        ("adagrad", { Adagrad($0, learningRate: 0.1) },
-         [[0.9, -1.9, 0.4], [0.98944271, -1.9316227, 0.31055725], [0.90926433, -2.0004475, 0.33237904]]),
-        ("adagrad decay", { Adagrad($0, learningRate: 0.1, learningRateDecay: 0.1, weightDecay: 0.1) },
-         [[0.9, -1.9, 0.4], [0.94381076, -1.8838952, 0.32095850], [0.87168622, -1.9017763, 0.33204094]]),
-        ("adagrad groups", { Adagrad(groups: [ParameterGroup($0, learningRate: 0.1, weightDecay: 0.1)], learningRateDecay: 0.1) },
-         [[0.9, -1.9, 0.4], [0.94381076, -1.8838952, 0.32095850], [0.87168622, -1.9017763, 0.33204094]]),
+        (
+            "sgd", { SGD($0, learningRate: 0.1) },
+            [[0.99, -1.97, 0.48], [1.01, -1.98, 0.44], [0.97999996, -2.01, 0.45]]
+        ),
+        (
+            "sgd momentum", { SGD($0, learningRate: 0.1, momentum: 0.9) },
+            [[0.99, -1.97, 0.48], [1.001, -1.9530001, 0.42199999], [0.98090005, -1.9677001, 0.37979999]]
+        ),
+        (
+            "sgd momentum dampening", { SGD($0, learningRate: 0.1, momentum: 0.9, dampening: 0.5) },
+            [[0.99, -1.97, 0.48], [0.991, -1.9480001, 0.442], [0.97689998, -1.9432001, 0.41280001]]
+        ),
+        (
+            "sgd nesterov", { SGD($0, learningRate: 0.1, momentum: 0.9, nesterov: true) },
+            [[0.98100001, -1.943, 0.46200001], [1.0109, -1.9376999, 0.36980000], [0.96281004, -1.9809300, 0.34182000]]
+        ),
+        (
+            "sgd weight decay", { SGD($0, learningRate: 0.1, weightDecay: 0.1) },
+            [[0.98000002, -1.95, 0.47499999], [0.99020004, -1.9405000, 0.43024999], [0.95029801, -1.9510950, 0.43594748]]
+        ),
+        (
+            "sgd momentum weight decay", { SGD($0, learningRate: 0.1, momentum: 0.8, weightDecay: 0.1) },
+            [[0.98000002, -1.95, 0.47499999], [0.97420001, -1.9005001, 0.41024998], [0.92981803, -1.8718951, 0.36434746]]
+        ),
+        (
+            "adam", { Adam($0, learningRate: 0.1) },
+            [[0.9, -1.9, 0.4], [0.93661034, -1.8599781, 0.30348179], [0.90228623, -1.8815323, 0.24462111]]
+        ),
+        (
+            "adam betas eps weight decay", { Adam($0, learningRate: 0.1, beta1: 0.8, beta2: 0.9, eps: 1e-3, weightDecay: 0.1) },
+            [[0.90049750, -1.9001997, 0.40039840], [0.88312900, -1.8226990, 0.30261949], [0.81777072, -1.7837046, 0.24057838]]
+        ),
+        (
+            "adamw", { AdamW($0, learningRate: 0.1, weightDecay: 0.1) },
+            [[0.89, -1.88, 0.39500001], [0.91771036, -1.8211781, 0.29453179], [0.87420917, -1.8245206, 0.23272581]]
+        ),
+        (
+            "adamw default decay 0.01", { AdamW($0, learningRate: 0.1) },
+            [[0.899, -1.898, 0.39950001], [0.93471134, -1.8560802, 0.30258229], [0.89945251, -1.8757783, 0.24341904]]
+        ),
+        (
+            "adamw groups", { AdamW(groups: [ParameterGroup($0, learningRate: 0.1, weightDecay: 0.1)]) },
+            [[0.89, -1.88, 0.39500001], [0.91771036, -1.8211781, 0.29453179], [0.87420917, -1.8245206, 0.23272581]]
+        ),
+        (
+            "rmsprop", { RMSProp($0, learningRate: 0.01) },
+            [[0.90000010, -1.9000001, 0.40000004], [0.98953235, -1.9317662, 0.31046775], [0.90918195, -2.0009360, 0.33241510]]
+        ),
+        (
+            "rmsprop centered momentum decay",
+            { RMSProp($0, learningRate: 0.01, alpha: 0.9, eps: 1e-3, momentum: 0.5, centered: true, weightDecay: 0.1) },
+            [[0.96721309, -1.9668875, 0.46710527], [0.96581352, -1.9436163, 0.42009237], [0.93557650, -1.9392698, 0.40062070]]
+        ),
+        (
+            "rmsprop groups", { RMSProp(groups: [ParameterGroup($0, learningRate: 0.01)]) },
+            [[0.90000010, -1.9000001, 0.40000004], [0.98953235, -1.9317662, 0.31046775], [0.90918195, -2.0009360, 0.33241510]]
+        ),
+        (
+            "adagrad", { Adagrad($0, learningRate: 0.1) },
+            [[0.9, -1.9, 0.4], [0.98944271, -1.9316227, 0.31055725], [0.90926433, -2.0004475, 0.33237904]]
+        ),
+        (
+            "adagrad decay", { Adagrad($0, learningRate: 0.1, learningRateDecay: 0.1, weightDecay: 0.1) },
+            [[0.9, -1.9, 0.4], [0.94381076, -1.8838952, 0.32095850], [0.87168622, -1.9017763, 0.33204094]]
+        ),
+        (
+            "adagrad groups",
+            { Adagrad(groups: [ParameterGroup($0, learningRate: 0.1, weightDecay: 0.1)], learningRateDecay: 0.1) },
+            [[0.9, -1.9, 0.4], [0.94381076, -1.8838952, 0.32095850], [0.87168622, -1.9017763, 0.33204094]]
+        ),
     ]
 
     @Test(arguments: testDevices)
@@ -56,7 +91,9 @@ import Testing
                 parameter.value.grad = try Tensor(gradient, device: device)
                 try optimizer.step()
                 let values = try parameter.value.toArray()
-                #expect(allClose(values, expected[step], atol: 2e-6, rtol: 1e-5), "\(name) step \(step + 1): \(values) vs \(expected[step])")
+                #expect(
+                    allClose(values, expected[step], atol: 2e-6, rtol: 1e-5),
+                    "\(name) step \(step + 1): \(values) vs \(expected[step])")
             }
             #expect(optimizer.stepCount == 3)
         }
@@ -98,7 +135,9 @@ import Testing
         let parameter = Parameter(try Tensor([1]))
         parameter.value.grad = try Tensor([1])
         #expect(throws: FoveaError.self) { try SGD([parameter], learningRate: 0.1, nesterov: true).step() }
-        #expect(throws: FoveaError.self) { try SGD([parameter], learningRate: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true).step() }
+        #expect(throws: FoveaError.self) {
+            try SGD([parameter], learningRate: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true).step()
+        }
         #expect(try parameter.value.toArray() == [1])
     }
 
@@ -129,8 +168,10 @@ import Testing
         let layer = Dense(3, 2)
         try layer.to(device)
         let weight = try layer.weight.value.toArray(), bias = try layer.bias!.value.toArray()
-        let optimizer = SGD(groups: [ParameterGroup([layer.weight], learningRate: 0.1, weightDecay: 0.5),
-                                     ParameterGroup([layer.bias!], learningRate: 0.1)])
+        let optimizer = SGD(groups: [
+            ParameterGroup([layer.weight], learningRate: 0.1, weightDecay: 0.5),
+            ParameterGroup([layer.bias!], learningRate: 0.1),
+        ])
         for _ in 0..<3 {
             for parameter in layer.parameters { parameter.value.grad = try Tensor.zeros(parameter.shape, device: device) }
             try optimizer.step()
@@ -156,7 +197,9 @@ import Testing
 
     @Test(arguments: testDevices)
     func frozenLayersStayBitIdenticalAndGetNoGradient(device: Device) throws {
-        let model = Sequential { Dense(4, 5); Tanh(); Dense(5, 3) }
+        let model = Sequential {
+            Dense(4, 5); Tanh(); Dense(5, 3)
+        }
         try model.to(device)
         let frozen = model.layers[0]
         frozen.freeze()

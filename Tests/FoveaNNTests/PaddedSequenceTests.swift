@@ -25,7 +25,8 @@ import Testing
     @Test(arguments: ["lstm", "gru"], testDevices)
     func aPaddedBatchGivesWhatEachSequenceGivesAlone(kind: String, device: Device) throws {
         let generator = Generator(seed: 7)
-        let module: RecurrentNetwork = kind == "lstm"
+        let module: RecurrentNetwork =
+            kind == "lstm"
             ? LSTM(2, 3, numLayers: 2, batchFirst: true, bidirectional: true, generator: generator)
             : GRU(2, 3, numLayers: 2, batchFirst: true, bidirectional: true, generator: generator)
         try module.to(device)
@@ -33,7 +34,8 @@ import Testing
         let (output, state) = try Self.run(module, x, lengths: Self.lengths)
         let padded = try output.toArray(), finals = try state.map { try $0.toArray() }
         for (b, length) in Self.lengths.enumerated() {
-            let alone = try Self.run(module, x.slice(axis: 0, start: b, count: 1).slice(axis: 1, start: 0, count: length), lengths: nil)
+            let alone = try Self.run(
+                module, x.slice(axis: 0, start: b, count: 1).slice(axis: 1, start: 0, count: length), lengths: nil)
             let values = try alone.output.toArray()
             for t in 0..<5 {
                 let got = Array(padded[(b * 5 + t) * 6..<(b * 5 + t + 1) * 6])
@@ -51,8 +53,10 @@ import Testing
 
     @Test(arguments: testDevices)
     func paddedGradientsMatchFiniteDifferences(device: Device) throws {
-        for module in [LSTM(2, 2, numLayers: 2, bidirectional: true, generator: Generator(seed: 1)) as RecurrentNetwork,
-                       GRU(1, 2, bidirectional: true, generator: Generator(seed: 2))] {
+        for module in [
+            LSTM(2, 2, numLayers: 2, bidirectional: true, generator: Generator(seed: 1)) as RecurrentNetwork,
+            GRU(1, 2, bidirectional: true, generator: Generator(seed: 2)),
+        ] {
             try module.to(device)
             let x = try testTensor([3, 2, module.inputSize], device: device, seed: 5)
             let result = try gradientCheck([x] + module.parameters.map(\.value)) { inputs in
@@ -65,16 +69,22 @@ import Testing
 
     @Test func badLengthsThrowOneLineErrors() throws {
         let lstm = LSTM(2, 3)
-        #expect(throws: FoveaError.invalidArgument("recurrent lstm: sequence length 6 is outside 1...5 (the padded sequence's steps)")) {
+        #expect(
+            throws: FoveaError.invalidArgument("recurrent lstm: sequence length 6 is outside 1...5 (the padded sequence's steps)")
+        ) {
             try lstm(try Tensor.zeros([5, 2, 2]), lengths: [6, 1])
         }
         #expect(throws: FoveaError.invalidArgument("recurrent lstm: lengths of shape [3] are not one per sequence [2]")) {
             try lstm(try Tensor.zeros([5, 2, 2]), lengths: [1, 2, 3])
         }
-        #expect(throws: FoveaError.invalidArgument("LSTM(2, 3): lengths need a batch of sequences, got one unbatched sequence [5, 2]")) {
+        #expect(
+            throws: FoveaError.invalidArgument("LSTM(2, 3): lengths need a batch of sequences, got one unbatched sequence [5, 2]")
+        ) {
             try lstm(try Tensor.zeros([5, 2]), lengths: [5])
         }
-        #expect(throws: FoveaError.invalidArgument("maskedMean: sequence length 0 is outside 1...4 (the padded sequence's steps)")) {
+        #expect(
+            throws: FoveaError.invalidArgument("maskedMean: sequence length 0 is outside 1...4 (the padded sequence's steps)")
+        ) {
             try Tensor.zeros([4, 2, 3]).maskedMean(lengths: try Tensor(indices: [0, 4]))
         }
     }
@@ -110,7 +120,8 @@ import Testing
         #expect(allClose(try batchFirst.maskedMean(lengths: lengths, timeAxis: 1).toArray(), [0, -4.0 / 3, 5, 7]))
         #expect(try batchFirst.maskedMax(lengths: lengths, timeAxis: 1).toArray() == [3, 2, 5, 7])
         let result = try gradientCheck([try testTensor([4, 3, 2], device: device, seed: 9)]) { t in
-            try t[0].maskedMean(lengths: try Tensor(indices: [4, 1, 2])) + t[0].maskedMax(lengths: try Tensor(indices: [2, 3, 4]))
+            try t[0].maskedMean(lengths: try Tensor(indices: [4, 1, 2]))
+                + t[0].maskedMax(lengths: try Tensor(indices: [2, 3, 4]))
         }
         #expect(result.worstError < 1e-2, "\(result)")
     }

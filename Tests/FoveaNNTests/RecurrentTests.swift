@@ -30,11 +30,17 @@ import Testing
     /// (name, module, input shape, initial state shapes)
     static let gradientCases: [(String, () -> Module, Shape, [Shape])] = [
         ("LSTM batch 1, sequence 1, hidden 1", { LSTM(2, 1) }, [1, 1, 2], []),
-        ("LSTM bidirectional two-layer batch first with state", { LSTM(2, 3, numLayers: 2, batchFirst: true, bidirectional: true) },
-         [2, 3, 2], [[4, 2, 3], [4, 2, 3]]),
+        (
+            "LSTM bidirectional two-layer batch first with state",
+            { LSTM(2, 3, numLayers: 2, batchFirst: true, bidirectional: true) },
+            [2, 3, 2], [[4, 2, 3], [4, 2, 3]]
+        ),
         ("GRU bidirectional two-layer", { GRU(3, 2, numLayers: 2, bidirectional: true) }, [3, 2, 3], [[4, 2, 2]]),
         ("GRU hidden 1, unbatched, with state", { GRU(2, 1) }, [3, 2], [[1, 1]]),
-        ("RNN tanh bidirectional two-layer batch first", { RNN(2, 3, numLayers: 2, batchFirst: true, bidirectional: true) }, [1, 4, 2], []),
+        (
+            "RNN tanh bidirectional two-layer batch first", { RNN(2, 3, numLayers: 2, batchFirst: true, bidirectional: true) },
+            [1, 4, 2], []
+        ),
         ("RNN tanh without bias, with state", { RNN(3, 2, bias: false) }, [2, 1, 3], [[1, 1, 2]]),
         ("LSTMCell batch 1 hidden 1 with state", { LSTMCell(3, 1) }, [1, 3], [[1, 1], [1, 1]]),
         ("GRUCell", { GRUCell(2, 3) }, [2, 2], [[2, 3]]),
@@ -102,8 +108,12 @@ import Testing
 
     @Test func wrongShapesThrow() {
         #expect(throws: FoveaError.self) { try LSTM(3, 4)(try Tensor.zeros([5, 2, 2])) }
-        #expect(throws: FoveaError.self) { try GRU(3, 4)(try Tensor.zeros([5, 2, 3]), initialState: try Tensor.zeros([1, 3, 4])) }
-        #expect(throws: FoveaError.self) { try LSTMCell(3, 4)(try Tensor.zeros([2, 3]), state: (try Tensor.zeros([2, 4]), try Tensor.zeros([1, 4]))) }
+        #expect(throws: FoveaError.self) {
+            try GRU(3, 4)(try Tensor.zeros([5, 2, 3]), initialState: try Tensor.zeros([1, 3, 4]))
+        }
+        #expect(throws: FoveaError.self) {
+            try LSTMCell(3, 4)(try Tensor.zeros([2, 3]), state: (try Tensor.zeros([2, 4]), try Tensor.zeros([1, 4])))
+        }
     }
 
     @Test func dropoutActsBetweenLayersInTrainingOnly() throws {
@@ -124,8 +134,11 @@ import Testing
         let logits = try classifier(try Tensor.zeros([2, 5, 3]))
         #expect(!classifier.residual && logits.shape == [2, 4])
         #expect(throws: FoveaError.self) { try Models.make("rnn", inputShape: [1, 28, 28], classes: 10) }
-        #expect(throws: FoveaError.self) { try RecurrentModel(kind: "lstm", inputFeatures: 2, hiddenSize: 4, outputs: 1, residual: true) }
-        let text = try #require(try Models.make("lstm-text", inputShape: [7], classes: 2, hidden: [5], vocabulary: 30) as? TextClassifier)
+        #expect(throws: FoveaError.self) {
+            try RecurrentModel(kind: "lstm", inputFeatures: 2, hiddenSize: 4, outputs: 1, residual: true)
+        }
+        let text = try #require(
+            try Models.make("lstm-text", inputShape: [7], classes: 2, hidden: [5], vocabulary: 30) as? TextClassifier)
         let ids = try Tensor([0, 0, 4, 9, 0, 2, 29, 1, 3, 3, 7, 8, 11, 0], shape: [2, 7])
         let scores = try text(ids)
         try scores.sum().backward()

@@ -97,7 +97,8 @@ import Testing
     }
 
     @Test func failedWriteLeavesNoFile() throws {
-        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-no-such-dir-\(UUID().uuidString)/m.safetensors")
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "fovea-no-such-dir-\(UUID().uuidString)/m.safetensors")
         #expect(throws: FoveaError.self) { try Safetensors.write(["a": try Tensor([1])], to: missing) }
         #expect(!FileManager.default.fileExists(atPath: missing.path))
     }
@@ -114,18 +115,34 @@ import Testing
             ("json", file(header: #"{"a": {"#), "the header is not a JSON object"),
             ("array", file(header: "[1, 2]"), "the header is not a JSON object"),
             ("dtype", file(header: #"{"a":\#(entry("F99"))}"#, data: f32), "tensor 'a': unknown dtype 'F99'"),
-            ("shape", file(header: #"{"a":\#(entry(shape: "[-2]"))}"#, data: f32), "tensor 'a': shape is not a list of non-negative integers"),
-            ("offsets", file(header: #"{"a":\#(entry(offsets: "[0]"))}"#, data: f32), "tensor 'a': data_offsets is not a pair of integers"),
-            ("range", file(header: #"{"a":\#(entry(offsets: "[0,16]"))}"#, data: f32),
-             "tensor 'a': data_offsets [0, 16] are out of range of the 8 data bytes"),
-            ("size", file(header: #"{"a":\#(entry(shape: "[3]"))}"#, data: f32),
-             "tensor 'a': shape [3] of F32 needs 12 bytes, data_offsets span 8"),
-            ("overlap", file(header: #"{"a":\#(entry()),"b":\#(entry(shape: "[1]", offsets: "[4,8]"))}"#, data: f32),
-             "tensor 'b' overlaps another tensor's data"),
-            ("hole", file(header: #"{"a":\#(entry(shape: "[1]", offsets: "[4,8]"))}"#, data: f32),
-             "data bytes 0..<4 belong to no tensor"),
-            ("tail", file(header: #"{"a":\#(entry(shape: "[1]", offsets: "[0,4]"))}"#, data: f32),
-             "data section has 8 bytes but the tensors cover 4"),
+            (
+                "shape", file(header: #"{"a":\#(entry(shape: "[-2]"))}"#, data: f32),
+                "tensor 'a': shape is not a list of non-negative integers"
+            ),
+            (
+                "offsets", file(header: #"{"a":\#(entry(offsets: "[0]"))}"#, data: f32),
+                "tensor 'a': data_offsets is not a pair of integers"
+            ),
+            (
+                "range", file(header: #"{"a":\#(entry(offsets: "[0,16]"))}"#, data: f32),
+                "tensor 'a': data_offsets [0, 16] are out of range of the 8 data bytes"
+            ),
+            (
+                "size", file(header: #"{"a":\#(entry(shape: "[3]"))}"#, data: f32),
+                "tensor 'a': shape [3] of F32 needs 12 bytes, data_offsets span 8"
+            ),
+            (
+                "overlap", file(header: #"{"a":\#(entry()),"b":\#(entry(shape: "[1]", offsets: "[4,8]"))}"#, data: f32),
+                "tensor 'b' overlaps another tensor's data"
+            ),
+            (
+                "hole", file(header: #"{"a":\#(entry(shape: "[1]", offsets: "[4,8]"))}"#, data: f32),
+                "data bytes 0..<4 belong to no tensor"
+            ),
+            (
+                "tail", file(header: #"{"a":\#(entry(shape: "[1]", offsets: "[0,4]"))}"#, data: f32),
+                "data section has 8 bytes but the tensors cover 4"
+            ),
             ("metadata", file(header: #"{"__metadata__":{"epoch":3}}"#), "metadata 'epoch' is not a string"),
         ]
     }()

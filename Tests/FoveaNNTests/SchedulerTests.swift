@@ -34,14 +34,18 @@ import Testing
     @Test func reduceLROnPlateau() {
         let losses: [Float?] = [1.0, 0.9, 0.95, 0.92, 0.91, 0.9, 0.95, 0.89, 0.96, 0.97, 0.98, 0.99, 1.0, 1.1]
         let plain = rates({ ReduceLROnPlateau($0, factor: 0.5, patience: 2) }, metrics: losses)
-        #expect(allClose(plain, [0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.0125]), "\(plain)")
+        #expect(
+            allClose(plain, [0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.0125]), "\(plain)")
         let cooled = rates({ ReduceLROnPlateau($0, factor: 0.5, patience: 1, cooldown: 2, minimumRate: 0.02) }, metrics: losses)
-        #expect(allClose(cooled, [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.025, 0.02]), "\(cooled)")
+        #expect(
+            allClose(cooled, [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.025, 0.02]), "\(cooled)")
     }
 
     @Test func schedulersScaleEveryGroupFromItsOwnBaseRate() {
-        let optimizer = SGD(groups: [ParameterGroup([Parameter(try! Tensor([0]))], learningRate: 0.1),
-                                     ParameterGroup([Parameter(try! Tensor([0]))], learningRate: 0.02)])
+        let optimizer = SGD(groups: [
+            ParameterGroup([Parameter(try! Tensor([0]))], learningRate: 0.1),
+            ParameterGroup([Parameter(try! Tensor([0]))], learningRate: 0.02),
+        ])
         let schedule = StepLR(optimizer, stepSize: 1, gamma: 0.5)
         schedule.step(metric: nil)
         schedule.step(metric: nil)
@@ -52,10 +56,11 @@ import Testing
     func trajectory(_ scheduler: (Optimizer) -> LearningRateScheduler, steps count: Int) -> [Float] {
         let optimizer = SGD([Parameter(try! Tensor([0]))], learningRate: 0.1)
         let schedule: any LearningRateScheduler = scheduler(optimizer)
-        return [optimizer.learningRate] + (0..<count).map { _ in
-            schedule.step()
-            return optimizer.learningRate
-        }
+        return [optimizer.learningRate]
+            + (0..<count).map { _ in
+                schedule.step()
+                return optimizer.learningRate
+            }
     }
 
     @Test func lambdaLRScalesTheBaseRateFromTheStart() {
@@ -66,7 +71,8 @@ import Testing
     /// PyTorch: SequentialLR([LinearLR(start_factor=0.25, total_iters=3), CosineAnnealingLR(T_max=4)], milestones=[3]).
     @Test func warmupRisesLinearlyThenHandsOverToTheSchedule() {
         let rates = trajectory({ WarmupLR($0, steps: 3, startFactor: 0.25, then: CosineAnnealingLR($0, period: 4)) }, steps: 8)
-        #expect(allClose(rates, [0.025, 0.05, 0.075, 0.1, 0.085355339, 0.05, 0.014644661, 0, 0.014644661], atol: 1e-6), "\(rates)")
+        #expect(
+            allClose(rates, [0.025, 0.05, 0.075, 0.1, 0.085355339, 0.05, 0.014644661, 0, 0.014644661], atol: 1e-6), "\(rates)")
         let alone = trajectory({ WarmupLR($0, steps: 2) }, steps: 3)
         #expect(allClose(alone, [0.1 / 3, 0.2 / 3, 0.1, 0.1]), "\(alone)")
         // The warm-up scales from the schedule's own base rates, not from a rate the schedule already changed.
@@ -78,11 +84,21 @@ import Testing
     /// final_div_factor 1e4), from the formulas of torch/optim/lr_scheduler.py; steps past the end keep the last rate.
     @Test func oneCycleMatchesPyTorchsFormula() {
         let cosine = trajectory({ OneCycleLR($0, maxLearningRate: 0.1, totalSteps: 10) }, steps: 10)
-        #expect(allClose(cosine, [0.004, 0.052, 0.1, 0.0950484632, 0.0811745654, 0.0611262022, 0.0388741978, 0.0188258346,
-                                  0.0049519368, 4e-7, 4e-7], atol: 1e-7), "\(cosine)")
+        #expect(
+            allClose(
+                cosine,
+                [
+                    0.004, 0.052, 0.1, 0.0950484632, 0.0811745654, 0.0611262022, 0.0388741978, 0.0188258346,
+                    0.0049519368, 4e-7, 4e-7,
+                ], atol: 1e-7), "\(cosine)")
         let linear = trajectory({ OneCycleLR($0, maxLearningRate: 0.1, totalSteps: 10, annealing: .linear) }, steps: 9)
-        #expect(allClose(linear, [0.004, 0.052, 0.1, 0.0857143429, 0.0714286857, 0.0571430286, 0.0428573714, 0.0285717143,
-                                  0.0142860571, 4e-7], atol: 1e-7), "\(linear)")
+        #expect(
+            allClose(
+                linear,
+                [
+                    0.004, 0.052, 0.1, 0.0857143429, 0.0714286857, 0.0571430286, 0.0428573714, 0.0285717143,
+                    0.0142860571, 4e-7,
+                ], atol: 1e-7), "\(linear)")
         let early = trajectory({ OneCycleLR($0, maxLearningRate: 0.1, totalSteps: 20, pctStart: 0.25) }, steps: 5)
         #expect(allClose(early, [0.004, 0.0180588745, 0.052, 0.0859411255, 0.1, 0.0989073844], atol: 1e-7), "\(early)")
     }

@@ -46,7 +46,9 @@ import Testing
     @Test func anActivationWithAHookStillRunsAsALayer() throws {
         let model = model()
         var calls = 0
-        let handle = model.layers[1].registerForwardHook { _, _, _ in calls += 1; return nil }
+        let handle = model.layers[1].registerForwardHook { _, _, _ in
+            calls += 1; return nil
+        }
         _ = try model(try testTensor([1, 2, 6, 6], device: .cpu, seed: 73))
         #expect(calls == 1)
         handle.remove()

@@ -24,16 +24,27 @@ final class SmallNet: Module, UnaryLayer {
     @Test func customModuleKeysArePyTorchs() throws {
         let keys = try SmallNet().stateDict().map(\.0)
         // list(Net().state_dict().keys()) for the same PyTorch module.
-        #expect(keys == ["conv1.weight", "conv1.bias", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
-                         "bn1.num_batches_tracked", "fc.weight", "fc.bias"])
-        #expect(try SmallNet().namedParameters.map(\.0) == ["conv1.weight", "conv1.bias", "bn1.weight", "bn1.bias", "fc.weight", "fc.bias"])
+        #expect(
+            keys == [
+                "conv1.weight", "conv1.bias", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
+                "bn1.num_batches_tracked", "fc.weight", "fc.bias",
+            ])
+        #expect(
+            try SmallNet().namedParameters.map(\.0) == [
+                "conv1.weight", "conv1.bias", "bn1.weight", "bn1.bias", "fc.weight", "fc.bias",
+            ])
         #expect(try SmallNet().namedBuffers.map(\.0) == ["bn1.running_mean", "bn1.running_var", "bn1.num_batches_tracked"])
     }
 
     @Test func sequentialKeysAreIndices() throws {
-        let model = Sequential { Conv2D(1, 2, kernelSize: 3); BatchNorm2D(2, affine: false); ReLU(); Flatten(); Dense(8, 2) }
-        #expect(model.stateDict().map(\.0) == ["0.weight", "0.bias", "1.running_mean", "1.running_var", "1.num_batches_tracked",
-                                               "4.weight", "4.bias"])
+        let model = Sequential {
+            Conv2D(1, 2, kernelSize: 3); BatchNorm2D(2, affine: false); ReLU(); Flatten(); Dense(8, 2)
+        }
+        #expect(
+            model.stateDict().map(\.0) == [
+                "0.weight", "0.bias", "1.running_mean", "1.running_var", "1.num_batches_tracked",
+                "4.weight", "4.bias",
+            ])
         let resnet = try Models.resnetSmall(inputShape: [3, 8, 8], classes: 2, blocksPerStage: 1)
         let keys = resnet.stateDict().map(\.0)
         #expect(keys.contains("4.shortcut.0.weight") && keys.contains("4.shortcut.1.running_var") && keys.contains("3.bn2.bias"))
@@ -89,7 +100,9 @@ final class SmallNet: Module, UnaryLayer {
         var wrongShape = state
         wrongShape["fc.weight"] = try Tensor.zeros([3, 9])
         let shapeMessage = message(wrongShape)
-        #expect(shapeMessage.contains("fc.weight") && shapeMessage.contains("[3, 9]") && shapeMessage.contains("[3, 8]"), "\(shapeMessage)")
+        #expect(
+            shapeMessage.contains("fc.weight") && shapeMessage.contains("[3, 9]") && shapeMessage.contains("[3, 8]"),
+            "\(shapeMessage)")
 
         // A failed load changes nothing, even entries that came before the bad one.
         let conv = try model.conv1.weight.value.toArray()

@@ -10,7 +10,8 @@ import Testing
     static let fixtures = repositoryRoot.appendingPathComponent("Tests/FoveaNNTests/Fixtures")
 
     static func manifest() throws -> [String: [String: [Int]]] {
-        try JSONDecoder().decode([String: [String: [Int]]].self, from: Data(contentsOf: fixtures.appendingPathComponent("torchvision_manifest.json")))
+        try JSONDecoder().decode(
+            [String: [String: [Int]]].self, from: Data(contentsOf: fixtures.appendingPathComponent("torchvision_manifest.json")))
     }
 
     @Test func resnet18HasTorchvisionsNamesAndShapes() throws {

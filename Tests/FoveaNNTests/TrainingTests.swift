@@ -71,7 +71,9 @@ import Testing
         #expect(curves[0].last! < curves[0].first!)
         #expect(allClose(curves[1], curves[0], atol: 1e-5, rtol: 1e-3), "CPU \(curves[0])\nOpenCL \(curves[1])")
         for ((name, a), (_, b)) in zip(cpuModel.stateDict(), openCLModel.stateDict()) {
-            #expect(allClose(try b.to(dtype: .float32).toArray(), try a.to(dtype: .float32).toArray(), atol: 1e-4, rtol: 1e-3), "\(name)")
+            #expect(
+                allClose(try b.to(dtype: .float32).toArray(), try a.to(dtype: .float32).toArray(), atol: 1e-4, rtol: 1e-3),
+                "\(name)")
         }
     }
 

@@ -64,7 +64,9 @@ final class Holder: Module {
     @Test func aGraphModelOfTwoInputsInASequentialThrowsWhenRun() throws {
         let x = Input(shape: [2]), y = Input(shape: [2])
         let model = try GraphModel(inputs: [x, y], outputs: [add([x, y])])
-        let chain = Sequential { model; ReLU() }
+        let chain = Sequential {
+            model; ReLU()
+        }
         let error = #expect(throws: FoveaError.self) { try chain(Tensor.zeros([1, 2])) }
         #expect("\(error!)".contains("needs one input and one output, the model has 2 and 1; call it with an array"), "\(error!)")
     }

@@ -4,7 +4,9 @@ import FoveaTestSupport
 import Testing
 
 @Suite struct CheckpointTests {
-    static let lenetNames = ["0.weight", "0.bias", "3.weight", "3.bias", "7.weight", "7.bias", "9.weight", "9.bias", "11.weight", "11.bias"]
+    static let lenetNames = [
+        "0.weight", "0.bias", "3.weight", "3.bias", "7.weight", "7.bias", "9.weight", "9.bias", "11.weight", "11.bias",
+    ]
 
     /// The raw JSON header of a safetensors file, to check names and their order.
     static func headerKeys(_ url: URL) throws -> [String] {
@@ -49,7 +51,8 @@ import Testing
         let batchNorms = [1, 4, 8, 11, 15, 18].flatMap { index in
             ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"].map { "\(index).\($0)" }
         }
-        let expected = [0, 3, 7, 10, 14, 17].map { "\($0).weight" } + batchNorms + ["22.weight", "22.bias", "24.weight", "24.bias"]
+        let expected =
+            [0, 3, 7, 10, 14, 17].map { "\($0).weight" } + batchNorms + ["22.weight", "22.bias", "24.weight", "24.bias"]
         #expect(Set(try Self.headerKeys(file)) == Set(expected))
     }
 
@@ -85,7 +88,9 @@ import Testing
 
         let fewerClasses = try Models.lenet5(classes: 5)
         let shape = #expect(throws: FoveaError.self) { try Checkpoint.loadModel(fewerClasses, from: file) }
-        #expect(shape?.description.hasPrefix(prefix) == true && shape?.description.contains("'11.weight'") == true, "\(String(describing: shape))")
+        #expect(
+            shape?.description.hasPrefix(prefix) == true && shape?.description.contains("'11.weight'") == true,
+            "\(String(describing: shape))")
         #expect(shape?.description.hasSuffix("checkpoint has shape [10, 84], model has [5, 84]") == true)
         #expect(shape.map { !$0.description.contains("\n") } == true)
     }
@@ -120,15 +125,25 @@ import Testing
         try Checkpoint.save(model: model, epoch: 1, to: file)
         let previous = try Data(contentsOf: file)
         try FileManager.default.createDirectory(at: Checkpoint.optimizerFile(for: file), withIntermediateDirectories: false)
-        let error = #expect(throws: FoveaError.self) { try Checkpoint.save(model: model, optimizer: optimizer, epoch: 2, to: file) }
-        #expect(error == .badFile(path: Checkpoint.optimizerFile(for: file).path, reason: "is a directory, cannot save a checkpoint there"))
+        let error = #expect(throws: FoveaError.self) {
+            try Checkpoint.save(model: model, optimizer: optimizer, epoch: 2, to: file)
+        }
+        #expect(
+            error
+                == .badFile(
+                    path: Checkpoint.optimizerFile(for: file).path, reason: "is a directory, cannot save a checkpoint there"))
         #expect(try Data(contentsOf: file) == previous)
 
         // A directory that does not exist.
         let nowhere = directory.appendingPathComponent("missing/m.safetensors")
-        let missing = #expect(throws: FoveaError.self) { try Checkpoint.save(model: model, optimizer: optimizer, epoch: 0, to: nowhere) }
+        let missing = #expect(throws: FoveaError.self) {
+            try Checkpoint.save(model: model, optimizer: optimizer, epoch: 0, to: nowhere)
+        }
         #expect(missing?.description.hasPrefix(nowhere.path) == true, "\(String(describing: missing))")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["last.optim.safetensors", "last.safetensors"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [
+                "last.optim.safetensors", "last.safetensors",
+            ])
     }
 
     @Test(arguments: testDevices)
@@ -146,18 +161,23 @@ import Testing
 
         let before = try TrainingFixtures.values(of: model)
         let optimizer = SGD(model.parameters, learningRate: 0.1)
-        let loss = try CrossEntropyLoss()(model(testTensor([4, 1, 28, 28], device: device, seed: 2)), Tensor(indices: [0, 1, 2, 0], device: device))
+        let loss = try CrossEntropyLoss()(
+            model(testTensor([4, 1, 28, 28], device: device, seed: 2)), Tensor(indices: [0, 1, 2, 0], device: device))
         try loss.backward()
         try optimizer.step()
         let after = try TrainingFixtures.values(of: model)
         for name in Self.lenetNames { #expect((after[name] == before[name]) == frozen.contains(name), "\(name)") }
 
-        #expect(throws: FoveaError.self) { try Checkpoint.loadModel(try Models.lenet5(classes: 3), from: file, freezing: ["conv1."]) }
+        #expect(throws: FoveaError.self) {
+            try Checkpoint.loadModel(try Models.lenet5(classes: 3), from: file, freezing: ["conv1."])
+        }
     }
 
     /// Files as a save killed between its renames leaves them: the new optimizer file in place, the old model file,
     /// and the old optimizer file kept as `.prev`; plus the temporary files of another killed save.
-    static func killedBetweenRenames(in directory: URL) throws -> (file: URL, model: Sequential, optimizer: SGD, old: [String: [Float]]) {
+    static func killedBetweenRenames(in directory: URL) throws -> (
+        file: URL, model: Sequential, optimizer: SGD, old: [String: [Float]]
+    ) {
         let model = try Models.mlp(inputFeatures: 4, hidden: [8], classes: 3)
         let optimizer = SGD(model.parameters, learningRate: 0.1, momentum: 0.9)
         let file = directory.appendingPathComponent("last.safetensors")
@@ -194,8 +214,12 @@ import Testing
         let (file, _, _, _) = try Self.killedBetweenRenames(in: directory)
         let changed = try Checkpoint.recover(directory: directory)
         #expect(changed == [".last.safetensors.0A1B.part", ".metrics.jsonl.0A1B.tmp", "last.optim.safetensors.prev"])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["last.optim.safetensors", "last.safetensors"])
-        let model = try Safetensors.read(from: file).metadata, optimizer = try Safetensors.read(from: Checkpoint.optimizerFile(for: file)).metadata
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [
+                "last.optim.safetensors", "last.safetensors",
+            ])
+        let model = try Safetensors.read(from: file).metadata,
+            optimizer = try Safetensors.read(from: Checkpoint.optimizerFile(for: file)).metadata
         #expect(model["checkpoint_id"] == optimizer["checkpoint_id"] && optimizer["step_count"] == "1")
     }
 
@@ -205,8 +229,13 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let (file, model, optimizer, _) = try Self.killedBetweenRenames(in: directory)
         try FileManager.default.removeItem(at: directory.appendingPathComponent("last.optim.safetensors.prev"))
-        #expect(throws: FoveaError.badFile(path: file.path, reason: "holds the model at epoch 2, batch 0 but last.optim.safetensors holds the optimizer "
-                                           + "at epoch 3, batch 0: the pair belongs to different steps; resume from an epoch-NNN.safetensors checkpoint instead")) {
+        #expect(
+            throws: FoveaError.badFile(
+                path: file.path,
+                reason: "holds the model at epoch 2, batch 0 but last.optim.safetensors holds the optimizer "
+                    + "at epoch 3, batch 0: the pair belongs to different steps; resume from an epoch-NNN.safetensors checkpoint instead"
+            )
+        ) {
             try Checkpoint.resume(model: model, optimizer: optimizer, from: file)
         }
     }

@@ -1,10 +1,12 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Fovea
-@testable import FoveaCLI
 import Testing
+
+@testable import FoveaCLI
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// `fovea compare`: the table of differing options and final metrics, and the overlaid validation curves.
 @Suite struct CompareCommandTests {
@@ -13,8 +15,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let runs = ["0.01", "0.001"].map { directory.appendingPathComponent("lr\($0)") }
         for (run, lr) in zip(runs, ["0.01", "0.001"]) {
-            try CommandLineTests.fovea(["train", "--model", "mlp", "--data", "csv:\(CommandLineTests.iris)", "--hidden", "8", "--epochs", "3",
-                                        "--lr", lr, "--device", "cpu", "--out", run.path])
+            try CommandLineTests.fovea([
+                "train", "--model", "mlp", "--data", "csv:\(CommandLineTests.iris)", "--hidden", "8", "--epochs", "3",
+                "--lr", lr, "--device", "cpu", "--out", run.path,
+            ])
         }
         let records = try runs.map { try RunRecord(folder: $0) }
         #expect(records.map { $0.history.map(\.epoch) } == [[0, 1, 2], [0, 1, 2]] && records.allSatisfy { $0.test != nil })
@@ -33,7 +37,8 @@ import Testing
         let texts = try document.nodes(forXPath: "//*[local-name()='text']").compactMap(\.stringValue)
         #expect(texts.filter { $0 == "lr0.001" }.count == 2 && texts.contains("validation accuracy"))
 
-        #expect(CommandLineTests.failure(["compare", runs[0].path, directory.path])
-            == "\(directory.path): has no config.json: not a run folder of `fovea train`")
+        #expect(
+            CommandLineTests.failure(["compare", runs[0].path, directory.path])
+                == "\(directory.path): has no config.json: not a run folder of `fovea train`")
     }
 }

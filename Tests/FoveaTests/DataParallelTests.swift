@@ -1,7 +1,8 @@
 import Foundation
-@testable import Fovea
 import FoveaTestSupport
 import Testing
+
+@testable import Fovea
 
 /// Replicas of one process: the collectives of `InProcessReplicas` on threads, how a failing or departing replica
 /// stops the others, and `DataParallel` training on the CPU and OpenCL device 0 at once as one device with their batch.
@@ -70,9 +71,14 @@ import Testing
             if replicas.rank == 1 { replicas.leave(); return [] }
             return try replicas.sum([1])
         }
-        #expect(throws: ReplicaGroupStopped(reason: "replica 1 finished while replica 0 waits for it in collective operation 0 "
-                                            + "(the replicas made different calls)")) { try early[0].get() }
-        let disagreeing = try Self.onThreads(2) { replicas -> [Double] in try replicas.sum(Array(repeating: 1, count: replicas.rank + 1)) }
+        #expect(
+            throws: ReplicaGroupStopped(
+                reason: "replica 1 finished while replica 0 waits for it in collective operation 0 "
+                    + "(the replicas made different calls)")
+        ) { try early[0].get() }
+        let disagreeing = try Self.onThreads(2) { replicas -> [Double] in
+            try replicas.sum(Array(repeating: 1, count: replicas.rank + 1))
+        }
         let stopped = disagreeing.compactMap { result -> String? in
             if case .failure(let error as ReplicaGroupStopped) = result { return error.reason }
             return nil
@@ -90,10 +96,14 @@ import Testing
 
     @Test func deviceListsParse() throws {
         #expect(try Device.parseList("cpu") == [.cpu])
-        #expect(throws: FoveaError.invalidArgument("device list 'cpu,,cpu': an empty name; separate devices with commas, e.g. opencl:0,opencl:1")) {
+        #expect(
+            throws: FoveaError.invalidArgument(
+                "device list 'cpu,,cpu': an empty name; separate devices with commas, e.g. opencl:0,opencl:1")
+        ) {
             try Device.parseList("cpu,,cpu")
         }
-        #expect(throws: FoveaError.invalidArgument("device list 'cpu, CPU': cpu is named twice; each device trains one replica")) {
+        #expect(throws: FoveaError.invalidArgument("device list 'cpu, CPU': cpu is named twice; each device trains one replica"))
+        {
             try Device.parseList("cpu, CPU")
         }
         let listing = OpenCLRuntime.listDevices().devices
@@ -110,10 +120,14 @@ import Testing
 
     /// The fixtures' MLP without its dropout (whose masks would differ between a replica's share and the whole batch).
     static func mlp(device: Device) throws -> Sequential {
-        let model = Sequential { Flatten(); Dense(4, 32); ReLU(); Dense(32, 3) }
+        let model = Sequential {
+            Flatten(); Dense(4, 32); ReLU(); Dense(32, 3)
+        }
         let weights = TrainingFixtures.initialWeights(seed: 5)
-        try model.loadStateDict(TrainingFixtures.copies(Dictionary(uniqueKeysWithValues: weights.map { ($0.replacingOccurrences(of: "4.", with: "3."), $1) }),
-                                                        shapesFrom: model))
+        try model.loadStateDict(
+            TrainingFixtures.copies(
+                Dictionary(uniqueKeysWithValues: weights.map { ($0.replacingOccurrences(of: "4.", with: "3."), $1) }),
+                shapesFrom: model))
         try model.to(device)
         return model
     }
@@ -124,14 +138,19 @@ import Testing
         let data = try TrainingFixtures.threeClasses(count: 37, seed: 4)
         let results = try DataParallel(devices: devices).run { replica in
             let model = try Self.mlp(device: replica.device)
-            let optimizer: Optimizer = adam ? Adam(model.parameters, learningRate: 0.01) : SGD(model.parameters, learningRate: 0.1, momentum: 0.9)
+            let optimizer: Optimizer =
+                adam ? Adam(model.parameters, learningRate: 0.01) : SGD(model.parameters, learningRate: 0.1, momentum: 0.9)
             let trainer = Trainer(model: model, optimizer: optimizer)
             trainer.replicas = devices.count > 1 ? replica.group : nil
             let shard = devices.count > 1 ? replica.shard : nil
             let loader = try DataLoader(data, batchSize: batchSize, seed: 1, device: replica.device, shard: shard)
             let validation = try DataLoader(data, batchSize: 16, shuffle: false, device: replica.device, shard: shard)
             let history = try trainer.fit(loader, validation: validation, epochs: 3)
-            return (history.map { var m = $0; m.seconds = 0; m.imagesPerSecond = 0; return m }, try TrainingFixtures.values(of: model))
+            return (
+                history.map {
+                    var m = $0; m.seconds = 0; m.imagesPerSecond = 0; return m
+                }, try TrainingFixtures.values(of: model)
+            )
         }
         // The CPU's and OpenCL's optimizer updates may differ in the last bits.
         for other in results.dropFirst() {
@@ -148,7 +167,8 @@ import Testing
         #expect(together.count == 3)
         for (a, b) in zip(together, alone) {
             #expect(abs(a.trainLoss - b.trainLoss) < 1e-5 && a.trainAccuracy == b.trainAccuracy, "\(a) vs \(b)")
-            #expect(abs(a.validationLoss! - b.validationLoss!) < 1e-5 && a.validationAccuracy == b.validationAccuracy, "\(a) vs \(b)")
+            #expect(
+                abs(a.validationLoss! - b.validationLoss!) < 1e-5 && a.validationAccuracy == b.validationAccuracy, "\(a) vs \(b)")
         }
         for (name, values) in weights { #expect(allClose(values, aloneWeights[name]!, atol: 1e-5, rtol: 1e-4), "\(name)") }
     }

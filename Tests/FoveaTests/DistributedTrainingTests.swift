@@ -10,8 +10,10 @@ struct DistributedTrainingTests {
     /// An MLP on iris without dropout (whose masks would differ between a rank's share and the whole batch); 0.11 of
     /// the 120 training rows held out leaves 107, so global batches of 3 x 1 end with 2 samples and of 3 x 4 with 11.
     static func options(_ optimizer: String, batchSize: Int, out: URL) -> [String] {
-        ["train", "--model", "mlp", "--data", "csv:\(irisCSV.path)", "--hidden", "16", "--dropout", "0", "--device", "cpu",
-         "--optimizer", optimizer, "--val-split", "0.11", "--batch-size", String(batchSize), "--out", out.path]
+        [
+            "train", "--model", "mlp", "--data", "csv:\(irisCSV.path)", "--hidden", "16", "--dropout", "0", "--device", "cpu",
+            "--optimizer", optimizer, "--val-split", "0.11", "--batch-size", String(batchSize), "--out", out.path,
+        ]
     }
 
     /// Each epoch's metrics and the test result of a run folder, by name.
@@ -22,12 +24,15 @@ struct DistributedTrainingTests {
     }
 
     /// The same metrics (timings aside) and final weights, to `tolerance`.
-    static func expectSameTraining(_ a: URL, _ b: URL, tolerance: Float, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectSameTraining(_ a: URL, _ b: URL, tolerance: Float, sourceLocation: SourceLocation = #_sourceLocation) throws
+    {
         let first = try metrics(a), second = try metrics(b)
         #expect(first.count == second.count, sourceLocation: sourceLocation)
         for (x, y) in zip(first, second) {
             for key in x.keys where !["seconds", "imagesPerSecond"].contains(key) {
-                #expect(abs(x[key]! - (y[key] ?? .nan)) <= Double(tolerance), "\(key): \(x[key]!) vs \(y[key] ?? .nan)", sourceLocation: sourceLocation)
+                #expect(
+                    abs(x[key]! - (y[key] ?? .nan)) <= Double(tolerance), "\(key): \(x[key]!) vs \(y[key] ?? .nan)",
+                    sourceLocation: sourceLocation)
             }
         }
         let weights = try Safetensors.read(from: a.appendingPathComponent("checkpoints/last.safetensors")).tensors
@@ -59,8 +64,10 @@ struct DistributedTrainingTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let straight = directory.appendingPathComponent("straight"), split = directory.appendingPathComponent("split")
         let options = ["--lr-schedule", "none"]
-        #expect(try MPIJob.run(ranks: 2, Self.options("adam", batchSize: 5, out: straight) + options + ["--epochs", "4"]).status == 0)
-        #expect(try MPIJob.run(ranks: 2, Self.options("adam", batchSize: 5, out: split) + options + ["--epochs", "2"]).status == 0)
+        #expect(
+            try MPIJob.run(ranks: 2, Self.options("adam", batchSize: 5, out: straight) + options + ["--epochs", "4"]).status == 0)
+        #expect(
+            try MPIJob.run(ranks: 2, Self.options("adam", batchSize: 5, out: split) + options + ["--epochs", "2"]).status == 0)
         let resumed = try MPIJob.run(ranks: 2, ["train", "--resume", split.path, "--epochs", "4"])
         #expect(resumed.status == 0, "\(resumed.output)")
         #expect(resumed.output.contains("resuming epoch 3 at batch 0/11"), "\(resumed.output)")
@@ -101,8 +108,10 @@ struct DistributedTrainingTests {
         let start = Date()
         let result = try job.wait(timeout: 60)
         #expect(result.status != 0)
-        #expect(result.output.contains("fovea: rank 0 of 2: MPI ") && result.output.contains(" has not completed in 5 s: another rank has stopped or hangs"),
-                "\(result.output)")
+        #expect(
+            result.output.contains("fovea: rank 0 of 2: MPI ")
+                && result.output.contains(" has not completed in 5 s: another rank has stopped or hangs"),
+            "\(result.output)")
         #expect(Date().timeIntervalSince(start) < 30)
     }
 

@@ -23,7 +23,8 @@ import Testing
             for block in blocks {
                 count += 1
                 let home = block.hasPrefix("dependencies:") ? [readme] : programs
-                #expect(home.contains { $0.contains(block) }, "\(article): block not in the Examples package or README:\n\(block)")
+                #expect(
+                    home.contains { $0.contains(block) }, "\(article): block not in the Examples package or README:\n\(block)")
             }
         }
         #expect(articles.count == 4 && count == 10)

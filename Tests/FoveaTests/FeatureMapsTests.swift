@@ -1,8 +1,9 @@
 import Foundation
 import Fovea
-@testable import FoveaCLI
 import FoveaTestSupport
 import Testing
+
+@testable import FoveaCLI
 
 /// Activation maps through forward hooks, grids of tiles, and `fovea features`.
 @Suite struct FeatureMapsTests {
@@ -19,7 +20,9 @@ import Testing
 
     @Test(arguments: testDevices)
     func activationsAreTheLayersOutput(device: Device) throws {
-        let model = try Sequential { Conv2D(1, 2, kernelSize: 1); ReLU(); Flatten() }.to(device)
+        let model = try Sequential {
+            Conv2D(1, 2, kernelSize: 1); ReLU(); Flatten()
+        }.to(device)
         let input = try testTensor([1, 1, 3, 3], device: device)
         let maps = try FeatureMaps.activations(of: "1", in: model, input: input)
         #expect(maps.shape == [1, 2, 3, 3])
@@ -33,11 +36,15 @@ import Testing
         let lenet = try CommandLineTests.lenetCheckpoint(in: directory)
         let photo = ImageFolderCommandTests.images.appendingPathComponent("gray.png").path
         let out = directory.appendingPathComponent("maps.png")
-        try CommandLineTests.fovea(["features", "--checkpoint", lenet, "--input", photo, "--layer", "1", "--out", out.path, "--device", "cpu"])
+        try CommandLineTests.fovea([
+            "features", "--checkpoint", lenet, "--input", photo, "--layer", "1", "--out", out.path, "--device", "cpu",
+        ])
         #expect(try ImageFile.read(out).shape == [1, 2 * 85 - 1, 3 * 85 - 1])  // six 28x28 maps, enlarged 3 times
         try CommandLineTests.fovea(["features", "--checkpoint", lenet, "--filters", "--out", out.path, "--device", "cpu"])
         #expect(try ImageFile.read(out).shape == [1, 2 * 36 - 1, 3 * 36 - 1])  // six 5x5 kernels, enlarged 7 times
-        #expect(CommandLineTests.failure(["features", "--checkpoint", lenet, "--input", photo, "--layer", "7", "--out", out.path])
-            == "--layer 7: gives [1, 120], not maps [1, channels, height, width]; choose a convolution, activation or pooling layer")
+        #expect(
+            CommandLineTests.failure(["features", "--checkpoint", lenet, "--input", photo, "--layer", "7", "--out", out.path])
+                == "--layer 7: gives [1, 120], not maps [1, channels, height, width]; choose a convolution, activation or pooling layer"
+        )
     }
 }

@@ -8,14 +8,18 @@ import Testing
     final class ConstantForecast: Module, UnaryLayer {
         let value: Float
         init(_ value: Float) { self.value = value; super.init() }
-        func forward(_ input: Tensor) throws -> Tensor { try Tensor.full([input.shape[0], 1], value: value, device: input.device) }
+        func forward(_ input: Tensor) throws -> Tensor {
+            try Tensor.full([input.shape[0], 1], value: value, device: input.device)
+        }
     }
 
     /// Values 0, 2, ..., 38 (training mean 11); the test windows' last values are 28, 30, 32, 34 and their targets,
     /// two steps later, 32, 34, 36, 38: the naive forecast misses each by 4.
     static func testWindows(relative: Bool) throws -> SeriesWindows {
-        try TimeSeries((0..<20).map { Float($0 * 2) }).split(window: 3, horizon: 2, validationFraction: 0.2, testFraction: 0.2,
-                                                             relative: relative).test
+        try TimeSeries((0..<20).map { Float($0 * 2) }).split(
+            window: 3, horizon: 2, validationFraction: 0.2, testFraction: 0.2,
+            relative: relative
+        ).test
     }
 
     @Test func anAbsoluteModelsOutputIsTheStandardizedForecast() throws {

@@ -36,7 +36,9 @@ import Testing
 
     @Test func idx() throws {
         let accepted = try Self.run("idx") { bytes in
-            do { _ = try IDXFile.parse(bytes, name: "input", rank: 3) } catch { _ = try IDXFile.parse(bytes, name: "input", rank: 1) }
+            do { _ = try IDXFile.parse(bytes, name: "input", rank: 3) } catch {
+                _ = try IDXFile.parse(bytes, name: "input", rank: 1)
+            }
         }
         #expect(accepted >= 5)
     }

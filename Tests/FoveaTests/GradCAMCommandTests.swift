@@ -1,8 +1,9 @@
 import Foundation
 import Fovea
-@testable import FoveaCLI
 import FoveaTestSupport
 import Testing
+
+@testable import FoveaCLI
 
 /// `fovea gradcam` on a LeNet-5 checkpoint.
 @Suite struct GradCAMCommandTests {
@@ -15,11 +16,15 @@ import Testing
         try CommandLineTests.fovea(["gradcam", "--checkpoint", lenet, "--input", photo, "--out", out.path, "--device", "cpu"])
         let written = try ImageFile.read(out)
         #expect(written.shape == [3, 12, 16])
-        try CommandLineTests.fovea(["gradcam", "--checkpoint", lenet, "--input", photo, "--layer", "3", "--class", "class 7",
-                                    "--out", out.path, "--device", "cpu"])
-        #expect(CommandLineTests.failure(["gradcam", "--checkpoint", lenet, "--input", photo, "--class", "12", "--out", out.path])
-            == "--class 12: use an index in 0..<10 or one of \((0..<10).map { "class \($0)" }.joined(separator: ", "))")
-        #expect(CommandLineTests.failure(["gradcam", "--checkpoint", lenet, "--input", photo, "--layer", "99", "--out", out.path])?
-            .hasPrefix("no module named '99': the model has 0, 1, 2") == true)
+        try CommandLineTests.fovea([
+            "gradcam", "--checkpoint", lenet, "--input", photo, "--layer", "3", "--class", "class 7",
+            "--out", out.path, "--device", "cpu",
+        ])
+        #expect(
+            CommandLineTests.failure(["gradcam", "--checkpoint", lenet, "--input", photo, "--class", "12", "--out", out.path])
+                == "--class 12: use an index in 0..<10 or one of \((0..<10).map { "class \($0)" }.joined(separator: ", "))")
+        #expect(
+            CommandLineTests.failure(["gradcam", "--checkpoint", lenet, "--input", photo, "--layer", "99", "--out", out.path])?
+                .hasPrefix("no module named '99': the model has 0, 1, 2") == true)
     }
 }

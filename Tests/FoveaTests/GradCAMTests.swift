@@ -19,7 +19,9 @@ import Testing
         let dense = Dense(8, 2)
         dense.weight.value = try Tensor([1, 0, 0, 1, 0, 0, 0, -2] + [Float](repeating: 0, count: 8), shape: [2, 8])
         dense.bias!.value = try Tensor([0, 0], shape: [2])
-        return try Sequential { conv; Flatten(); dense }.to(device)
+        return try Sequential {
+            conv; Flatten(); dense
+        }.to(device)
     }
 
     @Test(arguments: testDevices)
@@ -57,7 +59,9 @@ import Testing
     }
 
     @Test func forwardHooksSeeAndReplaceOutputs() throws {
-        let model = Sequential { ReLU(); Flatten() }
+        let model = Sequential {
+            ReLU(); Flatten()
+        }
         var seen: [Float] = []
         let handle = model[0].registerForwardHook { _, _, output in
             seen = try output.toArray()

@@ -35,7 +35,8 @@ import Testing
 
     /// The test MLP (4 -> 32 -> 3: parameters of 128, 32, 96 and 3 values) in evaluation mode, and a batch.
     static func model(device: Device) throws -> (Sequential, Tensor, Tensor) {
-        let model = try TrainingFixtures.mlp(weights: TrainingFixtures.initialWeights(seed: 3), generator: Generator(seed: 1), device: device)
+        let model = try TrainingFixtures.mlp(
+            weights: TrainingFixtures.initialWeights(seed: 3), generator: Generator(seed: 1), device: device)
         model.eval()
         let inputs = try testTensor([6, 4], device: device, seed: 9)
         let targets = try Tensor(int32: [0, 1, 2, 0, 1, 2], shape: [6], device: device)
@@ -93,15 +94,24 @@ import Testing
         let data = try TrainingFixtures.threeClasses(count: 50, seed: 4)
         func train(_ replicas: ReplicaGroup?) throws -> ([EpochMetrics], [String: [Float]]) {
             manualSeed(8)
-            let model = lazy ? Sequential { Dense(outputs: 16); ReLU(); Dense(outputs: 3) }
-                : try TrainingFixtures.mlp(weights: TrainingFixtures.initialWeights(seed: 5), generator: Generator(seed: 2), device: .cpu)
+            let model =
+                lazy
+                ? Sequential {
+                    Dense(outputs: 16); ReLU(); Dense(outputs: 3)
+                }
+                : try TrainingFixtures.mlp(
+                    weights: TrainingFixtures.initialWeights(seed: 5), generator: Generator(seed: 2), device: .cpu)
             let trainer = Trainer(model: model, optimizer: Adam(model.parameters, learningRate: 0.01))
             trainer.replicas = replicas
             let shard = try replicas.map { try DataShard(rank: $0.rank, count: $0.size) }
             let loader = try DataLoader(data, batchSize: 8, seed: 1, shard: shard)
             let validation = try DataLoader(data, batchSize: 16, shuffle: false, shard: shard)
             let history = try trainer.fit(loader, validation: validation, epochs: 2)
-            return (history.map { var m = $0; m.seconds = 0; m.imagesPerSecond = 0; return m }, try TrainingFixtures.values(of: model))
+            return (
+                history.map {
+                    var m = $0; m.seconds = 0; m.imagesPerSecond = 0; return m
+                }, try TrainingFixtures.values(of: model)
+            )
         }
         let (plain, plainWeights) = try train(nil)
         let (replicated, replicatedWeights) = try train(MirrorReplicas(size: 1))
@@ -111,11 +121,15 @@ import Testing
 
     @Test func aLoaderMustBeShardedAsTheTrainerIsReplicated() throws {
         let data = try TrainingFixtures.threeClasses(count: 20, seed: 4)
-        let model = try TrainingFixtures.mlp(weights: TrainingFixtures.initialWeights(seed: 5), generator: Generator(seed: 2), device: .cpu)
+        let model = try TrainingFixtures.mlp(
+            weights: TrainingFixtures.initialWeights(seed: 5), generator: Generator(seed: 2), device: .cpu)
         let trainer = Trainer(model: model, optimizer: SGD(model.parameters, learningRate: 0.1))
         trainer.replicas = MirrorReplicas(size: 2)
-        #expect(throws: FoveaError.invalidArgument("Trainer: a loader's shard (none) is not the trainer's replica (rank 0 of 2): give every loader "
-                                                   + "DataShard(rank:count:) of the trainer's replicas, or none without replicas")) {
+        #expect(
+            throws: FoveaError.invalidArgument(
+                "Trainer: a loader's shard (none) is not the trainer's replica (rank 0 of 2): give every loader "
+                    + "DataShard(rank:count:) of the trainer's replicas, or none without replicas")
+        ) {
             try trainer.fit(try DataLoader(data, batchSize: 4), epochs: 1)
         }
     }

@@ -31,9 +31,11 @@ struct MPIJob {
         let groups = programs ?? [arguments]
         let perGroup = programs == nil ? ranks : 1
         process.executableURL = Self.mpirun
-        process.arguments = ["--allow-run-as-root", "--oversubscribe"] + groups.enumerated().flatMap { index, group in
-            (index > 0 ? [":"] : []) + ["-n", String(perGroup), Self.fovea.path] + group
-        }
+        process.arguments =
+            ["--allow-run-as-root", "--oversubscribe"]
+            + groups.enumerated().flatMap { index, group in
+                (index > 0 ? [":"] : []) + ["-n", String(perGroup), Self.fovea.path] + group
+            }
         process.standardOutput = output
         process.standardError = output
         try process.run()
@@ -64,10 +66,13 @@ struct MPIJob {
 
     /// The process id of MPI rank `rank` among mpirun's children (read from their `OMPI_COMM_WORLD_RANK`).
     func pid(ofRank rank: Int) throws -> Int32? {
-        let children = try String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children", encoding: .utf8)
+        let children = try String(
+            contentsOfFile: "/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children", encoding: .utf8)
         return children.split(separator: " ").compactMap { Int32($0) }.first { child in
             let environment = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(child)/environ"))) ?? Data()
-            return environment.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == "OMPI_COMM_WORLD_RANK=\(rank)" }
+            return environment.split(separator: 0).contains {
+                String(decoding: $0, as: UTF8.self) == "OMPI_COMM_WORLD_RANK=\(rank)"
+            }
         }
     }
 }

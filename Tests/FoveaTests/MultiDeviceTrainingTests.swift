@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
-@testable import Fovea
-@testable import FoveaCLI
 import FoveaTestSupport
 import Testing
+
+@testable import Fovea
+@testable import FoveaCLI
 
 /// `fovea train --device opencl:0,opencl:1`: one replica per device in one process. The built `fovea` runs with
 /// `POCL_DEVICES="pthread pthread"`, which makes PoCL offer two devices (the tests' own process has one), so N devices
@@ -36,9 +37,11 @@ struct MultiDeviceTrainingTests {
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let together = directory.appendingPathComponent("devices"), alone = directory.appendingPathComponent("alone")
-        let run = try Self.fovea(Self.options(optimizer, batchSize: batchSize, devices: devices, out: together) + ["--epochs", "3"], devices: devices)
+        let run = try Self.fovea(
+            Self.options(optimizer, batchSize: batchSize, devices: devices, out: together) + ["--epochs", "3"], devices: devices)
         #expect(run.status == 0, "\(run.output)")
-        let single = try Self.fovea(Self.options(optimizer, batchSize: devices * batchSize, devices: 1, out: alone) + ["--epochs", "3"], devices: 1)
+        let single = try Self.fovea(
+            Self.options(optimizer, batchSize: devices * batchSize, devices: 1, out: alone) + ["--epochs", "3"], devices: 1)
         #expect(single.status == 0, "\(single.output)")
         try DistributedTrainingTests.expectSameTraining(together, alone, tolerance: 2e-6)
         let configuration = try String(contentsOf: together.appendingPathComponent("config.json"), encoding: .utf8)
@@ -54,8 +57,13 @@ struct MultiDeviceTrainingTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let straight = directory.appendingPathComponent("straight"), split = directory.appendingPathComponent("split")
         let options = ["--lr-schedule", "none"]
-        #expect(try Self.fovea(Self.options("adam", batchSize: 5, devices: 2, out: straight) + options + ["--epochs", "4"], devices: 2).status == 0)
-        #expect(try Self.fovea(Self.options("adam", batchSize: 5, devices: 2, out: split) + options + ["--epochs", "2"], devices: 2).status == 0)
+        #expect(
+            try Self.fovea(
+                Self.options("adam", batchSize: 5, devices: 2, out: straight) + options + ["--epochs", "4"], devices: 2
+            ).status == 0)
+        #expect(
+            try Self.fovea(Self.options("adam", batchSize: 5, devices: 2, out: split) + options + ["--epochs", "2"], devices: 2)
+                .status == 0)
         // The devices come from the run's config.json.
         let resumed = try Self.fovea(["train", "--resume", split.path, "--epochs", "4"], devices: 2)
         #expect(resumed.status == 0, "\(resumed.output)")
@@ -72,7 +80,8 @@ struct MultiDeviceTrainingTests {
         }
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let options = DistributedTrainingTests.options("sgd", batchSize: 4, out: directory.appendingPathComponent("run"))
+        let options =
+            DistributedTrainingTests.options("sgd", batchSize: 4, out: directory.appendingPathComponent("run"))
             .map { $0 == "cpu" ? "cpu,opencl:0" : $0 } + ["--epochs", "1000"]
         let start = Date()
         #expect(throws: FoveaError.invalidArgument("replica 1 of 2 on opencl:0: out of device memory (a test)")) {
@@ -83,10 +92,15 @@ struct MultiDeviceTrainingTests {
 
     @Test func devicesAreNotListedForAnMPIRank() throws {
         let rank = try InProcessReplicas.group(count: 1)[0]
-        let options = DistributedTrainingTests.options("sgd", batchSize: 4, out: FileManager.default.temporaryDirectory.appendingPathComponent("unused"))
-            .map { $0 == "cpu" ? "cpu,opencl:0" : $0 }
-        #expect(throws: FoveaError.invalidArgument("--device cpu,opencl:0: one device per MPI rank (this is rank 0 of 1); name one device, "
-                                                   + "or run without mpirun")) {
+        let options = DistributedTrainingTests.options(
+            "sgd", batchSize: 4, out: FileManager.default.temporaryDirectory.appendingPathComponent("unused")
+        )
+        .map { $0 == "cpu" ? "cpu,opencl:0" : $0 }
+        #expect(
+            throws: FoveaError.invalidArgument(
+                "--device cpu,opencl:0: one device per MPI rank (this is rank 0 of 1); name one device, "
+                    + "or run without mpirun")
+        ) {
             try TrainingRun(options: TrainCommand.parse(Array(options.dropFirst())), replicas: rank).execute()
         }
     }

@@ -16,8 +16,9 @@ enum MultiOutputFixtures {
             let sum: Float = features[row * 4 + 2] + extra[row * 3 + 1] - extra[row * 3 + 2]
             return sum / 2
         }
-        return try InMemoryMultiTensorDataset(inputs: [(features, [4]), (extra, [3])],
-                                              targets: [.classes(labels), .values(values, shape: [1])])
+        return try InMemoryMultiTensorDataset(
+            inputs: [(features, [4]), (extra, [3])],
+            targets: [.classes(labels), .values(values, shape: [1])])
     }
 
     /// Each input projected to 8 units, one shared Dense + tanh applied to both projections (one set of weights), the
@@ -31,13 +32,18 @@ enum MultiOutputFixtures {
         let b = try tanh(shared(Dense(3, 8, generator: generator)(extra)))
         var joined = try concatenate([a, b])
         if let dropout { joined = try Dropout(p: 0.2, generator: dropout)(joined) }
-        return try GraphModel(inputs: [features, extra],
-                              outputs: [Dense(16, 3, generator: generator)(joined, name: "classes"),
-                                        Dense(16, 1, generator: generator)(joined, name: "value")])
+        return try GraphModel(
+            inputs: [features, extra],
+            outputs: [
+                Dense(16, 3, generator: generator)(joined, name: "classes"),
+                Dense(16, 1, generator: generator)(joined, name: "value"),
+            ])
     }
 
     /// A trainer of `model` with cross-entropy on the classes and half-weighted MSE on the value.
     static func trainer(_ model: GraphModel, optimizer: Optimizer, callbacks: [TrainingCallback] = []) throws -> Trainer {
-        try Trainer(model: model, optimizer: optimizer, losses: [CrossEntropyLoss(), MSELoss()], lossWeights: [1, 0.5], callbacks: callbacks)
+        try Trainer(
+            model: model, optimizer: optimizer, losses: [CrossEntropyLoss(), MSELoss()], lossWeights: [1, 0.5],
+            callbacks: callbacks)
     }
 }

@@ -34,31 +34,36 @@ import Testing
     /// "Sequences: recurrent layers and embeddings", as written there.
     @Test func recurrentSnippetRuns() throws {
         let lstm = LSTM(8, 16, numLayers: 2, batchFirst: true, bidirectional: true)
-        let x = try Tensor.normal([4, 10, 8])                              // [batch, seq, features]
-        let (output, (h, c)) = try lstm(x, initialState: nil)              // [4, 10, 32], h and c [4, 4, 16]
+        let x = try Tensor.normal([4, 10, 8])  // [batch, seq, features]
+        let (output, (h, c)) = try lstm(x, initialState: nil)  // [4, 10, 32], h and c [4, 4, 16]
         let gru = GRUCell(8, 16)
-        let step = try gru(try x[0..., 0], hidden: nil)                    // one time step: [4, 16]
+        let step = try gru(try x[0..., 0], hidden: nil)  // one time step: [4, 16]
         let embedding = Embedding(1000, 8, paddingIndex: 0)
-        let vectors = try embedding(try Tensor(indices: [5, 42, 0, 0], shape: [1, 4]))   // [1, 4, 8]
+        let vectors = try embedding(try Tensor(indices: [5, 42, 0, 0], shape: [1, 4]))  // [1, 4, 8]
         #expect(output.shape == [4, 10, 32] && h.shape == [4, 4, 16] && c.shape == [4, 4, 16])
         #expect(step.shape == [4, 16] && vectors.shape == [1, 4, 8])
         let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        #expect(readme.contains("let (output, (h, c)) = try lstm(x, initialState: nil)              // [4, 10, 32], h and c [4, 4, 16]\n"))
+        #expect(
+            readme.contains(
+                "let (output, (h, c)) = try lstm(x, initialState: nil)              // [4, 10, 32], h and c [4, 4, 16]\n"))
     }
 
     /// "Functional models", as written there.
     @Test func functionalModelSnippetRuns() throws {
         let x = Input(shape: [16]), side = Input(shape: [4])
-        let encoder = Dense(outputs: 16)                                   // takes its 16 inputs at its first call
-        let h = try add([ReLU()(encoder(x)), x])                           // a skip connection: [N, 16]
-        let joined = try concatenate([encoder(h), side])                   // encoder again, same weights: [N, 20]
-        let model = try GraphModel(inputs: [x, side], outputs: [Dense(outputs: 1)(joined, name: "value"), Dense(outputs: 3)(joined)])
-        let outputs = try model([Tensor.normal([8, 16]), Tensor.normal([8, 4])])   // [8, 1] and [8, 3]
+        let encoder = Dense(outputs: 16)  // takes its 16 inputs at its first call
+        let h = try add([ReLU()(encoder(x)), x])  // a skip connection: [N, 16]
+        let joined = try concatenate([encoder(h), side])  // encoder again, same weights: [N, 20]
+        let model = try GraphModel(
+            inputs: [x, side], outputs: [Dense(outputs: 1)(joined, name: "value"), Dense(outputs: 3)(joined)])
+        let outputs = try model([Tensor.normal([8, 16]), Tensor.normal([8, 4])])  // [8, 1] and [8, 3]
         #expect(outputs.map(\.shape) == [[8, 1], [8, 3]])
         #expect(model.namedChildren.map(\.0) == ["layer0", "layer1", "value", "layer3"])
         #expect(model.summary().contains("shared  add\nconcatenate (Concatenate)  [N, 20]"), "\(model.summary())")
         let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        #expect(readme.contains("let joined = try concatenate([encoder(h), side])                   // encoder again, same weights: [N, 20]\n"))
+        #expect(
+            readme.contains(
+                "let joined = try concatenate([encoder(h), side])                   // encoder again, same weights: [N, 20]\n"))
     }
 
     /// "Using Fovea from your own package": the Package.swift lines are those of `Examples/Package.swift` (which CI

@@ -17,13 +17,17 @@ import Testing
 
         init(device: Device, directory: URL) throws {
             generator = Generator(seed: 11)
-            model = try TrainingFixtures.mlp(weights: TrainingFixtures.initialWeights(seed: 5), generator: generator, device: device)
+            model = try TrainingFixtures.mlp(
+                weights: TrainingFixtures.initialWeights(seed: 5), generator: generator, device: device)
             optimizer = Adam(model.parameters, learningRate: 0.01)
-            trainer = Trainer(model: model, optimizer: optimizer,
-                              callbacks: [CheckpointCallback(directory: directory, metadata: ["test": "resume"], generator: generator)])
-            train = try DataLoader(try TrainingFixtures.threeClasses(count: 300, seed: 21), batchSize: 32, seed: 3,
-                                   transform: GaussianNoise(standardDeviation: 0.05), device: device)
-            validation = try DataLoader(try TrainingFixtures.threeClasses(count: 90, seed: 22), batchSize: 64, shuffle: false, device: device)
+            trainer = Trainer(
+                model: model, optimizer: optimizer,
+                callbacks: [CheckpointCallback(directory: directory, metadata: ["test": "resume"], generator: generator)])
+            train = try DataLoader(
+                try TrainingFixtures.threeClasses(count: 300, seed: 21), batchSize: 32, seed: 3,
+                transform: GaussianNoise(standardDeviation: 0.05), device: device)
+            validation = try DataLoader(
+                try TrainingFixtures.threeClasses(count: 90, seed: 22), batchSize: 64, shuffle: false, device: device)
         }
     }
 
@@ -50,16 +54,21 @@ import Testing
         #expect(a.epoch == b.epoch)
         #expect(abs(a.trainLoss - b.trainLoss) <= tolerance, "train loss \(a.trainLoss) vs \(b.trainLoss)")
         #expect(abs(a.trainAccuracy - b.trainAccuracy) <= tolerance, "train accuracy \(a.trainAccuracy) vs \(b.trainAccuracy)")
-        #expect(abs(a.validationLoss! - b.validationLoss!) <= tolerance, "validation loss \(a.validationLoss!) vs \(b.validationLoss!)")
-        #expect(abs(a.validationAccuracy! - b.validationAccuracy!) <= tolerance,
-                "validation accuracy \(a.validationAccuracy!) vs \(b.validationAccuracy!)")
+        #expect(
+            abs(a.validationLoss! - b.validationLoss!) <= tolerance,
+            "validation loss \(a.validationLoss!) vs \(b.validationLoss!)")
+        #expect(
+            abs(a.validationAccuracy! - b.validationAccuracy!) <= tolerance,
+            "validation accuracy \(a.validationAccuracy!) vs \(b.validationAccuracy!)")
         #expect(a.learningRate == b.learningRate)
     }
 
     /// The tolerance for two runs of the same computation: bitwise on the CPU, reduction order may vary on OpenCL.
     static func tolerance(_ device: Device) -> Float { device == .cpu ? 0 : 1e-6 }
 
-    static func expectSameWeights(_ a: Module, _ b: Module, device: Device, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectSameWeights(_ a: Module, _ b: Module, device: Device, sourceLocation: SourceLocation = #_sourceLocation)
+        throws
+    {
         let first = try TrainingFixtures.values(of: a), second = try TrainingFixtures.values(of: b)
         #expect(first.keys.sorted() == second.keys.sorted(), sourceLocation: sourceLocation)
         for (name, values) in first {
@@ -83,7 +92,8 @@ import Testing
         let resumed = try Run(device: device, directory: directory.appendingPathComponent("resumed"))
         resumed.generator.manualSeed(999)
         let checkpoint = directory.appendingPathComponent("split/epoch-003.safetensors")
-        let position = try Checkpoint.resume(model: resumed.model, optimizer: resumed.optimizer, generator: resumed.generator, from: checkpoint)
+        let position = try Checkpoint.resume(
+            model: resumed.model, optimizer: resumed.optimizer, generator: resumed.generator, from: checkpoint)
         #expect(position == TrainingPosition(epoch: 3))
         #expect(resumed.optimizer.stepCount == 3 * 10)
         let continued = try resumed.trainer.fit(resumed.train, validation: resumed.validation, epochs: 4, from: position)
@@ -123,10 +133,13 @@ import Testing
         let current = try TrainingFixtures.values(of: interrupted.model)
         for (name, tensor) in saved { #expect(try tensor.toArray() == current[name]!, "\(name)") }
         let optimizerMetadata = try Safetensors.read(from: Checkpoint.optimizerFile(for: last)).metadata
-        #expect(optimizerMetadata["position_epoch"] == String(stopEpoch) && optimizerMetadata["position_batch"] == String(stopBatch))
+        #expect(
+            optimizerMetadata["position_epoch"] == String(stopEpoch) && optimizerMetadata["position_batch"] == String(stopBatch))
         #expect(optimizerMetadata["partial_samples"] == String(samples))
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        let epochFiles = (0..<stopEpoch).flatMap { [String(format: "epoch-%03d.optim.safetensors", $0 + 1), String(format: "epoch-%03d.safetensors", $0 + 1)] }
+        let epochFiles = (0..<stopEpoch).flatMap {
+            [String(format: "epoch-%03d.optim.safetensors", $0 + 1), String(format: "epoch-%03d.safetensors", $0 + 1)]
+        }
         #expect(files == epochFiles + ["last.optim.safetensors", "last.safetensors"])
 
         // A fresh process: other weights, another generator position, a new optimizer.
@@ -134,11 +147,13 @@ import Testing
         resumed.generator.manualSeed(999)
         let log = BatchLog()
         resumed.trainer.callbacks.append(log)
-        let restored = try Checkpoint.resume(model: resumed.model, optimizer: resumed.optimizer, generator: resumed.generator, from: last)
+        let restored = try Checkpoint.resume(
+            model: resumed.model, optimizer: resumed.optimizer, generator: resumed.generator, from: last)
         #expect(restored == position, "the partial sums round-trip exactly")
         #expect(resumed.optimizer.stepCount == stopEpoch * 10 + stopBatch)
         let continued = try resumed.trainer.fit(resumed.train, validation: resumed.validation, epochs: 3, from: restored)
-        #expect(log.batches.first.map { [$0.epoch, $0.batch] } == (stopBatch < 10 ? [stopEpoch, stopBatch + 1] : [stopEpoch + 1, 1]))
+        #expect(
+            log.batches.first.map { [$0.epoch, $0.batch] } == (stopBatch < 10 ? [stopEpoch, stopBatch + 1] : [stopEpoch + 1, 1]))
         #expect(log.batches.count == 3 * 10 - (stopEpoch * 10 + stopBatch))
         #expect(continued.map(\.epoch) == Array(stopEpoch..<3))
         for (a, b) in zip(continued, reference[stopEpoch...]) { Self.expectSame(a, b, tolerance: Self.tolerance(device)) }
@@ -152,9 +167,12 @@ import Testing
         let before = try TrainingFixtures.values(of: run.model)
         // 4 batches of 16 samples, but this loader's batches hold 32.
         #expect(throws: FoveaError.self) {
-            try run.trainer.fit(run.train, epochs: 2, from: TrainingPosition(epoch: 1, batch: 4, lossSum: 40, correct: 30, samples: 64))
+            try run.trainer.fit(
+                run.train, epochs: 2, from: TrainingPosition(epoch: 1, batch: 4, lossSum: 40, correct: 30, samples: 64))
         }
-        #expect(throws: FoveaError.self) { try run.trainer.fit(run.train, epochs: 2, from: TrainingPosition(epoch: 0, batch: 11, samples: 300)) }
+        #expect(throws: FoveaError.self) {
+            try run.trainer.fit(run.train, epochs: 2, from: TrainingPosition(epoch: 0, batch: 11, samples: 300))
+        }
         #expect(try TrainingFixtures.values(of: run.model) == before)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
@@ -172,7 +190,9 @@ import Testing
         // As written before positions were saved.
         let older = metadata.filter { !$0.key.hasPrefix("position_") && !$0.key.hasPrefix("partial_") }
         try Safetensors.write(tensors, metadata: older, to: optimizerFile)
-        #expect(try Checkpoint.resume(model: run.model, optimizer: run.optimizer, generator: run.generator, from: file) == TrainingPosition(epoch: 5))
+        #expect(
+            try Checkpoint.resume(model: run.model, optimizer: run.optimizer, generator: run.generator, from: file)
+                == TrainingPosition(epoch: 5))
 
         var broken = metadata
         broken["partial_correct"] = "many"
@@ -180,7 +200,9 @@ import Testing
         let error = #expect(throws: FoveaError.self) {
             try Checkpoint.resume(model: run.model, optimizer: run.optimizer, generator: run.generator, from: file)
         }
-        #expect(error?.description.hasPrefix("\(optimizerFile.path): malformed training position (") == true, "\(String(describing: error))")
+        #expect(
+            error?.description.hasPrefix("\(optimizerFile.path): malformed training position (") == true,
+            "\(String(describing: error))")
         #expect(error?.description.contains("partial_correct=many") == true)
     }
 
@@ -214,8 +236,11 @@ import Testing
         let run = try Run(device: .cpu, directory: directory)
         let file = directory.appendingPathComponent("model.safetensors")
         try Checkpoint.save(model: run.model, epoch: 0, to: file)
-        #expect(throws: FoveaError.badFile(path: Checkpoint.optimizerFile(for: file).path,
-                                           reason: "no such file: resuming needs the optimizer state saved beside model.safetensors")) {
+        #expect(
+            throws: FoveaError.badFile(
+                path: Checkpoint.optimizerFile(for: file).path,
+                reason: "no such file: resuming needs the optimizer state saved beside model.safetensors")
+        ) {
             try Checkpoint.resume(model: run.model, optimizer: run.optimizer, from: file)
         }
     }

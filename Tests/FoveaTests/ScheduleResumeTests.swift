@@ -1,8 +1,9 @@
 import Foundation
 import Fovea
-@testable import FoveaCLI
 import FoveaTestSupport
 import Testing
+
+@testable import FoveaCLI
 
 /// Schedules stepped by the Trainer per batch, resumed exactly; the CLI's warm-up.
 @Suite struct ScheduleResumeTests {
@@ -30,7 +31,8 @@ import Testing
         let resumed = try ResumeTests.Run(device: device, directory: directory.appendingPathComponent("resumed"))
         let schedule = Self.oneCycle(resumed)
         resumed.trainer.callbacks.append(schedule)
-        let position = try Checkpoint.resume(model: resumed.model, optimizer: resumed.optimizer, generator: resumed.generator, from: last)
+        let position = try Checkpoint.resume(
+            model: resumed.model, optimizer: resumed.optimizer, generator: resumed.generator, from: last)
         schedule.replay(to: position, batchesPerEpoch: resumed.train.count)
         #expect((schedule.scheduler as? OneCycleLR)?.epoch == 14)
         let continued = try resumed.trainer.fit(resumed.train, validation: resumed.validation, epochs: 3, from: position)
@@ -45,9 +47,14 @@ import Testing
         var rates = [optimizer.learningRate]
         for _ in 0..<6 { schedule.step(); rates.append(optimizer.learningRate) }
         #expect(allClose(rates, [0.1, 0.2, 0.3, 0.25606602, 0.15, 0.04393398, 0], atol: 1e-6), "\(rates)")
-        let plateau = try TrainCommand.parse(["--warmup-epochs", "1", "--lr-schedule", "plateau", "--model", "mlp", "--data", "csv:\(irisCSV.path)",
-                                              "--out", FileManager.default.temporaryDirectory.appendingPathComponent("fovea-plateau-\(UUID())").path])
-        #expect(throws: FoveaError.invalidArgument("--warmup-epochs 1: must be below the 200 epochs, and not used with --lr-schedule plateau")) {
+        let plateau = try TrainCommand.parse([
+            "--warmup-epochs", "1", "--lr-schedule", "plateau", "--model", "mlp", "--data", "csv:\(irisCSV.path)",
+            "--out", FileManager.default.temporaryDirectory.appendingPathComponent("fovea-plateau-\(UUID())").path,
+        ])
+        #expect(
+            throws: FoveaError.invalidArgument(
+                "--warmup-epochs 1: must be below the 200 epochs, and not used with --lr-schedule plateau")
+        ) {
             try TrainingRun(options: plateau).execute()
         }
     }

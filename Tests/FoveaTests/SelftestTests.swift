@@ -1,8 +1,9 @@
 import ArgumentParser
-@testable import Fovea
-@testable import FoveaCLI
 import FoveaTestSupport
 import Testing
+
+@testable import Fovea
+@testable import FoveaCLI
 
 /// `fovea selftest`: every op agrees between OpenCL device 0 (PoCL here) and the CPU backend; the CPU is refused.
 @Suite struct SelftestTests {
@@ -18,8 +19,11 @@ import Testing
     }
 
     @Test func failuresAreCountedAndReported() {
-        let bad = Selftest.Result(name: "x", comparisons: [
-            .init(label: "out", maxAbsolute: 1, maxRelative: 1, passed: false)], error: nil)
+        let bad = Selftest.Result(
+            name: "x",
+            comparisons: [
+                .init(label: "out", maxAbsolute: 1, maxRelative: 1, passed: false)
+            ], error: nil)
         #expect(!bad.passed)
         #expect(bad.line.contains("FAIL"))
     }

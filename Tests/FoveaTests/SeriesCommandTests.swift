@@ -1,8 +1,9 @@
 import Foundation
 import Fovea
-@testable import FoveaCLI
 import FoveaTestSupport
 import Testing
+
+@testable import FoveaCLI
 
 /// `fovea train --model lstm|gru|rnn --data series:PATH:COLUMN`: a regression whose last metrics line scores the
 /// forecasts next to the naive forecast's, on the committed Mauna Loa CO2 series; options that do not fit are refused.
@@ -10,19 +11,25 @@ import Testing
     static let co2 = repositoryRoot.appendingPathComponent("data/co2.csv").path
 
     /// The README's command: with windows relative to their last value (the default), both halve the naive forecast's errors.
-    @Test(arguments: ["gru", "lstm"]) func aRecurrentModelForecastsTheCO2SeriesFarBetterThanTheNaiveForecast(model: String) throws {
+    @Test(arguments: ["gru", "lstm"]) func aRecurrentModelForecastsTheCO2SeriesFarBetterThanTheNaiveForecast(model: String) throws
+    {
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let out = directory.appendingPathComponent("run")
-        try CommandLineTests.fovea(["train", "--model", model, "--data", "series:\(Self.co2):ppm", "--window", "24", "--horizon", "1",
-                                    "--hidden", "32", "--epochs", "30", "--lr", "0.01", "--device", "cpu", "--out", out.path])
+        try CommandLineTests.fovea([
+            "train", "--model", model, "--data", "series:\(Self.co2):ppm", "--window", "24", "--horizon", "1",
+            "--hidden", "32", "--epochs", "30", "--lr", "0.01", "--device", "cpu", "--out", out.path,
+        ])
         let lines = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
         let last = try #require(try JSONSerialization.jsonObject(with: Data(lines.last!.utf8)) as? [String: Double])
         #expect(Set(last.keys) == ["test_loss", "test_rmse", "test_mae", "naive_rmse", "naive_mae"])
         #expect(try #require(last["test_rmse"]) < 0.5 * #require(last["naive_rmse"]))
         #expect(try #require(last["test_mae"]) < 0.5 * #require(last["naive_mae"]))
-        let config = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: out.appendingPathComponent("config.json")))
-        #expect(config["window"] == "24" && config["horizon"] == "1" && config["model"] == model && config["series_inputs"] == "relative")
+        let config = try JSONDecoder().decode(
+            [String: String].self, from: Data(contentsOf: out.appendingPathComponent("config.json")))
+        #expect(
+            config["window"] == "24" && config["horizon"] == "1" && config["model"] == model
+                && config["series_inputs"] == "relative")
 
         // fovea evaluate scores the checkpoint's own test part as training did; another file is cut and scaled alike.
         let checkpoint = out.appendingPathComponent("checkpoints/last.safetensors").path
@@ -34,26 +41,36 @@ import Testing
         let renamed = directory.appendingPathComponent("renamed.csv")
         try String(contentsOfFile: Self.co2, encoding: .utf8).replacingOccurrences(of: "month,ppm", with: "month,co2")
             .write(to: renamed, atomically: true, encoding: .utf8)
-        let other = try Self.evaluate(["--checkpoint", checkpoint, "--data", "series:\(renamed.path):co2"], report: directory.appendingPathComponent("other"))
-        #expect(other["test_rmse"] == scores["test_rmse"] && other["naive_mae"] == scores["naive_mae"], "\(other) against \(scores)")
+        let other = try Self.evaluate(
+            ["--checkpoint", checkpoint, "--data", "series:\(renamed.path):co2"],
+            report: directory.appendingPathComponent("other"))
+        #expect(
+            other["test_rmse"] == scores["test_rmse"] && other["naive_mae"] == scores["naive_mae"], "\(other) against \(scores)")
     }
 
     /// The figures of `fovea evaluate ARGUMENTS --report FOLDER --device cpu`, from its report.json: the loss, the
     /// windows scored and the forecast's scores (`test_rmse`, ..., `naive_mae`).
     static func evaluate(_ arguments: [String], report: URL) throws -> [String: Double] {
         try CommandLineTests.fovea(["evaluate"] + arguments + ["--report", report.path, "--device", "cpu"])
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: report.appendingPathComponent("report.json"))) as? [String: Any])
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: report.appendingPathComponent("report.json")))
+                as? [String: Any])
         let forecast = try #require(json["forecast"] as? [String: Double])
-        return ["loss": try #require(json["loss"] as? Double), "samples": try #require(json["samples"] as? Double),
-                "test_rmse": try #require(forecast["rmse"]), "test_mae": try #require(forecast["mae"]),
-                "naive_rmse": try #require(forecast["naive_rmse"]), "naive_mae": try #require(forecast["naive_mae"])]
+        return [
+            "loss": try #require(json["loss"] as? Double), "samples": try #require(json["samples"] as? Double),
+            "test_rmse": try #require(forecast["rmse"]), "test_mae": try #require(forecast["mae"]),
+            "naive_rmse": try #require(forecast["naive_rmse"]), "naive_mae": try #require(forecast["naive_mae"]),
+        ]
     }
 
     /// The folder `run` in `directory` of a one-epoch rnn (window 12, 8 units) on co2, trained with `options` too.
     static func trainSmallRNN(_ options: [String], in directory: URL) throws -> URL {
         let out = directory.appendingPathComponent("run")
-        try CommandLineTests.fovea(["train", "--model", "rnn", "--data", "series:\(Self.co2):ppm", "--window", "12", "--hidden", "8",
-                                    "--epochs", "1", "--device", "cpu", "--out", out.path] + options)
+        try CommandLineTests.fovea(
+            [
+                "train", "--model", "rnn", "--data", "series:\(Self.co2):ppm", "--window", "12", "--hidden", "8",
+                "--epochs", "1", "--device", "cpu", "--out", out.path,
+            ] + options)
         return out
     }
 
@@ -63,7 +80,9 @@ import Testing
         let out = try Self.trainSmallRNN(["--horizon", "3"], in: directory)
         try CommandLineTests.fovea(["train", "--resume", out.path, "--epochs", "2"])
         let lines = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
-        let epochs = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.compactMap { $0["epoch"] as? Int }
+        let epochs = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }.compactMap {
+            $0["epoch"] as? Int
+        }
         #expect(epochs == [0, 1])
         #expect(lines.last?.contains("\"naive_rmse\"") == true)
         for option in [["--window", "24"], ["--series-inputs", "absolute"]] {
@@ -75,8 +94,12 @@ import Testing
         let last = try #require(try JSONSerialization.jsonObject(with: Data(lines.last!.utf8)) as? [String: Double])
         let scores = try Self.evaluate(["--checkpoint", checkpoint], report: directory.appendingPathComponent("report"))
         #expect(abs(try #require(scores["naive_rmse"]) - last["naive_rmse"]!) < 1e-5 * last["naive_rmse"]!)
-        #expect(CommandLineTests.failure(["evaluate", "--checkpoint", checkpoint, "--data", "csv:\(CommandLineTests.iris)", "--device", "cpu"])
-            == "--data csv:\(CommandLineTests.iris): \(checkpoint) holds a rnn model, which reads a series (series:PATH:COLUMN)")
+        #expect(
+            CommandLineTests.failure([
+                "evaluate", "--checkpoint", checkpoint, "--data", "csv:\(CommandLineTests.iris)", "--device", "cpu",
+            ])
+                == "--data csv:\(CommandLineTests.iris): \(checkpoint) holds a rnn model, which reads a series (series:PATH:COLUMN)"
+        )
     }
 
     /// A run and checkpoint from before `series_inputs` (no such key) read levels as they did: resumed, predicted and
@@ -105,7 +128,8 @@ import Testing
         let relative = try SequencePredictTests.doctor(checkpoint, as: directory.appendingPathComponent("relative.safetensors")) {
             $0["series_inputs"] = "relative"
         }
-        let relativeForecast = try SequencePrediction.forecast(Self.co2, column: nil, checkpoint: SequencePredictTests.options(URL(fileURLWithPath: relative)))
+        let relativeForecast = try SequencePrediction.forecast(
+            Self.co2, column: nil, checkpoint: SequencePredictTests.options(URL(fileURLWithPath: relative)))
         #expect(relativeForecast.value != forecast.value)
     }
 
@@ -118,8 +142,14 @@ import Testing
             (["--model", "lenet5", "--data", series], "forecasts a series"),
             (["--model", "lstm", "--data", "csv:\(CommandLineTests.iris)"], "forecasts a series"),
             (["--model", "mlp", "--data", "csv:\(CommandLineTests.iris)", "--window", "4"], "--window: only for --data series"),
-            (["--model", "mlp", "--data", "csv:\(CommandLineTests.iris)", "--series-inputs", "absolute"], "--series-inputs: only for --data series"),
-            (["--model", "lstm", "--data", series, "--series-inputs", "sideways"], "--series-inputs sideways: use relative or absolute"),
+            (
+                ["--model", "mlp", "--data", "csv:\(CommandLineTests.iris)", "--series-inputs", "absolute"],
+                "--series-inputs: only for --data series"
+            ),
+            (
+                ["--model", "lstm", "--data", series, "--series-inputs", "sideways"],
+                "--series-inputs sideways: use relative or absolute"
+            ),
             (["--model", "lstm", "--data", series, "--augment"], "--augment: not for series:"),
             (["--model", "lstm", "--data", "series:\(Self.co2):co2"], "no column named 'co2'"),
             (["--model", "lstm", "--data", series, "--window", "400"], "too few"),

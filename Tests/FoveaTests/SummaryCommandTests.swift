@@ -1,8 +1,9 @@
 import Foundation
 import Fovea
-@testable import FoveaCLI
 import FoveaTestSupport
 import Testing
+
+@testable import FoveaCLI
 
 /// `fovea summary` for the recurrent models, built for the input `fovea train` gives them: parameter counts computed
 /// by hand (an LSTM has 4 gates of hidden x (input + hidden) weights and two biases each, a GRU 3, an RNN 1), sizes
@@ -23,16 +24,32 @@ import Testing
         let lstm = 4 * 32 * (1 + 32) + 2 * 4 * 32 + 32 + 1
         let cases: [([String], Int, String)] = [
             (["--model", "lstm", "--hidden", "32"], lstm, "rnn (LSTM)                [N, 24, 32]"),
-            (["--model", "gru", "--hidden", "32", "--window", "12"], 3 * 32 * 33 + 2 * 3 * 32 + 33, "rnn (GRU)                 [N, 12, 32]"),
+            (
+                ["--model", "gru", "--hidden", "32", "--window", "12"], 3 * 32 * 33 + 2 * 3 * 32 + 33,
+                "rnn (GRU)                 [N, 12, 32]"
+            ),
             (["--model", "rnn", "--hidden", "16"], 16 * 17 + 2 * 16 + 17, "head (Dense)              [N, 1]"),
-            (["--model", "lstm-text", "--vocabulary", "1000", "--hidden", "64"], 1000 * 64 + 4 * 64 * 128 + 2 * 4 * 64 + 2 * 65,
-             "embedding (Embedding)     [N, 48, 64]"),
-            (["--model", "char-lstm", "--vocabulary", "67", "--window", "32", "--hidden", "128"], 67 * 64 + 4 * 128 * 192 + 2 * 4 * 128 + 67 * 129,
-             "head (Dense)              [N, 67]"),
-            (["--model", "char-lstm", "--data", "chars:\(repositoryRoot.path)/data/pride-and-prejudice.txt", "--window", "32", "--hidden", "128"],
-             67 * 64 + 4 * 128 * 192 + 2 * 4 * 128 + 67 * 129, "lstm (LSTM)               [N, 32, 128]"),
-            (["--model", "lstm", "--data", "series:\(SeriesCommandTests.co2):ppm", "--window", "36", "--hidden", "32"], lstm,
-             "rnn (LSTM)                [N, 36, 32]"),
+            (
+                ["--model", "lstm-text", "--vocabulary", "1000", "--hidden", "64"],
+                1000 * 64 + 4 * 64 * 128 + 2 * 4 * 64 + 2 * 65,
+                "embedding (Embedding)     [N, 48, 64]"
+            ),
+            (
+                ["--model", "char-lstm", "--vocabulary", "67", "--window", "32", "--hidden", "128"],
+                67 * 64 + 4 * 128 * 192 + 2 * 4 * 128 + 67 * 129,
+                "head (Dense)              [N, 67]"
+            ),
+            (
+                [
+                    "--model", "char-lstm", "--data", "chars:\(repositoryRoot.path)/data/pride-and-prejudice.txt", "--window",
+                    "32", "--hidden", "128",
+                ],
+                67 * 64 + 4 * 128 * 192 + 2 * 4 * 128 + 67 * 129, "lstm (LSTM)               [N, 32, 128]"
+            ),
+            (
+                ["--model", "lstm", "--data", "series:\(SeriesCommandTests.co2):ppm", "--window", "36", "--hidden", "32"], lstm,
+                "rnn (LSTM)                [N, 36, 32]"
+            ),
         ]
         for (arguments, parameters, row) in cases {
             let text = try Self.summary(arguments)
@@ -51,14 +68,22 @@ import Testing
 
     @Test func optionsAModelDoesNotTakeGiveOneLineErrors() throws {
         let cases: [([String], String)] = [
-            (["--model", "lstm-text"], "--model lstm-text: needs the size of its vocabulary: --vocabulary N, or --data text:PATH"),
-            (["--model", "char-lstm"], "--model char-lstm: needs the size of its vocabulary: --vocabulary N, or --data chars:PATH"),
+            (
+                ["--model", "lstm-text"],
+                "--model lstm-text: needs the size of its vocabulary: --vocabulary N, or --data text:PATH"
+            ),
+            (
+                ["--model", "char-lstm"],
+                "--model char-lstm: needs the size of its vocabulary: --vocabulary N, or --data chars:PATH"
+            ),
             (["--model", "mlp", "--window", "3"], "--window 3: only for --model lstm, gru, rnn and char-lstm"),
             (["--model", "lstm", "--vocabulary", "30"], "--vocabulary 30: only for --model lstm-text and char-lstm"),
             (["--model", "lstm", "--window", "0"], "--window 0: must be a positive number of values"),
             (["--model", "lstm-text", "--vocabulary", "2"], "--vocabulary 2: must be from 3 to 1048576"),
-            (["--model", "lenet5", "--data", "series:\(SeriesCommandTests.co2):ppm"],
-             "--data series:\(SeriesCommandTests.co2):ppm: sizes a recurrent model (--model char-lstm, gru, lstm, lstm-text, rnn), not lenet5"),
+            (
+                ["--model", "lenet5", "--data", "series:\(SeriesCommandTests.co2):ppm"],
+                "--data series:\(SeriesCommandTests.co2):ppm: sizes a recurrent model (--model char-lstm, gru, lstm, lstm-text, rnn), not lenet5"
+            ),
         ]
         for (arguments, expected) in cases {
             #expect(CommandLineTests.failure(["summary"] + arguments) == expected, "\(arguments)")

@@ -1,7 +1,8 @@
 import Foundation
-@testable import Fovea
 import FoveaTestSupport
 import Testing
+
+@testable import Fovea
 
 /// TensorBoard event files: the bytes against ones TensorBoard wrote (Fixtures/make_tensorboard_fixture.py), every
 /// record's checksums through a reader written here, and a training run's file through TensorBoard's own
@@ -27,10 +28,14 @@ import Testing
         var offset = 0
         while offset + 12 <= bytes.count {
             let length = Int(little(offset..<offset + 8))
-            #expect(little(offset + 8..<offset + 12) == masked(bytes[offset..<offset + 8]), "length CRC at \(offset)", sourceLocation: sourceLocation)
+            #expect(
+                little(offset + 8..<offset + 12) == masked(bytes[offset..<offset + 8]), "length CRC at \(offset)",
+                sourceLocation: sourceLocation)
             guard offset + 16 + length <= bytes.count else { break }
             let data = bytes[offset + 12..<offset + 12 + length]
-            #expect(little(offset + 12 + length..<offset + 16 + length) == masked(data), "data CRC at \(offset)", sourceLocation: sourceLocation)
+            #expect(
+                little(offset + 12 + length..<offset + 16 + length) == masked(data), "data CRC at \(offset)",
+                sourceLocation: sourceLocation)
             records.append(Data(data))
             offset += 16 + length
         }
@@ -75,7 +80,9 @@ import Testing
         let step = fields.first { $0.number == 2 }?.varint.map(Int.init) ?? 0
         let version = fields.first { $0.number == 3 }?.bytes.map { String(decoding: $0, as: UTF8.self) }
         let values = fields.filter { $0.number == 5 }.flatMap { Self.fields($0.bytes!) }.filter { $0.number == 1 }
-        let tags = values.compactMap { value in Self.fields(value.bytes!).first { $0.number == 1 }?.bytes.map { String(decoding: $0, as: UTF8.self) } }
+        let tags = values.compactMap { value in
+            Self.fields(value.bytes!).first { $0.number == 1 }?.bytes.map { String(decoding: $0, as: UTF8.self) }
+        }
         return (step, version, tags)
     }
 
@@ -87,12 +94,14 @@ import Testing
 
     @Test func eventsAreTheBytesTensorBoardWrites() throws {
         let expected = try Data(contentsOf: Self.fixtures.appendingPathComponent("tensorboard_events.bin"))
-        let histogram = Histogram(min: -1, max: 2, count: 4, sum: 1.5, sumOfSquares: 5.25, bucketLimits: [0, 1, 2], bucketCounts: [1, 2, 1])
+        let histogram = Histogram(
+            min: -1, max: 2, count: 4, sum: 1.5, sumOfSquares: 5.25, bucketLimits: [0, 1, 2], bucketCounts: [1, 2, 1])
         let events = [
             EventRecord.fileVersion(wallTime: 1_700_000_000.25),
             EventRecord.summary([("train/loss", .scalar(0.25))], step: 3, wallTime: 1_700_000_001.5),
             EventRecord.summary([("weights/fc1.weight", .histogram(histogram))], step: 300, wallTime: 1_700_000_002),
-            EventRecord.summary([("inputs", .image(png: Data(0..<16), height: 28, width: 56, channels: 1))], step: 2, wallTime: 1_700_000_003),
+            EventRecord.summary(
+                [("inputs", .image(png: Data(0..<16), height: 28, width: 56, channels: 1))], step: 2, wallTime: 1_700_000_003),
             EventRecord.summary([("configuration/text_summary", .text("| key | value |"))], step: 0, wallTime: 1_700_000_004),
         ]
         let written = events.map(TFRecord.frame).reduce(Data(), +)
@@ -119,7 +128,8 @@ import Testing
         for sample in 0..<count {
             for index in (16 * Int(labels[sample]))..<(16 * Int(labels[sample]) + 16) { features[sample * 64 + index] += 0.7 }
         }
-        return try InMemoryDataset(features: features, labels: labels, sampleShape: [1, 8, 8], classNames: ["top", "middle", "bottom"])
+        return try InMemoryDataset(
+            features: features, labels: labels, sampleShape: [1, 8, 8], classNames: ["top", "middle", "bottom"])
     }
 
     /// Trains 2 epochs with the callback on `device`; returns the log directory.
@@ -127,15 +137,17 @@ import Testing
         let logs = directory.appendingPathComponent("tb")
         let train = try bands(count: 96, seed: 3), clean = try bands(count: 48, seed: 4)
         // Every fourth validation label is wrong, so some validation images are always misclassified.
-        let validation = try clean.relabeled(clean.labels.enumerated().map { $0 % 4 == 0 ? ($1 + 1) % 3 : $1 }, classNames: clean.classNames)
+        let validation = try clean.relabeled(
+            clean.labels.enumerated().map { $0 % 4 == 0 ? ($1 + 1) % 3 : $1 }, classNames: clean.classNames)
         let model = try Sequential {
             Flatten()
             Dense(64, 3)
         }.to(device)
         let validationLoader = try DataLoader(validation, batchSize: 16, shuffle: false, device: device)
-        let callback = TensorBoardCallback(writer: try SummaryWriter(logDirectory: logs), interval: 2, imageCount: 4, samples: train,
-                                           validation: validationLoader,
-                                           configuration: ["model": "linear", "lr": "0.5"], classNames: train.classNames)
+        let callback = TensorBoardCallback(
+            writer: try SummaryWriter(logDirectory: logs), interval: 2, imageCount: 4, samples: train,
+            validation: validationLoader,
+            configuration: ["model": "linear", "lr": "0.5"], classNames: train.classNames)
         let trainer = Trainer(model: model, optimizer: SGD(model.parameters, learningRate: 0.5), callbacks: [callback])
         try trainer.fit(try DataLoader(train, batchSize: 16, seed: 1, device: device), validation: validationLoader, epochs: 2)
         return logs
@@ -169,16 +181,21 @@ import Testing
             return
         }
         guard status != 77 else {
-            print("SummaryWriterTests: skipping TensorBoard's EventAccumulator check: \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
+            print(
+                "SummaryWriterTests: skipping TensorBoard's EventAccumulator check: \(output.trimmingCharacters(in: .whitespacesAndNewlines))"
+            )
             return
         }
         #expect(status == 0, "\(output)")
-        let read = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: [String: [[Any]]]], "\(output)")
+        let read = try #require(
+            try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: [String: [[Any]]]], "\(output)")
         func steps(_ kind: String, _ tag: String) -> [Int] { read[kind]?[tag]?.compactMap { $0.first as? Int } ?? [] }
         #expect(steps("scalars", "train/loss") == [2, 4, 6, 8, 10, 12])
         #expect(steps("scalars", "train/learning_rate") == [2, 4, 6, 8, 10, 12])
-        for tag in ["epoch/train_loss", "epoch/train_accuracy", "epoch/validation_loss", "epoch/validation_accuracy",
-                    "epoch/learning_rate", "epoch/images_per_second"] {
+        for tag in [
+            "epoch/train_loss", "epoch/train_accuracy", "epoch/validation_loss", "epoch/validation_accuracy",
+            "epoch/learning_rate", "epoch/images_per_second",
+        ] {
             #expect(steps("scalars", tag) == [1, 2], "\(tag)")
         }
         #expect((read["scalars"]?["epoch/learning_rate"]?.first?[1] as? Double) == 0.5)

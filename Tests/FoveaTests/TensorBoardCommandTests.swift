@@ -1,15 +1,18 @@
 import Foundation
 import Fovea
-@testable import FoveaCLI
 import Testing
+
+@testable import FoveaCLI
 
 /// `fovea train --tensorboard`: the option alone, with a folder, and on resume.
 @Suite struct TensorBoardCommandTests {
     /// Every event file in `directory`, read with SummaryWriterTests' independent reader: each tag with its steps.
     static func tags(in directory: URL) throws -> [String: [Int]] {
         var tags: [String: [Int]] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() where name.hasPrefix("events.out.tfevents.") {
-            let events = SummaryWriterTests.records(try Data(contentsOf: directory.appendingPathComponent(name))).map(SummaryWriterTests.describe)
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        where name.hasPrefix("events.out.tfevents.") {
+            let events = SummaryWriterTests.records(try Data(contentsOf: directory.appendingPathComponent(name))).map(
+                SummaryWriterTests.describe)
             #expect(events.first?.fileVersion == "brain.Event:2")
             for event in events { for tag in event.tags { tags[tag, default: []].append(event.step) } }
         }
@@ -29,8 +32,10 @@ import Testing
         let file = directory.appendingPathComponent("file")
         try Data("x".utf8).write(to: file)
         let run = directory.appendingPathComponent("run")
-        let message = CommandLineTests.failure(["train", "--model", "mlp", "--data", "csv:\(CommandLineTests.iris)", "--device", "cpu",
-                                                "--tensorboard", file.appendingPathComponent("tb").path, "--out", run.path])
+        let message = CommandLineTests.failure([
+            "train", "--model", "mlp", "--data", "csv:\(CommandLineTests.iris)", "--device", "cpu",
+            "--tensorboard", file.appendingPathComponent("tb").path, "--out", run.path,
+        ])
         #expect(message?.hasPrefix(file.appendingPathComponent("tb/events.out.tfevents.").path) == true, "\(message ?? "")")
         #expect(message?.hasSuffix(": cannot create the TensorBoard event file: \(file.path) is a file, not a folder") == true)
         #expect(!FileManager.default.fileExists(atPath: run.path))
@@ -41,14 +46,22 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let run = directory.appendingPathComponent("co2")
         // co2's first 327 values make 315 training windows of 12: 10 batches of 32 an epoch, so the scalars come every other step.
-        try CommandLineTests.fovea(["train", "--model", "lstm", "--data", "series:\(SeriesCommandTests.co2):ppm", "--window", "12", "--hidden", "4",
-                                    "--epochs", "2", "--device", "cpu", "--tensorboard", "--out", run.path])
+        try CommandLineTests.fovea([
+            "train", "--model", "lstm", "--data", "series:\(SeriesCommandTests.co2):ppm", "--window", "12", "--hidden", "4",
+            "--epochs", "2", "--device", "cpu", "--tensorboard", "--out", run.path,
+        ])
         let tags = try Self.tags(in: run.appendingPathComponent("tb"))
         #expect(tags["train/loss"] == Array(stride(from: 2, through: 20, by: 2)))
-        #expect(tags["epoch/train_loss"] == [1, 2] && tags["epoch/validation_loss"] == [1, 2] && tags["parameters/rnn.weight_hh_l0"] == [1, 2])
-        for tag in ["test/loss", "test/rmse", "test/mae", "test/naive_rmse", "test/naive_mae"] { #expect(tags[tag] == [2], "\(tag)") }
+        #expect(
+            tags["epoch/train_loss"] == [1, 2] && tags["epoch/validation_loss"] == [1, 2]
+                && tags["parameters/rnn.weight_hh_l0"] == [1, 2])
+        for tag in ["test/loss", "test/rmse", "test/mae", "test/naive_rmse", "test/naive_mae"] {
+            #expect(tags[tag] == [2], "\(tag)")
+        }
         // A regression has no accuracy, and no images to show.
-        #expect(tags.keys.filter { $0.contains("accuracy") || $0 == "inputs" || $0.hasPrefix("validation/") }.isEmpty, "\(tags.keys.sorted())")
+        #expect(
+            tags.keys.filter { $0.contains("accuracy") || $0 == "inputs" || $0.hasPrefix("validation/") }.isEmpty,
+            "\(tags.keys.sorted())")
     }
 
     @Test func trainWritesEventFilesAndResumeAddsOne() throws {
@@ -56,9 +69,12 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let run = directory.appendingPathComponent("iris")
         // 108 training rows: 4 batches of 32 an epoch, so the training scalars come every step.
-        let options = ["--model", "mlp", "--data", "csv:\(CommandLineTests.iris)", "--hidden", "8", "--device", "cpu", "--out", run.path]
+        let options = [
+            "--model", "mlp", "--data", "csv:\(CommandLineTests.iris)", "--hidden", "8", "--device", "cpu", "--out", run.path,
+        ]
         try CommandLineTests.fovea(["train", "--epochs", "2", "--tensorboard"] + options)
-        let config = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: run.appendingPathComponent("config.json")))
+        let config = try JSONDecoder().decode(
+            [String: String].self, from: Data(contentsOf: run.appendingPathComponent("config.json")))
         #expect(config["tensorboard"] == "<run>/tb")
         var tags = try Self.tags(in: run.appendingPathComponent("tb"))
         #expect(tags["train/loss"] == Array(1...8))

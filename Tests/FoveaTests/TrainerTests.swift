@@ -46,7 +46,9 @@ import Testing
     /// Records a copy of the weights after every epoch.
     final class WeightRecorder: TrainingCallback {
         var weights: [[String: [Float]]] = []
-        func epochDidEnd(_ trainer: Trainer, metrics: EpochMetrics) throws { weights.append(try TrainingFixtures.values(of: trainer.model)) }
+        func epochDidEnd(_ trainer: Trainer, metrics: EpochMetrics) throws {
+            weights.append(try TrainingFixtures.values(of: trainer.model))
+        }
     }
 
     static func model(_ device: Device) throws -> Sequential {
@@ -58,7 +60,8 @@ import Testing
         let model = try Self.model(device)
         let recorder = WeightRecorder()
         let stopping = EarlyStopping(patience: 2, restoreBestWeights: true)
-        let trainer = Trainer(model: model, optimizer: Adam(model.parameters, learningRate: 0.02), callbacks: [recorder, stopping])
+        let trainer = Trainer(
+            model: model, optimizer: Adam(model.parameters, learningRate: 0.02), callbacks: [recorder, stopping])
         let data = try TrainingFixtures.threeClasses(count: 200, seed: 21)
         // Validation labels shifted by one class: the better the model learns, the worse the validation loss.
         let shifted = try data.relabeled(data.labels.map { ($0 + 1) % 3 }, classNames: data.classNames)
@@ -85,14 +88,16 @@ import Testing
         let train = try DataLoader(try TrainingFixtures.threeClasses(count: 40, seed: 2), batchSize: 20, device: .cpu)
         #expect(try trainer.fit(train, validation: train, epochs: 5).count == 2)
         #expect(trainer.stopRequested)
-        #expect(try trainer.fit(train, validation: train, epochs: 5).count == 4, "a second fit trains again and stops after 2 epochs")
+        #expect(
+            try trainer.fit(train, validation: train, epochs: 5).count == 4, "a second fit trains again and stops after 2 epochs")
     }
 
     @Test(arguments: testDevices)
     func schedulerCallbackChangesTheLearningRateEachEpoch(device: Device) throws {
         let model = try Self.model(device)
         let optimizer = SGD(model.parameters, learningRate: 0.1)
-        let trainer = Trainer(model: model, optimizer: optimizer, callbacks: [SchedulerCallback(StepLR(optimizer, stepSize: 1, gamma: 0.5))])
+        let trainer = Trainer(
+            model: model, optimizer: optimizer, callbacks: [SchedulerCallback(StepLR(optimizer, stepSize: 1, gamma: 0.5))])
         let train = try DataLoader(try TrainingFixtures.threeClasses(count: 64, seed: 2), batchSize: 32, device: device)
         let history = try trainer.fit(train, epochs: 3)
         #expect(history.map(\.learningRate) == [0.1, 0.05, 0.025])

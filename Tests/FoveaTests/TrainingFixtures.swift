@@ -31,14 +31,20 @@ enum TrainingFixtures {
 
     /// The initial weights of `mlp`, fixed by a test-values seed.
     static func initialWeights(seed: UInt64) -> [String: [Float]] {
-        ["1.weight": testValues(32 * 4, seed: seed, low: -0.5, high: 0.5), "1.bias": testValues(32, seed: seed + 1, low: -0.5, high: 0.5),
-         "4.weight": testValues(3 * 32, seed: seed + 2, low: -0.2, high: 0.2), "4.bias": testValues(3, seed: seed + 3, low: -0.2, high: 0.2)]
+        [
+            "1.weight": testValues(32 * 4, seed: seed, low: -0.5, high: 0.5),
+            "1.bias": testValues(32, seed: seed + 1, low: -0.5, high: 0.5),
+            "4.weight": testValues(3 * 32, seed: seed + 2, low: -0.2, high: 0.2),
+            "4.bias": testValues(3, seed: seed + 3, low: -0.2, high: 0.2),
+        ]
     }
 
     /// Fresh host tensors holding `values`, shaped like `model`'s state dict.
     static func copies(_ values: [String: [Float]], shapesFrom model: Module) throws -> [String: Tensor] {
         var state: [String: Tensor] = [:]
-        for (name, tensor) in model.stateDict() { state[name] = try Tensor(values[name] ?? tensor.toArray(), shape: tensor.shape) }
+        for (name, tensor) in model.stateDict() {
+            state[name] = try Tensor(values[name] ?? tensor.toArray(), shape: tensor.shape)
+        }
         return state
     }
 

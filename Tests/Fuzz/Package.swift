@@ -4,8 +4,10 @@ import PackageDescription
 /// libFuzzer targets for every reader of outside bytes. Build and run one with `Scripts/fuzz.sh TARGET SECONDS`,
 /// which adds address sanitizer and coverage to every module; the seed corpora live in `Corpus/` (written by
 /// `make_seeds.py`), and the test suite runs them through the readers too.
-let readers = ["FuzzSafetensors": "FoveaNN", "FuzzIDX": "FoveaData", "FuzzCSV": "FoveaData", "FuzzAnymap": "FoveaData",
-               "FuzzPNG": "FoveaData", "FuzzJPEG": "FoveaData"]
+let readers = [
+    "FuzzSafetensors": "FoveaNN", "FuzzIDX": "FoveaData", "FuzzCSV": "FoveaData", "FuzzAnymap": "FoveaData",
+    "FuzzPNG": "FoveaData", "FuzzJPEG": "FoveaData",
+]
 
 let package = Package(
     name: "FoveaFuzz",

@@ -13,8 +13,10 @@ public struct GradientCheckResult: CustomStringConvertible {
 /// with fixed random weights w. Inputs are modified during the check and restored afterwards.
 ///
 /// Float32 arithmetic limits accuracy: use `epsilon` around 1e-2 and inputs away from kinks (relu at 0, max ties).
-public func gradientCheck(_ inputs: [Tensor], epsilon: Float = 1e-2,
-                          _ function: ([Tensor]) throws -> Tensor) throws -> GradientCheckResult {
+public func gradientCheck(
+    _ inputs: [Tensor], epsilon: Float = 1e-2,
+    _ function: ([Tensor]) throws -> Tensor
+) throws -> GradientCheckResult {
     for input in inputs { input.requiresGrad = true; input.grad = nil }
     let output = try function(inputs)
     let weights = testValues(output.count, seed: 99)
@@ -43,7 +45,9 @@ public func gradientCheck(_ inputs: [Tensor], epsilon: Float = 1e-2,
             try values.withUnsafeBufferPointer { try backend.upload($0, into: input.storage, offset: 0) }
             let numeric = Float((plus - minus) / Double(2 * epsilon))
             let error = abs(analytic[i] - numeric) / max(1, abs(numeric))
-            if error > result.worstError { result = GradientCheckResult(worstError: error, worstInput: inputIndex, worstIndex: i) }
+            if error > result.worstError {
+                result = GradientCheckResult(worstError: error, worstInput: inputIndex, worstIndex: i)
+            }
         }
     }
     return result

@@ -26,7 +26,10 @@ public func testValues(_ count: Int, seed: UInt64 = 1, low: Float = -1, high: Fl
 }
 
 /// A tensor of test values on `device`.
-public func testTensor(_ shape: Shape, device: Device, seed: UInt64 = 1, low: Float = -1, high: Float = 1,
-                       requiresGrad: Bool = false) throws -> Tensor {
-    try Tensor(testValues(shape.count, seed: seed, low: low, high: high), shape: shape, device: device, requiresGrad: requiresGrad)
+public func testTensor(
+    _ shape: Shape, device: Device, seed: UInt64 = 1, low: Float = -1, high: Float = 1,
+    requiresGrad: Bool = false
+) throws -> Tensor {
+    try Tensor(
+        testValues(shape.count, seed: seed, low: low, high: high), shape: shape, device: device, requiresGrad: requiresGrad)
 }

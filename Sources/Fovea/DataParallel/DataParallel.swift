@@ -52,7 +52,8 @@ public struct DataParallel {
         let groups = try InProcessReplicas.group(count: devices.count)
         let outcomes = ReplicaOutcomes<T>(count: devices.count)
         for (rank, device) in devices.enumerated() {
-            let replica = Replica(rank: rank, device: device, group: groups[rank], shard: try DataShard(rank: rank, count: devices.count))
+            let replica = Replica(
+                rank: rank, device: device, group: groups[rank], shard: try DataShard(rank: rank, count: devices.count))
             let thread = Thread {
                 do {
                     outcomes.set(rank, .success(try body(replica)))

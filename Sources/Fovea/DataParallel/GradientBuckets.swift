@@ -46,7 +46,9 @@ public final class GradientBuckets {
     /// Buckets for `parameters` (those that get gradients, in the model's order), of at most `bucketBytes` each unless
     /// one parameter is larger.
     public init(_ parameters: [Parameter], replicas: ReplicaGroup, bucketBytes: Int = defaultBucketBytes) throws {
-        guard bucketBytes > 0 else { throw FoveaError.invalidArgument("GradientBuckets: bucket size \(bucketBytes) bytes must be positive") }
+        guard bucketBytes > 0 else {
+            throw FoveaError.invalidArgument("GradientBuckets: bucket size \(bucketBytes) bytes must be positive")
+        }
         self.parameters = parameters.reversed()
         counts = self.parameters.map(\.value.count)
         self.replicas = replicas
@@ -120,7 +122,8 @@ public final class GradientBuckets {
         let slot = slots[index], parameter = parameters[index], count = parameter.value.count
         let destination = UnsafeMutableBufferPointer(rebasing: buckets[slot.bucket].values[slot.offset..<slot.offset + count])
         if let gradient = parameter.value.grad {
-            try gradient.backend.download(gradient.storage, offset: 0, count: count, into: UnsafeMutableRawBufferPointer(destination))
+            try gradient.backend.download(
+                gradient.storage, offset: 0, count: count, into: UnsafeMutableRawBufferPointer(destination))
             if weight != 1 { for i in 0..<count { destination[i] *= weight } }
         } else {
             destination.update(repeating: 0)

@@ -45,7 +45,8 @@ public final class InProcessReplicas: ReplicaGroup {
     public func leave() { rendezvous.leave(rank: rank) }
 
     private func start(_ operation: ReplicaRendezvous.Operation, _ buffer: UnsafeMutableRawPointer?, count: Int) throws
-        -> (ReplicaRendezvous.Round, Int) {
+        -> (ReplicaRendezvous.Round, Int)
+    {
         let number = sequence
         sequence += 1
         return (try rendezvous.arrive(sequence: number, rank: rank, operation: operation, buffer: buffer, count: count), number)

@@ -45,7 +45,8 @@ final class ReplicaRendezvous: @unchecked Sendable {
         rounds[sequence] = round
         guard round.operation == operation, round.count == count else {
             condition.unlock()
-            let reason = "the replicas disagree on collective operation \(sequence): \(round.operation.rawValue) of \(round.count) "
+            let reason =
+                "the replicas disagree on collective operation \(sequence): \(round.operation.rawValue) of \(round.count) "
                 + "elements against \(operation.rawValue) of \(count) on replica \(rank)"
             stop(reason)
             throw ReplicaGroupStopped(reason: reason)
@@ -71,7 +72,8 @@ final class ReplicaRendezvous: @unchecked Sendable {
         while !round.isComplete {
             if let stopReason { throw ReplicaGroupStopped(reason: stopReason) }
             if let gone = finished.first {
-                let reason = "replica \(gone) finished while replica \(rank) waits for it in collective operation \(sequence) "
+                let reason =
+                    "replica \(gone) finished while replica \(rank) waits for it in collective operation \(sequence) "
                     + "(the replicas made different calls)"
                 stopLocked(reason)
                 throw ReplicaGroupStopped(reason: reason)

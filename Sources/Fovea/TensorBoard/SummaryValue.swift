@@ -59,7 +59,9 @@ public struct Histogram: Sendable, Equatable {
     public var bucketCounts: [Double] = []
 
     /// A histogram with the given fields.
-    public init(min: Double, max: Double, count: Double, sum: Double, sumOfSquares: Double, bucketLimits: [Double], bucketCounts: [Double]) {
+    public init(
+        min: Double, max: Double, count: Double, sum: Double, sumOfSquares: Double, bucketLimits: [Double], bucketCounts: [Double]
+    ) {
         (self.min, self.max, self.count, self.sum, self.sumOfSquares) = (min, max, count, sum, sumOfSquares)
         (self.bucketLimits, self.bucketCounts) = (bucketLimits, bucketCounts)
     }

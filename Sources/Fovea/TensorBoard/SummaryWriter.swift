@@ -19,13 +19,17 @@ public final class SummaryWriter {
     public init(logDirectory: URL) throws {
         self.logDirectory = logDirectory
         let now = Date().timeIntervalSince1970
-        let number = Self.counterLock.withLock { () -> Int in Self.filesMade += 1; return Self.filesMade }
+        let number = Self.counterLock.withLock { () -> Int in
+            Self.filesMade += 1; return Self.filesMade
+        }
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
         file = logDirectory.appendingPathComponent("events.out.tfevents.\(Int(now)).\(host).\(getpid()).\(number)")
         do {
             try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
             guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
-                throw CocoaError(.fileWriteNoPermission, userInfo: [NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(errno))])
+                throw CocoaError(
+                    .fileWriteNoPermission,
+                    userInfo: [NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(errno))])
             }
             handle = try FileHandle(forWritingTo: file)
         } catch {

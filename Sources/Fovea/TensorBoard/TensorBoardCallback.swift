@@ -29,8 +29,11 @@ public final class TensorBoardCallback: TrainingCallback {
     ///   - validation: the loader whose misclassified images are shown after each epoch (nil: none).
     ///   - configuration: written once as a two-column table (empty: nothing).
     ///   - hasAccuracy: false for a regression, whose accuracy means nothing.
-    public init(writer: SummaryWriter, interval: Int = 100, imageCount: Int = 16, samples: (any Dataset)? = nil, validation: DataLoader? = nil,
-                configuration: [String: String] = [:], classNames: [String] = [], hasAccuracy: Bool = true) {
+    public init(
+        writer: SummaryWriter, interval: Int = 100, imageCount: Int = 16, samples: (any Dataset)? = nil,
+        validation: DataLoader? = nil,
+        configuration: [String: String] = [:], classNames: [String] = [], hasAccuracy: Bool = true
+    ) {
         precondition(interval > 0 && imageCount > 0, "TensorBoardCallback: interval and imageCount must be positive")
         self.writer = writer
         self.interval = interval
@@ -46,7 +49,8 @@ public final class TensorBoardCallback: TrainingCallback {
         let step = trainer.optimizer.stepCount
         if !configuration.isEmpty {
             let rows = configuration.keys.sorted().map { "| \($0) | \(configuration[$0]!) |" }
-            try writer.addText("configuration", (["| option | value |", "| --- | --- |"] + rows).joined(separator: "\n"), step: step)
+            try writer.addText(
+                "configuration", (["| option | value |", "| --- | --- |"] + rows).joined(separator: "\n"), step: step)
         }
         if let samples, samples.sampleShape.rank == 3, samples.count > 0 {
             let images = try (0..<min(imageCount, samples.count)).map { try samples[$0].features }
@@ -60,17 +64,23 @@ public final class TensorBoardCallback: TrainingCallback {
         let step = trainer.optimizer.stepCount
         guard step % interval == 0 else { return }
         let (loss, accuracy) = try totals.read()
-        try writer.add([("train/loss", .scalar(loss))] + (hasAccuracy ? [("train/accuracy", .scalar(accuracy))] : [])
-                       + [("train/learning_rate", .scalar(trainer.optimizer.learningRate))], step: step)
+        try writer.add(
+            [("train/loss", .scalar(loss))] + (hasAccuracy ? [("train/accuracy", .scalar(accuracy))] : [])
+                + [("train/learning_rate", .scalar(trainer.optimizer.learningRate))], step: step)
     }
 
     public func epochDidEnd(_ trainer: Trainer, metrics: EpochMetrics) throws {
         let step = metrics.epoch + 1
         var values: [(tag: String, value: SummaryValue)] = [("epoch/train_loss", .scalar(metrics.trainLoss))]
         if hasAccuracy { values.append(("epoch/train_accuracy", .scalar(metrics.trainAccuracy))) }
-        values += [("epoch/learning_rate", .scalar(metrics.learningRate)), ("epoch/images_per_second", .scalar(Float(metrics.imagesPerSecond)))]
+        values += [
+            ("epoch/learning_rate", .scalar(metrics.learningRate)),
+            ("epoch/images_per_second", .scalar(Float(metrics.imagesPerSecond))),
+        ]
         if let loss = metrics.validationLoss { values.append(("epoch/validation_loss", .scalar(loss))) }
-        if hasAccuracy, let accuracy = metrics.validationAccuracy { values.append(("epoch/validation_accuracy", .scalar(accuracy))) }
+        if hasAccuracy, let accuracy = metrics.validationAccuracy {
+            values.append(("epoch/validation_accuracy", .scalar(accuracy)))
+        }
         try writer.add(values, step: step)
         for (name, parameter) in trainer.model.namedParameters {
             try writer.addHistogram("parameters/\(name)", parameter.value, step: step)
@@ -88,13 +98,16 @@ public final class TensorBoardCallback: TrainingCallback {
         let predictions = try Predictions(model: model, loader: validation, maxBatches: batches)
         let rows = predictions.mistakesByConfidence.prefix(imageCount)
         guard !rows.isEmpty else { return }
-        let grid = ImageGrid.tile(try rows.map { try validation.dataset[predictions.indices[$0]].features }, shape: validation.dataset.sampleShape)
+        let grid = ImageGrid.tile(
+            try rows.map { try validation.dataset[predictions.indices[$0]].features }, shape: validation.dataset.sampleShape)
         try writer.addImage("validation/misclassified", values: grid.values, shape: grid.shape, step: step)
         let captions = rows.enumerated().map { number, row in
             "\(number + 1). \(name(predictions.labels[row])) taken for \(name(predictions.predicted[row])) "
                 + String(format: "(%.0f%%)", 100 * predictions.confidence(row))
         }
-        try writer.addText("validation/misclassified_labels", "In the grid's order, left to right:\n\n" + captions.joined(separator: "  \n"), step: step)
+        try writer.addText(
+            "validation/misclassified_labels", "In the grid's order, left to right:\n\n" + captions.joined(separator: "  \n"),
+            step: step)
     }
 
     private func name(_ label: Int) -> String { label < classNames.count ? classNames[label] : String(label) }

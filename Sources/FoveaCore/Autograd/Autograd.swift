@@ -24,7 +24,9 @@ enum Autograd {
         // How many uses by nodes still to run each leaf has: at 0 its gradient is complete.
         var usesLeft: [ObjectIdentifier: Int] = [:]
         for node in order {
-            for input in node.inputs where input.requiresGrad && input.gradNode == nil { usesLeft[ObjectIdentifier(input), default: 0] += 1 }
+            for input in node.inputs where input.requiresGrad && input.gradNode == nil {
+                usesLeft[ObjectIdentifier(input), default: 0] += 1
+            }
         }
         func finishUses(of node: GradNode) throws {
             for input in node.inputs where input.requiresGrad && input.gradNode == nil {
@@ -44,7 +46,8 @@ enum Autograd {
                 if let producer = input.gradNode {
                     let key = ObjectIdentifier(producer)
                     var outputs = pending[key] ?? Array(repeating: nil, count: producer.outputCount)
-                    outputs[input.gradOutputIndex] = try add(gradient, for: input, op: node.op, to: outputs[input.gradOutputIndex])
+                    outputs[input.gradOutputIndex] = try add(
+                        gradient, for: input, op: node.op, to: outputs[input.gradOutputIndex])
                     pending[key] = outputs
                 } else if let index = leafIndex[ObjectIdentifier(input)] {
                     leaves[index].1 = try add(gradient, for: input, op: node.op, to: leaves[index].1)
@@ -74,7 +77,9 @@ enum Autograd {
             guard visited.insert(ObjectIdentifier(node)).inserted else { continue }
             stack.append((node, true))
             for input in node.inputs where input.requiresGrad {
-                if let producer = input.gradNode, !visited.contains(ObjectIdentifier(producer)) { stack.append((producer, false)) }
+                if let producer = input.gradNode, !visited.contains(ObjectIdentifier(producer)) {
+                    stack.append((producer, false))
+                }
             }
         }
         return order
@@ -84,14 +89,17 @@ enum Autograd {
     private static func add(_ gradient: Gradient, for input: Tensor, op: String, to existing: Pending?) throws -> Pending {
         switch gradient {
         case .dense(let tensor):
-            guard tensor.count == input.count else { throw FoveaError.shapeMismatch(op: "\(op) backward", input.shape, tensor.shape) }
+            guard tensor.count == input.count else {
+                throw FoveaError.shapeMismatch(op: "\(op) backward", input.shape, tensor.shape)
+            }
             let shaped = tensor.shape == input.shape ? tensor : try tensor.reshaped(input.shape)
             guard let existing else { return Pending(tensor: shaped, owned: false) }
             let sum = existing.owned ? existing.tensor : try copy(existing.tensor)
             try sum.backend.axpy(alpha: 1, x: shaped.storage, y: sum.storage, count: sum.count)
             return Pending(tensor: sum, owned: true)
         case .accumulate(let addInto):
-            let buffer = try existing.map { $0.owned ? $0.tensor : try copy($0.tensor) }
+            let buffer =
+                try existing.map { $0.owned ? $0.tensor : try copy($0.tensor) }
                 ?? Tensor.zeros(input.shape, device: input.device)
             try addInto(buffer)
             return Pending(tensor: buffer, owned: true)

@@ -17,8 +17,10 @@ public final class GradNode {
     /// Given each output's gradient (nil for an output that received none) and the outputs, returns one gradient per input.
     let backward: (_ gradOutputs: [Tensor?], _ outputs: [Tensor?]) throws -> [Gradient?]
 
-    init(op: String, inputs: [Tensor], outputs: [Tensor],
-         backward: @escaping (_ gradOutputs: [Tensor?], _ outputs: [Tensor?]) throws -> [Gradient?]) {
+    init(
+        op: String, inputs: [Tensor], outputs: [Tensor],
+        backward: @escaping (_ gradOutputs: [Tensor?], _ outputs: [Tensor?]) throws -> [Gradient?]
+    ) {
         self.op = op
         self.inputs = inputs
         self.outputReferences = outputs.map(WeakTensor.init)
@@ -39,15 +41,21 @@ extension Tensor {
     ///
     /// Ops call this right after computing their forward: each op's backward sits next to its forward.
     @discardableResult
-    public func record(_ output: Tensor, op: String, inputs: [Tensor],
-                       backward: @escaping (_ gradOutput: Tensor, _ output: Tensor) throws -> [Tensor?]) -> Tensor {
-        recordGradients(output, op: op, inputs: inputs) { gradOutput, output in try backward(gradOutput, output).map { $0.map(Gradient.dense) } }
+    public func record(
+        _ output: Tensor, op: String, inputs: [Tensor],
+        backward: @escaping (_ gradOutput: Tensor, _ output: Tensor) throws -> [Tensor?]
+    ) -> Tensor {
+        recordGradients(output, op: op, inputs: inputs) { gradOutput, output in
+            try backward(gradOutput, output).map { $0.map(Gradient.dense) }
+        }
     }
 
     /// As `record`, with a backward that may give an input a part of its gradient (`Gradient.accumulate`).
     @discardableResult
-    public func recordGradients(_ output: Tensor, op: String, inputs: [Tensor],
-                                backward: @escaping (_ gradOutput: Tensor, _ output: Tensor) throws -> [Gradient?]) -> Tensor {
+    public func recordGradients(
+        _ output: Tensor, op: String, inputs: [Tensor],
+        backward: @escaping (_ gradOutput: Tensor, _ output: Tensor) throws -> [Gradient?]
+    ) -> Tensor {
         Tensor.record(outputs: [output], op: op, inputs: inputs) { gradOutputs, outputs in
             guard let gradOutput = gradOutputs[0], let output = outputs[0] else { return inputs.map { _ in nil } }
             return try backward(gradOutput, output)
@@ -59,8 +67,10 @@ extension Tensor {
     /// of a split). `backward()` calls it once, after every output that takes part in the graph has its gradient in;
     /// an output that received none gets nil. Returns `outputs`.
     @discardableResult
-    public static func record(outputs: [Tensor], op: String, inputs: [Tensor],
-                              backward: @escaping (_ gradOutputs: [Tensor?], _ outputs: [Tensor?]) throws -> [Gradient?]) -> [Tensor] {
+    public static func record(
+        outputs: [Tensor], op: String, inputs: [Tensor],
+        backward: @escaping (_ gradOutputs: [Tensor?], _ outputs: [Tensor?]) throws -> [Gradient?]
+    ) -> [Tensor] {
         guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return outputs }
         let node = GradNode(op: op, inputs: inputs, outputs: outputs, backward: backward)
         for (index, output) in outputs.enumerated() where output.dtype == .float32 {

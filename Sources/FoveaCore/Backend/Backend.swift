@@ -23,7 +23,8 @@ public protocol MemoryBackend: AnyObject {
     /// Sets `count` Float32 elements from `offset` to `value`.
     func fill(_ storage: Storage, offset: Int, count: Int, value: Float) throws
     /// Copies `count` elements between storages of one dtype (which may be the same storage).
-    func copy(from source: Storage, offset sourceOffset: Int, to destination: Storage, offset destinationOffset: Int, count: Int) throws
+    func copy(from source: Storage, offset sourceOffset: Int, to destination: Storage, offset destinationOffset: Int, count: Int)
+        throws
     /// y += alpha * x over `count` Float32 elements.
     func axpy(alpha: Float, x: Storage, y: Storage, count: Int) throws
     /// Waits until all queued work is done.
@@ -97,9 +98,10 @@ public protocol LayoutBackend: AnyObject {
     /// out = x.permute(permutation), both contiguous; rank at most 8.
     func permute(_ x: Storage, shape: Shape, permutation: [Int], into out: Storage) throws
     /// Copies `rows` rows of `columns` elements between row-strided views (used by concat and slicing along any axis).
-    func copyRows(from source: Storage, offset sourceOffset: Int, stride sourceStride: Int,
-                  to destination: Storage, offset destinationOffset: Int, stride destinationStride: Int,
-                  rows: Int, columns: Int) throws
+    func copyRows(
+        from source: Storage, offset sourceOffset: Int, stride sourceStride: Int,
+        to destination: Storage, offset destinationOffset: Int, stride destinationStride: Int,
+        rows: Int, columns: Int) throws
     /// out[i, :] = x[indices[i], :] for `count` Int32 indices into `rows` rows of `columns` elements (any 4-byte dtype).
     /// An index outside 0..<rows gives a row of zeros (callers validate where that costs no host sync).
     func gatherRows(_ x: Storage, indices: Storage, rows: Int, columns: Int, count: Int, into out: Storage) throws
@@ -111,6 +113,7 @@ extension LayoutBackend where Self: ElementwiseBackend {
     /// A permutation is a strided gather: output axis i reads input axis `permutation[i]` with its stride.
     public func permute(_ x: Storage, shape: Shape, permutation: [Int], into out: Storage) throws {
         let inputStrides = shape.strides
-        try expand(x, offset: 0, strides: permutation.map { inputStrides[$0] }, into: out, shape: Shape(permutation.map { shape[$0] }))
+        try expand(
+            x, offset: 0, strides: permutation.map { inputStrides[$0] }, into: out, shape: Shape(permutation.map { shape[$0] }))
     }
 }

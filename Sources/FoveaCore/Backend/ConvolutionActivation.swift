@@ -18,18 +18,23 @@ public enum ConvolutionActivation: Int, Sendable, CaseIterable {
 /// place; its gradient through `unaryBackward` with the output standing for the input (ReLU's x > 0 is y > 0), then the
 /// bias gradient from it.
 extension ConvolutionBackend where Self: ElementwiseBackend {
-    public func conv2d(_ x: Storage, weight: Storage, bias: Storage?, activation: ConvolutionActivation,
-                       geometry g: ConvolutionGeometry, into y: Storage) throws {
+    public func conv2d(
+        _ x: Storage, weight: Storage, bias: Storage?, activation: ConvolutionActivation,
+        geometry g: ConvolutionGeometry, into y: Storage
+    ) throws {
         try conv2d(x, weight: weight, bias: bias, geometry: g, into: y)
         if let op = activation.unaryOp { try unary(op, x: y, out: y, count: g.outputCount, alpha: 0, beta: 0) }
     }
 
-    public func conv2dActivationBackward(_ gradOutput: Storage, output: Storage, activation: ConvolutionActivation,
-                                         geometry g: ConvolutionGeometry, gradPreActivation: Storage, gradBias: Storage?) throws {
+    public func conv2dActivationBackward(
+        _ gradOutput: Storage, output: Storage, activation: ConvolutionActivation,
+        geometry g: ConvolutionGeometry, gradPreActivation: Storage, gradBias: Storage?
+    ) throws {
         guard let op = activation.unaryOp else {
             throw FoveaError.invalidArgument("conv2dActivationBackward: the identity has no activation gradient")
         }
-        try unaryBackward(op, x: output, y: output, gradOut: gradOutput, gradIn: gradPreActivation, count: g.outputCount, alpha: 0, beta: 0)
+        try unaryBackward(
+            op, x: output, y: output, gradOut: gradOutput, gradIn: gradPreActivation, count: g.outputCount, alpha: 0, beta: 0)
         if let gradBias { try conv2dBackwardBias(gradPreActivation, geometry: g, into: gradBias) }
     }
 }

@@ -10,8 +10,10 @@ public struct ConvolutionGeometry: Sendable, Hashable {
     /// Images per im2col pass; by default as many as keep the column matrix within about 64M floats (256 MB).
     public var imagesPerChunk: Int
 
-    public init(batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int, kernel: Size2D,
-                stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int, output: Size2D) {
+    public init(
+        batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int, kernel: Size2D,
+        stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int, output: Size2D
+    ) {
         self.batch = batch; self.inChannels = inChannels; self.height = height; self.width = width
         self.outChannels = outChannels; self.kernel = kernel; self.stride = stride; self.padding = padding
         self.dilation = dilation; self.groups = groups; self.output = output
@@ -39,27 +41,33 @@ public protocol ConvolutionBackend: AnyObject {
     /// The gradient with respect to the input (overwrites `gradInput`).
     func conv2dBackwardData(_ gradOutput: Storage, weight: Storage, geometry: ConvolutionGeometry, into gradInput: Storage) throws
     /// The gradient with respect to the weight (overwrites `gradWeight`).
-    func conv2dBackwardWeight(_ gradOutput: Storage, input: Storage, geometry: ConvolutionGeometry, into gradWeight: Storage) throws
+    func conv2dBackwardWeight(_ gradOutput: Storage, input: Storage, geometry: ConvolutionGeometry, into gradWeight: Storage)
+        throws
     /// The gradient with respect to the bias: gradOutput summed over images and pixels, per output channel.
     func conv2dBackwardBias(_ gradOutput: Storage, geometry: ConvolutionGeometry, into gradBias: Storage) throws
     /// y = activation(conv2d(x, weight) + bias) (`ConvolutionActivation.swift` has the composition as a default).
-    func conv2d(_ x: Storage, weight: Storage, bias: Storage?, activation: ConvolutionActivation, geometry: ConvolutionGeometry,
-                into y: Storage) throws
+    func conv2d(
+        _ x: Storage, weight: Storage, bias: Storage?, activation: ConvolutionActivation, geometry: ConvolutionGeometry,
+        into y: Storage) throws
     /// The gradient before the activation, gradOutput * activation'(output), into `gradPreActivation`, and its sum per
     /// output channel (the bias gradient) into `gradBias` when given. `activation` is not `.identity`.
-    func conv2dActivationBackward(_ gradOutput: Storage, output: Storage, activation: ConvolutionActivation,
-                                  geometry: ConvolutionGeometry, gradPreActivation: Storage, gradBias: Storage?) throws
+    func conv2dActivationBackward(
+        _ gradOutput: Storage, output: Storage, activation: ConvolutionActivation,
+        geometry: ConvolutionGeometry, gradPreActivation: Storage, gradBias: Storage?) throws
 
     /// Unfolds input patches into the column matrix ([inChannels * kh * kw] x [batchCount * outputPlane]); padding reads 0.
     func im2col(_ x: Storage, geometry: ConvolutionGeometry, batchStart: Int, batchCount: Int, into columns: Storage) throws
     /// The adjoint of `im2col`: each input element of those images becomes the sum of the column entries that read it.
-    func col2im(_ columns: Storage, geometry: ConvolutionGeometry, batchStart: Int, batchCount: Int, into gradInput: Storage) throws
+    func col2im(_ columns: Storage, geometry: ConvolutionGeometry, batchStart: Int, batchCount: Int, into gradInput: Storage)
+        throws
     /// Writes rows [outChannels] x [batchCount * outputPlane] into those images of the NCHW output, adding `bias` per channel.
-    func convScatterOutput(_ rows: Storage, bias: Storage?, geometry: ConvolutionGeometry,
-                           batchStart: Int, batchCount: Int, into y: Storage) throws
+    func convScatterOutput(
+        _ rows: Storage, bias: Storage?, geometry: ConvolutionGeometry,
+        batchStart: Int, batchCount: Int, into y: Storage) throws
     /// The inverse of `convScatterOutput` without bias: those images of an NCHW output gradient into rows.
-    func convGatherOutput(_ gradOutput: Storage, geometry: ConvolutionGeometry,
-                          batchStart: Int, batchCount: Int, into rows: Storage) throws
+    func convGatherOutput(
+        _ gradOutput: Storage, geometry: ConvolutionGeometry,
+        batchStart: Int, batchCount: Int, into rows: Storage) throws
 }
 
 extension ConvolutionBackend where Self: MemoryBackend & LinearAlgebraBackend {
@@ -67,17 +75,23 @@ extension ConvolutionBackend where Self: MemoryBackend & LinearAlgebraBackend {
         try conv2dViaColumns(x, weight: weight, bias: bias, geometry: g, into: y)
     }
 
-    public func conv2dBackwardData(_ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry, into gradInput: Storage) throws {
+    public func conv2dBackwardData(
+        _ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry, into gradInput: Storage
+    ) throws {
         try conv2dBackwardDataViaColumns(gradOutput, weight: weight, geometry: g, into: gradInput)
     }
 
-    public func conv2dBackwardWeight(_ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry, into gradWeight: Storage) throws {
+    public func conv2dBackwardWeight(
+        _ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry, into gradWeight: Storage
+    ) throws {
         try conv2dBackwardWeightViaColumns(gradOutput, input: input, geometry: g, into: gradWeight)
     }
 
     /// Runs `body` for each chunk of images with column and row scratch buffers sized for the largest chunk.
-    private func forEachChunk(_ g: ConvolutionGeometry,
-                              _ body: (_ start: Int, _ count: Int, _ columns: Storage, _ rows: Storage) throws -> Void) throws {
+    private func forEachChunk(
+        _ g: ConvolutionGeometry,
+        _ body: (_ start: Int, _ count: Int, _ columns: Storage, _ rows: Storage) throws -> Void
+    ) throws {
         let chunk = max(1, min(g.imagesPerChunk, g.batch))
         let columns = try allocate(g.groups * g.groupPatch * chunk * g.outputPlane)
         let rows = try allocate(g.outChannels * chunk * g.outputPlane)
@@ -87,7 +101,9 @@ extension ConvolutionBackend where Self: MemoryBackend & LinearAlgebraBackend {
     }
 
     /// `conv2d` through im2col + GEMM (the default; a backend with direct kernels still uses it for other shapes).
-    public func conv2dViaColumns(_ x: Storage, weight: Storage, bias: Storage?, geometry g: ConvolutionGeometry, into y: Storage) throws {
+    public func conv2dViaColumns(_ x: Storage, weight: Storage, bias: Storage?, geometry g: ConvolutionGeometry, into y: Storage)
+        throws
+    {
         try forEachChunk(g) { start, count, columns, rows in
             try im2col(x, geometry: g, batchStart: start, batchCount: count, into: columns)
             // rows[group] (ocg x m) = weight[group] (ocg x patch) * columns[group] (patch x m)
@@ -101,8 +117,10 @@ extension ConvolutionBackend where Self: MemoryBackend & LinearAlgebraBackend {
     }
 
     /// `conv2dBackwardData` through GEMM + col2im.
-    public func conv2dBackwardDataViaColumns(_ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry,
-                                             into gradInput: Storage) throws {
+    public func conv2dBackwardDataViaColumns(
+        _ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry,
+        into gradInput: Storage
+    ) throws {
         try forEachChunk(g) { start, count, columns, rows in
             try convGatherOutput(gradOutput, geometry: g, batchStart: start, batchCount: count, into: rows)
             // columns[group] (patch x m) = weight[group]^T (patch x ocg) * rows[group] (ocg x m)
@@ -116,8 +134,10 @@ extension ConvolutionBackend where Self: MemoryBackend & LinearAlgebraBackend {
     }
 
     /// `conv2dBackwardWeight` through im2col + GEMM.
-    public func conv2dBackwardWeightViaColumns(_ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry,
-                                               into gradWeight: Storage) throws {
+    public func conv2dBackwardWeightViaColumns(
+        _ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry,
+        into gradWeight: Storage
+    ) throws {
         try fill(gradWeight, offset: 0, count: g.outChannels * g.groupPatch, value: 0)
         try forEachChunk(g) { start, count, columns, rows in
             try im2col(input, geometry: g, batchStart: start, batchCount: count, into: columns)

@@ -39,13 +39,15 @@ public protocol ElementwiseBackend: AnyObject {
     /// out[i] = op(x[i]) for `count` elements; `alpha` and `beta` are the op's scalar parameters (see `UnaryOp`).
     func unary(_ op: UnaryOp, x: Storage, out: Storage, count: Int, alpha: Float, beta: Float) throws
     /// gradIn[i] = gradOut[i] * op'(x[i]); `y` is the forward output (reused by exp, sqrt, sigmoid, tanh, elu, reciprocal).
-    func unaryBackward(_ op: UnaryOp, x: Storage, y: Storage, gradOut: Storage, gradIn: Storage,
-                       count: Int, alpha: Float, beta: Float) throws
+    func unaryBackward(
+        _ op: UnaryOp, x: Storage, y: Storage, gradOut: Storage, gradIn: Storage,
+        count: Int, alpha: Float, beta: Float) throws
     /// out = op(a, b) over `outShape`; operands are read through strides (0 on broadcast axes, see `Shape.broadcastStrides`).
     func binary(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape) throws
     /// out = op(a, b) over Int32 operands read through strides, into Int32 `out` (comparisons give 1 or 0).
     /// Only ops with `supportsInt32`.
-    func binaryInt32(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape) throws
+    func binaryInt32(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape)
+        throws
     /// Copies `x` (any 4-byte dtype), read from element `offset` through `strides` (0 on broadcast axes), into the
     /// contiguous `out` of `shape`: broadcasts, permutes and subscripts.
     func expand(_ x: Storage, offset: Int, strides: [Int], into out: Storage, shape: Shape) throws
@@ -79,7 +81,8 @@ struct BroadcastLayout: Equatable {
         for axis in 0..<shape.rank where shape[axis] != 1 {
             let size = shape[axis]
             if let last = dims.last,
-               operandStrides.indices.allSatisfy({ strides[$0].last! == operandStrides[$0][axis] * size }) {
+                operandStrides.indices.allSatisfy({ strides[$0].last! == operandStrides[$0][axis] * size })
+            {
                 dims[dims.count - 1] = last * size
                 for k in strides.indices { strides[k][strides[k].count - 1] = operandStrides[k][axis] }
             } else {
@@ -106,7 +109,8 @@ struct BroadcastLayout: Equatable {
     /// Throws when the merged layout has more axes than kernels take.
     func checkRank(op: String) throws {
         guard dims.count <= Self.maxRank else {
-            throw FoveaError.invalidArgument("\(op): broadcast layout needs \(dims.count) axes after merging; at most \(Self.maxRank) are supported")
+            throw FoveaError.invalidArgument(
+                "\(op): broadcast layout needs \(dims.count) axes after merging; at most \(Self.maxRank) are supported")
         }
     }
 }

@@ -21,48 +21,59 @@ public protocol NormalizationBackend: AnyObject {
     /// become (1 - momentum) * running + momentum * batch value (the unbiased variance for `runningVar`), in place.
     /// Otherwise `runningMean` and `runningVar` (both required) are used as they are.
     /// The mean and invStd used are written to `savedMean` and `savedInvStd` ([C]) for the backward.
-    func batchNormForward(_ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
-                          runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
-                          momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage) throws
+    func batchNormForward(
+        _ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
+        runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
+        momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage) throws
 
     /// Gradients of the forward with the saved statistics; each of `gradInput`, `gradWeight`, `gradBias` is
     /// computed only when given. With `batchStatistics` the input gradient includes the terms through the batch mean and variance.
-    func batchNormBackward(_ gradOut: Storage, x: Storage, shape: BatchNormShape, weight: Storage?,
-                           savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
-                           gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?) throws
+    func batchNormBackward(
+        _ gradOut: Storage, x: Storage, shape: BatchNormShape, weight: Storage?,
+        savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
+        gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?) throws
 
     /// `batchNormForward` with ReLU applied to the output when `relu` (batch norm + ReLU as one op).
-    func batchNormForward(_ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
-                          runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
-                          momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage, relu: Bool) throws
+    func batchNormForward(
+        _ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
+        runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
+        momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage, relu: Bool) throws
 
     /// `batchNormBackward` of `gradOut` taken only where `reluOutput` (the fused forward's output), when given, is positive.
-    func batchNormBackward(_ gradOut: Storage, reluOutput: Storage?, x: Storage, shape: BatchNormShape, weight: Storage?,
-                           savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
-                           gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?) throws
+    func batchNormBackward(
+        _ gradOut: Storage, reluOutput: Storage?, x: Storage, shape: BatchNormShape, weight: Storage?,
+        savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
+        gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?) throws
 }
 
 /// Batch norm + ReLU as the composition, for backends without a fused kernel (the CPU backend): ReLU in place after the
 /// forward; the gradient masked by ReLU's backward (with the output standing for the input) before the batch-norm backward.
 extension NormalizationBackend where Self: ElementwiseBackend & MemoryBackend {
-    public func batchNormForward(_ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
-                                 runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
-                                 momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage, relu: Bool) throws {
-        try batchNormForward(x, into: out, shape: shape, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
-                             useBatchStatistics: useBatchStatistics, momentum: momentum, eps: eps, savedMean: savedMean,
-                             savedInvStd: savedInvStd)
+    public func batchNormForward(
+        _ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
+        runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
+        momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage, relu: Bool
+    ) throws {
+        try batchNormForward(
+            x, into: out, shape: shape, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
+            useBatchStatistics: useBatchStatistics, momentum: momentum, eps: eps, savedMean: savedMean,
+            savedInvStd: savedInvStd)
         if relu { try unary(.relu, x: out, out: out, count: out.count, alpha: 0, beta: 0) }
     }
 
-    public func batchNormBackward(_ gradOut: Storage, reluOutput: Storage?, x: Storage, shape: BatchNormShape, weight: Storage?,
-                                  savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
-                                  gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?) throws {
+    public func batchNormBackward(
+        _ gradOut: Storage, reluOutput: Storage?, x: Storage, shape: BatchNormShape, weight: Storage?,
+        savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
+        gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?
+    ) throws {
         var gradient = gradOut
         if let reluOutput {
             gradient = try allocate(gradOut.count, dtype: .float32)
-            try unaryBackward(.relu, x: reluOutput, y: reluOutput, gradOut: gradOut, gradIn: gradient, count: gradOut.count, alpha: 0, beta: 0)
+            try unaryBackward(
+                .relu, x: reluOutput, y: reluOutput, gradOut: gradOut, gradIn: gradient, count: gradOut.count, alpha: 0, beta: 0)
         }
-        try batchNormBackward(gradient, x: x, shape: shape, weight: weight, savedMean: savedMean, savedInvStd: savedInvStd,
-                              batchStatistics: batchStatistics, gradInput: gradInput, gradWeight: gradWeight, gradBias: gradBias)
+        try batchNormBackward(
+            gradient, x: x, shape: shape, weight: weight, savedMean: savedMean, savedInvStd: savedInvStd,
+            batchStatistics: batchStatistics, gradInput: gradInput, gradWeight: gradWeight, gradBias: gradBias)
     }
 }

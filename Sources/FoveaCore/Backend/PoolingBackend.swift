@@ -44,6 +44,7 @@ public protocol PoolingBackend: AnyObject {
     func pool2d(_ kind: PoolKind, _ x: Storage, geometry: PoolingGeometry, into y: Storage) throws
     /// The gradient with respect to x, as a gather over the windows covering each element (deterministic, no atomics).
     /// `output` is the forward result; max/min send a window's gradient to its first extreme element in row-major order.
-    func pool2dBackward(_ kind: PoolKind, gradOutput: Storage, input: Storage, output: Storage,
-                        geometry: PoolingGeometry, into gradInput: Storage) throws
+    func pool2dBackward(
+        _ kind: PoolKind, gradOutput: Storage, input: Storage, output: Storage,
+        geometry: PoolingGeometry, into gradInput: Storage) throws
 }

@@ -62,8 +62,10 @@ public struct RecurrentStorage {
     /// and the states each step started from, previousH and (LSTM) previousC [steps, batch, hidden].
     public var gates: Storage, previousH: Storage, previousC: Storage?
 
-    public init(projected: Storage, weightHH: Storage, biasHH: Storage?, lengths: Storage?, initialH: Storage, initialC: Storage?,
-                output: Storage, finalH: Storage, finalC: Storage?, gates: Storage, previousH: Storage, previousC: Storage?) {
+    public init(
+        projected: Storage, weightHH: Storage, biasHH: Storage?, lengths: Storage?, initialH: Storage, initialC: Storage?,
+        output: Storage, finalH: Storage, finalC: Storage?, gates: Storage, previousH: Storage, previousC: Storage?
+    ) {
         self.projected = projected; self.weightHH = weightHH; self.biasHH = biasHH; self.lengths = lengths
         self.initialH = initialH; self.initialC = initialC
         self.output = output; self.finalH = finalH; self.finalC = finalC
@@ -95,6 +97,7 @@ public protocol RecurrentBackend: AnyObject {
 
     /// Back-propagates through time from the gradients of the output and of the final states (nil: zero), with what
     /// the forward kept in `storage`, writing `gradients`.
-    func recurrentBackward(_ shape: RecurrentShape, _ storage: RecurrentStorage, gradOutput: Storage?, gradFinalH: Storage?,
-                           gradFinalC: Storage?, into gradients: RecurrentGradients) throws
+    func recurrentBackward(
+        _ shape: RecurrentShape, _ storage: RecurrentStorage, gradOutput: Storage?, gradFinalH: Storage?,
+        gradFinalC: Storage?, into gradients: RecurrentGradients) throws
 }

@@ -13,15 +13,18 @@ extension CPUBackend {
                 let rows = layout.mode == .wide ? scratch.rows : out
                 for group in 0..<g.groups {
                     // rows[group] (ocg x n) = weight[group] (ocg x patch) * cols[group] (patch x n)
-                    Self.matmul(m: ocg, n: n, k: patch, w + group * ocg * patch, patch, false,
-                                cols + group * patch * n, n, false, 0, rows + group * ocg * n, n)
+                    Self.matmul(
+                        m: ocg, n: n, k: patch, w + group * ocg * patch, patch, false,
+                        cols + group * patch * n, n, false, 0, rows + group * ocg * n, n)
                 }
                 layout.finishOutput(rows, bias: biasValues, into: out)
             }
         }
     }
 
-    func columnsConv2dBackwardData(_ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry, into gradInput: Storage) throws {
+    func columnsConv2dBackwardData(
+        _ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry, into gradInput: Storage
+    ) throws {
         let gy = Self.pointer(gradOutput), w = Self.pointer(weight), gx = Self.pointer(gradInput)
         let layout = ImageColumns(g)
         let (ocg, patch, n) = (g.groupOutChannels, g.groupPatch, layout.columnCount)
@@ -32,8 +35,9 @@ extension CPUBackend {
                 let cols = layout.mode == .pointwise ? target : scratch.columns
                 for group in 0..<g.groups {
                     // cols[group] (patch x n) = weight[group]^T (patch x ocg) * rows[group] (ocg x n)
-                    Self.matmul(m: patch, n: n, k: ocg, w + group * ocg * patch, patch, true,
-                                rows + group * ocg * n, n, false, 0, cols + group * patch * n, n)
+                    Self.matmul(
+                        m: patch, n: n, k: ocg, w + group * ocg * patch, patch, true,
+                        rows + group * ocg * n, n, false, 0, cols + group * patch * n, n)
                 }
                 layout.fold(cols, scratch, into: target)
             }
@@ -41,7 +45,9 @@ extension CPUBackend {
     }
 
     /// Each core accumulates its images' products into its own copy of the gradient; the copies are added in a fixed order.
-    func columnsConv2dBackwardWeight(_ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry, into gradWeight: Storage) throws {
+    func columnsConv2dBackwardWeight(
+        _ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry, into gradWeight: Storage
+    ) throws {
         let gy = Self.pointer(gradOutput), src = Self.pointer(input), gw = Self.pointer(gradWeight)
         let layout = ImageColumns(g)
         let (ocg, patch, n) = (g.groupOutChannels, g.groupPatch, layout.columnCount)
@@ -56,8 +62,9 @@ extension CPUBackend {
                 let rows = layout.gradientRows(gy + image * layout.outputSize, scratch)
                 for group in 0..<g.groups {
                     // acc[group] (ocg x patch) += rows[group] (ocg x n) * cols[group]^T (n x patch)
-                    Self.matmul(m: ocg, n: patch, k: n, rows + group * ocg * n, n, false, cols + group * patch * n, n, true,
-                                image == images.lowerBound ? 0 : 1, acc + group * ocg * patch, patch)
+                    Self.matmul(
+                        m: ocg, n: patch, k: n, rows + group * ocg * n, n, false, cols + group * patch * n, n, true,
+                        image == images.lowerBound ? 0 : 1, acc + group * ocg * patch, patch)
                 }
             }
         }
@@ -69,8 +76,10 @@ extension CPUBackend {
 extension CPUBackend {
     /// Runs `body(part, images, scratch)` for each run of images, one run per core (part 0, 1, ... in `layout.parts`),
     /// each with its own scratch; `preparingRows` zeroes the scratch's rows for `ImageColumns.gradientRows`.
-    func forEachImage(_ layout: ImageColumns, preparingRows: Bool,
-                      _ body: (Int, Range<Int>, ImageColumns.Scratch) -> Void) throws {
+    func forEachImage(
+        _ layout: ImageColumns, preparingRows: Bool,
+        _ body: (Int, Range<Int>, ImageColumns.Scratch) -> Void
+    ) throws {
         let size = layout.scratchSize
         let storage = try allocate(layout.parts * size)
         let base = Self.pointer(storage)
@@ -82,8 +91,10 @@ extension CPUBackend {
     /// Writes the column rows (c, i, j) of `channels` of one image, `rowStride` apart, from `columns` on (the row of the
     /// first channel's (0, 0)): each row holds the input values that output pixels read at that kernel offset, 0 in the padding.
     @inline(__always)
-    static func unfold(_ image: UnsafePointer<Float>, _ g: ConvolutionGeometry, channels: Range<Int>,
-                       into columns: UnsafeMutablePointer<Float>, rowStride: Int) {
+    static func unfold(
+        _ image: UnsafePointer<Float>, _ g: ConvolutionGeometry, channels: Range<Int>,
+        into columns: UnsafeMutablePointer<Float>, rowStride: Int
+    ) {
         let (height, width, kh, kw, outW) = (g.height, g.width, g.kernel.height, g.kernel.width, g.output.width)
         for c in channels {
             let input = image + c * height * width
@@ -112,8 +123,10 @@ extension CPUBackend {
 
     /// The adjoint of `unfold`: overwrites `channels` of one image with the sums of the column entries that read each element.
     @inline(__always)
-    static func fold(_ columns: UnsafePointer<Float>, rowStride: Int, _ g: ConvolutionGeometry, channels: Range<Int>,
-                     into image: UnsafeMutablePointer<Float>) {
+    static func fold(
+        _ columns: UnsafePointer<Float>, rowStride: Int, _ g: ConvolutionGeometry, channels: Range<Int>,
+        into image: UnsafeMutablePointer<Float>
+    ) {
         let (height, width, kh, kw, outW) = (g.height, g.width, g.kernel.height, g.kernel.width, g.output.width)
         for c in channels {
             let plane = image + c * height * width

@@ -5,18 +5,26 @@ extension CPUBackend: ConvolutionBackend {
         try conv2d(x, weight: weight, bias: bias, geometry: g, into: y, algorithm: .choice(for: g, pass: .forward))
     }
 
-    public func conv2dBackwardData(_ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry, into gradInput: Storage) throws {
-        try conv2dBackwardData(gradOutput, weight: weight, geometry: g, into: gradInput, algorithm: .choice(for: g, pass: .backwardData))
+    public func conv2dBackwardData(
+        _ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry, into gradInput: Storage
+    ) throws {
+        try conv2dBackwardData(
+            gradOutput, weight: weight, geometry: g, into: gradInput, algorithm: .choice(for: g, pass: .backwardData))
     }
 
-    public func conv2dBackwardWeight(_ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry, into gradWeight: Storage) throws {
-        try conv2dBackwardWeight(gradOutput, input: input, geometry: g, into: gradWeight,
-                                 algorithm: .choice(for: g, pass: .backwardWeight))
+    public func conv2dBackwardWeight(
+        _ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry, into gradWeight: Storage
+    ) throws {
+        try conv2dBackwardWeight(
+            gradOutput, input: input, geometry: g, into: gradWeight,
+            algorithm: .choice(for: g, pass: .backwardWeight))
     }
 
     /// `conv2d` by a given algorithm; throws when it does not support the geometry.
-    public func conv2d(_ x: Storage, weight: Storage, bias: Storage?, geometry g: ConvolutionGeometry, into y: Storage,
-                       algorithm: CPUConvolutionAlgorithm) throws {
+    public func conv2d(
+        _ x: Storage, weight: Storage, bias: Storage?, geometry g: ConvolutionGeometry, into y: Storage,
+        algorithm: CPUConvolutionAlgorithm
+    ) throws {
         switch try checked(algorithm, g, op: "conv2d") {
         case .columns: try columnsConv2d(x, weight: weight, bias: bias, geometry: g, into: y)
         case .winograd: try winogradConv2d(x, weight: weight, bias: bias, geometry: g, into: y)
@@ -24,8 +32,10 @@ extension CPUBackend: ConvolutionBackend {
     }
 
     /// `conv2dBackwardData` by a given algorithm; throws when it does not support the geometry.
-    public func conv2dBackwardData(_ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry, into gradInput: Storage,
-                                   algorithm: CPUConvolutionAlgorithm) throws {
+    public func conv2dBackwardData(
+        _ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry, into gradInput: Storage,
+        algorithm: CPUConvolutionAlgorithm
+    ) throws {
         switch try checked(algorithm, g, op: "conv2d backward-data") {
         case .columns: try columnsConv2dBackwardData(gradOutput, weight: weight, geometry: g, into: gradInput)
         case .winograd: try winogradConv2dBackwardData(gradOutput, weight: weight, geometry: g, into: gradInput)
@@ -33,18 +43,23 @@ extension CPUBackend: ConvolutionBackend {
     }
 
     /// `conv2dBackwardWeight` by a given algorithm; throws when it does not support the geometry.
-    public func conv2dBackwardWeight(_ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry, into gradWeight: Storage,
-                                     algorithm: CPUConvolutionAlgorithm) throws {
+    public func conv2dBackwardWeight(
+        _ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry, into gradWeight: Storage,
+        algorithm: CPUConvolutionAlgorithm
+    ) throws {
         switch try checked(algorithm, g, op: "conv2d backward-weight") {
         case .columns: try columnsConv2dBackwardWeight(gradOutput, input: input, geometry: g, into: gradWeight)
         case .winograd: try winogradConv2dBackwardWeight(gradOutput, input: input, geometry: g, into: gradWeight)
         }
     }
 
-    private func checked(_ algorithm: CPUConvolutionAlgorithm, _ g: ConvolutionGeometry, op: String) throws -> CPUConvolutionAlgorithm {
+    private func checked(_ algorithm: CPUConvolutionAlgorithm, _ g: ConvolutionGeometry, op: String) throws
+        -> CPUConvolutionAlgorithm
+    {
         guard algorithm.supports(g) else {
-            throw FoveaError.invalidArgument("\(op): the \(algorithm) algorithm does not support kernel \(g.kernel), stride \(g.stride), "
-                                             + "dilation \(g.dilation), groups \(g.groups)")
+            throw FoveaError.invalidArgument(
+                "\(op): the \(algorithm) algorithm does not support kernel \(g.kernel), stride \(g.stride), "
+                    + "dilation \(g.dilation), groups \(g.groups)")
         }
         return algorithm
     }
@@ -61,33 +76,41 @@ extension CPUBackend: ConvolutionBackend {
         }
     }
 
-    public func im2col(_ x: Storage, geometry g: ConvolutionGeometry, batchStart: Int, batchCount: Int, into columns: Storage) throws {
+    public func im2col(_ x: Storage, geometry g: ConvolutionGeometry, batchStart: Int, batchCount: Int, into columns: Storage)
+        throws
+    {
         let src = Self.pointer(x), dst = Self.pointer(columns)
         let (channels, m, rows) = (g.inChannels, batchCount * g.outputPlane, g.kernel.height * g.kernel.width)
         parallelFor(batchCount * channels, grain: max(1, 16_384 / max(rows * g.outputPlane, 1))) { range in
             for item in range {
                 let n = item / channels, c = item % channels
-                Self.unfold(src + (batchStart + n) * channels * g.height * g.width, g, channels: c..<c + 1,
-                            into: dst + c * rows * m + n * g.outputPlane, rowStride: m)
+                Self.unfold(
+                    src + (batchStart + n) * channels * g.height * g.width, g, channels: c..<c + 1,
+                    into: dst + c * rows * m + n * g.outputPlane, rowStride: m)
             }
         }
     }
 
     /// Accumulates each input plane from its column rows on one thread per plane: deterministic without atomics.
-    public func col2im(_ columns: Storage, geometry g: ConvolutionGeometry, batchStart: Int, batchCount: Int, into gradInput: Storage) throws {
+    public func col2im(
+        _ columns: Storage, geometry g: ConvolutionGeometry, batchStart: Int, batchCount: Int, into gradInput: Storage
+    ) throws {
         let src = Self.pointer(columns), dst = Self.pointer(gradInput)
         let (channels, m, rows) = (g.inChannels, batchCount * g.outputPlane, g.kernel.height * g.kernel.width)
         parallelFor(batchCount * channels, grain: max(1, 16_384 / max(rows * g.outputPlane, 1))) { range in
             for item in range {
                 let n = item / channels, c = item % channels
-                Self.fold(src + c * rows * m + n * g.outputPlane, rowStride: m, g, channels: c..<c + 1,
-                          into: dst + (batchStart + n) * channels * g.height * g.width)
+                Self.fold(
+                    src + c * rows * m + n * g.outputPlane, rowStride: m, g, channels: c..<c + 1,
+                    into: dst + (batchStart + n) * channels * g.height * g.width)
             }
         }
     }
 
-    public func convScatterOutput(_ rows: Storage, bias: Storage?, geometry g: ConvolutionGeometry,
-                                  batchStart: Int, batchCount: Int, into y: Storage) throws {
+    public func convScatterOutput(
+        _ rows: Storage, bias: Storage?, geometry g: ConvolutionGeometry,
+        batchStart: Int, batchCount: Int, into y: Storage
+    ) throws {
         let src = Self.pointer(rows), dst = Self.pointer(y), biasValues = bias.map { Self.pointer($0) }
         let (channels, plane) = (g.outChannels, g.outputPlane)
         parallelFor(batchCount * channels, grain: max(1, 16_384 / max(plane, 1))) { range in
@@ -100,16 +123,18 @@ extension CPUBackend: ConvolutionBackend {
         }
     }
 
-    public func convGatherOutput(_ gradOutput: Storage, geometry g: ConvolutionGeometry,
-                                 batchStart: Int, batchCount: Int, into rows: Storage) throws {
+    public func convGatherOutput(
+        _ gradOutput: Storage, geometry g: ConvolutionGeometry,
+        batchStart: Int, batchCount: Int, into rows: Storage
+    ) throws {
         let src = Self.pointer(gradOutput), dst = Self.pointer(rows)
         let (channels, plane) = (g.outChannels, g.outputPlane)
         parallelFor(batchCount * channels, grain: max(1, 16_384 / max(plane, 1))) { range in
             for item in range {
                 let n = item / channels, oc = item % channels
-                (dst + oc * batchCount * plane + n * plane).update(from: src + ((batchStart + n) * channels + oc) * plane, count: plane)
+                (dst + oc * batchCount * plane + n * plane).update(
+                    from: src + ((batchStart + n) * channels + oc) * plane, count: plane)
             }
         }
     }
 }
-

@@ -9,8 +9,10 @@ extension CPUBackend: ElementwiseBackend {
     }
 
     /// One chunk of `unary`: the switch runs once per chunk, so each case's loop is compiled (and vectorized) on its own.
-    private static func unary(_ op: UnaryOp, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int,
-                              alpha: Float, beta: Float) {
+    private static func unary(
+        _ op: UnaryOp, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int,
+        alpha: Float, beta: Float
+    ) {
         @inline(__always) func map(_ f: (Float) -> Float) {
             for i in 0..<count { dst[i] = f(src[i]) }
         }
@@ -41,8 +43,10 @@ extension CPUBackend: ElementwiseBackend {
         }
     }
 
-    public func unaryBackward(_ op: UnaryOp, x: Storage, y: Storage, gradOut: Storage, gradIn: Storage,
-                              count: Int, alpha: Float, beta: Float) throws {
+    public func unaryBackward(
+        _ op: UnaryOp, x: Storage, y: Storage, gradOut: Storage, gradIn: Storage,
+        count: Int, alpha: Float, beta: Float
+    ) throws {
         let xs = Self.pointer(x), ys = Self.pointer(y), gs = Self.pointer(gradOut), dst = Self.pointer(gradIn)
         parallelFor(count) { range in
             let start = range.lowerBound
@@ -51,8 +55,10 @@ extension CPUBackend: ElementwiseBackend {
     }
 
     /// One chunk of `unaryBackward`, switched once per chunk like `unary`.
-    private static func unaryBackward(_ op: UnaryOp, _ xs: UnsafePointer<Float>, _ ys: UnsafePointer<Float>, _ gs: UnsafePointer<Float>,
-                                      _ dst: UnsafeMutablePointer<Float>, count: Int, alpha: Float, beta: Float) {
+    private static func unaryBackward(
+        _ op: UnaryOp, _ xs: UnsafePointer<Float>, _ ys: UnsafePointer<Float>, _ gs: UnsafePointer<Float>,
+        _ dst: UnsafeMutablePointer<Float>, count: Int, alpha: Float, beta: Float
+    ) {
         /// f(x, y, g) -> gradient of the input.
         @inline(__always) func map(_ f: (Float, Float, Float) -> Float) {
             for i in 0..<count { dst[i] = f(xs[i], ys[i], gs[i]) }
@@ -84,14 +90,18 @@ extension CPUBackend: ElementwiseBackend {
         }
     }
 
-    public func binary(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape) throws {
+    public func binary(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape)
+        throws
+    {
         let layout = BroadcastLayout(shape: outShape, operandStrides: [aStrides, bStrides])
         try layout.checkRank(op: "binary \(op)")
         let pa = Self.pointer(a), pb = Self.pointer(b), dst = Self.pointer(out)
         let count = outShape.count
         switch layout.kind {
         case .contiguous:
-            parallelFor(count) { r in Self.binary(op, pa + r.lowerBound, 1, pb + r.lowerBound, 1, dst + r.lowerBound, count: r.count) }
+            parallelFor(count) { r in
+                Self.binary(op, pa + r.lowerBound, 1, pb + r.lowerBound, 1, dst + r.lowerBound, count: r.count)
+            }
         case .scalar(scalarOperand: 0):
             parallelFor(count) { r in Self.binary(op, pa, 0, pb + r.lowerBound, 1, dst + r.lowerBound, count: r.count) }
         case .scalar:
@@ -105,8 +115,10 @@ extension CPUBackend: ElementwiseBackend {
     }
 
     /// dst[j] = op(a[j * strideA], b[j * strideB]) for j < count, switched once per call like `unary`.
-    private static func binary(_ op: BinaryOp, _ a: UnsafePointer<Float>, _ strideA: Int, _ b: UnsafePointer<Float>, _ strideB: Int,
-                               _ dst: UnsafeMutablePointer<Float>, count: Int) {
+    private static func binary(
+        _ op: BinaryOp, _ a: UnsafePointer<Float>, _ strideA: Int, _ b: UnsafePointer<Float>, _ strideB: Int,
+        _ dst: UnsafeMutablePointer<Float>, count: Int
+    ) {
         @inline(__always) func map(_ f: (Float, Float) -> Float) {
             switch (strideA, strideB) {
             case (1, 1): for j in 0..<count { dst[j] = f(a[j], b[j]) }
@@ -132,7 +144,9 @@ extension CPUBackend: ElementwiseBackend {
         }
     }
 
-    public func binaryInt32(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape) throws {
+    public func binaryInt32(
+        _ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape
+    ) throws {
         let layout = BroadcastLayout(shape: outShape, operandStrides: [aStrides, bStrides])
         try layout.checkRank(op: "binary \(op)")
         let pa = Self.int32Pointer(a), pb = Self.int32Pointer(b), dst = Self.int32Pointer(out)
@@ -190,7 +204,9 @@ extension CPUBackend: ElementwiseBackend {
         }
     }
 
-    public func scatterStrided(_ x: Storage, into out: Storage, offset: Int, strides: [Int], shape: Shape, accumulate: Bool) throws {
+    public func scatterStrided(_ x: Storage, into out: Storage, offset: Int, strides: [Int], shape: Shape, accumulate: Bool)
+        throws
+    {
         let layout = BroadcastLayout(shape: shape, operandStrides: [strides])
         try layout.checkRank(op: "scatterStrided")
         let s = layout.strides[0].last ?? 1

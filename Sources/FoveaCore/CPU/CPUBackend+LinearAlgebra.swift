@@ -56,9 +56,13 @@ extension CPUBackend: LinearAlgebraBackend, LayoutBackend {
 
     /// An m x n block of C with the descriptor's k, transposes, scalars and leading dimensions.
     @inline(__always)
-    static func sgemm(_ d: GemmDescriptor, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                      m: Int, n: Int, threaded: Bool = false) {
-        matmul(m: m, n: n, k: d.k, a, d.lda, d.transposeA, b, d.ldb, d.transposeB, d.beta, c, d.ldc, alpha: d.alpha, threaded: threaded)
+    static func sgemm(
+        _ d: GemmDescriptor, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+        m: Int, n: Int, threaded: Bool = false
+    ) {
+        matmul(
+            m: m, n: n, k: d.k, a, d.lda, d.transposeA, b, d.ldb, d.transposeB, d.beta, c, d.ldc, alpha: d.alpha,
+            threaded: threaded)
     }
 
     /// Row-major C (m x n, ldc) = alpha * op(A) * op(B) + beta * C on the calling thread.
@@ -66,13 +70,16 @@ extension CPUBackend: LinearAlgebraBackend, LayoutBackend {
     /// OpenBLAS multiplies small matrices without packing them, which is much faster, but not A * B^T (column-major
     /// "TN") when m * n > 1200: such products are done in column blocks that qualify. `threaded`: the caller holds
     /// `OpenBLASThreads.multiple`; otherwise each call runs under `OpenBLASThreads.single`.
-    static func matmul(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ transposeA: Bool,
-                       _ b: UnsafePointer<Float>, _ ldb: Int, _ transposeB: Bool, _ beta: Float,
-                       _ c: UnsafeMutablePointer<Float>, _ ldc: Int, alpha: Float = 1, threaded: Bool = false) {
+    static func matmul(
+        m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ transposeA: Bool,
+        _ b: UnsafePointer<Float>, _ ldb: Int, _ transposeB: Bool, _ beta: Float,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, alpha: Float = 1, threaded: Bool = false
+    ) {
         @inline(__always) func call(_ n: Int, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>) {
             @inline(__always) func sgemm() {
-                cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+                cblas_sgemm(
+                    CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
             }
             if threaded { sgemm() } else { OpenBLASThreads.single(sgemm) }
         }
@@ -88,9 +95,11 @@ extension CPUBackend: LinearAlgebraBackend, LayoutBackend {
         }
     }
 
-    public func copyRows(from source: Storage, offset sourceOffset: Int, stride sourceStride: Int,
-                         to destination: Storage, offset destinationOffset: Int, stride destinationStride: Int,
-                         rows: Int, columns: Int) throws {
+    public func copyRows(
+        from source: Storage, offset sourceOffset: Int, stride sourceStride: Int,
+        to destination: Storage, offset destinationOffset: Int, stride destinationStride: Int,
+        rows: Int, columns: Int
+    ) throws {
         let src = Self.words(source) + sourceOffset, dst = Self.words(destination) + destinationOffset
         for r in 0..<rows {
             (dst + r * destinationStride).update(from: src + r * sourceStride, count: columns)
@@ -111,7 +120,8 @@ extension CPUBackend: LinearAlgebraBackend, LayoutBackend {
         }
     }
 
-    public func scatterAddRows(_ source: Storage, indices: Storage, rows: Int, columns: Int, count: Int, into out: Storage) throws {
+    public func scatterAddRows(_ source: Storage, indices: Storage, rows: Int, columns: Int, count: Int, into out: Storage) throws
+    {
         let src = Self.pointer(source), index = Self.int32Pointer(indices), dst = Self.pointer(out)
         // Split by columns, so each part walks every index in order: deterministic, and no two parts touch one element.
         parallelFor(columns, grain: Swift.max(1, 16_384 / Swift.max(count, 1))) { part in

@@ -1,8 +1,10 @@
 import Foundation
 
 extension CPUBackend: LossBackend {
-    public func classificationLoss(_ input: Storage, targets: Storage, classWeights: Storage?, descriptor d: ClassificationLossDescriptor,
-                                   loss: Storage, statistics: Storage, logSumExp: Storage) throws {
+    public func classificationLoss(
+        _ input: Storage, targets: Storage, classWeights: Storage?, descriptor d: ClassificationLossDescriptor,
+        loss: Storage, statistics: Storage, logSumExp: Storage
+    ) throws {
         let x = Self.pointer(input), t = Self.int32Pointer(targets), w = classWeights.map(Self.pointer)
         let lse = Self.pointer(logSumExp)
         let classes = d.classes, smoothing = Double(d.labelSmoothing)
@@ -36,9 +38,11 @@ extension CPUBackend: LossBackend {
         stats[1] = Float(classWeightSum)
     }
 
-    public func classificationLossBackward(_ gradLoss: Storage, input: Storage, targets: Storage, classWeights: Storage?,
-                                           descriptor d: ClassificationLossDescriptor, statistics: Storage, logSumExp: Storage,
-                                           gradInput: Storage) throws {
+    public func classificationLossBackward(
+        _ gradLoss: Storage, input: Storage, targets: Storage, classWeights: Storage?,
+        descriptor d: ClassificationLossDescriptor, statistics: Storage, logSumExp: Storage,
+        gradInput: Storage
+    ) throws {
         let x = Self.pointer(input), t = Self.int32Pointer(targets), w = classWeights.map(Self.pointer)
         let lse = Self.pointer(logSumExp), gx = Self.pointer(gradInput), stats = Self.pointer(statistics)
         let classes = d.classes, smoothing = d.labelSmoothing

@@ -1,7 +1,9 @@
 extension CPUBackend: NormalizationBackend {
-    public func batchNormForward(_ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
-                                 runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
-                                 momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage) throws {
+    public func batchNormForward(
+        _ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
+        runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
+        momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage
+    ) throws {
         let src = Self.pointer(x), dst = Self.pointer(out)
         let w = weight.map(Self.pointer), b = bias.map(Self.pointer)
         let rm = runningMean.map(Self.pointer), rv = runningVar.map(Self.pointer)
@@ -37,9 +39,11 @@ extension CPUBackend: NormalizationBackend {
         }
     }
 
-    public func batchNormBackward(_ gradOut: Storage, x: Storage, shape: BatchNormShape, weight: Storage?,
-                                  savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
-                                  gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?) throws {
+    public func batchNormBackward(
+        _ gradOut: Storage, x: Storage, shape: BatchNormShape, weight: Storage?,
+        savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
+        gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?
+    ) throws {
         let dy = Self.pointer(gradOut), src = Self.pointer(x), w = weight.map(Self.pointer)
         let sm = Self.pointer(savedMean), si = Self.pointer(savedInvStd)
         let dx = gradInput.map(Self.pointer), dw = gradWeight.map(Self.pointer), db = gradBias.map(Self.pointer)
@@ -100,8 +104,10 @@ extension CPUBackend: NormalizationBackend {
 
     /// out = a * u + b * v + c over `count` floats (without the v term when `v` is nil).
     @inline(__always)
-    private static func combine(_ u: UnsafePointer<Float>, _ a: Float, _ v: UnsafePointer<Float>?, _ b: Float, _ c: Float,
-                                into out: UnsafeMutablePointer<Float>, count: Int) {
+    private static func combine(
+        _ u: UnsafePointer<Float>, _ a: Float, _ v: UnsafePointer<Float>?, _ b: Float, _ c: Float,
+        into out: UnsafeMutablePointer<Float>, count: Int
+    ) {
         let (va, vb, vc) = (SIMD8<Float>(repeating: a), SIMD8<Float>(repeating: b), SIMD8<Float>(repeating: c))
         var i = 0
         if let v {

@@ -1,8 +1,10 @@
 import CBLAS
 
 extension CPUBackend: OptimizerBackend {
-    public func sgdStep(param: Storage, grad: Storage, momentumBuffer: Storage?, count: Int, lr: Float, momentum: Float,
-                        dampening: Float, weightDecay: Float, nesterov: Bool, isFirstStep: Bool) throws {
+    public func sgdStep(
+        param: Storage, grad: Storage, momentumBuffer: Storage?, count: Int, lr: Float, momentum: Float,
+        dampening: Float, weightDecay: Float, nesterov: Bool, isFirstStep: Bool
+    ) throws {
         let p = Self.pointer(param), g = Self.pointer(grad), buffer = momentumBuffer.map(Self.pointer)
         parallelFor(count) { range in
             for i in range {
@@ -16,8 +18,10 @@ extension CPUBackend: OptimizerBackend {
         }
     }
 
-    public func adamStep(param: Storage, grad: Storage, m: Storage, v: Storage, count: Int, lr: Float, beta1: Float, beta2: Float,
-                         eps: Float, weightDecay: Float, decoupled: Bool, step: Int) throws {
+    public func adamStep(
+        param: Storage, grad: Storage, m: Storage, v: Storage, count: Int, lr: Float, beta1: Float, beta2: Float,
+        eps: Float, weightDecay: Float, decoupled: Bool, step: Int
+    ) throws {
         let p = Self.pointer(param), g = Self.pointer(grad), m = Self.pointer(m), v = Self.pointer(v)
         let (stepSize, secondMomentRoot) = adamBiasCorrections(lr: lr, beta1: beta1, beta2: beta2, step: step)
         let decay = decoupled ? 1 - lr * weightDecay : 1, coupledDecay = decoupled ? 0 : weightDecay
@@ -31,8 +35,10 @@ extension CPUBackend: OptimizerBackend {
         }
     }
 
-    public func rmspropStep(param: Storage, grad: Storage, squareAvg: Storage, gradAvg: Storage?, momentumBuffer: Storage?, count: Int,
-                            lr: Float, alpha: Float, eps: Float, weightDecay: Float, momentum: Float) throws {
+    public func rmspropStep(
+        param: Storage, grad: Storage, squareAvg: Storage, gradAvg: Storage?, momentumBuffer: Storage?, count: Int,
+        lr: Float, alpha: Float, eps: Float, weightDecay: Float, momentum: Float
+    ) throws {
         let p = Self.pointer(param), g = Self.pointer(grad), square = Self.pointer(squareAvg)
         let average = gradAvg.map(Self.pointer), buffer = momentumBuffer.map(Self.pointer)
         parallelFor(count) { range in
@@ -55,7 +61,9 @@ extension CPUBackend: OptimizerBackend {
         }
     }
 
-    public func adagradStep(param: Storage, grad: Storage, sum: Storage, count: Int, lr: Float, eps: Float, weightDecay: Float) throws {
+    public func adagradStep(param: Storage, grad: Storage, sum: Storage, count: Int, lr: Float, eps: Float, weightDecay: Float)
+        throws
+    {
         let p = Self.pointer(param), g = Self.pointer(grad), s = Self.pointer(sum)
         parallelFor(count) { range in
             for i in range {

@@ -36,8 +36,10 @@ extension CPUBackend: PoolingBackend {
         }
     }
 
-    public func pool2dBackward(_ kind: PoolKind, gradOutput: Storage, input: Storage, output: Storage,
-                               geometry g: PoolingGeometry, into gradInput: Storage) throws {
+    public func pool2dBackward(
+        _ kind: PoolKind, gradOutput: Storage, input: Storage, output: Storage,
+        geometry g: PoolingGeometry, into gradInput: Storage
+    ) throws {
         let gy = Self.pointer(gradOutput), x = Self.pointer(input), y = Self.pointer(output), gx = Self.pointer(gradInput)
         let (height, width, outH, outW) = (g.height, g.width, g.output.height, g.output.width)
         let (kh, kw, windowSize) = (g.kernel.height, g.kernel.width, Float(g.kernel.height * g.kernel.width))
@@ -67,8 +69,10 @@ extension CPUBackend: PoolingBackend {
                                 let extreme = planeOutput[o]
                                 guard value == extreme else { continue }
                                 let h0 = oh * sh - ph, w0 = ow * sw - pw
-                                if Self.isFirst(extreme, in: planeInput, width: width, rows: max(h0, 0)...h,
-                                                columns: max(w0, 0)..<min(w0 + kw, width), before: w) {
+                                if Self.isFirst(
+                                    extreme, in: planeInput, width: width, rows: max(h0, 0)...h,
+                                    columns: max(w0, 0)..<min(w0 + kw, width), before: w)
+                                {
                                     total += planeGrad[o]
                                 }
                             }
@@ -91,8 +95,10 @@ extension CPUBackend: PoolingBackend {
 
     /// Whether no element of the window before (last row of `rows`, column `before`) in row-major order equals `extreme`.
     @inline(__always)
-    static func isFirst(_ extreme: Float, in plane: UnsafeMutablePointer<Float>, width: Int,
-                        rows: ClosedRange<Int>, columns: Range<Int>, before: Int) -> Bool {
+    static func isFirst(
+        _ extreme: Float, in plane: UnsafeMutablePointer<Float>, width: Int,
+        rows: ClosedRange<Int>, columns: Range<Int>, before: Int
+    ) -> Bool {
         for h in rows {
             let end = h == rows.upperBound ? before : columns.upperBound
             for w in columns.lowerBound..<max(columns.lowerBound, end) where plane[h * width + w] == extreme { return false }

@@ -33,8 +33,9 @@ extension CPUBackend: RandomBackend {
             var block = range.lowerBound
             while block < range.upperBound {
                 let positions = SIMD8<UInt64>(repeating: first &+ UInt64(block)) &+ SIMD8(0, 1, 2, 3, 4, 5, 6, 7)
-                let bits = Philox.blocks(low: SIMD8(truncatingIfNeeded: positions), high: SIMD8(truncatingIfNeeded: positions &>> 32),
-                                         key: key)
+                let bits = Philox.blocks(
+                    low: SIMD8(truncatingIfNeeded: positions), high: SIMD8(truncatingIfNeeded: positions &>> 32),
+                    key: key)
                 for lane in 0..<min(8, range.upperBound - block) {
                     let base = (block + lane) * 4
                     body(base, min(4, count - base), SIMD4(bits.x[lane], bits.y[lane], bits.z[lane], bits.w[lane]))

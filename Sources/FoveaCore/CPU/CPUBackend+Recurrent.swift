@@ -11,20 +11,25 @@ extension CPUBackend: RecurrentBackend {
         let transposed = UnsafeMutablePointer<Float>.allocate(capacity: gateWidth * hidden)
         defer { transposed.deallocate() }
         OpenBLASThreads.single {
-            cblas_somatcopy(CblasRowMajor, CblasTrans, Int32(gateWidth), Int32(hidden), 1, p.weightHH, Int32(hidden), transposed,
-                            Int32(gateWidth))
+            cblas_somatcopy(
+                CblasRowMajor, CblasTrans, Int32(gateWidth), Int32(hidden), 1, p.weightHH, Int32(hidden), transposed,
+                Int32(gateWidth))
         }
         forEachBlock(shape) { rows in
             let first = rows.lowerBound, count = rows.count
-            Self.copy(p.initialH + first * hidden, to: p.previousH + (shape.step(at: 0) * batch + first) * hidden, count: count * hidden)
+            Self.copy(
+                p.initialH + first * hidden, to: p.previousH + (shape.step(at: 0) * batch + first) * hidden, count: count * hidden
+            )
             if let c0 = p.initialC, let previousC = p.previousC {
-                Self.copy(c0 + first * hidden, to: previousC + (shape.step(at: 0) * batch + first) * hidden, count: count * hidden)
+                Self.copy(
+                    c0 + first * hidden, to: previousC + (shape.step(at: 0) * batch + first) * hidden, count: count * hidden)
             }
             for position in 0..<shape.steps {
                 let t = shape.step(at: position), at = t * batch + first
                 // The recurrent projection h_{t-1} W_hh^T into the first gates * hidden columns of the step's gates.
-                Self.matmul(m: count, n: gateWidth, k: hidden, p.previousH + at * hidden, hidden, false,
-                            transposed, gateWidth, false, 0, p.gates + at * width, width)
+                Self.matmul(
+                    m: count, n: gateWidth, k: hidden, p.previousH + at * hidden, hidden, false,
+                    transposed, gateWidth, false, 0, p.gates + at * width, width)
                 let next = position + 1 < shape.steps ? (shape.step(at: position + 1) * batch + first) * hidden : -1
                 for row in 0..<count {
                     let b = first + row
@@ -36,8 +41,10 @@ extension CPUBackend: RecurrentBackend {
         }
     }
 
-    public func recurrentBackward(_ shape: RecurrentShape, _ storage: RecurrentStorage, gradOutput: Storage?, gradFinalH: Storage?,
-                                  gradFinalC: Storage?, into gradients: RecurrentGradients) throws {
+    public func recurrentBackward(
+        _ shape: RecurrentShape, _ storage: RecurrentStorage, gradOutput: Storage?, gradFinalH: Storage?,
+        gradFinalC: Storage?, into gradients: RecurrentGradients
+    ) throws {
         let p = RecurrentPointers(shape, storage)
         let (hidden, batch, gateWidth) = (shape.hidden, shape.batch, shape.gateWidth)
         let dy = gradOutput.map(Self.pointer), dhN = gradFinalH.map(Self.pointer), dcN = gradFinalC.map(Self.pointer)
@@ -49,19 +56,24 @@ extension CPUBackend: RecurrentBackend {
             // dh and dc carry the gradient of the state between steps and end as dh_0 and dc_0.
             let carries: [(UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?)] = [(dh, dhN), (dc, dcN)]
             for case let (carry?, start) in carries {
-                if let start { Self.copy(start + first * hidden, to: carry + first * hidden, count: count * hidden) }
-                else { Self.zero(carry + first * hidden, count: count * hidden) }
+                if let start {
+                    Self.copy(start + first * hidden, to: carry + first * hidden, count: count * hidden)
+                } else {
+                    Self.zero(carry + first * hidden, count: count * hidden)
+                }
             }
             for position in (0..<shape.steps).reversed() {
                 let t = shape.step(at: position), at = t * batch + first
                 for b in rows {
-                    Self.cellBackward(shape, p, step: t, row: b, valid: p.isValid(step: t, row: b), gradOutput: dy,
-                                      dh: dh + b * hidden, dc: dc.map { $0 + b * hidden },
-                                      dProjected: dProjected + (t * batch + b) * gateWidth, dHidden: dHidden + (t * batch + b) * gateWidth)
+                    Self.cellBackward(
+                        shape, p, step: t, row: b, valid: p.isValid(step: t, row: b), gradOutput: dy,
+                        dh: dh + b * hidden, dc: dc.map { $0 + b * hidden },
+                        dProjected: dProjected + (t * batch + b) * gateWidth, dHidden: dHidden + (t * batch + b) * gateWidth)
                 }
                 // dh_{t-1} += d(h_{t-1} W_hh^T) W_hh
-                Self.matmul(m: count, n: hidden, k: gateWidth, dHidden + at * gateWidth, gateWidth, false, p.weightHH, hidden, false,
-                            1, dh + first * hidden, hidden)
+                Self.matmul(
+                    m: count, n: hidden, k: gateWidth, dHidden + at * gateWidth, gateWidth, false, p.weightHH, hidden, false,
+                    1, dh + first * hidden, hidden)
             }
         }
     }
@@ -76,13 +88,17 @@ extension CPUBackend: RecurrentBackend {
     /// One step of one sequence: the gates from the projections, then the new state, or the old one carried past the
     /// sequence's end (where the output is zero).
     @inline(__always)
-    private static func cellForward(_ shape: RecurrentShape, _ p: RecurrentPointers, step t: Int, row b: Int, valid: Bool,
-                                    nextH: UnsafeMutablePointer<Float>, nextC: UnsafeMutablePointer<Float>?) {
+    private static func cellForward(
+        _ shape: RecurrentShape, _ p: RecurrentPointers, step t: Int, row b: Int, valid: Bool,
+        nextH: UnsafeMutablePointer<Float>, nextC: UnsafeMutablePointer<Float>?
+    ) {
         let hidden = shape.hidden, at = t * shape.batch + b
         let x = p.projected + at * shape.gateWidth, g = p.gates + at * shape.savedWidth
         let hPrevious = p.previousH + at * hidden, out = p.output + at * hidden
         let zero = SIMD8<Float>(repeating: 0)
-        @inline(__always) func bias(_ offset: Int, _ w: Int) -> SIMD8<Float> { p.biasHH.map { load($0 + offset, width: w) } ?? zero }
+        @inline(__always) func bias(_ offset: Int, _ w: Int) -> SIMD8<Float> {
+            p.biasHH.map { load($0 + offset, width: w) } ?? zero
+        }
         @inline(__always) func finish(_ h: SIMD8<Float>, _ j: Int, _ w: Int) {
             store(valid ? h : zero, out + j, width: w)
             store(valid ? h : load(hPrevious + j, width: w), nextH + j, width: w)
@@ -100,8 +116,10 @@ extension CPUBackend: RecurrentBackend {
             lanes(hidden) { j, w in
                 let i = vectorSigmoid(load(x + j, width: w) + load(g + j, width: w) + bias(j, w))
                 let f = vectorSigmoid(load(x + hidden + j, width: w) + load(g + hidden + j, width: w) + bias(hidden + j, w))
-                let cell = vectorTanh(load(x + 2 * hidden + j, width: w) + load(g + 2 * hidden + j, width: w) + bias(2 * hidden + j, w))
-                let o = vectorSigmoid(load(x + 3 * hidden + j, width: w) + load(g + 3 * hidden + j, width: w) + bias(3 * hidden + j, w))
+                let cell = vectorTanh(
+                    load(x + 2 * hidden + j, width: w) + load(g + 2 * hidden + j, width: w) + bias(2 * hidden + j, w))
+                let o = vectorSigmoid(
+                    load(x + 3 * hidden + j, width: w) + load(g + 3 * hidden + j, width: w) + bias(3 * hidden + j, w))
                 store(i, g + j, width: w); store(f, g + hidden + j, width: w)
                 store(cell, g + 2 * hidden + j, width: w); store(o, g + 3 * hidden + j, width: w)
                 let cOld = load(cPrevious + j, width: w)
@@ -126,10 +144,12 @@ extension CPUBackend: RecurrentBackend {
     /// the output's) and dc; dh and dc become what flows to the previous state apart from the GEMM by W_hh. Past the
     /// sequence's end the projections get zero and dh, dc pass through.
     @inline(__always)
-    private static func cellBackward(_ shape: RecurrentShape, _ p: RecurrentPointers, step t: Int, row b: Int, valid: Bool,
-                                     gradOutput: UnsafeMutablePointer<Float>?, dh: UnsafeMutablePointer<Float>,
-                                     dc: UnsafeMutablePointer<Float>?, dProjected: UnsafeMutablePointer<Float>,
-                                     dHidden: UnsafeMutablePointer<Float>) {
+    private static func cellBackward(
+        _ shape: RecurrentShape, _ p: RecurrentPointers, step t: Int, row b: Int, valid: Bool,
+        gradOutput: UnsafeMutablePointer<Float>?, dh: UnsafeMutablePointer<Float>,
+        dc: UnsafeMutablePointer<Float>?, dProjected: UnsafeMutablePointer<Float>,
+        dHidden: UnsafeMutablePointer<Float>
+    ) {
         let hidden = shape.hidden, at = t * shape.batch + b
         guard valid else {
             zero(dProjected, count: shape.gateWidth)
@@ -204,5 +224,7 @@ private struct RecurrentPointers {
 
     /// Whether step t holds an element of sequence b: t < length, or t >= steps - length when padded at the front.
     @inline(__always)
-    func isValid(step t: Int, row b: Int) -> Bool { lengths.map { front == 0 ? t < Int($0[b]) : t >= front - Int($0[b]) } ?? true }
+    func isValid(step t: Int, row b: Int) -> Bool {
+        lengths.map { front == 0 ? t < Int($0[b]) : t >= front - Int($0[b]) } ?? true
+    }
 }

@@ -45,13 +45,17 @@ extension CPUBackend: ReductionBackend {
             return total
         case .max:
             var lanes = SIMD8<Float>(repeating: -.infinity)
-            while i + 8 <= n { lanes = pointwiseMax(lanes, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)); i += 8 }
+            while i + 8 <= n {
+                lanes = pointwiseMax(lanes, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)); i += 8
+            }
             var best = lanes.max()
             while i < n { best = Swift.max(best, p[i]); i += 1 }
             return best
         case .min:
             var lanes = SIMD8<Float>(repeating: .infinity)
-            while i + 8 <= n { lanes = pointwiseMin(lanes, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)); i += 8 }
+            while i + 8 <= n {
+                lanes = pointwiseMin(lanes, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)); i += 8
+            }
             var best = lanes.min()
             while i < n { best = Swift.min(best, p[i]); i += 1 }
             return best
@@ -114,7 +118,9 @@ extension CPUBackend: ReductionBackend {
         }
     }
 
-    public func softmaxBackward(y: Storage, gradOut: Storage, outer: Int, size: Int, inner: Int, gradIn: Storage, log: Bool) throws {
+    public func softmaxBackward(y: Storage, gradOut: Storage, outer: Int, size: Int, inner: Int, gradIn: Storage, log: Bool)
+        throws
+    {
         let ys = Self.pointer(y), gs = Self.pointer(gradOut), dst = Self.pointer(gradIn)
         parallelFor(outer * inner, grain: Swift.max(1, 16_384 / Swift.max(size, 1))) { range in
             for row in range {

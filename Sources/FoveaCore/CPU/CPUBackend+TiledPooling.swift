@@ -12,19 +12,25 @@ extension CPUBackend {
         g.stride == g.kernel && g.padding == Size2D(0)
     }
 
-    static func tiledPool2d(_ kind: PoolKind, _ src: UnsafePointer<Float>, _ g: PoolingGeometry, into dst: UnsafeMutablePointer<Float>) {
+    static func tiledPool2d(
+        _ kind: PoolKind, _ src: UnsafePointer<Float>, _ g: PoolingGeometry, into dst: UnsafeMutablePointer<Float>
+    ) {
         let (height, width, outH, outW, kh) = (g.height, g.width, g.output.height, g.output.width, g.kernel.height)
         let windowSize = Lanes(repeating: Float(g.kernel.height * g.kernel.width))
         parallelFor(g.planes * outH, grain: max(1, 16_384 / max(outW * kh * g.kernel.width, 1))) { range in
             for item in range {
                 let input = src + (item / outH) * height * width + (item % outH) * kh * width, out = dst + item * outW
-                @inline(__always) func row(_ initial: Float, _ combine: (Lanes, Lanes) -> Lanes, _ finish: (Lanes) -> Lanes,
-                                           _ scalarCombine: (Float, Float) -> Float, _ scalarFinish: (Float) -> Float) {
+                @inline(__always) func row(
+                    _ initial: Float, _ combine: (Lanes, Lanes) -> Lanes, _ finish: (Lanes) -> Lanes,
+                    _ scalarCombine: (Float, Float) -> Float, _ scalarFinish: (Float) -> Float
+                ) {
                     poolRow(input, width: width, g, into: out, initial: initial, combine, finish, scalarCombine, scalarFinish)
                 }
                 switch kind {
-                case .max: row(-.infinity, { acc, v in acc.replacing(with: v, where: v .> acc) }, { $0 }, { $1 > $0 ? $1 : $0 }, { $0 })
-                case .min: row(.infinity, { acc, v in acc.replacing(with: v, where: v .< acc) }, { $0 }, { $1 < $0 ? $1 : $0 }, { $0 })
+                case .max:
+                    row(-.infinity, { acc, v in acc.replacing(with: v, where: v .> acc) }, { $0 }, { $1 > $0 ? $1 : $0 }, { $0 })
+                case .min:
+                    row(.infinity, { acc, v in acc.replacing(with: v, where: v .< acc) }, { $0 }, { $1 < $0 ? $1 : $0 }, { $0 })
                 case .sum: row(0, +, { $0 }, +, { $0 })
                 case .average: row(0, +, { $0 / windowSize }, +, { $0 / windowSize[0] })
                 case .l2: row(0, { acc, v in acc + v * v }, { $0.squareRoot() }, { $0 + $1 * $1 }, { $0.squareRoot() })
@@ -35,9 +41,11 @@ extension CPUBackend {
 
     /// One row of windows: out[ow] = finish(combine(...combine(initial, first element)..., last element)).
     @inline(__always)
-    private static func poolRow(_ input: UnsafePointer<Float>, width: Int, _ g: PoolingGeometry, into out: UnsafeMutablePointer<Float>,
-                                initial: Float, _ combine: (Lanes, Lanes) -> Lanes, _ finish: (Lanes) -> Lanes,
-                                _ scalarCombine: (Float, Float) -> Float, _ scalarFinish: (Float) -> Float) {
+    private static func poolRow(
+        _ input: UnsafePointer<Float>, width: Int, _ g: PoolingGeometry, into out: UnsafeMutablePointer<Float>,
+        initial: Float, _ combine: (Lanes, Lanes) -> Lanes, _ finish: (Lanes) -> Lanes,
+        _ scalarCombine: (Float, Float) -> Float, _ scalarFinish: (Float) -> Float
+    ) {
         let (kh, kw, outW) = (g.kernel.height, g.kernel.width, g.output.width)
         if kw == 2 && outW >= 4 {
             let lanes = outW >= 8 ? 8 : 4
@@ -63,34 +71,44 @@ extension CPUBackend {
         }
     }
 
-    static func tiledPool2dBackward(_ kind: PoolKind, _ gy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
-                                    _ g: PoolingGeometry, into gx: UnsafeMutablePointer<Float>) {
-        let (height, width, outH, outW, kh, kw) = (g.height, g.width, g.output.height, g.output.width, g.kernel.height, g.kernel.width)
+    static func tiledPool2dBackward(
+        _ kind: PoolKind, _ gy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+        _ g: PoolingGeometry, into gx: UnsafeMutablePointer<Float>
+    ) {
+        let (height, width, outH, outW, kh, kw) = (
+            g.height, g.width, g.output.height, g.output.width, g.kernel.height, g.kernel.width
+        )
         let windowSize = Lanes(repeating: Float(kh * kw))
         parallelFor(g.planes * outH, grain: max(1, 16_384 / max(outW * kh * kw, 1))) { range in
             for item in range {
                 let offset = (item / outH) * height * width + (item % outH) * kh * width
                 let input = x + offset, grad = gx + offset
-                @inline(__always) func row(_ element: (Lanes, Lanes, Lanes, inout LaneMask) -> Lanes,
-                                           _ scalarElement: (Float, Float, Float, inout Bool) -> Float) {
+                @inline(__always) func row(
+                    _ element: (Lanes, Lanes, Lanes, inout LaneMask) -> Lanes,
+                    _ scalarElement: (Float, Float, Float, inout Bool) -> Float
+                ) {
                     unpoolRow(input, gy + item * outW, y + item * outW, width: width, g, into: grad, element, scalarElement)
                 }
                 switch kind {
                 case .max, .min:
                     // The gradient goes to the first element equal to the window's result.
-                    row({ value, result, gradient, taken in
-                        let hit = (value .== result) .& .!taken
-                        taken .|= hit
-                        return Lanes(repeating: 0).replacing(with: gradient, where: hit)
-                    }, { value, result, gradient, taken in
-                        let hit = !taken && value == result
-                        taken = taken || hit
-                        return hit ? gradient : 0
-                    })
+                    row(
+                        { value, result, gradient, taken in
+                            let hit = (value .== result) .& .!taken
+                            taken .|= hit
+                            return Lanes(repeating: 0).replacing(with: gradient, where: hit)
+                        },
+                        { value, result, gradient, taken in
+                            let hit = !taken && value == result
+                            taken = taken || hit
+                            return hit ? gradient : 0
+                        })
                 case .sum: row({ _, _, gradient, _ in gradient }, { _, _, gradient, _ in gradient })
-                case .average: row({ _, _, gradient, _ in gradient / windowSize }, { _, _, gradient, _ in gradient / windowSize[0] })
+                case .average:
+                    row({ _, _, gradient, _ in gradient / windowSize }, { _, _, gradient, _ in gradient / windowSize[0] })
                 case .l2:
-                    row({ value, result, gradient, _ in (gradient * value / result).replacing(with: 0, where: .!(result .> 0)) },
+                    row(
+                        { value, result, gradient, _ in (gradient * value / result).replacing(with: 0, where: .!(result .> 0)) },
                         { value, result, gradient, _ in result > 0 ? gradient * value / result : 0 })
                 }
                 // Rows below and columns right of the last windows are read by none.
@@ -104,10 +122,12 @@ extension CPUBackend {
     /// One row of windows' input gradient: element(value, window result, window gradient, taken) for each element in
     /// row-major order; `taken` starts false for each window and carries between its elements.
     @inline(__always)
-    private static func unpoolRow(_ input: UnsafePointer<Float>, _ gradOut: UnsafePointer<Float>, _ output: UnsafePointer<Float>,
-                                  width: Int, _ g: PoolingGeometry, into grad: UnsafeMutablePointer<Float>,
-                                  _ element: (Lanes, Lanes, Lanes, inout LaneMask) -> Lanes,
-                                  _ scalarElement: (Float, Float, Float, inout Bool) -> Float) {
+    private static func unpoolRow(
+        _ input: UnsafePointer<Float>, _ gradOut: UnsafePointer<Float>, _ output: UnsafePointer<Float>,
+        width: Int, _ g: PoolingGeometry, into grad: UnsafeMutablePointer<Float>,
+        _ element: (Lanes, Lanes, Lanes, inout LaneMask) -> Lanes,
+        _ scalarElement: (Float, Float, Float, inout Bool) -> Float
+    ) {
         let (kh, kw, outW) = (g.kernel.height, g.kernel.width, g.output.width)
         if kw == 2 && outW >= 4 {
             let lanes = outW >= 8 ? 8 : 4

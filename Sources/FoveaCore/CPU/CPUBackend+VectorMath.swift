@@ -18,7 +18,8 @@ extension CPUBackend {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         let y = p * (r * r) + r + 1
-        let exponent = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self) &+ 127) &<< 23
+        let exponent =
+            (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self) &+ 127) &<< 23
         return y * unsafeBitCast(exponent, to: SIMD8<Float>.self)
     }
 

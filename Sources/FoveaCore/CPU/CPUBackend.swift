@@ -52,7 +52,9 @@ public final class CPUBackend: MemoryBackend {
         (Self.pointer(storage) + offset).update(repeating: value, count: count)
     }
 
-    public func copy(from source: Storage, offset sourceOffset: Int, to destination: Storage, offset destinationOffset: Int, count: Int) throws {
+    public func copy(
+        from source: Storage, offset sourceOffset: Int, to destination: Storage, offset destinationOffset: Int, count: Int
+    ) throws {
         let size = source.dtype.byteSize
         ((destination as! CPUStorage).raw + destinationOffset * size)
             .copyMemory(from: (source as! CPUStorage).raw + sourceOffset * size, byteCount: count * size)

@@ -28,7 +28,9 @@ struct ImageColumns {
         self.g = g
         imageSize = g.inChannels * g.height * g.width
         outputSize = g.outChannels * g.outputPlane
-        if g.kernel == Size2D(1), g.stride == Size2D(1), g.padding == Size2D(0), g.output == Size2D(height: g.height, width: g.width) {
+        if g.kernel == Size2D(1), g.stride == Size2D(1), g.padding == Size2D(0),
+            g.output == Size2D(height: g.height, width: g.width)
+        {
             mode = .pointwise
         } else {
             mode = g.stride == Size2D(1) ? .wide : .strided
@@ -87,7 +89,8 @@ struct ImageColumns {
                 }
                 for i in 0..<kh {
                     for j in 0..<kw {
-                        (scratch.columns + ((c * kh + i) * kw + j) * columnCount).update(from: padded + shift(i, j), count: columnCount)
+                        (scratch.columns + ((c * kh + i) * kw + j) * columnCount).update(
+                            from: padded + shift(i, j), count: columnCount)
                     }
                 }
             }
@@ -118,7 +121,8 @@ struct ImageColumns {
         let (plane, outW) = (g.outputPlane, g.output.width)
         for oc in 0..<g.outChannels {
             for oh in 0..<g.output.height {
-                CPUBackend.copy(gradient + oc * plane + oh * outW, to: scratch.rows + oc * columnCount + oh * paddedWidth, count: outW)
+                CPUBackend.copy(
+                    gradient + oc * plane + oh * outW, to: scratch.rows + oc * columnCount + oh * paddedWidth, count: outW)
             }
         }
         return scratch.rows
@@ -139,7 +143,8 @@ struct ImageColumns {
                 CPUBackend.zero(padded, count: paddedPlane)
                 for i in 0..<kh {
                     for j in 0..<kw {
-                        CPUBackend.accumulate(columns + ((c * kh + i) * kw + j) * columnCount, into: padded + shift(i, j), count: columnCount)
+                        CPUBackend.accumulate(
+                            columns + ((c * kh + i) * kw + j) * columnCount, into: padded + shift(i, j), count: columnCount)
                     }
                 }
                 for h in 0..<g.height {

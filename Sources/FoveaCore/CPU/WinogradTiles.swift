@@ -60,16 +60,19 @@ struct WinogradTiles {
         for j in 0..<(2 * tileRows.count + 2) {
             let y = 2 * tileRows.lowerBound - g.padding.height + j
             let even = split + 2 * j * laneRow
-            Self.splitRow(y >= 0 && y < g.height ? plane + y * g.width : nil, width: g.width, offset: g.padding.width,
-                          count: tilesWide + 1, even: even, odd: even + laneRow)
+            Self.splitRow(
+                y >= 0 && y < g.height ? plane + y * g.width : nil, width: g.width, offset: g.padding.width,
+                count: tilesWide + 1, even: even, odd: even + laneRow)
         }
     }
 
     /// even[k] = line[2k - offset], odd[k] = line[2k + 1 - offset] for k in 0..<count (and up to seven more), zero
     /// outside 0..<width or when `line` is nil.
     @inline(__always)
-    private static func splitRow(_ line: UnsafePointer<Float>?, width: Int, offset: Int, count: Int,
-                                 even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>) {
+    private static func splitRow(
+        _ line: UnsafePointer<Float>?, width: Int, offset: Int, count: Int,
+        even: UnsafeMutablePointer<Float>, odd: UnsafeMutablePointer<Float>
+    ) {
         guard let line else { CPUBackend.zero(even, count: count); CPUBackend.zero(odd, count: count); return }
         var k = 0
         while k < count {
@@ -120,7 +123,9 @@ struct WinogradTiles {
     /// Four columns of one patch row for eight tiles.
     private struct Patch {
         var a, b, c, d: SIMD8<Float>
-        init(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>) { (self.a, self.b, self.c, self.d) = (a, b, c, d) }
+        init(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>, _ d: SIMD8<Float>) {
+            (self.a, self.b, self.c, self.d) = (a, b, c, d)
+        }
         static func + (x: Patch, y: Patch) -> Patch { Patch(x.a + y.a, x.b + y.b, x.c + y.c, x.d + y.d) }
         static func - (x: Patch, y: Patch) -> Patch { Patch(x.a - y.a, x.b - y.b, x.c - y.c, x.d - y.d) }
     }
@@ -129,8 +134,10 @@ struct WinogradTiles {
 
     /// Writes tile row `th` of one output channel plane from the 16 products `m[ξ * sliceStride + tw]`, adding `bias`;
     /// outputs past the plane's edge are dropped. `m` may be read up to eight floats past its last tile.
-    func transformOutput(_ m: UnsafePointer<Float>, sliceStride: Int, bias: Float, tileRow th: Int,
-                         into plane: UnsafeMutablePointer<Float>) {
+    func transformOutput(
+        _ m: UnsafePointer<Float>, sliceStride: Int, bias: Float, tileRow th: Int,
+        into plane: UnsafeMutablePointer<Float>
+    ) {
         let (outH, outW) = (g.output.height, g.output.width)
         let rows = min(2, outH - 2 * th), top = plane + 2 * th * outW
         let b = SIMD8<Float>(repeating: bias)
@@ -148,8 +155,9 @@ struct WinogradTiles {
             // A along the rows: output row 2th is (s0 + s1 + s2, s1 - s2 - s3) per tile, row 2th + 1 the same of d.
             let x = 2 * tw, count = min(16, outW - x)
             @inline(__always) func write(_ r: Int, _ left: SIMD8<Float>, _ right: SIMD8<Float>) {
-                let line = SIMD16(left[0], right[0], left[1], right[1], left[2], right[2], left[3], right[3],
-                                  left[4], right[4], left[5], right[5], left[6], right[6], left[7], right[7])
+                let line = SIMD16(
+                    left[0], right[0], left[1], right[1], left[2], right[2], left[3], right[3],
+                    left[4], right[4], left[5], right[5], left[6], right[6], left[7], right[7])
                 let out = top + r * outW + x
                 if count == 16 { CPUBackend.store16(line, out) } else { for l in 0..<count { out[l] = line[l] } }
             }
@@ -163,13 +171,16 @@ struct WinogradTiles {
 
     /// Writes the transformed output gradients of tile row `th` of one channel plane (the adjoint of `transformOutput`):
     /// value ξ of tile column tw goes to `v[ξ * sliceStride + tw]`; gradients past the plane's edge are zero.
-    func transformGradient(_ plane: UnsafePointer<Float>, tileRow th: Int, lanes: UnsafeMutablePointer<Float>,
-                           into v: UnsafeMutablePointer<Float>, sliceStride: Int) {
+    func transformGradient(
+        _ plane: UnsafePointer<Float>, tileRow th: Int, lanes: UnsafeMutablePointer<Float>,
+        into v: UnsafeMutablePointer<Float>, sliceStride: Int
+    ) {
         let (outH, outW) = (g.output.height, g.output.width)
         // p, q: even and odd columns of output row 2th; r, s: of row 2th + 1.
         for r in 0..<2 {
             let y = 2 * th + r, even = lanes + 2 * r * laneRow
-            Self.splitRow(y < outH ? plane + y * outW : nil, width: outW, offset: 0, count: tilesWide, even: even, odd: even + laneRow)
+            Self.splitRow(
+                y < outH ? plane + y * outW : nil, width: outW, offset: 0, count: tilesWide, even: even, odd: even + laneRow)
         }
         var tw = 0
         while tw < tilesWide {
@@ -200,8 +211,10 @@ struct WinogradTiles {
 
     /// U[ξ][o][c] = (G g G^T)ξ for each filter g = weight[o][c] ([outChannels, inChannels, 3, 3]); when `flipped`, for
     /// the filters of the input gradient instead: U[ξ][c][o] from weight[o][c] turned by 180 degrees.
-    static func transformFilters(_ weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int, flipped: Bool,
-                                 into u: UnsafeMutablePointer<Float>) {
+    static func transformFilters(
+        _ weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int, flipped: Bool,
+        into u: UnsafeMutablePointer<Float>
+    ) {
         let slice = outChannels * inChannels
         parallelFor(slice, grain: 4096) { range in
             for pair in range {
@@ -225,13 +238,16 @@ struct WinogradTiles {
     }
 
     /// weight[o][c] = G^T dU[ξ][o][c] G: the filter gradient from its 16 transformed sums (the adjoint of `transformFilters`).
-    static func untransformFilterGradient(_ du: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
-                                          into weight: UnsafeMutablePointer<Float>) {
+    static func untransformFilterGradient(
+        _ du: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
+        into weight: UnsafeMutablePointer<Float>
+    ) {
         let slice = outChannels * inChannels
         for pair in 0..<slice {
             @inline(__always) func row(_ i: Int) -> SIMD4<Float> {
-                SIMD4(du[(4 * i) * slice + pair], du[(4 * i + 1) * slice + pair], du[(4 * i + 2) * slice + pair],
-                      du[(4 * i + 3) * slice + pair])
+                SIMD4(
+                    du[(4 * i) * slice + pair], du[(4 * i + 1) * slice + pair], du[(4 * i + 2) * slice + pair],
+                    du[(4 * i + 3) * slice + pair])
             }
             // G^T rows: D0 + (D1 + D2) / 2, (D1 - D2) / 2, (D1 + D2) / 2 + D3; then the same on each row's four columns.
             let (d0, d1, d2, d3) = (row(0), row(1), row(2), row(3))

@@ -18,10 +18,13 @@ extension Tensor {
         let result = try Tensor.empty(plan.resultShape, dtype: dtype, device: device)
         try backend.expand(storage, offset: plan.offset, strides: plan.strides, into: result.storage, shape: plan.shape)
         return recordGradients(result, op: "subscript", inputs: [self]) { grad, _ in
-            [.accumulate { buffer in
-                try buffer.backend.scatterStrided(grad.storage, into: buffer.storage, offset: plan.offset, strides: plan.strides,
-                                                  shape: plan.shape, accumulate: true)
-            }]
+            [
+                .accumulate { buffer in
+                    try buffer.backend.scatterStrided(
+                        grad.storage, into: buffer.storage, offset: plan.offset, strides: plan.strides,
+                        shape: plan.shape, accumulate: true)
+                }
+            ]
         }
     }
 
@@ -30,23 +33,27 @@ extension Tensor {
     /// whose other users would not see the write in their gradients.
     public func assign(_ value: Tensor, at indices: any TensorIndex...) throws {
         guard !requiresGrad else {
-            throw FoveaError.invalidArgument("assign: the tensor requires grad; write into a copy made under withNoGrad or detach()")
+            throw FoveaError.invalidArgument(
+                "assign: the tensor requires grad; write into a copy made under withNoGrad or detach()")
         }
         try checkSameDevice(value, op: "assign")
         guard value.dtype == dtype else {
-            throw FoveaError.invalidArgument("assign: value dtype \(value.dtype) differs from the tensor's \(dtype); convert with to(dtype:)")
+            throw FoveaError.invalidArgument(
+                "assign: value dtype \(value.dtype) differs from the tensor's \(dtype); convert with to(dtype:)")
         }
         let plan = try StridedSelection(indices, of: shape)
         let source = try withNoGrad { try value.broadcast(to: plan.resultShape) }
-        try backend.scatterStrided(source.storage, into: storage, offset: plan.offset, strides: plan.strides, shape: plan.shape,
-                                   accumulate: false)
+        try backend.scatterStrided(
+            source.storage, into: storage, offset: plan.offset, strides: plan.strides, shape: plan.shape,
+            accumulate: false)
     }
 
     /// Sets the entries `indices` select to `value`, in place: PyTorch's `x[1..<3] = 0` or `x[1:3].fill_(0)`. An Int32
     /// tensor takes an integral value.
     public func fill(_ value: Float, at indices: any TensorIndex...) throws {
         guard !requiresGrad else {
-            throw FoveaError.invalidArgument("fill: the tensor requires grad; write into a copy made under withNoGrad or detach()")
+            throw FoveaError.invalidArgument(
+                "fill: the tensor requires grad; write into a copy made under withNoGrad or detach()")
         }
         let filler: Tensor
         if dtype == .int32 {
@@ -59,8 +66,9 @@ extension Tensor {
         }
         let plan = try StridedSelection(indices, of: shape)
         let source = try filler.broadcast(to: plan.resultShape)
-        try backend.scatterStrided(source.storage, into: storage, offset: plan.offset, strides: plan.strides, shape: plan.shape,
-                                   accumulate: false)
+        try backend.scatterStrided(
+            source.storage, into: storage, offset: plan.offset, strides: plan.strides, shape: plan.shape,
+            accumulate: false)
     }
 }
 
@@ -74,7 +82,8 @@ struct StridedSelection {
 
     init(_ indices: [any TensorIndex], of base: Shape) throws {
         guard indices.count <= base.rank else {
-            throw FoveaError.invalidArgument("subscript: \(indices.count) indices for a tensor of rank \(base.rank) (shape \(base))")
+            throw FoveaError.invalidArgument(
+                "subscript: \(indices.count) indices for a tensor of rank \(base.rank) (shape \(base))")
         }
         let selections = try (0..<base.rank).map { axis in
             axis < indices.count ? try indices[axis].selection(axis: axis, size: base[axis]) : AxisSelection.all(base[axis])

@@ -37,7 +37,8 @@ private func range(_ lower: Int, _ upper: Int, axis: Int, size: Int, written: St
 extension Int: TensorIndex {
     public func selection(axis: Int, size: Int) throws -> AxisSelection {
         guard let index = resolved(self, size: size) else {
-            throw FoveaError.invalidArgument("subscript: index \(self) is out of range for axis \(axis) of size \(size) (valid \(-size)..<\(size))")
+            throw FoveaError.invalidArgument(
+                "subscript: index \(self) is out of range for axis \(axis) of size \(size) (valid \(-size)..<\(size))")
         }
         return AxisSelection(start: index, count: 1, step: 1, dropsAxis: true)
     }
@@ -76,11 +77,14 @@ extension PartialRangeThrough<Int>: TensorIndex {
 
 /// A stride's indices as a selection: they must be in range and increase by a constant positive step.
 private func stepped(_ values: [Int], axis: Int, size: Int) throws -> AxisSelection {
-    guard let first = values.first else { throw FoveaError.invalidArgument("subscript: stride is empty for axis \(axis) of size \(size)") }
+    guard let first = values.first else {
+        throw FoveaError.invalidArgument("subscript: stride is empty for axis \(axis) of size \(size)")
+    }
     let step = values.count > 1 ? values[1] - values[0] : 1
     guard step > 0 else { throw FoveaError.invalidArgument("subscript: stride step \(step) for axis \(axis) must be positive") }
     guard first >= 0, let last = values.last, last < size else {
-        throw FoveaError.invalidArgument("subscript: stride \(first)...\(values.last!) by \(step) is out of bounds for axis \(axis) of size \(size)")
+        throw FoveaError.invalidArgument(
+            "subscript: stride \(first)...\(values.last!) by \(step) is out of bounds for axis \(axis) of size \(size)")
     }
     return AxisSelection(start: first, count: values.count, step: step, dropsAxis: false)
 }

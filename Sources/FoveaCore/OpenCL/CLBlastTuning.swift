@@ -22,17 +22,23 @@ public enum CLBlastTuning {
     /// The single-precision result in a tuner's JSON file (`kernel_family`, `best_parameters` "NAME=VALUE ...", `device`).
     public static func read(_ url: URL) throws -> Result {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw FoveaError.file(url.path, error, doing: "cannot read the CLBlast tuning") }
+        do { data = try Data(contentsOf: url) } catch {
+            throw FoveaError.file(url.path, error, doing: "cannot read the CLBlast tuning")
+        }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let family = object["kernel_family"] as? String, let text = object["best_parameters"] as? String,
-              let device = object["device"] as? String, let time = (object["best_time"] as? String).flatMap(Double.init) else {
-            throw FoveaError.badFile(path: url.path, reason: "not a CLBlast tuner result (needs kernel_family, best_parameters, best_time and device)")
+            let family = object["kernel_family"] as? String, let text = object["best_parameters"] as? String,
+            let device = object["device"] as? String, let time = (object["best_time"] as? String).flatMap(Double.init)
+        else {
+            throw FoveaError.badFile(
+                path: url.path, reason: "not a CLBlast tuner result (needs kernel_family, best_parameters, best_time and device)")
         }
         // CLBlast's database names a kernel family in CamelCase without the tuner's phase: xgemm_direct_1 -> XgemmDirect.
         let words = family.split(separator: "_").filter { Int($0) == nil }
         let kernel = words.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
         guard object["precision"] as? String == "32" else {
-            throw FoveaError.badFile(path: url.path, reason: "holds precision \(object["precision"] ?? "none"); Fovea's GEMMs are single precision (32)")
+            throw FoveaError.badFile(
+                path: url.path,
+                reason: "holds precision \(object["precision"] ?? "none"); Fovea's GEMMs are single precision (32)")
         }
         var parameters: [(name: String, value: Int)] = []
         for pair in text.split(separator: " ") {
@@ -54,7 +60,9 @@ public enum CLBlastTuning {
         }
         guard isDirectory.boolValue else { return [try read(URL(fileURLWithPath: path))] }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        return try names.filter { $0.hasSuffix(".json") }.sorted().map { try read(URL(fileURLWithPath: path).appendingPathComponent($0)) }
+        return try names.filter { $0.hasSuffix(".json") }.sorted().map {
+            try read(URL(fileURLWithPath: path).appendingPathComponent($0))
+        }
     }
 
     /// Gives CLBlast the fastest result per kernel among those for `device` (by name); returns the kernels tuned.
@@ -71,10 +79,13 @@ public enum CLBlastTuning {
             var pointers = names.map { UnsafePointer<CChar>($0) }
             var values = result.parameters.map(\.value)
             let status = CLBlastLock.run {
-                CLBlastOverrideParameters(device, result.kernel, CLBlastPrecisionSingle, result.parameters.count, &pointers, &values)
+                CLBlastOverrideParameters(
+                    device, result.kernel, CLBlastPrecisionSingle, result.parameters.count, &pointers, &values)
             }
             guard status == CLBlastSuccess else {
-                throw FoveaError.deviceUnavailable("FOVEA_CLBLAST_TUNING: CLBlast refused the \(result.kernel) parameters for \(name) (status \(status.rawValue))")
+                throw FoveaError.deviceUnavailable(
+                    "FOVEA_CLBLAST_TUNING: CLBlast refused the \(result.kernel) parameters for \(name) (status \(status.rawValue))"
+                )
             }
         }
         return best.keys.sorted()

@@ -44,17 +44,23 @@ extension OpenCLBackend {
     }
 
     private func sizeArguments(_ g: ConvolutionGeometry) -> [KernelArgument] {
-        [.int(g.batch), .int(g.inChannels), .int(g.height), .int(g.width), .int(g.outChannels), .int(g.output.height), .int(g.output.width)]
+        [
+            .int(g.batch), .int(g.inChannels), .int(g.height), .int(g.width), .int(g.outChannels), .int(g.output.height),
+            .int(g.output.width),
+        ]
     }
 
     /// A zero-padded copy of `planes` planes of `height` x `width`: `paddedHeight` x `paddedWidth`, shifted down by `top`
     /// and right by `left` (negative values crop). Built with the convolution's `options`, so it shares its program.
-    private func padded(_ x: Storage, planes: Int, height: Int, width: Int, paddedHeight: Int, paddedWidth: Int,
-                        top: Int, left: Int, options: String) throws -> Storage {
+    private func padded(
+        _ x: Storage, planes: Int, height: Int, width: Int, paddedHeight: Int, paddedWidth: Int,
+        top: Int, left: Int, options: String
+    ) throws -> Storage {
         let out = try allocate(planes * paddedHeight * paddedWidth)
-        try run("pad2d", in: "conv_rows", options: options, global: [paddedHeight, planes],
-                .buffer(x), .buffer(out), .int(planes), .int(height), .int(width), .int(paddedHeight), .int(paddedWidth),
-                .int(top), .int(left))
+        try run(
+            "pad2d", in: "conv_rows", options: options, global: [paddedHeight, planes],
+            .buffer(x), .buffer(out), .int(planes), .int(height), .int(width), .int(paddedHeight), .int(paddedWidth),
+            .int(top), .int(left))
         return out
     }
 
@@ -62,53 +68,65 @@ extension OpenCLBackend {
     private func paddedInput(_ x: Storage, _ g: ConvolutionGeometry, _ s: DirectConvolutionStyle) throws -> (Int, Int, Storage) {
         let rows = (g.output.height - 1) * g.stride.height + (g.kernel.height - 1) * g.dilation.height + 1
         let columns = (s.segmentedWidth(g.output.width) - 1) * g.stride.width + (g.kernel.width - 1) * g.dilation.width + 1
-        let storage = try padded(x, planes: g.batch * g.inChannels, height: g.height, width: g.width,
-                                 paddedHeight: rows, paddedWidth: columns, top: g.padding.height, left: g.padding.width,
-                                 options: directOptions(g, s))
+        let storage = try padded(
+            x, planes: g.batch * g.inChannels, height: g.height, width: g.width,
+            paddedHeight: rows, paddedWidth: columns, top: g.padding.height, left: g.padding.width,
+            options: directOptions(g, s))
         return (rows, columns, storage)
     }
 
-    func directConv2d(_ x: Storage, weight: Storage, bias: Storage?, activation: ConvolutionActivation = .identity,
-                      geometry g: ConvolutionGeometry, into y: Storage, style: DirectConvolutionStyle? = nil) throws {
+    func directConv2d(
+        _ x: Storage, weight: Storage, bias: Storage?, activation: ConvolutionActivation = .identity,
+        geometry g: ConvolutionGeometry, into y: Storage, style: DirectConvolutionStyle? = nil
+    ) throws {
         let s = style ?? directStyle
         let biasArguments: [KernelArgument] = [.buffer(bias ?? weight), .int(bias == nil ? 0 : 1), .int(activation.rawValue)]
         if s.gpu {
-            return try context.launch("conv_direct_forward", program: "conv_direct", options: directOptions(g, s),
-                                      global: [g.batch * g.outputPlane, s.tiles(g.outChannels)], local: [64, 1],
-                                      arguments: [.buffer(x), .buffer(weight)] + biasArguments + [.buffer(y)] + sizeArguments(g))
+            return try context.launch(
+                "conv_direct_forward", program: "conv_direct", options: directOptions(g, s),
+                global: [g.batch * g.outputPlane, s.tiles(g.outChannels)], local: [64, 1],
+                arguments: [.buffer(x), .buffer(weight)] + biasArguments + [.buffer(y)] + sizeArguments(g))
         }
         let (rows, columns, xp) = try paddedInput(x, g, s)
-        try context.launch("conv_rows_forward", program: "conv_rows", options: directOptions(g, s),
-                           global: [g.batch * g.output.height * s.segments(g.output.width), s.tiles(g.outChannels)],
-                           arguments: [.buffer(xp), .buffer(weight)] + biasArguments + [.buffer(y)]
-                               + [g.batch, g.inChannels, g.outChannels, g.output.height, g.output.width, rows, columns].map { .int($0) })
+        try context.launch(
+            "conv_rows_forward", program: "conv_rows", options: directOptions(g, s),
+            global: [g.batch * g.output.height * s.segments(g.output.width), s.tiles(g.outChannels)],
+            arguments: [.buffer(xp), .buffer(weight)] + biasArguments + [.buffer(y)]
+                + [g.batch, g.inChannels, g.outChannels, g.output.height, g.output.width, rows, columns].map { .int($0) })
     }
 
-    func directConv2dBackwardData(_ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry, into gradInput: Storage,
-                                  style: DirectConvolutionStyle? = nil) throws {
+    func directConv2dBackwardData(
+        _ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry, into gradInput: Storage,
+        style: DirectConvolutionStyle? = nil
+    ) throws {
         let s = style ?? directStyle
         if s.gpu || g.stride != Size2D(1) {
-            return try context.launch("conv_direct_backward_data", program: "conv_direct", options: directOptions(g, s),
-                                      global: [g.batch * g.height * g.width, s.tiles(g.inChannels)], local: [64, 1],
-                                      arguments: [.buffer(gradOutput), .buffer(weight), .buffer(gradInput)] + sizeArguments(g))
+            return try context.launch(
+                "conv_direct_backward_data", program: "conv_direct", options: directOptions(g, s),
+                global: [g.batch * g.height * g.width, s.tiles(g.inChannels)], local: [64, 1],
+                arguments: [.buffer(gradOutput), .buffer(weight), .buffer(gradInput)] + sizeArguments(g))
         }
         // Stride 1: gx is gy, padded by (k - 1) * d - p, convolved with the rotated, transposed weight.
         let top = (g.kernel.height - 1) * g.dilation.height - g.padding.height
         let left = (g.kernel.width - 1) * g.dilation.width - g.padding.width
         let rows = g.height + (g.kernel.height - 1) * g.dilation.height
         let columns = s.segmentedWidth(g.width) + (g.kernel.width - 1) * g.dilation.width
-        let gp = try padded(gradOutput, planes: g.batch * g.outChannels, height: g.output.height, width: g.output.width,
-                            paddedHeight: rows, paddedWidth: columns, top: top, left: left, options: directOptions(g, s))
-        try context.launch("conv_rows_backward_data", program: "conv_rows", options: directOptions(g, s),
-                           global: [g.batch * g.height * s.segments(g.width), s.tiles(g.inChannels)],
-                           arguments: [.buffer(gp), .buffer(weight), .buffer(gradInput)]
-                               + [g.batch, g.inChannels, g.height, g.width, g.outChannels, rows, columns].map { .int($0) })
+        let gp = try padded(
+            gradOutput, planes: g.batch * g.outChannels, height: g.output.height, width: g.output.width,
+            paddedHeight: rows, paddedWidth: columns, top: top, left: left, options: directOptions(g, s))
+        try context.launch(
+            "conv_rows_backward_data", program: "conv_rows", options: directOptions(g, s),
+            global: [g.batch * g.height * s.segments(g.width), s.tiles(g.inChannels)],
+            arguments: [.buffer(gp), .buffer(weight), .buffer(gradInput)]
+                + [g.batch, g.inChannels, g.height, g.width, g.outChannels, rows, columns].map { .int($0) })
     }
 
     /// One work-group per (output channel, input channel) pair and batch split; a GPU splits the batch until it has
     /// about four groups per compute unit (then sums the splits in a second kernel), a CPU only until every core has one.
-    func directConv2dBackwardWeight(_ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry, into gradWeight: Storage,
-                                    style: DirectConvolutionStyle? = nil) throws {
+    func directConv2dBackwardWeight(
+        _ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry, into gradWeight: Storage,
+        style: DirectConvolutionStyle? = nil
+    ) throws {
         let s = style ?? directStyle
         let pairs = g.outChannels * g.inChannels, count = pairs * g.kernel.height * g.kernel.width
         let wantedGroups = s.gpu ? 4 * context.info.computeUnits : context.info.computeUnits
@@ -116,19 +134,22 @@ extension OpenCLBackend {
         let partial = splits == 1 ? gradWeight : try allocate(splits * count)
         let global = [pairs * s.weightGroupSize, splits], local = [s.weightGroupSize, 1]
         if s.gpu {
-            try context.launch("conv_direct_backward_weight", program: "conv_direct", options: directOptions(g, s),
-                               global: global, local: local,
-                               arguments: [.buffer(gradOutput), .buffer(input), .buffer(partial)] + sizeArguments(g))
+            try context.launch(
+                "conv_direct_backward_weight", program: "conv_direct", options: directOptions(g, s),
+                global: global, local: local,
+                arguments: [.buffer(gradOutput), .buffer(input), .buffer(partial)] + sizeArguments(g))
         } else {
             let (rows, columns, xp) = try paddedInput(input, g, s)
             let gradientWidth = s.segmentedWidth(g.output.width)
-            let gp = try padded(gradOutput, planes: g.batch * g.outChannels, height: g.output.height, width: g.output.width,
-                                paddedHeight: g.output.height, paddedWidth: gradientWidth, top: 0, left: 0,
-                                options: directOptions(g, s))
-            try context.launch("conv_rows_backward_weight", program: "conv_rows", options: directOptions(g, s),
-                               global: global, local: local,
-                               arguments: [.buffer(gp), .buffer(xp), .buffer(partial)]
-                                   + [g.batch, g.inChannels, g.outChannels, g.output.height, gradientWidth, rows, columns].map { .int($0) })
+            let gp = try padded(
+                gradOutput, planes: g.batch * g.outChannels, height: g.output.height, width: g.output.width,
+                paddedHeight: g.output.height, paddedWidth: gradientWidth, top: 0, left: 0,
+                options: directOptions(g, s))
+            try context.launch(
+                "conv_rows_backward_weight", program: "conv_rows", options: directOptions(g, s),
+                global: global, local: local,
+                arguments: [.buffer(gp), .buffer(xp), .buffer(partial)]
+                    + [g.batch, g.inChannels, g.outChannels, g.output.height, gradientWidth, rows, columns].map { .int($0) })
         }
         if splits > 1 {
             try run("sum_slices", in: "memory", global: [count], .buffer(partial), .buffer(gradWeight), .int(count), .int(splits))

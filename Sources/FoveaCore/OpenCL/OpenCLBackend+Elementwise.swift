@@ -1,51 +1,65 @@
 extension OpenCLBackend: ElementwiseBackend {
     public func unary(_ op: UnaryOp, x: Storage, out: Storage, count: Int, alpha: Float, beta: Float) throws {
         let chunk = elementsPerItem
-        try run("unary", in: "elementwise", options: "-DUNARY_OP=\(op.rawValue)", global: [items(count, chunk)],
-                .int(op.rawValue), .buffer(x), .buffer(out), .int(count), .float(alpha), .float(beta), .int(chunk))
+        try run(
+            "unary", in: "elementwise", options: "-DUNARY_OP=\(op.rawValue)", global: [items(count, chunk)],
+            .int(op.rawValue), .buffer(x), .buffer(out), .int(count), .float(alpha), .float(beta), .int(chunk))
     }
 
-    public func unaryBackward(_ op: UnaryOp, x: Storage, y: Storage, gradOut: Storage, gradIn: Storage,
-                              count: Int, alpha: Float, beta: Float) throws {
+    public func unaryBackward(
+        _ op: UnaryOp, x: Storage, y: Storage, gradOut: Storage, gradIn: Storage,
+        count: Int, alpha: Float, beta: Float
+    ) throws {
         let chunk = elementsPerItem
-        try run("unary_backward", in: "elementwise", options: "-DUNARY_OP=\(op.rawValue)", global: [items(count, chunk)],
-                .int(op.rawValue), .buffer(x), .buffer(y), .buffer(gradOut), .buffer(gradIn), .int(count),
-                .float(alpha), .float(beta), .int(chunk))
+        try run(
+            "unary_backward", in: "elementwise", options: "-DUNARY_OP=\(op.rawValue)", global: [items(count, chunk)],
+            .int(op.rawValue), .buffer(x), .buffer(y), .buffer(gradOut), .buffer(gradIn), .int(count),
+            .float(alpha), .float(beta), .int(chunk))
     }
 
-    public func binary(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape) throws {
+    public func binary(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape)
+        throws
+    {
         let layout = BroadcastLayout(shape: outShape, operandStrides: [aStrides, bStrides])
         try layout.checkRank(op: "binary \(op)")
         let n = outShape.count
         switch layout.kind {
         case .contiguous:
             let chunk = elementsPerItem
-            try run("binary_contiguous", in: "elementwise", global: [items(n, chunk)],
-                    .int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(n), .int(chunk))
+            try run(
+                "binary_contiguous", in: "elementwise", global: [items(n, chunk)],
+                .int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(n), .int(chunk))
         case .scalar(let scalarOperand):
             let chunk = elementsPerItem
-            try run("binary_scalar", in: "elementwise", global: [items(n, chunk)],
-                    .int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(n), .int(scalarOperand == 0 ? 1 : 0), .int(chunk))
+            try run(
+                "binary_scalar", in: "elementwise", global: [items(n, chunk)],
+                .int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(n), .int(scalarOperand == 0 ? 1 : 0), .int(chunk))
         case .strided:
-            let arguments: [KernelArgument] = [.int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(n)]
+            let arguments: [KernelArgument] =
+                [.int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(n)]
                 + Self.paddedLayout(layout)
             try context.launch("binary_strided", program: "elementwise", global: [n], arguments: arguments)
         }
     }
 
-    public func binaryInt32(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape) throws {
+    public func binaryInt32(
+        _ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape
+    ) throws {
         guard op.supportsInt32 else { throw FoveaError.unsupportedDType(op: "binary \(op)", .int32) }
         let layout = BroadcastLayout(shape: outShape, operandStrides: [aStrides, bStrides])
         try layout.checkRank(op: "binary \(op)")
-        let arguments: [KernelArgument] = [.int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(outShape.count)]
+        let arguments: [KernelArgument] =
+            [.int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(outShape.count)]
             + Self.paddedLayout(layout)
         try context.launch("binary_strided_int", program: "elementwise", global: [outShape.count], arguments: arguments)
     }
 
     public func convert(_ x: Storage, into out: Storage, count: Int) throws {
         switch (x.dtype, out.dtype) {
-        case (.float32, .int32): try run("convert_float_int", in: "elementwise", global: [count], .buffer(x), .buffer(out), .int(count))
-        case (.int32, .float32): try run("convert_int_float", in: "elementwise", global: [count], .buffer(x), .buffer(out), .int(count))
+        case (.float32, .int32):
+            try run("convert_float_int", in: "elementwise", global: [count], .buffer(x), .buffer(out), .int(count))
+        case (.int32, .float32):
+            try run("convert_int_float", in: "elementwise", global: [count], .buffer(x), .buffer(out), .int(count))
         default: try copy(from: x, offset: 0, to: out, offset: 0, count: count)
         }
     }
@@ -61,11 +75,14 @@ extension OpenCLBackend: ElementwiseBackend {
         try context.launch("expand", program: "elementwise", global: [shape.count], arguments: arguments)
     }
 
-    public func scatterStrided(_ x: Storage, into out: Storage, offset: Int, strides: [Int], shape: Shape, accumulate: Bool) throws {
+    public func scatterStrided(_ x: Storage, into out: Storage, offset: Int, strides: [Int], shape: Shape, accumulate: Bool)
+        throws
+    {
         let layout = BroadcastLayout(shape: shape, operandStrides: [strides])
         try layout.checkRank(op: "scatterStrided")
         let arguments: [KernelArgument] = [.buffer(x), .buffer(out), .int(offset), .int(shape.count)] + Self.paddedLayout(layout)
-        try context.launch(accumulate ? "add_strided" : "write_strided", program: "elementwise", global: [shape.count], arguments: arguments)
+        try context.launch(
+            accumulate ? "add_strided" : "write_strided", program: "elementwise", global: [shape.count], arguments: arguments)
     }
 
     /// The rank, then dims and each operand's strides, padded in front to the kernels' 8 axes (size 1, stride 0).

@@ -11,15 +11,19 @@ extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
         let status: CLBlastStatusCode = context.withQueue(profileName: Self.profileName(d)) { queue, event in
             CLBlastLock.run {
                 if d.batch == 1 {
-                    return CLBlastSgemm(CLBlastLayoutRowMajor, ta, tb, d.m, d.n, d.k, d.alpha,
-                                        ba, d.offsetA, d.lda, bb, d.offsetB, d.ldb, d.beta, bc, d.offsetC, d.ldc, queue, event)
+                    return CLBlastSgemm(
+                        CLBlastLayoutRowMajor, ta, tb, d.m, d.n, d.k, d.alpha,
+                        ba, d.offsetA, d.lda, bb, d.offsetB, d.ldb, d.beta, bc, d.offsetC, d.ldc, queue, event)
                 }
-                return CLBlastSgemmStridedBatched(CLBlastLayoutRowMajor, ta, tb, d.m, d.n, d.k, d.alpha,
-                                                  ba, d.offsetA, d.lda, d.strideA, bb, d.offsetB, d.ldb, d.strideB, d.beta,
-                                                  bc, d.offsetC, d.ldc, d.strideC, d.batch, queue, event)
+                return CLBlastSgemmStridedBatched(
+                    CLBlastLayoutRowMajor, ta, tb, d.m, d.n, d.k, d.alpha,
+                    ba, d.offsetA, d.lda, d.strideA, bb, d.offsetB, d.ldb, d.strideB, d.beta,
+                    bc, d.offsetC, d.ldc, d.strideC, d.batch, queue, event)
             }
         }
-        try checkCL(status.rawValue, "CLBlastSgemm\(d.batch == 1 ? "" : "StridedBatched")(m: \(d.m), n: \(d.n), k: \(d.k), batch: \(d.batch))")
+        try checkCL(
+            status.rawValue,
+            "CLBlastSgemm\(d.batch == 1 ? "" : "StridedBatched")(m: \(d.m), n: \(d.n), k: \(d.k), batch: \(d.batch))")
     }
 
     private func smallGemm(_ d: GemmDescriptor, a: Storage, b: Storage, c: Storage) throws {
@@ -28,34 +32,44 @@ extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
         let rows = dotProducts ? 4 : 8
         let columns = dotProducts ? 4 : width
         let options = "-DTRANS_A=\(d.transposeA ? 1 : 0) -DTRANS_B=\(d.transposeB ? 1 : 0) -DPX=\(width) -DTM=\(rows) -DTN=4"
-        try context.launch("gemm_small", program: "gemm", options: options,
-                           global: [(d.n + columns - 1) / columns, (d.m + rows - 1) / rows, d.batch],
-                           arguments: [.int(d.m), .int(d.n), .int(d.k), .float(d.alpha), .float(d.beta),
-                                       .buffer(a), .int(d.offsetA), .int(d.lda), .int(d.strideA),
-                                       .buffer(b), .int(d.offsetB), .int(d.ldb), .int(d.strideB),
-                                       .buffer(c), .int(d.offsetC), .int(d.ldc), .int(d.strideC)])
+        try context.launch(
+            "gemm_small", program: "gemm", options: options,
+            global: [(d.n + columns - 1) / columns, (d.m + rows - 1) / rows, d.batch],
+            arguments: [
+                .int(d.m), .int(d.n), .int(d.k), .float(d.alpha), .float(d.beta),
+                .buffer(a), .int(d.offsetA), .int(d.lda), .int(d.strideA),
+                .buffer(b), .int(d.offsetB), .int(d.ldb), .int(d.strideB),
+                .buffer(c), .int(d.offsetC), .int(d.ldc), .int(d.strideC),
+            ])
     }
 
     /// How a GEMM appears in profiles: `CLBlast sgemm MxNxK` with the transpositions (and the batch when > 1).
     private static func profileName(_ d: GemmDescriptor) -> String {
-        "CLBlast sgemm \(d.m)x\(d.n)x\(d.k) \(d.transposeA ? "T" : "N")\(d.transposeB ? "T" : "N")" + (d.batch == 1 ? "" : " batch \(d.batch)")
+        "CLBlast sgemm \(d.m)x\(d.n)x\(d.k) \(d.transposeA ? "T" : "N")\(d.transposeB ? "T" : "N")"
+            + (d.batch == 1 ? "" : " batch \(d.batch)")
     }
 
-    public func copyRows(from source: Storage, offset sourceOffset: Int, stride sourceStride: Int,
-                         to destination: Storage, offset destinationOffset: Int, stride destinationStride: Int,
-                         rows: Int, columns: Int) throws {
-        try run("copy_rows", in: "layout", global: [columns, rows],
-                .buffer(source), .int(sourceOffset), .int(sourceStride),
-                .buffer(destination), .int(destinationOffset), .int(destinationStride), .int(rows), .int(columns))
+    public func copyRows(
+        from source: Storage, offset sourceOffset: Int, stride sourceStride: Int,
+        to destination: Storage, offset destinationOffset: Int, stride destinationStride: Int,
+        rows: Int, columns: Int
+    ) throws {
+        try run(
+            "copy_rows", in: "layout", global: [columns, rows],
+            .buffer(source), .int(sourceOffset), .int(sourceStride),
+            .buffer(destination), .int(destinationOffset), .int(destinationStride), .int(rows), .int(columns))
     }
 
     public func gatherRows(_ x: Storage, indices: Storage, rows: Int, columns: Int, count: Int, into out: Storage) throws {
-        try run("gather_rows", in: "layout", global: [columns, count],
-                .buffer(x), .buffer(indices), .buffer(out), .int(rows), .int(columns), .int(count))
+        try run(
+            "gather_rows", in: "layout", global: [columns, count],
+            .buffer(x), .buffer(indices), .buffer(out), .int(rows), .int(columns), .int(count))
     }
 
-    public func scatterAddRows(_ source: Storage, indices: Storage, rows: Int, columns: Int, count: Int, into out: Storage) throws {
-        try run("scatter_add_rows", in: "layout", global: [columns],
-                .buffer(source), .buffer(indices), .buffer(out), .int(rows), .int(columns), .int(count))
+    public func scatterAddRows(_ source: Storage, indices: Storage, rows: Int, columns: Int, count: Int, into out: Storage) throws
+    {
+        try run(
+            "scatter_add_rows", in: "layout", global: [columns],
+            .buffer(source), .buffer(indices), .buffer(out), .int(rows), .int(columns), .int(count))
     }
 }

@@ -1,51 +1,64 @@
 extension OpenCLBackend: NormalizationBackend {
-    public func batchNormForward(_ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
-                                 runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
-                                 momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage) throws {
-        try batchNormForward(x, into: out, shape: shape, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
-                             useBatchStatistics: useBatchStatistics, momentum: momentum, eps: eps, savedMean: savedMean,
-                             savedInvStd: savedInvStd, relu: false)
+    public func batchNormForward(
+        _ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
+        runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
+        momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage
+    ) throws {
+        try batchNormForward(
+            x, into: out, shape: shape, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
+            useBatchStatistics: useBatchStatistics, momentum: momentum, eps: eps, savedMean: savedMean,
+            savedInvStd: savedInvStd, relu: false)
     }
 
     /// The kernel applies ReLU as it writes the output.
-    public func batchNormForward(_ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
-                                 runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
-                                 momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage, relu: Bool) throws {
+    public func batchNormForward(
+        _ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
+        runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
+        momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage, relu: Bool
+    ) throws {
         let hasRunning = runningMean != nil && runningVar != nil
         guard useBatchStatistics || hasRunning else {
             throw FoveaError.invalidArgument("batchNorm: running statistics are required when not using batch statistics")
         }
         let local = reductionGroupSize
-        try run("batch_norm_forward", in: "norm", options: "-DLOCAL_SIZE=\(local) -DBATCH_STATS=\(useBatchStatistics ? 1 : 0)",
-                global: [shape.channels * local], local: [local],
-                .buffer(x), .buffer(out), .int(shape.batch), .int(shape.channels), .int(shape.spatial),
-                .buffer(weight ?? x), .int(weight == nil ? 0 : 1), .buffer(bias ?? x), .int(bias == nil ? 0 : 1),
-                .buffer(runningMean ?? savedMean), .buffer(runningVar ?? savedInvStd), .int(hasRunning ? 1 : 0),
-                .float(momentum), .float(eps), .buffer(savedMean), .buffer(savedInvStd), .int(relu ? 1 : 0))
+        try run(
+            "batch_norm_forward", in: "norm", options: "-DLOCAL_SIZE=\(local) -DBATCH_STATS=\(useBatchStatistics ? 1 : 0)",
+            global: [shape.channels * local], local: [local],
+            .buffer(x), .buffer(out), .int(shape.batch), .int(shape.channels), .int(shape.spatial),
+            .buffer(weight ?? x), .int(weight == nil ? 0 : 1), .buffer(bias ?? x), .int(bias == nil ? 0 : 1),
+            .buffer(runningMean ?? savedMean), .buffer(runningVar ?? savedInvStd), .int(hasRunning ? 1 : 0),
+            .float(momentum), .float(eps), .buffer(savedMean), .buffer(savedInvStd), .int(relu ? 1 : 0))
     }
 
-    public func batchNormBackward(_ gradOut: Storage, x: Storage, shape: BatchNormShape, weight: Storage?,
-                                  savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
-                                  gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?) throws {
-        try batchNormBackward(gradOut, reluOutput: nil, x: x, shape: shape, weight: weight, savedMean: savedMean,
-                              savedInvStd: savedInvStd, batchStatistics: batchStatistics, gradInput: gradInput,
-                              gradWeight: gradWeight, gradBias: gradBias)
+    public func batchNormBackward(
+        _ gradOut: Storage, x: Storage, shape: BatchNormShape, weight: Storage?,
+        savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
+        gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?
+    ) throws {
+        try batchNormBackward(
+            gradOut, reluOutput: nil, x: x, shape: shape, weight: weight, savedMean: savedMean,
+            savedInvStd: savedInvStd, batchStatistics: batchStatistics, gradInput: gradInput,
+            gradWeight: gradWeight, gradBias: gradBias)
     }
 
     /// The kernel masks the output gradient where the fused ReLU's output is 0 as it reads it.
-    public func batchNormBackward(_ gradOut: Storage, reluOutput: Storage?, x: Storage, shape: BatchNormShape, weight: Storage?,
-                                  savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
-                                  gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?) throws {
+    public func batchNormBackward(
+        _ gradOut: Storage, reluOutput: Storage?, x: Storage, shape: BatchNormShape, weight: Storage?,
+        savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
+        gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?
+    ) throws {
         let local = reductionGroupSize
         // The forward's build options (the backward ignores BATCH_STATS): one program, compiled once, serves both.
-        try run("batch_norm_backward", in: "norm", options: "-DLOCAL_SIZE=\(local) -DBATCH_STATS=\(batchStatistics ? 1 : 0)",
-                global: [shape.channels * local], local: [local],
-                .buffer(gradOut), .buffer(reluOutput ?? gradOut), .int(reluOutput == nil ? 0 : 1), .buffer(x), .int(shape.batch), .int(shape.channels), .int(shape.spatial),
-                .buffer(weight ?? x), .int(weight == nil ? 0 : 1),
-                .buffer(savedMean), .buffer(savedInvStd), .int(batchStatistics ? 1 : 0),
-                .buffer(gradInput ?? savedMean), .int(gradInput == nil ? 0 : 1),
-                .buffer(gradWeight ?? savedMean), .int(gradWeight == nil ? 0 : 1),
-                .buffer(gradBias ?? savedMean), .int(gradBias == nil ? 0 : 1))
+        try run(
+            "batch_norm_backward", in: "norm", options: "-DLOCAL_SIZE=\(local) -DBATCH_STATS=\(batchStatistics ? 1 : 0)",
+            global: [shape.channels * local], local: [local],
+            .buffer(gradOut), .buffer(reluOutput ?? gradOut), .int(reluOutput == nil ? 0 : 1), .buffer(x), .int(shape.batch),
+            .int(shape.channels), .int(shape.spatial),
+            .buffer(weight ?? x), .int(weight == nil ? 0 : 1),
+            .buffer(savedMean), .buffer(savedInvStd), .int(batchStatistics ? 1 : 0),
+            .buffer(gradInput ?? savedMean), .int(gradInput == nil ? 0 : 1),
+            .buffer(gradWeight ?? savedMean), .int(gradWeight == nil ? 0 : 1),
+            .buffer(gradBias ?? savedMean), .int(gradBias == nil ? 0 : 1))
     }
 
     /// Work-group size of the reduction kernels (norm, loss, optim): a power of two, at most 256.

@@ -1,35 +1,52 @@
 extension OpenCLBackend: OptimizerBackend {
-    public func sgdStep(param: Storage, grad: Storage, momentumBuffer: Storage?, count: Int, lr: Float, momentum: Float,
-                        dampening: Float, weightDecay: Float, nesterov: Bool, isFirstStep: Bool) throws {
-        try launch("sgd_step", global: [count], [
-            .buffer(param), .buffer(grad), .buffer(momentumBuffer ?? param), .int(momentumBuffer == nil ? 0 : 1), .int(count),
-            .float(lr), .float(momentum), .float(dampening), .float(weightDecay), .int(nesterov ? 1 : 0), .int(isFirstStep ? 1 : 0),
-        ])
+    public func sgdStep(
+        param: Storage, grad: Storage, momentumBuffer: Storage?, count: Int, lr: Float, momentum: Float,
+        dampening: Float, weightDecay: Float, nesterov: Bool, isFirstStep: Bool
+    ) throws {
+        try launch(
+            "sgd_step", global: [count],
+            [
+                .buffer(param), .buffer(grad), .buffer(momentumBuffer ?? param), .int(momentumBuffer == nil ? 0 : 1), .int(count),
+                .float(lr), .float(momentum), .float(dampening), .float(weightDecay), .int(nesterov ? 1 : 0),
+                .int(isFirstStep ? 1 : 0),
+            ])
     }
 
-    public func adamStep(param: Storage, grad: Storage, m: Storage, v: Storage, count: Int, lr: Float, beta1: Float, beta2: Float,
-                         eps: Float, weightDecay: Float, decoupled: Bool, step: Int) throws {
+    public func adamStep(
+        param: Storage, grad: Storage, m: Storage, v: Storage, count: Int, lr: Float, beta1: Float, beta2: Float,
+        eps: Float, weightDecay: Float, decoupled: Bool, step: Int
+    ) throws {
         let (stepSize, secondMomentRoot) = adamBiasCorrections(lr: lr, beta1: beta1, beta2: beta2, step: step)
-        try launch("adam_step", global: [count], [
-            .buffer(param), .buffer(grad), .buffer(m), .buffer(v), .int(count),
-            .float(beta1), .float(beta2), .float(eps), .float(stepSize), .float(secondMomentRoot),
-            .float(decoupled ? 1 - lr * weightDecay : 1), .float(decoupled ? 0 : weightDecay),
-        ])
+        try launch(
+            "adam_step", global: [count],
+            [
+                .buffer(param), .buffer(grad), .buffer(m), .buffer(v), .int(count),
+                .float(beta1), .float(beta2), .float(eps), .float(stepSize), .float(secondMomentRoot),
+                .float(decoupled ? 1 - lr * weightDecay : 1), .float(decoupled ? 0 : weightDecay),
+            ])
     }
 
-    public func rmspropStep(param: Storage, grad: Storage, squareAvg: Storage, gradAvg: Storage?, momentumBuffer: Storage?, count: Int,
-                            lr: Float, alpha: Float, eps: Float, weightDecay: Float, momentum: Float) throws {
-        try launch("rmsprop_step", global: [count], [
-            .buffer(param), .buffer(grad), .buffer(squareAvg), .buffer(gradAvg ?? squareAvg), .int(gradAvg == nil ? 0 : 1),
-            .buffer(momentumBuffer ?? squareAvg), .int(momentumBuffer == nil ? 0 : 1), .int(count),
-            .float(lr), .float(alpha), .float(eps), .float(weightDecay), .float(momentum),
-        ])
+    public func rmspropStep(
+        param: Storage, grad: Storage, squareAvg: Storage, gradAvg: Storage?, momentumBuffer: Storage?, count: Int,
+        lr: Float, alpha: Float, eps: Float, weightDecay: Float, momentum: Float
+    ) throws {
+        try launch(
+            "rmsprop_step", global: [count],
+            [
+                .buffer(param), .buffer(grad), .buffer(squareAvg), .buffer(gradAvg ?? squareAvg), .int(gradAvg == nil ? 0 : 1),
+                .buffer(momentumBuffer ?? squareAvg), .int(momentumBuffer == nil ? 0 : 1), .int(count),
+                .float(lr), .float(alpha), .float(eps), .float(weightDecay), .float(momentum),
+            ])
     }
 
-    public func adagradStep(param: Storage, grad: Storage, sum: Storage, count: Int, lr: Float, eps: Float, weightDecay: Float) throws {
-        try launch("adagrad_step", global: [count], [
-            .buffer(param), .buffer(grad), .buffer(sum), .int(count), .float(lr), .float(eps), .float(weightDecay),
-        ])
+    public func adagradStep(param: Storage, grad: Storage, sum: Storage, count: Int, lr: Float, eps: Float, weightDecay: Float)
+        throws
+    {
+        try launch(
+            "adagrad_step", global: [count],
+            [
+                .buffer(param), .buffer(grad), .buffer(sum), .int(count), .float(lr), .float(eps), .float(weightDecay),
+            ])
     }
 
     public func accumulateSumOfSquares(_ x: Storage, count: Int, into accumulator: Storage) throws {
@@ -43,7 +60,8 @@ extension OpenCLBackend: OptimizerBackend {
 
     /// Enqueues an optim.cl kernel; all share one build of the program.
     private func launch(_ kernel: String, global: [Int], local: [Int]? = nil, _ arguments: [KernelArgument]) throws {
-        try context.launch(kernel, program: "optim", options: "-DLOCAL_SIZE=\(reductionGroupSize)",
-                           global: global, local: local, arguments: arguments)
+        try context.launch(
+            kernel, program: "optim", options: "-DLOCAL_SIZE=\(reductionGroupSize)",
+            global: global, local: local, arguments: arguments)
     }
 }

@@ -17,12 +17,15 @@ extension OpenCLBackend: RandomBackend {
     }
 
     /// Launches one work item per Philox block with arguments (buffers, n, key and block counter halves, parameters).
-    private func launchRandom(_ kernel: String, count: Int, state: PhiloxState,
-                              _ buffers: [KernelArgument], _ parameters: [KernelArgument]) throws {
+    private func launchRandom(
+        _ kernel: String, count: Int, state: PhiloxState,
+        _ buffers: [KernelArgument], _ parameters: [KernelArgument]
+    ) throws {
         let key = state.key, block = state.offset / 4
         let halves = [key.x, key.y, UInt32(truncatingIfNeeded: block), UInt32(truncatingIfNeeded: block >> 32)]
         let philox = halves.map { KernelArgument.int(Int(Int32(bitPattern: $0))) }
-        try context.launch(kernel, program: "random", global: [(count + 3) / 4],
-                           arguments: buffers + [.int(count)] + philox + parameters)
+        try context.launch(
+            kernel, program: "random", global: [(count + 3) / 4],
+            arguments: buffers + [.int(count)] + philox + parameters)
     }
 }

@@ -22,17 +22,20 @@ extension OpenCLBackend: ReductionBackend {
         let outputs = outer * inner
         let options = "-DREDUCE_OP=\(op.rawValue)"
         if size <= Self.shortAxis || (inner > 1 && outputs >= 1024) {
-            try run("reduce_rows", in: "reduce", options: options, global: [outputs],
-                    .buffer(x), .buffer(out), .int(outer), .int(size), .int(inner), .float(scale))
+            try run(
+                "reduce_rows", in: "reduce", options: options, global: [outputs],
+                .buffer(x), .buffer(out), .int(outer), .int(size), .int(inner), .float(scale))
             return
         }
         let width = treeWidth
-        let chunks = Swift.max(1, Swift.min((size + Self.elementsPerGroup - 1) / Self.elementsPerGroup, Self.targetGroups / outputs))
+        let chunks = Swift.max(
+            1, Swift.min((size + Self.elementsPerGroup - 1) / Self.elementsPerGroup, Self.targetGroups / outputs))
         let chunkLength = (size + chunks - 1) / chunks
         let target = chunks == 1 ? out : try allocate(outer * chunks * inner)
-        try run("reduce_groups", in: "reduce", options: options, global: [outer * chunks * inner * width], local: [width],
-                .buffer(x), .buffer(target), .int(outer), .int(size), .int(inner), .int(chunks), .int(chunkLength),
-                .float(chunks == 1 ? scale : 1), .local(bytes: width * DType.float32.byteSize))
+        try run(
+            "reduce_groups", in: "reduce", options: options, global: [outer * chunks * inner * width], local: [width],
+            .buffer(x), .buffer(target), .int(outer), .int(size), .int(inner), .int(chunks), .int(chunkLength),
+            .float(chunks == 1 ? scale : 1), .local(bytes: width * DType.float32.byteSize))
         if chunks > 1 {
             try reduce(op == .mean ? .sum : op, x: target, outer: outer, size: chunks, inner: inner, out: out, scale: scale)
         }
@@ -40,40 +43,51 @@ extension OpenCLBackend: ReductionBackend {
 
     public func reduceInt32(_ op: ReduceOp, x: Storage, outer: Int, size: Int, inner: Int, out: Storage) throws {
         guard op != .mean else { throw FoveaError.unsupportedDType(op: "mean", .int32) }
-        try run("reduce_int_rows", in: "reduce", global: [outer * inner],
-                .int(op.rawValue), .buffer(x), .buffer(out), .int(outer), .int(size), .int(inner))
+        try run(
+            "reduce_int_rows", in: "reduce", global: [outer * inner],
+            .int(op.rawValue), .buffer(x), .buffer(out), .int(outer), .int(size), .int(inner))
     }
 
     public func argmax(x: Storage, outer: Int, size: Int, inner: Int, out: Storage) throws {
         let outputs = outer * inner
         if size <= Self.shortAxis || (inner > 1 && outputs >= 1024) {
-            try run("argmax_rows", in: "reduce", global: [outputs], .buffer(x), .buffer(out), .int(outer), .int(size), .int(inner))
+            try run(
+                "argmax_rows", in: "reduce", global: [outputs], .buffer(x), .buffer(out), .int(outer), .int(size), .int(inner))
         } else {
             let width = treeWidth
-            try run("argmax_groups", in: "reduce", global: [outputs * width], local: [width],
-                    .buffer(x), .buffer(out), .int(outer), .int(size), .int(inner), .local(bytes: width * DType.float32.byteSize), .local(bytes: width * DType.int32.byteSize))
+            try run(
+                "argmax_groups", in: "reduce", global: [outputs * width], local: [width],
+                .buffer(x), .buffer(out), .int(outer), .int(size), .int(inner), .local(bytes: width * DType.float32.byteSize),
+                .local(bytes: width * DType.int32.byteSize))
         }
     }
 
     public func softmax(x: Storage, outer: Int, size: Int, inner: Int, out: Storage, log: Bool) throws {
         if inner == 1 && size > Self.shortAxis {
             let width = treeWidth
-            try run("softmax_groups", in: "softmax", global: [outer * width], local: [width],
-                    .buffer(x), .buffer(out), .int(size), .int(log ? 1 : 0), .local(bytes: width * DType.float32.byteSize))
+            try run(
+                "softmax_groups", in: "softmax", global: [outer * width], local: [width],
+                .buffer(x), .buffer(out), .int(size), .int(log ? 1 : 0), .local(bytes: width * DType.float32.byteSize))
         } else {
-            try run("softmax_rows", in: "softmax", global: [outer * inner],
-                    .buffer(x), .buffer(out), .int(outer), .int(size), .int(inner), .int(log ? 1 : 0))
+            try run(
+                "softmax_rows", in: "softmax", global: [outer * inner],
+                .buffer(x), .buffer(out), .int(outer), .int(size), .int(inner), .int(log ? 1 : 0))
         }
     }
 
-    public func softmaxBackward(y: Storage, gradOut: Storage, outer: Int, size: Int, inner: Int, gradIn: Storage, log: Bool) throws {
+    public func softmaxBackward(y: Storage, gradOut: Storage, outer: Int, size: Int, inner: Int, gradIn: Storage, log: Bool)
+        throws
+    {
         if inner == 1 && size > Self.shortAxis {
             let width = treeWidth
-            try run("softmax_backward_groups", in: "softmax", global: [outer * width], local: [width],
-                    .buffer(y), .buffer(gradOut), .buffer(gradIn), .int(size), .int(log ? 1 : 0), .local(bytes: width * DType.float32.byteSize))
+            try run(
+                "softmax_backward_groups", in: "softmax", global: [outer * width], local: [width],
+                .buffer(y), .buffer(gradOut), .buffer(gradIn), .int(size), .int(log ? 1 : 0),
+                .local(bytes: width * DType.float32.byteSize))
         } else {
-            try run("softmax_backward_rows", in: "softmax", global: [outer * inner],
-                    .buffer(y), .buffer(gradOut), .buffer(gradIn), .int(outer), .int(size), .int(inner), .int(log ? 1 : 0))
+            try run(
+                "softmax_backward_rows", in: "softmax", global: [outer * inner],
+                .buffer(y), .buffer(gradOut), .buffer(gradIn), .int(outer), .int(size), .int(inner), .int(log ? 1 : 0))
         }
     }
 }

@@ -29,8 +29,10 @@ public final class OpenCLBackend: MemoryBackend {
     static func buffer(_ storage: Storage) -> CLStorage { storage as! CLStorage }
 
     /// Enqueues a kernel; a shorthand used by every op family.
-    func run(_ kernel: String, in program: String, options: String = "", global: [Int], local: [Int]? = nil,
-             _ arguments: KernelArgument...) throws {
+    func run(
+        _ kernel: String, in program: String, options: String = "", global: [Int], local: [Int]? = nil,
+        _ arguments: KernelArgument...
+    ) throws {
         try context.launch(kernel, program: program, options: options, global: global, local: local, arguments: arguments)
     }
 
@@ -55,8 +57,11 @@ public final class OpenCLBackend: MemoryBackend {
         try run("fill", in: "memory", global: [count], .buffer(storage), .int(offset), .int(count), .float(value))
     }
 
-    public func copy(from source: Storage, offset sourceOffset: Int, to destination: Storage, offset destinationOffset: Int, count: Int) throws {
-        try context.copy(Self.buffer(source), offset: sourceOffset, to: Self.buffer(destination), offset: destinationOffset, count: count)
+    public func copy(
+        from source: Storage, offset sourceOffset: Int, to destination: Storage, offset destinationOffset: Int, count: Int
+    ) throws {
+        try context.copy(
+            Self.buffer(source), offset: sourceOffset, to: Self.buffer(destination), offset: destinationOffset, count: count)
     }
 
     public func axpy(alpha: Float, x: Storage, y: Storage, count: Int) throws {

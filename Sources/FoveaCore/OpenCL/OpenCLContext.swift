@@ -48,12 +48,14 @@ public final class OpenCLContext: @unchecked Sendable {
             throw FoveaError.openCL(call: "clCreateCommandQueue(\(info.name))", code: status, kernel: nil)
         }
         self.queue = queue
-        self.programs = ProgramCache(context: context, device: deviceID, info: info, cacheDirectory: ProgramCache.directory(for: info))
+        self.programs = ProgramCache(
+            context: context, device: deviceID, info: info, cacheDirectory: ProgramCache.directory(for: info))
         self.pool = BufferPool(context: context)
         if ProcessInfo.processInfo.environment["FOVEA_PROFILE"] == "1" { OpenCLProfileReport.register(self) }
         let tuned = try CLBlastTuning.apply(CLBlastTuning.fromEnvironment(), device: deviceID, name: info.name)
         if !tuned.isEmpty {
-            FileHandle.standardError.write(Data("fovea: CLBlast \(tuned.joined(separator: ", ")) tuned for \(info.name) (FOVEA_CLBLAST_TUNING)\n".utf8))
+            FileHandle.standardError.write(
+                Data("fovea: CLBlast \(tuned.joined(separator: ", ")) tuned for \(info.name) (FOVEA_CLBLAST_TUNING)\n".utf8))
         }
     }
 
@@ -105,8 +107,10 @@ public final class OpenCLContext: @unchecked Sendable {
 
     /// Enqueues kernel `name` over `global` work items (rounded up to a multiple of `local` when given). On CPU devices
     /// a launch without `local` runs in groups of `cpuGroupWidth` x 1 x 1, so every kernel must ignore items past its sizes.
-    public func launch(_ name: String, program: String, options: String = "",
-                       global: [Int], local: [Int]? = nil, arguments: [KernelArgument]) throws {
+    public func launch(
+        _ name: String, program: String, options: String = "",
+        global: [Int], local: [Int]? = nil, arguments: [KernelArgument]
+    ) throws {
         if global.contains(0) { return }
         let local = local ?? (info.isGPU ? nil : [Self.cpuGroupWidth] + Array(repeating: 1, count: global.count - 1))
         lock.lock(); defer { lock.unlock() }
@@ -116,7 +120,8 @@ public final class OpenCLContext: @unchecked Sendable {
         let kernel = entry.kernel
         try entry.set(arguments, kernel: name)
         #if DEBUG
-        try LaunchChecks.check(kernel, name: name, device: deviceID, info: info, global: global, local: local, arguments: arguments)
+            try LaunchChecks.check(
+                kernel, name: name, device: deviceID, info: info, global: global, local: local, arguments: arguments)
         #endif
         var globalSize = global
         if let local {
@@ -128,8 +133,9 @@ public final class OpenCLContext: @unchecked Sendable {
             globalSize.withUnsafeBufferPointer { g -> cl_int in
                 withUnsafeMutablePointer(to: &event) { eventPointer in
                     (local ?? []).withUnsafeBufferPointer { l in
-                        clEnqueueNDRangeKernel(queue, kernel, cl_uint(g.count), nil, g.baseAddress,
-                                               local == nil ? nil : l.baseAddress, 0, nil, wantsEvent ? eventPointer : nil)
+                        clEnqueueNDRangeKernel(
+                            queue, kernel, cl_uint(g.count), nil, g.baseAddress,
+                            local == nil ? nil : l.baseAddress, 0, nil, wantsEvent ? eventPointer : nil)
                     }
                 }
             }
@@ -147,8 +153,10 @@ public final class OpenCLContext: @unchecked Sendable {
     /// Runs `body` with the queue held, for libraries (CLBlast) that enqueue on it themselves. While profiling, the
     /// call is timed between two markers, since a library that runs several kernels (CLBlast's indirect GEMM) attaches
     /// the event it is given to its last kernel only; `body` gets no event slot.
-    func withQueue<T>(profileName name: @autoclosure () -> String,
-                      _ body: (UnsafeMutablePointer<cl_command_queue?>, UnsafeMutablePointer<cl_event?>?) throws -> T) rethrows -> T {
+    func withQueue<T>(
+        profileName name: @autoclosure () -> String,
+        _ body: (UnsafeMutablePointer<cl_command_queue?>, UnsafeMutablePointer<cl_event?>?) throws -> T
+    ) rethrows -> T {
         lock.lock(); defer { lock.unlock() }
         var q: cl_command_queue? = queue
         guard profiling != nil else { return try body(&q, nil) }
@@ -182,7 +190,8 @@ public final class OpenCLContext: @unchecked Sendable {
         clGetEventInfo(last ?? event, cl_event_info(CL_EVENT_COMMAND_EXECUTION_STATUS), MemoryLayout<cl_int>.size, &state, nil)
         guard state == CL_COMPLETE else { return nil }
         var start: cl_ulong = 0, end: cl_ulong = 0
-        clGetEventProfilingInfo(event, cl_profiling_info(last == nil ? CL_PROFILING_COMMAND_START : CL_PROFILING_COMMAND_END), 8, &start, nil)
+        clGetEventProfilingInfo(
+            event, cl_profiling_info(last == nil ? CL_PROFILING_COMMAND_START : CL_PROFILING_COMMAND_END), 8, &start, nil)
         clGetEventProfilingInfo(last ?? event, cl_profiling_info(CL_PROFILING_COMMAND_END), 8, &end, nil)
         clReleaseEvent(event)
         if let last { clReleaseEvent(last) }
@@ -197,8 +206,9 @@ public final class OpenCLContext: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         reapUploads(waitAll: false)
         var event: cl_event?
-        let status = clEnqueueWriteBuffer(queue, storage.buffer, cl_bool(CL_FALSE), offset * storage.dtype.byteSize, bytes.count,
-                                          staging, 0, nil, &event)
+        let status = clEnqueueWriteBuffer(
+            queue, storage.buffer, cl_bool(CL_FALSE), offset * storage.dtype.byteSize, bytes.count,
+            staging, 0, nil, &event)
         guard status == CL_SUCCESS, let event else {
             staging.deallocate()
             throw FoveaError.openCL(call: "clEnqueueWriteBuffer", code: status, kernel: nil)
@@ -213,19 +223,23 @@ public final class OpenCLContext: @unchecked Sendable {
         precondition(destination.count >= count * size, "read: destination smaller than \(count) elements")
         lock.lock(); defer { lock.unlock() }
         countSync()
-        let status = clEnqueueReadBuffer(queue, storage.buffer, cl_bool(CL_TRUE), offset * size, count * size,
-                                         destination.baseAddress, 0, nil, nil)
+        let status = clEnqueueReadBuffer(
+            queue, storage.buffer, cl_bool(CL_TRUE), offset * size, count * size,
+            destination.baseAddress, 0, nil, nil)
         try checkCL(status, "clEnqueueReadBuffer")
         reapUploads(waitAll: true)
     }
 
     /// Enqueues a device-side copy of `count` elements.
-    func copy(_ source: CLStorage, offset sourceOffset: Int, to destination: CLStorage, offset destinationOffset: Int, count: Int) throws {
+    func copy(_ source: CLStorage, offset sourceOffset: Int, to destination: CLStorage, offset destinationOffset: Int, count: Int)
+        throws
+    {
         guard count > 0 else { return }
         let size = source.dtype.byteSize
         lock.lock(); defer { lock.unlock() }
-        let status = clEnqueueCopyBuffer(queue, source.buffer, destination.buffer, sourceOffset * size, destinationOffset * size,
-                                         count * size, 0, nil, nil)
+        let status = clEnqueueCopyBuffer(
+            queue, source.buffer, destination.buffer, sourceOffset * size, destinationOffset * size,
+            count * size, 0, nil, nil)
         try checkCL(status, "clEnqueueCopyBuffer")
     }
 
@@ -252,7 +266,8 @@ public final class OpenCLContext: @unchecked Sendable {
         pendingUploads.removeAll { upload in
             var state: cl_int = 0
             if !waitAll {
-                clGetEventInfo(upload.event, cl_event_info(CL_EVENT_COMMAND_EXECUTION_STATUS), MemoryLayout<cl_int>.size, &state, nil)
+                clGetEventInfo(
+                    upload.event, cl_event_info(CL_EVENT_COMMAND_EXECUTION_STATUS), MemoryLayout<cl_int>.size, &state, nil)
                 if state != CL_COMPLETE && state >= 0 { return false }
             }
             clReleaseEvent(upload.event)

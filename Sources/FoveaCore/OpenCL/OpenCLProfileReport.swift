@@ -17,16 +17,19 @@ public struct OpenCLProfile: CustomStringConvertible {
     /// A table: a summary line, then one line per kernel, longest total first.
     public var description: String {
         let busy = deviceSeconds
-        var lines = ["OpenCL profile (\(device)): wall \(Self.fixed(wallSeconds, 3)) s, device busy \(Self.fixed(busy, 3)) s, "
-                     + "\(launches) launches, host enqueue (CPU) \(Self.fixed(enqueueSeconds, 3)) s "
-                     + "(\(Self.fixed(enqueueSeconds / Double(max(launches, 1)) * 1e6, 1)) us/launch)",
-                     Self.pad("kernel", 46) + Self.pad("total ms", 11, left: true) + Self.pad("%", 7, left: true)
-                     + Self.pad("launches", 10, left: true) + Self.pad("us/launch", 11, left: true)]
+        var lines = [
+            "OpenCL profile (\(device)): wall \(Self.fixed(wallSeconds, 3)) s, device busy \(Self.fixed(busy, 3)) s, "
+                + "\(launches) launches, host enqueue (CPU) \(Self.fixed(enqueueSeconds, 3)) s "
+                + "(\(Self.fixed(enqueueSeconds / Double(max(launches, 1)) * 1e6, 1)) us/launch)",
+            Self.pad("kernel", 46) + Self.pad("total ms", 11, left: true) + Self.pad("%", 7, left: true)
+                + Self.pad("launches", 10, left: true) + Self.pad("us/launch", 11, left: true),
+        ]
         for row in kernels {
-            lines.append(Self.pad(row.kernel, 46) + Self.pad(Self.fixed(row.seconds * 1e3, 1), 11, left: true)
-                         + Self.pad(Self.fixed(row.seconds / max(busy, 1e-12) * 100, 1), 7, left: true)
-                         + Self.pad(String(row.launches), 10, left: true)
-                         + Self.pad(Self.fixed(row.seconds / Double(max(row.launches, 1)) * 1e6, 1), 11, left: true))
+            lines.append(
+                Self.pad(row.kernel, 46) + Self.pad(Self.fixed(row.seconds * 1e3, 1), 11, left: true)
+                    + Self.pad(Self.fixed(row.seconds / max(busy, 1e-12) * 100, 1), 7, left: true)
+                    + Self.pad(String(row.launches), 10, left: true)
+                    + Self.pad(Self.fixed(row.seconds / Double(max(row.launches, 1)) * 1e6, 1), 11, left: true))
         }
         return lines.joined(separator: "\n")
     }

@@ -31,7 +31,8 @@ public struct OpenCLDeviceInfo: Sendable, Equatable {
 /// Finds OpenCL devices and keeps one context per device.
 public enum OpenCLRuntime {
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var cachedListing: (devices: [OpenCLDeviceInfo], ids: [cl_device_id], platforms: [cl_platform_id], error: String?)?
+    nonisolated(unsafe) private static var cachedListing:
+        (devices: [OpenCLDeviceInfo], ids: [cl_device_id], platforms: [cl_platform_id], error: String?)?
     nonisolated(unsafe) private static var contexts: [Int: OpenCLContext] = [:]
 
     /// Every OpenCL device, or the reason there are none (no ICD, no platform).
@@ -45,7 +46,8 @@ public enum OpenCLRuntime {
         let listing = listDevices()
         if let error = listing.error { throw FoveaError.deviceUnavailable("OpenCL is unavailable: \(error)") }
         guard index >= 0, index < listing.devices.count else {
-            throw FoveaError.deviceUnavailable("no OpenCL device \(index): \(listing.devices.count) device(s) found (see `fovea devices`)")
+            throw FoveaError.deviceUnavailable(
+                "no OpenCL device \(index): \(listing.devices.count) device(s) found (see `fovea devices`)")
         }
     }
 
@@ -60,14 +62,19 @@ public enum OpenCLRuntime {
         return context
     }
 
-    private static func enumerate() -> (devices: [OpenCLDeviceInfo], ids: [cl_device_id], platforms: [cl_platform_id], error: String?) {
+    private static func enumerate() -> (
+        devices: [OpenCLDeviceInfo], ids: [cl_device_id], platforms: [cl_platform_id], error: String?
+    ) {
         lock.lock(); defer { lock.unlock() }
         if let cachedListing { return cachedListing }
-        var result: (devices: [OpenCLDeviceInfo], ids: [cl_device_id], platforms: [cl_platform_id], error: String?) = ([], [], [], nil)
+        var result: (devices: [OpenCLDeviceInfo], ids: [cl_device_id], platforms: [cl_platform_id], error: String?) = (
+            [], [], [], nil
+        )
         var platformCount: cl_uint = 0
         let status = clGetPlatformIDs(0, nil, &platformCount)
         if status != CL_SUCCESS || platformCount == 0 {
-            result.error = status == CL_SUCCESS || status == -1001
+            result.error =
+                status == CL_SUCCESS || status == -1001
                 ? "no OpenCL platform found (is an ICD such as pocl-opencl-icd installed?)"
                 : "clGetPlatformIDs failed with \(OpenCLErrorNames.name(of: status))"
             cachedListing = result
@@ -83,7 +90,9 @@ public enum OpenCLRuntime {
         clGetPlatformIDs(platformCount, &platforms, nil)
         for case let platform? in platforms {
             var deviceCount: cl_uint = 0
-            guard clGetDeviceIDs(platform, cl_device_type(CL_DEVICE_TYPE_ALL), 0, nil, &deviceCount) == CL_SUCCESS, deviceCount > 0 else { continue }
+            guard clGetDeviceIDs(platform, cl_device_type(CL_DEVICE_TYPE_ALL), 0, nil, &deviceCount) == CL_SUCCESS,
+                deviceCount > 0
+            else { continue }
             var ids = [cl_device_id?](repeating: nil, count: Int(deviceCount))
             clGetDeviceIDs(platform, cl_device_type(CL_DEVICE_TYPE_ALL), deviceCount, &ids, nil)
             let platformName = platformString(platform, cl_platform_info(CL_PLATFORM_NAME))
@@ -102,10 +111,15 @@ public enum OpenCLRuntime {
     private static func describe(_ id: cl_device_id, index: Int, platformName: String) -> OpenCLDeviceInfo {
         let typeBits: cl_device_type = deviceValue(id, CL_DEVICE_TYPE)
         let type: String
-        if typeBits & cl_device_type(CL_DEVICE_TYPE_GPU) != 0 { type = "GPU" }
-        else if typeBits & cl_device_type(CL_DEVICE_TYPE_CPU) != 0 { type = "CPU" }
-        else if typeBits & cl_device_type(CL_DEVICE_TYPE_ACCELERATOR) != 0 { type = "accelerator" }
-        else { type = "other" }
+        if typeBits & cl_device_type(CL_DEVICE_TYPE_GPU) != 0 {
+            type = "GPU"
+        } else if typeBits & cl_device_type(CL_DEVICE_TYPE_CPU) != 0 {
+            type = "CPU"
+        } else if typeBits & cl_device_type(CL_DEVICE_TYPE_ACCELERATOR) != 0 {
+            type = "accelerator"
+        } else {
+            type = "other"
+        }
         let extensions = deviceString(id, CL_DEVICE_EXTENSIONS)
         let units: cl_uint = deviceValue(id, CL_DEVICE_MAX_COMPUTE_UNITS)
         let global: cl_ulong = deviceValue(id, CL_DEVICE_GLOBAL_MEM_SIZE)

@@ -56,7 +56,9 @@ final class ProgramCache {
     /// Compiles `source`, or loads its binary from disk; throws with the build log on failure.
     func build(name: String, source: String, options: String) throws -> cl_program {
         let fullOptions = "-cl-std=CL1.2 " + options
-        let hash = Self.fnv1a([info.platformName, info.name, info.driverVersion, info.deviceVersion, fullOptions, source].joined(separator: "\u{1}"))
+        let hash = Self.fnv1a(
+            [info.platformName, info.name, info.driverVersion, info.deviceVersion, fullOptions, source].joined(separator: "\u{1}")
+        )
         let file = cacheDirectory?.appendingPathComponent("\(name)-\(String(hash, radix: 16)).bin")
         if let file, let binary = try? Data(contentsOf: file), let program = try? fromBinary(binary, options: fullOptions) {
             loadedFromDisk += 1
@@ -113,12 +115,15 @@ final class ProgramCache {
 
     private func binary(of program: cl_program) -> Data? {
         var size = 0
-        guard clGetProgramInfo(program, cl_program_info(CL_PROGRAM_BINARY_SIZES), MemoryLayout<Int>.size, &size, nil) == CL_SUCCESS,
-              size > 0 else { return nil }
+        guard
+            clGetProgramInfo(program, cl_program_info(CL_PROGRAM_BINARY_SIZES), MemoryLayout<Int>.size, &size, nil) == CL_SUCCESS,
+            size > 0
+        else { return nil }
         var data = Data(count: size)
         let status = data.withUnsafeMutableBytes { raw -> cl_int in
             var pointer: UnsafeMutableRawPointer? = raw.baseAddress
-            return clGetProgramInfo(program, cl_program_info(CL_PROGRAM_BINARIES), MemoryLayout<UnsafeMutableRawPointer>.size, &pointer, nil)
+            return clGetProgramInfo(
+                program, cl_program_info(CL_PROGRAM_BINARIES), MemoryLayout<UnsafeMutableRawPointer>.size, &pointer, nil)
         }
         return status == CL_SUCCESS ? data : nil
     }
@@ -158,7 +163,8 @@ extension OpenCLContext {
     /// Builds `source` as a program right now (used to check every `.cl` file and to surface build logs).
     public func compile(programNamed name: String, source: String, options: String = "") throws {
         lock.lock(); defer { lock.unlock() }
-        let program = try programs.build(name: name, source: try ProgramCache.splicingIncludes(into: source, of: name), options: options)
+        let program = try programs.build(
+            name: name, source: try ProgramCache.splicingIncludes(into: source, of: name), options: options)
         clReleaseProgram(program)
     }
 

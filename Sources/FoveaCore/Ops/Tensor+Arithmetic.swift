@@ -12,22 +12,28 @@ extension Tensor {
         let result = try Tensor.empty(outShape, dtype: dtype, device: device)
         let aStrides = shape.broadcastStrides(to: outShape), bStrides = other.shape.broadcastStrides(to: outShape)
         if dtype == .int32 {
-            try backend.binaryInt32(op, a: storage, aStrides: aStrides, b: other.storage, bStrides: bStrides,
-                                    out: result.storage, outShape: outShape)
+            try backend.binaryInt32(
+                op, a: storage, aStrides: aStrides, b: other.storage, bStrides: bStrides,
+                out: result.storage, outShape: outShape)
         } else {
-            try backend.binary(op, a: storage, aStrides: aStrides, b: other.storage, bStrides: bStrides,
-                               out: result.storage, outShape: outShape)
+            try backend.binary(
+                op, a: storage, aStrides: aStrides, b: other.storage, bStrides: bStrides,
+                out: result.storage, outShape: outShape)
         }
         return result
     }
 
     /// Records a binary op whose backward maps the output gradient to each input's gradient at the broadcast shape;
     /// those are summed back to the inputs' shapes. `gradients` is only asked for inputs that need one.
-    private func recordBinary(_ result: Tensor, _ other: Tensor, name: String,
-                              gradients: @escaping (_ grad: Tensor, _ output: Tensor, _ input: Int) throws -> Tensor) -> Tensor {
+    private func recordBinary(
+        _ result: Tensor, _ other: Tensor, name: String,
+        gradients: @escaping (_ grad: Tensor, _ output: Tensor, _ input: Int) throws -> Tensor
+    ) -> Tensor {
         record(result, op: name, inputs: [self, other]) { [self] grad, output in
-            [try self.requiresGrad ? gradients(grad, output, 0).sumToShape(self.shape) : nil,
-             try other.requiresGrad ? gradients(grad, output, 1).sumToShape(other.shape) : nil]
+            [
+                try self.requiresGrad ? gradients(grad, output, 0).sumToShape(self.shape) : nil,
+                try other.requiresGrad ? gradients(grad, output, 1).sumToShape(other.shape) : nil,
+            ]
         }
     }
 
@@ -120,7 +126,9 @@ extension Tensor {
 
     /// op(self, value) as Int32 1 or 0; an Int32 tensor is compared with an integral `value` exactly.
     private func compare(_ op: BinaryOp, _ unaryOp: UnaryOp, _ value: Float, name: String) throws -> Tensor {
-        guard dtype == .int32 else { return try unary(unaryOp, name: name, alpha: value, differentiable: false).to(dtype: .int32) }
+        guard dtype == .int32 else {
+            return try unary(unaryOp, name: name, alpha: value, differentiable: false).to(dtype: .int32)
+        }
         guard let integral = Int32(exactly: value) else {
             throw FoveaError.invalidArgument("\(name): \(value) is not an int32 value to compare an int32 tensor with")
         }

@@ -7,16 +7,22 @@ extension Tensor {
     /// unbiased variance for `runningVar`. In evaluation the running statistics normalize; without them the batch is used.
     /// `weight` (gamma) and `bias` (beta) are [C]; absent they act as 1 and 0. With `relu` the output goes through ReLU
     /// in the same op (`batchNorm(...).relu()` in one kernel each way on OpenCL).
-    public func batchNorm(weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVar: Tensor?,
-                          training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, relu: Bool = false) throws -> Tensor {
+    public func batchNorm(
+        weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVar: Tensor?,
+        training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, relu: Bool = false
+    ) throws -> Tensor {
         try requireDType(.float32, op: "batchNorm")
         guard rank >= 2 else {
             throw FoveaError.invalidArgument("batchNorm: input of shape \(shape) needs at least 2 axes [N, C, ...]")
         }
         let layout = BatchNormShape(batch: shape[0], channels: shape[1], spatial: shape.dims[2...].reduce(1, *))
         let channelShape = Shape([layout.channels])
-        for case let (name, parameter?) in [("weight", weight), ("bias", bias), ("runningMean", runningMean), ("runningVar", runningVar)] {
-            guard parameter.shape == channelShape else { throw FoveaError.shapeMismatch(op: "batchNorm \(name)", channelShape, parameter.shape) }
+        for case let (name, parameter?) in [
+            ("weight", weight), ("bias", bias), ("runningMean", runningMean), ("runningVar", runningVar),
+        ] {
+            guard parameter.shape == channelShape else {
+                throw FoveaError.shapeMismatch(op: "batchNorm \(name)", channelShape, parameter.shape)
+            }
             try checkSameDevice(parameter, op: "batchNorm")
         }
         guard (runningMean == nil) == (runningVar == nil) else {
@@ -27,23 +33,27 @@ extension Tensor {
         }
         let batchStatistics = training || runningMean == nil
         if batchStatistics && layout.reduced <= 1 {
-            throw FoveaError.invalidArgument("batchNorm: expected more than 1 value per channel when training, got input shape \(shape)")
+            throw FoveaError.invalidArgument(
+                "batchNorm: expected more than 1 value per channel when training, got input shape \(shape)")
         }
         let result = try Tensor.empty(shape, device: device)
-        let savedMean = try Tensor.empty(channelShape, device: device), savedInvStd = try Tensor.empty(channelShape, device: device)
-        try backend.batchNormForward(storage, into: result.storage, shape: layout, weight: weight?.storage, bias: bias?.storage,
-                                     runningMean: runningMean?.storage, runningVar: runningVar?.storage,
-                                     useBatchStatistics: batchStatistics, momentum: momentum, eps: eps,
-                                     savedMean: savedMean.storage, savedInvStd: savedInvStd.storage, relu: relu)
+        let savedMean = try Tensor.empty(channelShape, device: device),
+            savedInvStd = try Tensor.empty(channelShape, device: device)
+        try backend.batchNormForward(
+            storage, into: result.storage, shape: layout, weight: weight?.storage, bias: bias?.storage,
+            runningMean: runningMean?.storage, runningVar: runningVar?.storage,
+            useBatchStatistics: batchStatistics, momentum: momentum, eps: eps,
+            savedMean: savedMean.storage, savedInvStd: savedInvStd.storage, relu: relu)
         let inputs = [self] + [weight, bias].compactMap { $0 }
         return record(result, op: relu ? "batchNorm+relu" : "batchNorm", inputs: inputs) { [self] grad, output in
             let gradInput = requiresGrad ? try Tensor.empty(shape, device: device) : nil
             let gradWeight = weight?.requiresGrad == true ? try Tensor.empty(channelShape, device: device) : nil
             let gradBias = bias?.requiresGrad == true ? try Tensor.empty(channelShape, device: device) : nil
-            try backend.batchNormBackward(grad.storage, reluOutput: relu ? output.storage : nil, x: storage, shape: layout, weight: weight?.storage,
-                                          savedMean: savedMean.storage, savedInvStd: savedInvStd.storage,
-                                          batchStatistics: batchStatistics, gradInput: gradInput?.storage,
-                                          gradWeight: gradWeight?.storage, gradBias: gradBias?.storage)
+            try backend.batchNormBackward(
+                grad.storage, reluOutput: relu ? output.storage : nil, x: storage, shape: layout, weight: weight?.storage,
+                savedMean: savedMean.storage, savedInvStd: savedInvStd.storage,
+                batchStatistics: batchStatistics, gradInput: gradInput?.storage,
+                gradWeight: gradWeight?.storage, gradBias: gradBias?.storage)
             return [gradInput] + (weight == nil ? [] : [gradWeight]) + (bias == nil ? [] : [gradBias])
         }
     }

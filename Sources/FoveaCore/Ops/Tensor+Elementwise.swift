@@ -8,8 +8,9 @@ extension Tensor {
         guard differentiable else { return result }
         return record(result, op: name, inputs: [self]) { [self] grad, output in
             let gradIn = try Tensor.empty(self.shape, device: self.device)
-            try self.backend.unaryBackward(op, x: self.storage, y: output.storage, gradOut: grad.storage,
-                                           gradIn: gradIn.storage, count: self.count, alpha: alpha, beta: beta)
+            try self.backend.unaryBackward(
+                op, x: self.storage, y: output.storage, gradOut: grad.storage,
+                gradIn: gradIn.storage, count: self.count, alpha: alpha, beta: beta)
             return [gradIn]
         }
     }

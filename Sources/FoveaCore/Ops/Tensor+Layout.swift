@@ -85,7 +85,8 @@ extension Tensor {
         for t in tensors.dropFirst() {
             try first.checkSameDevice(t, op: "concatenate")
             guard t.dtype == first.dtype else {
-                throw FoveaError.invalidArgument("concatenate: dtypes \(first.dtype) and \(t.dtype) differ; convert one with to(dtype:)")
+                throw FoveaError.invalidArgument(
+                    "concatenate: dtypes \(first.dtype) and \(t.dtype) differ; convert one with to(dtype:)")
             }
             var a = first.shape.dims, b = t.shape.dims
             guard a.count == b.count else { throw FoveaError.shapeMismatch(op: "concatenate", first.shape, t.shape) }
@@ -100,9 +101,10 @@ extension Tensor {
         let backend = try first.backend
         for t in tensors {
             let size = t.shape[axis]
-            try backend.copyRows(from: t.storage, offset: 0, stride: size * inner,
-                                 to: result.storage, offset: position * inner, stride: total * inner,
-                                 rows: outer, columns: size * inner)
+            try backend.copyRows(
+                from: t.storage, offset: 0, stride: size * inner,
+                to: result.storage, offset: position * inner, stride: total * inner,
+                rows: outer, columns: size * inner)
             position += size
         }
         let sizes = tensors.map { $0.shape[axis] }
@@ -126,15 +128,19 @@ extension Tensor {
         dims[axis] = length
         let result = try Tensor.empty(Shape(dims), dtype: dtype, device: device)
         let (outer, size, inner) = shape.split(at: axis)
-        try backend.copyRows(from: storage, offset: start * inner, stride: size * inner,
-                             to: result.storage, offset: 0, stride: length * inner,
-                             rows: outer, columns: length * inner)
+        try backend.copyRows(
+            from: storage, offset: start * inner, stride: size * inner,
+            to: result.storage, offset: 0, stride: length * inner,
+            rows: outer, columns: length * inner)
         let strides = shape.strides, sliced = result.shape
         return recordGradients(result, op: "slice", inputs: [self]) { grad, _ in
-            [.accumulate { buffer in
-                try buffer.backend.scatterStrided(grad.storage, into: buffer.storage, offset: start * strides[axis], strides: strides,
-                                                  shape: sliced, accumulate: true)
-            }]
+            [
+                .accumulate { buffer in
+                    try buffer.backend.scatterStrided(
+                        grad.storage, into: buffer.storage, offset: start * strides[axis], strides: strides,
+                        shape: sliced, accumulate: true)
+                }
+            ]
         }
     }
 }

@@ -11,15 +11,18 @@ extension Tensor {
         let rows = count / inFeatures
         if let bias {
             try checkSameDevice(bias, op: "linear")
-            guard bias.shape == Shape([outFeatures]) else { throw FoveaError.shapeMismatch(op: "linear bias", weight.shape, bias.shape) }
+            guard bias.shape == Shape([outFeatures]) else {
+                throw FoveaError.shapeMismatch(op: "linear bias", weight.shape, bias.shape)
+            }
         }
         let backend = try self.backend
         let result = try Tensor.empty(Shape(Array(shape.dims.dropLast()) + [outFeatures]), device: device)
         var forward = GemmDescriptor(m: rows, n: outFeatures, k: inFeatures, transposeB: true)
         if let bias {
             // Every output row starts as the bias; the GEMM adds x * W^T to it (beta = 1).
-            try backend.copyRows(from: bias.storage, offset: 0, stride: 0, to: result.storage, offset: 0, stride: outFeatures,
-                                 rows: rows, columns: outFeatures)
+            try backend.copyRows(
+                from: bias.storage, offset: 0, stride: 0, to: result.storage, offset: 0, stride: outFeatures,
+                rows: rows, columns: outFeatures)
             forward.beta = 1
         }
         try backend.gemm(forward, a: storage, b: weight.storage, c: result.storage)
@@ -28,14 +31,21 @@ extension Tensor {
             var grads: [Tensor?] = []
             if self.requiresGrad {
                 let gx = try Tensor.empty(self.shape, device: self.device)
-                try backend.gemm(GemmDescriptor(m: rows, n: inFeatures, k: outFeatures), a: grad.storage, b: weight.storage, c: gx.storage)
+                try backend.gemm(
+                    GemmDescriptor(m: rows, n: inFeatures, k: outFeatures), a: grad.storage, b: weight.storage, c: gx.storage)
                 grads.append(gx)
-            } else { grads.append(nil) }
+            } else {
+                grads.append(nil)
+            }
             if weight.requiresGrad {
                 let gw = try Tensor.empty(weight.shape, device: self.device)
-                try backend.gemm(GemmDescriptor(m: outFeatures, n: inFeatures, k: rows, transposeA: true), a: grad.storage, b: self.storage, c: gw.storage)
+                try backend.gemm(
+                    GemmDescriptor(m: outFeatures, n: inFeatures, k: rows, transposeA: true), a: grad.storage, b: self.storage,
+                    c: gw.storage)
                 grads.append(gw)
-            } else { grads.append(nil) }
+            } else {
+                grads.append(nil)
+            }
             if let bias {
                 guard bias.requiresGrad else { grads.append(nil); return grads }
                 // Column sums of the gradient: ones[1, rows] * grad[rows, out].

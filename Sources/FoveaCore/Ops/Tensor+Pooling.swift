@@ -10,7 +10,8 @@ extension Tensor {
         guard kernel.height >= 1, kernel.width >= 1, stride.height >= 1, stride.width >= 1 else {
             throw FoveaError.invalidArgument("\(kind)Pool2d: kernel \(kernel) and stride \(stride) must be at least 1")
         }
-        guard padding.height >= 0, padding.width >= 0, padding.height <= kernel.height / 2, padding.width <= kernel.width / 2 else {
+        guard padding.height >= 0, padding.width >= 0, padding.height <= kernel.height / 2, padding.width <= kernel.width / 2
+        else {
             throw FoveaError.invalidArgument("\(kind)Pool2d: padding \(padding) must be between 0 and half the kernel \(kernel)")
         }
         let padded = Size2D(height: shape[2] + 2 * padding.height, width: shape[3] + 2 * padding.width)
@@ -18,16 +19,19 @@ extension Tensor {
             throw FoveaError.invalidArgument(
                 "\(kind)Pool2d: kernel \(kernel) is larger than the padded input \(padded) (input \(shape), padding \(padding))")
         }
-        let output = Size2D(height: (padded.height - kernel.height) / stride.height + 1,
-                            width: (padded.width - kernel.width) / stride.width + 1)
-        let geometry = PoolingGeometry(planes: shape[0] * shape[1], height: shape[2], width: shape[3],
-                                       kernel: kernel, stride: stride, padding: padding, output: output)
+        let output = Size2D(
+            height: (padded.height - kernel.height) / stride.height + 1,
+            width: (padded.width - kernel.width) / stride.width + 1)
+        let geometry = PoolingGeometry(
+            planes: shape[0] * shape[1], height: shape[2], width: shape[3],
+            kernel: kernel, stride: stride, padding: padding, output: output)
         let result = try Tensor.empty([shape[0], shape[1], output.height, output.width], device: device)
         try backend.pool2d(kind, storage, geometry: geometry, into: result.storage)
         return record(result, op: "\(kind)Pool2d", inputs: [self]) { [self] grad, output in
             let g = try Tensor.empty(self.shape, device: self.device)
-            try grad.backend.pool2dBackward(kind, gradOutput: grad.storage, input: self.storage, output: output.storage,
-                                            geometry: geometry, into: g.storage)
+            try grad.backend.pool2dBackward(
+                kind, gradOutput: grad.storage, input: self.storage, output: output.storage,
+                geometry: geometry, into: g.storage)
             return [g]
         }
     }

@@ -13,19 +13,27 @@ extension Tensor {
     /// lie in 1...steps; on an OpenCL device they are not read back, and values outside 0...steps act as the nearest end.
     /// With `paddedAtFront` sequence b holds the last lengths[b] steps instead (Keras' "pre" padding, masked as Keras
     /// masks): the state is carried through the padding before it, so the final state is the last step's output.
-    public static func recurrent(_ kind: RecurrentKind, input: Tensor, initialState: [Tensor], weightIH: Tensor, weightHH: Tensor,
-                                 biasIH: Tensor?, biasHH: Tensor?, lengths: Tensor? = nil, paddedAtFront: Bool = false,
-                                 reverse: Bool = false) throws -> (output: Tensor, state: [Tensor]) {
+    public static func recurrent(
+        _ kind: RecurrentKind, input: Tensor, initialState: [Tensor], weightIH: Tensor, weightHH: Tensor,
+        biasIH: Tensor?, biasHH: Tensor?, lengths: Tensor? = nil, paddedAtFront: Bool = false,
+        reverse: Bool = false
+    ) throws -> (output: Tensor, state: [Tensor]) {
         let op = "recurrent \(kind)"
         try input.requireDType(.float32, op: op)
         guard input.rank == 3, weightIH.rank == 2, weightHH.rank == 2, weightIH.shape[1] == input.shape[2] else {
-            throw FoveaError.invalidArgument("\(op): input \(input.shape) and weight_ih \(weightIH.shape) are not [steps, batch, input] and [gates * hidden, input]")
+            throw FoveaError.invalidArgument(
+                "\(op): input \(input.shape) and weight_ih \(weightIH.shape) are not [steps, batch, input] and [gates * hidden, input]"
+            )
         }
         let (steps, batch, inputSize) = (input.shape[0], input.shape[1], input.shape[2])
         let hidden = weightHH.shape[1], gateWidth = kind.gates * hidden
-        let shape = RecurrentShape(kind: kind, steps: steps, batch: batch, hidden: hidden, reverse: reverse, paddedAtFront: paddedAtFront)
-        let expected: [(String, Tensor?, Shape)] = [("weight_ih", weightIH, [gateWidth, inputSize]), ("weight_hh", weightHH, [gateWidth, hidden]),
-                                                    ("bias_ih", biasIH, [gateWidth]), ("bias_hh", biasHH, [gateWidth])]
+        let shape = RecurrentShape(
+            kind: kind, steps: steps, batch: batch, hidden: hidden, reverse: reverse, paddedAtFront: paddedAtFront)
+        let expected: [(String, Tensor?, Shape)] =
+            [
+                ("weight_ih", weightIH, [gateWidth, inputSize]), ("weight_hh", weightHH, [gateWidth, hidden]),
+                ("bias_ih", biasIH, [gateWidth]), ("bias_hh", biasHH, [gateWidth]),
+            ]
             + initialState.map { ("initial state", $0, [batch, hidden]) }
         for case let (name, tensor?, wanted) in expected {
             guard tensor.shape == wanted else { throw FoveaError.shapeMismatch(op: "\(op) \(name)", wanted, tensor.shape) }
@@ -33,7 +41,9 @@ extension Tensor {
             try tensor.requireDType(.float32, op: op)
         }
         guard initialState.count == kind.stateCount, steps > 0, batch > 0 else {
-            throw FoveaError.invalidArgument("\(op): needs \(kind.stateCount) initial state tensors and a non-empty sequence, got \(initialState.count) and input \(input.shape)")
+            throw FoveaError.invalidArgument(
+                "\(op): needs \(kind.stateCount) initial state tensors and a non-empty sequence, got \(initialState.count) and input \(input.shape)"
+            )
         }
         let deviceLengths = try lengths.map { try sequenceLengths($0, steps: steps, batch: batch, device: input.device, op: op) }
 
@@ -42,12 +52,15 @@ extension Tensor {
         let projected = try Tensor.empty([steps, batch, gateWidth], device: input.device)
         var projection = GemmDescriptor(m: steps * batch, n: gateWidth, k: inputSize, transposeB: true)
         if let biasIH {
-            try backend.copyRows(from: biasIH.storage, offset: 0, stride: 0, to: projected.storage, offset: 0, stride: gateWidth,
-                                 rows: steps * batch, columns: gateWidth)
+            try backend.copyRows(
+                from: biasIH.storage, offset: 0, stride: 0, to: projected.storage, offset: 0, stride: gateWidth,
+                rows: steps * batch, columns: gateWidth)
             projection.beta = 1
         }
         // On the CPU this op's GEMMs use Fovea's workers, not OpenBLAS's threads (see `CPUBackend.withOwnThreads`).
-        try CPUBackend.withOwnThreads { try backend.gemm(projection, a: input.storage, b: weightIH.storage, c: projected.storage) }
+        try CPUBackend.withOwnThreads {
+            try backend.gemm(projection, a: input.storage, b: weightIH.storage, c: projected.storage)
+        }
 
         let stateShape: Shape = [batch, hidden], sequenceShape: Shape = [steps, batch, hidden]
         let lstm = kind == .lstm
@@ -56,11 +69,12 @@ extension Tensor {
         let gates = try Tensor.empty([steps, batch, shape.savedWidth], device: input.device)
         let previousH = try Tensor.empty(sequenceShape, device: input.device)
         let previousC = lstm ? try Tensor.empty(sequenceShape, device: input.device) : nil
-        let storage = RecurrentStorage(projected: projected.storage, weightHH: weightHH.storage, biasHH: biasHH?.storage,
-                                       lengths: deviceLengths?.storage, initialH: initialState[0].storage,
-                                       initialC: lstm ? initialState[1].storage : nil, output: output.storage,
-                                       finalH: finals[0].storage, finalC: lstm ? finals[1].storage : nil,
-                                       gates: gates.storage, previousH: previousH.storage, previousC: previousC?.storage)
+        let storage = RecurrentStorage(
+            projected: projected.storage, weightHH: weightHH.storage, biasHH: biasHH?.storage,
+            lengths: deviceLengths?.storage, initialH: initialState[0].storage,
+            initialC: lstm ? initialState[1].storage : nil, output: output.storage,
+            finalH: finals[0].storage, finalC: lstm ? finals[1].storage : nil,
+            gates: gates.storage, previousH: previousH.storage, previousC: previousC?.storage)
         try backend.recurrentForward(shape, storage)
         // The backward never reads the projection: keeping the gates in its place lets it go with this call.
         var saved = storage
@@ -68,44 +82,60 @@ extension Tensor {
 
         let inputs = [input] + initialState + [weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
         // The backward keeps the forward's gates and states, never its outputs (which hold the node).
-        let outputs = record(outputs: [output] + finals, op: op, inputs: inputs) { gradOutputs, _ in try CPUBackend.withOwnThreads {
-            let gradients = RecurrentGradients(
-                projected: try Tensor.empty([steps, batch, gateWidth], device: input.device).storage,
-                hiddenProjection: kind == .gru ? try Tensor.empty([steps, batch, gateWidth], device: input.device).storage : nil,
-                initialH: try Tensor.empty(stateShape, device: input.device).storage,
-                initialC: lstm ? try Tensor.empty(stateShape, device: input.device).storage : nil)
-            try backend.recurrentBackward(shape, saved, gradOutput: gradOutputs[0]?.storage, gradFinalH: gradOutputs[1]?.storage,
-                                          gradFinalC: lstm ? gradOutputs[2]?.storage : nil, into: gradients)
-            let dProjected = Tensor(shape: [steps * batch, gateWidth], device: input.device, storage: gradients.projected)
-            let dHidden = gradients.hiddenProjection.map { Tensor(shape: [steps * batch, gateWidth], device: input.device, storage: $0) }
-                ?? dProjected
-            // Sums over every step and sequence: one GEMM each.
-            func product(_ a: Tensor, _ b: Tensor, columns: Int) throws -> Tensor {
-                let result = try Tensor.empty([gateWidth, columns], device: input.device)
-                try backend.gemm(GemmDescriptor(m: gateWidth, n: columns, k: steps * batch, transposeA: true),
-                                 a: a.storage, b: b.storage, c: result.storage)
-                return result
+        let outputs = record(outputs: [output] + finals, op: op, inputs: inputs) { gradOutputs, _ in
+            try CPUBackend.withOwnThreads {
+                let gradients = RecurrentGradients(
+                    projected: try Tensor.empty([steps, batch, gateWidth], device: input.device).storage,
+                    hiddenProjection: kind == .gru
+                        ? try Tensor.empty([steps, batch, gateWidth], device: input.device).storage : nil,
+                    initialH: try Tensor.empty(stateShape, device: input.device).storage,
+                    initialC: lstm ? try Tensor.empty(stateShape, device: input.device).storage : nil)
+                try backend.recurrentBackward(
+                    shape, saved, gradOutput: gradOutputs[0]?.storage, gradFinalH: gradOutputs[1]?.storage,
+                    gradFinalC: lstm ? gradOutputs[2]?.storage : nil, into: gradients)
+                let dProjected = Tensor(shape: [steps * batch, gateWidth], device: input.device, storage: gradients.projected)
+                let dHidden =
+                    gradients.hiddenProjection.map {
+                        Tensor(shape: [steps * batch, gateWidth], device: input.device, storage: $0)
+                    }
+                    ?? dProjected
+                // Sums over every step and sequence: one GEMM each.
+                func product(_ a: Tensor, _ b: Tensor, columns: Int) throws -> Tensor {
+                    let result = try Tensor.empty([gateWidth, columns], device: input.device)
+                    try backend.gemm(
+                        GemmDescriptor(m: gateWidth, n: columns, k: steps * batch, transposeA: true),
+                        a: a.storage, b: b.storage, c: result.storage)
+                    return result
+                }
+                func columnSums(_ gradient: Tensor) throws -> Tensor {
+                    let ones = try Tensor.ones([steps * batch], device: input.device),
+                        sums = try Tensor.empty([gateWidth], device: input.device)
+                    try backend.gemm(
+                        GemmDescriptor(m: 1, n: gateWidth, k: steps * batch), a: ones.storage, b: gradient.storage,
+                        c: sums.storage)
+                    return sums
+                }
+                var grads: [Gradient?] = []
+                if input.requiresGrad {
+                    let dx = try Tensor.empty(input.shape, device: input.device)
+                    try backend.gemm(
+                        GemmDescriptor(m: steps * batch, n: inputSize, k: gateWidth), a: dProjected.storage,
+                        b: weightIH.storage, c: dx.storage)
+                    grads.append(.dense(dx))
+                } else {
+                    grads.append(nil)
+                }
+                grads.append(.dense(Tensor(shape: stateShape, device: input.device, storage: gradients.initialH)))
+                if let dc = gradients.initialC {
+                    grads.append(.dense(Tensor(shape: stateShape, device: input.device, storage: dc)))
+                }
+                grads.append(weightIH.requiresGrad ? .dense(try product(dProjected, input, columns: inputSize)) : nil)
+                grads.append(weightHH.requiresGrad ? .dense(try product(dHidden, previousH, columns: hidden)) : nil)
+                if let biasIH { grads.append(biasIH.requiresGrad ? .dense(try columnSums(dProjected)) : nil) }
+                if let biasHH { grads.append(biasHH.requiresGrad ? .dense(try columnSums(dHidden)) : nil) }
+                return grads
             }
-            func columnSums(_ gradient: Tensor) throws -> Tensor {
-                let ones = try Tensor.ones([steps * batch], device: input.device), sums = try Tensor.empty([gateWidth], device: input.device)
-                try backend.gemm(GemmDescriptor(m: 1, n: gateWidth, k: steps * batch), a: ones.storage, b: gradient.storage, c: sums.storage)
-                return sums
-            }
-            var grads: [Gradient?] = []
-            if input.requiresGrad {
-                let dx = try Tensor.empty(input.shape, device: input.device)
-                try backend.gemm(GemmDescriptor(m: steps * batch, n: inputSize, k: gateWidth), a: dProjected.storage,
-                                 b: weightIH.storage, c: dx.storage)
-                grads.append(.dense(dx))
-            } else { grads.append(nil) }
-            grads.append(.dense(Tensor(shape: stateShape, device: input.device, storage: gradients.initialH)))
-            if let dc = gradients.initialC { grads.append(.dense(Tensor(shape: stateShape, device: input.device, storage: dc))) }
-            grads.append(weightIH.requiresGrad ? .dense(try product(dProjected, input, columns: inputSize)) : nil)
-            grads.append(weightHH.requiresGrad ? .dense(try product(dHidden, previousH, columns: hidden)) : nil)
-            if let biasIH { grads.append(biasIH.requiresGrad ? .dense(try columnSums(dProjected)) : nil) }
-            if let biasHH { grads.append(biasHH.requiresGrad ? .dense(try columnSums(dHidden)) : nil) }
-            return grads
-        } }
+        }
         return (outputs[0], Array(outputs.dropFirst()))
     }
 
@@ -121,7 +151,8 @@ extension Tensor {
         }
         let values = try whole.toInt32Array()
         if let bad = values.first(where: { $0 < 1 || Int($0) > steps }) {
-            throw FoveaError.invalidArgument("\(op): sequence length \(bad) is outside 1...\(steps) (the padded sequence's steps)")
+            throw FoveaError.invalidArgument(
+                "\(op): sequence length \(bad) is outside 1...\(steps) (the padded sequence's steps)")
         }
         return try whole.to(device)
     }

@@ -113,7 +113,11 @@ extension Tensor {
         }
         var runs: [ClosedRange<Int>] = []
         for axis in plan.axes {
-            if let last = runs.last, last.upperBound == axis - 1 { runs[runs.count - 1] = last.lowerBound...axis } else { runs.append(axis...axis) }
+            if let last = runs.last, last.upperBound == axis - 1 {
+                runs[runs.count - 1] = last.lowerBound...axis
+            } else {
+                runs.append(axis...axis)
+            }
         }
         // Every run of a mean averages groups of equal size, so a mean of means is the overall mean.
         for run in runs {

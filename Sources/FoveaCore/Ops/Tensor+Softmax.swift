@@ -15,8 +15,9 @@ extension Tensor {
         try backend.softmax(x: storage, outer: outer, size: size, inner: inner, out: result.storage, log: log)
         return record(result, op: name, inputs: [self]) { grad, output in
             let gradIn = try Tensor.empty(output.shape, device: output.device)
-            try output.backend.softmaxBackward(y: output.storage, gradOut: grad.storage, outer: outer, size: size,
-                                               inner: inner, gradIn: gradIn.storage, log: log)
+            try output.backend.softmaxBackward(
+                y: output.storage, gradOut: grad.storage, outer: outer, size: size,
+                inner: inner, gradIn: gradIn.storage, log: log)
             return [gradIn]
         }
     }

@@ -6,7 +6,8 @@ extension Tensor {
     public func split(sizes: [Int], axis: Int = 0) throws -> [Tensor] {
         let axis = try shape.normalizedAxis(axis, op: "split")
         guard sizes.allSatisfy({ $0 > 0 }), sizes.reduce(0, +) == shape[axis] else {
-            throw FoveaError.invalidArgument("split: sizes \(sizes) do not add up to axis \(axis) of shape \(shape) in positive parts")
+            throw FoveaError.invalidArgument(
+                "split: sizes \(sizes) do not add up to axis \(axis) of shape \(shape) in positive parts")
         }
         let starts = sizes.indices.map { sizes[..<$0].reduce(0, +) }
         let parts = try withNoGrad { try zip(starts, sizes).map { try slice(axis: axis, start: $0, count: $1) } }
@@ -15,13 +16,16 @@ extension Tensor {
         // that leaks every split's graph (an LSTM's gates, every step).
         let partShapes = parts.map(\.shape)
         return Tensor.record(outputs: parts, op: "split", inputs: [self]) { grads, _ in
-            [.accumulate { buffer in
-                for (grad, (start, partShape)) in zip(grads, zip(starts, partShapes)) {
-                    guard let grad else { continue }
-                    try buffer.backend.scatterStrided(grad.storage, into: buffer.storage, offset: start * strides[axis],
-                                                      strides: strides, shape: partShape, accumulate: true)
+            [
+                .accumulate { buffer in
+                    for (grad, (start, partShape)) in zip(grads, zip(starts, partShapes)) {
+                        guard let grad else { continue }
+                        try buffer.backend.scatterStrided(
+                            grad.storage, into: buffer.storage, offset: start * strides[axis],
+                            strides: strides, shape: partShape, accumulate: true)
+                    }
                 }
-            }]
+            ]
         }
     }
 

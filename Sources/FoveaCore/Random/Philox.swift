@@ -11,8 +11,9 @@ public enum Philox {
         for _ in 0..<10 {
             let p0 = UInt64(0xD251_1F53) &* UInt64(c.x)
             let p1 = UInt64(0xCD9E_8D57) &* UInt64(c.z)
-            c = SIMD4(UInt32(truncatingIfNeeded: p1 >> 32) ^ c.y ^ k.x, UInt32(truncatingIfNeeded: p1),
-                      UInt32(truncatingIfNeeded: p0 >> 32) ^ c.w ^ k.y, UInt32(truncatingIfNeeded: p0))
+            c = SIMD4(
+                UInt32(truncatingIfNeeded: p1 >> 32) ^ c.y ^ k.x, UInt32(truncatingIfNeeded: p1),
+                UInt32(truncatingIfNeeded: p0 >> 32) ^ c.w ^ k.y, UInt32(truncatingIfNeeded: p0))
             k &+= SIMD2(0x9E37_79B9, 0xBB67_AE85)
         }
         return c
@@ -22,13 +23,16 @@ public enum Philox {
     /// lane i of x, y, z and w.
     @inline(__always)
     public static func blocks(low: SIMD8<UInt32>, high: SIMD8<UInt32>, key: SIMD2<UInt32>)
-        -> (x: SIMD8<UInt32>, y: SIMD8<UInt32>, z: SIMD8<UInt32>, w: SIMD8<UInt32>) {
+        -> (x: SIMD8<UInt32>, y: SIMD8<UInt32>, z: SIMD8<UInt32>, w: SIMD8<UInt32>)
+    {
         var (x, y, z, w) = (low, high, SIMD8<UInt32>(repeating: 0), SIMD8<UInt32>(repeating: 0))
         var k = key
         for _ in 0..<10 {
             let p0 = SIMD8<UInt64>(truncatingIfNeeded: x) &* 0xD251_1F53, p1 = SIMD8<UInt64>(truncatingIfNeeded: z) &* 0xCD9E_8D57
-            (x, y, z, w) = (SIMD8<UInt32>(truncatingIfNeeded: p1 &>> 32) ^ y ^ k.x, SIMD8<UInt32>(truncatingIfNeeded: p1),
-                            SIMD8<UInt32>(truncatingIfNeeded: p0 &>> 32) ^ w ^ k.y, SIMD8<UInt32>(truncatingIfNeeded: p0))
+            (x, y, z, w) = (
+                SIMD8<UInt32>(truncatingIfNeeded: p1 &>> 32) ^ y ^ k.x, SIMD8<UInt32>(truncatingIfNeeded: p1),
+                SIMD8<UInt32>(truncatingIfNeeded: p0 &>> 32) ^ w ^ k.y, SIMD8<UInt32>(truncatingIfNeeded: p0)
+            )
             k &+= SIMD2(0x9E37_79B9, 0xBB67_AE85)
         }
         return (x, y, z, w)
@@ -68,8 +72,9 @@ public struct PhiloxState: Sendable, Equatable {
     @inline(__always)
     public func block(_ index: Int) -> SIMD4<UInt32> {
         let position = offset / 4 &+ UInt64(index)
-        return Philox.block(counter: SIMD4(UInt32(truncatingIfNeeded: position), UInt32(truncatingIfNeeded: position >> 32), 0, 0),
-                            key: key)
+        return Philox.block(
+            counter: SIMD4(UInt32(truncatingIfNeeded: position), UInt32(truncatingIfNeeded: position >> 32), 0, 0),
+            key: key)
     }
 
     /// Throws unless the draw starts on a block boundary.

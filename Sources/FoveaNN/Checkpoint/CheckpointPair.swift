@@ -16,7 +16,8 @@ enum CheckpointPair {
             let previous = previousFile(for: optimizer)
             unlink(previous.path)
             if FileManager.default.fileExists(atPath: optimizer.path), link(optimizer.path, previous.path) != 0 {
-                throw FoveaError.badFile(path: previous.path, reason: "cannot keep the previous optimizer state: \(String(cString: strerror(errno)))")
+                throw FoveaError.badFile(
+                    path: previous.path, reason: "cannot keep the previous optimizer state: \(String(cString: strerror(errno)))")
             }
             try rename(stagedOptimizer, to: optimizer)
         }
@@ -27,10 +28,14 @@ enum CheckpointPair {
 
     /// The optimizer file that belongs to `model` (its `checkpoint_id`): `NAME.optim.safetensors`, or the `.prev` a
     /// save killed before its commit point left. Throws when neither matches: the files belong to different steps.
-    static func optimizerFile(matching model: URL, metadata: [String: String]) throws -> (url: URL, tensors: [String: Tensor], metadata: [String: String]) {
+    static func optimizerFile(matching model: URL, metadata: [String: String]) throws -> (
+        url: URL, tensors: [String: Tensor], metadata: [String: String]
+    ) {
         let current = Checkpoint.optimizerFile(for: model)
         guard FileManager.default.fileExists(atPath: current.path) else {
-            throw FoveaError.badFile(path: current.path, reason: "no such file: resuming needs the optimizer state saved beside \(model.lastPathComponent)")
+            throw FoveaError.badFile(
+                path: current.path,
+                reason: "no such file: resuming needs the optimizer state saved beside \(model.lastPathComponent)")
         }
         let (tensors, found) = try Safetensors.read(from: current)
         guard let id = metadata["checkpoint_id"] else {
@@ -62,7 +67,8 @@ enum CheckpointPair {
             } else if name.hasSuffix(".optim.safetensors.prev") {
                 let current = url.deletingPathExtension()
                 let model = current.deletingLastPathComponent()
-                    .appendingPathComponent(String(current.lastPathComponent.dropLast(".optim.safetensors".count)) + ".safetensors")
+                    .appendingPathComponent(
+                        String(current.lastPathComponent.dropLast(".optim.safetensors".count)) + ".safetensors")
                 let modelID = (try? Safetensors.read(from: model))?.metadata["checkpoint_id"]
                 let currentID = (try? Safetensors.read(from: current))?.metadata["checkpoint_id"]
                 let previousID = (try? Safetensors.read(from: url))?.metadata["checkpoint_id"]
@@ -81,18 +87,26 @@ enum CheckpointPair {
         optimizer.deletingLastPathComponent().appendingPathComponent(optimizer.lastPathComponent + ".prev")
     }
 
-    private static func torn(_ model: URL, _ modelMetadata: [String: String], _ optimizer: URL, _ optimizerMetadata: [String: String]) -> FoveaError {
+    private static func torn(
+        _ model: URL, _ modelMetadata: [String: String], _ optimizer: URL, _ optimizerMetadata: [String: String]
+    ) -> FoveaError {
         func step(_ metadata: [String: String]) -> String {
-            if let epoch = metadata["position_epoch"], let batch = metadata["position_batch"] { return "epoch \(epoch), batch \(batch)" }
+            if let epoch = metadata["position_epoch"], let batch = metadata["position_batch"] {
+                return "epoch \(epoch), batch \(batch)"
+            }
             return "after epoch \(metadata["epoch"] ?? "?")"
         }
-        return .badFile(path: model.path, reason: "holds the model at \(step(modelMetadata)) but \(optimizer.lastPathComponent) holds the optimizer "
-                        + "at \(step(optimizerMetadata)): the pair belongs to different steps; resume from an epoch-NNN.safetensors checkpoint instead")
+        return .badFile(
+            path: model.path,
+            reason: "holds the model at \(step(modelMetadata)) but \(optimizer.lastPathComponent) holds the optimizer "
+                + "at \(step(optimizerMetadata)): the pair belongs to different steps; resume from an epoch-NNN.safetensors checkpoint instead"
+        )
     }
 
     private static func rename(_ source: URL, to destination: URL) throws {
         guard Foundation.rename(source.path, destination.path) == 0 else {
-            throw FoveaError.badFile(path: destination.path, reason: "cannot replace the file: \(String(cString: strerror(errno)))")
+            throw FoveaError.badFile(
+                path: destination.path, reason: "cannot replace the file: \(String(cString: strerror(errno)))")
         }
     }
 

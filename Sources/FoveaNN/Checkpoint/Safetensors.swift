@@ -31,11 +31,15 @@ public enum Safetensors {
 
     /// Writes `tensors` in the given order with `metadata`, to a temporary file in the same directory that is then
     /// renamed to `url`: a failure never leaves a partial file. Names must be unique and not `__metadata__`.
-    public static func write(_ tensors: [(String, Tensor)], metadata: [String: String] = [:], integers: IntegerFormat = .i64,
-                             to url: URL) throws {
+    public static func write(
+        _ tensors: [(String, Tensor)], metadata: [String: String] = [:], integers: IntegerFormat = .i64,
+        to url: URL
+    ) throws {
         var seen = Set<String>()
         for (name, _) in tensors {
-            guard name != "__metadata__" else { throw FoveaError.invalidArgument("Safetensors.write: '__metadata__' is reserved") }
+            guard name != "__metadata__" else {
+                throw FoveaError.invalidArgument("Safetensors.write: '__metadata__' is reserved")
+            }
             guard seen.insert(name).inserted else {
                 throw FoveaError.invalidArgument("Safetensors.write: tensor name '\(name)' appears twice")
             }
@@ -50,7 +54,9 @@ public enum Safetensors {
         for ((name, tensor), fileType) in zip(tensors, fileTypes) {
             let end = offset + tensor.count * fileType.size
             let shape = tensor.shape.dims.map(String.init).joined(separator: ",")
-            entries.append("\(jsonString(name)):{\"dtype\":\"\(fileType.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            entries.append(
+                "\(jsonString(name)):{\"dtype\":\"\(fileType.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}"
+            )
             offset = end
         }
         var header = Data(("{" + entries.joined(separator: ",") + "}").utf8)
@@ -85,8 +91,10 @@ public enum Safetensors {
     }
 
     /// Writes `tensors` in order of their names.
-    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], integers: IntegerFormat = .i64,
-                             to url: URL) throws {
+    public static func write(
+        _ tensors: [String: Tensor], metadata: [String: String] = [:], integers: IntegerFormat = .i64,
+        to url: URL
+    ) throws {
         try write(tensors.keys.sorted().map { ($0, tensors[$0]!) }, metadata: metadata, integers: integers, to: url)
     }
 
@@ -101,7 +109,9 @@ public enum Safetensors {
 
     /// Reads every tensor of `url` onto `device`, with the file's metadata: I32 and I64 as Int32 (I64 values must fit),
     /// every other type converted to Float32.
-    public static func read(from url: URL, device: Device = .cpu) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+    public static func read(from url: URL, device: Device = .cpu) throws -> (
+        tensors: [String: Tensor], metadata: [String: String]
+    ) {
         let path = url.path
         func bad(_ reason: String) -> FoveaError { .badFile(path: path, reason: reason) }
         var isDirectory: ObjCBool = false
@@ -111,22 +121,29 @@ public enum Safetensors {
             throw bad("is not a regular file (a device, a pipe or a socket), not a safetensors file")
         }
         let file: Data
-        do { file = try Data(contentsOf: url, options: .alwaysMapped) } catch { throw bad("cannot be read: \(FoveaError.reason(error))") }
+        do { file = try Data(contentsOf: url, options: .alwaysMapped) } catch {
+            throw bad("cannot be read: \(FoveaError.reason(error))")
+        }
         return try parse(file, name: path, device: device)
     }
 
     /// Reads the content of a safetensors file from memory; `name` stands for the file in errors.
-    public static func parse(_ file: Data, name path: String, device: Device = .cpu) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+    public static func parse(_ file: Data, name path: String, device: Device = .cpu) throws -> (
+        tensors: [String: Tensor], metadata: [String: String]
+    ) {
         func bad(_ reason: String) -> FoveaError { .badFile(path: path, reason: reason) }
         guard file.count >= 8 else { throw bad("truncated: \(file.count) bytes, too short for the 8-byte header length") }
         let length = file.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-        guard length <= UInt64(maximumHeaderSize) else { throw bad("header length \(length) exceeds the \(maximumHeaderSize)-byte limit") }
+        guard length <= UInt64(maximumHeaderSize) else {
+            throw bad("header length \(length) exceeds the \(maximumHeaderSize)-byte limit")
+        }
         guard length <= UInt64(file.count - 8) else {
             throw bad("truncated: header length \(length) is larger than the \(file.count - 8) bytes after it")
         }
         let headerEnd = 8 + Int(length)
         guard let json = try? JSONSerialization.jsonObject(with: file.subdata(in: 8..<headerEnd)),
-              let header = json as? [String: Any] else {
+            let header = json as? [String: Any]
+        else {
             throw bad("the header is not a JSON object")
         }
         let dataSize = file.count - headerEnd
@@ -162,7 +179,9 @@ public enum Safetensors {
                 elements = product
             }
             guard elements.multipliedReportingOverflow(by: dtype.size) == (end - begin, false) else {
-                throw bad("tensor '\(name)': shape \(shape) of \(dtypeName) needs \(elements * dtype.size) bytes, data_offsets span \(end - begin)")
+                throw bad(
+                    "tensor '\(name)': shape \(shape) of \(dtypeName) needs \(elements * dtype.size) bytes, data_offsets span \(end - begin)"
+                )
             }
             entries.append((name, dtype, shape, begin, end))
         }
@@ -170,8 +189,10 @@ public enum Safetensors {
         var covered = 0
         for entry in entries {
             guard entry.begin == covered else {
-                throw bad(entry.begin < covered ? "tensor '\(entry.name)' overlaps another tensor's data"
-                                                : "data bytes \(covered)..<\(entry.begin) belong to no tensor")
+                throw bad(
+                    entry.begin < covered
+                        ? "tensor '\(entry.name)' overlaps another tensor's data"
+                        : "data bytes \(covered)..<\(entry.begin) belong to no tensor")
             }
             covered = entry.end
         }
@@ -215,7 +236,8 @@ public enum Safetensors {
             if dtype == .i32 {
                 values.append(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: Int32.self)))
             } else {
-                guard let value = Int32(exactly: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: Int64.self))) else { return nil }
+                guard let value = Int32(exactly: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)))
+                else { return nil }
                 values.append(value)
             }
         }
@@ -225,7 +247,9 @@ public enum Safetensors {
     /// The little-endian elements of `bytes` as Float32.
     private static func floats(_ bytes: UnsafeRawBufferPointer, _ dtype: DType) -> [Float] {
         let count = bytes.count / dtype.size
-        func load<T: FixedWidthInteger>(_: T.Type, _ i: Int) -> T { T(littleEndian: bytes.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self)) }
+        func load<T: FixedWidthInteger>(_: T.Type, _ i: Int) -> T {
+            T(littleEndian: bytes.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self))
+        }
         return (0..<count).map { i -> Float in
             switch dtype {
             case .f32: return Float(bitPattern: load(UInt32.self, i))

@@ -5,7 +5,9 @@ extension GraphModel {
     public func summary() -> String {
         let layerNames = Dictionary(uniqueKeysWithValues: layers.map { (ObjectIdentifier($0.1), $0.0) })
         var labels: [ObjectIdentifier: String] = [:], calls: [ObjectIdentifier: Int] = [:], merges: [String: Int] = [:]
-        var table = SummaryTable(columns: [("Layer (type)", 24, false), ("Output Shape", 20, false), ("Param #", 12, true), ("Connected to", 0, false)])
+        var table = SummaryTable(columns: [
+            ("Layer (type)", 24, false), ("Output Shape", 20, false), ("Param #", 12, true), ("Connected to", 0, false),
+        ])
         for step in steps {
             let label: String, type: String, parameters: String
             switch step.source {

@@ -24,18 +24,21 @@ public final class GraphModel: Module, UnaryLayer, MultiTensorLayer {
     /// when an output depends on an input not in `inputs`, or when two layers get one name (or one layer two names).
     public init(inputs: [SymbolicTensor], outputs: [SymbolicTensor]) throws {
         guard !inputs.isEmpty, !outputs.isEmpty else {
-            throw FoveaError.invalidArgument("GraphModel: needs at least one input and one output, got \(inputs.count) and \(outputs.count)")
+            throw FoveaError.invalidArgument(
+                "GraphModel: needs at least one input and one output, got \(inputs.count) and \(outputs.count)")
         }
         let given = Set(inputs.map(ObjectIdentifier.init))
         guard given.count == inputs.count else { throw FoveaError.invalidArgument("GraphModel: an input is listed twice") }
         if let made = inputs.first(where: { !$0.isInput }) {
-            throw FoveaError.invalidArgument("GraphModel: the input of shape \(made) is computed from other symbols; inputs come from Input(shape:)")
+            throw FoveaError.invalidArgument(
+                "GraphModel: the input of shape \(made) is computed from other symbols; inputs come from Input(shape:)")
         }
         self.inputs = inputs
         self.outputs = outputs
         steps = Self.reachable(from: outputs + inputs).sorted { $0.order < $1.order }
         if let stray = steps.first(where: { $0.isInput && !given.contains(ObjectIdentifier($0)) }) {
-            throw FoveaError.invalidArgument("GraphModel: an output depends on an input of shape \(stray) that is not among the model's inputs")
+            throw FoveaError.invalidArgument(
+                "GraphModel: an output depends on an input of shape \(stray) that is not among the model's inputs")
         }
         layers = try Self.namedLayers(in: steps)
         super.init()
@@ -69,7 +72,9 @@ public final class GraphModel: Module, UnaryLayer, MultiTensorLayer {
     /// one-loss `Trainer`); throws for a model of several inputs or outputs.
     public func forward(_ input: Tensor) throws -> Tensor {
         guard inputs.count == 1, outputs.count == 1 else {
-            throw FoveaError.invalidArgument("GraphModel: forward(_:) needs one input and one output, the model has \(inputs.count) and \(outputs.count); call it with an array")
+            throw FoveaError.invalidArgument(
+                "GraphModel: forward(_:) needs one input and one output, the model has \(inputs.count) and \(outputs.count); call it with an array"
+            )
         }
         return try self([input])[0]
     }
@@ -101,7 +106,8 @@ public final class GraphModel: Module, UnaryLayer, MultiTensorLayer {
             }
             guard let name else { continue }
             if let earlier = layers[position].name, earlier != name {
-                throw FoveaError.invalidArgument("GraphModel: one \(layer.typeName) layer is named both '\(earlier)' and '\(name)'")
+                throw FoveaError.invalidArgument(
+                    "GraphModel: one \(layer.typeName) layer is named both '\(earlier)' and '\(name)'")
             }
             layers[position].name = name
         }

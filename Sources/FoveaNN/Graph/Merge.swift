@@ -36,7 +36,9 @@ public func add(_ symbols: [SymbolicTensor]) throws -> SymbolicTensor {
 /// `symbols` joined along `axis` (Keras' `Concatenate(axis)`; the axis counts the batch axis as 0, -1 is the last).
 /// The other axes must match; at least two.
 public func concatenate(_ symbols: [SymbolicTensor], axis: Int = -1) throws -> SymbolicTensor {
-    guard symbols.count >= 2 else { throw FoveaError.invalidArgument("concatenate: needs at least 2 symbols, got \(symbols.count)") }
+    guard symbols.count >= 2 else {
+        throw FoveaError.invalidArgument("concatenate: needs at least 2 symbols, got \(symbols.count)")
+    }
     let rank = symbols[0].shape.rank + 1
     guard (-rank..<rank).contains(axis), (axis + rank) % rank != 0 else {
         throw FoveaError.invalidArgument("concatenate: axis \(axis) is not a sample axis of \(symbols[0]) (axis 0 is the batch)")
@@ -46,6 +48,7 @@ public func concatenate(_ symbols: [SymbolicTensor], axis: Int = -1) throws -> S
         let shape = try SymbolicTensor.inferShape(of: symbols, on: .cpu, merge.apply)
         return SymbolicTensor(shape: shape, source: .merge(merge, arguments: symbols))
     } catch let error as FoveaError {
-        throw FoveaError.invalidArgument("concatenate on axis \(axis): shapes \(symbols.map(\.description).joined(separator: " and ")) do not fit (\(error))")
+        throw FoveaError.invalidArgument(
+            "concatenate on axis \(axis): shapes \(symbols.map(\.description).joined(separator: " and ")) do not fit (\(error))")
     }
 }

@@ -27,7 +27,9 @@ public final class SymbolicTensor: CustomStringConvertible {
     init(shape: Shape, source: Source) {
         self.shape = shape
         self.source = source
-        order = Self.lock.withLock { Self.made += 1; return Self.made }
+        order = Self.lock.withLock {
+            Self.made += 1; return Self.made
+        }
     }
 
     /// The symbols this one is computed from.
@@ -47,12 +49,15 @@ public final class SymbolicTensor: CustomStringConvertible {
 
     /// Runs `compute` on zero tensors of batch 1 shaped as `arguments` (on `device`, without gradients) and returns the
     /// sample shape of its result: this is how symbols get their shapes, and how lazy layers get their sizes.
-    static func inferShape(of arguments: [SymbolicTensor], on device: Device, _ compute: ([Tensor]) throws -> Tensor) throws -> Shape {
+    static func inferShape(of arguments: [SymbolicTensor], on device: Device, _ compute: ([Tensor]) throws -> Tensor) throws
+        -> Shape
+    {
         let output = try withNoGrad {
             try compute(arguments.map { try Tensor.zeros(Shape([1] + $0.shape.dims), device: device) })
         }
         guard output.rank >= 1, output.shape[0] == 1 else {
-            throw FoveaError.invalidArgument("graph: a result of shape \(output.shape) for a batch of 1 does not keep the batch axis first")
+            throw FoveaError.invalidArgument(
+                "graph: a result of shape \(output.shape) for a batch of 1 does not keep the batch axis first")
         }
         return Shape(Array(output.shape.dims.dropFirst()))
     }

@@ -39,17 +39,21 @@ public class BatchNorm: Module, UnaryLayer {
     /// layer this way).
     public func forward(_ input: Tensor, relu: Bool) throws -> Tensor {
         guard input.rank == expectedRank, input.shape[1] == numFeatures else {
-            throw FoveaError.invalidArgument("\(typeName)(\(numFeatures)): expected input of rank \(expectedRank) with \(numFeatures) channels, got \(input.shape)")
+            throw FoveaError.invalidArgument(
+                "\(typeName)(\(numFeatures)): expected input of rank \(expectedRank) with \(numFeatures) channels, got \(input.shape)"
+            )
         }
-        let output = try input.batchNorm(weight: weight?.value, bias: bias?.value, runningMean: runningMean.value,
-                                          runningVar: runningVar.value, training: isTraining, momentum: momentum, eps: eps,
-                                          relu: relu)
+        let output = try input.batchNorm(
+            weight: weight?.value, bias: bias?.value, runningMean: runningMean.value,
+            runningVar: runningVar.value, training: isTraining, momentum: momentum, eps: eps,
+            relu: relu)
         if isTraining {
             // counter += 1, in place on the device (no sync).
             let counter = numBatchesTracked.value
             if one?.device != counter.device { one = try Tensor(int32: [1], shape: [], device: counter.device) }
-            try counter.backend.binaryInt32(.add, a: counter.storage, aStrides: [], b: one!.storage, bStrides: [],
-                                            out: counter.storage, outShape: [])
+            try counter.backend.binaryInt32(
+                .add, a: counter.storage, aStrides: [], b: one!.storage, bStrides: [],
+                out: counter.storage, outShape: [])
         }
         return output
     }

@@ -17,11 +17,14 @@ public final class Conv2D: Module, UnaryLayer {
 
     /// Weights and bias default to PyTorch's initialization, U(-1/sqrt(fanIn), 1/sqrt(fanIn)), drawn from `generator`.
     /// Parameters are made on the CPU (move them with `to(_:)`). The channels must be divisible by `groups`.
-    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Padding = .valid,
-                dilation: Size2D = 1, groups: Int = 1, bias: Bool = true, weightInitializer: Initializer = .pytorchDefault,
-                generator: Generator = .default) {
-        precondition(Self.divisible(inChannels, outChannels, groups),
-                     "Conv2D: \(inChannels) input and \(outChannels) output channels are not divisible by groups=\(groups)")
+    public init(
+        _ inChannels: Int, _ outChannels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Padding = .valid,
+        dilation: Size2D = 1, groups: Int = 1, bias: Bool = true, weightInitializer: Initializer = .pytorchDefault,
+        generator: Generator = .default
+    ) {
+        precondition(
+            Self.divisible(inChannels, outChannels, groups),
+            "Conv2D: \(inChannels) input and \(outChannels) output channels are not divisible by groups=\(groups)")
         self.outChannels = outChannels
         self.kernelSize = kernelSize; self.stride = stride; self.padding = padding; self.dilation = dilation; self.groups = groups
         let shape = Shape([outChannels, inChannels / groups, kernelSize.height, kernelSize.width])
@@ -33,12 +36,16 @@ public final class Conv2D: Module, UnaryLayer {
 
     /// A convolution whose input channels are those of its first input (axis 1); its parameters are drawn then,
     /// as `init(_:_:kernelSize:...)` would draw them.
-    public init(outputs: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Padding = .valid, dilation: Size2D = 1,
-                groups: Int = 1, bias: Bool = true, weightInitializer: Initializer = .pytorchDefault, generator: Generator = .default) {
-        precondition(Self.divisible(groups, outputs, groups), "Conv2D: \(outputs) output channels are not divisible by groups=\(groups)")
+    public init(
+        outputs: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Padding = .valid, dilation: Size2D = 1,
+        groups: Int = 1, bias: Bool = true, weightInitializer: Initializer = .pytorchDefault, generator: Generator = .default
+    ) {
+        precondition(
+            Self.divisible(groups, outputs, groups), "Conv2D: \(outputs) output channels are not divisible by groups=\(groups)")
         outChannels = outputs
         self.kernelSize = kernelSize; self.stride = stride; self.padding = padding; self.dilation = dilation; self.groups = groups
-        (weight, self.bias) = LazyInitialization.placeholders([outputs, 0, kernelSize.height, kernelSize.width], outputs: outputs, bias: bias)
+        (weight, self.bias) = LazyInitialization.placeholders(
+            [outputs, 0, kernelSize.height, kernelSize.width], outputs: outputs, bias: bias)
         pending = LazyInitialization(weight: weightInitializer, bias: nil, generator: generator)
         super.init()
     }
@@ -51,13 +58,16 @@ public final class Conv2D: Module, UnaryLayer {
         if let pending, weight.value.count == 0, input.rank == 4 {
             let channels = input.shape[1]
             guard Self.divisible(channels, outChannels, groups) else {
-                throw FoveaError.invalidArgument("Conv2D(outputs: \(outChannels)): \(channels) input channels are not divisible by groups=\(groups)")
+                throw FoveaError.invalidArgument(
+                    "Conv2D(outputs: \(outChannels)): \(channels) input channels are not divisible by groups=\(groups)")
             }
-            try pending.materialize([outChannels, channels / groups, kernelSize.height, kernelSize.width], weight: weight, bias: bias)
+            try pending.materialize(
+                [outChannels, channels / groups, kernelSize.height, kernelSize.width], weight: weight, bias: bias)
             self.pending = nil
         }
-        return try input.conv2d(weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation,
-                                groups: groups, activation: activation)
+        return try input.conv2d(
+            weight: weight.value, bias: bias?.value, stride: stride, padding: padding, dilation: dilation,
+            groups: groups, activation: activation)
     }
 
     private static func divisible(_ inChannels: Int, _ outChannels: Int, _ groups: Int) -> Bool {

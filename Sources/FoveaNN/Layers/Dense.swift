@@ -16,12 +16,15 @@ public final class Dense: Module, UnaryLayer {
 
     /// Weights and bias default to PyTorch's initialization, U(-1/sqrt(in), 1/sqrt(in)), drawn from `generator`.
     /// Parameters are made on the CPU (move them with `to(_:)`), so this does not throw.
-    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true,
-                weightInitializer: Initializer = .pytorchDefault, biasInitializer: Initializer? = nil,
-                generator: Generator = .default) {
+    public init(
+        _ inFeatures: Int, _ outFeatures: Int, bias: Bool = true,
+        weightInitializer: Initializer = .pytorchDefault, biasInitializer: Initializer? = nil,
+        generator: Generator = .default
+    ) {
         self.outFeatures = outFeatures
-        let values = Initializer.weightAndBias([outFeatures, inFeatures], weight: weightInitializer, bias: bias,
-                                               biasInitializer: biasInitializer, generator: generator)
+        let values = Initializer.weightAndBias(
+            [outFeatures, inFeatures], weight: weightInitializer, bias: bias,
+            biasInitializer: biasInitializer, generator: generator)
         weight = Parameter(values.weight)
         self.bias = values.bias.map(Parameter.init)
         super.init()
@@ -29,8 +32,10 @@ public final class Dense: Module, UnaryLayer {
 
     /// A layer whose input size is that of its first input's last axis; its parameters are drawn then, as
     /// `init(_:_:)` would draw them.
-    public init(outputs: Int, bias: Bool = true, weightInitializer: Initializer = .pytorchDefault,
-                biasInitializer: Initializer? = nil, generator: Generator = .default) {
+    public init(
+        outputs: Int, bias: Bool = true, weightInitializer: Initializer = .pytorchDefault,
+        biasInitializer: Initializer? = nil, generator: Generator = .default
+    ) {
         outFeatures = outputs
         (weight, self.bias) = LazyInitialization.placeholders([outputs, 0], outputs: outputs, bias: bias)
         pending = LazyInitialization(weight: weightInitializer, bias: biasInitializer, generator: generator)
@@ -43,7 +48,8 @@ public final class Dense: Module, UnaryLayer {
             self.pending = nil
         }
         guard input.rank >= 1, input.shape[input.rank - 1] == inFeatures else {
-            throw FoveaError.invalidArgument("Dense(\(inFeatures) -> \(outFeatures)): input of shape \(input.shape) does not end in \(inFeatures) features")
+            throw FoveaError.invalidArgument(
+                "Dense(\(inFeatures) -> \(outFeatures)): input of shape \(input.shape) does not end in \(inFeatures) features")
         }
         return try input.linear(weight: weight.value, bias: bias?.value)
     }

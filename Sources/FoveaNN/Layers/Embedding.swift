@@ -12,7 +12,11 @@ public final class Embedding: Module, UnaryLayer {
     public init(_ numEmbeddings: Int, _ dim: Int, paddingIndex: Int? = nil, generator: Generator = .default) {
         precondition(numEmbeddings > 0 && dim > 0, "Embedding: sizes must be positive, got \(numEmbeddings) and \(dim)")
         let resolved = paddingIndex.map { $0 < 0 ? $0 + numEmbeddings : $0 }
-        if let resolved { precondition((0..<numEmbeddings).contains(resolved), "Embedding: paddingIndex \(paddingIndex ?? 0) is outside the \(numEmbeddings) rows") }
+        if let resolved {
+            precondition(
+                (0..<numEmbeddings).contains(resolved),
+                "Embedding: paddingIndex \(paddingIndex ?? 0) is outside the \(numEmbeddings) rows")
+        }
         self.numEmbeddings = numEmbeddings; self.dim = dim; self.paddingIndex = resolved
         weight = Parameter(Self.initialWeight(numEmbeddings, dim, paddingIndex: resolved, generator: generator))
         super.init()

@@ -19,8 +19,9 @@ struct LazyInitialization {
 
     /// Replaces the placeholders with values of `shape` drawn as an eagerly made layer would draw them.
     func materialize(_ shape: Shape, weight: Parameter, bias: Parameter?) throws {
-        let values = Initializer.weightAndBias(shape, weight: self.weight, bias: bias != nil, biasInitializer: self.bias,
-                                               generator: generator)
+        let values = Initializer.weightAndBias(
+            shape, weight: self.weight, bias: bias != nil, biasInitializer: self.bias,
+            generator: generator)
         weight.value = try values.weight.to(weight.device)
         if let bias, let biasValues = values.bias { bias.value = try biasValues.to(bias.device) }
     }

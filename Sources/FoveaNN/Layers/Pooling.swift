@@ -20,27 +20,37 @@ public class Pool2D: Module, UnaryLayer {
 
 /// Maximum of each window.
 public final class MaxPool2D: Pool2D {
-    public init(kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0) { super.init(.max, kernelSize: kernelSize, stride: stride, padding: padding) }
+    public init(kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0) {
+        super.init(.max, kernelSize: kernelSize, stride: stride, padding: padding)
+    }
 }
 
 /// Mean of each window (padding counts as zeros, as PyTorch's default).
 public final class AvgPool2D: Pool2D {
-    public init(kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0) { super.init(.average, kernelSize: kernelSize, stride: stride, padding: padding) }
+    public init(kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0) {
+        super.init(.average, kernelSize: kernelSize, stride: stride, padding: padding)
+    }
 }
 
 /// Sum of each window.
 public final class SumPool2D: Pool2D {
-    public init(kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0) { super.init(.sum, kernelSize: kernelSize, stride: stride, padding: padding) }
+    public init(kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0) {
+        super.init(.sum, kernelSize: kernelSize, stride: stride, padding: padding)
+    }
 }
 
 /// Minimum of each window.
 public final class MinPool2D: Pool2D {
-    public init(kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0) { super.init(.min, kernelSize: kernelSize, stride: stride, padding: padding) }
+    public init(kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0) {
+        super.init(.min, kernelSize: kernelSize, stride: stride, padding: padding)
+    }
 }
 
 /// L2 norm of each window: sqrt of the sum of squares.
 public final class L2Pool2D: Pool2D {
-    public init(kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0) { super.init(.l2, kernelSize: kernelSize, stride: stride, padding: padding) }
+    public init(kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0) {
+        super.init(.l2, kernelSize: kernelSize, stride: stride, padding: padding)
+    }
 }
 
 /// Mean over all spatial positions: [N, C, H, W] -> [N, C].
@@ -59,7 +69,9 @@ public final class AdaptiveAvgPool2D: Module, UnaryLayer {
     public init(_ outputSize: Size2D) { self.outputSize = outputSize; super.init() }
 
     public func forward(_ input: Tensor) throws -> Tensor {
-        guard input.rank == 4 else { throw FoveaError.invalidArgument("AdaptiveAvgPool2D: expected [N, C, H, W], got \(input.shape)") }
+        guard input.rank == 4 else {
+            throw FoveaError.invalidArgument("AdaptiveAvgPool2D: expected [N, C, H, W], got \(input.shape)")
+        }
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (outH, outW) = (outputSize.height, outputSize.width)
         if h == outH && w == outW { return input }

@@ -24,8 +24,10 @@ public class RecurrentNetwork: Module, UnaryLayer {
     /// 1, or 2 when bidirectional.
     public var directions: Int { bidirectional ? 2 : 1 }
 
-    init(kind: RecurrentKind, inputSize: Int, hiddenSize: Int, numLayers: Int, bias: Bool, batchFirst: Bool,
-         dropout: Float, bidirectional: Bool, generator: Generator) {
+    init(
+        kind: RecurrentKind, inputSize: Int, hiddenSize: Int, numLayers: Int, bias: Bool, batchFirst: Bool,
+        dropout: Float, bidirectional: Bool, generator: Generator
+    ) {
         precondition(numLayers > 0, "recurrent layer: numLayers must be positive, got \(numLayers)")
         precondition(dropout >= 0 && dropout < 1, "recurrent layer: dropout must be in [0, 1), got \(dropout)")
         self.kind = kind
@@ -34,8 +36,9 @@ public class RecurrentNetwork: Module, UnaryLayer {
         self.generator = generator
         let directions = bidirectional ? 2 : 1
         weights = (0..<numLayers * directions).map { index in
-            RecurrentWeights(kind: kind, inputSize: index < directions ? inputSize : directions * hiddenSize,
-                             hiddenSize: hiddenSize, bias: bias, generator: generator)
+            RecurrentWeights(
+                kind: kind, inputSize: index < directions ? inputSize : directions * hiddenSize,
+                hiddenSize: hiddenSize, bias: bias, generator: generator)
         }
         super.init()
     }
@@ -51,21 +54,29 @@ public class RecurrentNetwork: Module, UnaryLayer {
     /// The output sequence and the final states ([h_n] or [h_n, c_n]) from `initialState` (zeros when nil), over
     /// sequences of `lengths` (Int32 or whole numbers [batch]; nil: every sequence fills every step), which end at
     /// the last step when `paddedAtFront` (see `Tensor.recurrent`).
-    func run(_ input: Tensor, initialState: [Tensor]?, lengths: Tensor?, paddedAtFront: Bool = false) throws -> (output: Tensor, state: [Tensor]) {
+    func run(_ input: Tensor, initialState: [Tensor]?, lengths: Tensor?, paddedAtFront: Bool = false) throws -> (
+        output: Tensor, state: [Tensor]
+    ) {
         guard input.rank == 2 || input.rank == 3, input.shape[input.rank - 1] == inputSize, input.shape[0] > 0 else {
-            throw FoveaError.invalidArgument("\(typeName)(\(inputSize), \(hiddenSize)): input of shape \(input.shape) is not a non-empty [seq, batch, \(inputSize)] sequence\(batchFirst ? " (batch first)" : "")")
+            throw FoveaError.invalidArgument(
+                "\(typeName)(\(inputSize), \(hiddenSize)): input of shape \(input.shape) is not a non-empty [seq, batch, \(inputSize)] sequence\(batchFirst ? " (batch first)" : "")"
+            )
         }
         let batched = input.rank == 3
         guard batched || lengths == nil else {
-            throw FoveaError.invalidArgument("\(typeName)(\(inputSize), \(hiddenSize)): lengths need a batch of sequences, got one unbatched sequence \(input.shape)")
+            throw FoveaError.invalidArgument(
+                "\(typeName)(\(inputSize), \(hiddenSize)): lengths need a batch of sequences, got one unbatched sequence \(input.shape)"
+            )
         }
         var sequence = try batched ? (batchFirst ? input.permuted(1, 0, 2) : input) : input.unsqueezed(axis: 1)
         let batch = sequence.shape[1]
         let stateShape: Shape = [weights.count, batch, hiddenSize]
-        let initial = try initialState.map { try $0.map { try batched ? $0 : $0.unsqueezed(axis: 1) } }
+        let initial =
+            try initialState.map { try $0.map { try batched ? $0 : $0.unsqueezed(axis: 1) } }
             ?? (0..<kind.stateCount).map { _ in try Tensor.zeros(stateShape, device: input.device) }
         for tensor in initial where tensor.shape != stateShape {
-            throw FoveaError.invalidArgument("\(typeName)(\(inputSize), \(hiddenSize)): initial state of shape \(tensor.shape) is not \(stateShape)")
+            throw FoveaError.invalidArgument(
+                "\(typeName)(\(inputSize), \(hiddenSize)): initial state of shape \(tensor.shape) is not \(stateShape)")
         }
         var finals = [[Tensor]](repeating: [], count: kind.stateCount)
         for layer in 0..<numLayers {
@@ -74,10 +85,11 @@ public class RecurrentNetwork: Module, UnaryLayer {
             for direction in 0..<directions {
                 let index = layer * directions + direction, weights = weights[index]
                 let state = try initial.map { try $0.slice(axis: 0, start: index, count: 1).reshaped(batch, hiddenSize) }
-                let (output, final) = try Tensor.recurrent(kind, input: sequence, initialState: state, weightIH: weights.weightIH.value,
-                                                           weightHH: weights.weightHH.value, biasIH: weights.biasIH?.value,
-                                                           biasHH: weights.biasHH?.value, lengths: lengths, paddedAtFront: paddedAtFront,
-                                                           reverse: direction == 1)
+                let (output, final) = try Tensor.recurrent(
+                    kind, input: sequence, initialState: state, weightIH: weights.weightIH.value,
+                    weightHH: weights.weightHH.value, biasIH: weights.biasIH?.value,
+                    biasHH: weights.biasHH?.value, lengths: lengths, paddedAtFront: paddedAtFront,
+                    reverse: direction == 1)
                 outputs.append(output)
                 for (k, tensor) in final.enumerated() { finals[k].append(try tensor.unsqueezed(axis: 0)) }
             }
@@ -94,13 +106,17 @@ public class HiddenStateNetwork: RecurrentNetwork {
     /// (output, h_n) from `initialState` h_0 [layers * directions, batch, hidden] (zeros when nil), over padded
     /// sequences of `lengths` [batch] when given (Int32 or whole numbers, on the CPU or the input's device; see
     /// `Tensor.recurrent`).
-    public func callAsFunction(_ input: Tensor, initialState: Tensor?, lengths: Tensor? = nil) throws -> (output: Tensor, hidden: Tensor) {
+    public func callAsFunction(_ input: Tensor, initialState: Tensor?, lengths: Tensor? = nil) throws -> (
+        output: Tensor, hidden: Tensor
+    ) {
         let (output, state) = try run(input, initialState: initialState.map { [$0] }, lengths: lengths)
         return (output, state[0])
     }
 
     /// (output, h_n) over padded sequences of `lengths`, each in 1...steps, from `initialState` (zeros when nil).
-    public func callAsFunction(_ input: Tensor, initialState: Tensor? = nil, lengths: [Int]) throws -> (output: Tensor, hidden: Tensor) {
+    public func callAsFunction(_ input: Tensor, initialState: Tensor? = nil, lengths: [Int]) throws -> (
+        output: Tensor, hidden: Tensor
+    ) {
         try self(input, initialState: initialState, lengths: try Tensor(indices: lengths))
     }
 }
@@ -115,44 +131,55 @@ public final class RNN: HiddenStateNetwork {
     }
 
     /// Weights and biases are drawn from U(-1/sqrt(hiddenSize), 1/sqrt(hiddenSize)), as PyTorch draws them.
-    public init(_ inputSize: Int, _ hiddenSize: Int, numLayers: Int = 1, nonlinearity: Nonlinearity = .tanh, bias: Bool = true,
-                batchFirst: Bool = false, dropout: Float = 0, bidirectional: Bool = false, generator: Generator = .default) {
-        super.init(kind: nonlinearity.kind, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
-                   batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, generator: generator)
+    public init(
+        _ inputSize: Int, _ hiddenSize: Int, numLayers: Int = 1, nonlinearity: Nonlinearity = .tanh, bias: Bool = true,
+        batchFirst: Bool = false, dropout: Float = 0, bidirectional: Bool = false, generator: Generator = .default
+    ) {
+        super.init(
+            kind: nonlinearity.kind, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
+            batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, generator: generator)
     }
 }
 
 /// A multi-layer GRU (PyTorch's GRU), gates r, z, n stacked in that order; the reset gate scales W_hn h + b_hn.
 public final class GRU: HiddenStateNetwork {
     /// Weights and biases are drawn from U(-1/sqrt(hiddenSize), 1/sqrt(hiddenSize)), as PyTorch draws them.
-    public init(_ inputSize: Int, _ hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
-                dropout: Float = 0, bidirectional: Bool = false, generator: Generator = .default) {
-        super.init(kind: .gru, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
-                   batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, generator: generator)
+    public init(
+        _ inputSize: Int, _ hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
+        dropout: Float = 0, bidirectional: Bool = false, generator: Generator = .default
+    ) {
+        super.init(
+            kind: .gru, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
+            batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, generator: generator)
     }
 }
 
 /// A multi-layer LSTM (PyTorch's LSTM), gates i, f, g, o stacked in that order.
 public final class LSTM: RecurrentNetwork {
     /// Weights and biases are drawn from U(-1/sqrt(hiddenSize), 1/sqrt(hiddenSize)), as PyTorch draws them.
-    public init(_ inputSize: Int, _ hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
-                dropout: Float = 0, bidirectional: Bool = false, generator: Generator = .default) {
-        super.init(kind: .lstm, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
-                   batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, generator: generator)
+    public init(
+        _ inputSize: Int, _ hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
+        dropout: Float = 0, bidirectional: Bool = false, generator: Generator = .default
+    ) {
+        super.init(
+            kind: .lstm, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias,
+            batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, generator: generator)
     }
 
     /// (output, (h_n, c_n)) from `initialState` (h_0, c_0), each [layers * directions, batch, hidden] (zeros when nil),
     /// over padded sequences of `lengths` [batch] when given (Int32 or whole numbers, on the CPU or the input's device;
     /// see `Tensor.recurrent`).
     public func callAsFunction(_ input: Tensor, initialState: (h: Tensor, c: Tensor)?, lengths: Tensor? = nil) throws
-        -> (output: Tensor, state: (h: Tensor, c: Tensor)) {
+        -> (output: Tensor, state: (h: Tensor, c: Tensor))
+    {
         let (output, state) = try run(input, initialState: initialState.map { [$0.h, $0.c] }, lengths: lengths)
         return (output, (state[0], state[1]))
     }
 
     /// (output, (h_n, c_n)) over padded sequences of `lengths`, each in 1...steps, from `initialState` (zeros when nil).
     public func callAsFunction(_ input: Tensor, initialState: (h: Tensor, c: Tensor)? = nil, lengths: [Int]) throws
-        -> (output: Tensor, state: (h: Tensor, c: Tensor)) {
+        -> (output: Tensor, state: (h: Tensor, c: Tensor))
+    {
         try self(input, initialState: initialState, lengths: try Tensor(indices: lengths))
     }
 }

@@ -6,7 +6,8 @@ struct RecurrentWeights {
     let biasIH: Parameter?, biasHH: Parameter?
 
     init(kind: RecurrentKind, inputSize: Int, hiddenSize: Int, bias: Bool, generator: Generator) {
-        precondition(inputSize > 0 && hiddenSize > 0, "recurrent layer: sizes must be positive, got \(inputSize) and \(hiddenSize)")
+        precondition(
+            inputSize > 0 && hiddenSize > 0, "recurrent layer: sizes must be positive, got \(inputSize) and \(hiddenSize)")
         let bound = 1 / Float(hiddenSize).squareRoot()
         let initializer = Initializer.uniform(low: -bound, high: bound)
         let rows = kind.gates * hiddenSize
@@ -46,27 +47,35 @@ public class RecurrentCell: Module, UnaryLayer {
     /// The new state ([h] or [h, c]) after `input`, from `state` (zeros when nil), each of the input's batch shape.
     func step(_ input: Tensor, state: [Tensor]?) throws -> [Tensor] {
         guard input.rank == 1 || input.rank == 2, input.shape[input.rank - 1] == inputSize else {
-            throw FoveaError.invalidArgument("\(typeName)(\(inputSize), \(hiddenSize)): input of shape \(input.shape) is not [batch, \(inputSize)] or [\(inputSize)]")
+            throw FoveaError.invalidArgument(
+                "\(typeName)(\(inputSize), \(hiddenSize)): input of shape \(input.shape) is not [batch, \(inputSize)] or [\(inputSize)]"
+            )
         }
         let batched = input.rank == 2
         let rows = try batched ? input : input.unsqueezed(axis: 0)
         let stateShape: Shape = [rows.shape[0], hiddenSize]
-        let start = try state.map { try $0.map { try batched ? $0 : $0.unsqueezed(axis: 0) } }
+        let start =
+            try state.map { try $0.map { try batched ? $0 : $0.unsqueezed(axis: 0) } }
             ?? (0..<kind.stateCount).map { _ in try Tensor.zeros(stateShape, device: input.device) }
         for tensor in start where tensor.shape != stateShape {
-            throw FoveaError.invalidArgument("\(typeName)(\(inputSize), \(hiddenSize)): state of shape \(tensor.shape) does not match the input's \(stateShape)")
+            throw FoveaError.invalidArgument(
+                "\(typeName)(\(inputSize), \(hiddenSize)): state of shape \(tensor.shape) does not match the input's \(stateShape)"
+            )
         }
         // One step of the sequence op, on a sequence of one step.
-        let (_, next) = try Tensor.recurrent(kind, input: rows.unsqueezed(axis: 0), initialState: start, weightIH: weights.weightIH.value,
-                                             weightHH: weights.weightHH.value, biasIH: weights.biasIH?.value, biasHH: weights.biasHH?.value)
+        let (_, next) = try Tensor.recurrent(
+            kind, input: rows.unsqueezed(axis: 0), initialState: start, weightIH: weights.weightIH.value,
+            weightHH: weights.weightHH.value, biasIH: weights.biasIH?.value, biasHH: weights.biasHH?.value)
         return try batched ? next : next.map { try $0.squeezed(axis: 0) }
     }
 }
 
 /// An Elman RNN cell (PyTorch's RNNCell): h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh), or relu.
 public final class RNNCell: RecurrentCell {
-    public init(_ inputSize: Int, _ hiddenSize: Int, bias: Bool = true, nonlinearity: RNN.Nonlinearity = .tanh,
-                generator: Generator = .default) {
+    public init(
+        _ inputSize: Int, _ hiddenSize: Int, bias: Bool = true, nonlinearity: RNN.Nonlinearity = .tanh,
+        generator: Generator = .default
+    ) {
         super.init(kind: nonlinearity.kind, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, generator: generator)
     }
 

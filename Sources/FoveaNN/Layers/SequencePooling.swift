@@ -24,7 +24,9 @@ extension Tensor {
     /// Float32 [batch, 1].
     private func timeMask(_ lengths: Tensor, timeAxis: Int, op: String) throws -> (mask: Tensor, counts: Tensor) {
         guard rank == 3, timeAxis == 0 || timeAxis == 1 else {
-            throw FoveaError.invalidArgument("\(op): input of shape \(shape) with time axis \(timeAxis) is not [steps, batch, features] (axis 0) or [batch, steps, features] (axis 1)")
+            throw FoveaError.invalidArgument(
+                "\(op): input of shape \(shape) with time axis \(timeAxis) is not [steps, batch, features] (axis 0) or [batch, steps, features] (axis 1)"
+            )
         }
         let steps = shape[timeAxis], batch = shape[1 - timeAxis]
         guard lengths.shape == Shape([batch]) else {
@@ -32,11 +34,14 @@ extension Tensor {
         }
         let values = try lengths.to(dtype: .float32)
         if values.device == .cpu, let bad = try values.toArray().first(where: { $0 < 1 || $0 > Float(steps) }) {
-            throw FoveaError.invalidArgument("\(op): sequence length \(Int(bad)) is outside 1...\(steps) (the padded sequence's steps)")
+            throw FoveaError.invalidArgument(
+                "\(op): sequence length \(Int(bad)) is outside 1...\(steps) (the padded sequence's steps)")
         }
         let counts = try values.to(device)
         let times = try Tensor.arange(0, Float(steps), device: device)
-        let mask = try timeAxis == 0 ? times.reshaped(steps, 1).lt(counts.reshaped(1, batch)).reshaped(steps, batch, 1)
+        let mask =
+            try timeAxis == 0
+            ? times.reshaped(steps, 1).lt(counts.reshaped(1, batch)).reshaped(steps, batch, 1)
             : counts.reshaped(batch, 1).gt(times.reshaped(1, steps)).reshaped(batch, steps, 1)
         return (try mask.to(dtype: .float32), try counts.reshaped(batch, 1))
     }

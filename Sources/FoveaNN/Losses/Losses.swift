@@ -19,9 +19,12 @@ public struct CrossEntropyLoss: Loss {
 
     /// The loss, adding batch * loss to `lossSum` and the correct predictions to `correct` in the same kernel
     /// (`Tensor.crossEntropy(targets:classWeights:labelSmoothing:accumulatingLossInto:correctInto:)`).
-    public func callAsFunction(_ output: Tensor, _ target: Tensor, accumulatingLossInto lossSum: Tensor, correctInto correct: Tensor) throws -> Tensor {
-        try output.crossEntropy(targets: target, classWeights: classWeights, labelSmoothing: labelSmoothing,
-                                accumulatingLossInto: lossSum, correctInto: correct)
+    public func callAsFunction(
+        _ output: Tensor, _ target: Tensor, accumulatingLossInto lossSum: Tensor, correctInto correct: Tensor
+    ) throws -> Tensor {
+        try output.crossEntropy(
+            targets: target, classWeights: classWeights, labelSmoothing: labelSmoothing,
+            accumulatingLossInto: lossSum, correctInto: correct)
     }
 }
 

@@ -3,8 +3,12 @@ import FoveaCore
 extension Models {
     /// A small VGG-style network for 32x32 images: three blocks of two 3x3 conv + BatchNorm + ReLU, max pooling and dropout,
     /// then global average pooling and a Dense head.
-    public static func cnnCifar(inputShape: Shape = [3, 32, 32], classes: Int = 10, widths: [Int] = [32, 64, 128], dropout: Float = 0.25) throws -> Sequential {
-        guard inputShape.rank == 3 else { throw FoveaError.invalidArgument("cnn-cifar: needs [channels, height, width] input, got \(inputShape)") }
+    public static func cnnCifar(
+        inputShape: Shape = [3, 32, 32], classes: Int = 10, widths: [Int] = [32, 64, 128], dropout: Float = 0.25
+    ) throws -> Sequential {
+        guard inputShape.rank == 3 else {
+            throw FoveaError.invalidArgument("cnn-cifar: needs [channels, height, width] input, got \(inputShape)")
+        }
         try checkDropout(dropout, model: "cnn-cifar")
         let model = Sequential()
         var channels = inputShape[0]

@@ -11,9 +11,12 @@ public final class RecurrentModel: Module, UnaryLayer {
 
     /// `kind` is "lstm", "gru" or "rnn" (tanh).
     /// `residual` needs as many outputs as input features.
-    public init(kind: String, inputFeatures: Int, hiddenSize: Int, numLayers: Int = 1, outputs: Int, residual: Bool = false) throws {
+    public init(kind: String, inputFeatures: Int, hiddenSize: Int, numLayers: Int = 1, outputs: Int, residual: Bool = false)
+        throws
+    {
         guard !residual || inputFeatures == outputs else {
-            throw FoveaError.invalidArgument("RecurrentModel: a residual model needs as many outputs as input features, got \(outputs) and \(inputFeatures)")
+            throw FoveaError.invalidArgument(
+                "RecurrentModel: a residual model needs as many outputs as input features, got \(outputs) and \(inputFeatures)")
         }
         switch kind {
         case "lstm": rnn = LSTM(inputFeatures, hiddenSize, numLayers: numLayers, batchFirst: true)

@@ -17,8 +17,10 @@ public final class ResNet18: Module, UnaryLayer {
         var channels = width
         func stage(_ out: Int, stride: Int) -> Sequential {
             defer { channels = out }
-            return Sequential([ResidualBlock(channels, out, stride: stride, skipName: "downsample"),
-                               ResidualBlock(out, out, skipName: "downsample")])
+            return Sequential([
+                ResidualBlock(channels, out, stride: stride, skipName: "downsample"),
+                ResidualBlock(out, out, skipName: "downsample"),
+            ])
         }
         layer1 = stage(width, stride: 1)
         layer2 = stage(2 * width, stride: 2)

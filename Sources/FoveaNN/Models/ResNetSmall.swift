@@ -16,8 +16,11 @@ public final class ResidualBlock: Module, UnaryLayer {
         bn1 = BatchNorm2D(outChannels)
         conv2 = Conv2D(outChannels, outChannels, kernelSize: 3, padding: 1, bias: false)
         bn2 = BatchNorm2D(outChannels)
-        shortcut = stride != 1 || inChannels != outChannels
-            ? Sequential([Conv2D(inChannels, outChannels, kernelSize: 1, stride: Size2D(stride), bias: false), BatchNorm2D(outChannels)])
+        shortcut =
+            stride != 1 || inChannels != outChannels
+            ? Sequential([
+                Conv2D(inChannels, outChannels, kernelSize: 1, stride: Size2D(stride), bias: false), BatchNorm2D(outChannels),
+            ])
             : nil
         super.init()
     }
@@ -38,8 +41,12 @@ public final class ResidualBlock: Module, UnaryLayer {
 extension Models {
     /// A CIFAR ResNet (He et al. 2016, section 4.2): a 3x3 stem, three stages of `blocksPerStage` residual blocks
     /// (16, 32, 64 channels, stride 2 between stages), global average pooling and a Dense head.
-    public static func resnetSmall(inputShape: Shape = [3, 32, 32], classes: Int = 10, blocksPerStage: Int = 2) throws -> Sequential {
-        guard inputShape.rank == 3 else { throw FoveaError.invalidArgument("resnet-small: needs [channels, height, width] input, got \(inputShape)") }
+    public static func resnetSmall(inputShape: Shape = [3, 32, 32], classes: Int = 10, blocksPerStage: Int = 2) throws
+        -> Sequential
+    {
+        guard inputShape.rank == 3 else {
+            throw FoveaError.invalidArgument("resnet-small: needs [channels, height, width] input, got \(inputShape)")
+        }
         let model = Sequential([Conv2D(inputShape[0], 16, kernelSize: 3, padding: 1, bias: false), BatchNorm2D(16), ReLU()])
         var channels = 16
         for (stage, width) in [16, 32, 64].enumerated() {

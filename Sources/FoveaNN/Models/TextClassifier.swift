@@ -24,9 +24,13 @@ public final class TextClassifier: Module, UnaryLayer {
         }
         let ids = try input.dtype == .int32 ? input : input.to(dtype: .int32)
         // Each text's length, counted on the device (no host read); at least one step, so an empty text reads one pad.
-        let lengths = try embedding.paddingIndex.map { try ids.ne(Float($0)).sum(axes: [1]).maximum(Tensor(indices: [1], device: ids.device)) }
+        let lengths = try embedding.paddingIndex.map {
+            try ids.ne(Float($0)).sum(axes: [1]).maximum(Tensor(indices: [1], device: ids.device))
+        }
         let embedded = try embedding(ids)
-        let output = try lstm.observedCall(embedded) { try lstm.run(embedded, initialState: nil, lengths: lengths, paddedAtFront: true).output }
+        let output = try lstm.observedCall(embedded) {
+            try lstm.run(embedded, initialState: nil, lengths: lengths, paddedAtFront: true).output
+        }
         return try head(output.slice(axis: 1, start: input.shape[1] - 1, count: 1).squeezed(axis: 1))
     }
 }

@@ -23,8 +23,10 @@ public final class VGG11: Module, UnaryLayer {
             layers.append(MaxPool2D(kernelSize: 2, stride: 2))
         }
         features = Sequential(layers)
-        classifier = Sequential([Dense(channels * 49, hidden), ReLU(), Dropout(p: dropout), Dense(hidden, hidden), ReLU(),
-                                 Dropout(p: dropout), Dense(hidden, classes)])
+        classifier = Sequential([
+            Dense(channels * 49, hidden), ReLU(), Dropout(p: dropout), Dense(hidden, hidden), ReLU(),
+            Dropout(p: dropout), Dense(hidden, classes),
+        ])
         super.init()
     }
 

@@ -4,10 +4,13 @@ import FoveaCore
 public final class Adagrad: OptimizerBase {
     public var eps: Float, learningRateDecay: Float
 
-    public convenience init(_ parameters: [Parameter], learningRate: Float = 0.01, learningRateDecay: Float = 0, eps: Float = 1e-10,
-                            weightDecay: Float = 0) {
-        self.init(groups: [ParameterGroup(parameters, learningRate: learningRate, weightDecay: weightDecay)],
-                  learningRateDecay: learningRateDecay, eps: eps)
+    public convenience init(
+        _ parameters: [Parameter], learningRate: Float = 0.01, learningRateDecay: Float = 0, eps: Float = 1e-10,
+        weightDecay: Float = 0
+    ) {
+        self.init(
+            groups: [ParameterGroup(parameters, learningRate: learningRate, weightDecay: weightDecay)],
+            learningRateDecay: learningRateDecay, eps: eps)
     }
 
     /// Parameter groups with their own rates and weight decay.
@@ -20,7 +23,8 @@ public final class Adagrad: OptimizerBase {
         let sum = try state.buffer("sum", of: index, like: parameter)
         let step = state.incrementStep(of: index)
         let rate = group.learningRate / (1 + Float(step - 1) * learningRateDecay)
-        try parameter.backend.adagradStep(param: parameter.storage, grad: grad.storage, sum: sum.storage, count: parameter.count,
-                                          lr: rate, eps: eps, weightDecay: group.weightDecay)
+        try parameter.backend.adagradStep(
+            param: parameter.storage, grad: grad.storage, sum: sum.storage, count: parameter.count,
+            lr: rate, eps: eps, weightDecay: group.weightDecay)
     }
 }

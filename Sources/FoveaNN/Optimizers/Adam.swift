@@ -6,10 +6,13 @@ public class Adam: OptimizerBase {
     /// AdamW applies weight decay to the parameter directly (decoupled) instead of through the gradient.
     let decoupled: Bool
 
-    public convenience init(_ parameters: [Parameter], learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999,
-                            eps: Float = 1e-8, weightDecay: Float = 0) {
-        self.init(groups: [ParameterGroup(parameters, learningRate: learningRate, weightDecay: weightDecay)],
-                  beta1: beta1, beta2: beta2, eps: eps, decoupled: false)
+    public convenience init(
+        _ parameters: [Parameter], learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999,
+        eps: Float = 1e-8, weightDecay: Float = 0
+    ) {
+        self.init(
+            groups: [ParameterGroup(parameters, learningRate: learningRate, weightDecay: weightDecay)],
+            beta1: beta1, beta2: beta2, eps: eps, decoupled: false)
     }
 
     /// Parameter groups with their own rates and weight decay.
@@ -25,7 +28,8 @@ public class Adam: OptimizerBase {
     override func validate() throws {
         try super.validate()
         guard (0..<1).contains(beta1), (0..<1).contains(beta2), eps >= 0 else {
-            throw FoveaError.invalidArgument("\(typeName): betas (\(beta1), \(beta2)) must be in [0, 1) and eps \(eps) at least 0")
+            throw FoveaError.invalidArgument(
+                "\(typeName): betas (\(beta1), \(beta2)) must be in [0, 1) and eps \(eps) at least 0")
         }
     }
 
@@ -33,18 +37,22 @@ public class Adam: OptimizerBase {
         let m = try state.buffer("exp_avg", of: index, like: parameter)
         let v = try state.buffer("exp_avg_sq", of: index, like: parameter)
         let step = state.incrementStep(of: index)
-        try parameter.backend.adamStep(param: parameter.storage, grad: grad.storage, m: m.storage, v: v.storage, count: parameter.count,
-                                       lr: group.learningRate, beta1: beta1, beta2: beta2, eps: eps,
-                                       weightDecay: group.weightDecay, decoupled: decoupled, step: step)
+        try parameter.backend.adamStep(
+            param: parameter.storage, grad: grad.storage, m: m.storage, v: v.storage, count: parameter.count,
+            lr: group.learningRate, beta1: beta1, beta2: beta2, eps: eps,
+            weightDecay: group.weightDecay, decoupled: decoupled, step: step)
     }
 }
 
 /// Adam with decoupled weight decay (Loshchilov & Hutter): param *= 1 - lr * weightDecay before the Adam update.
 public final class AdamW: Adam {
-    public convenience init(_ parameters: [Parameter], learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999,
-                            eps: Float = 1e-8, weightDecay: Float = 0.01) {
-        self.init(groups: [ParameterGroup(parameters, learningRate: learningRate, weightDecay: weightDecay)],
-                  beta1: beta1, beta2: beta2, eps: eps, decoupled: true)
+    public convenience init(
+        _ parameters: [Parameter], learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999,
+        eps: Float = 1e-8, weightDecay: Float = 0.01
+    ) {
+        self.init(
+            groups: [ParameterGroup(parameters, learningRate: learningRate, weightDecay: weightDecay)],
+            beta1: beta1, beta2: beta2, eps: eps, decoupled: true)
     }
 
     /// Parameter groups with their own rates and weight decay.

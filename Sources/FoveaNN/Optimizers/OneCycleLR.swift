@@ -15,8 +15,10 @@ public final class OneCycleLR: EpochScheduler {
     public let divFactor: Float, finalDivFactor: Float
     public let annealing: Annealing
 
-    public init(_ optimizer: Optimizer, maxLearningRate: Float, totalSteps: Int, pctStart: Float = 0.3,
-                annealing: Annealing = .cosine, divFactor: Float = 25, finalDivFactor: Float = 1e4) {
+    public init(
+        _ optimizer: Optimizer, maxLearningRate: Float, totalSteps: Int, pctStart: Float = 0.3,
+        annealing: Annealing = .cosine, divFactor: Float = 25, finalDivFactor: Float = 1e4
+    ) {
         self.maxLearningRate = maxLearningRate; self.totalSteps = max(2, totalSteps); self.pctStart = pctStart
         self.annealing = annealing; self.divFactor = divFactor; self.finalDivFactor = finalDivFactor
         super.init(optimizer)

@@ -30,7 +30,9 @@ public class OptimizerBase: Optimizer {
         }
         stepCount += 1
         try withNoGrad {
-            for update in updates { try self.update(update.parameter, grad: update.grad, group: update.group, index: update.index) }
+            for update in updates {
+                try self.update(update.parameter, grad: update.grad, group: update.group, index: update.index)
+            }
         }
     }
 
@@ -46,7 +48,8 @@ public class OptimizerBase: Optimizer {
         for group in parameterGroups {
             let (rate, decay) = (group.learningRate, group.weightDecay)
             guard rate >= 0, rate.isFinite, decay >= 0, decay.isFinite else {
-                throw FoveaError.invalidArgument("\(typeName): learning rate \(rate) and weight decay \(decay) must be finite and at least 0")
+                throw FoveaError.invalidArgument(
+                    "\(typeName): learning rate \(rate) and weight decay \(decay) must be finite and at least 0")
             }
         }
     }

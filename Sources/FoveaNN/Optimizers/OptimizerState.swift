@@ -44,7 +44,8 @@ final class OptimizerState {
             }
             let parameter = parameters[index].value
             guard tensor.shape == parameter.shape else {
-                throw FoveaError.invalidArgument("optimizer state '\(key)': shape \(tensor.shape) does not match parameter \(parameter.shape)")
+                throw FoveaError.invalidArgument(
+                    "optimizer state '\(key)': shape \(tensor.shape) does not match parameter \(parameter.shape)")
             }
             loaded[index, default: [:]][String(parts[1])] = try tensor.detach().to(parameter.device)
         }

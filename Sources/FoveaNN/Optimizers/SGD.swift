@@ -4,10 +4,13 @@ import FoveaCore
 public final class SGD: OptimizerBase {
     public var momentum: Float, dampening: Float, nesterov: Bool
 
-    public convenience init(_ parameters: [Parameter], learningRate: Float = 0.01, momentum: Float = 0, dampening: Float = 0,
-                            nesterov: Bool = false, weightDecay: Float = 0) {
-        self.init(groups: [ParameterGroup(parameters, learningRate: learningRate, weightDecay: weightDecay)],
-                  momentum: momentum, dampening: dampening, nesterov: nesterov)
+    public convenience init(
+        _ parameters: [Parameter], learningRate: Float = 0.01, momentum: Float = 0, dampening: Float = 0,
+        nesterov: Bool = false, weightDecay: Float = 0
+    ) {
+        self.init(
+            groups: [ParameterGroup(parameters, learningRate: learningRate, weightDecay: weightDecay)],
+            momentum: momentum, dampening: dampening, nesterov: nesterov)
     }
 
     /// Parameter groups with their own rates and weight decay.
@@ -19,7 +22,8 @@ public final class SGD: OptimizerBase {
     override func validate() throws {
         try super.validate()
         guard !nesterov || (momentum > 0 && dampening == 0) else {
-            throw FoveaError.invalidArgument("SGD: Nesterov momentum requires momentum > 0 and zero dampening (momentum \(momentum), dampening \(dampening))")
+            throw FoveaError.invalidArgument(
+                "SGD: Nesterov momentum requires momentum > 0 and zero dampening (momentum \(momentum), dampening \(dampening))")
         }
     }
 
@@ -27,8 +31,9 @@ public final class SGD: OptimizerBase {
         // The first step copies the gradient into a new momentum buffer instead of blending.
         let isFirst = momentum != 0 && !state.hasBuffer("momentum_buffer", of: index)
         let buffer = momentum != 0 ? try state.buffer("momentum_buffer", of: index, like: parameter) : nil
-        try parameter.backend.sgdStep(param: parameter.storage, grad: grad.storage, momentumBuffer: buffer?.storage, count: parameter.count,
-                                      lr: group.learningRate, momentum: momentum, dampening: dampening,
-                                      weightDecay: group.weightDecay, nesterov: nesterov, isFirstStep: isFirst)
+        try parameter.backend.sgdStep(
+            param: parameter.storage, grad: grad.storage, momentumBuffer: buffer?.storage, count: parameter.count,
+            lr: group.learningRate, momentum: momentum, dampening: dampening,
+            weightDecay: group.weightDecay, nesterov: nesterov, isFirstStep: isFirst)
     }
 }

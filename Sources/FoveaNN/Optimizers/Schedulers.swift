@@ -103,8 +103,10 @@ public final class ReduceLROnPlateau: LearningRateScheduler {
     public private(set) var best = Float.infinity
     private var badEpochs = 0, cooldownLeft = 0
 
-    public init(_ optimizer: Optimizer, factor: Float = 0.1, patience: Int = 10, threshold: Float = 1e-4,
-                cooldown: Int = 0, minimumRate: Float = 0) {
+    public init(
+        _ optimizer: Optimizer, factor: Float = 0.1, patience: Int = 10, threshold: Float = 1e-4,
+        cooldown: Int = 0, minimumRate: Float = 0
+    ) {
         self.optimizer = optimizer; self.factor = factor; self.patience = patience
         self.threshold = threshold; self.cooldown = cooldown; self.minimumRate = minimumRate
     }

@@ -67,6 +67,33 @@ import Testing
         }
     }
 
+    /// Calls with initial states or lengths are calls of the layer too: its forward hooks see (and may replace) their
+    /// output sequence, and a summary of a model calling it so lists it.
+    @Test func hooksSeeCallsWithStatesAndLengths() throws {
+        let lstm = LSTM(3, 4, batchFirst: true), gru = GRU(3, 4, batchFirst: true)
+        var seen: [String] = []
+        let hooks = [
+            lstm.registerForwardHook { module, _, output in
+                seen.append("\(module.typeName) \(output.shape)")
+                return try output * 0
+            },
+            gru.registerForwardHook { module, _, output in
+                seen.append("\(module.typeName) \(output.shape)")
+                return nil
+            },
+        ]
+        let x = try testTensor([2, 5, 3], device: .cpu, seed: 4)
+        let h = try Tensor.zeros([1, 2, 4])
+        let replaced = try lstm(x, initialState: (h, h), lengths: [5, 2]).output
+        _ = try gru(x, initialState: h)
+        _ = try lstm(x)
+        #expect(seen == ["LSTM [2, 5, 4]", "GRU [2, 5, 4]", "LSTM [2, 5, 4]"])
+        #expect(try replaced.toArray().allSatisfy { $0 == 0 })
+        for hook in hooks { hook.remove() }
+        let text = try TextClassifier(vocabulary: 10, embeddingSize: 3, hiddenSize: 4, classes: 2).summary(inputShape: [6])
+        #expect(text.contains("lstm (LSTM)"), "\(text)")
+    }
+
     @Test func badLengthsThrowOneLineErrors() throws {
         let lstm = LSTM(2, 3)
         #expect(

@@ -51,6 +51,21 @@ public class RecurrentNetwork: Module, UnaryLayer {
 
     public func forward(_ input: Tensor) throws -> Tensor { try run(input, initialState: nil, lengths: nil).output }
 
+    /// `run`, observed as a call of this layer (`UnaryLayer.observedCall`): forward hooks see and may replace the output
+    /// sequence, and a summary records it. The calls with initial states or lengths go through it, as `forward` goes
+    /// through the plain call.
+    func observedRun(_ input: Tensor, initialState: [Tensor]?, lengths: Tensor?, paddedAtFront: Bool = false) throws -> (
+        output: Tensor, state: [Tensor]
+    ) {
+        var state: [Tensor] = []
+        let output = try observedCall(input) {
+            let result = try run(input, initialState: initialState, lengths: lengths, paddedAtFront: paddedAtFront)
+            state = result.state
+            return result.output
+        }
+        return (output, state)
+    }
+
     /// The output sequence and the final states ([h_n] or [h_n, c_n]) from `initialState` (zeros when nil), over
     /// sequences of `lengths` (Int32 or whole numbers [batch]; nil: every sequence fills every step), which end at
     /// the last step when `paddedAtFront` (see `Tensor.recurrent`).
@@ -109,7 +124,7 @@ public class HiddenStateNetwork: RecurrentNetwork {
     public func callAsFunction(_ input: Tensor, initialState: Tensor?, lengths: Tensor? = nil) throws -> (
         output: Tensor, hidden: Tensor
     ) {
-        let (output, state) = try run(input, initialState: initialState.map { [$0] }, lengths: lengths)
+        let (output, state) = try observedRun(input, initialState: initialState.map { [$0] }, lengths: lengths)
         return (output, state[0])
     }
 
@@ -172,7 +187,7 @@ public final class LSTM: RecurrentNetwork {
     public func callAsFunction(_ input: Tensor, initialState: (h: Tensor, c: Tensor)?, lengths: Tensor? = nil) throws
         -> (output: Tensor, state: (h: Tensor, c: Tensor))
     {
-        let (output, state) = try run(input, initialState: initialState.map { [$0.h, $0.c] }, lengths: lengths)
+        let (output, state) = try observedRun(input, initialState: initialState.map { [$0.h, $0.c] }, lengths: lengths)
         return (output, (state[0], state[1]))
     }
 

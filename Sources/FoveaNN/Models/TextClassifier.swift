@@ -28,9 +28,7 @@ public final class TextClassifier: Module, UnaryLayer {
             try ids.ne(Float($0)).sum(axes: [1]).maximum(Tensor(indices: [1], device: ids.device))
         }
         let embedded = try embedding(ids)
-        let output = try lstm.observedCall(embedded) {
-            try lstm.run(embedded, initialState: nil, lengths: lengths, paddedAtFront: true).output
-        }
+        let output = try lstm.observedRun(embedded, initialState: nil, lengths: lengths, paddedAtFront: true).output
         return try head(output.slice(axis: 1, start: input.shape[1] - 1, count: 1).squeezed(axis: 1))
     }
 }

@@ -10,25 +10,14 @@ import Testing
     /// Runs `body` for each replica of a group of `count` on its own thread; returns each one's result or error.
     static func onThreads<T>(_ count: Int, _ body: @escaping (InProcessReplicas) throws -> T) throws -> [Result<T, Error>] {
         let replicas = try InProcessReplicas.group(count: count)
-        let results = Results<T>(count: count), group = DispatchGroup()
+        let outcomes = ReplicaOutcomes<T>(count: count)
         for replica in replicas {
-            group.enter()
             Thread {
-                results.set(replica.rank, Result { try body(replica) })
-                group.leave()
+                outcomes.set(replica.rank, Result { try body(replica) })
+                outcomes.done()
             }.start()
         }
-        #expect(group.wait(timeout: .now() + 30) == .success, "the replicas hang")
-        return results.all()
-    }
-
-    /// Each replica's result, written from its thread under a lock.
-    final class Results<T>: @unchecked Sendable {
-        private let lock = NSLock()
-        private var values: [Result<T, Error>?]
-        init(count: Int) { values = Array(repeating: nil, count: count) }
-        func set(_ rank: Int, _ result: Result<T, Error>) { lock.withLock { values[rank] = result } }
-        func all() -> [Result<T, Error>] { lock.withLock { values.map { $0! } } }
+        return try #require(outcomes.waitForAll(until: Date() + 30), "the replicas hang")
     }
 
     @Test func collectivesSumAndBroadcastOverThreads() throws {

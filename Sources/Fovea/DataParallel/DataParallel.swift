@@ -69,7 +69,7 @@ public struct DataParallel {
             thread.stackSize = 8 << 20
             thread.start()
         }
-        let results = outcomes.waitForAll()
+        let results = outcomes.waitForAll()!
         let failures = results.enumerated().compactMap { rank, result -> (Int, Error)? in
             if case .failure(let error) = result { return (rank, error) }
             return nil
@@ -80,7 +80,7 @@ public struct DataParallel {
 }
 
 /// The replicas' results, filled in by their threads.
-private final class ReplicaOutcomes<T>: @unchecked Sendable {
+final class ReplicaOutcomes<T>: @unchecked Sendable {
     private let condition = NSCondition()
     private var results: [Result<T, Error>?]
     private var running: Int
@@ -98,9 +98,14 @@ private final class ReplicaOutcomes<T>: @unchecked Sendable {
         condition.lock(); running -= 1; condition.broadcast(); condition.unlock()
     }
 
-    func waitForAll() -> [Result<T, Error>] {
+    /// Every replica's result once all are done; nil when `deadline` passes first.
+    func waitForAll(until deadline: Date? = nil) -> [Result<T, Error>]? {
         condition.lock(); defer { condition.unlock() }
-        while running > 0 { condition.wait() }
+        while running > 0 {
+            // (NSCondition.wait(until: .distantFuture) returns at once on Linux, so no deadline is a plain wait.)
+            guard let deadline else { condition.wait(); continue }
+            guard condition.wait(until: deadline) else { return nil }
+        }
         return results.map { $0! }
     }
 }

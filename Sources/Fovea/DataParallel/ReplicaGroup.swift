@@ -41,16 +41,26 @@ extension ReplicaGroup {
         try sum([condition ? 1 : 0])[0] > 0
     }
 
-    /// Makes every tensor on every replica equal replica 0's, in place (the tensors' identities and devices stay).
+    /// Makes every tensor on every replica equal replica 0's, in place (the tensors' identities and devices stay), with
+    /// one broadcast of all their bytes packed together.
     public func broadcast(_ tensors: [Tensor]) throws {
-        for tensor in tensors where tensor.count > 0 {
-            let backend = try tensor.backend
-            var bytes = [UInt8](repeating: 0, count: tensor.count * tensor.dtype.byteSize)
-            try bytes.withUnsafeMutableBytes { buffer in
-                try backend.download(tensor.storage, offset: 0, count: tensor.count, into: buffer)
-                try broadcast(buffer)
+        let sizes = tensors.map { $0.count * $0.dtype.byteSize }
+        let total = sizes.reduce(0, +)
+        guard total > 0 else { return }
+        var bytes = [UInt8](repeating: 0, count: total)
+        try bytes.withUnsafeMutableBytes { buffer in
+            func each(_ body: (Tensor, UnsafeMutableRawBufferPointer) throws -> Void) throws {
+                var offset = 0
+                for (tensor, size) in zip(tensors, sizes) where size > 0 {
+                    try body(tensor, UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<offset + size]))
+                    offset += size
+                }
             }
-            try bytes.withUnsafeBytes { try backend.upload(bytes: $0, into: tensor.storage, offset: 0) }
+            try each { tensor, part in try tensor.backend.download(tensor.storage, offset: 0, count: tensor.count, into: part) }
+            try broadcast(buffer)
+            try each { tensor, part in
+                try tensor.backend.upload(bytes: UnsafeRawBufferPointer(part), into: tensor.storage, offset: 0)
+            }
         }
     }
 }

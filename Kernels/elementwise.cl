@@ -178,9 +178,10 @@ inline int2 strided_offsets(int i, int rank, const int *dims, const int *sa, con
 
 // General broadcasting: operands read through strides (0 on broadcast axes). Dims and strides are padded in front
 // to 8 axes; only the last `rank` are walked.
-__kernel void binary_strided(int op, __global const float *a, __global const float *b, __global float *out, STRIDED_ARGUMENTS) {
+__kernel void binary_strided(int op, __global const float *a, int base_a, __global const float *b, int base_b,
+                             __global float *out, STRIDED_ARGUMENTS) {
     STRIDED_OFFSETS
-    out[i] = binary_apply(op, a[offset_a], b[offset_b]);
+    out[i] = binary_apply(op, a[base_a + offset_a], b[base_b + offset_b]);
 }
 
 // Int32 operands: add, sub, mul, maximum, minimum and comparisons (1 or 0); other ops are refused on the host.
@@ -201,9 +202,10 @@ inline int binary_apply_int(int op, int a, int b) {
     return 0;
 }
 
-__kernel void binary_strided_int(int op, __global const int *a, __global const int *b, __global int *out, STRIDED_ARGUMENTS) {
+__kernel void binary_strided_int(int op, __global const int *a, int base_a, __global const int *b, int base_b,
+                                 __global int *out, STRIDED_ARGUMENTS) {
     STRIDED_OFFSETS
-    out[i] = binary_apply_int(op, a[offset_a], b[offset_b]);
+    out[i] = binary_apply_int(op, a[base_a + offset_a], b[base_b + offset_b]);
 }
 
 // Float32 to Int32 rounding toward zero, saturating (NaN gives 0), as PyTorch's .to(torch.int32) on finite values.

@@ -141,7 +141,7 @@ enum StartupSuite {
             try backend.pool2d(.max, y, geometry: pool, into: pooled)
             try backend.softmax(x: pooled, outer: 64, size: 256, inner: 1, out: scratch, log: false)
             try backend.reduce(.sum, x: scratch, outer: 1, size: 64 * 256, inner: 1, out: pooled)
-            try backend.permute(x, shape: [2, 32, 1024], permutation: [0, 2, 1], into: scratch)
+            try backend.expand(x, offset: 0, strides: [32 * 1024, 1, 1024], into: scratch, shape: [2, 1024, 32])
             try backend.synchronize()
         }
     }

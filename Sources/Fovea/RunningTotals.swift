@@ -67,13 +67,13 @@ public final class RunningTotals {
 
     /// sum += batch * loss, on the device.
     private static func accumulate(_ loss: Tensor, times batch: Int, into sum: Tensor) throws {
-        try loss.backend.axpy(alpha: Float(batch), x: loss.storage, y: sum.storage, count: 1)
+        try loss.backend.axpy(alpha: Float(batch), x: loss.storage, y: sum.writableStorage(op: "running loss"), count: 1)
     }
 
     /// correct += the number of rows of `output` whose largest value is at the target class, on the device.
     private static func accumulateHits(of output: Tensor, targets: Tensor, into correct: Tensor) throws {
         let hits = try withNoGrad { try output.argmax(axis: -1).eq(targets).to(dtype: .float32).sum() }
-        try hits.backend.axpy(alpha: 1, x: hits.storage, y: correct.storage, count: 1)
+        try hits.backend.axpy(alpha: 1, x: hits.storage, y: correct.writableStorage(op: "running accuracy"), count: 1)
     }
 
     /// The sums so far as the position after `batch` batches of `epoch` (a host sync on OpenCL); with replicas, the sums

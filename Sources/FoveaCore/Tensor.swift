@@ -1,13 +1,19 @@
 /// An n-dimensional array of Float32 or Int32 elements (`dtype`) on one device, with an optional gradient.
 ///
-/// Reference semantics as in PyTorch: the device memory is freed (or pooled)
-/// when the last reference goes. Data is always contiguous, row-major.
+/// Reference semantics as in PyTorch: the device memory is freed (or pooled) when the last reference goes.
+/// A tensor is a view of `sharedStorage`: its elements start at `storageOffset` and are laid out by `strides` (in
+/// elements). Every op's result is dense (row-major from offset 0); `reshaped`, `slice`, subscripts, `permuted`,
+/// `transposed`, `broadcast(to:)`, `squeezed`, `unsqueezed` and `detach` return views that share the storage.
 /// Only Float32 tensors carry gradients; Int32 holds labels, indices and token ids.
 public final class Tensor {
     public let shape: Shape
     public let device: Device
-    /// The elements; reshapes share it.
-    public let storage: Storage
+    /// The storage this tensor views, shared with the tensors it was viewed from and its own views.
+    public let sharedStorage: Storage
+    /// Where the first element lies in `sharedStorage`.
+    public let storageOffset: Int
+    /// Element distance between neighbours along each axis (0 on broadcast axes).
+    public let strides: [Int]
     /// Whether `backward()` should compute a gradient for this tensor.
     public var requiresGrad: Bool
     /// The accumulated gradient, filled by `backward()`.
@@ -17,13 +23,25 @@ public final class Tensor {
     /// Which of `gradNode`'s outputs this tensor is.
     public internal(set) var gradOutputIndex = 0
 
-    /// Wraps existing storage. Most code uses the factory functions instead.
+    /// Wraps existing storage as a dense tensor. Most code uses the factory functions instead.
     public init(shape: Shape, device: Device, storage: Storage, requiresGrad: Bool = false) {
         precondition(storage.count >= shape.count, "storage smaller than shape \(shape)")
         self.shape = shape
         self.device = device
-        self.storage = storage
+        self.sharedStorage = storage
+        self.storageOffset = 0
+        self.strides = shape.strides
         self.requiresGrad = requiresGrad
+    }
+
+    /// A view of `base`'s storage (callers have checked that every element lies inside it).
+    init(viewOf base: Tensor, shape: Shape, strides: [Int], offset: Int) {
+        self.shape = shape
+        self.device = base.device
+        self.sharedStorage = base.sharedStorage
+        self.storageOffset = offset
+        self.strides = strides
+        self.requiresGrad = false
     }
 
     /// A tensor holding `values` in the given shape.
@@ -73,7 +91,7 @@ public final class Tensor {
     }
 
     /// The element type, that of the storage.
-    public var dtype: DType { storage.dtype }
+    public var dtype: DType { sharedStorage.dtype }
     public var rank: Int { shape.rank }
     public var count: Int { shape.count }
     /// The backend that runs this tensor's ops.
@@ -84,12 +102,14 @@ public final class Tensor {
     /// Copies the elements of a Float32 tensor to the host (a host sync on OpenCL).
     public func toArray() throws -> [Float] {
         try requireDType(.float32, op: "toArray (use toInt32Array() for int32)")
+        if isContiguous { return try backend.download(sharedStorage, offset: storageOffset, count: count) }
         return try backend.download(storage, offset: 0, count: count)
     }
 
     /// Copies the elements of an Int32 tensor to the host (a host sync on OpenCL).
     public func toInt32Array() throws -> [Int32] {
         try requireDType(.int32, op: "toInt32Array (use toArray() for float32)")
+        if isContiguous { return try backend.downloadInt32(sharedStorage, offset: storageOffset, count: count) }
         return try backend.downloadInt32(storage, offset: 0, count: count)
     }
 
@@ -117,9 +137,9 @@ public final class Tensor {
         if dtype != expected { throw FoveaError.unsupportedDType(op: op, dtype) }
     }
 
-    /// A tensor sharing this one's data that is cut off from the graph.
+    /// A view of this tensor's data that is cut off from the graph.
     public func detach() -> Tensor {
-        Tensor(shape: shape, device: device, storage: storage)
+        Tensor(viewOf: self, shape: shape, strides: strides, offset: storageOffset)
     }
 
     /// Allocates an uninitialized tensor of `dtype` on `device`.

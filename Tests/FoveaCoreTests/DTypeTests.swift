@@ -14,7 +14,7 @@ import Testing
             try Tensor(indices: [1 << 32], device: device)
         }
         #expect(throws: FoveaError.unsupportedDType(op: "toArray (use toInt32Array() for int32)", .int32)) { try ids.toArray() }
-        #expect(ids.storage.byteCount == 12)
+        #expect(ids.sharedStorage.byteCount == 12)
         #expect(try Tensor.ones([2, 2], dtype: .int32, device: device).toInt32Array() == [1, 1, 1, 1])
         #expect(try Tensor.zeros([3], dtype: .int32, device: device).dtype == .int32)
         #expect(throws: FoveaError.invalidArgument("full: 0.5 is not an int32 value")) {

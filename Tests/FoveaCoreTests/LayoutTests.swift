@@ -8,7 +8,7 @@ import Testing
         let x = try Tensor.arange(0, 12, device: device)
         let y = try x.reshaped(3, -1)
         #expect(y.shape == [3, 4])
-        #expect(y.storage === x.storage)
+        #expect(y.sharedStorage === x.sharedStorage)
         #expect(throws: FoveaError.shapeMismatch(op: "reshape", [12], [5, -1])) { try x.reshaped(5, -1) }
     }
 

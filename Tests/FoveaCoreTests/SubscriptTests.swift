@@ -146,7 +146,7 @@ import Testing
         let x = try Tensor.arange(0, 6, device: device).reshaped(1, 3, 1, 2)
         #expect(try x.squeezed().shape == [3, 2])
         #expect(try x.squeezed(axis: 2).shape == [1, 3, 2])
-        #expect(try x.squeezed(axis: -2).storage === x.storage)
+        #expect(try x.squeezed(axis: -2).sharedStorage === x.sharedStorage)
         #expect(try x.unsqueezed(axis: -1).shape == [1, 3, 1, 2, 1])
         #expect(try x.unsqueezed(axis: 0).shape == [1, 1, 3, 1, 2])
         #expect(throws: FoveaError.invalidArgument("squeeze: axis 1 of shape [1, 3, 1, 2] has size 3, not 1")) {

@@ -36,13 +36,19 @@ public func gradientCheck(
         for i in values.indices {
             let original = values[i]
             values[i] = original + epsilon
-            try values.withUnsafeBufferPointer { try backend.upload($0, into: input.storage, offset: 0) }
+            try values.withUnsafeBufferPointer {
+                try backend.upload($0, into: input.writableStorage(op: "gradientCheck"), offset: 0)
+            }
             let plus = try objective()
             values[i] = original - epsilon
-            try values.withUnsafeBufferPointer { try backend.upload($0, into: input.storage, offset: 0) }
+            try values.withUnsafeBufferPointer {
+                try backend.upload($0, into: input.writableStorage(op: "gradientCheck"), offset: 0)
+            }
             let minus = try objective()
             values[i] = original
-            try values.withUnsafeBufferPointer { try backend.upload($0, into: input.storage, offset: 0) }
+            try values.withUnsafeBufferPointer {
+                try backend.upload($0, into: input.writableStorage(op: "gradientCheck"), offset: 0)
+            }
             let numeric = Float((plus - minus) / Double(2 * epsilon))
             let error = abs(analytic[i] - numeric) / max(1, abs(numeric))
             if error > result.worstError {

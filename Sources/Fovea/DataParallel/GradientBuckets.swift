@@ -112,7 +112,7 @@ public final class GradientBuckets {
             let slot = slots[index], count = parameter.value.count
             let values = UnsafeBufferPointer(rebasing: buckets[slot.bucket].values[slot.offset..<slot.offset + count])
             let gradient = try Tensor.empty(parameter.shape, device: parameter.device)
-            try gradient.backend.upload(values, into: gradient.storage, offset: 0)
+            try gradient.backend.upload(values, into: gradient.writableStorage(op: "allreduce"), offset: 0)
             parameter.value.grad = gradient
         }
     }

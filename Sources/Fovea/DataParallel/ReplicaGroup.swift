@@ -59,7 +59,8 @@ extension ReplicaGroup {
             try each { tensor, part in try tensor.backend.download(tensor.storage, offset: 0, count: tensor.count, into: part) }
             try broadcast(buffer)
             try each { tensor, part in
-                try tensor.backend.upload(bytes: UnsafeRawBufferPointer(part), into: tensor.storage, offset: 0)
+                try tensor.backend.upload(
+                    bytes: UnsafeRawBufferPointer(part), into: tensor.writableStorage(op: "broadcast"), offset: 0)
             }
         }
     }

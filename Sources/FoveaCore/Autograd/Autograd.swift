@@ -40,7 +40,10 @@ enum Autograd {
         }
         for node in order.reversed() {
             guard let gathered = pending.removeValue(forKey: ObjectIdentifier(node)) else { try finishUses(of: node); continue }
-            let inputGradients = try node.backward(gathered.map { $0?.tensor }, node.outputs)
+            // A gradient that arrives as a view (a broadcast, a transpose) is made dense once here, not once by every
+            // backward that reads it.
+            let outputGradients = try gathered.map { try $0.map { $0.tensor.isDense ? $0.tensor : try copy($0.tensor) } }
+            let inputGradients = try node.backward(outputGradients, node.outputs)
             for (input, gradient) in zip(node.inputs, inputGradients) {
                 guard input.requiresGrad, let gradient else { continue }
                 if let producer = input.gradNode {
@@ -112,9 +115,10 @@ enum Autograd {
         return copy
     }
 
-    /// existing + new, without modifying either (they may be shared).
+    /// existing + new, without modifying either (they may be shared). The result is dense, so optimizers and
+    /// collectives can update a leaf's gradient in place.
     static func accumulate(_ existing: Tensor?, _ new: Tensor) throws -> Tensor {
-        guard let existing else { return new }
+        guard let existing else { return new.isDense ? new : try copy(new) }
         let sum = try copy(existing)
         try sum.backend.axpy(alpha: 1, x: new.storage, y: sum.storage, count: sum.count)
         return sum

@@ -95,8 +95,6 @@ public protocol LinearAlgebraBackend: AnyObject {
 
 /// Data movement that changes layout.
 public protocol LayoutBackend: AnyObject {
-    /// out = x.permute(permutation), both contiguous; rank at most 8.
-    func permute(_ x: Storage, shape: Shape, permutation: [Int], into out: Storage) throws
     /// Copies `rows` rows of `columns` elements between row-strided views (used by concat and slicing along any axis).
     func copyRows(
         from source: Storage, offset sourceOffset: Int, stride sourceStride: Int,
@@ -107,13 +105,4 @@ public protocol LayoutBackend: AnyObject {
     func gatherRows(_ x: Storage, indices: Storage, rows: Int, columns: Int, count: Int, into out: Storage) throws
     /// out[indices[i], :] += source[i, :] over Float32 rows, in index order (deterministic); the backward of `gatherRows`.
     func scatterAddRows(_ source: Storage, indices: Storage, rows: Int, columns: Int, count: Int, into out: Storage) throws
-}
-
-extension LayoutBackend where Self: ElementwiseBackend {
-    /// A permutation is a strided gather: output axis i reads input axis `permutation[i]` with its stride.
-    public func permute(_ x: Storage, shape: Shape, permutation: [Int], into out: Storage) throws {
-        let inputStrides = shape.strides
-        try expand(
-            x, offset: 0, strides: permutation.map { inputStrides[$0] }, into: out, shape: Shape(permutation.map { shape[$0] }))
-    }
 }

@@ -42,12 +42,16 @@ public protocol ElementwiseBackend: AnyObject {
     func unaryBackward(
         _ op: UnaryOp, x: Storage, y: Storage, gradOut: Storage, gradIn: Storage,
         count: Int, alpha: Float, beta: Float) throws
-    /// out = op(a, b) over `outShape`; operands are read through strides (0 on broadcast axes, see `Shape.broadcastStrides`).
-    func binary(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape) throws
-    /// out = op(a, b) over Int32 operands read through strides, into Int32 `out` (comparisons give 1 or 0).
-    /// Only ops with `supportsInt32`.
-    func binaryInt32(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape)
-        throws
+    /// out = op(a, b) over `outShape`; operands are read from their offsets through strides (0 on broadcast axes, see
+    /// `Shape.broadcastStrides`), so views need no copy.
+    func binary(
+        _ op: BinaryOp, a: Storage, aOffset: Int, aStrides: [Int], b: Storage, bOffset: Int, bStrides: [Int], out: Storage,
+        outShape: Shape) throws
+    /// out = op(a, b) over Int32 operands read from their offsets through strides, into Int32 `out` (comparisons give 1
+    /// or 0). Only ops with `supportsInt32`.
+    func binaryInt32(
+        _ op: BinaryOp, a: Storage, aOffset: Int, aStrides: [Int], b: Storage, bOffset: Int, bStrides: [Int], out: Storage,
+        outShape: Shape) throws
     /// Copies `x` (any 4-byte dtype), read from element `offset` through `strides` (0 on broadcast axes), into the
     /// contiguous `out` of `shape`: broadcasts, permutes and subscripts.
     func expand(_ x: Storage, offset: Int, strides: [Int], into out: Storage, shape: Shape) throws
@@ -57,6 +61,23 @@ public protocol ElementwiseBackend: AnyObject {
     func scatterStrided(_ x: Storage, into out: Storage, offset: Int, strides: [Int], shape: Shape, accumulate: Bool) throws
     /// Converts `count` elements from x's dtype to out's: Float32 to Int32 rounds toward zero and saturates (NaN gives 0).
     func convert(_ x: Storage, into out: Storage, count: Int) throws
+}
+
+extension ElementwiseBackend {
+    /// `binary` with both operands read from their first element.
+    public func binary(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape)
+        throws
+    {
+        try binary(op, a: a, aOffset: 0, aStrides: aStrides, b: b, bOffset: 0, bStrides: bStrides, out: out, outShape: outShape)
+    }
+
+    /// `binaryInt32` with both operands read from their first element.
+    public func binaryInt32(
+        _ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape
+    ) throws {
+        try binaryInt32(
+            op, a: a, aOffset: 0, aStrides: aStrides, b: b, bOffset: 0, bStrides: bStrides, out: out, outShape: outShape)
+    }
 }
 
 /// How a broadcasting elementwise op walks memory, with contiguous runs of axes merged so kernels see few axes.

@@ -90,12 +90,13 @@ extension CPUBackend: ElementwiseBackend {
         }
     }
 
-    public func binary(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape)
-        throws
-    {
+    public func binary(
+        _ op: BinaryOp, a: Storage, aOffset: Int, aStrides: [Int], b: Storage, bOffset: Int, bStrides: [Int], out: Storage,
+        outShape: Shape
+    ) throws {
         let layout = BroadcastLayout(shape: outShape, operandStrides: [aStrides, bStrides])
         try layout.checkRank(op: "binary \(op)")
-        let pa = Self.pointer(a), pb = Self.pointer(b), dst = Self.pointer(out)
+        let pa = Self.pointer(a) + aOffset, pb = Self.pointer(b) + bOffset, dst = Self.pointer(out)
         let count = outShape.count
         switch layout.kind {
         case .contiguous:
@@ -145,11 +146,12 @@ extension CPUBackend: ElementwiseBackend {
     }
 
     public func binaryInt32(
-        _ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape
+        _ op: BinaryOp, a: Storage, aOffset: Int, aStrides: [Int], b: Storage, bOffset: Int, bStrides: [Int], out: Storage,
+        outShape: Shape
     ) throws {
         let layout = BroadcastLayout(shape: outShape, operandStrides: [aStrides, bStrides])
         try layout.checkRank(op: "binary \(op)")
-        let pa = Self.int32Pointer(a), pb = Self.int32Pointer(b), dst = Self.int32Pointer(out)
+        let pa = Self.int32Pointer(a) + aOffset, pb = Self.int32Pointer(b) + bOffset, dst = Self.int32Pointer(out)
         let f: (Int32, Int32) -> Int32
         switch op {
         case .add: f = { $0 &+ $1 }

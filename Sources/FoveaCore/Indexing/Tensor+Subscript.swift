@@ -2,7 +2,7 @@
 /// with in-place assignment to a selection (`assign`, `fill(_:at:)`).
 extension Tensor {
     /// The entries selected along the leading axes (the rest are kept whole); an `Int` removes its axis.
-    /// The result is a copy (one strided-gather kernel); its backward adds into the base's single gradient buffer.
+    /// The result is a view sharing storage; its backward adds into the base's single gradient buffer.
     public subscript(_ indices: any TensorIndex...) -> Tensor {
         get throws { try select(indices) }
     }
@@ -15,8 +15,8 @@ extension Tensor {
     /// The entries `indices` select, one per leading axis.
     public func select(_ indices: [any TensorIndex]) throws -> Tensor {
         let plan = try StridedSelection(indices, of: shape)
-        let result = try Tensor.empty(plan.resultShape, dtype: dtype, device: device)
-        try backend.expand(storage, offset: plan.offset, strides: plan.strides, into: result.storage, shape: plan.shape)
+        let inView = try StridedSelection(indices, of: shape, strides: strides, offset: storageOffset)
+        let result = Tensor(viewOf: self, shape: inView.resultShape, strides: inView.resultStrides, offset: inView.offset)
         return recordGradients(result, op: "subscript", inputs: [self]) { grad, _ in
             [
                 .accumulate { buffer in
@@ -29,32 +29,21 @@ extension Tensor {
     }
 
     /// Writes `value`, broadcast to the selection's shape, into the entries `indices` select, in place: PyTorch's
-    /// `x[indices] = value`. Only for tensors outside autograd (`requiresGrad` false and not computed by a recorded op),
-    /// whose other users would not see the write in their gradients.
+    /// `x[indices] = value`. The write goes through views into the storage they share (`try x[0].assign(y)` changes
+    /// `x`). Only for tensors outside autograd (`requiresGrad` false), whose other users would not see the write in
+    /// their gradients, and not through a broadcast view (several entries would share one place).
     public func assign(_ value: Tensor, at indices: any TensorIndex...) throws {
-        guard !requiresGrad else {
-            throw FoveaError.invalidArgument(
-                "assign: the tensor requires grad; write into a copy made under withNoGrad or detach()")
-        }
         try checkSameDevice(value, op: "assign")
         guard value.dtype == dtype else {
             throw FoveaError.invalidArgument(
                 "assign: value dtype \(value.dtype) differs from the tensor's \(dtype); convert with to(dtype:)")
         }
-        let plan = try StridedSelection(indices, of: shape)
-        let source = try withNoGrad { try value.broadcast(to: plan.resultShape) }
-        try backend.scatterStrided(
-            source.storage, into: storage, offset: plan.offset, strides: plan.strides, shape: plan.shape,
-            accumulate: false)
+        try write(value, at: indices, op: "assign")
     }
 
     /// Sets the entries `indices` select to `value`, in place: PyTorch's `x[1..<3] = 0` or `x[1:3].fill_(0)`. An Int32
     /// tensor takes an integral value.
     public func fill(_ value: Float, at indices: any TensorIndex...) throws {
-        guard !requiresGrad else {
-            throw FoveaError.invalidArgument(
-                "fill: the tensor requires grad; write into a copy made under withNoGrad or detach()")
-        }
         let filler: Tensor
         if dtype == .int32 {
             guard let integral = Int32(exactly: value) else {
@@ -64,23 +53,38 @@ extension Tensor {
         } else {
             filler = try Tensor.full([], value: value, device: device)
         }
-        let plan = try StridedSelection(indices, of: shape)
-        let source = try filler.broadcast(to: plan.resultShape)
+        try write(filler, at: indices, op: "fill")
+    }
+
+    /// Writes `value` (broadcast) into the selected entries of the shared storage.
+    private func write(_ value: Tensor, at indices: [any TensorIndex], op: String) throws {
+        guard !requiresGrad else {
+            throw FoveaError.invalidArgument(
+                "\(op): the tensor requires grad; write into a copy made under withNoGrad or detach()")
+        }
+        guard zip(shape.dims, strides).allSatisfy({ $0 <= 1 || $1 != 0 }) else {
+            throw FoveaError.invalidArgument(
+                "\(op): the tensor is a broadcast view (stride 0 on an axis of shape \(shape)); write into contiguous()")
+        }
+        let plan = try StridedSelection(indices, of: shape, strides: strides, offset: storageOffset)
+        let source = try withNoGrad { try value.broadcast(to: plan.resultShape) }
         try backend.scatterStrided(
-            source.storage, into: storage, offset: plan.offset, strides: plan.strides, shape: plan.shape,
+            source.storage, into: sharedStorage, offset: plan.offset, strides: plan.strides, shape: plan.shape,
             accumulate: false)
     }
 }
 
-/// Where a subscript's entries lie in a contiguous tensor: from `offset` through `strides` over `shape` (one entry per
-/// axis of the base, 1 on dropped axes), giving `resultShape` once dropped axes are removed.
+/// Where a subscript's entries lie in a tensor laid out by `strides` from `offset` (a dense one by default): from
+/// `offset` through `strides` over `shape` (one entry per axis of the base, 1 on dropped axes), giving `resultShape` and
+/// `resultStrides` once dropped axes are removed.
 struct StridedSelection {
     let offset: Int
     let strides: [Int]
     let shape: Shape
     let resultShape: Shape
+    let resultStrides: [Int]
 
-    init(_ indices: [any TensorIndex], of base: Shape) throws {
+    init(_ indices: [any TensorIndex], of base: Shape, strides baseStrides: [Int]? = nil, offset baseOffset: Int = 0) throws {
         guard indices.count <= base.rank else {
             throw FoveaError.invalidArgument(
                 "subscript: \(indices.count) indices for a tensor of rank \(base.rank) (shape \(base))")
@@ -88,10 +92,13 @@ struct StridedSelection {
         let selections = try (0..<base.rank).map { axis in
             axis < indices.count ? try indices[axis].selection(axis: axis, size: base[axis]) : AxisSelection.all(base[axis])
         }
-        let contiguous = base.strides
-        offset = zip(selections, contiguous).map { $0.start * $1 }.reduce(0, +)
-        strides = zip(selections, contiguous).map { $0.step * $1 }
+        let layout = baseStrides ?? base.strides
+        offset = baseOffset + zip(selections, layout).map { $0.start * $1 }.reduce(0, +)
+        let selected = zip(selections, layout).map { $0.step * $1 }
+        strides = selected
         shape = Shape(selections.map(\.count))
-        resultShape = Shape(selections.filter { !$0.dropsAxis }.map(\.count))
+        let kept = selections.indices.filter { !selections[$0].dropsAxis }
+        resultShape = Shape(kept.map { selections[$0].count })
+        resultStrides = kept.map { selected[$0] }
     }
 }

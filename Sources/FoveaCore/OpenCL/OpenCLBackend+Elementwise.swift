@@ -17,13 +17,16 @@ extension OpenCLBackend: ElementwiseBackend {
             .float(alpha), .float(beta), .int(chunk))
     }
 
-    public func binary(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape)
-        throws
-    {
+    public func binary(
+        _ op: BinaryOp, a: Storage, aOffset: Int, aStrides: [Int], b: Storage, bOffset: Int, bStrides: [Int], out: Storage,
+        outShape: Shape
+    ) throws {
         let layout = BroadcastLayout(shape: outShape, operandStrides: [aStrides, bStrides])
         try layout.checkRank(op: "binary \(op)")
         let n = outShape.count
-        switch layout.kind {
+        // Operands read from an offset (views) take the strided kernel, which adds the offsets.
+        let kind = aOffset == 0 && bOffset == 0 ? layout.kind : .strided
+        switch kind {
         case .contiguous:
             let chunk = elementsPerItem
             try run(
@@ -36,20 +39,21 @@ extension OpenCLBackend: ElementwiseBackend {
                 .int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(n), .int(scalarOperand == 0 ? 1 : 0), .int(chunk))
         case .strided:
             let arguments: [KernelArgument] =
-                [.int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(n)]
+                [.int(op.rawValue), .buffer(a), .int(aOffset), .buffer(b), .int(bOffset), .buffer(out), .int(n)]
                 + Self.paddedLayout(layout)
             try context.launch("binary_strided", program: "elementwise", global: [n], arguments: arguments)
         }
     }
 
     public func binaryInt32(
-        _ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape
+        _ op: BinaryOp, a: Storage, aOffset: Int, aStrides: [Int], b: Storage, bOffset: Int, bStrides: [Int], out: Storage,
+        outShape: Shape
     ) throws {
         guard op.supportsInt32 else { throw FoveaError.unsupportedDType(op: "binary \(op)", .int32) }
         let layout = BroadcastLayout(shape: outShape, operandStrides: [aStrides, bStrides])
         try layout.checkRank(op: "binary \(op)")
         let arguments: [KernelArgument] =
-            [.int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(outShape.count)]
+            [.int(op.rawValue), .buffer(a), .int(aOffset), .buffer(b), .int(bOffset), .buffer(out), .int(outShape.count)]
             + Self.paddedLayout(layout)
         try context.launch("binary_strided_int", program: "elementwise", global: [outShape.count], arguments: arguments)
     }

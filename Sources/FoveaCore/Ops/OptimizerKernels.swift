@@ -16,7 +16,8 @@ public enum OptimizerKernels {
             throw FoveaError.invalidArgument("sgd: Nesterov momentum requires momentum > 0 and zero dampening")
         }
         try param.backend.sgdStep(
-            param: param.storage, grad: grad.storage, momentumBuffer: momentum == 0 ? nil : momentumBuffer?.storage,
+            param: param.writableStorage(op: "sgd"), grad: grad.storage,
+            momentumBuffer: momentum == 0 ? nil : momentumBuffer?.writableStorage(op: "sgd"),
             count: param.count, lr: lr, momentum: momentum, dampening: dampening, weightDecay: weightDecay,
             nesterov: nesterov, isFirstStep: isFirstStep)
     }
@@ -32,7 +33,8 @@ public enum OptimizerKernels {
                 "adam: need step >= 1 and betas in [0, 1), got step \(step), betas (\(beta1), \(beta2))")
         }
         try param.backend.adamStep(
-            param: param.storage, grad: grad.storage, m: m.storage, v: v.storage, count: param.count,
+            param: param.writableStorage(op: "adam"), grad: grad.storage, m: m.writableStorage(op: "adam"),
+            v: v.writableStorage(op: "adam"), count: param.count,
             lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
             decoupled: decoupled, step: step)
     }
@@ -49,8 +51,9 @@ public enum OptimizerKernels {
             throw FoveaError.invalidArgument("rmsprop: momentum \(momentum) needs a momentum buffer")
         }
         try param.backend.rmspropStep(
-            param: param.storage, grad: grad.storage, squareAvg: squareAvg.storage, gradAvg: gradAvg?.storage,
-            momentumBuffer: momentum > 0 ? momentumBuffer?.storage : nil, count: param.count,
+            param: param.writableStorage(op: "rmsprop"), grad: grad.storage,
+            squareAvg: squareAvg.writableStorage(op: "rmsprop"), gradAvg: gradAvg?.writableStorage(op: "rmsprop"),
+            momentumBuffer: momentum > 0 ? momentumBuffer?.writableStorage(op: "rmsprop") : nil, count: param.count,
             lr: lr, alpha: alpha, eps: eps, weightDecay: weightDecay, momentum: momentum)
     }
 
@@ -63,7 +66,8 @@ public enum OptimizerKernels {
         guard step >= 1 else { throw FoveaError.invalidArgument("adagrad: step \(step) must be >= 1") }
         let decayedLR = lr / (1 + Float(step - 1) * lrDecay)
         try param.backend.adagradStep(
-            param: param.storage, grad: grad.storage, sum: sum.storage, count: param.count,
+            param: param.writableStorage(op: "adagrad"), grad: grad.storage, sum: sum.writableStorage(op: "adagrad"),
+            count: param.count,
             lr: decayedLR, eps: eps, weightDecay: weightDecay)
     }
 
@@ -74,7 +78,7 @@ public enum OptimizerKernels {
         guard accumulator.count == 1 else {
             throw FoveaError.invalidArgument("addSumOfSquares: the accumulator must hold one element, not \(accumulator.count)")
         }
-        try x.backend.accumulateSumOfSquares(x.storage, count: x.count, into: accumulator.storage)
+        try x.backend.accumulateSumOfSquares(x.storage, count: x.count, into: accumulator.writableStorage(op: "addSumOfSquares"))
     }
 
     /// x *= min(1, maxNorm / (sqrt(sumOfSquares) + 1e-6)) in place, the total read on the device.
@@ -84,7 +88,8 @@ public enum OptimizerKernels {
             throw FoveaError.invalidArgument(
                 "clipToNorm: need a 1-element sum of squares and a finite maxNorm > 0, got \(maxNorm)")
         }
-        try x.backend.clipToNorm(x.storage, count: x.count, sumOfSquares: sumOfSquares.storage, maxNorm: maxNorm)
+        try x.backend.clipToNorm(
+            x.writableStorage(op: "clipToNorm"), count: x.count, sumOfSquares: sumOfSquares.storage, maxNorm: maxNorm)
     }
 
     /// Throws unless every state tensor matches the parameter's shape and device and the hyperparameters are finite and >= 0.

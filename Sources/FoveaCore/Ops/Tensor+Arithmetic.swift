@@ -10,15 +10,16 @@ extension Tensor {
         if dtype == .int32 && !op.supportsInt32 { throw FoveaError.unsupportedDType(op: name, dtype) }
         let outShape = try Shape.broadcast(shape, other.shape, op: name)
         let result = try Tensor.empty(outShape, dtype: dtype, device: device)
-        let aStrides = shape.broadcastStrides(to: outShape), bStrides = other.shape.broadcastStrides(to: outShape)
+        // Views are read in place, through their own strides and offsets.
+        let aStrides = viewStrides(broadcastTo: outShape), bStrides = other.viewStrides(broadcastTo: outShape)
         if dtype == .int32 {
             try backend.binaryInt32(
-                op, a: storage, aStrides: aStrides, b: other.storage, bStrides: bStrides,
-                out: result.storage, outShape: outShape)
+                op, a: sharedStorage, aOffset: storageOffset, aStrides: aStrides, b: other.sharedStorage,
+                bOffset: other.storageOffset, bStrides: bStrides, out: result.storage, outShape: outShape)
         } else {
             try backend.binary(
-                op, a: storage, aStrides: aStrides, b: other.storage, bStrides: bStrides,
-                out: result.storage, outShape: outShape)
+                op, a: sharedStorage, aOffset: storageOffset, aStrides: aStrides, b: other.sharedStorage,
+                bOffset: other.storageOffset, bStrides: bStrides, out: result.storage, outShape: outShape)
         }
         return result
     }
@@ -104,16 +105,26 @@ extension Tensor {
         return try sum(axes: axes, keepDims: true).reshaped(target)
     }
 
-    /// This tensor repeated along broadcast axes to `target` (a copy; NumPy's broadcast_to).
+    /// This tensor repeated along broadcast axes to `target`: a view with stride 0 on those axes (NumPy's broadcast_to,
+    /// PyTorch's expand).
     public func broadcast(to target: Shape) throws -> Tensor {
         guard (try? Shape.broadcast(shape, target, op: "broadcast")) == target else {
             throw FoveaError.shapeMismatch(op: "broadcast", shape, target)
         }
         if target == shape { return self }
-        let result = try Tensor.empty(target, dtype: dtype, device: device)
-        try backend.expand(storage, offset: 0, strides: shape.broadcastStrides(to: target), into: result.storage, shape: target)
         let original = shape
-        return record(result, op: "broadcast", inputs: [self]) { grad, _ in [try grad.sumToShape(original)] }
+        return view(shape: target, strides: viewStrides(broadcastTo: target), offset: storageOffset, op: "broadcast") {
+            try $0.sumToShape(original)
+        }
+    }
+
+    /// This view's strides, read as if broadcast to `target` (0 on broadcast axes).
+    func viewStrides(broadcastTo target: Shape) -> [Int] {
+        let lead = target.rank - rank
+        return (0..<target.rank).map { i in
+            let j = i - lead
+            return (j < 0 || shape[j] == 1) ? 0 : strides[j]
+        }
     }
 
     // MARK: Comparisons (Int32 1 where true, 0 elsewhere; no gradient)

@@ -1,6 +1,7 @@
 /// Reshaping, permuting, joining and slicing.
 extension Tensor {
-    /// The same data in another shape; one dimension may be -1 (inferred). Shares storage.
+    /// The same data in another shape; one dimension may be -1 (inferred). A view sharing storage when this tensor is
+    /// contiguous, else a reshaped contiguous copy (as PyTorch's reshape).
     public func reshaped(_ newShape: Shape) throws -> Tensor {
         var dims = newShape.dims
         let inferred = dims.indices.filter { dims[$0] == -1 }
@@ -16,23 +17,33 @@ extension Tensor {
         guard resolved.count == count, dims.allSatisfy({ $0 >= 0 }) else {
             throw FoveaError.shapeMismatch(op: "reshape", shape, newShape)
         }
-        let result = Tensor(shape: resolved, device: device, storage: storage)
+        let source = try contiguous()
         let original = shape
-        return record(result, op: "reshape", inputs: [self]) { grad, _ in [try grad.reshaped(original)] }
+        return source.view(shape: resolved, strides: resolved.strides, offset: source.storageOffset, op: "reshape") {
+            try $0.reshaped(original)
+        }
     }
 
     public func reshaped(_ dims: Int...) throws -> Tensor { try reshaped(Shape(dims)) }
 
-    /// Removes `axis` (of size 1), or every axis of size 1 when nil. Shares storage.
+    /// Removes `axis` (of size 1), or every axis of size 1 when nil. A view sharing storage.
     public func squeezed(axis: Int? = nil) throws -> Tensor {
-        guard let axis else { return try reshaped(Shape(shape.dims.filter { $0 != 1 })) }
-        let resolved = try shape.normalizedAxis(axis, op: "squeeze")
-        guard shape[resolved] == 1 else {
-            throw FoveaError.invalidArgument("squeeze: axis \(resolved) of shape \(shape) has size \(shape[resolved]), not 1")
+        let kept: [Int]
+        if let axis {
+            let resolved = try shape.normalizedAxis(axis, op: "squeeze")
+            guard shape[resolved] == 1 else {
+                throw FoveaError.invalidArgument(
+                    "squeeze: axis \(resolved) of shape \(shape) has size \(shape[resolved]), not 1")
+            }
+            kept = (0..<rank).filter { $0 != resolved }
+        } else {
+            kept = (0..<rank).filter { shape[$0] != 1 }
         }
-        var dims = shape.dims
-        dims.remove(at: resolved)
-        return try reshaped(Shape(dims))
+        let original = shape
+        return view(shape: Shape(kept.map { shape[$0] }), strides: kept.map { strides[$0] }, offset: storageOffset, op: "squeeze")
+        {
+            try $0.reshaped(original)
+        }
     }
 
     /// Inserts an axis of size 1 at `axis` (in 0...rank; negative counts from the end of the result). Shares storage.
@@ -41,9 +52,12 @@ extension Tensor {
         guard resolved >= 0, resolved <= rank else {
             throw FoveaError.invalidArgument("unsqueeze: axis \(axis) is outside -\(rank + 1)...\(rank) for shape \(shape)")
         }
-        var dims = shape.dims
+        var dims = shape.dims, newStrides = strides
         dims.insert(1, at: resolved)
-        return try reshaped(Shape(dims))
+        newStrides.insert(resolved < rank ? strides[resolved] * shape[resolved] : 1, at: resolved)
+        return view(shape: Shape(dims), strides: newStrides, offset: storageOffset, op: "unsqueeze") {
+            try $0.squeezed(axis: resolved)
+        }
     }
 
     /// Keeps the first `startAxis` axes and folds the rest into one (Keras' Flatten with startAxis 1).
@@ -52,17 +66,19 @@ extension Tensor {
         return try reshaped(Shape(Array(shape.dims[..<axis]) + [shape.dims[axis...].reduce(1, *)]))
     }
 
-    /// Reorders axes: result axis i is input axis `permutation[i]`. Copies the data.
+    /// Reorders axes: result axis i is input axis `permutation[i]`. A view sharing storage (call `contiguous()` for a
+    /// row-major copy).
     public func permuted(_ permutation: [Int]) throws -> Tensor {
         guard permutation.sorted() == Array(0..<rank) else {
             throw FoveaError.invalidArgument("permute: \(permutation) is not a permutation of the axes of shape \(shape)")
         }
         if permutation == Array(0..<rank) { return self }
-        let result = try Tensor.empty(Shape(permutation.map { shape[$0] }), dtype: dtype, device: device)
-        try backend.permute(storage, shape: shape, permutation: permutation, into: result.storage)
         var inverse = [Int](repeating: 0, count: rank)
         for (i, p) in permutation.enumerated() { inverse[p] = i }
-        return record(result, op: "permute", inputs: [self]) { grad, _ in [try grad.permuted(inverse)] }
+        return view(
+            shape: Shape(permutation.map { shape[$0] }), strides: permutation.map { strides[$0] }, offset: storageOffset,
+            op: "permute"
+        ) { try $0.permuted(inverse) }
     }
 
     public func permuted(_ permutation: Int...) throws -> Tensor { try permuted(permutation) }
@@ -74,9 +90,6 @@ extension Tensor {
         permutation.swapAt(a, b)
         return try permuted(permutation)
     }
-
-    /// Fovea tensors are always contiguous; provided for PyTorch familiarity.
-    public func contiguous() -> Tensor { self }
 
     /// Joins tensors along `axis`; all other dimensions must match.
     public static func concatenate(_ tensors: [Tensor], axis: Int = 0) throws -> Tensor {
@@ -117,8 +130,8 @@ extension Tensor {
         }
     }
 
-    /// `count` consecutive entries along `axis` starting at `start` (a copy). The backward adds into the base's single
-    /// gradient buffer, so many slices of one tensor (time steps) share one full-size gradient.
+    /// `count` consecutive entries along `axis` starting at `start`: a view sharing storage. The backward adds into the
+    /// base's single gradient buffer, so many slices of one tensor (time steps) share one full-size gradient.
     public func slice(axis: Int = 0, start: Int, count length: Int) throws -> Tensor {
         let axis = try shape.normalizedAxis(axis, op: "slice")
         guard start >= 0, length >= 0, start + length <= shape[axis] else {
@@ -126,18 +139,13 @@ extension Tensor {
         }
         var dims = shape.dims
         dims[axis] = length
-        let result = try Tensor.empty(Shape(dims), dtype: dtype, device: device)
-        let (outer, size, inner) = shape.split(at: axis)
-        try backend.copyRows(
-            from: storage, offset: start * inner, stride: size * inner,
-            to: result.storage, offset: 0, stride: length * inner,
-            rows: outer, columns: length * inner)
-        let strides = shape.strides, sliced = result.shape
+        let sliced = Shape(dims), denseStrides = shape.strides
+        let result = Tensor(viewOf: self, shape: sliced, strides: strides, offset: storageOffset + start * strides[axis])
         return recordGradients(result, op: "slice", inputs: [self]) { grad, _ in
             [
                 .accumulate { buffer in
                     try buffer.backend.scatterStrided(
-                        grad.storage, into: buffer.storage, offset: start * strides[axis], strides: strides,
+                        grad.storage, into: buffer.storage, offset: start * denseStrides[axis], strides: denseStrides,
                         shape: sliced, accumulate: true)
                 }
             ]

@@ -78,7 +78,8 @@ extension Tensor {
             try backend.classificationLoss(
                 storage, targets: targets.storage, classWeights: classWeights?.storage, descriptor: descriptor,
                 loss: loss.storage, statistics: statistics.storage, logSumExp: logSumExp.storage,
-                accumulatingInto: totals.lossSum.storage, correct: totals.correct.storage)
+                accumulatingInto: totals.lossSum.writableStorage(op: "crossEntropy"),
+                correct: totals.correct.writableStorage(op: "crossEntropy"))
         } else {
             try backend.classificationLoss(
                 storage, targets: targets.storage, classWeights: classWeights?.storage, descriptor: descriptor,

@@ -69,7 +69,7 @@ extension Tensor {
         let gates = try Tensor.empty([steps, batch, shape.savedWidth], device: input.device)
         let previousH = try Tensor.empty(sequenceShape, device: input.device)
         let previousC = lstm ? try Tensor.empty(sequenceShape, device: input.device) : nil
-        let storage = RecurrentStorage(
+        let storage = try RecurrentStorage(
             projected: projected.storage, weightHH: weightHH.storage, biasHH: biasHH?.storage,
             lengths: deviceLengths?.storage, initialH: initialState[0].storage,
             initialC: lstm ? initialState[1].storage : nil, output: output.storage,
@@ -78,7 +78,7 @@ extension Tensor {
         try backend.recurrentForward(shape, storage)
         // The backward never reads the projection: keeping the gates in its place lets it go with this call.
         var saved = storage
-        saved.projected = gates.storage
+        saved.projected = try gates.storage
 
         let inputs = [input] + initialState + [weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
         // The backward keeps the forward's gates and states, never its outputs (which hold the node).

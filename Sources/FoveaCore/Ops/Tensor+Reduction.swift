@@ -106,7 +106,7 @@ extension Tensor {
     private func reduced(_ op: ReduceOp, _ plan: ReductionPlan, keepDims: Bool) throws -> Tensor {
         let backend = try self.backend
         var dims = shape.dims
-        var source = storage
+        var source = try storage
         if plan.axes.isEmpty {
             source = try backend.allocate(count, dtype: dtype)
             try backend.copy(from: storage, offset: 0, to: source, offset: 0, count: count)

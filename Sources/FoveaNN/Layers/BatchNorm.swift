@@ -53,7 +53,7 @@ public class BatchNorm: Module, UnaryLayer {
             if one?.device != counter.device { one = try Tensor(int32: [1], shape: [], device: counter.device) }
             try counter.backend.binaryInt32(
                 .add, a: counter.storage, aStrides: [], b: one!.storage, bStrides: [],
-                out: counter.storage, outShape: [])
+                out: counter.writableStorage(op: "BatchNorm2D"), outShape: [])
         }
         return output
     }

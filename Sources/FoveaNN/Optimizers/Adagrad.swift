@@ -24,7 +24,7 @@ public final class Adagrad: OptimizerBase {
         let step = state.incrementStep(of: index)
         let rate = group.learningRate / (1 + Float(step - 1) * learningRateDecay)
         try parameter.backend.adagradStep(
-            param: parameter.storage, grad: grad.storage, sum: sum.storage, count: parameter.count,
+            param: parameter.writableStorage(op: typeName), grad: grad.storage, sum: sum.storage, count: parameter.count,
             lr: rate, eps: eps, weightDecay: group.weightDecay)
     }
 }

@@ -38,7 +38,8 @@ public class Adam: OptimizerBase {
         let v = try state.buffer("exp_avg_sq", of: index, like: parameter)
         let step = state.incrementStep(of: index)
         try parameter.backend.adamStep(
-            param: parameter.storage, grad: grad.storage, m: m.storage, v: v.storage, count: parameter.count,
+            param: parameter.writableStorage(op: typeName), grad: grad.storage, m: m.storage, v: v.storage,
+            count: parameter.count,
             lr: group.learningRate, beta1: beta1, beta2: beta2, eps: eps,
             weightDecay: group.weightDecay, decoupled: decoupled, step: step)
     }

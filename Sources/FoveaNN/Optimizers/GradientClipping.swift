@@ -10,7 +10,8 @@ public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Float) throws -
     let sumOfSquares = try Tensor.zeros([], device: first.device)
     for grad in grads { try backend.accumulateSumOfSquares(grad.storage, count: grad.count, into: sumOfSquares.storage) }
     for grad in grads {
-        try backend.clipToNorm(grad.storage, count: grad.count, sumOfSquares: sumOfSquares.storage, maxNorm: maxNorm)
+        try backend.clipToNorm(
+            grad.writableStorage(op: "clipGradNorm"), count: grad.count, sumOfSquares: sumOfSquares.storage, maxNorm: maxNorm)
     }
     return try withNoGrad { try sumOfSquares.sqrt() }
 }

@@ -24,7 +24,7 @@ public final class RMSProp: OptimizerBase {
         let gradAvg = centered ? try state.buffer("grad_avg", of: index, like: parameter) : nil
         let buffer = momentum > 0 ? try state.buffer("momentum_buffer", of: index, like: parameter) : nil
         try parameter.backend.rmspropStep(
-            param: parameter.storage, grad: grad.storage, squareAvg: squareAvg.storage,
+            param: parameter.writableStorage(op: typeName), grad: grad.storage, squareAvg: squareAvg.storage,
             gradAvg: gradAvg?.storage, momentumBuffer: buffer?.storage, count: parameter.count,
             lr: group.learningRate, alpha: alpha, eps: eps, weightDecay: group.weightDecay, momentum: momentum)
     }

@@ -32,7 +32,8 @@ public final class SGD: OptimizerBase {
         let isFirst = momentum != 0 && !state.hasBuffer("momentum_buffer", of: index)
         let buffer = momentum != 0 ? try state.buffer("momentum_buffer", of: index, like: parameter) : nil
         try parameter.backend.sgdStep(
-            param: parameter.storage, grad: grad.storage, momentumBuffer: buffer?.storage, count: parameter.count,
+            param: parameter.writableStorage(op: typeName), grad: grad.storage, momentumBuffer: buffer?.storage,
+            count: parameter.count,
             lr: group.learningRate, momentum: momentum, dampening: dampening,
             weightDecay: group.weightDecay, nesterov: nesterov, isFirstStep: isFirst)
     }

@@ -1,0 +1,59 @@
+/// How ops reach a tensor's elements: views are read through their strides, or copied once into dense storage.
+extension Tensor {
+    /// Whether the elements are laid out row-major without gaps (axes of size 1 may have any stride); the first may
+    /// lie anywhere in the storage.
+    public var isContiguous: Bool {
+        var expected = 1
+        for axis in stride(from: rank - 1, through: 0, by: -1) where shape[axis] != 1 {
+            if shape[axis] == 0 { return true }
+            guard strides[axis] == expected else { return false }
+            expected *= shape[axis]
+        }
+        return true
+    }
+
+    /// Contiguous and starting at the storage's first element, as every op's result is.
+    public var isDense: Bool { storageOffset == 0 && isContiguous }
+
+    /// The elements row-major from offset 0: `sharedStorage` itself for a dense tensor, otherwise a fresh dense copy
+    /// (one strided-copy kernel). For reading; to write in place use `writableStorage(op:)`.
+    public var storage: Storage {
+        get throws {
+            if isDense { return sharedStorage }
+            let backend = try backend
+            let copy = try backend.allocate(count, dtype: dtype)
+            if isContiguous {
+                try backend.copy(from: sharedStorage, offset: storageOffset, to: copy, offset: 0, count: count)
+            } else {
+                try backend.expand(sharedStorage, offset: storageOffset, strides: strides, into: copy, shape: shape)
+            }
+            return copy
+        }
+    }
+
+    /// The storage to update in place (optimizer steps, running statistics, collectives): only a dense tensor's, since
+    /// a write into a copy of a view would be lost.
+    public func writableStorage(op: String) throws -> Storage {
+        guard isDense else {
+            throw FoveaError.invalidArgument(
+                "\(op): cannot update a view (shape \(shape), strides \(strides), offset \(storageOffset)) in place; "
+                    + "use a dense tensor (contiguous())")
+        }
+        return sharedStorage
+    }
+
+    /// This tensor when contiguous, else a contiguous copy (recorded, so gradients flow back to the view).
+    public func contiguous() throws -> Tensor {
+        if isContiguous { return self }
+        let result = Tensor(shape: shape, device: device, storage: try storage)
+        return record(result, op: "contiguous", inputs: [self]) { grad, _ in [grad] }
+    }
+
+    /// A view of the same storage with another shape, strides and offset, recording `backward` for autograd.
+    func view(
+        shape: Shape, strides: [Int], offset: Int, op: String, backward: @escaping (Tensor) throws -> Tensor
+    ) -> Tensor {
+        let result = Tensor(viewOf: self, shape: shape, strides: strides, offset: offset)
+        return record(result, op: op, inputs: [self]) { grad, _ in [try backward(grad)] }
+    }
+}

@@ -101,7 +101,8 @@ public protocol LayoutBackend: AnyObject {
         to destination: Storage, offset destinationOffset: Int, stride destinationStride: Int,
         rows: Int, columns: Int) throws
     /// out[i, :] = x[indices[i], :] for `count` Int32 indices into `rows` rows of `columns` elements (any 4-byte dtype).
-    /// An index outside 0..<rows gives a row of zeros (callers validate where that costs no host sync).
+    /// An index outside 0..<rows gives a row of zeros; OpenCL reports it at its next host read, the CPU callers validate
+    /// before.
     func gatherRows(_ x: Storage, indices: Storage, rows: Int, columns: Int, count: Int, into out: Storage) throws
     /// out[indices[i], :] += source[i, :] over Float32 rows, in index order (deterministic); the backward of `gatherRows`.
     func scatterAddRows(_ source: Storage, indices: Storage, rows: Int, columns: Int, count: Int, into out: Storage) throws

@@ -3,7 +3,8 @@ extension Tensor {
     /// Rows of axis 0 at `indices` (Int32, any shape): the result has shape indices.shape + shape[1...] and this
     /// tensor's dtype. The gradient adds each row's gradient back into its source row (repeated indices sum).
     ///
-    /// Indices on the CPU are validated; on OpenCL (no host sync) an out-of-range index gives a row of zeros.
+    /// Indices are validated: on the CPU before the gather; on OpenCL (without a host sync) the kernel records an
+    /// out-of-range index and the next host read (`toArray`, `item`, `synchronize`) throws, naming it.
     public func gather(rows indices: Tensor) throws -> Tensor {
         try checkSameDevice(indices, op: "gather")
         guard indices.dtype == .int32 else {

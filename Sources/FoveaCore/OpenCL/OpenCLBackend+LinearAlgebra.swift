@@ -63,7 +63,8 @@ extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
     public func gatherRows(_ x: Storage, indices: Storage, rows: Int, columns: Int, count: Int, into out: Storage) throws {
         try run(
             "gather_rows", in: "layout", global: [columns, count],
-            .buffer(x), .buffer(indices), .buffer(out), .int(rows), .int(columns), .int(count))
+            .buffer(x), .buffer(indices), .buffer(out), .int(rows), .int(columns), .int(count),
+            .buffer(indexCheck.flagForLaunch(on: self)))
     }
 
     public func scatterAddRows(_ source: Storage, indices: Storage, rows: Int, columns: Int, count: Int, into out: Storage) throws

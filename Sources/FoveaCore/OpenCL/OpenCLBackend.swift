@@ -6,6 +6,8 @@ public final class OpenCLBackend: MemoryBackend {
     public let device: Device
     /// The device's context and queue.
     public let context: OpenCLContext
+    /// Out-of-range gather indices, reported at the next host read.
+    let indexCheck = DeviceIndexCheck()
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var backends: [Int: OpenCLBackend] = [:]
@@ -51,6 +53,14 @@ public final class OpenCLBackend: MemoryBackend {
 
     public func download(_ storage: Storage, offset: Int, count: Int, into destination: UnsafeMutableRawBufferPointer) throws {
         try context.read(Self.buffer(storage), offset: offset, count: count, into: destination)
+        try checkGatheredIndices()
+    }
+
+    /// Throws when a gather since the last host read met an out-of-range index (`DeviceIndexCheck`).
+    private func checkGatheredIndices() throws {
+        try indexCheck.check(on: self) { flag, bytes in
+            try context.read(Self.buffer(flag), offset: 0, count: 3, into: bytes)
+        }
     }
 
     public func fill(_ storage: Storage, offset: Int, count: Int, value: Float) throws {
@@ -68,7 +78,10 @@ public final class OpenCLBackend: MemoryBackend {
         try run("axpy", in: "memory", global: [count], .float(alpha), .buffer(x), .buffer(y), .int(count))
     }
 
-    public func synchronize() throws { try context.finish() }
+    public func synchronize() throws {
+        try context.finish()
+        try checkGatheredIndices()
+    }
 
     public func flush() throws { try context.flush() }
 

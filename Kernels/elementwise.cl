@@ -113,7 +113,9 @@ inline float binary_apply(int op, float a, float b) {
 #define GRADIENT_OPS(CASE) EACH_UNARY(CASE)
 #endif
 
-__kernel void unary(int op, __global const float *x, __global float *out, int n, float alpha, float beta, int chunk) {
+__kernel void unary(int op, __global const float *x, int x_offset, __global float *out, int n, float alpha, float beta,
+                    int chunk) {
+    x += x_offset;
 #define UNARY_CASE(K) case K: FOR_CHUNK out[i] = unary_apply(K, x[i], alpha, beta); break;
     switch (op) { UNARY_OPS(UNARY_CASE) }
 }

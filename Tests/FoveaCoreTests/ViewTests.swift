@@ -105,6 +105,10 @@ import Testing
         let (sum, allocations) = try AllocationCounter.count { try x[1].transposed().add(y) }
         #expect(allocations == 1)
         #expect(try sum.toArray() == [13, 17, 21, 14, 18, 22, 15, 19, 23, 16, 20, 24])
+        let (negated, unaryAllocations) = try AllocationCounter.count { try x[1, 1...].neg() }
+        #expect(unaryAllocations == 1)
+        #expect(try negated.toArray() == (16..<24).map { -Float($0) })
+        #expect(try x[0].transposed().square().toArray() == [0, 16, 64, 1, 25, 81, 4, 36, 100, 9, 49, 121])
         let ids = try Tensor(indices: Array(0..<12), shape: [3, 4], device: device)
         #expect(try ids[1...].transposed()[0].eq(ids[1, 0]).toInt32Array() == [1, 0])
     }

@@ -36,8 +36,9 @@ public enum BinaryOp: Int, Sendable, CaseIterable {
 
 /// Unary and broadcasting binary elementwise primitives.
 public protocol ElementwiseBackend: AnyObject {
-    /// out[i] = op(x[i]) for `count` elements; `alpha` and `beta` are the op's scalar parameters (see `UnaryOp`).
-    func unary(_ op: UnaryOp, x: Storage, out: Storage, count: Int, alpha: Float, beta: Float) throws
+    /// out[i] = op(x[xOffset + i]) for `count` elements; `alpha` and `beta` are the op's scalar parameters (see
+    /// `UnaryOp`). The offset lets contiguous views (slices, time steps) be read in place.
+    func unary(_ op: UnaryOp, x: Storage, xOffset: Int, out: Storage, count: Int, alpha: Float, beta: Float) throws
     /// gradIn[i] = gradOut[i] * op'(x[i]); `y` is the forward output (reused by exp, sqrt, sigmoid, tanh, elu, reciprocal).
     func unaryBackward(
         _ op: UnaryOp, x: Storage, y: Storage, gradOut: Storage, gradIn: Storage,
@@ -64,6 +65,11 @@ public protocol ElementwiseBackend: AnyObject {
 }
 
 extension ElementwiseBackend {
+    /// `unary` reading `x` from its first element.
+    public func unary(_ op: UnaryOp, x: Storage, out: Storage, count: Int, alpha: Float, beta: Float) throws {
+        try unary(op, x: x, xOffset: 0, out: out, count: count, alpha: alpha, beta: beta)
+    }
+
     /// `binary` with both operands read from their first element.
     public func binary(_ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape)
         throws

@@ -1,8 +1,8 @@
 import Foundation
 
 extension CPUBackend: ElementwiseBackend {
-    public func unary(_ op: UnaryOp, x: Storage, out: Storage, count: Int, alpha: Float, beta: Float) throws {
-        let src = Self.pointer(x), dst = Self.pointer(out)
+    public func unary(_ op: UnaryOp, x: Storage, xOffset: Int, out: Storage, count: Int, alpha: Float, beta: Float) throws {
+        let src = Self.pointer(x) + xOffset, dst = Self.pointer(out)
         parallelFor(count) { range in
             Self.unary(op, src + range.lowerBound, dst + range.lowerBound, count: range.count, alpha: alpha, beta: beta)
         }

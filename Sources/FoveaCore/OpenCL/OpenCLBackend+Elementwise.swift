@@ -1,9 +1,9 @@
 extension OpenCLBackend: ElementwiseBackend {
-    public func unary(_ op: UnaryOp, x: Storage, out: Storage, count: Int, alpha: Float, beta: Float) throws {
+    public func unary(_ op: UnaryOp, x: Storage, xOffset: Int, out: Storage, count: Int, alpha: Float, beta: Float) throws {
         let chunk = elementsPerItem
         try run(
             "unary", in: "elementwise", options: "-DUNARY_OP=\(op.rawValue)", global: [items(count, chunk)],
-            .int(op.rawValue), .buffer(x), .buffer(out), .int(count), .float(alpha), .float(beta), .int(chunk))
+            .int(op.rawValue), .buffer(x), .int(xOffset), .buffer(out), .int(count), .float(alpha), .float(beta), .int(chunk))
     }
 
     public func unaryBackward(

@@ -4,7 +4,9 @@ extension Tensor {
     func unary(_ op: UnaryOp, name: String, alpha: Float = 0, beta: Float = 0, differentiable: Bool = true) throws -> Tensor {
         try requireDType(.float32, op: name)
         let result = try Tensor.empty(shape, device: device)
-        try backend.unary(op, x: storage, out: result.storage, count: count, alpha: alpha, beta: beta)
+        // A contiguous view (a slice, a time step) is read in place; other views through one dense copy.
+        let (source, offset) = isContiguous ? (sharedStorage, storageOffset) : (try storage, 0)
+        try backend.unary(op, x: source, xOffset: offset, out: result.storage, count: count, alpha: alpha, beta: beta)
         guard differentiable else { return result }
         return record(result, op: name, inputs: [self]) { [self] grad, output in
             let gradIn = try Tensor.empty(self.shape, device: self.device)

@@ -85,7 +85,8 @@ struct EvaluateCommand: ParsableCommand {
         if json {
             print(String(decoding: try evaluation.json(), as: UTF8.self))
         } else {
-            print("inputs normalized as \(ModelSpec.describe(spec.normalization))")
+            // Text has no normalization to report; images do.
+            if source.vocabulary == nil { print("inputs normalized as \(ModelSpec.describe(spec.normalization))") }
             print(evaluation.text)
         }
         if let report {

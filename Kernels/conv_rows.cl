@@ -44,6 +44,7 @@ __kernel void pad2d(__global const float *src, __global float *dst, int planes, 
 inline floatP load_strided(__global const float *p, int stride) {
     if (stride == 1) return VLOADP(p);
     float lanes[PX];
+    #pragma unroll
     for (int l = 0; l < PX; ++l) lanes[l] = p[l * stride];
     return VLOADP(lanes);
 }
@@ -52,6 +53,7 @@ inline float sum_lanes(floatP v) {
     float lanes[PX];
     VSTOREP(v, lanes);
     float sum = 0.0f;
+    #pragma unroll
     for (int l = 0; l < PX; ++l) sum += lanes[l];
     return sum;
 }
@@ -84,12 +86,14 @@ __kernel void conv_rows_forward(__global const float *xp, __global const float *
     int n = q / (OH * segments), r = q - n * OH * segments;
     int oh = r / segments, ow0 = (r - oh * segments) * PX;
     floatP acc[OCT];
+    #pragma unroll
     for (int t = 0; t < OCT; ++t) acc[t] = 0.0f;
     for (int c = 0; c < C; ++c) {
         __global const float *xr = xp + (((size_t)n * C + c) * HP + oh * SH) * WP + ow0 * SW;
         for (int i = 0; i < KH; ++i) {
             for (int j = 0; j < KW; ++j) {
                 floatP xv = load_strided(xr + i * DH * WP + j * DW, SW);
+                #pragma unroll
                 for (int t = 0; t < OCT; ++t) acc[t] += w[((min(oc0 + t, OC - 1) * C + c) * KH + i) * KW + j] * xv;
             }
         }
@@ -107,12 +111,14 @@ __kernel void conv_rows_backward_data(__global const float *gp, __global const f
     int n = q / (H * segments), r = q - n * H * segments;
     int h = r / segments, w0 = (r - h * segments) * PX;
     floatP acc[CT];
+    #pragma unroll
     for (int t = 0; t < CT; ++t) acc[t] = 0.0f;
     for (int oc = 0; oc < OC; ++oc) {
         __global const float *gr = gp + (((size_t)n * OC + oc) * HP + h) * WP + w0;
         for (int i = 0; i < KH; ++i) {
             for (int j = 0; j < KW; ++j) {
                 floatP gv = VLOADP(gr + i * DH * WP + j * DW);
+                #pragma unroll
                 for (int t = 0; t < CT; ++t) acc[t] += w[((oc * C + min(c0 + t, C - 1)) * KH + KH - 1 - i) * KW + KW - 1 - j] * gv;
             }
         }
@@ -132,6 +138,7 @@ __kernel void conv_rows_backward_weight(__global const float *gp, __global const
     int segments = GW / PX, rows = OH * segments;
     int images = (N - s + splits - 1) / splits;
     floatP acc[KK];
+    #pragma unroll
     for (int k = 0; k < KK; ++k) acc[k] = 0.0f;
     for (int q = lid; q < images * rows; q += WG) {
         int m = q / rows, r = q - m * rows;
@@ -139,9 +146,12 @@ __kernel void conv_rows_backward_weight(__global const float *gp, __global const
         int n = s + m * splits;
         floatP gv = VLOADP(gp + (((size_t)n * OC + oc) * OH + oh) * GW + ow0);
         __global const float *xr = xp + (((size_t)n * C + c) * HP + oh * SH) * WP + ow0 * SW;
+        #pragma unroll
         for (int i = 0; i < KH; ++i)
+            #pragma unroll
             for (int j = 0; j < KW; ++j) acc[i * KW + j] += gv * load_strided(xr + i * DH * WP + j * DW, SW);
     }
+    #pragma unroll
     for (int k = 0; k < KK; ++k) partial[k * (WG + 1) + lid] = sum_lanes(acc[k]);
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int k = lid; k < KK; k += WG) {

@@ -1,10 +1,11 @@
 // Direct 2-D convolution for small patches on CPU devices (PoCL), NCHW, one group. PoCL does not vectorize across the
 // work items of these loop-heavy kernels, so each work item computes a row segment of PX outputs as one floatPX vector
 // (PX = the device's float vector width), reading inputs that pad2d has copied into zero-padded planes: every tap is an
-// unguarded vector load, and each loaded vector serves a whole channel tile.
+// unguarded vector load, and each loaded vector serves a whole channel tile (pad2d in layout.cl makes the copies).
 // y[n, oc, oh, ow] = activation(bias[oc] + sum over c, i, j of w[oc, c, i, j] * x[n, c, oh * SH - PT + i * DH, ow * SW - PL + j * DW]).
 // Compiled per geometry: -DKH -DKW -DSH -DSW -DDH -DDW, channel tiles -DOCT (forward) and -DCT (input gradient),
-// -DPX and -DWG (weight-gradient group size).
+// -DPX and -DWG (weight-gradient group size). The host gives each kernel only the sizes it uses (the others at their
+// defaults), so layers that differ in an unused size share a program and PoCL compiles each kernel once.
 
 #ifndef KH  // defaults (a 3x3, stride 1 convolution) so the file also builds on its own
 #define KH 3
@@ -27,18 +28,6 @@
 typedef CAT(float, PX) floatP;
 #define VLOADP(p) CAT(vload, PX)(0, p)
 #define VSTOREP(v, p) CAT(vstore, PX)(v, 0, p)
-
-// dst[plane, r, e] = src[plane, r - top, e - left], zero outside src: planes of HP x WP from planes of H x W; top and
-// left may be negative (cropping). One work item per padded row: global [HP, planes].
-__kernel void pad2d(__global const float *src, __global float *dst, int planes, int H, int W, int HP, int WP, int top, int left) {
-    int r = get_global_id(0), plane = get_global_id(1);
-    if (r >= HP || plane >= planes) return;
-    int h = r - top;
-    bool row = h >= 0 && h < H;
-    __global const float *in = src + ((size_t)plane * H + (row ? h : 0)) * W - left;
-    __global float *out = dst + ((size_t)plane * HP + r) * WP;
-    for (int e = 0; e < WP; ++e) out[e] = row && e - left >= 0 && e - left < W ? in[e] : 0.0f;
-}
 
 // PX values p[0], p[stride], ..., p[(PX - 1) * stride].
 inline floatP load_strided(__global const float *p, int stride) {
@@ -101,8 +90,9 @@ __kernel void conv_rows_forward(__global const float *xp, __global const float *
     store_rows(y, acc, OCT, has_bias ? bias : 0, activation, n, oc0, oh, ow0, OC, OH, OW);
 }
 
-// Input gradient at stride 1: the convolution of the output gradient, padded to [N, OC, HP, WP] with (K - 1) * D - P
-// above and to the left, with the rotated, transposed weight. Global [N * H * ceil(W / PX), ceil(C / CT)].
+// Input gradient: the stride-1 convolution of the output gradient, padded to [N, OC, HP, WP] with (K - 1) * D - P
+// above and to the left (and, for a strided layer, S - 1 zeros inserted between its rows and columns), with the rotated,
+// transposed weight. Global [N * H * ceil(W / PX), ceil(C / CT)].
 __kernel void conv_rows_backward_data(__global const float *gp, __global const float *w, __global float *gx,
                                       int N, int C, int H, int W, int OC, int HP, int WP) {
     int segments = (W + PX - 1) / PX;

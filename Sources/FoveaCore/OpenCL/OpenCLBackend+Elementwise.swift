@@ -46,6 +46,10 @@ extension OpenCLBackend: ElementwiseBackend {
         _ op: BinaryOp, a: Storage, aStrides: [Int], b: Storage, bStrides: [Int], out: Storage, outShape: Shape
     ) throws {
         guard op.supportsInt32 else { throw FoveaError.unsupportedDType(op: "binary \(op)", .int32) }
+        if op == .add, aStrides == outShape.strides, bStrides == outShape.strides {
+            return try run(
+                "add_int", in: "memory", global: [outShape.count], .buffer(a), .buffer(b), .buffer(out), .int(outShape.count))
+        }
         let layout = BroadcastLayout(shape: outShape, operandStrides: [aStrides, bStrides])
         try layout.checkRank(op: "binary \(op)")
         let arguments: [KernelArgument] =

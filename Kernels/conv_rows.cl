@@ -1,10 +1,11 @@
 // Direct 2-D convolution for small patches on CPU devices (PoCL), NCHW, one group. PoCL does not vectorize across the
 // work items of these loop-heavy kernels, so each work item computes a row segment of PX outputs as one floatPX vector
 // (PX = the device's float vector width), reading inputs that pad2d has copied into zero-padded planes: every tap is an
-// unguarded vector load, and each loaded vector serves a whole channel tile.
+// unguarded vector load, and each loaded vector serves a whole channel tile (pad2d in layout.cl makes the copies).
 // y[n, oc, oh, ow] = activation(bias[oc] + sum over c, i, j of w[oc, c, i, j] * x[n, c, oh * SH - PT + i * DH, ow * SW - PL + j * DW]).
 // Compiled per geometry: -DKH -DKW -DSH -DSW -DDH -DDW, channel tiles -DOCT (forward) and -DCT (input gradient),
-// -DPX and -DWG (weight-gradient group size).
+// -DPX and -DWG (weight-gradient group size). The host gives each kernel only the sizes it uses (the others at their
+// defaults), so layers that differ in an unused size share a program and PoCL compiles each kernel once.
 
 #ifndef KH  // defaults (a 3x3, stride 1 convolution) so the file also builds on its own
 #define KH 3
@@ -28,22 +29,11 @@ typedef CAT(float, PX) floatP;
 #define VLOADP(p) CAT(vload, PX)(0, p)
 #define VSTOREP(v, p) CAT(vstore, PX)(v, 0, p)
 
-// dst[plane, r, e] = src[plane, r - top, e - left], zero outside src: planes of HP x WP from planes of H x W; top and
-// left may be negative (cropping). One work item per padded row: global [HP, planes].
-__kernel void pad2d(__global const float *src, __global float *dst, int planes, int H, int W, int HP, int WP, int top, int left) {
-    int r = get_global_id(0), plane = get_global_id(1);
-    if (r >= HP || plane >= planes) return;
-    int h = r - top;
-    bool row = h >= 0 && h < H;
-    __global const float *in = src + ((size_t)plane * H + (row ? h : 0)) * W - left;
-    __global float *out = dst + ((size_t)plane * HP + r) * WP;
-    for (int e = 0; e < WP; ++e) out[e] = row && e - left >= 0 && e - left < W ? in[e] : 0.0f;
-}
-
 // PX values p[0], p[stride], ..., p[(PX - 1) * stride].
 inline floatP load_strided(__global const float *p, int stride) {
     if (stride == 1) return VLOADP(p);
     float lanes[PX];
+    #pragma unroll
     for (int l = 0; l < PX; ++l) lanes[l] = p[l * stride];
     return VLOADP(lanes);
 }
@@ -52,6 +42,7 @@ inline float sum_lanes(floatP v) {
     float lanes[PX];
     VSTOREP(v, lanes);
     float sum = 0.0f;
+    #pragma unroll
     for (int l = 0; l < PX; ++l) sum += lanes[l];
     return sum;
 }
@@ -84,12 +75,14 @@ __kernel void conv_rows_forward(__global const float *xp, __global const float *
     int n = q / (OH * segments), r = q - n * OH * segments;
     int oh = r / segments, ow0 = (r - oh * segments) * PX;
     floatP acc[OCT];
+    #pragma unroll
     for (int t = 0; t < OCT; ++t) acc[t] = 0.0f;
     for (int c = 0; c < C; ++c) {
         __global const float *xr = xp + (((size_t)n * C + c) * HP + oh * SH) * WP + ow0 * SW;
         for (int i = 0; i < KH; ++i) {
             for (int j = 0; j < KW; ++j) {
                 floatP xv = load_strided(xr + i * DH * WP + j * DW, SW);
+                #pragma unroll
                 for (int t = 0; t < OCT; ++t) acc[t] += w[((min(oc0 + t, OC - 1) * C + c) * KH + i) * KW + j] * xv;
             }
         }
@@ -97,8 +90,9 @@ __kernel void conv_rows_forward(__global const float *xp, __global const float *
     store_rows(y, acc, OCT, has_bias ? bias : 0, activation, n, oc0, oh, ow0, OC, OH, OW);
 }
 
-// Input gradient at stride 1: the convolution of the output gradient, padded to [N, OC, HP, WP] with (K - 1) * D - P
-// above and to the left, with the rotated, transposed weight. Global [N * H * ceil(W / PX), ceil(C / CT)].
+// Input gradient: the stride-1 convolution of the output gradient, padded to [N, OC, HP, WP] with (K - 1) * D - P
+// above and to the left (and, for a strided layer, S - 1 zeros inserted between its rows and columns), with the rotated,
+// transposed weight. Global [N * H * ceil(W / PX), ceil(C / CT)].
 __kernel void conv_rows_backward_data(__global const float *gp, __global const float *w, __global float *gx,
                                       int N, int C, int H, int W, int OC, int HP, int WP) {
     int segments = (W + PX - 1) / PX;
@@ -107,12 +101,14 @@ __kernel void conv_rows_backward_data(__global const float *gp, __global const f
     int n = q / (H * segments), r = q - n * H * segments;
     int h = r / segments, w0 = (r - h * segments) * PX;
     floatP acc[CT];
+    #pragma unroll
     for (int t = 0; t < CT; ++t) acc[t] = 0.0f;
     for (int oc = 0; oc < OC; ++oc) {
         __global const float *gr = gp + (((size_t)n * OC + oc) * HP + h) * WP + w0;
         for (int i = 0; i < KH; ++i) {
             for (int j = 0; j < KW; ++j) {
                 floatP gv = VLOADP(gr + i * DH * WP + j * DW);
+                #pragma unroll
                 for (int t = 0; t < CT; ++t) acc[t] += w[((oc * C + min(c0 + t, C - 1)) * KH + KH - 1 - i) * KW + KW - 1 - j] * gv;
             }
         }
@@ -132,6 +128,7 @@ __kernel void conv_rows_backward_weight(__global const float *gp, __global const
     int segments = GW / PX, rows = OH * segments;
     int images = (N - s + splits - 1) / splits;
     floatP acc[KK];
+    #pragma unroll
     for (int k = 0; k < KK; ++k) acc[k] = 0.0f;
     for (int q = lid; q < images * rows; q += WG) {
         int m = q / rows, r = q - m * rows;
@@ -139,9 +136,12 @@ __kernel void conv_rows_backward_weight(__global const float *gp, __global const
         int n = s + m * splits;
         floatP gv = VLOADP(gp + (((size_t)n * OC + oc) * OH + oh) * GW + ow0);
         __global const float *xr = xp + (((size_t)n * C + c) * HP + oh * SH) * WP + ow0 * SW;
+        #pragma unroll
         for (int i = 0; i < KH; ++i)
+            #pragma unroll
             for (int j = 0; j < KW; ++j) acc[i * KW + j] += gv * load_strided(xr + i * DH * WP + j * DW, SW);
     }
+    #pragma unroll
     for (int k = 0; k < KK; ++k) partial[k * (WG + 1) + lid] = sum_lanes(acc[k]);
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int k = lid; k < KK; k += WG) {

@@ -1,25 +1,18 @@
 // GEMM for the small matrices CLBlast handles slowly on CPU devices (PoCL), where each work item owns a tile of C and
 // runs its inner products as floatPX vectors (PoCL does not vectorize across work items of loop-heavy kernels).
 // Row-major, batched (global dimension 2): C = alpha * op(A) * op(B) + beta * C, op(A) m x k, op(B) k x n.
-// -DTRANS_A / -DTRANS_B (0 or 1), -DPX the vector width, -DTM rows per item.
-//   Without TRANS_B an item computes TM rows x PX columns, vectors along n (B rows are contiguous).
-//   With TRANS_B (and not TRANS_A) an item computes TM x TN dot products, vectors along k (A and B rows are contiguous).
+// One kernel per transposition, gemm_small_nn, _nt, _tn, _tt (A then B; one program, so a cold start parses the file
+// once and compiles only the kernels it runs), -DPX the vector width.
+//   Without a transposed B an item computes 8 rows x PX columns, vectors along n (B rows are contiguous).
+//   gemm_small_nt computes 4 x 4 dot products per item, vectors along k (A and B rows are contiguous).
+// The tile loops are unrolled so that the accumulators stay in vector registers.
 
 #ifndef PX
 #define PX 16
 #endif
-#ifndef TM
-#define TM 4
-#endif
-#ifndef TN
-#define TN 4
-#endif
-#ifndef TRANS_A
-#define TRANS_A 0
-#endif
-#ifndef TRANS_B
-#define TRANS_B 0
-#endif
+#define TM 8
+#define TM_DOT 4
+#define TN_DOT 4
 
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
@@ -27,21 +20,20 @@ typedef CAT(float, PX) floatP;
 #define VLOADP(p) CAT(vload, PX)(0, p)
 #define VSTOREP(v, p) CAT(vstore, PX)(v, 0, p)
 
-#if TRANS_A
-#define A_AT(r, kk) a[(size_t)(kk) * lda + (r)]
-#else
-#define A_AT(r, kk) a[(size_t)(r) * lda + (kk)]
-#endif
-#if TRANS_B
-#define B_AT(kk, c) b[(size_t)(c) * ldb + (kk)]
-#else
-#define B_AT(kk, c) b[(size_t)(kk) * ldb + (c)]
-#endif
+#define A_AT(r, kk) (trans_a ? a[(size_t)(kk) * lda + (r)] : a[(size_t)(r) * lda + (kk)])
+#define B_AT(kk, c) (trans_b ? b[(size_t)(c) * ldb + (kk)] : b[(size_t)(kk) * ldb + (c)])
+
+#define GEMM_ARGUMENTS int m, int n, int k, float alpha, float beta, \
+                       __global const float *a, int offset_a, int lda, int stride_a, \
+                       __global const float *b, int offset_b, int ldb, int stride_b, \
+                       __global float *c, int offset_c, int ldc, int stride_c
+#define GEMM_PASS m, n, k, alpha, beta, a, offset_a, lda, stride_a, b, offset_b, ldb, stride_b, c, offset_c, ldc, stride_c
 
 inline float sum_lanes(floatP v) {
     float lanes[PX];
     VSTOREP(v, lanes);
     float sum = 0.0f;
+    #pragma unroll
     for (int p = 0; p < PX; ++p) sum += lanes[p];
     return sum;
 }
@@ -50,45 +42,53 @@ inline void store_c(__global float *c, size_t index, float value, float alpha, f
     c[index] = alpha * value + (beta == 0.0f ? 0.0f : beta * c[index]);
 }
 
-#if TRANS_B && !TRANS_A
-// Global [ceil(n / TN), ceil(m / TM), batch].
-__kernel void gemm_small(int m, int n, int k, float alpha, float beta,
-                         __global const float *a, int offset_a, int lda, int stride_a,
-                         __global const float *b, int offset_b, int ldb, int stride_b,
-                         __global float *c, int offset_c, int ldc, int stride_c) {
-    int col0 = get_global_id(0) * TN, row0 = get_global_id(1) * TM, batch = get_global_id(2);
+// A times B transposed: global [ceil(n / TN_DOT), ceil(m / TM_DOT), batch].
+__kernel void gemm_small_nt(GEMM_ARGUMENTS) {
+    int col0 = get_global_id(0) * TN_DOT, row0 = get_global_id(1) * TM_DOT, batch = get_global_id(2);
     if (col0 >= n || row0 >= m) return;
     a += offset_a + (size_t)batch * stride_a;
     b += offset_b + (size_t)batch * stride_b;
     c += offset_c + (size_t)batch * stride_c;
     // Clamped rows and columns read valid memory; their results are not stored.
-    __global const float *ar[TM], *br[TN];
-    for (int r = 0; r < TM; ++r) ar[r] = a + (size_t)min(row0 + r, m - 1) * lda;
-    for (int q = 0; q < TN; ++q) br[q] = b + (size_t)min(col0 + q, n - 1) * ldb;
-    floatP acc[TM][TN];
-    for (int r = 0; r < TM; ++r) for (int q = 0; q < TN; ++q) acc[r][q] = 0.0f;
+    __global const float *ar[TM_DOT], *br[TN_DOT];
+    #pragma unroll
+    for (int r = 0; r < TM_DOT; ++r) ar[r] = a + (size_t)min(row0 + r, m - 1) * lda;
+    #pragma unroll
+    for (int q = 0; q < TN_DOT; ++q) br[q] = b + (size_t)min(col0 + q, n - 1) * ldb;
+    floatP acc[TM_DOT][TN_DOT];
+    #pragma unroll
+    for (int r = 0; r < TM_DOT; ++r)
+        #pragma unroll
+        for (int q = 0; q < TN_DOT; ++q) acc[r][q] = 0.0f;
     int kk = 0;
     for (; kk + PX <= k; kk += PX) {
-        floatP bv[TN];
-        for (int q = 0; q < TN; ++q) bv[q] = VLOADP(br[q] + kk);
-        for (int r = 0; r < TM; ++r) {
+        floatP bv[TN_DOT];
+        #pragma unroll
+        for (int q = 0; q < TN_DOT; ++q) bv[q] = VLOADP(br[q] + kk);
+        #pragma unroll
+        for (int r = 0; r < TM_DOT; ++r) {
             floatP av = VLOADP(ar[r] + kk);
-            for (int q = 0; q < TN; ++q) acc[r][q] += av * bv[q];
+            #pragma unroll
+            for (int q = 0; q < TN_DOT; ++q) acc[r][q] += av * bv[q];
         }
     }
-    float tail[TM][TN];
-    for (int r = 0; r < TM; ++r) for (int q = 0; q < TN; ++q) tail[r][q] = sum_lanes(acc[r][q]);
+    float tail[TM_DOT][TN_DOT];
+    #pragma unroll
+    for (int r = 0; r < TM_DOT; ++r)
+        #pragma unroll
+        for (int q = 0; q < TN_DOT; ++q) tail[r][q] = sum_lanes(acc[r][q]);
     for (; kk < k; ++kk)
-        for (int r = 0; r < TM; ++r) for (int q = 0; q < TN; ++q) tail[r][q] += ar[r][kk] * br[q][kk];
-    for (int r = 0; r < TM && row0 + r < m; ++r)
-        for (int q = 0; q < TN && col0 + q < n; ++q) store_c(c, (size_t)(row0 + r) * ldc + col0 + q, tail[r][q], alpha, beta);
+        #pragma unroll
+        for (int r = 0; r < TM_DOT; ++r)
+            #pragma unroll
+            for (int q = 0; q < TN_DOT; ++q) tail[r][q] += ar[r][kk] * br[q][kk];
+    for (int r = 0; r < TM_DOT && row0 + r < m; ++r)
+        for (int q = 0; q < TN_DOT && col0 + q < n; ++q)
+            store_c(c, (size_t)(row0 + r) * ldc + col0 + q, tail[r][q], alpha, beta);
 }
-#else
-// Global [ceil(n / PX), ceil(m / TM), batch].
-__kernel void gemm_small(int m, int n, int k, float alpha, float beta,
-                         __global const float *a, int offset_a, int lda, int stride_a,
-                         __global const float *b, int offset_b, int ldb, int stride_b,
-                         __global float *c, int offset_c, int ldc, int stride_c) {
+
+// The other transpositions, with trans_a and trans_b constants in each kernel below: global [ceil(n / PX), ceil(m / TM), batch].
+inline void gemm_rows(GEMM_ARGUMENTS, const int trans_a, const int trans_b) {
     int col0 = get_global_id(0) * PX, row0 = get_global_id(1) * TM, batch = get_global_id(2);
     if (col0 >= n || row0 >= m) return;
     a += offset_a + (size_t)batch * stride_a;
@@ -96,22 +96,24 @@ __kernel void gemm_small(int m, int n, int k, float alpha, float beta,
     c += offset_c + (size_t)batch * stride_c;
     bool full = col0 + PX <= n;
     floatP acc[TM];
+    #pragma unroll
     for (int r = 0; r < TM; ++r) acc[r] = 0.0f;
     for (int kk = 0; kk < k; ++kk) {
         floatP bv;
-#if TRANS_B
-        float lanes[PX];
-        for (int p = 0; p < PX; ++p) lanes[p] = B_AT(kk, min(col0 + p, n - 1));
-        bv = VLOADP(lanes);
-#else
-        if (full) {
+        if (trans_b) {
+            float lanes[PX];
+            #pragma unroll
+            for (int p = 0; p < PX; ++p) lanes[p] = B_AT(kk, min(col0 + p, n - 1));
+            bv = VLOADP(lanes);
+        } else if (full) {
             bv = VLOADP(b + (size_t)kk * ldb + col0);
         } else {
             float lanes[PX];
+            #pragma unroll
             for (int p = 0; p < PX; ++p) lanes[p] = col0 + p < n ? B_AT(kk, col0 + p) : 0.0f;
             bv = VLOADP(lanes);
         }
-#endif
+        #pragma unroll
         for (int r = 0; r < TM; ++r) acc[r] += A_AT(min(row0 + r, m - 1), kk) * bv;
     }
     for (int r = 0; r < TM && row0 + r < m; ++r) {
@@ -120,4 +122,7 @@ __kernel void gemm_small(int m, int n, int k, float alpha, float beta,
         for (int p = 0; p < PX && col0 + p < n; ++p) store_c(c, (size_t)(row0 + r) * ldc + col0 + p, lanes[p], alpha, beta);
     }
 }
-#endif
+
+__kernel void gemm_small_nn(GEMM_ARGUMENTS) { gemm_rows(GEMM_PASS, 0, 0); }
+__kernel void gemm_small_tn(GEMM_ARGUMENTS) { gemm_rows(GEMM_PASS, 1, 0); }
+__kernel void gemm_small_tt(GEMM_ARGUMENTS) { gemm_rows(GEMM_PASS, 1, 1); }

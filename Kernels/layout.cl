@@ -37,3 +37,26 @@ __kernel void scatter_add_rows(__global const float *source, __global const int 
         if (row >= 0 && row < rows) out[row * columns + c] += source[i * columns + c];
     }
 }
+
+// dst[plane, r, e] = src[plane, (r - top) / SY, (e - left) / SX] where both divisions are exact and land inside src, else
+// zero: planes of HP x WP from planes of H x W, shifted down by top and right by left (negative values crop), with SY - 1
+// zero rows (SX - 1 zero columns) inserted between source rows (columns) when SY (SX) > 1, which turns a strided
+// convolution's output gradient into a stride-1 one. One work item per padded row: global [HP, planes].
+__kernel void pad2d(__global const float *src, __global float *dst, int planes, int H, int W, int HP, int WP, int top, int left,
+                    int SY, int SX) {
+    int r = get_global_id(0), plane = get_global_id(1);
+    if (r >= HP || plane >= planes) return;
+    __global float *out = dst + ((size_t)plane * HP + r) * WP;
+    int h = r - top;
+    bool row = h >= 0 && h % SY == 0 && h / SY < H;
+    __global const float *in = src + ((size_t)plane * H + (row ? h / SY : 0)) * W;
+    if (SX == 1) {
+        in -= left;
+        for (int e = 0; e < WP; ++e) out[e] = row && e - left >= 0 && e - left < W ? in[e] : 0.0f;
+    } else {
+        for (int e = 0; e < WP; ++e) {
+            int v = e - left;
+            out[e] = row && v >= 0 && v % SX == 0 && v / SX < W ? in[v / SX] : 0.0f;
+        }
+    }
+}

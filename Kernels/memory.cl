@@ -1,4 +1,4 @@
-// Whole-buffer operations: fill and y += alpha * x.
+// Whole-buffer operations: fill, y += alpha * x, sums of slices and of Int32 buffers.
 
 __kernel void fill(__global float *data, int offset, int n, float value) {
     int i = get_global_id(0);
@@ -17,4 +17,11 @@ __kernel void sum_slices(__global const float *slices, __global float *out, int 
     float sum = 0.0f;
     for (int s = 0; s < slices_count; ++s) sum += slices[(size_t)s * count + i];
     out[i] = sum;
+}
+
+// out[i] = a[i] + b[i] over Int32 buffers: BatchNorm's batch counter each training step, here because every step builds
+// this program anyway (elementwise.cl's strided kernel would cost a cold start a program and a compilation for it).
+__kernel void add_int(__global const int *a, __global const int *b, __global int *out, int n) {
+    int i = get_global_id(0);
+    if (i < n) out[i] = a[i] + b[i];
 }

@@ -38,6 +38,7 @@ import Testing
         let a = try Tensor(indices: [1, 2, 3, 4, 5, 6], shape: [2, 3], device: device)
         let b = try Tensor(indices: [1, 5, 2], device: device)
         #expect(try (a + b).toInt32Array() == [2, 7, 5, 5, 10, 8])
+        #expect(try (a + a).toInt32Array() == [2, 4, 6, 8, 10, 12], "same shapes: add_int in memory.cl on OpenCL")
         #expect(try (a - b).toInt32Array() == [0, -3, 1, 3, 0, 4])
         #expect(try (a * b).toInt32Array() == [1, 10, 6, 4, 25, 12])
         #expect(try a.maximum(b).toInt32Array() == [1, 5, 3, 4, 5, 6])

@@ -50,6 +50,10 @@ extension OpenCLBackend: ElementwiseBackend {
         outShape: Shape
     ) throws {
         guard op.supportsInt32 else { throw FoveaError.unsupportedDType(op: "binary \(op)", .int32) }
+        if op == .add, aOffset == 0, bOffset == 0, aStrides == outShape.strides, bStrides == outShape.strides {
+            return try run(
+                "add_int", in: "memory", global: [outShape.count], .buffer(a), .buffer(b), .buffer(out), .int(outShape.count))
+        }
         let layout = BroadcastLayout(shape: outShape, operandStrides: [aStrides, bStrides])
         try layout.checkRank(op: "binary \(op)")
         let arguments: [KernelArgument] =

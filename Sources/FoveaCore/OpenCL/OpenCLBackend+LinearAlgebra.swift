@@ -2,7 +2,7 @@ import COpenCL
 
 extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
     /// CLBlast, except for small products on CPU devices: there CLBlast's kernels run at about 1-2 GFLOP/s on LeNet's
-    /// layers and `gemm_small` (Kernels/gemm.cl) is 5-8x faster. GPUs always use CLBlast.
+    /// layers and `gemm_small_*` (Kernels/gemm.cl) are 5-8x faster. GPUs always use CLBlast.
     public func gemm(_ d: GemmDescriptor, a: Storage, b: Storage, c: Storage) throws {
         if !context.info.isGPU && d.m * d.n * d.k <= 1 << 24 { return try smallGemm(d, a: a, b: b, c: c) }
         let ta = d.transposeA ? CLBlastTransposeYes : CLBlastTransposeNo
@@ -31,9 +31,8 @@ extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
         let dotProducts = d.transposeB && !d.transposeA  // gemm.cl's vectors-along-k form, 4 x 4 dot products per item
         let rows = dotProducts ? 4 : 8
         let columns = dotProducts ? 4 : width
-        let options = "-DTRANS_A=\(d.transposeA ? 1 : 0) -DTRANS_B=\(d.transposeB ? 1 : 0) -DPX=\(width) -DTM=\(rows) -DTN=4"
         try context.launch(
-            "gemm_small", program: "gemm", options: options,
+            "gemm_small_\(d.transposeA ? "t" : "n")\(d.transposeB ? "t" : "n")", program: "gemm", options: "-DPX=\(width)",
             global: [(d.n + columns - 1) / columns, (d.m + rows - 1) / rows, d.batch],
             arguments: [
                 .int(d.m), .int(d.n), .int(d.k), .float(d.alpha), .float(d.beta),

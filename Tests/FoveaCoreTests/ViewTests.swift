@@ -99,6 +99,22 @@ import Testing
     }
 
     @Test(arguments: testDevices)
+    func opsThatReadTheirInputTwiceTakeViews(device: Device) throws {
+        let x = try testTensor([3, 2, 5, 5], device: device, seed: 9), w = try testTensor([2, 2, 3, 3], device: device, seed: 10)
+        let targets = try Tensor(indices: [1, 0], device: device)
+        let check = try gradientCheck([x, w]) { inputs in
+            let view = try inputs[0][1...].transposed(2, 3)  // [2, 2, 5, 5] at an offset, rows and columns swapped
+            let features = try view.conv2d(weight: inputs[1], padding: .same).transposed(2, 3).maxPool2d(kernel: 2)
+                .transposed(2, 3).batchNorm(weight: nil, bias: nil, runningMean: nil, runningVar: nil, training: true)
+            let flat = try features.permuted(0, 2, 3, 1).reshaped(2, 8)
+            let logits = try flat.transposed().slice(axis: 0, start: 1, count: 4).transposed()
+                .linear(weight: inputs[1].reshaped(4, 9)[0..., 0..<4])
+            return try logits.transposed()[0..<2].transposed().crossEntropy(targets: targets)
+        }
+        #expect(check.worstError < 2e-2, "\(check)")
+    }
+
+    @Test(arguments: testDevices)
     func elementwiseOpsReadViewsInPlace(device: Device) throws {
         let x = try cube(device)
         let y = try Tensor.ones([4, 3], device: device)

@@ -12,6 +12,11 @@ extension Tensor {
         training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, relu: Bool = false
     ) throws -> Tensor {
         try requireDType(.float32, op: "batchNorm")
+        if !isDense {
+            return try dense().batchNorm(
+                weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar, training: training,
+                momentum: momentum, eps: eps, relu: relu)
+        }
         guard rank >= 2 else {
             throw FoveaError.invalidArgument("batchNorm: input of shape \(shape) needs at least 2 axes [N, C, ...]")
         }

@@ -29,6 +29,11 @@ extension Tensor {
         dilation: Size2D = 1, groups: Int = 1, activation: ConvolutionActivation = .identity
     ) throws -> Tensor {
         try requireDType(.float32, op: "conv2d")
+        if !isDense {
+            return try dense().conv2d(
+                weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
+                activation: activation)
+        }
         let geometry = try convolutionGeometry(
             weight: weight, bias: bias, stride: stride, padding: padding,
             dilation: dilation, groups: groups)

@@ -3,6 +3,7 @@ extension Tensor {
     /// Applies `weight` [out, in] (and `bias` [out]) to the last axis of this [..., in] tensor.
     public func linear(weight: Tensor, bias: Tensor? = nil) throws -> Tensor {
         try requireDType(.float32, op: "linear")
+        if !isDense { return try dense().linear(weight: weight, bias: bias) }
         try checkSameDevice(weight, op: "linear")
         guard weight.rank == 2, rank >= 1, shape[rank - 1] == weight.shape[1] else {
             throw FoveaError.shapeMismatch(op: "linear", shape, weight.shape)

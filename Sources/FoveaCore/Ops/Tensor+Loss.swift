@@ -46,6 +46,11 @@ extension Tensor {
         totals: (lossSum: Tensor, correct: Tensor)? = nil
     ) throws -> Tensor {
         try requireDType(.float32, op: op)
+        if !isDense {
+            return try dense().classificationLoss(
+                op, targets: targets, classWeights: classWeights, fromLogits: fromLogits, labelSmoothing: labelSmoothing,
+                totals: totals)
+        }
         guard targets.dtype == .int32 else {
             throw FoveaError.invalidArgument(
                 "\(op): targets must be int32 class indices, got \(targets.dtype); use Tensor(indices:) or to(dtype: .int32)")

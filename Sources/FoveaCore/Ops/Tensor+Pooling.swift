@@ -5,6 +5,7 @@ extension Tensor {
     /// window size (count_include_pad), sum and L2 treat it as zeros.
     public func pool2d(_ kind: PoolKind, kernel: Size2D, stride: Size2D? = nil, padding: Size2D = 0) throws -> Tensor {
         try requireDType(.float32, op: "\(kind)Pool2d")
+        if !isDense { return try dense().pool2d(kind, kernel: kernel, stride: stride, padding: padding) }
         let stride = stride ?? kernel
         guard rank == 4 else { throw FoveaError.invalidArgument("\(kind)Pool2d: expected an NCHW input, got shape \(shape)") }
         guard kernel.height >= 1, kernel.width >= 1, stride.height >= 1, stride.width >= 1 else {

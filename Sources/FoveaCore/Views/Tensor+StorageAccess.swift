@@ -43,8 +43,12 @@ extension Tensor {
     }
 
     /// This tensor when contiguous, else a contiguous copy (recorded, so gradients flow back to the view).
-    public func contiguous() throws -> Tensor {
-        if isContiguous { return self }
+    public func contiguous() throws -> Tensor { isContiguous ? self : try dense() }
+
+    /// This tensor when dense, else a dense copy (recorded): for ops whose forward and backward both read the input,
+    /// so a view is copied once, not at each read of `storage`.
+    func dense() throws -> Tensor {
+        if isDense { return self }
         let result = Tensor(shape: shape, device: device, storage: try storage)
         return record(result, op: "contiguous", inputs: [self]) { grad, _ in [grad] }
     }

@@ -14,6 +14,17 @@
 /// `level`, lowered to what the CPU supports (and raised to the portable level).
 int fovea_usable_level(int level);
 
+// Expands DEFINE(NAME, TARGET, LANES) for each level this architecture has: portable (4 lanes), and on x86-64 avx2
+// (8) and avx512 (16).
+#if defined(__x86_64__)
+#define FOVEA_FOR_EACH_LEVEL(DEFINE)                                                                                 \
+    DEFINE(portable, FOVEA_PORTABLE_TARGET, 4)                                                                       \
+    DEFINE(avx2, FOVEA_AVX2_TARGET, 8)                                                                               \
+    DEFINE(avx512, FOVEA_AVX512_TARGET, 16)
+#else
+#define FOVEA_FOR_EACH_LEVEL(DEFINE) DEFINE(portable, FOVEA_PORTABLE_TARGET, 4)
+#endif
+
 // Calls avx512_FUNCTION, avx2_FUNCTION or portable_FUNCTION with the arguments, as `level` allows.
 #if defined(__x86_64__)
 #define FOVEA_DISPATCH(level, FUNCTION, ...)                                                                         \

@@ -83,11 +83,7 @@
         }                                                                                                            \
     }
 
-DEFINE_CELLS(portable, FOVEA_PORTABLE_TARGET, 4)
-#if defined(__x86_64__)
-DEFINE_CELLS(avx2, FOVEA_AVX2_TARGET, 8)
-DEFINE_CELLS(avx512, FOVEA_AVX512_TARGET, 16)
-#endif
+FOVEA_FOR_EACH_LEVEL(DEFINE_CELLS)
 
 void fovea_lstm_cell_forward(
     int level, int hidden, const float *x, float *gates, const float *bias, const float *c_prev, const float *h_prev,

@@ -5,8 +5,8 @@ import Testing
 
 @testable import FoveaCore
 
-/// `CVectorKernels` at every SIMD level this CPU runs (portable, AVX2, AVX-512), against products and LSTM steps
-/// computed in Double here: whole and partial panels, tiles and vectors, several chunks of k, transposes, beta.
+/// `CVectorKernels` at every SIMD level this CPU runs (portable, AVX2, AVX-512), against products, LSTM steps and Adam
+/// updates computed in Double here: whole and partial panels, tiles and vectors, several chunks of k, transposes, beta.
 @Suite struct VectorKernelTests {
     static let levels = Array(0...fovea_simd_level())
 
@@ -115,6 +115,32 @@ import Testing
                 #expect(allClose(dProjected, want.dProjected), "\(label) projections' gradients")
                 #expect(allClose(dcCarried, want.dc), "\(label) dc_{t-1}")
                 #expect(carried == Array(repeating: 0, count: hidden), "\(label) dh is left to the GEMM")
+            }
+        }
+    }
+
+    @Test(arguments: levels)
+    func adamStepsMatchTheFormula(level: Int32) {
+        // One value, a part of a vector, whole vectors of every level and a part; Adam (coupled decay) and AdamW.
+        for count in [1, 3, 53] {
+            for (decay, coupledDecay): (Float, Float) in [(1, 0.01), (0.999, 0)] {
+                let g = Self.values(count, seed: 15), start = Self.values(count, seed: 16)
+                let mStart = Self.values(count, seed: 17).map { $0 * 0.1 }, vStart = Self.values(count, seed: 18).map { $0 * $0 }
+                var p = start, m = mStart, v = vStart
+                let (beta1, beta2, eps, stepSize, root): (Float, Float, Float, Float, Float) = (0.9, 0.999, 1e-8, 1e-3, 0.05)
+                fovea_adam_step(
+                    level, count, &p, g, &m, &v, beta1, beta2, eps, stepSize, root, decay, coupledDecay)
+                var wantP = [Float](), wantM = [Float](), wantV = [Float]()
+                for i in 0..<count {
+                    let d = Double(g[i]) + Double(coupledDecay) * Double(start[i])
+                    let mi = Double(mStart[i]) + (1 - Double(beta1)) * (d - Double(mStart[i]))
+                    let vi = Double(beta2) * Double(vStart[i]) + (1 - Double(beta2)) * d * d
+                    let step = Double(stepSize) * mi / (vi.squareRoot() / Double(root) + Double(eps))
+                    wantP.append(Float(Double(start[i]) * Double(decay) - step)); wantM.append(Float(mi)); wantV.append(Float(vi))
+                }
+                let label = "level \(level) count \(count) decay \(decay)"
+                #expect(allClose(p, wantP, atol: 1e-6), "\(label) p: \(maxAbsDifference(p, wantP))")
+                #expect(allClose(m, wantM, atol: 1e-7) && allClose(v, wantV, atol: 1e-7), "\(label) m, v")
             }
         }
     }

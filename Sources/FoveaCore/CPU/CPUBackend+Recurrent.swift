@@ -4,8 +4,6 @@ import CVectorKernels
 /// every step (one GEMM of its rows by W_hh^T, then the fused cell, eight hidden units at a time) with no barrier.
 /// The per-step products multiply by W_hh (or its transpose) packed once per sequence (`PackedMatrix`).
 extension CPUBackend: RecurrentBackend {
-    /// The SIMD level of the C cells (`fovea_simd_level()`, read once).
-    private static let simdLevel = fovea_simd_level()
 
     public func recurrentForward(_ shape: RecurrentShape, _ storage: RecurrentStorage) throws {
         let p = RecurrentPointers(shape, storage)

@@ -138,7 +138,7 @@ struct EvaluateCommand: ParsableCommand {
     static func check(_ source: DataSource, fits spec: ModelSpec, file: String) throws {
         let kinds = [
             ("a series (series:PATH:COLUMN)", TrainingRun.recurrentModels.contains(spec.name), source.isRegression),
-            ("texts (text:PATH)", spec.name == "lstm-text", source.vocabulary != nil),
+            ("texts (text:PATH)", Models.textClassifiers.contains(spec.name), source.vocabulary != nil),
             ("a text of characters (chars:PATH)", spec.name == "char-lstm", source.characters != nil),
         ]
         if let (kind, reads, _) = kinds.first(where: { $0.1 != $0.2 }) {

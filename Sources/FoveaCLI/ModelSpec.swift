@@ -193,9 +193,10 @@ struct ModelSpec {
                 width = inputShape.rank == 3 ? max(0, (inputShape[2] / 2 - 4) / 2) : 0
             return sum([channels * 6 * 25, saturatingProduct(16 * 120, saturatingProduct(height, width)), 84 * classes])
         case "cnn-cifar": return sum([channels * 9, 128 * classes])
-        case "lstm", "gru", "rnn", "lstm-text", "char-lstm":
+        case "lstm", "gru", "rnn", "lstm-text", "gru-text", "char-lstm":
             // One gate's input and recurrent weights (an RNN has one gate), the head, and a char-lstm's embedding.
-            let units = hidden.first ?? 0, inputs = name == "lstm-text" || name == "char-lstm" ? 64 : inputShape.dims.last ?? 1
+            let units = hidden.first ?? 0
+            let inputs = Models.textClassifiers.contains(name) || name == "char-lstm" ? 64 : inputShape.dims.last ?? 1
             return sum([
                 saturatingProduct(units, inputs + units), saturatingProduct(units, classes),
                 name == "char-lstm" ? saturatingProduct(classes, 64) : 0,

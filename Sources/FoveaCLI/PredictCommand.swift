@@ -14,7 +14,7 @@ struct PredictCommand: ParsableCommand {
             "A PNG, JPEG, PGM or PPM image of any size (converted to the model's channels, resized bilinearly to its input size), or idx:FILE:INDEX for an image of an IDX file."
     )
     var input: String?
-    @Option(help: "A text for an lstm-text checkpoint, encoded with the vocabulary saved in it.") var text: String?
+    @Option(help: "A text for an lstm-text or gru-text checkpoint, encoded with the vocabulary saved in it.") var text: String?
     @Option(help: "A CSV file for a series checkpoint (lstm, gru, rnn): its last window forecasts the next value.") var series:
         String?
     @Option(help: "With --series: the column to read (default: the one the checkpoint was trained on).") var column: String?

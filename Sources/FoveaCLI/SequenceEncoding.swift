@@ -71,8 +71,8 @@ enum SequenceEncoding {
                 throw bad("metadata characters: \(error.description)")
             }
         }
-        if metadata["vocabulary_words"] != nil && model != "lstm-text" {
-            throw bad("metadata vocabulary_words belongs to an lstm-text model, not \(model)")
+        if metadata["vocabulary_words"] != nil && !Models.textClassifiers.contains(model) {
+            throw bad("metadata vocabulary_words belongs to an lstm-text or gru-text model, not \(model)")
         }
         if metadata["series_column"] != nil && !["lstm", "gru", "rnn"].contains(model) {
             throw bad("metadata series_column belongs to a series model, not \(model)")

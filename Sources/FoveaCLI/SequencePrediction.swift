@@ -4,7 +4,7 @@ import Fovea
 /// `fovea predict --text` and `--series`: a sequence checkpoint applied to raw input, encoded as in training with
 /// the `SequenceEncoding` saved in it.
 enum SequencePrediction {
-    /// Classifies `text` with an lstm-text checkpoint: tokenized, truncated to its last words and padded as in
+    /// Classifies `text` with an lstm-text or gru-text checkpoint: tokenized, truncated to its last words and padded as in
     /// training. Gives every class's probability and the lines `predict` prints: how many of the text's words the
     /// vocabulary knows, then the `top` most probable classes.
     static func classify(_ text: String, checkpoint: CheckpointOptions, top: Int) throws -> (
@@ -14,9 +14,9 @@ enum SequencePrediction {
         guard case .words(let vocabulary) = spec.encoding, spec.inputShape.rank == 1 else {
             throw FoveaError.invalidArgument(
                 "--text: \(checkpoint.checkpoint) "
-                    + (spec.name == "lstm-text"
+                    + (Models.textClassifiers.contains(spec.name)
                         ? "does not hold its vocabulary (saved by an older fovea train): train it again"
-                        : "holds a \(spec.name) model, not an lstm-text one"))
+                        : "holds a \(spec.name) model, not an lstm-text or gru-text one"))
         }
         let ids = vocabulary.encode(text, length: spec.inputShape[0])
         let words = ids.filter { $0 != Vocabulary.padding }

@@ -12,15 +12,18 @@ struct SummaryCommand: ParsableCommand {
     @Option(help: "Model: \(Models.names.joined(separator: ", ")).") var model = "lenet5"
     @Option(
         help:
-            "Input shape without the batch axis, e.g. 1,28,28 or 3,32,32 (default: 1,28,28; [window, 1] for lstm, gru and rnn; [48] for lstm-text; [window] for char-lstm)."
+            "Input shape without the batch axis, e.g. 1,28,28 or 3,32,32 (default: 1,28,28; [window, 1] for lstm, gru and rnn; [48] for lstm-text and gru-text; [window] for char-lstm)."
     )
     var inputShape: String?
-    @Option(help: "Number of classes (default: 10; 1 value forecast by lstm, gru and rnn; 2 for lstm-text).") var classes: Int?
+    @Option(help: "Number of classes (default: 10; 1 value forecast by lstm, gru and rnn; 2 for lstm-text and gru-text).")
+    var classes: Int?
     @Option(help: "Hidden layer sizes for mlp, comma-separated; the recurrent layer's units for the recurrent models.")
     var hidden = "256"
     @Flag(help: "LeNet-5 with sigmoid and average pooling.") var classic = false
     @Option(help: "For lstm, gru, rnn and char-lstm: the values or characters each window holds (default 24).") var window: Int?
-    @Option(help: "For lstm-text: the word ids it embeds (its words, padding and unknown); for char-lstm: its characters.")
+    @Option(
+        help:
+            "For lstm-text and gru-text: the word ids it embeds (its words, padding and unknown); for char-lstm: its characters.")
     var vocabulary: Int?
     @Option(
         help:
@@ -28,7 +31,7 @@ struct SummaryCommand: ParsableCommand {
     )
     var data: String?
 
-    static let sequenceModels: Set = ["lstm", "gru", "rnn", "lstm-text", "char-lstm"]
+    static let sequenceModels: Set = ["lstm", "gru", "rnn", "lstm-text", "gru-text", "char-lstm"]
 
     func run() throws { print(try text(), terminator: "") }
 
@@ -37,8 +40,8 @@ struct SummaryCommand: ParsableCommand {
         if let window, !["lstm", "gru", "rnn", "char-lstm"].contains(model) {
             throw FoveaError.invalidArgument("--window \(window): only for --model lstm, gru, rnn and char-lstm")
         }
-        if let vocabulary, !["lstm-text", "char-lstm"].contains(model) {
-            throw FoveaError.invalidArgument("--vocabulary \(vocabulary): only for --model lstm-text and char-lstm")
+        if let vocabulary, !(Models.textClassifiers.contains(model) || model == "char-lstm") {
+            throw FoveaError.invalidArgument("--vocabulary \(vocabulary): only for --model lstm-text, gru-text and char-lstm")
         }
         if let window, window <= 0 || window > ModelSpec.largestLayer {
             throw FoveaError.invalidArgument("--window \(window): must be a positive number of values")
@@ -50,7 +53,7 @@ struct SummaryCommand: ParsableCommand {
         let source = try sequenceData()
         let shape = try resolvedInputShape(source)
         let words = vocabulary ?? source.map { $0.vocabulary?.count ?? $0.characters?.count ?? 0 } ?? 0
-        if ["lstm-text", "char-lstm"].contains(model) && words == 0 {
+        if (Models.textClassifiers.contains(model) || model == "char-lstm") && words == 0 {
             throw FoveaError.invalidArgument(
                 "--model \(model): needs the size of its vocabulary: --vocabulary N, or --data \(model == "char-lstm" ? "chars" : "text"):PATH"
             )
@@ -96,7 +99,7 @@ struct SummaryCommand: ParsableCommand {
         if let source { return source.sampleShape }
         switch model {
         case "lstm", "gru", "rnn": return [window ?? 24, 1]
-        case "lstm-text": return [48]
+        case "lstm-text", "gru-text": return [48]
         case "char-lstm": return [window ?? 24]
         default: return [1, 28, 28]
         }
@@ -105,6 +108,6 @@ struct SummaryCommand: ParsableCommand {
     /// The classes `fovea train` gives `model` when the data does not say: one forecast value for a series model, two
     /// for a text classifier, ten otherwise.
     private static func defaultClasses(_ model: String) -> Int {
-        ["lstm", "gru", "rnn"].contains(model) ? 1 : model == "lstm-text" ? 2 : 10
+        ["lstm", "gru", "rnn"].contains(model) ? 1 : Models.textClassifiers.contains(model) ? 2 : 10
     }
 }

@@ -19,7 +19,9 @@ struct TextGenerator {
         case window
     }
 
+    /// A char-lstm model, and its recurrent layer (an LSTM, whose state carries from character to character).
     let model: TextClassifier
+    private let lstm: LSTM
     let characters: CharacterVocabulary
     /// The characters the model read in training; a longer prompt is cut to its last `window`.
     let window: Int
@@ -31,7 +33,7 @@ struct TextGenerator {
     init(checkpoint: CheckpointOptions) throws {
         let (model, spec) = try LoadedModel.load(checkpoint)
         guard case .characters(let characters) = spec.encoding, spec.inputShape.rank == 1,
-            let classifier = model as? TextClassifier
+            let classifier = model as? TextClassifier, classifier.lstm != nil
         else {
             throw FoveaError.invalidArgument(
                 "\(checkpoint.checkpoint) holds a \(spec.name) model; fovea generate needs a char-lstm one")
@@ -40,7 +42,8 @@ struct TextGenerator {
     }
 
     init(model: TextClassifier, characters: CharacterVocabulary, window: Int, device: Device) {
-        self.model = model; self.characters = characters; self.window = window; self.device = device
+        guard let lstm = model.lstm else { preconditionFailure("TextGenerator: a char-lstm model's recurrent layer is an LSTM") }
+        self.model = model; self.lstm = lstm; self.characters = characters; self.window = window; self.device = device
     }
 
     /// `length` characters following `prompt`, drawn with `seed` (one seed gives one text), reading `context` before each.
@@ -78,7 +81,7 @@ struct TextGenerator {
     ) {
         try withNoGrad {
             let input = try Tensor(indices: ids.map(Int.init), shape: [1, ids.count], device: device)
-            let (output, next) = try model.lstm(model.embedding(input), initialState: state)
+            let (output, next) = try lstm(model.embedding(input), initialState: state)
             let last = try output.slice(axis: 1, start: ids.count - 1, count: 1).squeezed(axis: 1)
             return (try model.head(last).toArray(), next)
         }

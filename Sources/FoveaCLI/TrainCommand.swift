@@ -21,7 +21,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Model: \(Models.names.joined(separator: ", ")) (default: lenet5).") var model: String?
     @Option(
         help:
-            "Data: fashion-mnist, mnist, cifar10, cifar100, csv:PATH, folder:DIR (images in DIR/CLASS/*.png|jpg) series:PATH:COLUMN (a CSV column to forecast, with --model lstm, gru or rnn) text:PATH (a CSV file of label and text, with --model lstm-text) or chars:PATH (a UTF-8 text, with --model char-lstm) (default: fashion-mnist)."
+            "Data: fashion-mnist, mnist, cifar10, cifar100, csv:PATH, folder:DIR (images in DIR/CLASS/*.png|jpg) series:PATH:COLUMN (a CSV column to forecast, with --model lstm, gru or rnn) text:PATH (a CSV file of label and text, with --model lstm-text or gru-text) or chars:PATH (a UTF-8 text, with --model char-lstm) (default: fashion-mnist)."
     )
     var data: String?
     @Option(help: "Directory with the data files (default: where Debian's packages put them).") var dataDir: String?

@@ -341,9 +341,9 @@ struct TrainingRun {
         if !source.isRegression, let option = seriesOptions.first(where: { $0.1 }) {
             throw FoveaError.invalidArgument("--\(option.0): only for --data series:PATH:COLUMN, not \(settings.data)")
         }
-        if (settings.model == "lstm-text") != (source.vocabulary != nil) {
+        if Models.textClassifiers.contains(settings.model) != (source.vocabulary != nil) {
             throw FoveaError.invalidArgument(
-                "--model \(settings.model) with --data \(settings.data): --model lstm-text classifies a text:PATH, and texts need it"
+                "--model \(settings.model) with --data \(settings.data): --model lstm-text or gru-text classifies a text:PATH, and texts need it"
             )
         }
         if source.isRegression || source.vocabulary != nil || source.characters != nil {
@@ -358,7 +358,9 @@ struct TrainingRun {
             }
             if source.isRegression { return }
         }
-        if !["mlp", "lstm-text", "char-lstm"].contains(settings.model) && source.sampleShape.rank != 3 {
+        if !(["mlp", "char-lstm"].contains(settings.model) || Models.textClassifiers.contains(settings.model))
+            && source.sampleShape.rank != 3
+        {
             throw FoveaError.invalidArgument(
                 "--model \(settings.model) needs images [channels, height, width], but \(settings.data) has samples "
                     + "of shape \(source.sampleShape): use --model mlp for tabular data")

@@ -5,7 +5,8 @@ import Testing
 
 /// The CPU backend's shape-dependent fast paths against OpenCL's general kernels, at sizes that reach them: convolutions
 /// split over several cores (wide, strided and pointwise column layouts), tiled pooling eight and four windows at a time
-/// with ties, and GEMMs done in column blocks. Also the host buffer pool.
+/// with ties, GEMMs done in column blocks, and an LSTM large enough for the packed kernels' full tiles and panels (and
+/// its large GEMMs run as `packedGemm`). Also the host buffer pool.
 @Suite struct CPUFastPathTests {
     static let hasOpenCL = testDevices.count > 1
 
@@ -71,6 +72,36 @@ import Testing
             #expect(
                 allClose(results[0], results[1], atol: 1e-4),
                 "\(m)x\(k) * (\(n)x\(k))^T: \(maxAbsDifference(results[0], results[1]))")
+        }
+    }
+
+    @Test(.enabled(if: hasOpenCL), arguments: [false, true])
+    func largeLSTMMatchesOpenCL(reverse: Bool) throws {
+        // 8 steps x 19 sequences (two blocks of rows, neither a whole number of tiles), hidden 37 (4 * 37 columns of
+        // gates: whole panels and a part), input 24: every GEMM of the op above the sizes that go to `packedGemm`.
+        let (steps, batch, input, hidden) = (8, 19, 24, 37)
+        var results: [[[Float]]] = []
+        for device in [Device.cpu, .opencl(0)] {
+            let shapes: [Shape] = [
+                [steps, batch, input], [batch, hidden], [batch, hidden], [4 * hidden, input], [4 * hidden, hidden],
+                [4 * hidden], [4 * hidden],
+            ]
+            let t = try shapes.enumerated().map {
+                try testTensor($1, device: device, seed: 20 + UInt64($0), low: -0.5, high: 0.5, requiresGrad: true)
+            }
+            let (output, state) = try Tensor.recurrent(
+                .lstm, input: t[0], initialState: [t[1], t[2]], weightIH: t[3], weightHH: t[4], biasIH: t[5],
+                biasHH: t[6], reverse: reverse)
+            let loss =
+                try (output * testTensor(output.shape, device: device, seed: 30)).sum()
+                + (state[0] * testTensor(state[0].shape, device: device, seed: 31)).sum() + state[1].sum()
+            try loss.backward()
+            let gradients = try t.map { try $0.grad!.toArray() }
+            results.append([try output.toArray(), try state[0].toArray(), try state[1].toArray()] + gradients)
+        }
+        for (i, name) in ["output", "h_n", "c_n", "dx", "dh_0", "dc_0", "dW_ih", "dW_hh", "db_ih", "db_hh"].enumerated() {
+            #expect(
+                allClose(results[0][i], results[1][i], atol: 1e-4), "\(name): \(maxAbsDifference(results[0][i], results[1][i]))")
         }
     }
 

@@ -169,7 +169,7 @@ import Testing
             ),
             (
                 "model", "vgg99",
-                "metadata model 'vgg99' is none of mlp, lenet5, cnn-cifar, resnet-small, resnet18, vgg11, lstm, gru, rnn, lstm-text, char-lstm"
+                "metadata model 'vgg99' is none of mlp, lenet5, cnn-cifar, resnet-small, resnet18, vgg11, lstm, gru, rnn, lstm-text, gru-text, char-lstm"
             ),
         ]
         for (key, value, reason) in cases {

@@ -101,7 +101,7 @@ import Testing
         )
         #expect(
             Self.failure(["train", "--model", "vgg16", "--data-dir", "/missing", "--out", out])
-                == "--model vgg16: choose one of mlp, lenet5, cnn-cifar, resnet-small, resnet18, vgg11, lstm, gru, rnn, lstm-text, char-lstm"
+                == "--model vgg16: choose one of mlp, lenet5, cnn-cifar, resnet-small, resnet18, vgg11, lstm, gru, rnn, lstm-text, gru-text, char-lstm"
         )
         #expect(
             Self.failure(["train", "--device", "tpu", "--out", out])

@@ -110,7 +110,7 @@ import Testing
                 == "--data text:\(reviews): \(checkpoint) holds a char-lstm model, which does not read texts (text:PATH)")
         #expect(
             CommandLineTests.failure(["predict", "--checkpoint", checkpoint, "--text", "the", "--device", "cpu"])?
-                .hasSuffix("holds a char-lstm model, not an lstm-text one") == true)
+                .hasSuffix("holds a char-lstm model, not an lstm-text or gru-text one") == true)
         let out = directory.appendingPathComponent("other").path
         #expect(
             CommandLineTests.failure(["train", "--model", "mlp", "--data", "chars:\(text)", "--out", out])?

@@ -20,13 +20,14 @@ import Testing
         return copy.path
     }
 
-    @Test func aTextCheckpointClassifiesRawTextWithItsVocabulary() throws {
+    @Test(arguments: ["lstm-text", "gru-text"])
+    func aTextCheckpointClassifiesRawTextWithItsVocabulary(model: String) throws {
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let csv = try TextCommandTests.reviews(in: directory)
         let out = directory.appendingPathComponent("run")
         try CommandLineTests.fovea([
-            "train", "--model", "lstm-text", "--data", "text:\(csv.path)", "--hidden", "16", "--epochs", "4",
+            "train", "--model", model, "--data", "text:\(csv.path)", "--hidden", "16", "--epochs", "4",
             "--lr", "0.01", "--device", "cpu", "--out", out.path,
         ])
         let checkpoint = out.appendingPathComponent("checkpoints/last.safetensors")
@@ -56,7 +57,7 @@ import Testing
                 "spaced", { $0["vocabulary_words"] = $0["vocabulary_words"]!.replacingOccurrences(of: "film", with: "Fi,lm") },
                 "is not one lower-case token"
             ),
-            ("series", { $0["series_column"] = "x" }, "metadata series_column belongs to a series model, not lstm-text"),
+            ("series", { $0["series_column"] = "x" }, "metadata series_column belongs to a series model, not \(model)"),
         ]
         for (name, change, expected) in hostile {
             let file = try Self.doctor(checkpoint, as: directory.appendingPathComponent("\(name).safetensors"), change)
@@ -128,7 +129,7 @@ import Testing
                 == "\(sideways): metadata series_inputs 'sideways' is none of relative, absolute")
         #expect(
             CommandLineTests.failure(["predict", "--checkpoint", checkpoint.path, "--text", "hello", "--device", "cpu"])?
-                .contains("holds a gru model, not an lstm-text one") == true)
+                .contains("holds a gru model, not an lstm-text or gru-text one") == true)
         #expect(
             CommandLineTests.failure(["generate", "--checkpoint", checkpoint.path, "--prompt", "1", "--device", "cpu"])
                 == "\(checkpoint.path) holds a gru model; fovea generate needs a char-lstm one")

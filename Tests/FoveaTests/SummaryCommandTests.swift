@@ -35,6 +35,11 @@ import Testing
                 "embedding (Embedding)     [N, 48, 64]"
             ),
             (
+                ["--model", "gru-text", "--vocabulary", "1000", "--hidden", "64"],
+                1000 * 64 + 3 * 64 * 128 + 2 * 3 * 64 + 2 * 65,
+                "gru (GRU)                 [N, 48, 64]"
+            ),
+            (
                 ["--model", "char-lstm", "--vocabulary", "67", "--window", "32", "--hidden", "128"],
                 67 * 64 + 4 * 128 * 192 + 2 * 4 * 128 + 67 * 129,
                 "head (Dense)              [N, 67]"
@@ -77,12 +82,12 @@ import Testing
                 "--model char-lstm: needs the size of its vocabulary: --vocabulary N, or --data chars:PATH"
             ),
             (["--model", "mlp", "--window", "3"], "--window 3: only for --model lstm, gru, rnn and char-lstm"),
-            (["--model", "lstm", "--vocabulary", "30"], "--vocabulary 30: only for --model lstm-text and char-lstm"),
+            (["--model", "lstm", "--vocabulary", "30"], "--vocabulary 30: only for --model lstm-text, gru-text and char-lstm"),
             (["--model", "lstm", "--window", "0"], "--window 0: must be a positive number of values"),
             (["--model", "lstm-text", "--vocabulary", "2"], "--vocabulary 2: must be from 3 to 1048576"),
             (
                 ["--model", "lenet5", "--data", "series:\(SeriesCommandTests.co2):ppm"],
-                "--data series:\(SeriesCommandTests.co2):ppm: sizes a recurrent model (--model char-lstm, gru, lstm, lstm-text, rnn), not lenet5"
+                "--data series:\(SeriesCommandTests.co2):ppm: sizes a recurrent model (--model char-lstm, gru, gru-text, lstm, lstm-text, rnn), not lenet5"
             ),
         ]
         for (arguments, expected) in cases {

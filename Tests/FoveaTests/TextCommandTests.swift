@@ -5,7 +5,8 @@ import Testing
 
 @testable import FoveaCLI
 
-/// `fovea train --model lstm-text --data text:PATH`: a text classifier trained end to end, and the pairings refused.
+/// `fovea train --model lstm-text|gru-text --data text:PATH`: a text classifier trained end to end, and the pairings
+/// refused.
 @Suite struct TextCommandTests {
     /// 200 reviews in `directory`/reviews.csv, "the film, WORD and WORD plot": positive with good, great, fine and
     /// lovely, negative with bad, dull, poor and awful.
@@ -20,13 +21,14 @@ import Testing
         return csv
     }
 
-    @Test func lstmTextLearnsWhichWordsArePositive() throws {
+    @Test(arguments: ["lstm-text", "gru-text"])
+    func aTextClassifierLearnsWhichWordsArePositive(model: String) throws {
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let csv = try Self.reviews(in: directory)
         let out = directory.appendingPathComponent("run")
         try CommandLineTests.fovea([
-            "train", "--model", "lstm-text", "--data", "text:\(csv.path)", "--hidden", "16", "--epochs", "4",
+            "train", "--model", model, "--data", "text:\(csv.path)", "--hidden", "16", "--epochs", "4",
             "--lr", "0.01", "--device", "cpu", "--out", out.path,
         ])
         let lines = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
@@ -38,6 +40,9 @@ import Testing
 
         // fovea evaluate tests the run's test texts as training did, with the classification report.
         let checkpoint = out.appendingPathComponent("checkpoints/last.safetensors").path
+        let names = try CheckpointTests.headerKeys(URL(fileURLWithPath: checkpoint))
+        let layer = model == "gru-text" ? "gru" : "lstm"
+        #expect(names.first == "embedding.weight" && names.contains("\(layer).weight_hh_l0"), "\(names)")
         let report = try Self.evaluate(checkpoint, report: directory.appendingPathComponent("report"))
         #expect(try #require(report["samples"] as? Int) == 40)
         #expect(abs(try #require((report["report"] as? [String: Any])?["accuracy"] as? Double) - last["test_accuracy"]!) < 1e-6)
@@ -71,8 +76,8 @@ import Testing
         let snippets = repositoryRoot.appendingPathComponent("data/movie-snippets.csv").path
         let out = directory.appendingPathComponent("run").path
         let cases: [([String], String)] = [
-            (["--model", "mlp", "--data", "text:\(snippets)"], "--model lstm-text classifies a text:PATH"),
-            (["--model", "lstm-text", "--data", "csv:\(CommandLineTests.iris)"], "--model lstm-text classifies a text:PATH"),
+            (["--model", "mlp", "--data", "text:\(snippets)"], "--model lstm-text or gru-text classifies a text:PATH"),
+            (["--model", "gru-text", "--data", "csv:\(CommandLineTests.iris)"], "--model lstm-text or gru-text classifies"),
             (["--model", "lstm-text", "--data", "text:\(snippets)", "--normalize", "0.5,0.5"], "--normalize: not for text:"),
             (
                 ["--model", "lstm-text", "--data", "text:\(CommandLineTests.iris)"],

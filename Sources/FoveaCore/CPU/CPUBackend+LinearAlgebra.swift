@@ -14,6 +14,8 @@ extension CPUBackend: LinearAlgebraBackend, LayoutBackend {
             }
         } else if d.batch > 1 || work < Self.gemmGrain * 2 || Self.workers == 1 {
             for i in 0..<d.batch { Self.sgemm(d, pa + i * d.strideA, pb + i * d.strideB, pc, m: d.m, n: d.n) }
+        } else if Self.ownThreadsOnly && d.alpha == 1 && d.m >= Self.packedGemmMinimum {
+            Self.packedGemm(d, pa, pb, pc)
         } else if work >= Self.openBLASThreadingWork && !Self.ownThreadsOnly {
             // A large product: OpenBLAS's own threads split it with less overhead than a split of ours, and its
             // threads' idle spinning afterwards is small next to the product itself. Its thread count is process-wide:
@@ -34,13 +36,31 @@ extension CPUBackend: LinearAlgebraBackend, LayoutBackend {
         }
     }
 
+    /// Rows of C from which `withOwnThreads` multiplies with `PackedMatrix`: packing B is worth it over many rows.
+    static let packedGemmMinimum = 64
+
+    /// C = op(A) op(B) + beta C on Fovea's workers with `CVectorKernels`'s kernels: op(B) packed once (each core its
+    /// panels), then each core its block of rows of C.
+    static func packedGemm(
+        _ d: GemmDescriptor, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>
+    ) {
+        let packed = PackedMatrix(k: d.k, n: d.n, b, ldb: d.ldb, transposed: d.transposeB, parallel: true)
+        parallelParts((d.m + 15) / 16, parts: workers) { _, blocks in
+            let i0 = blocks.lowerBound * 16, i1 = min(d.m, blocks.upperBound * 16)
+            packed.multiply(
+                m: i1 - i0, a + (d.transposeA ? i0 : i0 * d.lda), lda: d.lda, transposedA: d.transposeA, beta: d.beta,
+                c + i0 * d.ldc, ldc: d.ldc)
+        }
+    }
+
     /// Multiply-adds from which one product is left to OpenBLAS's threads (a 256^3 product).
     static let openBLASThreadingWork = 1 << 24
 
     /// Runs `body` with this thread's large GEMMs split across Fovea's workers instead of OpenBLAS's threads. After
     /// a threaded product OpenBLAS's threads spin (sched_yield) for a while, taking cores from the parallel loops that
     /// follow: around the recurrence's per-block loops that made an LSTM layer's forward and backward (batch 64, 100
-    /// steps, hidden 256) about 1.4x slower.
+    /// steps, hidden 256) about 1.4x slower. Those with at least `packedGemmMinimum` rows run as
+    /// `packedGemm`.
     static func withOwnThreads<T>(_ body: () throws -> T) rethrows -> T {
         let key = "fovea.ownThreadsOnly", previous = Thread.current.threadDictionary[key]
         Thread.current.threadDictionary[key] = true

@@ -1,6 +1,12 @@
+import CVectorKernels
+
 /// exp, sigmoid and tanh on eight lanes at a time, for the fused loops (the recurrent cells): a few ulp from libm's,
 /// many times faster than calling it per element.
 extension CPUBackend {
+    /// The widest SIMD level of `CVectorKernels` this CPU runs (`fovea_simd_level()`, read once): the level the C
+    /// kernels (LSTM cells, Adam) are called with.
+    static let simdLevel = fovea_simd_level()
+
     /// e^x with Cephes' polynomial after reducing x by multiples of ln 2 (inputs clamped to [-87.3, 88.3]).
     @inline(__always)
     static func vectorExp(_ x: SIMD8<Float>) -> SIMD8<Float> {

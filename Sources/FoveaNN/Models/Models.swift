@@ -4,14 +4,18 @@ import FoveaCore
 public enum Models {
     /// Names accepted by `make(_:...)`.
     public static let names = [
-        "mlp", "lenet5", "cnn-cifar", "resnet-small", "resnet18", "vgg11", "lstm", "gru", "rnn", "lstm-text", "char-lstm",
+        "mlp", "lenet5", "cnn-cifar", "resnet-small", "resnet18", "vgg11", "lstm", "gru", "rnn", "lstm-text", "gru-text",
+        "char-lstm",
     ]
+
+    /// The text classifiers (`TextClassifier`) among `names`: an LSTM or a GRU over word ids.
+    public static let textClassifiers: Set = ["lstm-text", "gru-text"]
 
     /// Builds the model called `name` for samples of `inputShape` ([C, H, W]) and `classes` outputs: a `Sequential`,
     /// or for `resnet18` and `vgg11` torchvision's module structure (so their parameters carry torchvision's names).
     /// `lstm`, `gru` and `rnn` take sequences [steps, features] and are a `RecurrentModel` of one layer of
     /// `hidden[0]` units; with one feature and one output (a series forecast) it is residual: it predicts the change
-    /// from the last value. `lstm-text` is a `TextClassifier` of texts [length] over `vocabulary` word ids; `char-lstm` one of
+    /// from the last value. `lstm-text` and `gru-text` are a `TextClassifier` (LSTM or GRU) of texts [length] over `vocabulary` word ids; `char-lstm` one of
     /// [length] character ids predicting the next of the `classes` characters (no padding id).
     public static func make(
         _ name: String, inputShape: Shape, classes: Int, hidden: [Int] = [256],
@@ -38,13 +42,14 @@ public enum Models {
             return try RecurrentModel(
                 kind: name, inputFeatures: inputShape[1], hiddenSize: hidden[0], outputs: classes,
                 residual: inputShape[1] == 1 && classes == 1)
-        case "lstm-text":
+        case "lstm-text", "gru-text":
             guard inputShape.rank == 1, vocabulary > 2, hidden.count == 1 else {
                 throw FoveaError.invalidArgument(
-                    "lstm-text: needs texts [length], a vocabulary and one hidden size, got \(inputShape), \(vocabulary) words and \(hidden)"
+                    "\(name): needs texts [length], a vocabulary and one hidden size, got \(inputShape), \(vocabulary) words and \(hidden)"
                 )
             }
-            return TextClassifier(vocabulary: vocabulary, hiddenSize: hidden[0], classes: classes)
+            return TextClassifier(
+                vocabulary: vocabulary, hiddenSize: hidden[0], classes: classes, kind: name == "gru-text" ? .gru : .lstm)
         case "char-lstm":
             guard inputShape.rank == 1, classes >= 2, hidden.count == 1 else {
                 throw FoveaError.invalidArgument(

@@ -144,4 +144,19 @@ import Testing
             }
         }
     }
+
+    @Test(arguments: levels)
+    func philoxDropoutMatchesTheScalarGenerator(level: Int32) {
+        // Partial vectors of every level; a block index whose low word wraps (the counter's high word then counts).
+        for (count, firstBlock) in [(1, UInt64(0)), (3, 7), (63, 1), (64, 0), (200, 0xFFFF_FFF0), (1001, 12_345)] {
+            for p: Float in [0, 0.3, 0.999] {
+                let x = Self.values(count, seed: 21), state = PhiloxState(seed: 0xDEAD_BEEF_1234, offset: firstBlock * 4)
+                let threshold = UInt32((p * 0x1p24).rounded(.up)), scale = 1 / (1 - p)
+                var out = [Float](repeating: .nan, count: count)
+                fovea_philox_dropout(level, count, firstBlock, state.key.x, state.key.y, threshold, scale, x, &out)
+                let want = (0..<count).map { e in Philox.uniform(state.block(e / 4)[e % 4]) >= p ? x[e] * scale : 0 }
+                #expect(out == want, "level \(level) count \(count) first block \(firstBlock) p \(p)")
+            }
+        }
+    }
 }

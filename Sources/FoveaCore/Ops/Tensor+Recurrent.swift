@@ -20,6 +20,12 @@ extension Tensor {
     ) throws -> (output: Tensor, state: [Tensor]) {
         let op = "recurrent \(kind)"
         try input.requireDType(.float32, op: op)
+        // A view (a batch-first input, permuted) is copied once here; the forward and the backward both read it.
+        if !input.isDense {
+            return try recurrent(
+                kind, input: input.dense(), initialState: initialState, weightIH: weightIH, weightHH: weightHH,
+                biasIH: biasIH, biasHH: biasHH, lengths: lengths, paddedAtFront: paddedAtFront, reverse: reverse)
+        }
         guard input.rank == 3, weightIH.rank == 2, weightHH.rank == 2, weightIH.shape[1] == input.shape[2] else {
             throw FoveaError.invalidArgument(
                 "\(op): input \(input.shape) and weight_ih \(weightIH.shape) are not [steps, batch, input] and [gates * hidden, input]"

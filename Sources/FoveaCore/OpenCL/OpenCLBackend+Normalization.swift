@@ -71,7 +71,7 @@ extension OpenCLBackend: NormalizationBackend {
         return (kernel + "_rows", [channels], [1])
     }
 
-    private func normOptions(batchStatistics: Bool) -> String {
+    func normOptions(batchStatistics: Bool) -> String {
         "-DLOCAL_SIZE=\(reductionGroupSize) -DBATCH_STATS=\(batchStatistics ? 1 : 0)"
     }
 

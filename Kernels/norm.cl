@@ -92,3 +92,120 @@ void batch_norm_backward(__global const float *grad_out, __global const float *y
         }
     }
 }
+
+// The same two passes for CPU devices (PoCL): one work item per channel, walking each image's S contiguous values of
+// the channel eight at a time, so the loops run as SIMD over memory that follows them; no local memory, no barriers.
+// Launched over [C] items in groups of 1. The rows of channel c: x + (n * C + c) * S for n < N.
+#define CHANNEL_ROWS(n) for (int n = 0; n < N; ++n)
+#define ROW(p, n) ((p) + ((size_t)(n) * C + c) * S)
+#define SUM8(v) ((v).s0 + (v).s1 + (v).s2 + (v).s3 + (v).s4 + (v).s5 + (v).s6 + (v).s7)
+
+__kernel __attribute__((reqd_work_group_size(1, 1, 1)))
+void batch_norm_forward_rows(__global const float *x, __global float *out, int N, int C, int S,
+                             __global const float *weight, int has_weight, __global const float *bias, int has_bias,
+                             __global float *running_mean, __global float *running_var, int has_running,
+                             float momentum, float eps, __global float *saved_mean, __global float *saved_invstd, int relu) {
+    int c = get_global_id(0), M = N * S;
+    if (c >= C) return;
+#if BATCH_STATS
+    float8 sum8 = 0.0f;
+    float sum = 0.0f;
+    CHANNEL_ROWS(n) {
+        __global const float *row = ROW(x, n);
+        int s = 0;
+        for (; s + 8 <= S; s += 8) sum8 += vload8(0, row + s);
+        for (; s < S; ++s) sum += row[s];
+    }
+    float mean = (SUM8(sum8) + sum) / M;
+    float8 squares8 = 0.0f;
+    float squares = 0.0f;
+    CHANNEL_ROWS(n) {
+        __global const float *row = ROW(x, n);
+        int s = 0;
+        for (; s + 8 <= S; s += 8) {
+            float8 d = vload8(0, row + s) - mean;
+            squares8 += d * d;
+        }
+        for (; s < S; ++s) squares += (row[s] - mean) * (row[s] - mean);
+    }
+    squares += SUM8(squares8);
+    float invstd = 1.0f / sqrt(squares / M + eps);
+    if (has_running) {
+        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean;
+        running_var[c] = (1.0f - momentum) * running_var[c] + momentum * squares / max(M - 1, 1);
+    }
+#else
+    float mean = running_mean[c];
+    float invstd = 1.0f / sqrt(running_var[c] + eps);
+#endif
+    saved_mean[c] = mean;
+    saved_invstd[c] = invstd;
+    float scale = (has_weight ? weight[c] : 1.0f) * invstd;
+    float shift = (has_bias ? bias[c] : 0.0f) - mean * scale;
+    CHANNEL_ROWS(n) {
+        __global const float *row = ROW(x, n);
+        __global float *target = ROW(out, n);
+        int s = 0;
+        for (; s + 8 <= S; s += 8) {
+            float8 v = vload8(0, row + s) * scale + shift;
+            vstore8(relu ? fmax(v, 0.0f) : v, 0, target + s);
+        }
+        for (; s < S; ++s) {
+            float v = row[s] * scale + shift;
+            target[s] = relu ? fmax(v, 0.0f) : v;
+        }
+    }
+}
+
+// Eight output gradients of a row from s, zero where a fused ReLU's output is not positive.
+float8 output_gradient8(__global const float *grad_row, __global const float *y_row, int relu, int s) {
+    float8 g = vload8(0, grad_row + s);
+    return relu ? select((float8)0.0f, g, vload8(0, y_row + s) > 0.0f) : g;
+}
+
+__kernel __attribute__((reqd_work_group_size(1, 1, 1)))
+void batch_norm_backward_rows(__global const float *grad_out, __global const float *y, int relu, __global const float *x,
+                              int N, int C, int S, __global const float *weight, int has_weight,
+                              __global const float *saved_mean, __global const float *saved_invstd, int batch_stats,
+                              __global float *grad_input, int need_input, __global float *grad_weight, int need_weight,
+                              __global float *grad_bias, int need_bias) {
+    int c = get_global_id(0), M = N * S;
+    if (c >= C) return;
+    float mean = saved_mean[c], invstd = saved_invstd[c];
+    float8 sum_dy8 = 0.0f, centered8 = 0.0f;
+    float sum_dy = 0.0f, centered = 0.0f;
+    CHANNEL_ROWS(n) {
+        __global const float *g = ROW(grad_out, n), *yr = ROW(y, n), *xr = ROW(x, n);
+        int s = 0;
+        for (; s + 8 <= S; s += 8) {
+            float8 dy = output_gradient8(g, yr, relu, s);
+            sum_dy8 += dy;
+            centered8 += dy * (vload8(0, xr + s) - mean);
+        }
+        for (; s < S; ++s) {
+            float dy = output_gradient(g, yr, relu, s);
+            sum_dy += dy;
+            centered += dy * (xr[s] - mean);
+        }
+    }
+    float grad_beta = SUM8(sum_dy8) + sum_dy, grad_gamma = (SUM8(centered8) + centered) * invstd;
+    if (need_weight) grad_weight[c] = grad_gamma;
+    if (need_bias) grad_bias[c] = grad_beta;
+    if (!need_input) return;
+    float k = (has_weight ? weight[c] : 1.0f) * invstd;
+    // With batch statistics dx = k * (dy - mean_dy - (x - mean) * invstd * mean_dy_xhat), else k * dy.
+    float mean_dy = grad_beta / M, slope = invstd * grad_gamma / M;
+    CHANNEL_ROWS(n) {
+        __global const float *g = ROW(grad_out, n), *yr = ROW(y, n), *xr = ROW(x, n);
+        __global float *target = ROW(grad_input, n);
+        int s = 0;
+        for (; s + 8 <= S; s += 8) {
+            float8 dy = output_gradient8(g, yr, relu, s);
+            vstore8(k * (batch_stats ? dy - mean_dy - (vload8(0, xr + s) - mean) * slope : dy), 0, target + s);
+        }
+        for (; s < S; ++s) {
+            float dy = output_gradient(g, yr, relu, s);
+            target[s] = k * (batch_stats ? dy - mean_dy - (xr[s] - mean) * slope : dy);
+        }
+    }
+}

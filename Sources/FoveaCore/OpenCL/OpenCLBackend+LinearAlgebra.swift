@@ -26,13 +26,17 @@ extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
             "CLBlastSgemm\(d.batch == 1 ? "" : "StridedBatched")(m: \(d.m), n: \(d.n), k: \(d.k), batch: \(d.batch))")
     }
 
+    /// Floats per vector of `gemm_small_*` (PX), and its build options.
+    private var smallGemmWidth: Int { min(16, max(4, context.info.preferredFloatVectorWidth)) }
+    var smallGemmOptions: String { "-DPX=\(smallGemmWidth)" }
+
     private func smallGemm(_ d: GemmDescriptor, a: Storage, b: Storage, c: Storage) throws {
-        let width = min(16, max(4, context.info.preferredFloatVectorWidth))
+        let width = smallGemmWidth
         let dotProducts = d.transposeB && !d.transposeA  // gemm.cl's vectors-along-k form, 4 x 4 dot products per item
         let rows = dotProducts ? 4 : 8
         let columns = dotProducts ? 4 : width
         try context.launch(
-            "gemm_small_\(d.transposeA ? "t" : "n")\(d.transposeB ? "t" : "n")", program: "gemm", options: "-DPX=\(width)",
+            "gemm_small_\(d.transposeA ? "t" : "n")\(d.transposeB ? "t" : "n")", program: "gemm", options: smallGemmOptions,
             global: [(d.n + columns - 1) / columns, (d.m + rows - 1) / rows, d.batch],
             arguments: [
                 .int(d.m), .int(d.n), .int(d.k), .float(d.alpha), .float(d.beta),

@@ -25,7 +25,7 @@ extension OpenCLBackend: LossBackend {
     ) throws {
         let local = reductionGroupSize
         try run(
-            "classification_loss", in: "loss", options: options(d), global: [local], local: [local],
+            "classification_loss", in: "loss", options: lossOptions(fromLogits: d.fromLogits), global: [local], local: [local],
             .buffer(input), .buffer(targets), .buffer(classWeights ?? targets), .int(classWeights == nil ? 0 : 1),
             .int(d.rows), .int(d.classes), .float(d.labelSmoothing), .buffer(loss), .buffer(statistics), .buffer(logSumExp),
             .int(totals == nil ? 0 : 1), .buffer(totals?.0 ?? loss), .buffer(totals?.1 ?? loss))
@@ -37,7 +37,7 @@ extension OpenCLBackend: LossBackend {
         gradInput: Storage
     ) throws {
         try run(
-            "classification_loss_backward", in: "loss", options: options(d),
+            "classification_loss_backward", in: "loss", options: lossOptions(fromLogits: d.fromLogits),
             global: [d.classes, d.rows],
             .buffer(gradLoss), .buffer(input), .buffer(targets), .buffer(classWeights ?? targets),
             .int(classWeights == nil ? 0 : 1),
@@ -45,7 +45,7 @@ extension OpenCLBackend: LossBackend {
     }
 
     /// Build options shared by the forward and backward, so they come from one build of loss.cl.
-    private func options(_ d: ClassificationLossDescriptor) -> String {
-        "-DLOCAL_SIZE=\(reductionGroupSize) -DFROM_LOGITS=\(d.fromLogits ? 1 : 0)"
+    func lossOptions(fromLogits: Bool) -> String {
+        "-DLOCAL_SIZE=\(reductionGroupSize) -DFROM_LOGITS=\(fromLogits ? 1 : 0)"
     }
 }

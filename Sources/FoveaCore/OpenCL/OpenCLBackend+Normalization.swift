@@ -20,10 +20,9 @@ extension OpenCLBackend: NormalizationBackend {
         guard useBatchStatistics || hasRunning else {
             throw FoveaError.invalidArgument("batchNorm: running statistics are required when not using batch statistics")
         }
-        let local = reductionGroupSize
+        let (kernel, global, local) = normLaunch("batch_norm_forward", channels: shape.channels)
         try run(
-            "batch_norm_forward", in: "norm", options: "-DLOCAL_SIZE=\(local) -DBATCH_STATS=\(useBatchStatistics ? 1 : 0)",
-            global: [shape.channels * local], local: [local],
+            kernel, in: "norm", options: normOptions(batchStatistics: useBatchStatistics), global: global, local: local,
             .buffer(x), .buffer(out), .int(shape.batch), .int(shape.channels), .int(shape.spatial),
             .buffer(weight ?? x), .int(weight == nil ? 0 : 1), .buffer(bias ?? x), .int(bias == nil ? 0 : 1),
             .buffer(runningMean ?? savedMean), .buffer(runningVar ?? savedInvStd), .int(hasRunning ? 1 : 0),
@@ -47,11 +46,10 @@ extension OpenCLBackend: NormalizationBackend {
         savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
         gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?
     ) throws {
-        let local = reductionGroupSize
+        let (kernel, global, local) = normLaunch("batch_norm_backward", channels: shape.channels)
         // The forward's build options (the backward ignores BATCH_STATS): one program, compiled once, serves both.
         try run(
-            "batch_norm_backward", in: "norm", options: "-DLOCAL_SIZE=\(local) -DBATCH_STATS=\(batchStatistics ? 1 : 0)",
-            global: [shape.channels * local], local: [local],
+            kernel, in: "norm", options: normOptions(batchStatistics: batchStatistics), global: global, local: local,
             .buffer(gradOut), .buffer(reluOutput ?? gradOut), .int(reluOutput == nil ? 0 : 1), .buffer(x), .int(shape.batch),
             .int(shape.channels), .int(shape.spatial),
             .buffer(weight ?? x), .int(weight == nil ? 0 : 1),
@@ -59,6 +57,22 @@ extension OpenCLBackend: NormalizationBackend {
             .buffer(gradInput ?? savedMean), .int(gradInput == nil ? 0 : 1),
             .buffer(gradWeight ?? savedMean), .int(gradWeight == nil ? 0 : 1),
             .buffer(gradBias ?? savedMean), .int(gradBias == nil ? 0 : 1))
+    }
+
+    /// The kernel and grid of a batch-norm pass: on GPUs a work-group of `reductionGroupSize` items per channel, whose
+    /// neighbouring items read neighbouring values; on CPU devices the `_rows` kernel, one item per channel walking its
+    /// contiguous rows as SIMD (PoCL runs a work-group's items one after another, so the group's stride of 256 values
+    /// left each item a scalar loop with a division per value).
+    private func normLaunch(_ kernel: String, channels: Int) -> (kernel: String, global: [Int], local: [Int]) {
+        if context.info.isGPU {
+            let local = reductionGroupSize
+            return (kernel, [channels * local], [local])
+        }
+        return (kernel + "_rows", [channels], [1])
+    }
+
+    func normOptions(batchStatistics: Bool) -> String {
+        "-DLOCAL_SIZE=\(reductionGroupSize) -DBATCH_STATS=\(batchStatistics ? 1 : 0)"
     }
 
     /// Work-group size of the reduction kernels (norm, loss, optim): a power of two, at most 256.

@@ -58,10 +58,13 @@ extension OpenCLBackend: OptimizerBackend {
         try launch("clip_to_norm", global: [count], [.buffer(x), .int(count), .buffer(sumOfSquares), .float(maxNorm)])
     }
 
+    /// Build options of optim.cl.
+    var optimOptions: String { "-DLOCAL_SIZE=\(reductionGroupSize)" }
+
     /// Enqueues an optim.cl kernel; all share one build of the program.
     private func launch(_ kernel: String, global: [Int], local: [Int]? = nil, _ arguments: [KernelArgument]) throws {
         try context.launch(
-            kernel, program: "optim", options: "-DLOCAL_SIZE=\(reductionGroupSize)",
+            kernel, program: "optim", options: optimOptions,
             global: global, local: local, arguments: arguments)
     }
 }

@@ -8,13 +8,15 @@ extension OpenCLBackend: PoolingBackend {
         ]
     }
 
+    func poolOptions(_ kind: PoolKind) -> String { "-DKIND=\(kind.rawValue)" }
+
     /// Consecutive outputs of a row per work item: 1 on GPUs, the whole row on CPUs (see `elementsPerItem`).
     private func rowChunk(_ g: PoolingGeometry) -> Int { context.info.isGPU ? 1 : g.output.width }
 
     public func pool2d(_ kind: PoolKind, _ x: Storage, geometry g: PoolingGeometry, into y: Storage) throws {
         let chunk = rowChunk(g)
         try context.launch(
-            "pool2d", program: "pool", options: "-DKIND=\(kind.rawValue)",
+            "pool2d", program: "pool", options: poolOptions(kind),
             global: [items(g.output.width, chunk) * g.planes, g.output.height],
             arguments: [.buffer(x), .buffer(y)] + sizeArguments(g) + [.int(chunk)])
     }
@@ -31,13 +33,13 @@ extension OpenCLBackend: PoolingBackend {
         if tiled {
             let chunk = rowChunk(g)
             return try context.launch(
-                "pool2d_backward_tiled", program: "pool", options: "-DKIND=\(kind.rawValue)",
+                "pool2d_backward_tiled", program: "pool", options: poolOptions(kind),
                 global: [items(g.output.width, chunk) * g.planes, g.output.height],
                 arguments: [.buffer(gradOutput), .buffer(input), .buffer(output), .buffer(gradInput)]
                     + sizeArguments(g) + [.int(chunk)])
         }
         try context.launch(
-            "pool2d_backward", program: "pool", options: "-DKIND=\(kind.rawValue)",
+            "pool2d_backward", program: "pool", options: poolOptions(kind),
             global: [g.planes * g.height * g.width],
             arguments: [.buffer(gradOutput), .buffer(input), .buffer(output), .buffer(gradInput)] + sizeArguments(g))
     }

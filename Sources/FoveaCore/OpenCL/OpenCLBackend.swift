@@ -17,6 +17,7 @@ public final class OpenCLBackend: MemoryBackend {
         lock.lock(); defer { lock.unlock() }
         if let existing = backends[index] { return existing }
         let backend = OpenCLBackend(device: .opencl(index), context: try OpenCLRuntime.context(forDevice: index))
+        backend.context.compileTogether(backend.stepPrograms)
         backends[index] = backend
         return backend
     }

@@ -14,6 +14,8 @@ final class ProgramCache {
     private(set) var loadedFromDisk = 0
     /// Where binaries are kept (nil: no disk cache).
     private let cacheDirectory: URL?
+    /// Programs built together when one of them is first asked for with its bundled options.
+    var bundle: ProgramBundle?
 
     init(context: cl_context, device: cl_device_id, info: OpenCLDeviceInfo, cacheDirectory: URL?) {
         self.context = context
@@ -43,6 +45,12 @@ final class ProgramCache {
     }
 
     func program(named name: String, options: String) throws -> cl_program {
+        if let bundle, bundle.contains(program: name, options: options) {
+            if let cached = programs[Self.bundleKey] { return cached }
+            let program = try build(name: "bundle", source: try bundle.source(), options: "")
+            programs[Self.bundleKey] = program
+            return program
+        }
         let key = name + "|" + options
         if let cached = programs[key] { return cached }
         guard let source = EmbeddedKernels.sources[name] else {
@@ -137,6 +145,12 @@ final class ProgramCache {
     /// Replaces each `#include "NAME.cl"` line with the embedded source of `Kernels/NAME.cl` (one level deep):
     /// the binary carries no kernel files for the OpenCL compiler to find.
     static func splicingIncludes(into source: String, of name: String) throws -> String {
+        var spliced = Set<String>()
+        return try splicingIncludes(into: source, of: name, skipping: &spliced)
+    }
+
+    /// `splicingIncludes`, leaving out files already in `spliced` (a bundle's members include a file once in all).
+    static func splicingIncludes(into source: String, of name: String, skipping spliced: inout Set<String>) throws -> String {
         guard source.contains("#include") else { return source }
         return try source.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             let text = line.trimmingCharacters(in: .whitespaces)
@@ -145,9 +159,11 @@ final class ProgramCache {
             guard let body = EmbeddedKernels.sources[included] else {
                 throw FoveaError.kernelBuild(program: name, log: "\(text): there is no Kernels/\(included).cl")
             }
-            return body
+            return spliced.insert(included).inserted ? body : ""
         }.joined(separator: "\n")
     }
+
+    private static let bundleKey = "bundle|"
 
     static func fnv1a(_ text: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -171,5 +187,13 @@ extension OpenCLContext {
     /// Programs compiled from source and loaded from the disk cache in this process.
     public var programStatistics: (compiled: Int, loadedFromDisk: Int) {
         (programs.compiledFromSource, programs.loadedFromDisk)
+    }
+}
+
+extension OpenCLContext {
+    /// Compiles `bundle`'s members as one program from now on, each the first time one of them is launched.
+    func compileTogether(_ bundle: ProgramBundle) {
+        lock.lock(); defer { lock.unlock() }
+        programs.bundle = bundle
     }
 }

@@ -70,18 +70,13 @@ struct TrainingRun {
             data: settings.data, classNames: source.classNames, normalization: source.normalization,
             vocabulary: source.vocabulary?.count ?? 0,
             encoding: SequenceEncoding(source, column: settings.data.split(separator: ":").last.map(String.init)))
-        // Replicas in this process draw from the one default generator: each seeds and draws its weights alone.
-        let model = try Self.modelConstruction.withLock {
-            manualSeed(settings.seed)
-            let model = try spec.build()
-            if resumed == nil, let initFrom = settings.initFrom {
-                if let note = try TransferLearning.initialize(
-                    model, from: initFrom, modelName: settings.model, data: settings.data)
-                {
-                    say(note)
-                }
+        // Each replica seeds its own default generator (`DataParallel`), as each MPI rank seeds its process's.
+        manualSeed(settings.seed)
+        let model = try spec.build()
+        if resumed == nil, let initFrom = settings.initFrom {
+            if let note = try TransferLearning.initialize(model, from: initFrom, modelName: settings.model, data: settings.data) {
+                say(note)
             }
-            return model
         }
         try model.to(device)
         let backbone = try settings.freeze.map { try TransferLearning.parameters(of: model, matching: $0) } ?? []
@@ -239,9 +234,6 @@ struct TrainingRun {
             }
         }
     }
-
-    /// Held while a replica seeds the default generator and draws its model's weights.
-    private static let modelConstruction = NSLock()
 
     /// Tests the trained model and records the result (in TensorBoard too, at step `epochs`), unless Ctrl-C came meanwhile.
     /// A series' forecasts are scored in its own units next to the naive forecast's.

@@ -76,6 +76,21 @@ import Testing
         #expect(stopped.allSatisfy { $0.hasPrefix("the replicas disagree on collective operation 0: a sum of Float64 of ") })
     }
 
+    @Test(.enabled(if: testDevices.count > 1, "needs an OpenCL device"))
+    func eachReplicaDrawsFromAGeneratorOfItsOwn() throws {
+        let process = Generator.default, offset = process.offset
+        let masks = try DataParallel(devices: [.cpu, .opencl(0)]).run { replica -> [[Float]] in
+            #expect(Generator.default !== process && Generator.default.seed == process.seed)
+            manualSeed(5)  // the replica's own, as an MPI rank's manualSeed is its process's
+            let ones = try Tensor.ones([64], device: replica.device)
+            return try (0..<3).map { _ in try ones.dropout(p: 0.5).toArray() }
+        }
+        // Both replicas drew the same stream in the same order, whatever the threads' timing, and not the process's.
+        #expect(masks[0] == masks[1])
+        #expect(Set(masks[0].map { $0.description }).count > 1 && masks[0][0] != masks[0][1])
+        #expect(process.offset == offset && Generator.default === process)
+    }
+
     @Test func devicesMustBeDistinctAndSome() {
         #expect(throws: FoveaError.invalidArgument("DataParallel: no devices given")) { try DataParallel(devices: []) }
         #expect(throws: FoveaError.invalidArgument("DataParallel: device cpu is given twice; give each device once")) {

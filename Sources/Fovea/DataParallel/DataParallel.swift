@@ -18,7 +18,8 @@ import Foundation
 /// ```
 ///
 /// Sums and broadcasts go through host memory (the gradient buckets are host buffers already). Let replica 0 alone
-/// print and write files (`replica.isLeader`). An error on any replica stops the others at their next collective.
+/// print and write files (`replica.isLeader`). Each replica's thread has its own `Generator.default` (seeded as the
+/// process's; `manualSeed` in the closure reseeds the replica's), so dropout masks repeat from run to run. An error on any replica stops the others at their next collective.
 public struct DataParallel {
     /// One replica: its place in the group, its device, the group's collectives and its share of each batch.
     public struct Replica {
@@ -54,9 +55,11 @@ public struct DataParallel {
         for (rank, device) in devices.enumerated() {
             let replica = Replica(
                 rank: rank, device: device, group: groups[rank], shard: try DataShard(rank: rank, count: devices.count))
+            // Each replica draws from a generator of its own (the process's seed, as every MPI rank starts from it).
+            let generator = Generator(seed: Generator.default.seed)
             let thread = Thread {
                 do {
-                    outcomes.set(rank, .success(try body(replica)))
+                    outcomes.set(rank, .success(try Generator.withDefault(generator) { try body(replica) }))
                 } catch {
                     replica.group.stop("replica \(rank) on \(device) failed: \(error)")
                     outcomes.set(rank, .failure(error))

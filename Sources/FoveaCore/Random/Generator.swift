@@ -7,8 +7,23 @@ public final class Generator: @unchecked Sendable {
     private let lock = NSLock()
     private var current: PhiloxState
 
-    /// The generator random ops use unless given another; seed 0 until `manualSeed` changes it.
-    public static let `default` = Generator(seed: 0)
+    /// The generator random ops and layers use unless given another: the process's (seed 0 until `manualSeed` changes
+    /// it), or the one `withDefault` gave the current thread. Data-parallel replicas each have their own, so their
+    /// draws do not interleave through one stream in an order the threads' timing decides.
+    public static var `default`: Generator {
+        (Thread.current.threadDictionary[threadDefaultKey] as? Generator) ?? processDefault
+    }
+
+    private static let processDefault = Generator(seed: 0)
+    private static let threadDefaultKey = "fovea.defaultGenerator"
+
+    /// Runs `body` with `generator` as this thread's `Generator.default` (and `manualSeed`'s target).
+    public static func withDefault<T>(_ generator: Generator, _ body: () throws -> T) rethrows -> T {
+        let dictionary = Thread.current.threadDictionary, previous = dictionary[threadDefaultKey]
+        dictionary[threadDefaultKey] = generator
+        defer { dictionary[threadDefaultKey] = previous }
+        return try body()
+    }
 
     public init(seed: UInt64 = 0) {
         current = PhiloxState(seed: seed, offset: 0)
@@ -44,7 +59,8 @@ public final class Generator: @unchecked Sendable {
     }
 }
 
-/// Reseeds `Generator.default` (PyTorch's `torch.manual_seed`).
+/// Reseeds `Generator.default` (PyTorch's `torch.manual_seed`): the process's, or this thread's where `withDefault`
+/// gave it one.
 public func manualSeed(_ seed: UInt64) {
     Generator.default.manualSeed(seed)
 }

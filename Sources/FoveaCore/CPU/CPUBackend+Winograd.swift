@@ -1,6 +1,9 @@
+import CVectorKernels
+
 /// The three convolution passes by Winograd's F(2x2, 3x3) (`WinogradTiles`): each core transforms a block of tile rows,
 /// runs the block's 16 GEMMs and transforms the products back, so a block's transforms stay in cache for its GEMMs.
-/// Transforms go channel by channel, down the block's tile rows, so each plane is read (or written) in order.
+/// The transforms (`CVectorKernels`, at `simdLevel`) go channel by channel, down the block's tile rows of each image.
+/// The forward's input transform writes the panels of the packed GEMM (`fovea_packed_gemm`) that multiplies them.
 /// The input gradient is the same correlation on the output gradient, with the filters turned and their channels swapped.
 extension CPUBackend {
     func winogradConv2d(_ x: Storage, weight: Storage, bias: Storage?, geometry g: ConvolutionGeometry, into y: Storage) throws {
@@ -42,20 +45,22 @@ extension CPUBackend {
         guard tiles.blockCount > 0 else { Self.zero(Self.pointer(gradWeight), count: cout * cin * 9); return }
         let tb = tiles.blockTiles, sums = 16 * cout * cin
         let (inputSize, gradientSize) = (16 * cin * tb, 16 * cout * tb)
-        let partSize = sums + inputSize + gradientSize + max(tiles.laneScratchSize, tiles.splitSize)
+        let partSize = sums + inputSize + gradientSize + tiles.transformScratchSize
         let parts = min(Self.workers, tiles.blockCount)
         let scratch = try allocate(parts * partSize)
         let base = Self.pointer(scratch), x = Self.pointer(input), gy = Self.pointer(gradOutput)
+        let plane = tiles.outputTiles, gradientLayout = Self.rowMajor(channels: cout, tiles: tb)
         parallelParts(tiles.blockCount, parts: parts) { part, blocks in
             let du = base + part * partSize, v = du + sums, mg = v + inputSize, lanes = mg + gradientSize
             for block in blocks {
                 let rows = tiles.rows(ofBlock: block)
-                transformInputs(x, tiles, rows: rows, lanes: lanes, into: v)
+                transformInputs(
+                    x, tiles, rows: rows, scratch: lanes, into: v, Self.rowMajor(channels: cin, tiles: tb), channelStride: tb)
                 for o in 0..<cout {
-                    tiles.forEachRow(rows) { local, image, th in
-                        tiles.transformGradient(
-                            gy + (image * cout + o) * g.outputPlane, tileRow: th, lanes: lanes,
-                            into: mg + o * tb + local * tiles.tilesWide, sliceStride: cout * tb)
+                    tiles.forEachImage(rows) { local, image, first, count in
+                        fovea_winograd_gradient(
+                            Self.simdLevel, gy + (image * cout + o) * g.outputPlane, plane, Int32(first), Int32(count),
+                            lanes, mg + o * tb, gradientLayout, Int32(local * tiles.tilesWide))
                     }
                 }
                 let n = rows.count * tiles.tilesWide
@@ -76,59 +81,58 @@ extension CPUBackend {
         _ x: UnsafePointer<Float>, filters u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         geometry g: ConvolutionGeometry, into y: UnsafeMutablePointer<Float>
     ) throws {
-        let (cin, cout) = (g.inChannels, g.outChannels)
+        let (cin, cout, level) = (g.inChannels, g.outChannels, Self.simdLevel)
         let tiles = WinogradTiles(g, channels: max(cin, cout))
         guard tiles.blockCount > 0 else { return }
         let tb = tiles.blockTiles
-        // The products are read up to eight floats past the last tile.
-        let (inputSize, productSize) = (16 * cin * tb, 16 * cout * tb + 8)
-        let partSize = inputSize + productSize + max(tiles.laneScratchSize, tiles.splitSize)
+        // Each slice of transformed inputs is the packed right-hand side (cin x tiles) of its GEMM.
+        let width = Int(fovea_panel_width(level)), packedSlice = cin * ((tb + width - 1) / width * width)
+        let layout = fovea_tile_layout(slice_stride: packedSlice, panel_stride: width * cin, panel_width: Int32(width))
+        let (inputSize, productSize) = (16 * packedSlice, 16 * cout * tb)
+        let partSize = inputSize + productSize + tiles.transformScratchSize
         let parts = min(Self.workers, tiles.blockCount)
         let scratch = try allocate(parts * partSize)
-        let base = Self.pointer(scratch)
+        let base = Self.pointer(scratch), plane = tiles.outputTiles
         parallelParts(tiles.blockCount, parts: parts) { part, blocks in
             let v = base + part * partSize, m = v + inputSize, lanes = m + productSize
             for block in blocks {
                 let rows = tiles.rows(ofBlock: block)
-                transformInputs(x, tiles, rows: rows, lanes: lanes, into: v)
+                transformInputs(x, tiles, rows: rows, scratch: lanes, into: v, layout, channelStride: width)
                 let n = rows.count * tiles.tilesWide
                 for xi in 0..<16 {
                     // m[xi] (cout x n) = u[xi] (cout x cin) * v[xi] (cin x n)
-                    Self.matmul(
-                        m: cout, n: n, k: cin, u + xi * cout * cin, cin, false, v + xi * cin * tb, tb, false, 0,
-                        m + xi * cout * tb, tb)
+                    fovea_packed_gemm(
+                        level, Int32(cout), Int32(n), Int32(cin), u + xi * cout * cin, Int32(cin), 0, v + xi * packedSlice,
+                        0, m + xi * cout * tb, Int32(tb))
                 }
                 for o in 0..<cout {
-                    tiles.forEachRow(rows) { local, image, th in
-                        tiles.transformOutput(
-                            m + o * tb + local * tiles.tilesWide, sliceStride: cout * tb, bias: bias?[o] ?? 0,
-                            tileRow: th, into: y + (image * cout + o) * g.outputPlane)
+                    tiles.forEachImage(rows) { local, image, first, count in
+                        fovea_winograd_output(
+                            level, m + o * tb + local * tiles.tilesWide, cout * tb, plane, Int32(first), Int32(count),
+                            bias?[o] ?? 0, y + (image * cout + o) * g.outputPlane)
                     }
                 }
             }
         }
     }
 
-    /// The transformed input patches of tile rows `rows` (a block) into its 16 slices [inChannels][blockTiles]: per channel
-    /// and image, the rows the block reads are split once, then transformed tile row by tile row.
+    /// A block's slices as row-major matrices [channels][tiles].
+    private static func rowMajor(channels: Int, tiles: Int) -> fovea_tile_layout {
+        fovea_tile_layout(slice_stride: channels * tiles, panel_stride: 0, panel_width: Int32(tiles))
+    }
+
+    /// The transformed input patches of tile rows `rows` (a block) into its 16 slices, in `layout`, channel c's values
+    /// from v + c * channelStride (its row of a slice, or of each panel).
     private func transformInputs(
-        _ x: UnsafePointer<Float>, _ tiles: WinogradTiles, rows: Range<Int>,
-        lanes: UnsafeMutablePointer<Float>, into v: UnsafeMutablePointer<Float>
+        _ x: UnsafePointer<Float>, _ tiles: WinogradTiles, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>,
+        into v: UnsafeMutablePointer<Float>, _ layout: fovea_tile_layout, channelStride: Int
     ) {
-        let (cin, tb, plane) = (tiles.g.inChannels, tiles.blockTiles, tiles.g.height * tiles.g.width)
+        let (cin, plane, inputTiles) = (tiles.g.inChannels, tiles.g.height * tiles.g.width, tiles.inputTiles)
         for c in 0..<cin {
-            var start = rows.lowerBound
-            while start < rows.upperBound {
-                // The block's tile rows of one image.
-                let image = start / tiles.tilesHigh, end = min(rows.upperBound, (image + 1) * tiles.tilesHigh)
-                let first = start % tiles.tilesHigh
-                tiles.splitInputRows(x + (image * cin + c) * plane, tileRows: first..<first + end - start, into: lanes)
-                for t in 0..<(end - start) {
-                    tiles.transformInput(
-                        split: lanes, row: t, into: v + c * tb + (start - rows.lowerBound + t) * tiles.tilesWide,
-                        sliceStride: cin * tb)
-                }
-                start = end
+            tiles.forEachImage(rows) { local, image, first, count in
+                fovea_winograd_input(
+                    Self.simdLevel, x + (image * cin + c) * plane, inputTiles, Int32(first), Int32(count), scratch,
+                    v + c * channelStride, layout, Int32(local * tiles.tilesWide))
             }
         }
     }

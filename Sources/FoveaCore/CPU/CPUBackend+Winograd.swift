@@ -35,7 +35,8 @@ extension CPUBackend {
             into: Self.pointer(gradInput))
     }
 
-    /// Each core sums its blocks' products into its own transformed gradient; the sums are added in a fixed order.
+    /// Each core sums its blocks' products into its own transformed gradient; the sums are added in a fixed order. Each
+    /// product's right-hand side (a slice of transformed inputs, transposed) is packed for the packed GEMM first.
     func winogradConv2dBackwardWeight(
         _ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry,
         into gradWeight: Storage
@@ -43,15 +44,18 @@ extension CPUBackend {
         let (cin, cout) = (g.inChannels, g.outChannels)
         let tiles = WinogradTiles(g, channels: max(cin, cout))
         guard tiles.blockCount > 0 else { Self.zero(Self.pointer(gradWeight), count: cout * cin * 9); return }
-        let tb = tiles.blockTiles, sums = 16 * cout * cin
+        let tb = tiles.blockTiles, sums = 16 * cout * cin, level = Self.simdLevel
         let (inputSize, gradientSize) = (16 * cin * tb, 16 * cout * tb)
-        let partSize = sums + inputSize + gradientSize + tiles.transformScratchSize
+        // v[xi]^T packed for the packed GEMM, one slice at a time.
+        let packedSize = fovea_packed_floats(level, Int32(tb), Int32(cin))
+        let partSize = sums + inputSize + gradientSize + packedSize + tiles.transformScratchSize
         let parts = min(Self.workers, tiles.blockCount)
         let scratch = try allocate(parts * partSize)
         let base = Self.pointer(scratch), x = Self.pointer(input), gy = Self.pointer(gradOutput)
         let plane = tiles.outputTiles, gradientLayout = Self.rowMajor(channels: cout, tiles: tb)
         parallelParts(tiles.blockCount, parts: parts) { part, blocks in
-            let du = base + part * partSize, v = du + sums, mg = v + inputSize, lanes = mg + gradientSize
+            let du = base + part * partSize, v = du + sums, mg = v + inputSize, packed = mg + gradientSize
+            let lanes = packed + packedSize
             for block in blocks {
                 let rows = tiles.rows(ofBlock: block)
                 transformInputs(
@@ -66,9 +70,10 @@ extension CPUBackend {
                 let n = rows.count * tiles.tilesWide
                 for xi in 0..<16 {
                     // du[xi] (cout x cin) += mg[xi] (cout x n) * v[xi]^T (n x cin)
-                    Self.matmul(
-                        m: cout, n: cin, k: n, mg + xi * cout * tb, tb, false, v + xi * cin * tb, tb, true,
-                        block == blocks.lowerBound ? 0 : 1, du + xi * sums / 16, cin)
+                    fovea_pack(level, Int32(n), Int32(cin), v + xi * cin * tb, Int32(tb), 1, packed)
+                    fovea_packed_gemm(
+                        level, Int32(cout), Int32(cin), Int32(n), mg + xi * cout * tb, Int32(tb), 0, packed,
+                        block == blocks.lowerBound ? 0 : 1, du + xi * sums / 16, Int32(cin))
                 }
             }
         }

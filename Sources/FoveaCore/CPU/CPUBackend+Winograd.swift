@@ -44,7 +44,7 @@ extension CPUBackend {
         let (cin, cout) = (g.inChannels, g.outChannels)
         let tiles = WinogradTiles(g, channels: max(cin, cout))
         guard tiles.blockCount > 0 else { Self.zero(Self.pointer(gradWeight), count: cout * cin * 9); return }
-        let tb = tiles.blockTiles, sums = 16 * cout * cin, level = Self.simdLevel
+        let tb = tiles.blockTiles, sums = 16 * cout * cin, level = Self.gemmLevel(columns: cin)
         let (inputSize, gradientSize) = (16 * cin * tb, 16 * cout * tb)
         // v[xi]^T packed for the packed GEMM, one slice at a time.
         let packedSize = fovea_packed_floats(level, Int32(tb), Int32(cin))
@@ -119,6 +119,14 @@ extension CPUBackend {
                 }
             }
         }
+    }
+
+    /// The widest SIMD level whose packed panels `columns` columns fill more than half (16 columns run on AVX2's
+    /// panels of 16 rather than AVX-512's of 32).
+    private static func gemmLevel(columns: Int) -> Int32 {
+        var level = simdLevel
+        while level > 0 && 2 * columns <= Int(fovea_panel_width(level)) { level -= 1 }
+        return level
     }
 
     /// A block's slices as row-major matrices [channels][tiles].

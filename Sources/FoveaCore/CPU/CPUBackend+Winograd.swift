@@ -1,6 +1,9 @@
+import CVectorKernels
+
 /// The three convolution passes by Winograd's F(2x2, 3x3) (`WinogradTiles`): each core transforms a block of tile rows,
 /// runs the block's 16 GEMMs and transforms the products back, so a block's transforms stay in cache for its GEMMs.
-/// Transforms go channel by channel, down the block's tile rows, so each plane is read (or written) in order.
+/// The transforms (`CVectorKernels`, at `simdLevel`) go channel by channel, down the block's tile rows of each image.
+/// The forward's input transform writes the panels of the packed GEMM (`fovea_packed_gemm`) that multiplies them.
 /// The input gradient is the same correlation on the output gradient, with the filters turned and their channels swapped.
 extension CPUBackend {
     func winogradConv2d(_ x: Storage, weight: Storage, bias: Storage?, geometry g: ConvolutionGeometry, into y: Storage) throws {
@@ -32,7 +35,8 @@ extension CPUBackend {
             into: Self.pointer(gradInput))
     }
 
-    /// Each core sums its blocks' products into its own transformed gradient; the sums are added in a fixed order.
+    /// Each core sums its blocks' products into its own transformed gradient; the sums are added in a fixed order. Each
+    /// product's right-hand side (a slice of transformed inputs, transposed) is packed for the packed GEMM first.
     func winogradConv2dBackwardWeight(
         _ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry,
         into gradWeight: Storage
@@ -40,30 +44,36 @@ extension CPUBackend {
         let (cin, cout) = (g.inChannels, g.outChannels)
         let tiles = WinogradTiles(g, channels: max(cin, cout))
         guard tiles.blockCount > 0 else { Self.zero(Self.pointer(gradWeight), count: cout * cin * 9); return }
-        let tb = tiles.blockTiles, sums = 16 * cout * cin
+        let tb = tiles.blockTiles, sums = 16 * cout * cin, level = Self.gemmLevel(columns: cin)
         let (inputSize, gradientSize) = (16 * cin * tb, 16 * cout * tb)
-        let partSize = sums + inputSize + gradientSize + max(tiles.laneScratchSize, tiles.splitSize)
+        // v[xi]^T packed for the packed GEMM, one slice at a time.
+        let packedSize = fovea_packed_floats(level, Int32(tb), Int32(cin))
+        let partSize = sums + inputSize + gradientSize + packedSize + tiles.transformScratchSize
         let parts = min(Self.workers, tiles.blockCount)
         let scratch = try allocate(parts * partSize)
         let base = Self.pointer(scratch), x = Self.pointer(input), gy = Self.pointer(gradOutput)
+        let plane = tiles.outputTiles, gradientLayout = Self.rowMajor(channels: cout, tiles: tb)
         parallelParts(tiles.blockCount, parts: parts) { part, blocks in
-            let du = base + part * partSize, v = du + sums, mg = v + inputSize, lanes = mg + gradientSize
+            let du = base + part * partSize, v = du + sums, mg = v + inputSize, packed = mg + gradientSize
+            let lanes = packed + packedSize
             for block in blocks {
                 let rows = tiles.rows(ofBlock: block)
-                transformInputs(x, tiles, rows: rows, lanes: lanes, into: v)
+                transformInputs(
+                    x, tiles, rows: rows, scratch: lanes, into: v, Self.rowMajor(channels: cin, tiles: tb), channelStride: tb)
                 for o in 0..<cout {
-                    tiles.forEachRow(rows) { local, image, th in
-                        tiles.transformGradient(
-                            gy + (image * cout + o) * g.outputPlane, tileRow: th, lanes: lanes,
-                            into: mg + o * tb + local * tiles.tilesWide, sliceStride: cout * tb)
+                    tiles.forEachImage(rows) { local, image, first, count in
+                        fovea_winograd_gradient(
+                            Self.simdLevel, gy + (image * cout + o) * g.outputPlane, plane, Int32(first), Int32(count),
+                            lanes, mg + o * tb, gradientLayout, Int32(local * tiles.tilesWide))
                     }
                 }
                 let n = rows.count * tiles.tilesWide
                 for xi in 0..<16 {
                     // du[xi] (cout x cin) += mg[xi] (cout x n) * v[xi]^T (n x cin)
-                    Self.matmul(
-                        m: cout, n: cin, k: n, mg + xi * cout * tb, tb, false, v + xi * cin * tb, tb, true,
-                        block == blocks.lowerBound ? 0 : 1, du + xi * sums / 16, cin)
+                    fovea_pack(level, Int32(n), Int32(cin), v + xi * cin * tb, Int32(tb), 1, packed)
+                    fovea_packed_gemm(
+                        level, Int32(cout), Int32(cin), Int32(n), mg + xi * cout * tb, Int32(tb), 0, packed,
+                        block == blocks.lowerBound ? 0 : 1, du + xi * sums / 16, Int32(cin))
                 }
             }
         }
@@ -76,59 +86,66 @@ extension CPUBackend {
         _ x: UnsafePointer<Float>, filters u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         geometry g: ConvolutionGeometry, into y: UnsafeMutablePointer<Float>
     ) throws {
-        let (cin, cout) = (g.inChannels, g.outChannels)
+        let (cin, cout, level) = (g.inChannels, g.outChannels, Self.simdLevel)
         let tiles = WinogradTiles(g, channels: max(cin, cout))
         guard tiles.blockCount > 0 else { return }
         let tb = tiles.blockTiles
-        // The products are read up to eight floats past the last tile.
-        let (inputSize, productSize) = (16 * cin * tb, 16 * cout * tb + 8)
-        let partSize = inputSize + productSize + max(tiles.laneScratchSize, tiles.splitSize)
+        // Each slice of transformed inputs is the packed right-hand side (cin x tiles) of its GEMM.
+        let width = Int(fovea_panel_width(level)), packedSlice = cin * ((tb + width - 1) / width * width)
+        let layout = fovea_tile_layout(slice_stride: packedSlice, panel_stride: width * cin, panel_width: Int32(width))
+        let (inputSize, productSize) = (16 * packedSlice, 16 * cout * tb)
+        let partSize = inputSize + productSize + tiles.transformScratchSize
         let parts = min(Self.workers, tiles.blockCount)
         let scratch = try allocate(parts * partSize)
-        let base = Self.pointer(scratch)
+        let base = Self.pointer(scratch), plane = tiles.outputTiles
         parallelParts(tiles.blockCount, parts: parts) { part, blocks in
             let v = base + part * partSize, m = v + inputSize, lanes = m + productSize
             for block in blocks {
                 let rows = tiles.rows(ofBlock: block)
-                transformInputs(x, tiles, rows: rows, lanes: lanes, into: v)
+                transformInputs(x, tiles, rows: rows, scratch: lanes, into: v, layout, channelStride: width)
                 let n = rows.count * tiles.tilesWide
                 for xi in 0..<16 {
                     // m[xi] (cout x n) = u[xi] (cout x cin) * v[xi] (cin x n)
-                    Self.matmul(
-                        m: cout, n: n, k: cin, u + xi * cout * cin, cin, false, v + xi * cin * tb, tb, false, 0,
-                        m + xi * cout * tb, tb)
+                    fovea_packed_gemm(
+                        level, Int32(cout), Int32(n), Int32(cin), u + xi * cout * cin, Int32(cin), 0, v + xi * packedSlice,
+                        0, m + xi * cout * tb, Int32(tb))
                 }
                 for o in 0..<cout {
-                    tiles.forEachRow(rows) { local, image, th in
-                        tiles.transformOutput(
-                            m + o * tb + local * tiles.tilesWide, sliceStride: cout * tb, bias: bias?[o] ?? 0,
-                            tileRow: th, into: y + (image * cout + o) * g.outputPlane)
+                    tiles.forEachImage(rows) { local, image, first, count in
+                        fovea_winograd_output(
+                            level, m + o * tb + local * tiles.tilesWide, cout * tb, plane, Int32(first), Int32(count),
+                            bias?[o] ?? 0, y + (image * cout + o) * g.outputPlane)
                     }
                 }
             }
         }
     }
 
-    /// The transformed input patches of tile rows `rows` (a block) into its 16 slices [inChannels][blockTiles]: per channel
-    /// and image, the rows the block reads are split once, then transformed tile row by tile row.
+    /// The widest SIMD level whose packed panels `columns` columns fill more than half (16 columns run on AVX2's
+    /// panels of 16 rather than AVX-512's of 32).
+    private static func gemmLevel(columns: Int) -> Int32 {
+        var level = simdLevel
+        while level > 0 && 2 * columns <= Int(fovea_panel_width(level)) { level -= 1 }
+        return level
+    }
+
+    /// A block's slices as row-major matrices [channels][tiles].
+    private static func rowMajor(channels: Int, tiles: Int) -> fovea_tile_layout {
+        fovea_tile_layout(slice_stride: channels * tiles, panel_stride: 0, panel_width: Int32(tiles))
+    }
+
+    /// The transformed input patches of tile rows `rows` (a block) into its 16 slices, in `layout`, channel c's values
+    /// from v + c * channelStride (its row of a slice, or of each panel).
     private func transformInputs(
-        _ x: UnsafePointer<Float>, _ tiles: WinogradTiles, rows: Range<Int>,
-        lanes: UnsafeMutablePointer<Float>, into v: UnsafeMutablePointer<Float>
+        _ x: UnsafePointer<Float>, _ tiles: WinogradTiles, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>,
+        into v: UnsafeMutablePointer<Float>, _ layout: fovea_tile_layout, channelStride: Int
     ) {
-        let (cin, tb, plane) = (tiles.g.inChannels, tiles.blockTiles, tiles.g.height * tiles.g.width)
+        let (cin, plane, inputTiles) = (tiles.g.inChannels, tiles.g.height * tiles.g.width, tiles.inputTiles)
         for c in 0..<cin {
-            var start = rows.lowerBound
-            while start < rows.upperBound {
-                // The block's tile rows of one image.
-                let image = start / tiles.tilesHigh, end = min(rows.upperBound, (image + 1) * tiles.tilesHigh)
-                let first = start % tiles.tilesHigh
-                tiles.splitInputRows(x + (image * cin + c) * plane, tileRows: first..<first + end - start, into: lanes)
-                for t in 0..<(end - start) {
-                    tiles.transformInput(
-                        split: lanes, row: t, into: v + c * tb + (start - rows.lowerBound + t) * tiles.tilesWide,
-                        sliceStride: cin * tb)
-                }
-                start = end
+            tiles.forEachImage(rows) { local, image, first, count in
+                fovea_winograd_input(
+                    Self.simdLevel, x + (image * cin + c) * plane, inputTiles, Int32(first), Int32(count), scratch,
+                    v + c * channelStride, layout, Int32(local * tiles.tilesWide))
             }
         }
     }

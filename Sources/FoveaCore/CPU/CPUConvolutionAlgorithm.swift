@@ -22,10 +22,12 @@ public enum CPUConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// The algorithm the CPU backend runs for `pass` of `g`.
     ///
     /// Measured with `fovea-bench --clock cpu --suite conv-algo --batch 32,64,128` (Benchmarks/RESULTS.md,
-    /// 2026-12-01): Winograd takes 0.45-0.85x the time of columns from 32 channels on; with 3 input channels its
-    /// transforms outweigh the products they save (1.7-3.3x slower); with 16 it is even, and its weight gradient 2-5% slower.
+    /// 2026-12-01, with the transforms and GEMMs in `CVectorKernels`): Winograd takes 0.2-0.8x the time of columns from
+    /// 16 channels on (its weight gradient 0.8x at 16); with 3 input channels its forward 0.4-0.8x, but its input
+    /// gradient (3 output channels) 1.3-1.4x and its weight gradient 2.4x.
     public static func choice(for g: ConvolutionGeometry, pass: ConvolutionPass) -> Self {
-        let channels = min(g.inChannels, g.outChannels)
-        return WinogradTiles.supports(g) && channels >= (pass == .backwardWeight ? 32 : 16) ? .winograd : .columns
+        guard WinogradTiles.supports(g) else { return .columns }
+        if pass == .forward { return g.inChannels >= 3 && g.outChannels >= 16 ? .winograd : .columns }
+        return min(g.inChannels, g.outChannels) >= 16 ? .winograd : .columns
     }
 }

@@ -26,7 +26,13 @@ struct TrainingRun {
     /// Whether this process writes the run's files and prints (rank 0, or the only process).
     var isLeader: Bool { (replicas?.rank ?? 0) == 0 }
 
+    /// Trains, drawing weights, dropout masks and the generator position its checkpoints keep from a generator of the
+    /// run's own (seeded with --seed), so runs in one process (replicas, tests) never interleave their draws.
     func execute() throws {
+        try Generator.withDefault(Generator()) { try trainWithOwnGenerator() }
+    }
+
+    private func trainWithOwnGenerator() throws {
         let resumed = try resumeTarget()
         if let resumed, isLeader {
             try Checkpoint.recover(directory: resumed.folder)
@@ -70,7 +76,7 @@ struct TrainingRun {
             data: settings.data, classNames: source.classNames, normalization: source.normalization,
             vocabulary: source.vocabulary?.count ?? 0,
             encoding: SequenceEncoding(source, column: settings.data.split(separator: ":").last.map(String.init)))
-        // Each replica seeds its own default generator (`DataParallel`), as each MPI rank seeds its process's.
+        // The run's own generator (`execute`), as each MPI rank seeds its process's.
         manualSeed(settings.seed)
         let model = try spec.build()
         if resumed == nil, let initFrom = settings.initFrom {

@@ -22,6 +22,10 @@ import Testing
         #expect(OpenCLContext.hostSyncsOnCurrentThread == before)
         _ = try model.parameters[0].value.toArray()
         #expect(OpenCLContext.hostSyncsOnCurrentThread == before + 1)
+        // A read after a gather also reads the gather's index-check flag, from a queue already drained: one sync.
+        let rows = try inputs.reshaped(8, 784)[try Tensor(indices: [3, 1], device: device)]
+        _ = try rows.toArray()
+        #expect(OpenCLContext.hostSyncsOnCurrentThread == before + 2)
     }
 }
 

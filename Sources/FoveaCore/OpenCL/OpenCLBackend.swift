@@ -58,9 +58,11 @@ public final class OpenCLBackend: MemoryBackend {
     }
 
     /// Throws when a gather since the last host read met an out-of-range index (`DeviceIndexCheck`).
+    /// Called right after a read or finish has drained the queue, so the flag's read waits for no device work and is
+    /// not counted as a host sync.
     private func checkGatheredIndices() throws {
         try indexCheck.check(on: self) { flag, bytes in
-            try context.read(Self.buffer(flag), offset: 0, count: 3, into: bytes)
+            try context.read(Self.buffer(flag), offset: 0, count: 3, into: bytes, waitsForDevice: false)
         }
     }
 

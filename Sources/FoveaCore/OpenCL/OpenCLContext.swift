@@ -217,12 +217,17 @@ public final class OpenCLContext: @unchecked Sendable {
     }
 
     /// Reads `count` elements from element `offset` into `destination` (blocking: one host sync).
-    func read(_ storage: CLStorage, offset: Int, count: Int, into destination: UnsafeMutableRawBufferPointer) throws {
+    /// Reads `count` elements, waiting for the queue. `waitsForDevice` false marks a read made right after another
+    /// (the queue is already drained), which host-sync counts leave out.
+    func read(
+        _ storage: CLStorage, offset: Int, count: Int, into destination: UnsafeMutableRawBufferPointer,
+        waitsForDevice: Bool = true
+    ) throws {
         guard count > 0 else { return }
         let size = storage.dtype.byteSize
         precondition(destination.count >= count * size, "read: destination smaller than \(count) elements")
         lock.lock(); defer { lock.unlock() }
-        countSync()
+        if waitsForDevice { countSync() }
         let status = clEnqueueReadBuffer(
             queue, storage.buffer, cl_bool(CL_TRUE), offset * size, count * size,
             destination.baseAddress, 0, nil, nil)

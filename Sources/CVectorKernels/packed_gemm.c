@@ -111,10 +111,18 @@ void fovea_pack(int level, int k, int n, const float *b, int ldb, int transposed
         int columns = n - j0 < width ? n - j0 : width;
         if (columns < width) memset(panel, 0, (size_t)k * width * sizeof(float));
         if (transposed) {
-            // Column j of B is row j of the matrix at b: read it in order.
-            for (int jj = 0; jj < columns; jj++) {
-                const float *source = b + (size_t)(j0 + jj) * ldb;
-                for (int p = 0; p < k; p++) panel[(size_t)p * width + jj] = source[p];
+            // Column j of B is row j of the matrix at b. Blocks of 8 x 8 keep the rows read and the panel rows written
+            // in cache: column by column, each pass over a panel of large k would stream the whole panel again.
+            for (int jb = 0; jb < columns; jb += 8) {
+                int jn = columns - jb < 8 ? columns - jb : 8;
+                for (int pb = 0; pb < k; pb += 8) {
+                    int pn = k - pb < 8 ? k - pb : 8;
+                    for (int q = 0; q < pn; q++) {
+                        float *row = panel + (size_t)(pb + q) * width + jb;
+                        const float *source = b + (size_t)(j0 + jb) * ldb + pb + q;
+                        for (int jj = 0; jj < jn; jj++) row[jj] = source[(size_t)jj * ldb];
+                    }
+                }
             }
         } else {
             for (int p = 0; p < k; p++) {

@@ -78,17 +78,18 @@ import Testing
 
     @Test(.enabled(if: testDevices.count > 1, "needs an OpenCL device"))
     func eachReplicaDrawsFromAGeneratorOfItsOwn() throws {
-        let process = Generator.default, offset = process.offset
+        let process = Generator.default
         let masks = try DataParallel(devices: [.cpu, .opencl(0)]).run { replica -> [[Float]] in
             #expect(Generator.default !== process && Generator.default.seed == process.seed)
             manualSeed(5)  // the replica's own, as an MPI rank's manualSeed is its process's
             let ones = try Tensor.ones([64], device: replica.device)
             return try (0..<3).map { _ in try ones.dropout(p: 0.5).toArray() }
         }
-        // Both replicas drew the same stream in the same order, whatever the threads' timing, and not the process's.
+        // Both replicas drew the same stream in the same order, whatever the threads' timing (other tests may draw from
+        // the process's generator meanwhile, so its offset says nothing here).
         #expect(masks[0] == masks[1])
         #expect(Set(masks[0].map { $0.description }).count > 1 && masks[0][0] != masks[0][1])
-        #expect(process.offset == offset && Generator.default === process)
+        #expect(Generator.default === process)
     }
 
     @Test func devicesMustBeDistinctAndSome() {

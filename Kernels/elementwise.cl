@@ -126,15 +126,20 @@ __kernel void unary_backward(int op, __global const float *x, __global const flo
     switch (op) { GRADIENT_OPS(GRADIENT_CASE) }
 }
 
-// Same-shaped contiguous operands.
-__kernel void binary_contiguous(int op, __global const float *a, __global const float *b, __global float *out, int n, int chunk) {
+// Same-shaped contiguous operands, each from its offset.
+__kernel void binary_contiguous(int op, __global const float *a, int a_offset, __global const float *b, int b_offset,
+                                __global float *out, int n, int chunk) {
+    a += a_offset;
+    b += b_offset;
 #define BINARY_CASE(K) case K: FOR_CHUNK out[i] = binary_apply(K, a[i], b[i]); break;
     switch (op) { EACH_BINARY(BINARY_CASE) }
 }
 
 // One operand is a single value (read on the device: no host round-trip); `scalar_is_a` says which.
-__kernel void binary_scalar(int op, __global const float *a, __global const float *b, __global float *out, int n,
-                            int scalar_is_a, int chunk) {
+__kernel void binary_scalar(int op, __global const float *a, int a_offset, __global const float *b, int b_offset,
+                            __global float *out, int n, int scalar_is_a, int chunk) {
+    a += a_offset;
+    b += b_offset;
     float scalar = scalar_is_a ? a[0] : b[0];
     __global const float *other = scalar_is_a ? b : a;
 #define SCALAR_CASE(K) case K: \

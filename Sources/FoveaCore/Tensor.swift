@@ -102,15 +102,15 @@ public final class Tensor {
     /// Copies the elements of a Float32 tensor to the host (a host sync on OpenCL).
     public func toArray() throws -> [Float] {
         try requireDType(.float32, op: "toArray (use toInt32Array() for int32)")
-        if isContiguous { return try backend.download(sharedStorage, offset: storageOffset, count: count) }
-        return try backend.download(storage, offset: 0, count: count)
+        let (source, offset) = try rowMajorElements
+        return try backend.download(source, offset: offset, count: count)
     }
 
     /// Copies the elements of an Int32 tensor to the host (a host sync on OpenCL).
     public func toInt32Array() throws -> [Int32] {
         try requireDType(.int32, op: "toInt32Array (use toArray() for float32)")
-        if isContiguous { return try backend.downloadInt32(sharedStorage, offset: storageOffset, count: count) }
-        return try backend.downloadInt32(storage, offset: 0, count: count)
+        let (source, offset) = try rowMajorElements
+        return try backend.downloadInt32(source, offset: offset, count: count)
     }
 
     /// The single value of a one-element Float32 tensor (a host sync on OpenCL).
@@ -127,7 +127,8 @@ public final class Tensor {
         let targetBackend = try FoveaCore.backend(for: target)
         let moved = try Tensor.empty(shape, dtype: dtype, device: target)
         var bytes = [UInt8](repeating: 0, count: count * dtype.byteSize)
-        try bytes.withUnsafeMutableBytes { try backend.download(storage, offset: 0, count: count, into: $0) }
+        let (source, offset) = try rowMajorElements
+        try bytes.withUnsafeMutableBytes { try backend.download(source, offset: offset, count: count, into: $0) }
         try bytes.withUnsafeBytes { try targetBackend.upload(bytes: $0, into: moved.storage, offset: 0) }
         return record(moved, op: "to", inputs: [self]) { grad, _ in [try grad.to(self.device)] }
     }

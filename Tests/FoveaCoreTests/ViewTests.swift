@@ -121,6 +121,9 @@ import Testing
         let (sum, allocations) = try AllocationCounter.count { try x[1].transposed().add(y) }
         #expect(allocations == 1)
         #expect(try sum.toArray() == [13, 17, 21, 14, 18, 22, 15, 19, 23, 16, 20, 24])
+        // Contiguous views at offsets, same-shaped and against one value: the contiguous and scalar kernels.
+        #expect(try x[1].add(x[0]).toArray() == (0..<12).map { Float(12 + 2 * $0) })
+        #expect(try x[1, 2].mul(x[0, 0, 3]).toArray() == [60, 63, 66, 69])
         let (negated, unaryAllocations) = try AllocationCounter.count { try x[1, 1...].neg() }
         #expect(unaryAllocations == 1)
         #expect(try negated.toArray() == (16..<24).map { -Float($0) })

@@ -14,15 +14,18 @@ extension Tensor {
 
     /// The entries `indices` select, one per leading axis.
     public func select(_ indices: [any TensorIndex]) throws -> Tensor {
-        let plan = try StridedSelection(indices, of: shape)
-        let inView = try StridedSelection(indices, of: shape, strides: strides, offset: storageOffset)
-        let result = Tensor(viewOf: self, shape: inView.resultShape, strides: inView.resultStrides, offset: inView.offset)
+        let selection = try StridedSelection(indices, of: shape)
+        let inView = selection.placed(strides: strides, offset: storageOffset)
+        let result = Tensor(
+            viewOf: self, shape: selection.resultShape, strides: selection.resultStrides(inView), offset: inView.offset)
+        // The gradient buffer is dense: the same entries, placed in its row-major layout.
+        let inGradient = selection.placed(strides: shape.strides, offset: 0)
         return recordGradients(result, op: "subscript", inputs: [self]) { grad, _ in
             [
                 .accumulate { buffer in
                     try buffer.backend.scatterStrided(
-                        grad.storage, into: buffer.storage, offset: plan.offset, strides: plan.strides,
-                        shape: plan.shape, accumulate: true)
+                        grad.storage, into: buffer.storage, offset: inGradient.offset, strides: inGradient.strides,
+                        shape: selection.shape, accumulate: true)
                 }
             ]
         }
@@ -66,39 +69,49 @@ extension Tensor {
             throw FoveaError.invalidArgument(
                 "\(op): the tensor is a broadcast view (stride 0 on an axis of shape \(shape)); write into contiguous()")
         }
-        let plan = try StridedSelection(indices, of: shape, strides: strides, offset: storageOffset)
-        let source = try withNoGrad { try value.broadcast(to: plan.resultShape) }
+        let selection = try StridedSelection(indices, of: shape)
+        let place = selection.placed(strides: strides, offset: storageOffset)
+        let source = try withNoGrad { try value.broadcast(to: selection.resultShape) }
         try backend.scatterStrided(
-            source.storage, into: sharedStorage, offset: plan.offset, strides: plan.strides, shape: plan.shape,
+            source.storage, into: sharedStorage, offset: place.offset, strides: place.strides, shape: selection.shape,
             accumulate: false)
     }
 }
 
-/// Where a subscript's entries lie in a tensor laid out by `strides` from `offset` (a dense one by default): from
-/// `offset` through `strides` over `shape` (one entry per axis of the base, 1 on dropped axes), giving `resultShape` and
-/// `resultStrides` once dropped axes are removed.
+/// The entries a subscript selects, one `AxisSelection` per axis of the base: `shape` has an entry per base axis (1 on
+/// dropped axes), `resultShape` drops them. `placed` says where the entries lie in a given layout of the base.
 struct StridedSelection {
-    let offset: Int
-    let strides: [Int]
+    /// Where the selected entries lie: from `offset` through `strides` (one per base axis) over `shape`.
+    struct Placement {
+        let offset: Int
+        let strides: [Int]
+    }
+
     let shape: Shape
     let resultShape: Shape
-    let resultStrides: [Int]
+    private let selections: [AxisSelection]
 
-    init(_ indices: [any TensorIndex], of base: Shape, strides baseStrides: [Int]? = nil, offset baseOffset: Int = 0) throws {
+    init(_ indices: [any TensorIndex], of base: Shape) throws {
         guard indices.count <= base.rank else {
             throw FoveaError.invalidArgument(
                 "subscript: \(indices.count) indices for a tensor of rank \(base.rank) (shape \(base))")
         }
-        let selections = try (0..<base.rank).map { axis in
+        selections = try (0..<base.rank).map { axis in
             axis < indices.count ? try indices[axis].selection(axis: axis, size: base[axis]) : AxisSelection.all(base[axis])
         }
-        let layout = baseStrides ?? base.strides
-        offset = baseOffset + zip(selections, layout).map { $0.start * $1 }.reduce(0, +)
-        let selected = zip(selections, layout).map { $0.step * $1 }
-        strides = selected
         shape = Shape(selections.map(\.count))
-        let kept = selections.indices.filter { !selections[$0].dropsAxis }
-        resultShape = Shape(kept.map { selections[$0].count })
-        resultStrides = kept.map { selected[$0] }
+        resultShape = Shape(selections.filter { !$0.dropsAxis }.map(\.count))
+    }
+
+    /// The entries in a base laid out by `strides` from `offset`.
+    func placed(strides: [Int], offset: Int) -> Placement {
+        Placement(
+            offset: offset + zip(selections, strides).map { $0.start * $1 }.reduce(0, +),
+            strides: zip(selections, strides).map { $0.step * $1 })
+    }
+
+    /// A placement's strides without the dropped axes: the result view's own.
+    func resultStrides(_ placement: Placement) -> [Int] {
+        zip(selections, placement.strides).filter { !$0.0.dropsAxis }.map(\.1)
     }
 }

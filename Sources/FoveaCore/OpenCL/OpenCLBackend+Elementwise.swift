@@ -24,19 +24,18 @@ extension OpenCLBackend: ElementwiseBackend {
         let layout = BroadcastLayout(shape: outShape, operandStrides: [aStrides, bStrides])
         try layout.checkRank(op: "binary \(op)")
         let n = outShape.count
-        // Operands read from an offset (views) take the strided kernel, which adds the offsets.
-        let kind = aOffset == 0 && bOffset == 0 ? layout.kind : .strided
-        switch kind {
+        switch layout.kind {
         case .contiguous:
             let chunk = elementsPerItem
             try run(
                 "binary_contiguous", in: "elementwise", global: [items(n, chunk)],
-                .int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(n), .int(chunk))
+                .int(op.rawValue), .buffer(a), .int(aOffset), .buffer(b), .int(bOffset), .buffer(out), .int(n), .int(chunk))
         case .scalar(let scalarOperand):
             let chunk = elementsPerItem
             try run(
                 "binary_scalar", in: "elementwise", global: [items(n, chunk)],
-                .int(op.rawValue), .buffer(a), .buffer(b), .buffer(out), .int(n), .int(scalarOperand == 0 ? 1 : 0), .int(chunk))
+                .int(op.rawValue), .buffer(a), .int(aOffset), .buffer(b), .int(bOffset), .buffer(out), .int(n),
+                .int(scalarOperand == 0 ? 1 : 0), .int(chunk))
         case .strided:
             let arguments: [KernelArgument] =
                 [.int(op.rawValue), .buffer(a), .int(aOffset), .buffer(b), .int(bOffset), .buffer(out), .int(n)]

@@ -5,7 +5,7 @@ extension Tensor {
         try requireDType(.float32, op: name)
         let result = try Tensor.empty(shape, device: device)
         // A contiguous view (a slice, a time step) is read in place; other views through one dense copy.
-        let (source, offset) = isContiguous ? (sharedStorage, storageOffset) : (try storage, 0)
+        let (source, offset) = try rowMajorElements
         try backend.unary(op, x: source, xOffset: offset, out: result.storage, count: count, alpha: alpha, beta: beta)
         guard differentiable else { return result }
         return record(result, op: name, inputs: [self]) { [self] grad, output in

@@ -114,8 +114,9 @@ extension Tensor {
         let backend = try first.backend
         for t in tensors {
             let size = t.shape[axis]
+            let (source, offset) = try t.rowMajorElements
             try backend.copyRows(
-                from: t.storage, offset: 0, stride: size * inner,
+                from: source, offset: offset, stride: size * inner,
                 to: result.storage, offset: position * inner, stride: total * inner,
                 rows: outer, columns: size * inner)
             position += size

@@ -31,6 +31,12 @@ extension Tensor {
         }
     }
 
+    /// The elements row-major from `offset` in `storage`: where they lie for a contiguous tensor (a slice is read in
+    /// place), else a dense copy from 0. For ops whose kernels take an offset.
+    public var rowMajorElements: (storage: Storage, offset: Int) {
+        get throws { isContiguous ? (sharedStorage, storageOffset) : (try storage, 0) }
+    }
+
     /// The storage to update in place (optimizer steps, running statistics, collectives): only a dense tensor's, since
     /// a write into a copy of a view would be lost.
     public func writableStorage(op: String) throws -> Storage {

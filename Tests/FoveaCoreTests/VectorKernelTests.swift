@@ -5,8 +5,9 @@ import Testing
 
 @testable import FoveaCore
 
-/// `CVectorKernels` at every SIMD level this CPU runs (portable, AVX2, AVX-512), against products, LSTM steps and Adam
-/// updates computed in Double here: whole and partial panels, tiles and vectors, several chunks of k, transposes, beta.
+/// `CVectorKernels` at every SIMD level this CPU runs (portable, AVX2, AVX-512), against products (packed and dot),
+/// LSTM steps and Adam updates computed in Double here: whole and partial panels, tiles and vectors, several chunks of
+/// k, transposes, beta.
 @Suite struct VectorKernelTests {
     static let levels = Array(0...fovea_simd_level())
 
@@ -46,6 +47,29 @@ import Testing
                         )
                     }
                 }
+            }
+        }
+    }
+
+    @Test(arguments: levels)
+    func dotProductsMatchDirectSums(level: Int32) {
+        // (m, n, k): one element; whole 4 x 4 tiles with k a multiple of 16; partial tiles both ways, k short of a vector.
+        for (m, n, k) in [(1, 1, 1), (8, 16, 512), (7, 6, 37), (5, 9, 3), (16, 32, 100)] {
+            for beta: Float in [0, 1] {
+                let (lda, ldb, ldc) = (k + 3, k + 5, n + 2)
+                let a = Self.values(m * lda, seed: 7), b = Self.values(n * ldb, seed: 8)
+                var c = Self.values(m * ldc, seed: 9)
+                var expected = c
+                for i in 0..<m {
+                    for j in 0..<n {
+                        let sum = (0..<k).reduce(0.0) { $0 + Double(a[i * lda + $1]) * Double(b[j * ldb + $1]) }
+                        expected[i * ldc + j] = Float(sum) + beta * c[i * ldc + j]
+                    }
+                }
+                fovea_dot_gemm(level, Int32(m), Int32(n), Int32(k), a, lda, b, ldb, beta, &c, ldc)
+                #expect(
+                    allClose(c, expected, atol: 1e-4),
+                    "level \(level) \(m)x\(n)x\(k) beta \(beta): \(maxAbsDifference(c, expected))")
             }
         }
     }

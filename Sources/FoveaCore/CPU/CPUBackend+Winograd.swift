@@ -35,8 +35,10 @@ extension CPUBackend {
             into: Self.pointer(gradInput))
     }
 
-    /// Each core sums its blocks' products into its own transformed gradient; the sums are added in a fixed order. Each
-    /// product's right-hand side (a slice of transformed inputs, transposed) is packed for the packed GEMM first.
+    /// Each core sums its blocks' products into its own transformed gradient; the sums are added in a fixed order. With
+    /// few channels a block holds many tiles, and each product runs along them (`fovea_dot_gemm`: both operands' rows
+    /// are tiles, so neither is packed); with more, each right-hand side (a slice of transformed inputs, transposed) is
+    /// packed for the packed GEMM first.
     func winogradConv2dBackwardWeight(
         _ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry,
         into gradWeight: Storage
@@ -46,8 +48,8 @@ extension CPUBackend {
         guard tiles.blockCount > 0 else { Self.zero(Self.pointer(gradWeight), count: cout * cin * 9); return }
         let tb = tiles.blockTiles, sums = 16 * cout * cin, level = Self.gemmLevel(columns: cin)
         let (inputSize, gradientSize) = (16 * cin * tb, 16 * cout * tb)
-        // v[xi]^T packed for the packed GEMM, one slice at a time.
-        let packedSize = fovea_packed_floats(level, Int32(tb), Int32(cin))
+        let alongTiles = max(cin, cout) <= 32
+        let packedSize = alongTiles ? 0 : fovea_packed_floats(level, Int32(tb), Int32(cin))
         let partSize = sums + inputSize + gradientSize + packedSize + tiles.transformScratchSize
         let parts = min(Self.workers, tiles.blockCount)
         let scratch = try allocate(parts * partSize)
@@ -67,13 +69,18 @@ extension CPUBackend {
                             lanes, mg + o * tb, gradientLayout, Int32(local * tiles.tilesWide))
                     }
                 }
-                let n = rows.count * tiles.tilesWide
+                let n = Int32(rows.count * tiles.tilesWide), beta: Float = block == blocks.lowerBound ? 0 : 1
                 for xi in 0..<16 {
                     // du[xi] (cout x cin) += mg[xi] (cout x n) * v[xi]^T (n x cin)
-                    fovea_pack(level, Int32(n), Int32(cin), v + xi * cin * tb, Int32(tb), 1, packed)
-                    fovea_packed_gemm(
-                        level, Int32(cout), Int32(cin), Int32(n), mg + xi * cout * tb, Int32(tb), 0, packed,
-                        block == blocks.lowerBound ? 0 : 1, du + xi * sums / 16, Int32(cin))
+                    let (gradients, inputs, sum) = (mg + xi * cout * tb, v + xi * cin * tb, du + xi * sums / 16)
+                    if alongTiles {
+                        fovea_dot_gemm(
+                            Self.simdLevel, Int32(cout), Int32(cin), n, gradients, tb, inputs, tb, beta, sum, cin)
+                    } else {
+                        fovea_pack(level, n, Int32(cin), inputs, Int32(tb), 1, packed)
+                        fovea_packed_gemm(
+                            level, Int32(cout), Int32(cin), n, gradients, Int32(tb), 0, packed, beta, sum, Int32(cin))
+                    }
                 }
             }
         }

@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// Convolution by columns, one image at a time per core: the image's column matrix stays in cache between its unfold
 /// and its GEMMs, and the GEMMs read and write the NCHW tensors (or a row-padded copy) directly, with no batch-wide
 /// scatter or gather passes. See `ImageColumns` for how each image's column matrix is built.
@@ -8,14 +10,14 @@ extension CPUBackend {
         let (ocg, patch, n) = (g.groupOutChannels, g.groupPatch, layout.columnCount)
         try forEachImage(layout, preparingRows: false) { _, images, scratch in
             for image in images {
-                let cols = layout.columns(of: src + image * layout.imageSize, scratch)
                 let out = dst + image * layout.outputSize
                 let rows = layout.mode == .wide ? scratch.rows : out
                 for group in 0..<g.groups {
+                    let cols = layout.packedColumns(of: src + image * layout.imageSize, group: group, scratch)
                     // rows[group] (ocg x n) = weight[group] (ocg x patch) * cols[group] (patch x n)
-                    Self.matmul(
-                        m: ocg, n: n, k: patch, w + group * ocg * patch, patch, false,
-                        cols + group * patch * n, n, false, 0, rows + group * ocg * n, n)
+                    fovea_packed_gemm(
+                        layout.level, Int32(ocg), Int32(n), Int32(patch), w + group * ocg * patch, Int32(patch), 0, cols, 0,
+                        rows + group * ocg * n, Int32(n))
                 }
                 layout.finishOutput(rows, bias: biasValues, into: out)
             }
@@ -35,16 +37,17 @@ extension CPUBackend {
                 let cols = layout.mode == .pointwise ? target : scratch.columns
                 for group in 0..<g.groups {
                     // cols[group] (patch x n) = weight[group]^T (patch x ocg) * rows[group] (ocg x n)
-                    Self.matmul(
-                        m: patch, n: n, k: ocg, w + group * ocg * patch, patch, true,
-                        rows + group * ocg * n, n, false, 0, cols + group * patch * n, n)
+                    fovea_pack(layout.level, Int32(ocg), Int32(n), rows + group * ocg * n, Int32(n), 0, scratch.panels)
+                    fovea_packed_gemm(
+                        layout.level, Int32(patch), Int32(n), Int32(ocg), w + group * ocg * patch, Int32(patch), 1,
+                        scratch.panels, 0, cols + group * patch * n, Int32(n))
                 }
                 layout.fold(cols, scratch, into: target)
             }
         }
     }
 
-    /// Each core accumulates its images' products into its own copy of the gradient; the copies are added in a fixed order.
+    /// Each core accumulates its images' products, transposed, into its own sums; the sums are added in a fixed order.
     func columnsConv2dBackwardWeight(
         _ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry, into gradWeight: Storage
     ) throws {
@@ -53,22 +56,27 @@ extension CPUBackend {
         let (ocg, patch, n) = (g.groupOutChannels, g.groupPatch, layout.columnCount)
         let size = g.outChannels * patch, parts = layout.parts
         guard g.batch > 0 else { Self.zero(gw, count: size); return }
-        let partials = try allocate(max(parts - 1, 1) * size)
-        let copies = Self.pointer(partials)
+        let partials = try allocate(parts * size)
+        let sums = Self.pointer(partials)
         try forEachImage(layout, preparingRows: true) { part, images, scratch in
-            let acc = part == 0 ? gw : copies + (part - 1) * size
+            let acc = sums + part * size
             for image in images {
                 let cols = layout.columns(of: src + image * layout.imageSize, scratch)
                 let rows = layout.gradientRows(gy + image * layout.outputSize, scratch)
                 for group in 0..<g.groups {
-                    // acc[group] (ocg x patch) += rows[group] (ocg x n) * cols[group]^T (n x patch)
-                    Self.matmul(
-                        m: ocg, n: patch, k: n, rows + group * ocg * n, n, false, cols + group * patch * n, n, true,
-                        image == images.lowerBound ? 0 : 1, acc + group * ocg * patch, patch)
+                    // acc[group] (patch x ocg) += cols[group] (patch x n) * rows[group]^T (n x ocg): the weight
+                    // gradient transposed, so that the packed right-hand side is the small output gradient.
+                    fovea_pack(layout.weightLevel, Int32(n), Int32(ocg), rows + group * ocg * n, Int32(n), 1, scratch.panels)
+                    fovea_packed_gemm(
+                        layout.weightLevel, Int32(patch), Int32(ocg), Int32(n), cols + group * patch * n, Int32(n), 0,
+                        scratch.panels, image == images.lowerBound ? 0 : 1, acc + group * patch * ocg, Int32(ocg))
                 }
             }
         }
-        for part in 1..<max(parts, 1) { Self.accumulate(copies + (part - 1) * size, into: gw, count: size) }
+        for part in 1..<max(parts, 1) { Self.accumulate(sums + part * size, into: sums, count: size) }
+        for group in 0..<g.groups {
+            Self.transpose(sums + group * patch * ocg, rows: patch, columns: ocg, into: gw + group * ocg * patch)
+        }
     }
 }
 
@@ -88,37 +96,79 @@ extension CPUBackend {
         }
     }
 
-    /// Writes the column rows (c, i, j) of `channels` of one image, `rowStride` apart, from `columns` on (the row of the
-    /// first channel's (0, 0)): each row holds the input values that output pixels read at that kernel offset, 0 in the padding.
+    /// Writes the column rows (c, i, j) of `channels` of one image into `target` (row 0 is the first channel's (0, 0)):
+    /// each row holds the input values that output pixels read at that kernel offset, 0 in the padding.
     @inline(__always)
-    static func unfold(
-        _ image: UnsafePointer<Float>, _ g: ConvolutionGeometry, channels: Range<Int>,
-        into columns: UnsafeMutablePointer<Float>, rowStride: Int
-    ) {
+    static func unfold(_ image: UnsafePointer<Float>, _ g: ConvolutionGeometry, channels: Range<Int>, into target: ColumnTarget) {
         let (height, width, kh, kw, outW) = (g.height, g.width, g.kernel.height, g.kernel.width, g.output.width)
         for c in channels {
             let input = image + c * height * width
             for i in 0..<kh {
                 for j in 0..<kw {
-                    let out = columns + (((c - channels.lowerBound) * kh + i) * kw + j) * rowStride
+                    let row = ((c - channels.lowerBound) * kh + i) * kw + j
                     let wOffset = j * g.dilation.width - g.padding.width
                     let valid = validOutputs(offset: wOffset, stride: g.stride.width, size: width, outputs: outW)
                     for oh in 0..<g.output.height {
-                        let o = out + oh * outW
                         let h = oh * g.stride.height - g.padding.height + i * g.dilation.height
-                        guard h >= 0, h < height else { zero(o, count: outW); continue }
-                        let line = input + h * width
-                        zero(o, count: valid.lowerBound)
-                        if g.stride.width == 1 {
-                            copy(line + (valid.lowerBound + wOffset), to: o + valid.lowerBound, count: valid.count)
-                        } else {
-                            for ow in valid { o[ow] = line[ow * g.stride.width + wOffset] }
+                        let line = h >= 0 && h < height ? input + h * width : nil
+                        var ow = 0
+                        while ow < outW {
+                            let (o, run) = target.entry(row, oh * outW + ow)
+                            let end = run >= outW - ow ? outW : ow + run
+                            unfoldPiece(line, width: width, into: o, outputs: ow..<end, valid: valid, g.stride.width, wOffset)
+                            ow = end
                         }
-                        zero(o + valid.upperBound, count: outW - valid.upperBound)
                     }
                 }
             }
         }
+    }
+
+    /// Writes the entries `outputs` of one column row's output row to `o` from its input `line` (nil: a padding row):
+    /// output `ow` reads `line[ow * stride + offset]` when `ow` is in `valid`, and 0 otherwise.
+    @inline(__always)
+    private static func unfoldPiece(
+        _ line: UnsafePointer<Float>?, width: Int, into o: UnsafeMutablePointer<Float>, outputs: Range<Int>,
+        valid: Range<Int>, _ stride: Int, _ offset: Int
+    ) {
+        guard let line else { zero(o, count: outputs.count); return }
+        let lower = min(max(valid.lowerBound, outputs.lowerBound), outputs.upperBound)
+        let upper = max(lower, min(valid.upperBound, outputs.upperBound))
+        zero(o, count: lower - outputs.lowerBound)
+        let source = line + (lower * stride + offset), destination = o + (lower - outputs.lowerBound)
+        switch stride {
+        case 1: copy(source, to: destination, count: upper - lower)
+        case 2: gatherEven(source, readable: width - (lower * stride + offset), into: destination, count: upper - lower)
+        default: for k in 0..<upper - lower { destination[k] = source[k * stride] }
+        }
+        zero(o + (upper - outputs.lowerBound), count: outputs.upperBound - upper)
+    }
+
+    /// dst[k] = src[2 * k] for k in 0..<count, eight at a time while the 16 floats read stay within the `readable`
+    /// floats from `src` on.
+    @inline(__always)
+    private static func gatherEven(
+        _ src: UnsafePointer<Float>, readable: Int, into dst: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        var k = 0
+        while k + 8 <= count && 2 * k + 16 <= readable { store(load16(src + 2 * k).evenHalf, dst + k); k += 8 }
+        while k < count { dst[k] = src[2 * k]; k += 1 }
+    }
+
+    /// dst[2 * k] += src[k] for k in 0..<count, eight at a time while the 16 floats touched stay within the
+    /// `writable` floats from `dst` on.
+    @inline(__always)
+    private static func accumulateEven(
+        _ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, writable: Int, count: Int
+    ) {
+        var k = 0
+        while k + 8 <= count && 2 * k + 16 <= writable {
+            var v = load16(dst + 2 * k)
+            v.evenHalf += load(src + k)
+            store16(v, dst + 2 * k)
+            k += 8
+        }
+        while k < count { dst[2 * k] += src[k]; k += 1 }
     }
 
     /// The adjoint of `unfold`: overwrites `channels` of one image with the sums of the column entries that read each element.
@@ -140,14 +190,26 @@ extension CPUBackend {
                         let h = oh * g.stride.height - g.padding.height + i * g.dilation.height
                         guard h >= 0, h < height else { continue }
                         let line = plane + h * width, values = column + oh * outW
-                        if g.stride.width == 1 {
-                            accumulate(values + valid.lowerBound, into: line + (valid.lowerBound + wOffset), count: valid.count)
-                        } else {
-                            for ow in valid { line[ow * g.stride.width + wOffset] += values[ow] }
+                        let first = valid.lowerBound * g.stride.width + wOffset
+                        switch g.stride.width {
+                        case 1: accumulate(values + valid.lowerBound, into: line + first, count: valid.count)
+                        case 2:
+                            accumulateEven(
+                                values + valid.lowerBound, into: line + first, writable: width - first, count: valid.count)
+                        default: for ow in valid { line[ow * g.stride.width + wOffset] += values[ow] }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// dst (columns x rows) = the transpose of src (rows x columns), both row-major.
+    private static func transpose(
+        _ src: UnsafePointer<Float>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<Float>
+    ) {
+        for r in 0..<rows {
+            for c in 0..<columns { dst[c * rows + r] = src[r * columns + c] }
         }
     }
 

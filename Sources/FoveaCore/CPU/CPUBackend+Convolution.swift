@@ -86,7 +86,7 @@ extension CPUBackend: ConvolutionBackend {
                 let n = item / channels, c = item % channels
                 Self.unfold(
                     src + (batchStart + n) * channels * g.height * g.width, g, channels: c..<c + 1,
-                    into: dst + c * rows * m + n * g.outputPlane, rowStride: m)
+                    into: .rows(dst + c * rows * m + n * g.outputPlane, rowStride: m))
             }
         }
     }

@@ -1,15 +1,22 @@
+import CVectorKernels
+
 /// How the CPU convolution builds one image's column matrix (rows (c, i, j), one column per output position), by geometry:
 /// - pointwise (1x1 kernel, stride 1, no padding): the image itself;
 /// - wide (stride 1): the image is copied once into a zero-padded plane per channel, and each column row is then one
 ///   contiguous copy of outH * paddedWidth floats from it. Output rows come out paddedWidth long, of which the first
 ///   outW are real: the rest are dropped from outputs and are zero in output gradients;
 /// - strided: the classic unfold, one output row segment at a time.
+///
+/// The GEMMs run on `fovea_packed_gemm` (AVX-512 where OpenBLAS runs AVX2): the forward's unfold writes the packed
+/// panels of its right-hand side directly (`packedColumns`), and the backward passes pack the image's output gradient.
 struct ImageColumns {
     enum Mode { case pointwise, wide, strided }
 
-    /// One core's scratch: the column matrix; for `.wide`, also the padded image and output rows paddedWidth apart.
+    /// One core's scratch: the column matrix; for `.wide`, also the padded image and output rows paddedWidth apart;
+    /// the packed right-hand side of one group's GEMM.
     struct Scratch {
         let columns: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>, rows: UnsafeMutablePointer<Float>
+        let panels: UnsafeMutablePointer<Float>
     }
 
     let g: ConvolutionGeometry
@@ -23,6 +30,9 @@ struct ImageColumns {
     let imageSize: Int, outputSize: Int
     /// How many cores share the images.
     let parts: Int
+    /// The SIMD levels of the packed GEMMs: the forward and input-gradient products (right-hand sides `columnCount`
+    /// wide), and the weight gradient's (right-hand side the transposed output gradient, `groupOutChannels` wide).
+    let level: Int32, weightLevel: Int32
 
     init(_ g: ConvolutionGeometry) {
         self.g = g
@@ -41,27 +51,37 @@ struct ImageColumns {
         columnCount = mode == .wide ? g.output.height * paddedWidth : g.outputPlane
         let work = g.outChannels * g.groupPatch * columnCount
         parts = max(1, min(g.batch, CPUBackend.workers, g.batch * work / (1 << 16)))
+        level = CPUBackend.simdLevel
+        weightLevel = PackedMatrix.level(columns: g.groupOutChannels)
     }
 
     private var columnRows: Int { g.inChannels * g.kernel.height * g.kernel.width }
 
     /// Floats of scratch per core.
     var scratchSize: Int {
+        let panels = max(
+            fovea_packed_floats(level, Int32(g.groupPatch), Int32(columnCount)),
+            fovea_packed_floats(level, Int32(g.groupOutChannels), Int32(columnCount)),
+            fovea_packed_floats(weightLevel, Int32(columnCount), Int32(g.groupOutChannels)))
         switch mode {
-        case .pointwise: 0
-        case .strided: columnRows * columnCount
-        case .wide: columnRows * columnCount + g.inChannels * paddedPlane + g.outChannels * columnCount
+        case .pointwise: return panels
+        case .strided: return columnRows * columnCount + panels
+        case .wide: return columnRows * columnCount + g.inChannels * paddedPlane + g.outChannels * columnCount + panels
         }
     }
 
     /// Splits one core's scratch and zeroes what stays zero across its images: the padding (and, for `gradientRows`, the rows).
     func prepare(_ base: UnsafeMutablePointer<Float>, rows zeroRows: Bool) -> Scratch {
-        let padded = base + columnRows * columnCount, rows = padded + g.inChannels * paddedPlane
+        let columns = mode == .pointwise ? 0 : columnRows * columnCount
+        let padded = base + columns, rows = padded + (mode == .wide ? g.inChannels * paddedPlane : 0)
+        let panels = rows + (mode == .wide ? g.outChannels * columnCount : 0)
         if mode == .wide {
             CPUBackend.zero(padded, count: g.inChannels * paddedPlane)
             if zeroRows { CPUBackend.zero(rows, count: g.outChannels * columnCount) }
         }
-        return Scratch(columns: base, padded: padded, rows: rows)
+        // The lanes of a last panel past `columnCount` are never written: zeroed once, they hold no stray denormals.
+        CPUBackend.zero(panels, count: scratchSize - (panels - base))
+        return Scratch(columns: base, padded: padded, rows: rows, panels: panels)
     }
 
     /// Input rows and columns that land inside the padded plane.
@@ -78,15 +98,11 @@ struct ImageColumns {
         case .pointwise:
             return image
         case .strided:
-            CPUBackend.unfold(image, g, channels: 0..<g.inChannels, into: scratch.columns, rowStride: columnCount)
+            CPUBackend.unfold(image, g, channels: 0..<g.inChannels, into: .rows(scratch.columns, rowStride: columnCount))
         case .wide:
-            let (kh, kw, plane) = (g.kernel.height, g.kernel.width, g.height * g.width)
-            let corner = g.padding.height * paddedWidth + g.padding.width
+            let (kh, kw) = (g.kernel.height, g.kernel.width)
             for c in 0..<g.inChannels {
-                let padded = scratch.padded + c * paddedPlane
-                for h in 0..<inputRows {
-                    CPUBackend.copy(image + c * plane + h * g.width, to: padded + corner + h * paddedWidth, count: inputColumns)
-                }
+                let padded = pad(channel: c, of: image, scratch)
                 for i in 0..<kh {
                     for j in 0..<kw {
                         (scratch.columns + ((c * kh + i) * kw + j) * columnCount).update(
@@ -96,6 +112,43 @@ struct ImageColumns {
             }
         }
         return scratch.columns
+    }
+
+    /// Group `group`'s column matrix of one image (`g.groupPatch` x `columnCount`) written into `scratch.panels` as
+    /// `fovea_pack` lays it out at `level`, with no row-major copy in between.
+    func packedColumns(
+        of image: UnsafePointer<Float>, group: Int, _ scratch: Scratch
+    ) -> UnsafeMutablePointer<Float> {
+        let target = ColumnTarget.panels(scratch.panels, rows: g.groupPatch, width: Int(fovea_panel_width(level)))
+        let channels = group * (g.inChannels / g.groups)..<(group + 1) * (g.inChannels / g.groups)
+        let (kh, kw) = (g.kernel.height, g.kernel.width)
+        switch mode {
+        case .pointwise:
+            for c in channels { target.copy(row: c - channels.lowerBound, from: image + c * columnCount, count: columnCount) }
+        case .strided:
+            CPUBackend.unfold(image, g, channels: channels, into: target)
+        case .wide:
+            for c in channels {
+                let padded = pad(channel: c, of: image, scratch)
+                for i in 0..<kh {
+                    for j in 0..<kw {
+                        target.copy(
+                            row: ((c - channels.lowerBound) * kh + i) * kw + j, from: padded + shift(i, j), count: columnCount)
+                    }
+                }
+            }
+        }
+        return scratch.panels
+    }
+
+    /// Copies channel `c` of one image into its zero-bordered padded plane (`.wide`) and returns the plane.
+    private func pad(channel c: Int, of image: UnsafePointer<Float>, _ scratch: Scratch) -> UnsafePointer<Float> {
+        let padded = scratch.padded + c * paddedPlane, source = image + c * g.height * g.width
+        let corner = g.padding.height * paddedWidth + g.padding.width
+        for h in 0..<inputRows {
+            CPUBackend.copy(source + h * g.width, to: padded + corner + h * paddedWidth, count: inputColumns)
+        }
+        return UnsafePointer(padded)
     }
 
     /// Writes one image's output from GEMM rows (the output itself, or wide rows), adding the bias.

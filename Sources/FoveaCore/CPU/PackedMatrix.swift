@@ -29,6 +29,14 @@ final class PackedMatrix {
 
     deinit { panels.deallocate() }
 
+    /// The widest SIMD level whose panels a right-hand side of `columns` columns fills more than half (16 columns run
+    /// on AVX2's panels of 16 rather than AVX-512's of 32, whose second vector would multiply zeros).
+    static func level(columns: Int) -> Int32 {
+        var level = CPUBackend.simdLevel
+        while level > 0 && 2 * columns <= Int(fovea_panel_width(level)) { level -= 1 }
+        return level
+    }
+
     /// Row-major C (m x n, ldc) = A * B + beta * C on the calling thread, A (m x k) being a[i * lda + p], or
     /// a[p * lda + i] when `transposedA`; beta 0 does not read C.
     func multiply(

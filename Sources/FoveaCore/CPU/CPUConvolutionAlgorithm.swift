@@ -6,7 +6,7 @@ public enum ConvolutionPass: String, CaseIterable, Sendable {
 /// The CPU backend's convolution algorithms (ARCHITECTURE.md, decision 8). `choice(for:pass:)` picks one per pass and
 /// shape; `fovea-bench --suite conv-algo` times every algorithm on the zoo's shapes next to that choice.
 public enum CPUConvolutionAlgorithm: String, CaseIterable, Sendable {
-    /// Per-image unfold (im2col) and OpenBLAS GEMM: every geometry.
+    /// Per-image unfold (im2col) and the packed GEMM of `CVectorKernels`: every geometry.
     case columns
     /// Winograd's F(2x2, 3x3), 16 GEMMs over transformed tiles: 3x3 kernels, stride 1, no dilation, no groups.
     case winograd
@@ -24,10 +24,16 @@ public enum CPUConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// Measured with `fovea-bench --clock cpu --suite conv-algo --batch 32,64,128` (Benchmarks/RESULTS.md,
     /// 2026-12-01, with the transforms and GEMMs in `CVectorKernels`): Winograd takes 0.2-0.8x the time of columns from
     /// 16 channels on (its weight gradient 0.8x at 16); with 3 input channels its forward 0.4-0.8x, but its input
-    /// gradient (3 output channels) 1.3-1.4x and its weight gradient 2.4x.
+    /// gradient (3 output channels) 1.3-1.4x and its weight gradient 2.4x. Once columns ran its GEMMs on the packed
+    /// AVX-512 GEMM (2026-12-01, batches 32, 64 and 128, one run, load 3), its weight gradient took 0.73-1.00x Winograd's up to 64
+    /// channels (64 -> 64 on 16x16: 1.05-1.10x, within the harness's 10%) and Winograd's kept its lead from 128
+    /// channels on (128 -> 128 on 8x8: 0.77-0.81x of columns).
     public static func choice(for g: ConvolutionGeometry, pass: ConvolutionPass) -> Self {
         guard WinogradTiles.supports(g) else { return .columns }
-        if pass == .forward { return g.inChannels >= 3 && g.outChannels >= 16 ? .winograd : .columns }
-        return min(g.inChannels, g.outChannels) >= 16 ? .winograd : .columns
+        switch pass {
+        case .forward: return g.inChannels >= 3 && g.outChannels >= 16 ? .winograd : .columns
+        case .backwardData: return min(g.inChannels, g.outChannels) >= 16 ? .winograd : .columns
+        case .backwardWeight: return min(g.inChannels, g.outChannels) >= 128 ? .winograd : .columns
+        }
     }
 }

@@ -1,6 +1,8 @@
-import FoveaCore
+import CVectorKernels
 import FoveaTestSupport
 import Testing
+
+@testable import FoveaCore
 
 /// Convolution by columns on shapes larger than the awkward ones of `ConvolutionTests`: column matrices of several packed
 /// panels whose output rows cross panel edges, strided rows long enough for the vector gather and scatter of stride 2,
@@ -37,6 +39,45 @@ import Testing
             #expect(allClose(try #require(w.grad).toArray(), gw, atol: 1e-4), "weight gradient \(label)")
         }
     }
+
+    /// The unfold into packed panels equals the row-major unfold packed by `fovea_pack`, at every SIMD level's panel
+    /// width (8, 16, 32): output rows that cross panel edges, stride 2 (the vector gather) and stride 1.
+    @Test(arguments: Array(0...fovea_simd_level()))
+    func unfoldIntoPanelsMatchesPackedRows(level: Int32) {
+        let geometries = [
+            ConvolutionGeometry(
+                batch: 1, inChannels: 2, height: 29, width: 27, outChannels: 1, kernel: 3, stride: 2, padding: 1,
+                dilation: 1, groups: 1, output: Size2D(height: 15, width: 14)),
+            ConvolutionGeometry(
+                batch: 1, inChannels: 2, height: 9, width: 10, outChannels: 1, kernel: 5, stride: 1, padding: 2,
+                dilation: 1, groups: 1, output: Size2D(height: 9, width: 10)),
+        ]
+        for g in geometries {
+            let (rows, n) = (g.groupPatch, g.outputPlane)
+            let image = ColumnConvolutionTests.values(g.inChannels * g.height * g.width)
+            var columns = [Float](repeating: 0, count: rows * n)
+            let size = fovea_packed_floats(level, Int32(rows), Int32(n))
+            var expected = [Float](repeating: 0, count: size), panels = [Float](repeating: 0, count: size)
+            image.withUnsafeBufferPointer { x in
+                columns.withUnsafeMutableBufferPointer { c in
+                    panels.withUnsafeMutableBufferPointer { p in
+                        let width = Int(fovea_panel_width(level))
+                        CPUBackend.unfold(
+                            x.baseAddress!, g, channels: 0..<g.inChannels, into: .rows(c.baseAddress!, rowStride: n))
+                        CPUBackend.unfold(
+                            x.baseAddress!, g, channels: 0..<g.inChannels, into: .panels(p.baseAddress!, rows: rows, width: width)
+                        )
+                    }
+                }
+            }
+            fovea_pack(level, Int32(rows), Int32(n), columns, Int32(n), 0, &expected)
+            let wrong = zip(panels, expected).filter { $0 != $1 }.count
+            #expect(wrong == 0, "level \(level) \(g.kernel) stride \(g.stride): \(wrong) of \(size) floats differ")
+        }
+    }
+
+    /// Small integers, exact as floats, that differ from their neighbours.
+    static func values(_ count: Int) -> [Float] { (0..<count).map { Float($0 % 97) - 48 } }
 }
 
 /// A grouped convolution with square stride and padding by direct loops: the output and both gradients.

@@ -40,6 +40,7 @@ CONV_SHAPES = (
        enumerate([(3, 32, 32), (32, 32, 32), (32, 64, 16), (64, 64, 16), (64, 128, 8), (128, 128, 8)])]
     + [("resnet", i + 1, c, o, s, 3, st, 1) for i, (c, o, s, st) in
        enumerate([(16, 16, 32, 1), (16, 32, 32, 2), (32, 32, 16, 1), (32, 64, 16, 2), (64, 64, 8, 1)])]
+    + [("resnet", 6, 3, 16, 32, 3, 1, 1), ("resnet", 7, 16, 32, 32, 1, 2, 0), ("resnet", 8, 32, 64, 16, 1, 2, 0)]
 )
 
 
@@ -104,8 +105,9 @@ def make_model(name, shape):
     return {"lenet5": lenet5, "cnn-cifar": cnn_cifar, "resnet-small": resnet_small}[name](channels=shape[0])
 
 
-def conv_label(net, layer, cin, cout, size, stride):
-    return f"{net}{layer} {cin}->{cout} {size}x{size}" + ("" if stride == 1 else f" s{stride}")
+def conv_label(net, layer, cin, cout, size, stride, kernel):
+    return f"{net}{layer} {cin}->{cout} {size}x{size}" + ("" if stride == 1 else f" s{stride}") + (
+        " 1x1" if kernel == 1 else "")
 
 
 def default_spec(quick, batches=None):
@@ -115,7 +117,7 @@ def default_spec(quick, batches=None):
     for batch in batches:
         for net, layer, cin, cout, size, kernel, stride, padding in CONV_SHAPES:
             for p in ("fwd", "bwd-data", "bwd-weight"):
-                items.append({"name": f"conv {conv_label(net, layer, cin, cout, size, stride)} b{batch} {p}",
+                items.append({"name": f"conv {conv_label(net, layer, cin, cout, size, stride, kernel)} b{batch} {p}",
                               "kind": "conv", "pass": p, "batch": batch, "inChannels": cin, "outChannels": cout,
                               "size": size, "kernel": kernel, "stride": stride, "padding": padding})
     for model in TRAIN_MODELS:

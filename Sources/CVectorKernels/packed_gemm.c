@@ -8,23 +8,29 @@
 // while every tile of rows uses it, and its rows of A in the level-2 cache while every panel does.
 #define K_CHUNK 256
 
-// One level's kernels: C is computed in tiles of up to TILE_ROWS rows by one panel of two vectors (2 * LANES
-// columns), the tile's accumulators in registers over a chunk of k, each step one row of the panel times one value
-// of each of the tile's rows of A (A(i, p) at a[i * rs + p * cs]). A panel holds B's k rows of 2 * LANES values one
-// after another, zero past n.
-#define DEFINE_LEVEL(NAME, TARGET, LANES, TILE_ROWS)                                                                 \
-    FOVEA_VECTORS(NAME, TARGET, LANES)                                                                                \
-                                                                                                                      \
-    TARGET __attribute__((always_inline)) static inline void NAME##_tile(                                            \
-        const int rows, int k, const float *a, size_t rs, size_t cs, const float *panel, float beta, float *c,       \
-        int ldc, int columns) {                                                                                       \
+// How a GEMM reads A: its parameters (A_PARAMS), A(r, p) from them (A_AT), and the parameters of the part of A
+// from row i and column p0 on (A_FROM). Strided: A(i, p) at a[i * rs + p * cs]. By rows: A(i, p) at a[i][offset + p].
+#define STRIDED_PARAMS const float *a, size_t rs, size_t cs
+#define STRIDED_AT(r, p) a[(r) * rs + (p) * cs]
+#define STRIDED_FROM(i, p0) a + (size_t)(i) * rs + (size_t)(p0) * cs, rs, cs
+#define ROWS_PARAMS const float *const *a, size_t offset
+#define ROWS_AT(r, p) a[r][offset + (p)]
+#define ROWS_FROM(i, p0) a + (i), offset + (size_t)(p0)
+
+// One level's kernels for one way of reading A (its functions named NAME_tileSUFFIX, NAME_gemmSUFFIX): C is computed
+// in tiles of up to TILE_ROWS rows by one panel of two vectors (2 * LANES columns), the tile's accumulators in
+// registers over a chunk of k, each step one row of the panel times one value of each of the tile's rows of A. A
+// panel holds B's k rows of 2 * LANES values one after another, zero past n.
+#define DEFINE_GEMM(NAME, SUFFIX, TARGET, LANES, TILE_ROWS, A_PARAMS, A_AT, A_FROM)                                   \
+    TARGET __attribute__((always_inline)) static inline void NAME##_tile##SUFFIX(                                     \
+        const int rows, int k, A_PARAMS, const float *panel, float beta, float *c, int ldc, int columns) {            \
         NAME##_vector low[MAX_TILE_ROWS], high[MAX_TILE_ROWS];                                                        \
         for (int r = 0; r < rows; r++) low[r] = high[r] = (NAME##_vector){0};                                         \
         for (int p = 0; p < k; p++) {                                                                                 \
             NAME##_vector b0 = NAME##_load(panel + (size_t)p * 2 * (LANES));                                          \
             NAME##_vector b1 = NAME##_load(panel + (size_t)p * 2 * (LANES) + (LANES));                                \
             for (int r = 0; r < rows; r++) {                                                                          \
-                float x = a[r * rs + p * cs];                                                                         \
+                float x = A_AT(r, p);                                                                                 \
                 low[r] += x * b0;                                                                                     \
                 high[r] += x * b1;                                                                                    \
             }                                                                                                         \
@@ -50,9 +56,8 @@
         }                                                                                                             \
     }                                                                                                                 \
                                                                                                                       \
-    TARGET static void NAME##_gemm(                                                                                   \
-        int m, int n, int k, const float *a, size_t rs, size_t cs, const float *packed, float beta, float *c,        \
-        int ldc) {                                                                                                    \
+    TARGET static void NAME##_gemm##SUFFIX(                                                                           \
+        int m, int n, int k, A_PARAMS, const float *packed, float beta, float *c, int ldc) {                          \
         for (int p0 = 0; p0 < k; p0 += K_CHUNK) {                                                                     \
             int depth = k - p0 < K_CHUNK ? k - p0 : K_CHUNK;                                                          \
             float pass_beta = p0 == 0 ? beta : 1;                                                                     \
@@ -61,25 +66,29 @@
                 int columns = n - j < 2 * (LANES) ? n - j : 2 * (LANES);                                              \
                 int i = 0;                                                                                            \
                 for (; i + (TILE_ROWS) <= m; i += (TILE_ROWS)) {                                                      \
-                    NAME##_tile(                                                                                      \
-                        TILE_ROWS, depth, a + i * rs + p0 * cs, rs, cs, panel, pass_beta, c + (size_t)i * ldc + j,   \
-                        ldc, columns);                                                                                \
+                    NAME##_tile##SUFFIX(                                                                              \
+                        TILE_ROWS, depth, A_FROM(i, p0), panel, pass_beta, c + (size_t)i * ldc + j, ldc, columns);    \
                 }                                                                                                     \
-                const float *rest = a + i * rs + p0 * cs;                                                             \
                 float *out = c + (size_t)i * ldc + j;                                                                 \
                 switch (m - i) {                                                                                      \
-                case 1: NAME##_tile(1, depth, rest, rs, cs, panel, pass_beta, out, ldc, columns); break;             \
-                case 2: NAME##_tile(2, depth, rest, rs, cs, panel, pass_beta, out, ldc, columns); break;             \
-                case 3: NAME##_tile(3, depth, rest, rs, cs, panel, pass_beta, out, ldc, columns); break;             \
-                case 4: NAME##_tile(4, depth, rest, rs, cs, panel, pass_beta, out, ldc, columns); break;             \
-                case 5: NAME##_tile(5, depth, rest, rs, cs, panel, pass_beta, out, ldc, columns); break;             \
-                case 6: NAME##_tile(6, depth, rest, rs, cs, panel, pass_beta, out, ldc, columns); break;             \
-                case 7: NAME##_tile(7, depth, rest, rs, cs, panel, pass_beta, out, ldc, columns); break;             \
+                case 1: NAME##_tile##SUFFIX(1, depth, A_FROM(i, p0), panel, pass_beta, out, ldc, columns); break;     \
+                case 2: NAME##_tile##SUFFIX(2, depth, A_FROM(i, p0), panel, pass_beta, out, ldc, columns); break;     \
+                case 3: NAME##_tile##SUFFIX(3, depth, A_FROM(i, p0), panel, pass_beta, out, ldc, columns); break;     \
+                case 4: NAME##_tile##SUFFIX(4, depth, A_FROM(i, p0), panel, pass_beta, out, ldc, columns); break;     \
+                case 5: NAME##_tile##SUFFIX(5, depth, A_FROM(i, p0), panel, pass_beta, out, ldc, columns); break;     \
+                case 6: NAME##_tile##SUFFIX(6, depth, A_FROM(i, p0), panel, pass_beta, out, ldc, columns); break;     \
+                case 7: NAME##_tile##SUFFIX(7, depth, A_FROM(i, p0), panel, pass_beta, out, ldc, columns); break;     \
                 default: break;                                                                                       \
                 }                                                                                                     \
             }                                                                                                         \
         }                                                                                                             \
     }
+
+// One level's GEMMs: A strided (NAME_gemm) and A by rows (NAME_gemm_rows).
+#define DEFINE_LEVEL(NAME, TARGET, LANES, TILE_ROWS)                                                                  \
+    FOVEA_VECTORS(NAME, TARGET, LANES)                                                                                \
+    DEFINE_GEMM(NAME, , TARGET, LANES, TILE_ROWS, STRIDED_PARAMS, STRIDED_AT, STRIDED_FROM)                           \
+    DEFINE_GEMM(NAME, _rows, TARGET, LANES, TILE_ROWS, ROWS_PARAMS, ROWS_AT, ROWS_FROM)
 
 // Portable: four lanes (SSE2 on x86-64, NEON on arm64), tiles of 6 rows (12 accumulators of 16 registers).
 DEFINE_LEVEL(portable, FOVEA_PORTABLE_TARGET, 4, 6)
@@ -137,4 +146,9 @@ void fovea_packed_gemm(
     float *c, int ldc) {
     size_t rs = transposed_a ? 1 : (size_t)lda, cs = transposed_a ? (size_t)lda : 1;
     FOVEA_DISPATCH(level, gemm, m, n, k, a, rs, cs, packed, beta, c, ldc);
+}
+
+void fovea_packed_gemm_rows(
+    int level, int m, int n, int k, const float *const *rows, const float *packed, float beta, float *c, int ldc) {
+    FOVEA_DISPATCH(level, gemm_rows, m, n, k, rows, 0, packed, beta, c, ldc);
 }

@@ -74,6 +74,32 @@ import Testing
         }
     }
 
+    /// A given by row pointers: rows out of order and overlapping (as a convolution's column rows in a padded image).
+    @Test(arguments: levels)
+    func packedProductsByRowsMatchDirectSums(level: Int32) {
+        for (m, n, k) in Self.products {
+            for beta: Float in [0, 1] {
+                let source = Self.values(m * 3 + k, seed: 4), b = Self.values(k * n, seed: 5)
+                let offsets = (0..<m).map { ($0 * 7) % (m * 3) }
+                var c = Self.values(m * n, seed: 6)
+                let expected = (0..<m * n).map { index -> Float in
+                    let (i, j) = (index / n, index % n)
+                    let sum = (0..<k).reduce(0.0) { $0 + Double(source[offsets[i] + $1]) * Double(b[$1 * n + j]) }
+                    return Float(sum) + beta * c[index]
+                }
+                var packed = [Float](repeating: 0, count: fovea_packed_floats(level, Int32(k), Int32(n)))
+                fovea_pack(level, Int32(k), Int32(n), b, Int32(n), 0, &packed)
+                source.withUnsafeBufferPointer { values in
+                    let rows: [UnsafePointer<Float>?] = offsets.map { values.baseAddress! + $0 }
+                    fovea_packed_gemm_rows(level, Int32(m), Int32(n), Int32(k), rows, packed, beta, &c, Int32(n))
+                }
+                #expect(
+                    allClose(c, expected, atol: 1e-4),
+                    "level \(level) \(m)x\(n)x\(k) beta \(beta): \(maxAbsDifference(c, expected))")
+            }
+        }
+    }
+
     @Test func ownThreadsGemmsMatchOpenBLAS() throws {
         // Offsets, leading dimensions wider than the matrices, both transposes and beta 1, as GemmDescriptor allows.
         let backend = CPUBackend.shared

@@ -24,4 +24,9 @@ void fovea_packed_gemm(
     int level, int m, int n, int k, const float *a, int lda, int transposed_a, const float *packed, float beta,
     float *c, int ldc);
 
+/// `fovea_packed_gemm` with A given by its rows: A(i, p) is rows[i][p]. For rows that are not evenly spaced, such as
+/// a convolution's column rows read in place from a padded image.
+void fovea_packed_gemm_rows(
+    int level, int m, int n, int k, const float *const *rows, const float *packed, float beta, float *c, int ldc);
+
 #endif

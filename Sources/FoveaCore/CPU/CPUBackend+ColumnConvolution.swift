@@ -60,16 +60,27 @@ extension CPUBackend {
         let sums = Self.pointer(partials)
         try forEachImage(layout, preparingRows: true) { part, images, scratch in
             let acc = sums + part * size
+            let rowStarts = layout.mode == .wide ? layout.paddedRowStarts(scratch) : []
             for image in images {
                 let cols = layout.columns(of: src + image * layout.imageSize, scratch)
                 let rows = layout.gradientRows(gy + image * layout.outputSize, scratch)
+                let (beta, out): (Float, Int32) = (image == images.lowerBound ? 0 : 1, Int32(ocg))
                 for group in 0..<g.groups {
                     // acc[group] (patch x ocg) += cols[group] (patch x n) * rows[group]^T (n x ocg): the weight
                     // gradient transposed, so that the packed right-hand side is the small output gradient.
-                    fovea_pack(layout.weightLevel, Int32(n), Int32(ocg), rows + group * ocg * n, Int32(n), 1, scratch.panels)
-                    fovea_packed_gemm(
-                        layout.weightLevel, Int32(patch), Int32(ocg), Int32(n), cols + group * patch * n, Int32(n), 0,
-                        scratch.panels, image == images.lowerBound ? 0 : 1, acc + group * patch * ocg, Int32(ocg))
+                    fovea_pack(layout.weightLevel, Int32(n), out, rows + group * ocg * n, Int32(n), 1, scratch.panels)
+                    let sum = acc + group * patch * ocg
+                    if let cols {
+                        fovea_packed_gemm(
+                            layout.weightLevel, Int32(patch), out, Int32(n), cols + group * patch * n, Int32(n), 0,
+                            scratch.panels, beta, sum, out)
+                    } else {
+                        rowStarts.withUnsafeBufferPointer { starts in
+                            fovea_packed_gemm_rows(
+                                layout.weightLevel, Int32(patch), out, Int32(n), starts.baseAddress! + group * patch,
+                                scratch.panels, beta, sum, out)
+                        }
+                    }
                 }
             }
         }

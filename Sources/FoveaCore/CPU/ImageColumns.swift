@@ -92,26 +92,28 @@ struct ImageColumns {
     @inline(__always)
     private func shift(_ i: Int, _ j: Int) -> Int { i * g.dilation.height * paddedWidth + j * g.dilation.width }
 
-    /// The column matrix of one image.
-    func columns(of image: UnsafeMutablePointer<Float>, _ scratch: Scratch) -> UnsafeMutablePointer<Float> {
+    /// The column matrix of one image, row-major: `.pointwise` the image itself, `.strided` unfolded into the scratch.
+    /// `.wide` copies the image into its padded planes and returns nil: GEMMs read its column rows there in place,
+    /// through `paddedRowStarts`.
+    func columns(of image: UnsafeMutablePointer<Float>, _ scratch: Scratch) -> UnsafeMutablePointer<Float>? {
         switch mode {
         case .pointwise:
             return image
         case .strided:
             CPUBackend.unfold(image, g, channels: 0..<g.inChannels, into: .rows(scratch.columns, rowStride: columnCount))
+            return scratch.columns
         case .wide:
-            let (kh, kw) = (g.kernel.height, g.kernel.width)
-            for c in 0..<g.inChannels {
-                let padded = pad(channel: c, of: image, scratch)
-                for i in 0..<kh {
-                    for j in 0..<kw {
-                        (scratch.columns + ((c * kh + i) * kw + j) * columnCount).update(
-                            from: padded + shift(i, j), count: columnCount)
-                    }
-                }
-            }
+            for c in 0..<g.inChannels { _ = pad(channel: c, of: image, scratch) }
+            return nil
         }
-        return scratch.columns
+    }
+
+    /// `.wide`: where each column row (c, i, j) starts in the padded planes of `scratch`.
+    func paddedRowStarts(_ scratch: Scratch) -> [UnsafePointer<Float>?] {
+        let (kh, kw) = (g.kernel.height, g.kernel.width)
+        return (0..<columnRows).map { row in
+            UnsafePointer(scratch.padded + row / (kh * kw) * paddedPlane + shift(row / kw % kh, row % kw))
+        }
     }
 
     /// Group `group`'s column matrix of one image (`g.groupPatch` x `columnCount`) written into `scratch.panels` as

@@ -103,7 +103,8 @@ import Testing
             for pass in ConvolutionPass.allCases { #expect(CPUConvolutionAlgorithm.choice(for: g, pass: pass).supports(g)) }
         }
         #expect(!CPUConvolutionAlgorithm.winograd.supports(strided))
-        // As measured (conv-algo): Winograd from 16 channels, its weight gradient from 128; for RGB input its forward only.
+        // As measured (conv-algo): Winograd from 16 channels, its weight gradient at 16 output channels and from 128;
+        // for RGB input its forward only.
         func choice(_ inChannels: Int, _ outChannels: Int, _ pass: ConvolutionPass) -> CPUConvolutionAlgorithm {
             .choice(
                 for: Self.geometry(
@@ -112,7 +113,8 @@ import Testing
         }
         #expect(ConvolutionPass.allCases.map { choice(128, 128, $0) } == [.winograd, .winograd, .winograd])
         #expect(ConvolutionPass.allCases.map { choice(32, 64, $0) } == [.winograd, .winograd, .columns])
-        #expect(ConvolutionPass.allCases.map { choice(16, 16, $0) } == [.winograd, .winograd, .columns])
+        #expect(ConvolutionPass.allCases.map { choice(16, 16, $0) } == [.winograd, .winograd, .winograd])
+        #expect(ConvolutionPass.allCases.map { choice(32, 32, $0) } == [.winograd, .winograd, .columns])
         #expect(ConvolutionPass.allCases.map { choice(3, 32, $0) } == [.winograd, .columns, .columns])
         #expect(ConvolutionPass.allCases.map { choice(1, 32, $0) } == [.columns, .columns, .columns])
         let x = try Tensor.zeros([1, 2, 6, 6]), w = try Tensor.zeros([2, 2, 3, 3]), y = try Tensor.zeros([1, 2, 3, 3])

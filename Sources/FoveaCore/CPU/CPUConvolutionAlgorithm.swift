@@ -25,15 +25,17 @@ public enum CPUConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// 2026-12-01, with the transforms and GEMMs in `CVectorKernels`): Winograd takes 0.2-0.8x the time of columns from
     /// 16 channels on (its weight gradient 0.8x at 16); with 3 input channels its forward 0.4-0.8x, but its input
     /// gradient (3 output channels) 1.3-1.4x and its weight gradient 2.4x. Once columns ran its GEMMs on the packed
-    /// AVX-512 GEMM (2026-12-01, batches 32, 64 and 128, one run, load 3), its weight gradient took 0.73-1.00x Winograd's up to 64
-    /// channels (64 -> 64 on 16x16: 1.05-1.10x, within the harness's 10%) and Winograd's kept its lead from 128
-    /// channels on (128 -> 128 on 8x8: 0.77-0.81x of columns).
+    /// AVX-512 GEMM (2026-12-01, batches 32, 64 and 128, load 2-3), its weight gradient took 0.55-1.00x Winograd's from
+    /// 32 to 64 channels (64 -> 64 on 16x16 up to 1.10x, within the harness's 10%), while Winograd's kept its lead from
+    /// 128 channels on (128 -> 128 on 8x8: 0.77-0.85x of columns) and, with its dot-product GEMM, at 16 output channels
+    /// (16 -> 16 on 32x32: 0.76-0.89x), where columns' GEMM runs on panels of 16 (AVX2) rather than 32.
     public static func choice(for g: ConvolutionGeometry, pass: ConvolutionPass) -> Self {
         guard WinogradTiles.supports(g) else { return .columns }
+        let channels = min(g.inChannels, g.outChannels)
         switch pass {
         case .forward: return g.inChannels >= 3 && g.outChannels >= 16 ? .winograd : .columns
-        case .backwardData: return min(g.inChannels, g.outChannels) >= 16 ? .winograd : .columns
-        case .backwardWeight: return min(g.inChannels, g.outChannels) >= 128 ? .winograd : .columns
+        case .backwardData: return channels >= 16 ? .winograd : .columns
+        case .backwardWeight: return channels >= 16 && (channels >= 128 || g.outChannels <= 16) ? .winograd : .columns
         }
     }
 }

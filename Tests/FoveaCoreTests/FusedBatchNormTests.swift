@@ -2,8 +2,8 @@ import FoveaCore
 import FoveaTestSupport
 import Testing
 
-/// `batchNorm(..., relu: true)`: batch norm and ReLU in one op (one kernel each way on OpenCL, the composition on the
-/// CPU backend), equal to `batchNorm` followed by `relu`, forward and backward.
+/// `batchNorm(..., relu: true)`: batch norm and ReLU in one op (one kernel each way on OpenCL, `CVectorKernels`' loops
+/// with the ReLU and its mask inside on the CPU backend), equal to `batchNorm` followed by `relu`, forward and backward.
 @Suite struct FusedBatchNormTests {
     @Test(arguments: testDevices)
     func matchesBatchNormThenReLU(device: Device) throws {

@@ -46,34 +46,27 @@ public protocol NormalizationBackend: AnyObject {
         gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?) throws
 }
 
-/// Batch norm + ReLU as the composition, for backends without a fused kernel (the CPU backend): ReLU in place after the
-/// forward; the gradient masked by ReLU's backward (with the output standing for the input) before the batch-norm backward.
-extension NormalizationBackend where Self: ElementwiseBackend & MemoryBackend {
+/// The plain forward and backward as the fused ones without ReLU.
+extension NormalizationBackend {
     public func batchNormForward(
         _ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
         runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
-        momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage, relu: Bool
+        momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage
     ) throws {
         try batchNormForward(
             x, into: out, shape: shape, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
             useBatchStatistics: useBatchStatistics, momentum: momentum, eps: eps, savedMean: savedMean,
-            savedInvStd: savedInvStd)
-        if relu { try unary(.relu, x: out, out: out, count: out.count, alpha: 0, beta: 0) }
+            savedInvStd: savedInvStd, relu: false)
     }
 
     public func batchNormBackward(
-        _ gradOut: Storage, reluOutput: Storage?, x: Storage, shape: BatchNormShape, weight: Storage?,
+        _ gradOut: Storage, x: Storage, shape: BatchNormShape, weight: Storage?,
         savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
         gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?
     ) throws {
-        var gradient = gradOut
-        if let reluOutput {
-            gradient = try allocate(gradOut.count, dtype: .float32)
-            try unaryBackward(
-                .relu, x: reluOutput, y: reluOutput, gradOut: gradOut, gradIn: gradient, count: gradOut.count, alpha: 0, beta: 0)
-        }
         try batchNormBackward(
-            gradient, x: x, shape: shape, weight: weight, savedMean: savedMean, savedInvStd: savedInvStd,
-            batchStatistics: batchStatistics, gradInput: gradInput, gradWeight: gradWeight, gradBias: gradBias)
+            gradOut, reluOutput: nil, x: x, shape: shape, weight: weight, savedMean: savedMean,
+            savedInvStd: savedInvStd, batchStatistics: batchStatistics, gradInput: gradInput,
+            gradWeight: gradWeight, gradBias: gradBias)
     }
 }

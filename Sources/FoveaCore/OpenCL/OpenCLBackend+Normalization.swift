@@ -1,15 +1,4 @@
 extension OpenCLBackend: NormalizationBackend {
-    public func batchNormForward(
-        _ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
-        runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
-        momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage
-    ) throws {
-        try batchNormForward(
-            x, into: out, shape: shape, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
-            useBatchStatistics: useBatchStatistics, momentum: momentum, eps: eps, savedMean: savedMean,
-            savedInvStd: savedInvStd, relu: false)
-    }
-
     /// The kernel applies ReLU as it writes the output.
     public func batchNormForward(
         _ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
@@ -27,17 +16,6 @@ extension OpenCLBackend: NormalizationBackend {
             .buffer(weight ?? x), .int(weight == nil ? 0 : 1), .buffer(bias ?? x), .int(bias == nil ? 0 : 1),
             .buffer(runningMean ?? savedMean), .buffer(runningVar ?? savedInvStd), .int(hasRunning ? 1 : 0),
             .float(momentum), .float(eps), .buffer(savedMean), .buffer(savedInvStd), .int(relu ? 1 : 0))
-    }
-
-    public func batchNormBackward(
-        _ gradOut: Storage, x: Storage, shape: BatchNormShape, weight: Storage?,
-        savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
-        gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?
-    ) throws {
-        try batchNormBackward(
-            gradOut, reluOutput: nil, x: x, shape: shape, weight: weight, savedMean: savedMean,
-            savedInvStd: savedInvStd, batchStatistics: batchStatistics, gradInput: gradInput,
-            gradWeight: gradWeight, gradBias: gradBias)
     }
 
     /// The kernel masks the output gradient where the fused ReLU's output is 0 as it reads it.

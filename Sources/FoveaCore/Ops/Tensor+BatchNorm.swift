@@ -6,7 +6,7 @@ extension Tensor {
     /// are updated in place on the device: running = (1 - momentum) * running + momentum * batch value, with the
     /// unbiased variance for `runningVar`. In evaluation the running statistics normalize; without them the batch is used.
     /// `weight` (gamma) and `bias` (beta) are [C]; absent they act as 1 and 0. With `relu` the output goes through ReLU
-    /// in the same op (`batchNorm(...).relu()` in one kernel each way on OpenCL).
+    /// in the same op (`batchNorm(...).relu()` with no separate ReLU pass either way, on both backends).
     public func batchNorm(
         weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVar: Tensor?,
         training: Bool, momentum: Float = 0.1, eps: Float = 1e-5, relu: Bool = false

@@ -87,22 +87,24 @@
     }                                                                                                                \
                                                                                                                      \
     TARGET static void NAME##_normalize(                                                                             \
-        struct fovea_channel_planes layout, const float *x, float scale, float shift, int relu, float *out) {        \
+        struct fovea_channel_planes layout, const float *x, float scale, float shift, const float *residual,         \
+        int relu, float *out) {                                                                                      \
         for (int p = 0; p < layout.planes; p++) {                                                                    \
-            const float *from = x + p * layout.stride;                                                               \
-            float *to = out + p * layout.stride;                                                                     \
-            for (long i = 0; i < layout.count; i += (LANES)) {                                                       \
-                int n = NAME##_part(layout.count - i);                                                               \
-                NAME##_vector y = NAME##_load_part(from + i, n) * scale + shift;                                     \
-                NAME##_store_part(to + i, relu ? NAME##_keep_positive(y, y) : y, n);                                 \
+            long at = p * layout.stride;                                                                             \
+            for (long i = at; i < at + layout.count; i += (LANES)) {                                                 \
+                int n = NAME##_part(at + layout.count - i);                                                          \
+                NAME##_vector y = NAME##_load_part(x + i, n) * scale + shift;                                        \
+                if (residual) y += NAME##_load_part(residual + i, n);                                                \
+                NAME##_store_part(out + i, relu ? NAME##_keep_positive(y, y) : y, n);                                \
             }                                                                                                        \
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
-    /* Lane sums of g and g * (x - center) over a plane, added to `sum_g` and `sum_g_centered`. */                   \
+    /* Lane sums of g and g * (x - center) over a plane, added to `sum_g` and `sum_g_centered`; g also written to    \
+       `g_out` when not NULL. */                                                                                     \
     TARGET static void NAME##_plane_gradient_sums(                                                                   \
-        const float *dy, const float *mask, const float *x, long count, float center, NAME##_doubles *sum_g,         \
-        NAME##_doubles *sum_g_centered) {                                                                            \
+        const float *dy, const float *mask, const float *x, long count, float center, float *g_out,                  \
+        NAME##_doubles *sum_g, NAME##_doubles *sum_g_centered) {                                                     \
         const NAME##_vector c = (NAME##_vector){0} + center;                                                         \
         NAME##_vector g_sums[4] = {{0}}, gx_sums[4] = {{0}};                                                         \
         long i = 0;                                                                                                  \
@@ -111,6 +113,7 @@
                 long at = i + u * (LANES);                                                                           \
                 NAME##_vector g = NAME##_load(dy + at);                                                              \
                 if (mask) g = NAME##_keep_positive(g, NAME##_load(mask + at));                                       \
+                if (g_out) NAME##_store(g_out + at, g);                                                              \
                 g_sums[u] += g;                                                                                      \
                 gx_sums[u] += g * (NAME##_load(x + at) - c);                                                         \
             }                                                                                                        \
@@ -119,6 +122,7 @@
             int n = NAME##_part(count - i);                                                                          \
             NAME##_vector g = NAME##_load_part(dy + i, n);                                                           \
             if (mask) g = NAME##_keep_positive(g, NAME##_load_part(mask + i, n));                                    \
+            if (g_out) NAME##_store_part(g_out + i, g, n);                                                           \
             g_sums[0] += g;                                                                                          \
             gx_sums[0] += g * (NAME##_load_part(x + i, n) - c);                                                      \
         }                                                                                                            \
@@ -128,11 +132,12 @@
                                                                                                                      \
     TARGET static void NAME##_gradient_sums(                                                                         \
         struct fovea_channel_planes layout, const float *dy, const float *mask, const float *x, float center,        \
-        double *sum_dy, double *sum_dy_centered) {                                                                   \
+        float *masked, double *sum_dy, double *sum_dy_centered) {                                                    \
         NAME##_doubles g = {0}, gx = {0};                                                                            \
         for (int p = 0; p < layout.planes; p++) {                                                                    \
             long at = p * layout.stride;                                                                             \
-            NAME##_plane_gradient_sums(dy + at, mask ? mask + at : 0, x + at, layout.count, center, &g, &gx);        \
+            NAME##_plane_gradient_sums(                                                                              \
+                dy + at, mask ? mask + at : 0, x + at, layout.count, center, masked ? masked + at : 0, &g, &gx);     \
         }                                                                                                            \
         *sum_dy = NAME##_total(&g);                                                                                  \
         *sum_dy_centered = NAME##_total(&gx);                                                                        \
@@ -161,14 +166,15 @@ void fovea_batch_norm_statistics(
 }
 
 void fovea_batch_norm_normalize(
-    int level, struct fovea_channel_planes layout, const float *x, float scale, float shift, int relu, float *out) {
-    FOVEA_DISPATCH(level, normalize, layout, x, scale, shift, relu, out);
+    int level, struct fovea_channel_planes layout, const float *x, float scale, float shift, const float *residual,
+    int relu, float *out) {
+    FOVEA_DISPATCH(level, normalize, layout, x, scale, shift, residual, relu, out);
 }
 
 void fovea_batch_norm_gradient_sums(
     int level, struct fovea_channel_planes layout, const float *dy, const float *relu_output, const float *x,
-    float mean, double *sum_dy, double *sum_dy_centered) {
-    FOVEA_DISPATCH(level, gradient_sums, layout, dy, relu_output, x, mean, sum_dy, sum_dy_centered);
+    float mean, float *masked_gradient, double *sum_dy, double *sum_dy_centered) {
+    FOVEA_DISPATCH(level, gradient_sums, layout, dy, relu_output, x, mean, masked_gradient, sum_dy, sum_dy_centered);
 }
 
 void fovea_batch_norm_input_gradient(

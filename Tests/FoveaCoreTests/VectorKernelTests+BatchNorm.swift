@@ -38,24 +38,27 @@ extension VectorKernelTests {
     @Test(arguments: levels)
     func batchNormOutputsMatchTheFormula(level: Int32) {
         for (batch, spatial) in Self.batchNormLayouts {
-            for relu in [false, true] {
+            for (relu, withResidual) in [(false, false), (true, false), (false, true), (true, true)] {
                 let x = Self.values(batch * 3 * spatial, seed: 32), (scale, shift): (Float, Float) = (1.7, 0.2)
+                let residual = Self.values(x.count, seed: 39)
                 var out = [Float](repeating: 99, count: x.count)
                 let layout = Self.middleChannel(x, batch: batch, spatial: spatial).layout
                 x.withUnsafeBufferPointer { x in
-                    out.withUnsafeMutableBufferPointer { out in
-                        fovea_batch_norm_normalize(
-                            level, layout, x.baseAddress! + spatial, scale, shift, relu ? 1 : 0, out.baseAddress! + spatial)
+                    residual.withUnsafeBufferPointer { residual in
+                        out.withUnsafeMutableBufferPointer { out in
+                            fovea_batch_norm_normalize(
+                                level, layout, x.baseAddress! + spatial, scale, shift,
+                                withResidual ? residual.baseAddress! + spatial : nil, relu ? 1 : 0, out.baseAddress! + spatial)
+                        }
                     }
                 }
                 let want = x.indices.map { i -> Float in
                     guard i / spatial % 3 == 1 else { return 99 }
-                    let y = Float(Double(x[i]) * Double(scale) + Double(shift))
+                    let y = Float(Double(x[i]) * Double(scale) + Double(shift) + (withResidual ? Double(residual[i]) : 0))
                     return relu ? max(y, 0) : y
                 }
-                #expect(
-                    allClose(out, want, atol: 1e-6), "level \(level) batch \(batch) spatial \(spatial) relu \(relu)")
-                if relu { #expect(out.allSatisfy { $0 >= 0 }) }
+                let label = "level \(level) batch \(batch) spatial \(spatial) relu \(relu) residual \(withResidual)"
+                #expect(allClose(out, want, atol: 1e-6), "\(label): \(maxAbsDifference(out, want))")
             }
         }
     }
@@ -67,17 +70,22 @@ extension VectorKernelTests {
                 let count = batch * 3 * spatial, center: Float = 0.05
                 let dy = Self.values(count, seed: 33), x = Self.values(count, seed: 34), y = Self.reluOutput(count, seed: 35)
                 let layout = Self.middleChannel(x, batch: batch, spatial: spatial).layout
-                var sumDy = 0.0, sumDyCentered = 0.0
+                var sumDy = 0.0, sumDyCentered = 0.0, written = [Float](repeating: 99, count: count)
                 dy.withUnsafeBufferPointer { dy in
                     x.withUnsafeBufferPointer { x in
                         y.withUnsafeBufferPointer { y in
-                            fovea_batch_norm_gradient_sums(
-                                level, layout, dy.baseAddress! + spatial, masked ? y.baseAddress! + spatial : nil,
-                                x.baseAddress! + spatial,
-                                center, &sumDy, &sumDyCentered)
+                            written.withUnsafeMutableBufferPointer { written in
+                                fovea_batch_norm_gradient_sums(
+                                    level, layout, dy.baseAddress! + spatial, masked ? y.baseAddress! + spatial : nil,
+                                    x.baseAddress! + spatial, center, masked ? written.baseAddress! + spatial : nil, &sumDy,
+                                    &sumDyCentered)
+                            }
                         }
                     }
                 }
+                // The masked gradient, written only when asked for, into the channel's planes only.
+                let wantWritten = dy.indices.map { i in masked && i / spatial % 3 == 1 ? (y[i] > 0 ? dy[i] : 0) : 99 }
+                #expect(written == wantWritten, "level \(level) batch \(batch) spatial \(spatial) masked \(masked) written")
                 let g = Self.middleChannel(dy, batch: batch, spatial: spatial).values
                 let kept = Self.middleChannel(y, batch: batch, spatial: spatial).values.map { !masked || $0 > 0 }
                 let xs = Self.middleChannel(x, batch: batch, spatial: spatial).values

@@ -18,15 +18,17 @@ struct fovea_channel_planes {
 void fovea_batch_norm_statistics(
     int level, struct fovea_channel_planes layout, const float *x, float *mean, double *centered_squares);
 
-/// out = x * scale + shift over the channel's values, then max(out, 0) when `relu` is not 0 (NaN gives 0).
+/// out = x * scale + shift (+ residual, laid out as x, when not NULL) over the channel's values, then max(out, 0) when
+/// `relu` is not 0 (NaN gives 0).
 void fovea_batch_norm_normalize(
-    int level, struct fovea_channel_planes layout, const float *x, float scale, float shift, int relu, float *out);
+    int level, struct fovea_channel_planes layout, const float *x, float scale, float shift, const float *residual,
+    int relu, float *out);
 
 /// With g = dy where `relu_output` > 0 and 0 elsewhere (g = dy when `relu_output` is NULL): sum(g) and
-/// sum(g * (x - mean)) over the channel's values.
+/// sum(g * (x - mean)) over the channel's values; g also written to `masked_gradient` (laid out as dy) when not NULL.
 void fovea_batch_norm_gradient_sums(
     int level, struct fovea_channel_planes layout, const float *dy, const float *relu_output, const float *x,
-    float mean, double *sum_dy, double *sum_dy_centered);
+    float mean, float *masked_gradient, double *sum_dy, double *sum_dy_centered);
 
 /// dx = k * g + a * x + b over the channel's values, with g as in `fovea_batch_norm_gradient_sums`; dx = k * g when
 /// `x` is NULL.

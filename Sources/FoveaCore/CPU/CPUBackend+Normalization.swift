@@ -1,21 +1,22 @@
 import CVectorKernels
 
 /// Batch norm one channel at a time over the cores; each channel's loops run in `CVectorKernels` (at `simdLevel`),
-/// with the fused ReLU applied as the output is written and its mask applied as the gradient is read.
+/// with the residual added and the fused ReLU applied as the output is written, and the ReLU mask applied as the
+/// gradient is read.
 extension CPUBackend: NormalizationBackend {
     public func batchNormForward(
-        _ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
+        _ x: Storage, residual: Storage?, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
         runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
         momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage, relu: Bool
     ) throws {
-        let src = Self.pointer(x), dst = Self.pointer(out)
+        let src = Self.pointer(x), dst = Self.pointer(out), skip = residual.map(Self.pointer)
         let w = weight.map(Self.pointer), b = bias.map(Self.pointer)
         let rm = runningMean.map(Self.pointer), rv = runningVar.map(Self.pointer)
         guard useBatchStatistics || (rm != nil && rv != nil) else {
             throw FoveaError.invalidArgument("batchNorm: running statistics are required when not using batch statistics")
         }
         let sm = Self.pointer(savedMean), si = Self.pointer(savedInvStd)
-        let m = shape.reduced, layout = Self.planes(shape)
+        let m = shape.reduced, layout = Self.planes(shape), level = Self.simdLevel
         parallelFor(shape.channels, grain: 1) { channels in
             for c in channels {
                 let first = shape.index(0, c, 0)
@@ -23,7 +24,7 @@ extension CPUBackend: NormalizationBackend {
                 if useBatchStatistics {
                     var squares = 0.0
                     mean = 0
-                    fovea_batch_norm_statistics(Self.simdLevel, layout, src + first, &mean, &squares)
+                    fovea_batch_norm_statistics(level, layout, src + first, &mean, &squares)
                     invStd = 1 / (Float(squares / Double(m)) + eps).squareRoot()
                     if let rm, let rv {
                         rm[c] = (1 - momentum) * rm[c] + momentum * mean
@@ -35,17 +36,20 @@ extension CPUBackend: NormalizationBackend {
                 }
                 sm[c] = mean; si[c] = invStd
                 let scale = (w?[c] ?? 1) * invStd, shift = (b?[c] ?? 0) - mean * scale
-                fovea_batch_norm_normalize(Self.simdLevel, layout, src + first, scale, shift, relu ? 1 : 0, dst + first)
+                fovea_batch_norm_normalize(
+                    level, layout, src + first, scale, shift, skip.map { $0 + first }, relu ? 1 : 0, dst + first)
             }
         }
     }
 
+    /// The first pass writes g to `gradResidual` when given; the second then reads it back in place of the output
+    /// gradient and the mask.
     public func batchNormBackward(
-        _ gradOut: Storage, reluOutput: Storage?, x: Storage, shape: BatchNormShape, weight: Storage?,
-        savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
+        _ gradOut: Storage, reluOutput: Storage?, gradResidual: Storage?, x: Storage, shape: BatchNormShape,
+        weight: Storage?, savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
         gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?
-    ) throws {
-        let dy = Self.pointer(gradOut), mask = reluOutput.map(Self.pointer)
+    ) {
+        let dy = Self.pointer(gradOut), mask = reluOutput.map(Self.pointer), masked = gradResidual.map(Self.pointer)
         let src = Self.pointer(x), w = weight.map(Self.pointer)
         let sm = Self.pointer(savedMean), si = Self.pointer(savedInvStd)
         let dx = gradInput.map(Self.pointer), dw = gradWeight.map(Self.pointer), db = gradBias.map(Self.pointer)
@@ -55,22 +59,23 @@ extension CPUBackend: NormalizationBackend {
                 let first = shape.index(0, c, 0), mean = sm[c], invStd = si[c]
                 var sumDy = 0.0, sumDyCentered = 0.0
                 fovea_batch_norm_gradient_sums(
-                    level, layout, dy + first, mask.map { $0 + first }, src + first, mean, &sumDy, &sumDyCentered)
+                    level, layout, dy + first, mask.map { $0 + first }, src + first, mean, masked.map { $0 + first },
+                    &sumDy, &sumDyCentered)
                 // d weight = sum(dy * xhat), d bias = sum(dy).
                 let gradGamma = Float(sumDyCentered) * invStd, gradBeta = Float(sumDy)
                 dw?[c] = gradGamma
                 db?[c] = gradBeta
                 guard let dx else { continue }
+                // The masked gradient once written, else the output gradient masked again as it is read.
+                let (g, gMask) = masked.map { ($0 + first, nil) } ?? (dy + first, mask.map { $0 + first })
                 let k = (w?[c] ?? 1) * invStd
                 if batchStatistics {
                     // dx = weight * invStd * (dy - mean(dy) - xhat * mean(dy * xhat)) = k dy + a x + b
                     let meanDy = gradBeta / m, meanDyXhat = gradGamma / m
                     let a = -k * invStd * meanDyXhat, b = -k * meanDy - a * mean
-                    fovea_batch_norm_input_gradient(
-                        level, layout, dy + first, mask.map { $0 + first }, src + first, k, a, b, dx + first)
+                    fovea_batch_norm_input_gradient(level, layout, g, gMask, src + first, k, a, b, dx + first)
                 } else {
-                    fovea_batch_norm_input_gradient(
-                        level, layout, dy + first, mask.map { $0 + first }, nil, k, 0, 0, dx + first)
+                    fovea_batch_norm_input_gradient(level, layout, g, gMask, nil, k, 0, 0, dx + first)
                 }
             }
         }

@@ -1,11 +1,12 @@
 import FoveaCore
 
 /// Batch norm + ReLU in training mode (batch statistics, running statistics updated), forward and backward, on the
-/// activations of resnet-small's first and last stages and cnn-cifar's second block, alone and with a residual added
-/// before the ReLU (a residual block's end): memory-bound, in GB/s.
+/// activations of resnet-small's first and last stages, cnn-cifar's second block and [batch, 512] features (one value
+/// per plane, as BatchNorm1D sees them), alone and with a residual added before the ReLU (a residual block's end):
+/// memory-bound, in GB/s.
 enum NormalizationSuite {
-    /// (channels, height = width) of the normalized activations.
-    static let planes = [(16, 32), (32, 32), (64, 8)]
+    /// (channels, height = width) of the normalized activations; width 1 for features.
+    static let planes = [(16, 32), (32, 32), (64, 8), (512, 1)]
 
     /// One forward's tensors on a backend, the forward run once (so the backward has its output and statistics).
     struct Forward {

@@ -2,6 +2,86 @@
 
 #include "levels.h"
 
+// Planes shorter than a vector (BatchNorm1d's [N, C] has planes of one value) one value at a time: the vector loops'
+// partial loads and per-plane double conversions would cost many times more. Each plane's sums in float, the planes'
+// in double, as the vector loops do.
+
+/// v where `mask_source` is above 0, else 0, without a branch (a ReLU mask is unpredictable).
+static inline float keep_positive(float v, float mask_source) {
+    unsigned bits;
+    memcpy(&bits, &v, sizeof bits);
+    bits &= -(unsigned)(mask_source > 0);
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+/// dy[i] where `mask` (when not NULL) is above 0, else 0.
+static inline float small_masked(const float *dy, const float *mask, long i) {
+    return mask ? keep_positive(dy[i], mask[i]) : dy[i];
+}
+
+static void small_statistics(
+    struct fovea_channel_planes layout, const float *x, float *mean, double *centered_squares) {
+    double sum = 0, squares = 0;
+    for (int p = 0; p < layout.planes; p++) {
+        float plane = 0;
+        for (long i = 0; i < layout.count; i++) plane += x[p * layout.stride + i];
+        sum += plane;
+    }
+    float center = (float)(sum / ((double)layout.planes * (double)layout.count));
+    for (int p = 0; p < layout.planes; p++) {
+        float plane = 0;
+        for (long i = 0; i < layout.count; i++) {
+            float d = x[p * layout.stride + i] - center;
+            plane += d * d;
+        }
+        squares += plane;
+    }
+    *mean = center;
+    *centered_squares = squares;
+}
+
+static void small_normalize(
+    struct fovea_channel_planes layout, const float *x, float scale, float shift, const float *residual, int relu,
+    float *out) {
+    for (int p = 0; p < layout.planes; p++) {
+        for (long i = p * layout.stride; i < p * layout.stride + layout.count; i++) {
+            float y = x[i] * scale + shift + (residual ? residual[i] : 0);
+            out[i] = relu ? keep_positive(y, y) : y;
+        }
+    }
+}
+
+static void small_gradient_sums(
+    struct fovea_channel_planes layout, const float *dy, const float *mask, const float *x, float center,
+    float *masked, double *sum_dy, double *sum_dy_centered) {
+    double g_total = 0, gx_total = 0;
+    for (int p = 0; p < layout.planes; p++) {
+        float g_plane = 0, gx_plane = 0;
+        for (long i = p * layout.stride; i < p * layout.stride + layout.count; i++) {
+            float g = small_masked(dy, mask, i);
+            if (masked) masked[i] = g;
+            g_plane += g;
+            gx_plane += g * (x[i] - center);
+        }
+        g_total += g_plane;
+        gx_total += gx_plane;
+    }
+    *sum_dy = g_total;
+    *sum_dy_centered = gx_total;
+}
+
+static void small_input_gradient(
+    struct fovea_channel_planes layout, const float *dy, const float *mask, const float *x, float k, float a, float b,
+    float *dx) {
+    for (int p = 0; p < layout.planes; p++) {
+        for (long i = p * layout.stride; i < p * layout.stride + layout.count; i++) {
+            float g = small_masked(dy, mask, i);
+            dx[i] = x ? k * g + a * x[i] + b : k * g;
+        }
+    }
+}
+
 // One level's loops over a channel's planes of `count` floats. A plane's sums run in four independent vectors of float
 // lanes (a single one would chain every addition to the one before), the last vector partly (its other lanes add
 // nothing); the planes' lane sums are added in double lanes, whose total is taken once per channel (small planes
@@ -74,6 +154,10 @@
                                                                                                                      \
     TARGET static void NAME##_statistics(                                                                            \
         struct fovea_channel_planes layout, const float *x, float *mean, double *centered_squares) {                 \
+        if (layout.count < (LANES)) {                                                                                \
+            small_statistics(layout, x, mean, centered_squares);                                                     \
+            return;                                                                                                  \
+        }                                                                                                            \
         NAME##_doubles sum = {0}, squares = {0};                                                                     \
         for (int p = 0; p < layout.planes; p++) {                                                                    \
             NAME##_add_widened(&sum, NAME##_plane_sum(x + p * layout.stride, layout.count));                         \
@@ -89,6 +173,10 @@
     TARGET static void NAME##_normalize(                                                                             \
         struct fovea_channel_planes layout, const float *x, float scale, float shift, const float *residual,         \
         int relu, float *out) {                                                                                      \
+        if (layout.count < (LANES)) {                                                                                \
+            small_normalize(layout, x, scale, shift, residual, relu, out);                                           \
+            return;                                                                                                  \
+        }                                                                                                            \
         for (int p = 0; p < layout.planes; p++) {                                                                    \
             long at = p * layout.stride;                                                                             \
             for (long i = at; i < at + layout.count; i += (LANES)) {                                                 \
@@ -133,6 +221,10 @@
     TARGET static void NAME##_gradient_sums(                                                                         \
         struct fovea_channel_planes layout, const float *dy, const float *mask, const float *x, float center,        \
         float *masked, double *sum_dy, double *sum_dy_centered) {                                                    \
+        if (layout.count < (LANES)) {                                                                                \
+            small_gradient_sums(layout, dy, mask, x, center, masked, sum_dy, sum_dy_centered);                       \
+            return;                                                                                                  \
+        }                                                                                                            \
         NAME##_doubles g = {0}, gx = {0};                                                                            \
         for (int p = 0; p < layout.planes; p++) {                                                                    \
             long at = p * layout.stride;                                                                             \
@@ -146,6 +238,10 @@
     TARGET static void NAME##_input_gradient(                                                                        \
         struct fovea_channel_planes layout, const float *dy, const float *mask, const float *x, float k, float a,    \
         float b, float *dx) {                                                                                        \
+        if (layout.count < (LANES)) {                                                                                \
+            small_input_gradient(layout, dy, mask, x, k, a, b, dx);                                                  \
+            return;                                                                                                  \
+        }                                                                                                            \
         for (int p = 0; p < layout.planes; p++) {                                                                    \
             long at = p * layout.stride;                                                                             \
             for (long i = at; i < at + layout.count; i += (LANES)) {                                                 \

@@ -3,7 +3,7 @@ import Fovea
 
 /// Command-line options of `fovea-bench`.
 struct Options {
-    static let allSuites = ["gemm", "conv", "conv-algo", "pool", "activation", "softmax", "startup", "train", "rnn"]
+    static let allSuites = ["gemm", "conv", "conv-algo", "pool", "norm", "activation", "softmax", "startup", "train", "rnn"]
     /// Suites run only when named: `allreduce` runs alone, under mpirun.
     static let namedSuites = ["allreduce"]
 
@@ -45,7 +45,7 @@ struct Options {
           --quick               GEMM up to 1024, batch 32, shorter timing budget (for small machines)
           --gemm-sizes LIST     GEMM sizes (default 256,512,1024,2048,4096)
           --max-gemm N          drop GEMM sizes above N
-          --batch LIST          conv/train batch sizes (default 32,64,128; pooling and train startup use the first)
+          --batch LIST          conv/train batch sizes (default 32,64,128; pooling, norm and train startup use the first)
           --suite LIST          of \(allSuites.joined(separator: ",")) (default all), or allreduce alone under
                                 mpirun -n N (gradient sums of \(AllreduceSuite.modelNames.joined(separator: ", ")) and their overlap with a step)
           --backend LIST        of cpu, openblas, opencl:N (default all available)

@@ -53,6 +53,7 @@ if options.suites.contains("gemm") { cases += GemmSuite.cases(sizes: options.gem
 if options.suites.contains("conv") { cases += ConvSuite.cases(batches: options.batches) }
 if options.suites.contains("conv-algo") { cases += ConvAlgorithmSuite.cases(batches: options.batches) }
 if options.suites.contains("pool") { cases += PoolingSuite.cases(batch: options.batches[0]) }
+if options.suites.contains("norm") { cases += NormalizationSuite.cases(batch: options.batches[0]) }
 let elementwise = ActivationSuite.cases()
 cases += elementwise.filter { options.suites.contains($0.suite) }
 if options.suites.contains("train") {

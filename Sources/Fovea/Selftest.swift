@@ -360,6 +360,17 @@ private struct Runner {
                     t[3], t[4],
                 ]
             }
+            let residual = try input("residual", shape, -2, 2)
+            check(
+                "batchNorm+add+relu train \(shape.dims) (fused)", affine + [residual] + stats, .accumulating,
+                extras: ["runningMean", "runningVar"]
+            ) { t in
+                [
+                    try t[0].batchNorm(
+                        weight: t[1], bias: t[2], runningMean: t[4], runningVar: t[5], training: true, residual: t[3], relu: true),
+                    t[4], t[5],
+                ]
+            }
         }
         let dropoutSeed = try UInt64(values([1], 0, 1_000_000)[0])
         check("dropout p 0.3 (same seed)", [try input("x", [5, 7, 9])], .elementwise) {

@@ -5,7 +5,7 @@ import Testing
 
 /// `Sequential` runs a Conv2D followed by ReLU, Sigmoid or Tanh, and a BatchNorm followed by ReLU, as one fused op, with
 /// the same outputs and gradients as the layers one by one, and not when a hook or a summary has to see the activation
-/// layer run.
+/// layer run; likewise a `ResidualBlock`'s last BatchNorm, skip addition and ReLU.
 @Suite struct SequentialFusionTests {
     private func model() -> Sequential {
         Sequential {
@@ -53,5 +53,27 @@ import Testing
         #expect(calls == 1)
         handle.remove()
         #expect(try model.summary(inputShape: [2, 6, 6]).contains("ReLU"))
+    }
+
+    @Test(arguments: testDevices)
+    func residualBlocksEndInOneOpWithTheResultsOfTheOpsOneByOne(device: Device) throws {
+        for block in [ResidualBlock(2, 3, stride: 2), ResidualBlock(2, 2)] {
+            try block.to(device)
+            let x = try testTensor([2, 2, 6, 6], device: device, seed: 74, requiresGrad: true)
+            let fused = try run(block, x) { try block($0) }
+            // A hook on bn2 makes the block run bn2, the addition and the ReLU one by one.
+            var calls = 0
+            let handle = block.bn2.registerForwardHook { _, _, _ in
+                calls += 1; return nil
+            }
+            let oneByOne = try run(block, x) { try block($0) }
+            handle.remove()
+            #expect(calls == 1)
+            for (index, (a, b)) in zip(fused, oneByOne).enumerated() {
+                #expect(
+                    allClose(a, b),
+                    "\(block.shortcut == nil ? "identity" : "projection") part \(index): \(maxAbsDifference(a, b))")
+            }
+        }
     }
 }

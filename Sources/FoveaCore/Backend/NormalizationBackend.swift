@@ -15,65 +15,50 @@ public struct BatchNormShape: Sendable, Equatable {
 
 /// Batch normalization. Weight and bias are optional ([C]; 1 and 0 when absent).
 public protocol NormalizationBackend: AnyObject {
-    /// out = (x - mean) * invStd * weight + bias per channel, with invStd = 1 / sqrt(var + eps).
+    /// out = (x - mean) * invStd * weight + bias per channel, with invStd = 1 / sqrt(var + eps), plus `residual` (dense,
+    /// of x's shape) when given, then through ReLU when `relu`: batch norm, batch norm + ReLU, or a residual block's
+    /// last batch norm, skip addition and ReLU, as one op.
     ///
     /// With `useBatchStatistics`, mean and (biased) var come from the batch, and the running statistics, when given,
     /// become (1 - momentum) * running + momentum * batch value (the unbiased variance for `runningVar`), in place.
     /// Otherwise `runningMean` and `runningVar` (both required) are used as they are.
     /// The mean and invStd used are written to `savedMean` and `savedInvStd` ([C]) for the backward.
     func batchNormForward(
-        _ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
-        runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
-        momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage) throws
-
-    /// Gradients of the forward with the saved statistics; each of `gradInput`, `gradWeight`, `gradBias` is
-    /// computed only when given. With `batchStatistics` the input gradient includes the terms through the batch mean and variance.
-    func batchNormBackward(
-        _ gradOut: Storage, x: Storage, shape: BatchNormShape, weight: Storage?,
-        savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
-        gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?) throws
-
-    /// `batchNormForward` with ReLU applied to the output when `relu` (batch norm + ReLU as one op).
-    func batchNormForward(
-        _ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
+        _ x: Storage, residual: Storage?, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
         runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
         momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage, relu: Bool) throws
 
-    /// `batchNormBackward` of `gradOut` taken only where `reluOutput` (the fused forward's output), when given, is positive.
+    /// Gradients of the forward with the saved statistics, taken of g = `gradOut` where `reluOutput` (the forward's
+    /// output, after its ReLU), when given, is positive and 0 elsewhere. g, the residual's gradient, is written to
+    /// `gradResidual` when given; each of `gradInput`, `gradWeight`, `gradBias` is computed only when given. With
+    /// `batchStatistics` the input gradient includes the terms through the batch mean and variance.
     func batchNormBackward(
-        _ gradOut: Storage, reluOutput: Storage?, x: Storage, shape: BatchNormShape, weight: Storage?,
-        savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
+        _ gradOut: Storage, reluOutput: Storage?, gradResidual: Storage?, x: Storage, shape: BatchNormShape,
+        weight: Storage?, savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
         gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?) throws
 }
 
-/// Batch norm + ReLU as the composition, for backends without a fused kernel (the CPU backend): ReLU in place after the
-/// forward; the gradient masked by ReLU's backward (with the output standing for the input) before the batch-norm backward.
-extension NormalizationBackend where Self: ElementwiseBackend & MemoryBackend {
+/// Plain batch norm: no residual, no ReLU.
+extension NormalizationBackend {
     public func batchNormForward(
         _ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
         runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
-        momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage, relu: Bool
+        momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage
     ) throws {
         try batchNormForward(
-            x, into: out, shape: shape, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
-            useBatchStatistics: useBatchStatistics, momentum: momentum, eps: eps, savedMean: savedMean,
-            savedInvStd: savedInvStd)
-        if relu { try unary(.relu, x: out, out: out, count: out.count, alpha: 0, beta: 0) }
+            x, residual: nil, into: out, shape: shape, weight: weight, bias: bias, runningMean: runningMean,
+            runningVar: runningVar, useBatchStatistics: useBatchStatistics, momentum: momentum, eps: eps,
+            savedMean: savedMean, savedInvStd: savedInvStd, relu: false)
     }
 
     public func batchNormBackward(
-        _ gradOut: Storage, reluOutput: Storage?, x: Storage, shape: BatchNormShape, weight: Storage?,
+        _ gradOut: Storage, x: Storage, shape: BatchNormShape, weight: Storage?,
         savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
         gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?
     ) throws {
-        var gradient = gradOut
-        if let reluOutput {
-            gradient = try allocate(gradOut.count, dtype: .float32)
-            try unaryBackward(
-                .relu, x: reluOutput, y: reluOutput, gradOut: gradOut, gradIn: gradient, count: gradOut.count, alpha: 0, beta: 0)
-        }
         try batchNormBackward(
-            gradient, x: x, shape: shape, weight: weight, savedMean: savedMean, savedInvStd: savedInvStd,
-            batchStatistics: batchStatistics, gradInput: gradInput, gradWeight: gradWeight, gradBias: gradBias)
+            gradOut, reluOutput: nil, gradResidual: nil, x: x, shape: shape, weight: weight, savedMean: savedMean,
+            savedInvStd: savedInvStd, batchStatistics: batchStatistics, gradInput: gradInput,
+            gradWeight: gradWeight, gradBias: gradBias)
     }
 }

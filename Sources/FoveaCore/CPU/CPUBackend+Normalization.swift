@@ -1,29 +1,31 @@
+import CVectorKernels
+
+/// Batch norm one channel at a time over the cores; each channel's loops run in `CVectorKernels` (at `simdLevel`),
+/// with the residual added and the fused ReLU applied as the output is written, and the ReLU mask applied as the
+/// gradient is read.
 extension CPUBackend: NormalizationBackend {
     public func batchNormForward(
-        _ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
+        _ x: Storage, residual: Storage?, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
         runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
-        momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage
+        momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage, relu: Bool
     ) throws {
-        let src = Self.pointer(x), dst = Self.pointer(out)
+        let src = Self.pointer(x), dst = Self.pointer(out), skip = residual.map(Self.pointer)
         let w = weight.map(Self.pointer), b = bias.map(Self.pointer)
         let rm = runningMean.map(Self.pointer), rv = runningVar.map(Self.pointer)
         guard useBatchStatistics || (rm != nil && rv != nil) else {
             throw FoveaError.invalidArgument("batchNorm: running statistics are required when not using batch statistics")
         }
         let sm = Self.pointer(savedMean), si = Self.pointer(savedInvStd)
-        let m = shape.reduced, count = shape.spatial
+        let m = shape.reduced, layout = Self.planes(shape), level = Self.simdLevel
         parallelFor(shape.channels, grain: 1) { channels in
             for c in channels {
+                let first = shape.index(0, c, 0)
                 var mean: Float, invStd: Float
                 if useBatchStatistics {
-                    // Two passes (the sum, then squares about the mean), each plane in Float lanes, planes added in Double.
-                    var sum = 0.0
-                    forEachPlane(of: c, in: shape) { sum += Double(Self.sum(src + $0, count: count)) }
-                    mean = Float(sum / Double(m))
                     var squares = 0.0
-                    forEachPlane(of: c, in: shape) { squares += Double(Self.sumOfSquares(src + $0, about: mean, count: count)) }
-                    let variance = squares / Double(m)
-                    invStd = 1 / (Float(variance) + eps).squareRoot()
+                    mean = 0
+                    fovea_batch_norm_statistics(level, layout, src + first, &mean, &squares)
+                    invStd = 1 / (Float(squares / Double(m)) + eps).squareRoot()
                     if let rm, let rv {
                         rm[c] = (1 - momentum) * rm[c] + momentum * mean
                         rv[c] = (1 - momentum) * rv[c] + momentum * Float(squares / Double(max(m - 1, 1)))
@@ -34,88 +36,53 @@ extension CPUBackend: NormalizationBackend {
                 }
                 sm[c] = mean; si[c] = invStd
                 let scale = (w?[c] ?? 1) * invStd, shift = (b?[c] ?? 0) - mean * scale
-                forEachPlane(of: c, in: shape) { Self.combine(src + $0, scale, nil, 0, shift, into: dst + $0, count: count) }
+                fovea_batch_norm_normalize(
+                    level, layout, src + first, scale, shift, skip.map { $0 + first }, relu ? 1 : 0, dst + first)
             }
         }
     }
 
+    /// The first pass writes g to `gradResidual` when given; the second then reads it back in place of the output
+    /// gradient and the mask.
     public func batchNormBackward(
-        _ gradOut: Storage, x: Storage, shape: BatchNormShape, weight: Storage?,
-        savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
+        _ gradOut: Storage, reluOutput: Storage?, gradResidual: Storage?, x: Storage, shape: BatchNormShape,
+        weight: Storage?, savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
         gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?
-    ) throws {
-        let dy = Self.pointer(gradOut), src = Self.pointer(x), w = weight.map(Self.pointer)
+    ) {
+        let dy = Self.pointer(gradOut), mask = reluOutput.map(Self.pointer), masked = gradResidual.map(Self.pointer)
+        let src = Self.pointer(x), w = weight.map(Self.pointer)
         let sm = Self.pointer(savedMean), si = Self.pointer(savedInvStd)
         let dx = gradInput.map(Self.pointer), dw = gradWeight.map(Self.pointer), db = gradBias.map(Self.pointer)
-        let m = Float(shape.reduced), count = shape.spatial
+        let m = Float(shape.reduced), layout = Self.planes(shape), level = Self.simdLevel
         parallelFor(shape.channels, grain: 1) { channels in
             for c in channels {
-                let mean = sm[c], invStd = si[c]
+                let first = shape.index(0, c, 0), mean = sm[c], invStd = si[c]
                 var sumDy = 0.0, sumDyCentered = 0.0
-                forEachPlane(of: c, in: shape) { base in
-                    sumDy += Double(Self.sum(dy + base, count: count))
-                    sumDyCentered += Double(Self.dot(dy + base, src + base, about: mean, count: count))
-                }
+                fovea_batch_norm_gradient_sums(
+                    level, layout, dy + first, mask.map { $0 + first }, src + first, mean, masked.map { $0 + first },
+                    &sumDy, &sumDyCentered)
                 // d weight = sum(dy * xhat), d bias = sum(dy).
                 let gradGamma = Float(sumDyCentered) * invStd, gradBeta = Float(sumDy)
                 dw?[c] = gradGamma
                 db?[c] = gradBeta
                 guard let dx else { continue }
+                // The masked gradient once written, else the output gradient masked again as it is read.
+                let (g, gMask) = masked.map { ($0 + first, nil) } ?? (dy + first, mask.map { $0 + first })
                 let k = (w?[c] ?? 1) * invStd
                 if batchStatistics {
                     // dx = weight * invStd * (dy - mean(dy) - xhat * mean(dy * xhat)) = k dy + a x + b
                     let meanDy = gradBeta / m, meanDyXhat = gradGamma / m
                     let a = -k * invStd * meanDyXhat, b = -k * meanDy - a * mean
-                    forEachPlane(of: c, in: shape) { Self.combine(dy + $0, k, src + $0, a, b, into: dx + $0, count: count) }
+                    fovea_batch_norm_input_gradient(level, layout, g, gMask, src + first, k, a, b, dx + first)
                 } else {
-                    forEachPlane(of: c, in: shape) { Self.combine(dy + $0, k, nil, 0, 0, into: dx + $0, count: count) }
+                    fovea_batch_norm_input_gradient(level, layout, g, gMask, nil, k, 0, 0, dx + first)
                 }
             }
         }
     }
 
-    /// Calls `body` with the index of the first element of each of channel `c`'s planes.
-    @inline(__always)
-    private func forEachPlane(of c: Int, in shape: BatchNormShape, _ body: (Int) -> Void) {
-        for n in 0..<shape.batch { body(shape.index(n, c, 0)) }
-    }
-
-    /// Sum of (x - center)^2 over `count` floats, in eight lanes.
-    @inline(__always)
-    private static func sumOfSquares(_ x: UnsafePointer<Float>, about center: Float, count: Int) -> Float {
-        let mean = SIMD8<Float>(repeating: center)
-        var partial = SIMD8<Float>(repeating: 0), i = 0
-        while i + 8 <= count { let d = load(x + i) - mean; partial += d * d; i += 8 }
-        var total = partial.sum()
-        while i < count { let d = x[i] - center; total += d * d; i += 1 }
-        return total
-    }
-
-    /// Sum of y * (x - center) over `count` floats, in eight lanes.
-    @inline(__always)
-    private static func dot(_ y: UnsafePointer<Float>, _ x: UnsafePointer<Float>, about center: Float, count: Int) -> Float {
-        let mean = SIMD8<Float>(repeating: center)
-        var partial = SIMD8<Float>(repeating: 0), i = 0
-        while i + 8 <= count { partial += load(y + i) * (load(x + i) - mean); i += 8 }
-        var total = partial.sum()
-        while i < count { total += y[i] * (x[i] - center); i += 1 }
-        return total
-    }
-
-    /// out = a * u + b * v + c over `count` floats (without the v term when `v` is nil).
-    @inline(__always)
-    private static func combine(
-        _ u: UnsafePointer<Float>, _ a: Float, _ v: UnsafePointer<Float>?, _ b: Float, _ c: Float,
-        into out: UnsafeMutablePointer<Float>, count: Int
-    ) {
-        let (va, vb, vc) = (SIMD8<Float>(repeating: a), SIMD8<Float>(repeating: b), SIMD8<Float>(repeating: c))
-        var i = 0
-        if let v {
-            while i + 8 <= count { store(va * load(u + i) + vb * load(v + i) + vc, out + i); i += 8 }
-            while i < count { out[i] = a * u[i] + b * v[i] + c; i += 1 }
-        } else {
-            while i + 8 <= count { store(va * load(u + i) + vc, out + i); i += 8 }
-            while i < count { out[i] = a * u[i] + c; i += 1 }
-        }
+    /// Where one channel's values lie, from its first: `batch` planes of `spatial` values, `channels * spatial` apart.
+    private static func planes(_ shape: BatchNormShape) -> fovea_channel_planes {
+        fovea_channel_planes(planes: Int32(shape.batch), stride: shape.channels * shape.spatial, count: shape.spatial)
     }
 }

@@ -1,18 +1,8 @@
 extension OpenCLBackend: NormalizationBackend {
+    /// The kernel applies ReLU as it writes the output; a residual is added, and ReLU applied, by elementwise passes
+    /// after it.
     public func batchNormForward(
-        _ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
-        runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
-        momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage
-    ) throws {
-        try batchNormForward(
-            x, into: out, shape: shape, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
-            useBatchStatistics: useBatchStatistics, momentum: momentum, eps: eps, savedMean: savedMean,
-            savedInvStd: savedInvStd, relu: false)
-    }
-
-    /// The kernel applies ReLU as it writes the output.
-    public func batchNormForward(
-        _ x: Storage, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
+        _ x: Storage, residual: Storage?, into out: Storage, shape: BatchNormShape, weight: Storage?, bias: Storage?,
         runningMean: Storage?, runningVar: Storage?, useBatchStatistics: Bool,
         momentum: Float, eps: Float, savedMean: Storage, savedInvStd: Storage, relu: Bool
     ) throws {
@@ -26,26 +16,29 @@ extension OpenCLBackend: NormalizationBackend {
             .buffer(x), .buffer(out), .int(shape.batch), .int(shape.channels), .int(shape.spatial),
             .buffer(weight ?? x), .int(weight == nil ? 0 : 1), .buffer(bias ?? x), .int(bias == nil ? 0 : 1),
             .buffer(runningMean ?? savedMean), .buffer(runningVar ?? savedInvStd), .int(hasRunning ? 1 : 0),
-            .float(momentum), .float(eps), .buffer(savedMean), .buffer(savedInvStd), .int(relu ? 1 : 0))
+            .float(momentum), .float(eps), .buffer(savedMean), .buffer(savedInvStd), .int(relu && residual == nil ? 1 : 0))
+        guard let residual else { return }
+        try binary(.add, a: out, aStrides: [1], b: residual, bStrides: [1], out: out, outShape: [out.count])
+        if relu { try unary(.relu, x: out, out: out, count: out.count, alpha: 0, beta: 0) }
     }
 
+    /// The kernel masks the output gradient where the fused ReLU's output is 0 as it reads it; the residual's gradient
+    /// is written by ReLU's backward (the output standing for its input) first, and the kernel then reads that.
     public func batchNormBackward(
-        _ gradOut: Storage, x: Storage, shape: BatchNormShape, weight: Storage?,
-        savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
+        _ gradOut: Storage, reluOutput: Storage?, gradResidual: Storage?, x: Storage, shape: BatchNormShape,
+        weight: Storage?, savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
         gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?
     ) throws {
-        try batchNormBackward(
-            gradOut, reluOutput: nil, x: x, shape: shape, weight: weight, savedMean: savedMean,
-            savedInvStd: savedInvStd, batchStatistics: batchStatistics, gradInput: gradInput,
-            gradWeight: gradWeight, gradBias: gradBias)
-    }
-
-    /// The kernel masks the output gradient where the fused ReLU's output is 0 as it reads it.
-    public func batchNormBackward(
-        _ gradOut: Storage, reluOutput: Storage?, x: Storage, shape: BatchNormShape, weight: Storage?,
-        savedMean: Storage, savedInvStd: Storage, batchStatistics: Bool,
-        gradInput: Storage?, gradWeight: Storage?, gradBias: Storage?
-    ) throws {
+        var (gradOut, reluOutput) = (gradOut, reluOutput)
+        if let gradResidual {
+            if let mask = reluOutput {
+                try unaryBackward(
+                    .relu, x: mask, y: mask, gradOut: gradOut, gradIn: gradResidual, count: gradOut.count, alpha: 0, beta: 0)
+            } else {
+                try copy(from: gradOut, offset: 0, to: gradResidual, offset: 0, count: gradOut.count)
+            }
+            (gradOut, reluOutput) = (gradResidual, nil)
+        }
         let (kernel, global, local) = normLaunch("batch_norm_backward", channels: shape.channels)
         // The forward's build options (the backward ignores BATCH_STATS): one program, compiled once, serves both.
         try run(

@@ -35,9 +35,10 @@ public class BatchNorm: Module, UnaryLayer {
 
     public func forward(_ input: Tensor) throws -> Tensor { try forward(input, relu: false) }
 
-    /// The layer's output, through ReLU in the same pass when `relu` (`Sequential` runs a BatchNorm followed by a ReLU
-    /// layer this way).
-    public func forward(_ input: Tensor, relu: Bool) throws -> Tensor {
+    /// The layer's output, with `residual` (of the input's shape) added when given, through ReLU in the same op when
+    /// `relu` (`Sequential` runs a BatchNorm followed by a ReLU layer this way; `ResidualBlock` its last BatchNorm, the
+    /// skip connection and the ReLU).
+    public func forward(_ input: Tensor, residual: Tensor? = nil, relu: Bool) throws -> Tensor {
         guard input.rank == expectedRank, input.shape[1] == numFeatures else {
             throw FoveaError.invalidArgument(
                 "\(typeName)(\(numFeatures)): expected input of rank \(expectedRank) with \(numFeatures) channels, got \(input.shape)"
@@ -46,7 +47,7 @@ public class BatchNorm: Module, UnaryLayer {
         let output = try input.batchNorm(
             weight: weight?.value, bias: bias?.value, runningMean: runningMean.value,
             runningVar: runningVar.value, training: isTraining, momentum: momentum, eps: eps,
-            relu: relu)
+            residual: residual, relu: relu)
         if isTraining {
             // counter += 1, in place on the device (no sync).
             let counter = numBatchesTracked.value

@@ -32,9 +32,13 @@ public final class ResidualBlock: Module, UnaryLayer {
     public func forward(_ input: Tensor) throws -> Tensor {
         let features = try conv1(input)
         let hidden = bn1.canRunFused ? try bn1.forward(features, relu: true) : try bn1(features).relu()
-        let residual = try bn2(conv2(hidden))
-        let skip = try shortcut?(input) ?? input
-        return try (residual + skip).relu()
+        let convolved = try conv2(hidden)
+        // bn2, the skip's addition and the ReLU as one op unless a hook or a summary must see bn2's output.
+        guard bn2.canRunFused else {
+            let residual = try bn2(convolved)
+            return try (residual + (shortcut?(input) ?? input)).relu()
+        }
+        return try bn2.forward(convolved, residual: shortcut?(input) ?? input, relu: true)
     }
 }
 

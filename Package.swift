@@ -26,7 +26,10 @@ let package = Package(
         .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["KernelEmbedder"]),
         // AVX-512 / AVX2 kernels chosen at run time (cpuid); the target itself builds for baseline x86-64.
         .target(name: "CVectorKernels"),
-        .target(name: "FoveaCore", dependencies: ["COpenCL", "CBLAS", "CVectorKernels"], plugins: ["EmbedKernels"]),
+        // The CPU backend's worker threads (spin briefly, then sleep).
+        .target(name: "CWorkers"),
+        .target(name: "FoveaCore", dependencies: ["COpenCL", "CBLAS", "CVectorKernels", "CWorkers"],
+                plugins: ["EmbedKernels"]),
         .target(name: "FoveaNN", dependencies: ["FoveaCore"]),
         .target(name: "FoveaData", dependencies: ["FoveaCore", "CZlib", "CPNG", "CJPEG"]),
         .target(name: "Fovea", dependencies: ["FoveaCore", "FoveaNN", "FoveaData"]),

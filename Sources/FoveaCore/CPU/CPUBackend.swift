@@ -1,4 +1,5 @@
 import CBLAS
+import CWorkers
 import Foundation
 
 /// Runs every op on the host: OpenBLAS for GEMM, Swift loops (split across cores) for the rest.
@@ -84,7 +85,7 @@ func parallelFor(_ count: Int, grain: Int = 16_384, _ body: (Range<Int>) -> Void
     }
     let chunks = min(workers * 4, (count + grain - 1) / grain)
     let chunkSize = (count + chunks - 1) / chunks
-    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+    CPUWorkers.perform(iterations: chunks) { chunk in
         let start = chunk * chunkSize
         let end = min(start + chunkSize, count)
         if start < end { body(start..<end) }
@@ -101,5 +102,24 @@ func parallelParts(_ count: Int, parts: Int, _ body: (Int, Range<Int>) -> Void) 
         if start < end { body(part, start..<end) }
     }
     if parts == 1 { run(0); return }
-    DispatchQueue.concurrentPerform(iterations: parts, execute: run)
+    CPUWorkers.perform(iterations: parts, run)
+}
+
+/// The CPU backend's worker threads (`CWorkers`): they spin briefly between loops, where Dispatch's threads sleep and
+/// each loop pays their wake-up (10-20 us, hundreds of loops a training step). A loop started while the workers are
+/// busy (on another thread, or nested in a loop) runs on Dispatch's threads instead.
+enum CPUWorkers {
+    static func perform(iterations: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            var loop = body
+            let ran = withUnsafeMutablePointer(to: &loop) { pointer in
+                fovea_workers_run(
+                    iterations,
+                    { context, iteration in
+                        context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(iteration)
+                    }, pointer)
+            }
+            if ran == 0 { DispatchQueue.concurrentPerform(iterations: iterations, execute: body) }
+        }
+    }
 }

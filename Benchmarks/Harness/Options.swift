@@ -59,7 +59,8 @@ struct Options {
           --max-runs N          maximum timed samples (default 50)
           --budget SECONDS      stop sampling after this much timed time, once --runs are in (default 2)
           --clock wall|cpu      what samples measure: elapsed time (default) or the process's CPU time, all threads
-                                summed (steadier on a shared machine; a call on two busy cores counts twice)
+                                summed (steadier on a shared machine; a call on two busy cores counts twice; the
+                                CPU backend's workers then sleep after each loop: FOVEA_WORKER_SPIN_US=0 unless set)
           --profile             per-kernel (OpenCL events) and per-step times for every benchmark
                                 (train: kernels of one step, then phases and each layer's forward/backward)
           --json FILE           write all results as JSON
@@ -135,6 +136,9 @@ struct Options {
                     throw UsageError("--clock: '\(text)' is neither wall nor cpu")
                 }
                 options.timer.clock = clock
+                // A spinning worker's time reaches the process clock only at its next tick or sleep, so a sample of a
+                // millisecond would miss most of it: the CPU backend's workers sleep after each loop instead.
+                if clock == .cpu { setenv("FOVEA_WORKER_SPIN_US", "0", 0) }
             case "--warmup": options.timer.warmupRuns = try integer(argument)
             case "--runs": options.timer.minimumRuns = max(1, try integer(argument))
             case "--max-runs": options.timer.maximumRuns = max(1, try integer(argument))

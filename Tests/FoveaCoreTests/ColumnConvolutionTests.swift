@@ -7,8 +7,8 @@ import Testing
 /// Convolution by columns on shapes larger than the awkward ones of `ConvolutionTests`: column matrices of several packed
 /// panels whose output rows cross panel edges, strided rows long enough for the vector gather and scatter of stride 2,
 /// 1x1 stride-2 subsamples, patches deeper than one pass of the packed GEMM (256), groups, and output-channel counts
-/// that fill one, half of one and more than one panel of the weight gradient. Forward, input gradient and weight
-/// gradient against direct loops.
+/// that fill one, half of one and more than one panel of the weight gradient, or few enough for its dot products along
+/// the pixels (strided, 1x1 and stride-1 layouts). Forward, input gradient and weight gradient against direct loops.
 @Suite struct ColumnConvolutionTests {
     /// (input shape, weight shape, stride, padding, groups).
     static let cases: [([Int], [Int], Int, Int, Int)] = [
@@ -18,6 +18,8 @@ import Testing
         ([2, 36, 9, 11], [24, 12, 1, 1], 1, 0, 3),
         ([2, 3, 30, 30], [16, 3, 5, 5], 3, 2, 1),
         ([1, 32, 12, 12], [8, 32, 3, 3], 2, 1, 1),
+        ([3, 3, 20, 30], [6, 3, 5, 5], 1, 2, 1),
+        ([3, 3, 24, 24], [16, 3, 3, 3], 1, 1, 1),
     ]
 
     @Test(arguments: testDevices)

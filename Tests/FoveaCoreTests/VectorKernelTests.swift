@@ -51,25 +51,35 @@ import Testing
         }
     }
 
+    /// Both forms: A's rows lda apart, and given by pointers (in reverse order, as a convolution's column rows need not
+    /// be evenly spaced).
     @Test(arguments: levels)
     func dotProductsMatchDirectSums(level: Int32) {
         // (m, n, k): one element; whole 4 x 4 tiles with k a multiple of 16; partial tiles both ways, k short of a vector.
         for (m, n, k) in [(1, 1, 1), (8, 16, 512), (7, 6, 37), (5, 9, 3), (16, 32, 100)] {
-            for beta: Float in [0, 1] {
+            for (beta, byRows) in [(Float(0), false), (1, false), (0, true), (1, true)] {
                 let (lda, ldb, ldc) = (k + 3, k + 5, n + 2)
                 let a = Self.values(m * lda, seed: 7), b = Self.values(n * ldb, seed: 8)
                 var c = Self.values(m * ldc, seed: 9)
+                let row = { i in byRows ? m - 1 - i : i }
                 var expected = c
                 for i in 0..<m {
                     for j in 0..<n {
-                        let sum = (0..<k).reduce(0.0) { $0 + Double(a[i * lda + $1]) * Double(b[j * ldb + $1]) }
+                        let sum = (0..<k).reduce(0.0) { $0 + Double(a[row(i) * lda + $1]) * Double(b[j * ldb + $1]) }
                         expected[i * ldc + j] = Float(sum) + beta * c[i * ldc + j]
                     }
                 }
-                fovea_dot_gemm(level, Int32(m), Int32(n), Int32(k), a, lda, b, ldb, beta, &c, ldc)
+                a.withUnsafeBufferPointer { values in
+                    if byRows {
+                        let rows = (0..<m).map { Optional(values.baseAddress! + row($0) * lda) }
+                        fovea_dot_gemm_rows(level, Int32(m), Int32(n), Int32(k), rows, b, ldb, beta, &c, ldc)
+                    } else {
+                        fovea_dot_gemm(level, Int32(m), Int32(n), Int32(k), values.baseAddress!, lda, b, ldb, beta, &c, ldc)
+                    }
+                }
                 #expect(
                     allClose(c, expected, atol: 1e-4),
-                    "level \(level) \(m)x\(n)x\(k) beta \(beta): \(maxAbsDifference(c, expected))")
+                    "level \(level) \(m)x\(n)x\(k) beta \(beta) rows \(byRows): \(maxAbsDifference(c, expected))")
             }
         }
     }

@@ -11,4 +11,9 @@
 void fovea_dot_gemm(
     int level, int m, int n, int k, const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
 
+/// `fovea_dot_gemm` with A given by its rows: A(i, p) is a[i][p]. For rows that are not evenly spaced, such as a
+/// convolution's column rows read in place from a padded image.
+void fovea_dot_gemm_rows(
+    int level, int m, int n, int k, const float *const *a, const float *b, long ldb, float beta, float *c, long ldc);
+
 #endif

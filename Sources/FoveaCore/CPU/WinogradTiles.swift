@@ -81,24 +81,40 @@ struct WinogradTiles {
         _ weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int, flipped: Bool,
         into u: UnsafeMutablePointer<Float>
     ) {
-        let slice = outChannels * inChannels
+        let slice = outChannels * inChannels, run = 16
+        // In the order of U's slices (flipped filters read in a stride instead), `run` filters at a time: their 16
+        // values each are gathered first, then every slice gets its `run` values in one go; a value at a time, the 16
+        // slices, a multiple of 4 KiB apart, evicted each other from the level-1 cache.
         parallelFor(slice, grain: 4096) { range in
-            for pair in range {
-                let o = pair / inChannels, c = pair % inChannels
-                let f = weight + pair * 9
-                @inline(__always) func tap(_ i: Int, _ j: Int) -> Float { flipped ? f[(2 - i) * 3 + 2 - j] : f[i * 3 + j] }
-                // G g: rows g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2; then the same on each row's three columns.
-                let g0 = SIMD3(tap(0, 0), tap(0, 1), tap(0, 2)), g1 = SIMD3(tap(1, 0), tap(1, 1), tap(1, 2))
-                let g2 = SIMD3(tap(2, 0), tap(2, 1), tap(2, 2))
-                let index = flipped ? c * outChannels + o : pair
-                @inline(__always) func emit(_ i: Int, _ r: SIMD3<Float>) {
-                    let out = u + 4 * i * slice + index
-                    out[0] = r.x
-                    out[slice] = 0.5 * (r.x + r.y + r.z)
-                    out[2 * slice] = 0.5 * (r.x - r.y + r.z)
-                    out[3 * slice] = r.z
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 16 * run) { values in
+                var start = range.lowerBound
+                while start < range.upperBound {
+                    let count = min(run, range.upperBound - start)
+                    for k in 0..<count {
+                        let index = start + k
+                        let (o, c) =
+                            flipped ? (index % outChannels, index / outChannels) : (index / inChannels, index % inChannels)
+                        let f = weight + (o * inChannels + c) * 9
+                        @inline(__always) func tap(_ i: Int, _ j: Int) -> Float {
+                            flipped ? f[(2 - i) * 3 + 2 - j] : f[i * 3 + j]
+                        }
+                        // G g: rows g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2; then the same on each row's columns.
+                        let g0 = SIMD3(tap(0, 0), tap(0, 1), tap(0, 2)), g1 = SIMD3(tap(1, 0), tap(1, 1), tap(1, 2))
+                        let g2 = SIMD3(tap(2, 0), tap(2, 1), tap(2, 2))
+                        @inline(__always) func emit(_ i: Int, _ r: SIMD3<Float>) {
+                            let out = values.baseAddress! + 4 * i * run + k
+                            out[0] = r.x
+                            out[run] = 0.5 * (r.x + r.y + r.z)
+                            out[2 * run] = 0.5 * (r.x - r.y + r.z)
+                            out[3 * run] = r.z
+                        }
+                        emit(0, g0); emit(1, 0.5 * (g0 + g1 + g2)); emit(2, 0.5 * (g0 - g1 + g2)); emit(3, g2)
+                    }
+                    for xi in 0..<16 {
+                        (u + xi * slice + start).update(from: values.baseAddress! + xi * run, count: count)
+                    }
+                    start += count
                 }
-                emit(0, g0); emit(1, 0.5 * (g0 + g1 + g2)); emit(2, 0.5 * (g0 - g1 + g2)); emit(3, g2)
             }
         }
     }

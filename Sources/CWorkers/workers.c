@@ -1,11 +1,12 @@
 #define _GNU_SOURCE
 #include "workers.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
-#include <unistd.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -33,7 +34,8 @@ static struct {
     long spin_ns;
 } pool = {.mutex = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .finished = PTHREAD_COND_INITIALIZER};
 
-static pthread_once_t started = PTHREAD_ONCE_INIT;
+static pthread_mutex_t start_mutex = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int started;
 static int worker_count;
 
 static long now_ns(void) {
@@ -91,23 +93,45 @@ static void *worker(void *unused) {
     return NULL;
 }
 
-static void start_workers(void) {
-    const char *spin = getenv("FOVEA_WORKER_SPIN_US");
-    long microseconds = spin != NULL ? atol(spin) : 50;
-    pool.spin_ns = (microseconds < 0 ? 0 : microseconds) * 1000;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    for (long i = 1; i < cores; i++) {
-        pthread_t thread;
-        pthread_attr_t attributes;
-        pthread_attr_init(&attributes);
-        pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&thread, &attributes, worker, NULL) == 0) worker_count++;
-        pthread_attr_destroy(&attributes);
+// The spin time from FOVEA_WORKER_SPIN_US (microseconds), or the default with a one-line warning when it is not a whole
+// number from 0 to 1,000,000.
+static long spin_nanoseconds(void) {
+    const long fallback = 50;
+    const char *text = getenv("FOVEA_WORKER_SPIN_US");
+    if (text == NULL) return fallback * 1000;
+    char *end;
+    errno = 0;
+    long microseconds = strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || microseconds < 0 || microseconds > 1000000) {
+        fprintf(
+            stderr, "fovea: FOVEA_WORKER_SPIN_US='%s' is not a number of microseconds from 0 to 1000000; using %ld\n",
+            text, fallback);
+        return fallback * 1000;
     }
+    return microseconds * 1000;
 }
 
-int fovea_workers_run(long iterations, fovea_iteration iteration, void *context) {
-    pthread_once(&started, start_workers);
+// Starts `threads - 1` workers, once: the first caller's count (the CPU backend's cores) holds for the process.
+static void start_workers(int threads) {
+    if (atomic_load_explicit(&started, memory_order_acquire)) return;
+    pthread_mutex_lock(&start_mutex);
+    if (!atomic_load_explicit(&started, memory_order_relaxed)) {
+        pool.spin_ns = spin_nanoseconds();
+        for (int i = 1; i < threads; i++) {
+            pthread_t thread;
+            pthread_attr_t attributes;
+            pthread_attr_init(&attributes);
+            pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+            if (pthread_create(&thread, &attributes, worker, NULL) == 0) worker_count++;
+            pthread_attr_destroy(&attributes);
+        }
+        atomic_store_explicit(&started, 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&start_mutex);
+}
+
+int fovea_workers_run(int threads, long iterations, fovea_iteration iteration, void *context) {
+    start_workers(threads);
     if (worker_count == 0 || atomic_exchange_explicit(&pool.busy, 1, memory_order_acquire)) return 0;
     pthread_mutex_lock(&pool.mutex);
     pool.iteration = iteration;

@@ -9,7 +9,8 @@ typedef void (*fovea_iteration)(void *context, long iteration);
 
 /// Runs iteration(context, i) for every i in 0 ..< iterations, on the workers and the calling thread, and returns 1 once
 /// all have returned. Returns 0 without running any when the workers are busy with another caller's loop (another
-/// thread's, or an enclosing loop of this one): the caller runs the loop some other way.
-int fovea_workers_run(long iterations, fovea_iteration iteration, void *context);
+/// thread's, or an enclosing loop of this one): the caller runs the loop some other way. The first call starts
+/// `threads - 1` workers (the caller is the other thread), and that count holds for the process.
+int fovea_workers_run(int threads, long iterations, fovea_iteration iteration, void *context);
 
 #endif

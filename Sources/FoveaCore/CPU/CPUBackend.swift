@@ -114,7 +114,7 @@ enum CPUWorkers {
             var loop = body
             let ran = withUnsafeMutablePointer(to: &loop) { pointer in
                 fovea_workers_run(
-                    iterations,
+                    Int32(CPUBackend.workers), iterations,
                     { context, iteration in
                         context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(iteration)
                     }, pointer)

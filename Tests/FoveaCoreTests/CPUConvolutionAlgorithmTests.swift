@@ -32,7 +32,8 @@ import Testing
     static func passes(_ algorithm: CPUConvolutionAlgorithm, _ g: ConvolutionGeometry, seed: UInt64) throws -> [[Float]] {
         let backend = CPUBackend.shared
         let x = try testTensor([g.batch, g.inChannels, g.height, g.width], device: .cpu, seed: seed)
-        let w = try testTensor([g.outChannels, g.inChannels, 3, 3], device: .cpu, seed: seed + 1)
+        let w = try testTensor(
+            [g.outChannels, g.inChannels, g.kernel.height, g.kernel.width], device: .cpu, seed: seed + 1)
         let b = try testTensor([g.outChannels], device: .cpu, seed: seed + 2)
         let gy = try testTensor([g.batch, g.outChannels, g.output.height, g.output.width], device: .cpu, seed: seed + 3)
         let y = try Tensor.empty(gy.shape), gx = try Tensor.empty(x.shape), gw = try Tensor.empty(w.shape)
@@ -42,14 +43,40 @@ import Testing
         return [try y.toArray(), try gx.toArray(), try gw.toArray()]
     }
 
-    @Test(arguments: Self.geometries.indices)
-    func winogradMatchesColumns(index: Int) throws {
-        let g = Self.geometries[index]
-        let expected = try Self.passes(.columns, g, seed: 50), values = try Self.passes(.winograd, g, seed: 50)
-        for (pass, name) in ["forward", "backward-data", "backward-weight"].enumerated() {
+    /// Geometries only direct convolution computes, or that only it reads differently: kernels of 1x1, 5x5 (LeNet-5's
+    /// first layer, whose 28-pixel rows end inside a vector), 2x4 with uneven padding and padding wider than the kernel
+    /// (the input gradient's padding is then negative), outputs narrower than any vector, 13 output channels.
+    static let directGeometries: [ConvolutionGeometry] = [
+        ConvolutionGeometry(
+            batch: 3, inChannels: 1, height: 28, width: 28, outChannels: 6, kernel: 5, stride: 1, padding: 2,
+            dilation: 1, groups: 1, output: 28),
+        ConvolutionGeometry(
+            batch: 2, inChannels: 3, height: 5, width: 6, outChannels: 13, kernel: 1, stride: 1, padding: 0,
+            dilation: 1, groups: 1, output: Size2D(height: 5, width: 6)),
+        ConvolutionGeometry(
+            batch: 2, inChannels: 2, height: 7, width: 9, outChannels: 3, kernel: Size2D(height: 2, width: 4), stride: 1,
+            padding: Size2D(height: 1, width: 3), dilation: 1, groups: 1, output: Size2D(height: 8, width: 12)),
+        ConvolutionGeometry(
+            batch: 1, inChannels: 2, height: 3, width: 2, outChannels: 2, kernel: 3, stride: 1, padding: 3,
+            dilation: 1, groups: 1, output: Size2D(height: 7, width: 6)),
+    ]
+
+    @Test(arguments: [CPUConvolutionAlgorithm.winograd, .direct], Self.geometries.indices)
+    func algorithmMatchesColumns(algorithm: CPUConvolutionAlgorithm, index: Int) throws {
+        try Self.expectColumnsResults(algorithm, Self.geometries[index], "geometry \(index)")
+    }
+
+    @Test(arguments: Self.directGeometries.indices)
+    func directMatchesColumns(index: Int) throws {
+        try Self.expectColumnsResults(.direct, Self.directGeometries[index], "direct geometry \(index)")
+    }
+
+    static func expectColumnsResults(_ algorithm: CPUConvolutionAlgorithm, _ g: ConvolutionGeometry, _ name: String) throws {
+        let expected = try passes(.columns, g, seed: 50), values = try passes(algorithm, g, seed: 50)
+        for (pass, passName) in ["forward", "backward-data", "backward-weight"].enumerated() {
             #expect(
                 allClose(values[pass], expected[pass], atol: 1e-4, rtol: 1e-3),
-                "\(name) of geometry \(index): \(maxAbsDifference(values[pass], expected[pass]))")
+                "\(algorithm) \(passName) of \(name): \(maxAbsDifference(values[pass], expected[pass]))")
         }
     }
 
@@ -102,9 +129,9 @@ import Testing
         for g in Self.geometries + [strided] {
             for pass in ConvolutionPass.allCases { #expect(CPUConvolutionAlgorithm.choice(for: g, pass: pass).supports(g)) }
         }
-        #expect(!CPUConvolutionAlgorithm.winograd.supports(strided))
-        // As measured (conv-algo): Winograd from 16 channels, its weight gradient at 16 output channels and from 128;
-        // for RGB input its forward only.
+        #expect(!CPUConvolutionAlgorithm.winograd.supports(strided) && !CPUConvolutionAlgorithm.direct.supports(strided))
+        // As measured (conv-algo): direct for inputs of up to 3 channels forward and 6 for the weight gradient;
+        // Winograd from 16 channels, its weight gradient from 128.
         func choice(_ inChannels: Int, _ outChannels: Int, _ pass: ConvolutionPass) -> CPUConvolutionAlgorithm {
             .choice(
                 for: Self.geometry(
@@ -113,10 +140,11 @@ import Testing
         }
         #expect(ConvolutionPass.allCases.map { choice(128, 128, $0) } == [.winograd, .winograd, .winograd])
         #expect(ConvolutionPass.allCases.map { choice(32, 64, $0) } == [.winograd, .winograd, .columns])
-        #expect(ConvolutionPass.allCases.map { choice(16, 16, $0) } == [.winograd, .winograd, .winograd])
-        #expect(ConvolutionPass.allCases.map { choice(32, 32, $0) } == [.winograd, .winograd, .columns])
-        #expect(ConvolutionPass.allCases.map { choice(3, 32, $0) } == [.winograd, .columns, .columns])
-        #expect(ConvolutionPass.allCases.map { choice(1, 32, $0) } == [.columns, .columns, .columns])
+        #expect(ConvolutionPass.allCases.map { choice(16, 16, $0) } == [.winograd, .winograd, .columns])
+        #expect(ConvolutionPass.allCases.map { choice(6, 16, $0) } == [.winograd, .columns, .direct])
+        #expect(ConvolutionPass.allCases.map { choice(3, 32, $0) } == [.direct, .columns, .direct])
+        #expect(ConvolutionPass.allCases.map { choice(1, 6, $0) } == [.direct, .columns, .direct])
+        #expect(CPUConvolutionAlgorithm.choice(for: strided, pass: .forward) == .columns)
         let x = try Tensor.zeros([1, 2, 6, 6]), w = try Tensor.zeros([2, 2, 3, 3]), y = try Tensor.zeros([1, 2, 3, 3])
         #expect(
             throws: FoveaError.invalidArgument(

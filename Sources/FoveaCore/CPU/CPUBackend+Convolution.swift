@@ -28,6 +28,7 @@ extension CPUBackend: ConvolutionBackend {
         switch try checked(algorithm, g, op: "conv2d") {
         case .columns: try columnsConv2d(x, weight: weight, bias: bias, geometry: g, into: y)
         case .winograd: try winogradConv2d(x, weight: weight, bias: bias, geometry: g, into: y)
+        case .direct: try directConv2d(x, weight: weight, bias: bias, geometry: g, into: y)
         }
     }
 
@@ -39,6 +40,7 @@ extension CPUBackend: ConvolutionBackend {
         switch try checked(algorithm, g, op: "conv2d backward-data") {
         case .columns: try columnsConv2dBackwardData(gradOutput, weight: weight, geometry: g, into: gradInput)
         case .winograd: try winogradConv2dBackwardData(gradOutput, weight: weight, geometry: g, into: gradInput)
+        case .direct: try directConv2dBackwardData(gradOutput, weight: weight, geometry: g, into: gradInput)
         }
     }
 
@@ -50,6 +52,7 @@ extension CPUBackend: ConvolutionBackend {
         switch try checked(algorithm, g, op: "conv2d backward-weight") {
         case .columns: try columnsConv2dBackwardWeight(gradOutput, input: input, geometry: g, into: gradWeight)
         case .winograd: try winogradConv2dBackwardWeight(gradOutput, input: input, geometry: g, into: gradWeight)
+        case .direct: try directConv2dBackwardWeight(gradOutput, input: input, geometry: g, into: gradWeight)
         }
     }
 

@@ -10,32 +10,41 @@ public enum CPUConvolutionAlgorithm: String, CaseIterable, Sendable {
     case columns
     /// Winograd's F(2x2, 3x3), 16 GEMMs over transformed tiles: 3x3 kernels, stride 1, no dilation, no groups.
     case winograd
+    /// Direct convolution, each kernel offset a vector load shared by a block of output channels: stride 1, no
+    /// dilation, no groups, any kernel size.
+    case direct
 
     /// Whether the algorithm computes `g`.
     public func supports(_ g: ConvolutionGeometry) -> Bool {
         switch self {
         case .columns: true
         case .winograd: WinogradTiles.supports(g)
+        case .direct: g.stride == Size2D(1) && g.dilation == Size2D(1) && g.groups == 1
         }
     }
 
-    /// The algorithm the CPU backend runs for `pass` of `g`.
-    ///
-    /// Measured with `fovea-bench --clock cpu --suite conv-algo --batch 32,64,128` (Benchmarks/RESULTS.md,
-    /// 2026-12-01, with the transforms and GEMMs in `CVectorKernels`): Winograd takes 0.2-0.8x the time of columns from
-    /// 16 channels on (its weight gradient 0.8x at 16); with 3 input channels its forward 0.4-0.8x, but its input
-    /// gradient (3 output channels) 1.3-1.4x and its weight gradient 2.4x. Once columns ran its GEMMs on the packed
-    /// AVX-512 GEMM (2026-12-01, batches 32, 64 and 128, load 2-3), its weight gradient took 0.55-1.00x Winograd's from
-    /// 32 to 64 channels (64 -> 64 on 16x16 up to 1.10x, within the harness's 10%), while Winograd's kept its lead from
-    /// 128 channels on (128 -> 128 on 8x8: 0.77-0.85x of columns) and, with its dot-product GEMM, at 16 output channels
-    /// (16 -> 16 on 32x32: 0.76-0.89x), where columns' GEMM runs on panels of 16 (AVX2) rather than 32.
+    /// The algorithm the CPU backend runs for `pass` of `g`, as measured with `fovea-bench --clock cpu --suite
+    /// conv-algo --batch 32,64,128` (Benchmarks/RESULTS.md, 2026-12-01):
+    /// - Direct convolution forward for inputs of up to 3 channels (0.30x the time of columns for LeNet-5's 1 -> 6,
+    ///   0.52-0.67x for 3 -> 16 and 3 -> 32 on 32x32, but 1.15x at 6 -> 16), and for the weight gradient of inputs of
+    ///   up to 6 channels (0.60-0.91x; level with columns at 16 -> 16, slower from 32 channels on). Its input gradient,
+    ///   a correlation with few output channels, is 1.15-2x slower than columns everywhere.
+    /// - Winograd F(2x2, 3x3) forward from 16 output channels and input gradient from 16 channels (0.2-0.8x columns),
+    ///   its weight gradient from 128 channels (0.77-0.85x). Between, columns' weight gradient takes 0.4-1.0x
+    ///   Winograd's time (few output channels summed as dot products, more on the packed AVX-512 GEMM).
     public static func choice(for g: ConvolutionGeometry, pass: ConvolutionPass) -> Self {
+        if CPUConvolutionAlgorithm.direct.supports(g) {
+            switch pass {
+            case .forward where g.inChannels <= 3, .backwardWeight where g.inChannels <= 6: return .direct
+            default: break
+            }
+        }
         guard WinogradTiles.supports(g) else { return .columns }
         let channels = min(g.inChannels, g.outChannels)
         switch pass {
-        case .forward: return g.inChannels >= 3 && g.outChannels >= 16 ? .winograd : .columns
+        case .forward: return g.outChannels >= 16 ? .winograd : .columns
         case .backwardData: return channels >= 16 ? .winograd : .columns
-        case .backwardWeight: return channels >= 16 && (channels >= 128 || g.outChannels <= 16) ? .winograd : .columns
+        case .backwardWeight: return channels >= 128 ? .winograd : .columns
         }
     }
 }

@@ -14,34 +14,40 @@ static int lanes_at(int level) {
 
 int fovea_direct_lanes(int level) { return lanes_at(level); }
 
-// The zero-padded copies in scratch: the input's planes (each output row's loads for every kernel offset stay inside
-// its row), then the output gradient's (rows rounded up to whole vectors, zero past the end).
+// Each output plane is computed as one run of flattened padded rows: output (y, x) at y * row + x, where row =
+// out_width + kernel_width - 1 is a padded input row, so that kernel offset (ky, kx) of every output reads the padded
+// input at the same shift, ky * row + kx. The last kernel_width - 1 values of each output row are not outputs (the
+// forward drops them, the weight gradient multiplies them by zero). The run is rounded up to whole groups of vectors.
 struct padded {
-    long row, plane;       // the input's padded row and plane, in floats
-    int rows;              // rows of a padded input plane
-    long gradient_row;     // a padded output-gradient row
+    long row;      // a padded input row, and an output row in the run
+    long length;   // the run: out_height rows, rounded up to a whole group of vectors
+    long plane;    // a padded input plane: the run's reach at the last kernel offset
 };
 
-static long round_up(long n, long lanes) { return (n + lanes - 1) / lanes * lanes; }
+static long round_up(long n, long multiple) { return (n + multiple - 1) / multiple * multiple; }
 
-static struct padded padded_shape(struct fovea_direct_shape s, int lanes) {
-    long row = round_up(s.out_width, lanes) + s.kernel_width - 1;
-    int rows = s.out_height + s.kernel_height - 1;
-    return (struct padded){row, row * rows, rows, round_up(s.out_width, lanes)};
+static struct padded padded_shape(struct fovea_direct_shape s, long group) {
+    long row = (long)s.out_width + s.kernel_width - 1;
+    long length = round_up((long)s.out_height * row, group);
+    return (struct padded){row, length, length + (long)(s.kernel_height - 1) * row + s.kernel_width - 1};
 }
 
-size_t fovea_direct_scratch(int level, struct fovea_direct_shape s) {
-    struct padded p = padded_shape(s, lanes_at(level));
-    return (size_t)s.in_channels * p.plane + (size_t)s.out_channels * s.out_height * p.gradient_row;
+// The scratch: the padded input planes, then one run per output channel (the forward's outputs, or the weight
+// gradient's output gradient laid out as a run).
+static size_t scratch_size(struct fovea_direct_shape s, long group) {
+    struct padded p = padded_shape(s, group);
+    return (size_t)s.in_channels * p.plane + (size_t)s.out_channels * p.length;
 }
 
 static void pad_input(const float *x, struct fovea_direct_shape s, struct padded p, float *scratch) {
     long first = s.pad_left > 0 ? s.pad_left : 0, last = (long)s.pad_left + s.width;
     if (first > p.row) first = p.row;
     if (last > p.row) last = p.row;
+    int rows = s.out_height + s.kernel_height - 1;
     for (int c = 0; c < s.in_channels; c++) {
-        for (int r = 0; r < p.rows; r++) {
-            float *row = scratch + c * p.plane + r * p.row;
+        float *plane = scratch + c * p.plane;
+        for (int r = 0; r < rows; r++) {
+            float *row = plane + r * p.row;
             int y = r - s.pad_top;
             if (y < 0 || y >= s.height || first >= last) {
                 memset(row, 0, (size_t)p.row * sizeof(float));
@@ -52,107 +58,119 @@ static void pad_input(const float *x, struct fovea_direct_shape s, struct padded
                    (size_t)(last - first) * sizeof(float));
             memset(row + last, 0, (size_t)(p.row - last) * sizeof(float));
         }
+        memset(plane + rows * p.row, 0, (size_t)(p.plane - rows * p.row) * sizeof(float));
     }
 }
 
-static void pad_gradient(const float *dy, struct fovea_direct_shape s, struct padded p, float *target) {
-    for (long r = 0; r < (long)s.out_channels * s.out_height; r++) {
-        float *row = target + r * p.gradient_row;
-        memcpy(row, dy + r * s.out_width, (size_t)s.out_width * sizeof(float));
-        memset(row + s.out_width, 0, (size_t)(p.gradient_row - s.out_width) * sizeof(float));
+// The output gradient as runs: each row followed by kernel_width - 1 zeros, the run's end zero.
+static void pad_gradient(const float *dy, struct fovea_direct_shape s, struct padded p, float *runs) {
+    for (int o = 0; o < s.out_channels; o++) {
+        float *run = runs + o * p.length;
+        for (int y = 0; y < s.out_height; y++) {
+            float *row = run + y * p.row;
+            memcpy(row, dy + ((long)o * s.out_height + y) * s.out_width, (size_t)s.out_width * sizeof(float));
+            memset(row + s.out_width, 0, (size_t)(p.row - s.out_width) * sizeof(float));
+        }
+        long used = (long)s.out_height * p.row;
+        memset(run + used, 0, (size_t)(p.length - used) * sizeof(float));
     }
 }
 
-// The most output channels a forward block holds (8 accumulators: they and a load fit 16 registers at every level).
-#define OUT_MAX 8
-// The most output channels and kernel columns of a weight-gradient tile (its accumulators, AVX-512's 32 registers).
+// The most output channels of a forward tile, and the most output channels and kernel columns of a weight-gradient
+// tile, at any level (the sizes of the tiles' accumulator arrays).
+#define OUTS_MAX 6
 #define SUM_OUTS_MAX 4
 #define SUM_OFFSETS_MAX 6
 
-// One level's kernels. The forward runs each output row in vectors, LANES columns at a time (the last one ending at
-// the row's end, overlapping the one before, when the row is not a whole number of vectors), each kernel offset a
-// load shared by a block of up to OUT_MAX output channels. The weight gradient sums products along the output rows
-// in registers for a tile of SUM_OUTS output channels by SUM_OFFSETS kernel columns, per input channel and kernel
-// row, and adds each tile's vectors to the per-lane sums once per image.
-#define DEFINE_DIRECT(NAME, TARGET, LANES, SUM_OUTS, SUM_OFFSETS)                                                    \
-    TARGET __attribute__((always_inline)) static inline void NAME##_output_block(                                   \
+// One level's kernels. The forward computes tiles of OUTS output channels by CHUNKS vectors of the run: each kernel
+// offset loads CHUNKS vectors of the padded input, shared by the tile's channels, whose weights are broadcast. The
+// weight gradient sums products along the run in registers for a tile of SUM_OUTS output channels by SUM_OFFSETS
+// kernel columns, per input channel and kernel row, and adds each tile's vectors to the per-lane sums once per image.
+#define DEFINE_DIRECT(NAME, TARGET, LANES, OUTS, CHUNKS, SUM_OUTS, SUM_OFFSETS)                                      \
+    /* target[0 ..< n] = source[0 ..< n] in whole vectors, the last one ending at n (a library call per short row   \
+       would cost as much as the copy). */                                                                           \
+    TARGET static inline void NAME##_copy_row(float *target, const float *source, int n) {                          \
+        if (n < (LANES)) {                                                                                           \
+            memcpy(target, source, (size_t)n * sizeof(float));                                                       \
+            return;                                                                                                  \
+        }                                                                                                            \
+        for (int i = 0; i + (LANES) < n; i += (LANES)) NAME##_store(target + i, NAME##_load(source + i));            \
+        NAME##_store(target + n - (LANES), NAME##_load(source + n - (LANES)));                                       \
+    }                                                                                                                \
+                                                                                                                     \
+    /* The run's values i0 ..< i0 + CHUNKS * LANES of `outs` output channels from w's filters, into their runs. */  \
+    TARGET __attribute__((always_inline)) static inline void NAME##_output_tile(                                    \
         const int outs, const float *padded, struct padded p, struct fovea_direct_shape s, const float *w,           \
-        const float *bias, float *y) {                                                                               \
+        const float *bias, long i0, float *runs) {                                                                   \
         long taps = (long)s.in_channels * s.kernel_height * s.kernel_width;                                          \
-        long plane = (long)s.out_height * s.out_width;                                                               \
-        int whole = s.out_width >= (LANES);                                                                          \
-        for (int oy = 0; oy < s.out_height; oy++) {                                                                  \
-            for (int x0 = 0; x0 < s.out_width; x0 += (LANES)) {                                                      \
-                int start = whole && x0 + (LANES) > s.out_width ? s.out_width - (LANES) : x0;                        \
-                NAME##_vector acc[OUT_MAX];                                                                          \
-                for (int b = 0; b < outs; b++) acc[b] = (NAME##_vector){0} + (bias ? bias[b] : 0.0f);                \
-                for (int c = 0; c < s.in_channels; c++) {                                                            \
-                    for (int ky = 0; ky < s.kernel_height; ky++) {                                                   \
-                        const float *row = padded + c * p.plane + (oy + ky) * p.row + start;                         \
-                        const float *wr = w + (c * s.kernel_height + ky) * s.kernel_width;                           \
-                        for (int kx = 0; kx < s.kernel_width; kx++) {                                                \
-                            NAME##_vector v = NAME##_load(row + kx);                                                 \
-                            for (int b = 0; b < outs; b++) acc[b] += wr[b * taps + kx] * v;                          \
-                        }                                                                                            \
-                    }                                                                                                \
-                }                                                                                                    \
-                float *out = y + (long)oy * s.out_width + start;                                                     \
-                for (int b = 0; b < outs; b++) {                                                                     \
-                    if (whole) {                                                                                     \
-                        NAME##_store(out + b * plane, acc[b]);                                                       \
-                    } else {                                                                                         \
-                        NAME##_store_part(out + b * plane, acc[b], s.out_width);                                     \
+        NAME##_vector acc[OUTS_MAX][CHUNKS];                                                                         \
+        for (int b = 0; b < outs; b++)                                                                               \
+            for (int j = 0; j < (CHUNKS); j++) acc[b][j] = (NAME##_vector){0} + (bias ? bias[b] : 0.0f);             \
+        for (int c = 0; c < s.in_channels; c++) {                                                                    \
+            for (int ky = 0; ky < s.kernel_height; ky++) {                                                           \
+                const float *in = padded + c * p.plane + ky * p.row + i0;                                            \
+                const float *wr = w + (c * s.kernel_height + ky) * s.kernel_width;                                   \
+                for (int kx = 0; kx < s.kernel_width; kx++) {                                                        \
+                    NAME##_vector v[CHUNKS];                                                                         \
+                    for (int j = 0; j < (CHUNKS); j++) v[j] = NAME##_load(in + kx + j * (LANES));                    \
+                    for (int b = 0; b < outs; b++) {                                                                 \
+                        float weight = wr[b * taps + kx];                                                            \
+                        for (int j = 0; j < (CHUNKS); j++) acc[b][j] += weight * v[j];                               \
                     }                                                                                                \
                 }                                                                                                    \
             }                                                                                                        \
         }                                                                                                            \
+        for (int b = 0; b < outs; b++)                                                                               \
+            for (int j = 0; j < (CHUNKS); j++) NAME##_store(runs + b * p.length + i0 + j * (LANES), acc[b][j]);      \
     }                                                                                                                \
                                                                                                                      \
     TARGET static void NAME##_correlate(                                                                             \
         const float *x, struct fovea_direct_shape s, const float *w, const float *bias, float *scratch, float *y) {  \
-        struct padded p = padded_shape(s, LANES);                                                                    \
+        struct padded p = padded_shape(s, (CHUNKS) * (LANES));                                                       \
+        float *runs = scratch + s.in_channels * p.plane;                                                             \
         pad_input(x, s, p, scratch);                                                                                 \
         long taps = (long)s.in_channels * s.kernel_height * s.kernel_width;                                          \
-        long plane = (long)s.out_height * s.out_width;                                                               \
-        int blocks = (s.out_channels + OUT_MAX - 1) / OUT_MAX;                                                       \
-        for (int block = 0, o = 0; block < blocks; block++) {                                                        \
-            /* Blocks of even sizes: 6 channels are one block of 6, 12 two of 6 rather than 8 and 4. */             \
-            int outs = (s.out_channels - o + blocks - block - 1) / (blocks - block);                                 \
-            const float *wo = w + o * taps, *bo = bias ? bias + o : NULL;                                            \
-            float *yo = y + o * plane;                                                                               \
-            switch (outs) {                                                                                          \
-            case 1: NAME##_output_block(1, scratch, p, s, wo, bo, yo); break;                                        \
-            case 2: NAME##_output_block(2, scratch, p, s, wo, bo, yo); break;                                        \
-            case 3: NAME##_output_block(3, scratch, p, s, wo, bo, yo); break;                                        \
-            case 4: NAME##_output_block(4, scratch, p, s, wo, bo, yo); break;                                        \
-            case 5: NAME##_output_block(5, scratch, p, s, wo, bo, yo); break;                                        \
-            case 6: NAME##_output_block(6, scratch, p, s, wo, bo, yo); break;                                        \
-            case 7: NAME##_output_block(7, scratch, p, s, wo, bo, yo); break;                                        \
-            default: NAME##_output_block(8, scratch, p, s, wo, bo, yo); break;                                       \
+        int blocks = (s.out_channels + (OUTS) - 1) / (OUTS);                                                         \
+        /* A group of the run for every output channel before the next: its inputs stay in the level-1 cache. */    \
+        for (long i0 = 0; i0 < p.length; i0 += (CHUNKS) * (LANES)) {                                                 \
+            for (int block = 0, o = 0; block < blocks; block++) {                                                    \
+                /* Blocks of even sizes: 16 channels are 6, 5 and 5 rather than 6, 6 and 4. */                      \
+                int outs = (s.out_channels - o + blocks - block - 1) / (blocks - block);                             \
+                const float *wo = w + o * taps, *bo = bias ? bias + o : NULL;                                        \
+                float *ro = runs + o * p.length;                                                                     \
+                switch (outs) {                                                                                      \
+                case 1: NAME##_output_tile(1, scratch, p, s, wo, bo, i0, ro); break;                                 \
+                case 2: NAME##_output_tile(2, scratch, p, s, wo, bo, i0, ro); break;                                 \
+                case 3: NAME##_output_tile(3, scratch, p, s, wo, bo, i0, ro); break;                                 \
+                case 4: NAME##_output_tile(4, scratch, p, s, wo, bo, i0, ro); break;                                 \
+                case 5: NAME##_output_tile(5, scratch, p, s, wo, bo, i0, ro); break;                                 \
+                default: NAME##_output_tile(OUTS, scratch, p, s, wo, bo, i0, ro); break;                             \
+                }                                                                                                    \
+                o += outs;                                                                                           \
             }                                                                                                        \
-            o += outs;                                                                                               \
+        }                                                                                                            \
+        for (int o = 0; o < s.out_channels; o++) {                                                                   \
+            for (int oy = 0; oy < s.out_height; oy++) {                                                              \
+                NAME##_copy_row(y + ((long)o * s.out_height + oy) * s.out_width, runs + o * p.length + oy * p.row,   \
+                                s.out_width);                                                                        \
+            }                                                                                                        \
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
-    /* sums (the tile's first weight's) += the tile's products over one image, for input channel c, kernel row ky, \
-       columns kx0 ..< kx0 + offsets; gradient is the tile's first output channel's padded plane. */                \
+    /* sums (the tile's first weight's) += the tile's products along the run, for the kernel offsets `input` is     \
+       shifted by and the next offsets - 1; gradient is the tile's first output channel's run. */                    \
     TARGET __attribute__((always_inline)) static inline void NAME##_sums_tile(                                      \
-        const int outs, const int offsets, const float *input, const float *gradient, struct padded p,               \
-        struct fovea_direct_shape s, float *sums) {                                                                  \
-        long taps = (long)s.in_channels * s.kernel_height * s.kernel_width;                                          \
-        long gradient_plane = (long)s.out_height * p.gradient_row;                                                   \
+        const int outs, const int offsets, const float *input, const float *gradient, struct padded p, long taps,    \
+        float *sums) {                                                                                               \
         NAME##_vector acc[SUM_OUTS_MAX][SUM_OFFSETS_MAX];                                                            \
         for (int b = 0; b < outs; b++)                                                                               \
             for (int k = 0; k < offsets; k++) acc[b][k] = (NAME##_vector){0};                                        \
-        for (int oy = 0; oy < s.out_height; oy++) {                                                                  \
-            const float *row = input + oy * p.row, *grad = gradient + oy * p.gradient_row;                           \
-            for (long x0 = 0; x0 < p.gradient_row; x0 += (LANES)) {                                                  \
-                NAME##_vector g[SUM_OUTS_MAX];                                                                       \
-                for (int b = 0; b < outs; b++) g[b] = NAME##_load(grad + b * gradient_plane + x0);                   \
-                for (int k = 0; k < offsets; k++) {                                                                  \
-                    NAME##_vector v = NAME##_load(row + x0 + k);                                                     \
-                    for (int b = 0; b < outs; b++) acc[b][k] += g[b] * v;                                            \
-                }                                                                                                    \
+        for (long i = 0; i < p.length; i += (LANES)) {                                                               \
+            NAME##_vector g[SUM_OUTS_MAX];                                                                           \
+            for (int b = 0; b < outs; b++) g[b] = NAME##_load(gradient + b * p.length + i);                          \
+            for (int k = 0; k < offsets; k++) {                                                                      \
+                NAME##_vector v = NAME##_load(input + i + k);                                                        \
+                for (int b = 0; b < outs; b++) acc[b][k] += g[b] * v;                                                \
             }                                                                                                        \
         }                                                                                                            \
         for (int b = 0; b < outs; b++) {                                                                             \
@@ -167,18 +185,19 @@ static void pad_gradient(const float *dy, struct fovea_direct_shape s, struct pa
     TARGET __attribute__((always_inline)) static inline void NAME##_sums_row(                                       \
         const int outs, const float *input, const float *gradient, struct padded p, struct fovea_direct_shape s,     \
         float *sums) {                                                                                               \
-        int runs = (s.kernel_width + (SUM_OFFSETS) - 1) / (SUM_OFFSETS);                                             \
-        for (int run = 0, kx = 0; run < runs; run++) {                                                               \
-            int offsets = (s.kernel_width - kx + runs - run - 1) / (runs - run);                                     \
+        long taps = (long)s.in_channels * s.kernel_height * s.kernel_width;                                          \
+        int spans = (s.kernel_width + (SUM_OFFSETS) - 1) / (SUM_OFFSETS);                                            \
+        for (int span = 0, kx = 0; span < spans; span++) {                                                           \
+            int offsets = (s.kernel_width - kx + spans - span - 1) / (spans - span);                                 \
             const float *in = input + kx;                                                                            \
             float *out = sums + kx * (LANES);                                                                        \
             switch (offsets) {                                                                                       \
-            case 1: NAME##_sums_tile(outs, 1, in, gradient, p, s, out); break;                                       \
-            case 2: NAME##_sums_tile(outs, 2, in, gradient, p, s, out); break;                                       \
-            case 3: NAME##_sums_tile(outs, 3, in, gradient, p, s, out); break;                                       \
-            case 4: NAME##_sums_tile(outs, 4, in, gradient, p, s, out); break;                                       \
-            case 5: NAME##_sums_tile(outs, 5, in, gradient, p, s, out); break;                                       \
-            default: NAME##_sums_tile(outs, SUM_OFFSETS, in, gradient, p, s, out); break;                            \
+            case 1: NAME##_sums_tile(outs, 1, in, gradient, p, taps, out); break;                                    \
+            case 2: NAME##_sums_tile(outs, 2, in, gradient, p, taps, out); break;                                    \
+            case 3: NAME##_sums_tile(outs, 3, in, gradient, p, taps, out); break;                                    \
+            case 4: NAME##_sums_tile(outs, 4, in, gradient, p, taps, out); break;                                    \
+            case 5: NAME##_sums_tile(outs, 5, in, gradient, p, taps, out); break;                                    \
+            default: NAME##_sums_tile(outs, SUM_OFFSETS, in, gradient, p, taps, out); break;                         \
             }                                                                                                        \
             kx += offsets;                                                                                           \
         }                                                                                                            \
@@ -186,19 +205,18 @@ static void pad_gradient(const float *dy, struct fovea_direct_shape s, struct pa
                                                                                                                      \
     TARGET static void NAME##_weight_sums(                                                                           \
         const float *x, const float *dy, struct fovea_direct_shape s, float *scratch, float *sums) {                 \
-        struct padded p = padded_shape(s, LANES);                                                                    \
+        struct padded p = padded_shape(s, (CHUNKS) * (LANES));                                                       \
         float *gradient = scratch + s.in_channels * p.plane;                                                         \
         pad_input(x, s, p, scratch);                                                                                 \
         pad_gradient(dy, s, p, gradient);                                                                            \
         long taps = (long)s.in_channels * s.kernel_height * s.kernel_width;                                          \
-        long gradient_plane = (long)s.out_height * p.gradient_row;                                                   \
         int blocks = (s.out_channels + (SUM_OUTS) - 1) / (SUM_OUTS);                                                 \
         for (int block = 0, o = 0; block < blocks; block++) {                                                        \
             int outs = (s.out_channels - o + blocks - block - 1) / (blocks - block);                                 \
             for (int c = 0; c < s.in_channels; c++) {                                                                \
                 for (int ky = 0; ky < s.kernel_height; ky++) {                                                       \
                     const float *input = scratch + c * p.plane + ky * p.row;                                         \
-                    const float *go = gradient + o * gradient_plane;                                                 \
+                    const float *go = gradient + o * p.length;                                                       \
                     float *so = sums + (o * taps + (c * s.kernel_height + ky) * s.kernel_width) * (LANES);           \
                     switch (outs) {                                                                                  \
                     case 1: NAME##_sums_row(1, input, go, p, s, so); break;                                          \
@@ -212,27 +230,30 @@ static void pad_gradient(const float *dy, struct fovea_direct_shape s, struct pa
         }                                                                                                            \
     }
 
-// Portable and AVX2 (16 registers): weight-gradient tiles of 2 x 5 (10 accumulators, 2 gradients, a load).
-DEFINE_DIRECT(portable, FOVEA_PORTABLE_TARGET, 4, 2, 5)
+// The vectors of a forward tile: 2 with 16 registers, 4 with AVX-512's 32.
+#define NARROW_CHUNKS 2
+#define AVX512_CHUNKS 4
+
+// Portable and AVX2 (16 registers): forward tiles of 4 channels x 2 vectors (8 accumulators, 2 loads, a weight),
+// weight-gradient tiles of 2 x 5 (10 accumulators, 2 gradients, a load).
+DEFINE_DIRECT(portable, FOVEA_PORTABLE_TARGET, 4, 4, NARROW_CHUNKS, 2, 5)
 
 #if defined(__x86_64__)
-DEFINE_DIRECT(avx2, FOVEA_AVX2_TARGET, 8, 2, 5)
-// AVX-512 (32 registers): 4 x 6 tiles (24 accumulators, 4 gradients, a load).
-DEFINE_DIRECT(avx512, FOVEA_AVX512_TARGET, 16, 4, 6)
+DEFINE_DIRECT(avx2, FOVEA_AVX2_TARGET, 8, 4, NARROW_CHUNKS, 2, 5)
+// AVX-512 (32 registers): forward tiles of 6 x 4 (24 accumulators, 4 loads, a weight), weight-gradient tiles of 4 x 6
+// (24 accumulators, 4 gradients, a load).
+DEFINE_DIRECT(avx512, FOVEA_AVX512_TARGET, 16, 6, AVX512_CHUNKS, 4, 6)
 #endif
 
-// `level`, lowered to the widest whose vectors an output row fills (a row narrower than every vector runs on the
-// portable level, storing part of each vector).
-static int row_level(int level, int width) {
-    level = fovea_usable_level(level);
-    while (level > FOVEA_SIMD_PORTABLE && lanes_at(level) > width) level--;
-    return level;
-}
+// The floats of a forward tile's vectors at `level`: what runs are rounded up to.
+static long group_at(int level) { return lanes_at(level) * (lanes_at(level) == 16 ? AVX512_CHUNKS : NARROW_CHUNKS); }
+
+size_t fovea_direct_scratch(int level, struct fovea_direct_shape shape) { return scratch_size(shape, group_at(level)); }
 
 void fovea_direct_correlate(
     int level, const float *x, struct fovea_direct_shape shape, const float *weight, const float *bias, float *scratch,
     float *y) {
-    FOVEA_DISPATCH(row_level(level, shape.out_width), correlate, x, shape, weight, bias, scratch, y);
+    FOVEA_DISPATCH(level, correlate, x, shape, weight, bias, scratch, y);
 }
 
 void fovea_direct_weight_sums(

@@ -36,7 +36,9 @@ import Testing
             [g.outChannels, g.inChannels, g.kernel.height, g.kernel.width], device: .cpu, seed: seed + 1)
         let b = try testTensor([g.outChannels], device: .cpu, seed: seed + 2)
         let gy = try testTensor([g.batch, g.outChannels, g.output.height, g.output.width], device: .cpu, seed: seed + 3)
-        let y = try Tensor.empty(gy.shape), gx = try Tensor.empty(x.shape), gw = try Tensor.empty(w.shape)
+        // NaN first: a value an algorithm fails to write shows (a recycled buffer may hold another algorithm's result).
+        let y = try Tensor.full(gy.shape, value: .nan), gx = try Tensor.full(x.shape, value: .nan)
+        let gw = try Tensor.full(w.shape, value: .nan)
         try backend.conv2d(x.storage, weight: w.storage, bias: b.storage, geometry: g, into: y.storage, algorithm: algorithm)
         try backend.conv2dBackwardData(gy.storage, weight: w.storage, geometry: g, into: gx.storage, algorithm: algorithm)
         try backend.conv2dBackwardWeight(gy.storage, input: x.storage, geometry: g, into: gw.storage, algorithm: algorithm)

@@ -1,5 +1,5 @@
-// Direct convolution for layers with few channels (LeNet's first layer reads one): each output row a few vectors
-// wide, every kernel offset one vector load shared by a block of output channels, no column matrix.
+// Direct convolution, for layers with few channels (LeNet's first layer reads one): each output plane a run of vectors
+// along its rows, every kernel offset a load of a few vectors shared by a block of output channels, no column matrix.
 #ifndef FOVEA_DIRECT_CONV_H
 #define FOVEA_DIRECT_CONV_H
 
@@ -18,7 +18,7 @@ struct fovea_direct_shape {
     int pad_top, pad_left;
 };
 
-/// Floats of scratch a call at `level` needs for `shape` (the input zero-padded, rows rounded up to whole vectors).
+/// Floats of scratch a call at `level` needs for `shape` (the input zero-padded, and the outputs or output gradient).
 size_t fovea_direct_scratch(int level, struct fovea_direct_shape shape);
 
 /// The lanes of `level`'s vectors (of the level this CPU runs it at): the partial sums `fovea_direct_weight_sums`

@@ -4,30 +4,36 @@ import Testing
 
 /// The direct convolution of `CVectorKernels` at every level against sums written out in Double: rows narrower than
 /// every vector, rows that end inside a vector, one and several output-channel blocks (uneven ones too), kernels wider
-/// than a weight-gradient tile, and padding of 0, 2, uneven, and negative.
+/// than a weight-gradient tile, padding of 0, 2, uneven, and negative, and strides of 2 and 3 (a 1x1 kernel reading one
+/// phase of four).
 extension VectorKernelTests {
-    /// (in, height, width, out, out height, out width, kernel height, kernel width, pad top, pad left).
+    /// (in, height, width, out, out height, out width, kernel height, kernel width, pad top, pad left, strides).
     static let directShapes: [fovea_direct_shape] = [
         shape(1, 28, 28, 6, 28, 28, 5, 5, 2, 2),
         shape(3, 9, 37, 13, 7, 35, 3, 3, 0, 0),
         shape(2, 3, 3, 2, 3, 3, 1, 1, 0, 0),
         shape(2, 6, 5, 3, 4, 9, 3, 7, 0, 3),
         shape(4, 8, 11, 5, 6, 7, 2, 3, -1, -2),
+        shape(3, 13, 10, 7, 7, 5, 3, 3, 1, 1, strides: (2, 2)),
+        shape(2, 9, 17, 3, 3, 9, 5, 1, 0, 0, strides: (3, 2)),
+        shape(2, 8, 8, 4, 4, 4, 1, 1, 0, 0, strides: (2, 2)),
     ]
 
     static func shape(
         _ inChannels: Int32, _ height: Int32, _ width: Int32, _ outChannels: Int32, _ outHeight: Int32,
-        _ outWidth: Int32, _ kernelHeight: Int32, _ kernelWidth: Int32, _ padTop: Int32, _ padLeft: Int32
+        _ outWidth: Int32, _ kernelHeight: Int32, _ kernelWidth: Int32, _ padTop: Int32, _ padLeft: Int32,
+        strides: (Int32, Int32) = (1, 1)
     ) -> fovea_direct_shape {
         fovea_direct_shape(
             in_channels: inChannels, height: height, width: width, out_channels: outChannels, out_height: outHeight,
             out_width: outWidth, kernel_height: kernelHeight, kernel_width: kernelWidth, pad_top: padTop,
-            pad_left: padLeft)
+            pad_left: padLeft, stride_height: strides.0, stride_width: strides.1)
     }
 
     /// The input value output (y, x) of channel c reads at kernel offset (i, j), 0 outside.
     static func directInput(_ x: [Float], _ s: fovea_direct_shape, c: Int, y: Int, x column: Int, i: Int, j: Int) -> Double {
-        let (row, col) = (y + i - Int(s.pad_top), column + j - Int(s.pad_left))
+        let row = Int(s.stride_height) * y + i - Int(s.pad_top)
+        let col = Int(s.stride_width) * column + j - Int(s.pad_left)
         guard row >= 0, row < Int(s.height), col >= 0, col < Int(s.width) else { return 0 }
         return Double(x[(c * Int(s.height) + row) * Int(s.width) + col])
     }

@@ -7,15 +7,16 @@
 
 #include "simd_level.h"
 
-/// One image of a stride-1, undilated, ungrouped correlation: the input [in_channels][height][width] and the output
-/// [out_channels][out_height][out_width]; output (y, x) reads input (y + ky - pad_top, x + kx - pad_left) at kernel
-/// offset (ky, kx), 0 outside the input. Padding may be negative (the input gradient's correlation of a widely padded
-/// layer).
+/// One image of an undilated, ungrouped correlation: the input [in_channels][height][width] and the output
+/// [out_channels][out_height][out_width]; output (y, x) reads input (stride_height * y + ky - pad_top,
+/// stride_width * x + kx - pad_left) at kernel offset (ky, kx), 0 outside the input. Padding may be negative (the
+/// input gradient's correlation of a widely padded layer); strides are 1 or more.
 struct fovea_direct_shape {
     int in_channels, height, width;
     int out_channels, out_height, out_width;
     int kernel_height, kernel_width;
     int pad_top, pad_left;
+    int stride_height, stride_width;
 };
 
 /// Floats of scratch a call at `level` needs for `shape` (the input zero-padded, and the outputs or output gradient).
@@ -33,7 +34,7 @@ void fovea_direct_correlate(
 
 /// Adds one image's weight gradient to `sums`, `fovea_direct_lanes(level)` partial sums per weight in the weight's
 /// order (weight i's at sums[i * lanes ..< (i + 1) * lanes]): dy[o][y][x] * x[c][y + ky - pad_top][x + kx - pad_left]
-/// over the output positions, x the input and dy the output gradient.
+/// (the input position strided as in the forward) over the output positions, x the input and dy the output gradient.
 void fovea_direct_weight_sums(
     int level, const float *x, const float *dy, struct fovea_direct_shape shape, float *scratch, float *sums);
 

@@ -29,7 +29,7 @@ extension CPUBackend {
             in_channels: Int32(g.outChannels), height: Int32(g.output.height), width: Int32(g.output.width),
             out_channels: Int32(g.inChannels), out_height: Int32(g.height), out_width: Int32(g.width),
             kernel_height: Int32(kh), kernel_width: Int32(kw), pad_top: Int32(kh - 1 - g.padding.height),
-            pad_left: Int32(kw - 1 - g.padding.width))
+            pad_left: Int32(kw - 1 - g.padding.width), stride_height: 1, stride_width: 1)
         try directCorrelate(
             Self.pointer(gradOutput), filters: t, bias: nil, transposed, batch: g.batch, into: Self.pointer(gradInput))
     }
@@ -81,6 +81,7 @@ extension CPUBackend {
             in_channels: Int32(g.inChannels), height: Int32(g.height), width: Int32(g.width),
             out_channels: Int32(g.outChannels), out_height: Int32(g.output.height), out_width: Int32(g.output.width),
             kernel_height: Int32(g.kernel.height), kernel_width: Int32(g.kernel.width),
-            pad_top: Int32(g.padding.height), pad_left: Int32(g.padding.width))
+            pad_top: Int32(g.padding.height), pad_left: Int32(g.padding.width), stride_height: Int32(g.stride.height),
+            stride_width: Int32(g.stride.width))
     }
 }

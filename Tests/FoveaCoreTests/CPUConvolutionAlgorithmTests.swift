@@ -132,7 +132,7 @@ import Testing
             for pass in ConvolutionPass.allCases { #expect(CPUConvolutionAlgorithm.choice(for: g, pass: pass).supports(g)) }
         }
         #expect(!CPUConvolutionAlgorithm.winograd.supports(strided) && !CPUConvolutionAlgorithm.direct.supports(strided))
-        // As measured (conv-algo): direct for inputs of up to 3 channels forward and 6 for the weight gradient;
+        // As measured (conv-algo): direct for inputs of up to 8 channels (6 for the weight gradient);
         // Winograd from 16 channels, its weight gradient from 128.
         func choice(_ inChannels: Int, _ outChannels: Int, _ pass: ConvolutionPass) -> CPUConvolutionAlgorithm {
             .choice(
@@ -143,10 +143,16 @@ import Testing
         #expect(ConvolutionPass.allCases.map { choice(128, 128, $0) } == [.winograd, .winograd, .winograd])
         #expect(ConvolutionPass.allCases.map { choice(32, 64, $0) } == [.winograd, .winograd, .columns])
         #expect(ConvolutionPass.allCases.map { choice(16, 16, $0) } == [.winograd, .winograd, .columns])
-        #expect(ConvolutionPass.allCases.map { choice(6, 16, $0) } == [.winograd, .columns, .direct])
-        #expect(ConvolutionPass.allCases.map { choice(3, 32, $0) } == [.direct, .columns, .direct])
-        #expect(ConvolutionPass.allCases.map { choice(1, 6, $0) } == [.direct, .columns, .direct])
+        #expect(ConvolutionPass.allCases.map { choice(8, 16, $0) } == [.direct, .direct, .columns])
+        #expect(ConvolutionPass.allCases.map { choice(6, 16, $0) } == [.direct, .direct, .direct])
+        #expect(ConvolutionPass.allCases.map { choice(3, 32, $0) } == [.direct, .direct, .direct])
+        #expect(ConvolutionPass.allCases.map { choice(1, 6, $0) } == [.direct, .direct, .direct])
         #expect(CPUConvolutionAlgorithm.choice(for: strided, pass: .forward) == .columns)
+        // A 1x1 kernel reads the image as its column matrix: columns, however few its channels.
+        #expect(
+            ConvolutionPass.allCases.map { CPUConvolutionAlgorithm.choice(for: Self.directGeometries[1], pass: $0) } == [
+                .columns, .columns, .columns,
+            ])
         let x = try Tensor.zeros([1, 2, 6, 6]), w = try Tensor.zeros([2, 2, 3, 3]), y = try Tensor.zeros([1, 2, 3, 3])
         #expect(
             throws: FoveaError.invalidArgument(

@@ -25,17 +25,19 @@ public enum CPUConvolutionAlgorithm: String, CaseIterable, Sendable {
 
     /// The algorithm the CPU backend runs for `pass` of `g`, as measured with `fovea-bench --clock cpu --suite
     /// conv-algo --batch 32,64,128` (Benchmarks/RESULTS.md, 2026-12-01):
-    /// - Direct convolution forward for inputs of up to 3 channels (0.30x the time of columns for LeNet-5's 1 -> 6,
-    ///   0.52-0.67x for 3 -> 16 and 3 -> 32 on 32x32, but 1.15x at 6 -> 16), and for the weight gradient of inputs of
-    ///   up to 6 channels (0.60-0.91x; level with columns at 16 -> 16, slower from 32 channels on). Its input gradient,
-    ///   a correlation with few output channels, is 1.15-2x slower than columns everywhere.
+    /// - Direct convolution for inputs of up to 8 channels, forward and input gradient (LeNet-5's 1 -> 6 forward 0.25x
+    ///   the time of columns, its 6 -> 16 0.53x, 3 -> 16 and 3 -> 32 on 32x32 0.52-0.67x; input gradients into 1, 3 and
+    ///   6 channels 0.75-0.94x), and for the weight gradient of inputs of up to 6 channels (0.60-1.0x; level with
+    ///   columns at 16 -> 16, slower from 32 channels on). Kernels larger than 1x1 only.
     /// - Winograd F(2x2, 3x3) forward from 16 output channels and input gradient from 16 channels (0.2-0.8x columns),
     ///   its weight gradient from 128 channels (0.77-0.85x). Between, columns' weight gradient takes 0.4-1.0x
     ///   Winograd's time (few output channels summed as dot products, more on the packed AVX-512 GEMM).
     public static func choice(for g: ConvolutionGeometry, pass: ConvolutionPass) -> Self {
-        if CPUConvolutionAlgorithm.direct.supports(g) {
+        if CPUConvolutionAlgorithm.direct.supports(g), g.kernel.height * g.kernel.width > 1 {
             switch pass {
-            case .forward where g.inChannels <= 3, .backwardWeight where g.inChannels <= 6: return .direct
+            case .forward where g.inChannels <= 8, .backwardData where g.inChannels <= 8,
+                .backwardWeight where g.inChannels <= 6:
+                return .direct
             default: break
             }
         }

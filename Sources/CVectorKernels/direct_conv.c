@@ -115,9 +115,9 @@ static void pad_gradient(const float *dy, struct fovea_direct_shape s, struct pa
 // kernel columns of one phase, per input channel and kernel row, and adds each tile's vectors to the per-lane sums
 // once per image.
 #define DEFINE_DIRECT(NAME, TARGET, LANES, OUTS, CHUNKS, SUM_OUTS, SUM_OFFSETS)                                      \
-    /* target[0 ..< n] = source[0 ..< n] in whole vectors, the last one ending at n (a library call per short row   \
+    /* target[0 ..< n] = source[0 ..< n] in whole vectors, the last one ending at n (a library call per short row    \
        would cost as much as the copy). */                                                                           \
-    TARGET static inline void NAME##_copy_row(float *target, const float *source, int n) {                          \
+    TARGET static inline void NAME##_copy_row(float *target, const float *source, int n) {                           \
         if (n < (LANES)) {                                                                                           \
             memcpy(target, source, (size_t)n * sizeof(float));                                                       \
             return;                                                                                                  \
@@ -126,8 +126,8 @@ static void pad_gradient(const float *dy, struct fovea_direct_shape s, struct pa
         NAME##_store(target + n - (LANES), NAME##_load(source + n - (LANES)));                                       \
     }                                                                                                                \
                                                                                                                      \
-    /* The run's values i0 ..< i0 + chunks * LANES of `outs` output channels from w's filters, into their runs. */  \
-    TARGET __attribute__((always_inline)) static inline void NAME##_output_tile(                                    \
+    /* The run's values i0 ..< i0 + chunks * LANES of `outs` output channels from w's filters, into their runs. */   \
+    TARGET __attribute__((always_inline)) static inline void NAME##_output_tile(                                     \
         const int outs, const int chunks, const float *padded, struct padded p, struct fovea_direct_shape s,         \
         const float *w, const float *bias, long i0, float *runs) {                                                   \
         long taps = (long)s.in_channels * s.kernel_height * s.kernel_width;                                          \
@@ -157,9 +157,9 @@ static void pad_gradient(const float *dy, struct fovea_direct_shape s, struct pa
             for (int j = 0; j < chunks; j++) NAME##_store(runs + b * p.length + i0 + j * (LANES), acc[b][j]);        \
     }                                                                                                                \
                                                                                                                      \
-    /* The run's values i0 ..< i0 + chunks * LANES of every output channel, in blocks of even sizes (16 channels    \
+    /* The run's values i0 ..< i0 + chunks * LANES of every output channel, in blocks of even sizes (16 channels     \
        are 6, 5 and 5 rather than 6, 6 and 4). */                                                                    \
-    TARGET __attribute__((always_inline)) static inline void NAME##_output_group(                                   \
+    TARGET __attribute__((always_inline)) static inline void NAME##_output_group(                                    \
         const int chunks, const float *padded, struct padded p, struct fovea_direct_shape s, const float *w,         \
         const float *bias, long i0, float *runs) {                                                                   \
         long taps = (long)s.in_channels * s.kernel_height * s.kernel_width;                                          \
@@ -185,7 +185,7 @@ static void pad_gradient(const float *dy, struct fovea_direct_shape s, struct pa
         struct padded p = padded_shape(s, LANES);                                                                    \
         float *runs = scratch + input_size(s, p);                                                                    \
         pad_input(x, s, p, scratch);                                                                                 \
-        /* A group of the run for every output channel before the next: its inputs stay in the level-1 cache. The   \
+        /* A group of the run for every output channel before the next: its inputs stay in the level-1 cache. The    \
            run's last vectors, short of a group, one at a time. */                                                   \
         long group = (CHUNKS) * (LANES), whole = p.length / group * group;                                           \
         for (long i0 = 0; i0 < whole; i0 += group) NAME##_output_group(CHUNKS, scratch, p, s, w, bias, i0, runs);    \
@@ -198,20 +198,24 @@ static void pad_gradient(const float *dy, struct fovea_direct_shape s, struct pa
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
-    /* sums (the tile's first weight's) += the tile's products along the run, for the shift `input` is at and the  \
-       next offsets - 1 (weights `step` apart); gradient is the tile's first output channel's run. */                \
-    TARGET __attribute__((always_inline)) static inline void NAME##_sums_tile(                                      \
-        const int outs, const int offsets, const float *input, const float *gradient, struct padded p, long taps,    \
-        int step, float *sums) {                                                                                     \
+    /* sums (the tile's first weight's) += the tile's products along the runs of `images` images (`image` floats     \
+       apart in the scratch), for the shift `input` is at and the next offsets - 1 (weights `step` apart); gradient  \
+       is the tile's first output channel's run. */                                                                  \
+    TARGET __attribute__((always_inline)) static inline void NAME##_sums_tile(                                       \
+        const int outs, const int offsets, const float *input, const float *gradient, int images, long image,        \
+        struct padded p, long taps, int step, float *sums) {                                                         \
         NAME##_vector acc[SUM_OUTS_MAX][SUM_OFFSETS_MAX];                                                            \
         for (int b = 0; b < outs; b++)                                                                               \
             for (int k = 0; k < offsets; k++) acc[b][k] = (NAME##_vector){0};                                        \
-        for (long i = 0; i < p.length; i += (LANES)) {                                                               \
-            NAME##_vector g[SUM_OUTS_MAX];                                                                           \
-            for (int b = 0; b < outs; b++) g[b] = NAME##_load(gradient + b * p.length + i);                          \
-            for (int k = 0; k < offsets; k++) {                                                                      \
-                NAME##_vector v = NAME##_load(input + i + k);                                                        \
-                for (int b = 0; b < outs; b++) acc[b][k] += g[b] * v;                                                \
+        for (int n = 0; n < images; n++) {                                                                           \
+            const float *in = input + n * image, *gr = gradient + n * image;                                         \
+            for (long i = 0; i < p.length; i += (LANES)) {                                                           \
+                NAME##_vector g[SUM_OUTS_MAX];                                                                       \
+                for (int b = 0; b < outs; b++) g[b] = NAME##_load(gr + b * p.length + i);                            \
+                for (int k = 0; k < offsets; k++) {                                                                  \
+                    NAME##_vector v = NAME##_load(in + i + k);                                                       \
+                    for (int b = 0; b < outs; b++) acc[b][k] += g[b] * v;                                            \
+                }                                                                                                    \
             }                                                                                                        \
         }                                                                                                            \
         for (int b = 0; b < outs; b++) {                                                                             \
@@ -222,11 +226,11 @@ static void pad_gradient(const float *dy, struct fovea_direct_shape s, struct pa
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
-    /* Tiles of `outs` output channels along `columns` consecutive shifts of a phase plane (kernel columns          \
+    /* Tiles of `outs` output channels along `columns` consecutive shifts of a phase plane (kernel columns           \
        stride_width apart), in even spans of at most SUM_OFFSETS. */                                                 \
-    TARGET __attribute__((always_inline)) static inline void NAME##_sums_row(                                       \
-        const int outs, int columns, const float *input, const float *gradient, struct padded p,                     \
-        struct fovea_direct_shape s, float *sums) {                                                                  \
+    TARGET __attribute__((always_inline)) static inline void NAME##_sums_row(                                        \
+        const int outs, int columns, const float *input, const float *gradient, int images, long image,              \
+        struct padded p, struct fovea_direct_shape s, float *sums) {                                                 \
         long taps = (long)s.in_channels * s.kernel_height * s.kernel_width;                                          \
         int spans = (columns + (SUM_OFFSETS) - 1) / (SUM_OFFSETS), step = s.stride_width;                            \
         for (int span = 0, n = 0; span < spans; span++) {                                                            \
@@ -234,23 +238,28 @@ static void pad_gradient(const float *dy, struct fovea_direct_shape s, struct pa
             const float *in = input + n;                                                                             \
             float *out = sums + (long)n * step * (LANES);                                                            \
             switch (offsets) {                                                                                       \
-            case 1: NAME##_sums_tile(outs, 1, in, gradient, p, taps, step, out); break;                              \
-            case 2: NAME##_sums_tile(outs, 2, in, gradient, p, taps, step, out); break;                              \
-            case 3: NAME##_sums_tile(outs, 3, in, gradient, p, taps, step, out); break;                              \
-            case 4: NAME##_sums_tile(outs, 4, in, gradient, p, taps, step, out); break;                              \
-            case 5: NAME##_sums_tile(outs, 5, in, gradient, p, taps, step, out); break;                              \
-            default: NAME##_sums_tile(outs, SUM_OFFSETS, in, gradient, p, taps, step, out); break;                   \
+            case 1: NAME##_sums_tile(outs, 1, in, gradient, images, image, p, taps, step, out); break;               \
+            case 2: NAME##_sums_tile(outs, 2, in, gradient, images, image, p, taps, step, out); break;               \
+            case 3: NAME##_sums_tile(outs, 3, in, gradient, images, image, p, taps, step, out); break;               \
+            case 4: NAME##_sums_tile(outs, 4, in, gradient, images, image, p, taps, step, out); break;               \
+            case 5: NAME##_sums_tile(outs, 5, in, gradient, images, image, p, taps, step, out); break;               \
+            default: NAME##_sums_tile(outs, SUM_OFFSETS, in, gradient, images, image, p, taps, step, out); break;    \
             }                                                                                                        \
             n += offsets;                                                                                            \
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
     TARGET static void NAME##_weight_sums(                                                                           \
-        const float *x, const float *dy, struct fovea_direct_shape s, float *scratch, float *sums) {                 \
+        const float *x, const float *dy, int images, struct fovea_direct_shape s, float *scratch, float *sums) {     \
         struct padded p = padded_shape(s, LANES);                                                                    \
-        float *gradient = scratch + input_size(s, p);                                                                \
-        pad_input(x, s, p, scratch);                                                                                 \
-        pad_gradient(dy, s, p, gradient);                                                                            \
+        long image = (long)scratch_size(s, LANES), inputs = input_size(s, p);                                        \
+        long image_size = (long)s.in_channels * s.height * s.width;                                                  \
+        long output_size = (long)s.out_channels * s.out_height * s.out_width;                                        \
+        float *gradient = scratch + inputs;                                                                          \
+        for (int n = 0; n < images; n++) {                                                                           \
+            pad_input(x + n * image_size, s, p, scratch + n * image);                                                \
+            pad_gradient(dy + n * output_size, s, p, gradient + n * image);                                          \
+        }                                                                                                            \
         long taps = (long)s.in_channels * s.kernel_height * s.kernel_width;                                          \
         int blocks = (s.out_channels + (SUM_OUTS) - 1) / (SUM_OUTS);                                                 \
         for (int block = 0, o = 0; block < blocks; block++) {                                                        \
@@ -264,12 +273,13 @@ static void pad_gradient(const float *dy, struct fovea_direct_shape s, struct pa
                                                  + ((long)(c * p.phase_rows + a) * p.phase_columns + ph) * p.plane   \
                                                  + m * p.row;                                                        \
                             int columns = (s.kernel_width - ph + s.stride_width - 1) / s.stride_width;               \
-                            float *so = sums + (o * taps + (c * s.kernel_height + ky) * s.kernel_width + ph) * (LANES); \
+                            long weight = o * taps + (c * s.kernel_height + ky) * s.kernel_width + ph;               \
+                            float *so = sums + weight * (LANES);                                                     \
                             switch (outs) {                                                                          \
-                            case 1: NAME##_sums_row(1, columns, input, go, p, s, so); break;                         \
-                            case 2: NAME##_sums_row(2, columns, input, go, p, s, so); break;                         \
-                            case 3: NAME##_sums_row(3, columns, input, go, p, s, so); break;                         \
-                            default: NAME##_sums_row(SUM_OUTS, columns, input, go, p, s, so); break;                 \
+                            case 1: NAME##_sums_row(1, columns, input, go, images, image, p, s, so); break;          \
+                            case 2: NAME##_sums_row(2, columns, input, go, images, image, p, s, so); break;          \
+                            case 3: NAME##_sums_row(3, columns, input, go, images, image, p, s, so); break;          \
+                            default: NAME##_sums_row(SUM_OUTS, columns, input, go, images, image, p, s, so); break;  \
                             }                                                                                        \
                         }                                                                                            \
                     }                                                                                                \
@@ -292,6 +302,17 @@ DEFINE_DIRECT(avx512, FOVEA_AVX512_TARGET, 16, 6, 4, 4, 6)
 
 size_t fovea_direct_scratch(int level, struct fovea_direct_shape shape) { return scratch_size(shape, lanes_at(level)); }
 
+int fovea_direct_weight_images(int level, struct fovea_direct_shape shape) {
+    long lanes = lanes_at(level);
+    struct padded p = padded_shape(shape, lanes);
+    // A weight-gradient tile reads SUM_OUTS_MAX gradient runs and an input phase plane per image: 8K floats of them
+    // stay in a level-1 cache of 32 KB or more; a call's padded copies, 128K floats, in a level-2 cache of 1 MB.
+    long tile = SUM_OUTS_MAX * p.length + p.plane, image = (long)scratch_size(shape, lanes);
+    long images = (8L << 10) / tile, fitting = (128L << 10) / image;
+    if (fitting < images) images = fitting;
+    return images > 1 ? (int)(images < 1024 ? images : 1024) : 1;
+}
+
 void fovea_direct_correlate(
     int level, const float *x, struct fovea_direct_shape shape, const float *weight, const float *bias, float *scratch,
     float *y) {
@@ -299,6 +320,7 @@ void fovea_direct_correlate(
 }
 
 void fovea_direct_weight_sums(
-    int level, const float *x, const float *dy, struct fovea_direct_shape shape, float *scratch, float *sums) {
-    FOVEA_DISPATCH(level, weight_sums, x, dy, shape, scratch, sums);
+    int level, const float *x, const float *dy, int images, struct fovea_direct_shape shape, float *scratch,
+    float *sums) {
+    FOVEA_DISPATCH(level, weight_sums, x, dy, images, shape, scratch, sums);
 }

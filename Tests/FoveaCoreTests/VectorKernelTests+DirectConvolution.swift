@@ -79,17 +79,18 @@ extension VectorKernelTests {
         for s in Self.directShapes {
             let (cin, cout, kh, kw) = (Int(s.in_channels), Int(s.out_channels), Int(s.kernel_height), Int(s.kernel_width))
             let (oh, ow) = (Int(s.out_height), Int(s.out_width)), lanes = Int(fovea_direct_lanes(level))
-            let images = 2, imageSize = cin * Int(s.height) * Int(s.width), outputSize = cout * oh * ow
+            let images = 3, imageSize = cin * Int(s.height) * Int(s.width), outputSize = cout * oh * ow
             let x = Self.values(images * imageSize, seed: 73), dy = Self.values(images * outputSize, seed: 74)
             // Starting from 1 per lane: the images' products are added to what the sums hold.
             var sums = [Float](repeating: 1, count: cout * cin * kh * kw * lanes)
-            var scratch = [Float](repeating: .nan, count: fovea_direct_scratch(level, s))
-            for image in 0..<images {
+            var scratch = [Float](repeating: .nan, count: 2 * fovea_direct_scratch(level, s))
+            // The first image alone, then the other two in one call.
+            for (first, count) in [(0, 1), (1, 2)] {
                 x.withUnsafeBufferPointer { input in
                     dy.withUnsafeBufferPointer { gradient in
                         fovea_direct_weight_sums(
-                            level, input.baseAddress! + image * imageSize, gradient.baseAddress! + image * outputSize, s,
-                            &scratch, &sums)
+                            level, input.baseAddress! + first * imageSize, gradient.baseAddress! + first * outputSize,
+                            Int32(count), s, &scratch, &sums)
                     }
                 }
             }

@@ -32,10 +32,16 @@ void fovea_direct_correlate(
     int level, const float *x, struct fovea_direct_shape shape, const float *weight, const float *bias, float *scratch,
     float *y);
 
-/// Adds one image's weight gradient to `sums`, `fovea_direct_lanes(level)` partial sums per weight in the weight's
-/// order (weight i's at sums[i * lanes ..< (i + 1) * lanes]): dy[o][y][x] * x[c][y + ky - pad_top][x + kx - pad_left]
-/// (the input position strided as in the forward) over the output positions, x the input and dy the output gradient.
+/// How many images a call of `fovea_direct_weight_sums` should take: as many as keep a tile's reads in the level-1
+/// cache and the call's padded copies in the level-2 cache (at least 1).
+int fovea_direct_weight_images(int level, struct fovea_direct_shape shape);
+
+/// Adds the weight gradient of `images` consecutive images to `sums`, `fovea_direct_lanes(level)` partial sums per
+/// weight in the weight's order (weight i's at sums[i * lanes ..< (i + 1) * lanes]): dy[o][y][x] *
+/// x[c][y + ky - pad_top][x + kx - pad_left] (the input position strided as in the forward) over the output positions,
+/// x the input and dy the output gradient. The scratch is `images` times `fovea_direct_scratch`'s.
 void fovea_direct_weight_sums(
-    int level, const float *x, const float *dy, struct fovea_direct_shape shape, float *scratch, float *sums);
+    int level, const float *x, const float *dy, int images, struct fovea_direct_shape shape, float *scratch,
+    float *sums);
 
 #endif

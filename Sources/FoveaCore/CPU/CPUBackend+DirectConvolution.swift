@@ -34,22 +34,26 @@ extension CPUBackend {
             Self.pointer(gradOutput), filters: t, bias: nil, transposed, batch: g.batch, into: Self.pointer(gradInput))
     }
 
+    /// Each core sums its images' products, several small images a call (`fovea_direct_weight_images`), into its own
+    /// per-lane sums; the cores' sums are added in a fixed order.
     func directConv2dBackwardWeight(
         _ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry, into gradWeight: Storage
     ) throws {
         let shape = Self.directShape(g), level = Self.simdLevel
         let count = g.outChannels * g.inChannels * g.kernel.height * g.kernel.width
-        let lanes = Int(fovea_direct_lanes(level)), sums = count * lanes
-        let partSize = sums + fovea_direct_scratch(level, shape), parts = max(1, min(Self.workers, g.batch))
+        let lanes = Int(fovea_direct_lanes(level)), sums = count * lanes, perImage = fovea_direct_scratch(level, shape)
+        let parts = max(1, min(Self.workers, g.batch)), imagesPerCall = Int(fovea_direct_weight_images(level, shape))
+        let partSize = sums + min(imagesPerCall, (g.batch + parts - 1) / parts) * perImage
         let scratch = try allocate(parts * partSize)
         let base = Self.pointer(scratch), x = Self.pointer(input), dy = Self.pointer(gradOutput)
         let (imageSize, outputSize) = (g.inChannels * g.height * g.width, g.outChannels * g.outputPlane)
         parallelParts(g.batch, parts: parts) { part, images in
             let partSums = base + part * partSize
             Self.zero(partSums, count: sums)
-            for image in images {
+            for first in stride(from: images.lowerBound, to: images.upperBound, by: imagesPerCall) {
+                let n = min(imagesPerCall, images.upperBound - first)
                 fovea_direct_weight_sums(
-                    level, x + image * imageSize, dy + image * outputSize, shape, partSums + sums, partSums)
+                    level, x + first * imageSize, dy + first * outputSize, Int32(n), shape, partSums + sums, partSums)
             }
         }
         if g.batch == 0 { Self.zero(base, count: sums) }

@@ -97,9 +97,9 @@ enum Autograd {
             }
             let shaped = tensor.shape == input.shape ? tensor : try tensor.reshaped(input.shape)
             guard let existing else { return Pending(tensor: shaped, owned: false) }
-            let sum = existing.owned ? existing.tensor : try copy(existing.tensor)
-            try sum.backend.axpy(alpha: 1, x: shaped.storage, y: sum.storage, count: sum.count)
-            return Pending(tensor: sum, owned: true)
+            guard existing.owned else { return Pending(tensor: try sum(existing.tensor, shaped), owned: true) }
+            try existing.tensor.backend.axpy(alpha: 1, x: shaped.storage, y: existing.tensor.storage, count: shaped.count)
+            return existing
         case .accumulate(let addInto):
             let buffer =
                 try existing.map { $0.owned ? $0.tensor : try copy($0.tensor) }
@@ -119,8 +119,14 @@ enum Autograd {
     /// collectives can update a leaf's gradient in place.
     static func accumulate(_ existing: Tensor?, _ new: Tensor) throws -> Tensor {
         guard let existing else { return new.isDense ? new : try copy(new) }
-        let sum = try copy(existing)
-        try sum.backend.axpy(alpha: 1, x: new.storage, y: sum.storage, count: sum.count)
+        return try sum(existing, new)
+    }
+
+    /// a + b in a new tensor, in one pass (a copy and an in-place addition would read and write it twice).
+    private static func sum(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let sum = try Tensor.empty(a.shape, device: a.device)
+        try sum.backend.binary(
+            .add, a: a.storage, aStrides: [1], b: b.storage, bStrides: [1], out: sum.storage, outShape: [sum.count])
         return sum
     }
 }

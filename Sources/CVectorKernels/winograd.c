@@ -20,8 +20,10 @@
 #define PASTE(A, B) A##B
 #define LANE_LIST(KIND, LANES) PASTE(KIND##_, LANES)
 
-// Floats of a padded row: a tile row's 2 * tiles_wide + 2 columns, plus the widest level's reads past them.
-static size_t padded_row(struct fovea_tile_plane p) { return 2 * (size_t)p.tiles_wide + 48; }
+// Floats of a padded row: a tile row's tile * tiles_wide + 2 columns, plus the widest level's reads past them.
+static size_t padded_row(struct fovea_tile_plane p) {
+    return (size_t)p.tile * p.tiles_wide + 16 * (size_t)p.tile + 16;
+}
 
 // row[x + pad] = line[x] for the columns that land in 0 ..< n; zero elsewhere, and everywhere when `line` is NULL.
 static void pad_row(const float *line, int width, int pad, size_t n, float *row) {
@@ -35,8 +37,40 @@ static void pad_row(const float *line, int width, int pad, size_t n, float *row)
     memset(row + last + pad, 0, (n - (size_t)(last + pad)) * sizeof(float));
 }
 
+// The input rows of tile rows first_row ..< first_row + tile_rows, padded, one after another in scratch.
+static void pad_rows(const float *x, struct fovea_tile_plane p, int first_row, int tile_rows, float *scratch) {
+    size_t n = padded_row(p);
+    for (int j = 0; j < p.tile * tile_rows + 2; j++) {
+        int y = p.tile * first_row - p.pad_top + j;
+        pad_row(y >= 0 && y < p.height ? x + (size_t)y * p.width : NULL, p.width, p.pad_left, n, scratch + j * n);
+    }
+}
+
 size_t fovea_winograd_input_scratch(struct fovea_tile_plane plane, int tile_rows) {
-    return (2 * (size_t)tile_rows + 2) * padded_row(plane);
+    return ((size_t)plane.tile * tile_rows + 2) * padded_row(plane);
+}
+
+// G of F(2x2, 3x3) and of F(4x4, 3x3) (interpolation points 0, 1, -1 and 0, 1, -1, 2, -2, with infinity).
+static const float filter_g2[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
+static const float filter_g4[6][3] = {
+    {1 / 4.0f, 0, 0},
+    {-1 / 6.0f, -1 / 6.0f, -1 / 6.0f},
+    {-1 / 6.0f, 1 / 6.0f, -1 / 6.0f},
+    {1 / 24.0f, 1 / 12.0f, 1 / 6.0f},
+    {1 / 24.0f, -1 / 12.0f, 1 / 6.0f},
+    {0, 0, 1}};
+
+void fovea_winograd_filter(int tile, const float *f, int flipped, float *u, long stride) {
+    int a = tile + 2;
+    const float(*g)[3] = tile == 4 ? filter_g4 : filter_g2;
+    float taps[3][3], rows[6][3];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) taps[i][j] = flipped ? f[(2 - i) * 3 + 2 - j] : f[i * 3 + j];
+    for (int r = 0; r < a; r++)
+        for (int j = 0; j < 3; j++) rows[r][j] = g[r][0] * taps[0][j] + g[r][1] * taps[1][j] + g[r][2] * taps[2][j];
+    for (int r = 0; r < a; r++)
+        for (int c = 0; c < a; c++)
+            u[(r * a + c) * stride] = g[c][0] * rows[r][0] + g[c][1] * rows[r][1] + g[c][2] * rows[r][2];
 }
 
 size_t fovea_winograd_gradient_scratch(struct fovea_tile_plane plane) { return 2 * padded_row(plane); }
@@ -97,15 +131,17 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
 
 // One level's transforms, LANES tile columns at a time (the last vector of a tile row partly).
 #define DEFINE_WINOGRAD(NAME, TARGET, LANES)                                                                         \
-    /* Writes value xi of `count` tiles from `tile` on, crossing into the next panel where the layout has one. */   \
+    /* Writes values 0 ..< slices of `count` tiles from `tile` on, crossing into the next panel where the layout has \
+       one. */                                                                                                       \
     TARGET static inline void NAME##_put(                                                                            \
-        float *v, struct fovea_tile_layout layout, long tile, const NAME##_vector values[16], int count) {           \
+        float *v, struct fovea_tile_layout layout, long tile, const NAME##_vector *values, int slices, int count) {  \
         long offset = tile % layout.panel_width, at = tile / layout.panel_width * layout.panel_stride + offset;      \
         if (offset + count <= layout.panel_width) {                                                                  \
-            for (int xi = 0; xi < 16; xi++) NAME##_put_lanes(v + xi * layout.slice_stride + at, values[xi], count);  \
+            for (int xi = 0; xi < slices; xi++)                                                                      \
+                NAME##_put_lanes(v + xi * layout.slice_stride + at, values[xi], count);                              \
             return;                                                                                                  \
         }                                                                                                            \
-        for (int xi = 0; xi < 16; xi++) {                                                                            \
+        for (int xi = 0; xi < slices; xi++) {                                                                        \
             float lanes[LANES];                                                                                      \
             memcpy(lanes, &values[xi], sizeof lanes);                                                                \
             for (int l = 0; l < count; l++) {                                                                        \
@@ -116,46 +152,167 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
-    /* The even and odd columns of row[0 ..< 2 * LANES]. */                                                          \
-    TARGET static inline void NAME##_split(const float *row, NAME##_vector *even, NAME##_vector *odd) {              \
-        NAME##_vector low = NAME##_load(row), high = NAME##_load(row + (LANES));                                     \
+    /* The even and odd floats of the 2 * LANES floats of low and high. */                                           \
+    TARGET static inline void NAME##_unzip(                                                                          \
+        NAME##_vector low, NAME##_vector high, NAME##_vector *even, NAME##_vector *odd) {                            \
         *even = __builtin_shufflevector(low, high, LANE_LIST(EVEN, LANES));                                          \
         *odd = __builtin_shufflevector(low, high, LANE_LIST(ODD, LANES));                                            \
+    }                                                                                                                \
+                                                                                                                     \
+    /* The even and odd columns of row[0 ..< 2 * LANES]. */                                                          \
+    TARGET static inline void NAME##_split(const float *row, NAME##_vector *even, NAME##_vector *odd) {              \
+        NAME##_unzip(NAME##_load(row), NAME##_load(row + (LANES)), even, odd);                                       \
+    }                                                                                                                \
+                                                                                                                     \
+    /* Columns 0, 1, 2, 3 (mod 4) of row[0 ..< 4 * LANES]: the even and odd of the even columns, of the odd. */      \
+    TARGET static inline void NAME##_split4(const float *row, NAME##_vector column[4]) {                             \
+        NAME##_vector even[2], odd[2];                                                                               \
+        NAME##_split(row, &even[0], &odd[0]);                                                                        \
+        NAME##_split(row + 2 * (LANES), &even[1], &odd[1]);                                                          \
+        NAME##_unzip(even[0], even[1], &column[0], &column[2]);                                                      \
+        NAME##_unzip(odd[0], odd[1], &column[1], &column[3]);                                                        \
+    }                                                                                                                \
+                                                                                                                     \
+    /* o = B^T d for F(4x4)'s six values d (B^T's rows 4d0 - 5d2 + d4, -4d1 - 4d2 + d3 + d4, 4d1 - 4d2 - d3 + d4,    \
+       -2d1 - d2 + 2d3 + d4, 2d1 - d2 - 2d3 + d4, 4d1 - 5d3 + d5). */                                                \
+    TARGET static inline void NAME##_bt6(const NAME##_vector d[6], NAME##_vector o[6]) {                             \
+        NAME##_vector a = d[4] - 4.0f * d[2], b = d[3] - 4.0f * d[1], c = d[4] - d[2], e = 2.0f * (d[3] - d[1]);     \
+        o[0] = 4.0f * d[0] - 5.0f * d[2] + d[4];                                                                     \
+        o[1] = a + b;                                                                                                \
+        o[2] = a - b;                                                                                                \
+        o[3] = c + e;                                                                                                \
+        o[4] = c - e;                                                                                                \
+        o[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];                                                                     \
+    }                                                                                                                \
+                                                                                                                     \
+    /* o = A^T m for F(4x4)'s six values m (A^T's rows m0 + m1 + m2 + m3 + m4, m1 - m2 + 2(m3 - m4),                 \
+       m1 + m2 + 4(m3 + m4), m1 - m2 + 8(m3 - m4) + m5). */                                                          \
+    TARGET static inline void NAME##_at6(const NAME##_vector m[6], NAME##_vector o[4]) {                             \
+        NAME##_vector sum12 = m[1] + m[2], difference12 = m[1] - m[2];                                               \
+        NAME##_vector sum34 = m[3] + m[4], difference34 = m[3] - m[4];                                               \
+        o[0] = m[0] + sum12 + sum34;                                                                                 \
+        o[1] = difference12 + 2.0f * difference34;                                                                   \
+        o[2] = sum12 + 4.0f * sum34;                                                                                 \
+        o[3] = difference12 + 8.0f * difference34 + m[5];                                                            \
+    }                                                                                                                \
+                                                                                                                     \
+    /* F(2x2)'s B^T d B for LANES tiles whose 4x4 patches start at patch[0], patch[2], ... (rows n apart). */        \
+    TARGET static inline void NAME##_patches2(const float *patch, size_t n, NAME##_vector out[16]) {                 \
+        /* Patch row r, columns 2tw + (0, 1, 2, 3) of each tile: a, b, c, d. */                                      \
+        NAME##_vector a[4], b[4], c[4], d[4];                                                                        \
+        for (int r = 0; r < 4; r++) {                                                                                \
+            NAME##_split(patch + r * n, &a[r], &b[r]);                                                               \
+            NAME##_split(patch + r * n + 2, &c[r], &d[r]);                                                           \
+        }                                                                                                            \
+        /* Rows of B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3 (each its four columns); then B along each. */          \
+        NAME##_vector rows[4][4] = {                                                                                 \
+            {a[0] - a[2], b[0] - b[2], c[0] - c[2], d[0] - d[2]},                                                    \
+            {a[1] + a[2], b[1] + b[2], c[1] + c[2], d[1] + d[2]},                                                    \
+            {a[2] - a[1], b[2] - b[1], c[2] - c[1], d[2] - d[1]},                                                    \
+            {a[1] - a[3], b[1] - b[3], c[1] - c[3], d[1] - d[3]}};                                                   \
+        for (int i = 0; i < 4; i++) {                                                                                \
+            out[4 * i] = rows[i][0] - rows[i][2];                                                                    \
+            out[4 * i + 1] = rows[i][1] + rows[i][2];                                                                \
+            out[4 * i + 2] = rows[i][2] - rows[i][1];                                                                \
+            out[4 * i + 3] = rows[i][1] - rows[i][3];                                                                \
+        }                                                                                                            \
+    }                                                                                                                \
+                                                                                                                     \
+    /* F(4x4)'s B^T d B for LANES tiles whose 6x6 patches start at patch[0], patch[4], ... (rows n apart): B^T along \
+       each patch row (columns 6 and 7 of split4's second call unused), then down each column. */                    \
+    TARGET static inline void NAME##_patches4(const float *patch, size_t n, NAME##_vector out[36]) {                 \
+        NAME##_vector across[6][6];                                                                                  \
+        for (int r = 0; r < 6; r++) {                                                                                \
+            NAME##_vector d[8];                                                                                      \
+            NAME##_split4(patch + r * n, d);                                                                         \
+            NAME##_split4(patch + r * n + 4, d + 4);                                                                 \
+            NAME##_bt6(d, across[r]);                                                                                \
+        }                                                                                                            \
+        for (int j = 0; j < 6; j++) {                                                                                \
+            NAME##_vector column[6] = {                                                                              \
+                across[0][j], across[1][j], across[2][j], across[3][j], across[4][j], across[5][j]};                 \
+            NAME##_vector down[6];                                                                                   \
+            NAME##_bt6(column, down);                                                                                \
+            for (int i = 0; i < 6; i++) out[6 * i + j] = down[i];                                                    \
+        }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
     TARGET static void NAME##_input(                                                                                 \
         const float *x, struct fovea_tile_plane p, int first_row, int tile_rows, float *scratch, float *v,           \
         struct fovea_tile_layout layout, int first_tile) {                                                           \
         size_t n = padded_row(p);                                                                                    \
-        for (int j = 0; j < 2 * tile_rows + 2; j++) {                                                                \
-            int y = 2 * first_row - p.pad_top + j;                                                                   \
-            const float *line = y >= 0 && y < p.height ? x + (size_t)y * p.width : NULL;                             \
-            pad_row(line, p.width, p.pad_left, n, scratch + j * n);                                                  \
-        }                                                                                                            \
+        pad_rows(x, p, first_row, tile_rows, scratch);                                                               \
         for (int t = 0; t < tile_rows; t++) {                                                                        \
             for (int tw = 0; tw < p.tiles_wide; tw += (LANES)) {                                                     \
                 int count = p.tiles_wide - tw < (LANES) ? p.tiles_wide - tw : (LANES);                               \
-                /* Patch row r, columns 2tw + (0, 1, 2, 3) of each tile: a, b, c, d. */      \
-                NAME##_vector a[4], b[4], c[4], d[4];                                                                \
-                for (int r = 0; r < 4; r++) {                                                                        \
-                    const float *row = scratch + (2 * t + r) * n + 2 * tw;                                           \
-                    NAME##_split(row, &a[r], &b[r]);                                                                 \
-                    NAME##_split(row + 2, &c[r], &d[r]);                                                             \
+                const float *patch = scratch + (size_t)p.tile * (t * n + tw);                                        \
+                NAME##_vector out[36];                                                                               \
+                if (p.tile == 4) {                                                                                   \
+                    NAME##_patches4(patch, n, out);                                                                  \
+                } else {                                                                                             \
+                    NAME##_patches2(patch, n, out);                                                                  \
                 }                                                                                                    \
-                /* Rows of B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3 (each its four columns); then B along each. */  \
-                NAME##_vector rows[4][4] = {                                                                         \
-                    {a[0] - a[2], b[0] - b[2], c[0] - c[2], d[0] - d[2]},                                            \
-                    {a[1] + a[2], b[1] + b[2], c[1] + c[2], d[1] + d[2]},                                            \
-                    {a[2] - a[1], b[2] - b[1], c[2] - c[1], d[2] - d[1]},                                            \
-                    {a[1] - a[3], b[1] - b[3], c[1] - c[3], d[1] - d[3]}};                                           \
-                NAME##_vector out[16];                                                                               \
-                for (int i = 0; i < 4; i++) {                                                                        \
-                    out[4 * i] = rows[i][0] - rows[i][2];                                                            \
-                    out[4 * i + 1] = rows[i][1] + rows[i][2];                                                        \
-                    out[4 * i + 2] = rows[i][2] - rows[i][1];                                                        \
-                    out[4 * i + 3] = rows[i][1] - rows[i][3];                                                        \
-                }                                                                                                    \
-                NAME##_put(v, layout, (long)first_tile + (long)t * p.tiles_wide + tw, out, count);                   \
+                long tile = (long)first_tile + (long)t * p.tiles_wide + tw;                                          \
+                NAME##_put(v, layout, tile, out, (p.tile + 2) * (p.tile + 2), count);                                \
+            }                                                                                                        \
+        }                                                                                                            \
+    }                                                                                                                \
+                                                                                                                     \
+    /* F(2x2)'s A^T m A (plus bias) of `count` tiles from tiles[0] (slice_stride apart per xi): its first `rows`     \
+       rows, `width` columns from out on (rows row_stride apart). */                                                 \
+    TARGET static inline void NAME##_outputs2(                                                                       \
+        const float *tiles, long slice_stride, int count, float bias, int rows, int width, float *out,               \
+        int row_stride) {                                                                                            \
+        /* A^T down the columns: s = m0 + m1 + m2, e = m1 - m2 - m3 for each column j. */                            \
+        NAME##_vector s[4], e[4];                                                                                    \
+        for (int j = 0; j < 4; j++) {                                                                                \
+            NAME##_vector m0 = NAME##_get_lanes(tiles + j * slice_stride, count);                                    \
+            NAME##_vector m1 = NAME##_get_lanes(tiles + (4 + j) * slice_stride, count);                              \
+            NAME##_vector m2 = NAME##_get_lanes(tiles + (8 + j) * slice_stride, count);                              \
+            NAME##_vector m3 = NAME##_get_lanes(tiles + (12 + j) * slice_stride, count);                             \
+            s[j] = m0 + m1 + m2;                                                                                     \
+            e[j] = m1 - m2 - m3;                                                                                     \
+        }                                                                                                            \
+        /* A along the rows: (v0 + v1 + v2, v1 - v2 - v3), the two columns of each tile side by side. */             \
+        for (int r = 0; r < rows; r++) {                                                                             \
+            const NAME##_vector *q = r == 0 ? s : e;                                                                 \
+            NAME##_vector left = q[0] + q[1] + q[2] + bias, right = q[1] - q[2] - q[3] + bias;                       \
+            NAME##_vector low = __builtin_shufflevector(left, right, LANE_LIST(LOW, LANES));                         \
+            NAME##_vector high = __builtin_shufflevector(left, right, LANE_LIST(HIGH, LANES));                       \
+            float *row = out + (size_t)r * row_stride;                                                               \
+            NAME##_put_lanes(row, low, width < (LANES) ? width : (LANES));                                           \
+            if (width > (LANES)) NAME##_put_lanes(row + (LANES), high, width - (LANES));                             \
+        }                                                                                                            \
+    }                                                                                                                \
+                                                                                                                     \
+    /* F(4x4)'s A^T m A, as `outputs2`: A^T down each column j of the products, then along each output row. */       \
+    TARGET static inline void NAME##_outputs4(                                                                       \
+        const float *tiles, long slice_stride, int count, float bias, int rows, int width, float *out,               \
+        int row_stride) {                                                                                            \
+        NAME##_vector down[4][6];                                                                                    \
+        for (int j = 0; j < 6; j++) {                                                                                \
+            NAME##_vector column[6], o[4];                                                                           \
+            for (int i = 0; i < 6; i++) column[i] = NAME##_get_lanes(tiles + (6 * i + j) * slice_stride, count);     \
+            NAME##_at6(column, o);                                                                                   \
+            for (int r = 0; r < 4; r++) down[r][j] = o[r];                                                           \
+        }                                                                                                            \
+        for (int r = 0; r < rows; r++) {                                                                             \
+            NAME##_vector o[4];                                                                                      \
+            NAME##_at6(down[r], o);                                                                                  \
+            /* The four columns of each tile side by side: interleave 0 with 2 and 1 with 3, then those. */          \
+            NAME##_vector low02 = __builtin_shufflevector(o[0], o[2], LANE_LIST(LOW, LANES)) + bias;                 \
+            NAME##_vector high02 = __builtin_shufflevector(o[0], o[2], LANE_LIST(HIGH, LANES)) + bias;               \
+            NAME##_vector low13 = __builtin_shufflevector(o[1], o[3], LANE_LIST(LOW, LANES)) + bias;                 \
+            NAME##_vector high13 = __builtin_shufflevector(o[1], o[3], LANE_LIST(HIGH, LANES)) + bias;               \
+            NAME##_vector columns[4] = {                                                                             \
+                __builtin_shufflevector(low02, low13, LANE_LIST(LOW, LANES)),                                        \
+                __builtin_shufflevector(low02, low13, LANE_LIST(HIGH, LANES)),                                       \
+                __builtin_shufflevector(high02, high13, LANE_LIST(LOW, LANES)),                                      \
+                __builtin_shufflevector(high02, high13, LANE_LIST(HIGH, LANES))};                                    \
+            float *row = out + (size_t)r * row_stride;                                                               \
+            for (int k = 0; k < 4 && width > k * (LANES); k++) {                                                     \
+                int lanes = width - k * (LANES) < (LANES) ? width - k * (LANES) : (LANES);                           \
+                NAME##_put_lanes(row + k * (LANES), columns[k], lanes);                                              \
             }                                                                                                        \
         }                                                                                                            \
     }                                                                                                                \
@@ -164,31 +321,16 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
         const float *m, long slice_stride, struct fovea_tile_plane p, int first_row, int tile_rows, float bias,      \
         float *y) {                                                                                                  \
         for (int t = 0; t < tile_rows; t++) {                                                                        \
-            int th = first_row + t, rows = p.height - 2 * th < 2 ? p.height - 2 * th : 2;                            \
-            float *top = y + (size_t)2 * th * p.width;                                                               \
+            int th = first_row + t, rows = p.height - p.tile * th < p.tile ? p.height - p.tile * th : p.tile;        \
+            float *top = y + (size_t)p.tile * th * p.width;                                                          \
             const float *tiles = m + (size_t)t * p.tiles_wide;                                                       \
             for (int tw = 0; tw < p.tiles_wide; tw += (LANES)) {                                                     \
                 int count = p.tiles_wide - tw < (LANES) ? p.tiles_wide - tw : (LANES);                               \
-                /* A^T down the columns: s = m0 + m1 + m2, e = m1 - m2 - m3 for each column j. */                    \
-                NAME##_vector s[4], e[4];                                                                            \
-                for (int j = 0; j < 4; j++) {                                                                        \
-                    NAME##_vector m0 = NAME##_get_lanes(tiles + tw + j * slice_stride, count);                       \
-                    NAME##_vector m1 = NAME##_get_lanes(tiles + tw + (4 + j) * slice_stride, count);                 \
-                    NAME##_vector m2 = NAME##_get_lanes(tiles + tw + (8 + j) * slice_stride, count);                 \
-                    NAME##_vector m3 = NAME##_get_lanes(tiles + tw + (12 + j) * slice_stride, count);                \
-                    s[j] = m0 + m1 + m2;                                                                             \
-                    e[j] = m1 - m2 - m3;                                                                             \
-                }                                                                                                    \
-                /* A along the rows: (v0 + v1 + v2, v1 - v2 - v3), the two columns of each tile side by side. */     \
-                int x = 2 * tw, width = p.width - x < 2 * (LANES) ? p.width - x : 2 * (LANES);                       \
-                for (int r = 0; r < rows; r++) {                                                                     \
-                    const NAME##_vector *q = r == 0 ? s : e;                                                         \
-                    NAME##_vector left = q[0] + q[1] + q[2] + bias, right = q[1] - q[2] - q[3] + bias;               \
-                    NAME##_vector low = __builtin_shufflevector(left, right, LANE_LIST(LOW, LANES));                 \
-                    NAME##_vector high = __builtin_shufflevector(left, right, LANE_LIST(HIGH, LANES));               \
-                    float *out = top + (size_t)r * p.width + x;                                                      \
-                    NAME##_put_lanes(out, low, width < (LANES) ? width : (LANES));                                   \
-                    if (width > (LANES)) NAME##_put_lanes(out + (LANES), high, width - (LANES));                     \
+                int x = p.tile * tw, width = p.width - x < p.tile * (LANES) ? p.width - x : p.tile * (LANES);        \
+                if (p.tile == 4) {                                                                                   \
+                    NAME##_outputs4(tiles + tw, slice_stride, count, bias, rows, width, top + x, p.width);           \
+                } else {                                                                                             \
+                    NAME##_outputs2(tiles + tw, slice_stride, count, bias, rows, width, top + x, p.width);           \
                 }                                                                                                    \
             }                                                                                                        \
         }                                                                                                            \
@@ -219,7 +361,7 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
                     out[4 * i + 2] = u - w;                                                                          \
                     out[4 * i + 3] = -w;                                                                             \
                 }                                                                                                    \
-                NAME##_put(v, layout, (long)first_tile + (long)t * p.tiles_wide + tw, out, count);                   \
+                NAME##_put(v, layout, (long)first_tile + (long)t * p.tiles_wide + tw, out, 16, count);               \
             }                                                                                                        \
         }                                                                                                            \
     }

@@ -10,12 +10,16 @@ public enum CPUConvolutionAlgorithm: String, CaseIterable, Sendable {
     case columns
     /// Winograd's F(2x2, 3x3), 16 GEMMs over transformed tiles: 3x3 kernels, stride 1, no dilation, no groups.
     case winograd
+    /// Winograd's F(4x4, 3x3), 36 GEMMs over transformed tiles (2.25 products per output instead of F(2x2)'s 4): the
+    /// geometries of `winograd`, forward and input gradient only (no weight gradient).
+    case winograd4
 
-    /// Whether the algorithm computes `g`.
-    public func supports(_ g: ConvolutionGeometry) -> Bool {
+    /// Whether the algorithm computes `pass` of `g`.
+    public func supports(_ g: ConvolutionGeometry, pass: ConvolutionPass) -> Bool {
         switch self {
         case .columns: true
         case .winograd: WinogradTiles.supports(g)
+        case .winograd4: WinogradTiles.supports(g) && pass != .backwardWeight
         }
     }
 

@@ -37,17 +37,51 @@ static void pad_row(const float *line, int width, int pad, size_t n, float *row)
     memset(row + last + pad, 0, (n - (size_t)(last + pad)) * sizeof(float));
 }
 
-// The input rows of tile rows first_row ..< first_row + tile_rows, padded, one after another in scratch.
-static void pad_rows(const float *x, struct fovea_tile_plane p, int first_row, int tile_rows, float *scratch) {
-    size_t n = padded_row(p);
-    for (int j = 0; j < p.tile * tile_rows + 2; j++) {
-        int y = p.tile * first_row - p.pad_top + j;
-        pad_row(y >= 0 && y < p.height ? x + (size_t)y * p.width : NULL, p.width, p.pad_left, n, scratch + j * n);
+// Floats of a strip: `tile` columns for each tile of `tile_rows` tile rows, plus the widest level's reads past them.
+static size_t strip_length(struct fovea_tile_plane p, int tile_rows) {
+    return (size_t)p.tile * p.tiles_wide * tile_rows + 16 * (size_t)p.tile;
+}
+
+// Two strips per patch row r (0 ..< tile + 2), for the tiles of tile rows first_row ..< first_row + tile_rows counted
+// k = 0, 1, ... along the rows: strip 2r holds input row tile * th - pad_top + r of each tile row th, its padded
+// columns 0 ..< tile * tiles_wide, strip 2r + 1 the same from padded column `tile` on. Tile k's patch row r is then
+// columns tile * k + (0 ..< tile) of the first and tile * k + (0, 1) of the second: the tiles of several short tile
+// rows fill one vector.
+static void fill_strips(const float *x, struct fovea_tile_plane p, int first_row, int tile_rows, float *scratch) {
+    size_t segment = (size_t)p.tile * p.tiles_wide, length = strip_length(p, tile_rows);
+    for (int r = 0; r < p.tile + 2; r++) {
+        float *first = scratch + 2 * r * length, *second = first + length;
+        for (int t = 0; t < tile_rows; t++) {
+            int y = p.tile * (first_row + t) - p.pad_top + r;
+            const float *line = y >= 0 && y < p.height ? x + (size_t)y * p.width : NULL;
+            pad_row(line, p.width, p.pad_left, segment, first + t * segment);
+            pad_row(line, p.width, p.pad_left - p.tile, segment, second + t * segment);
+        }
+        memset(first + tile_rows * segment, 0, (length - tile_rows * segment) * sizeof(float));
+        memset(second + tile_rows * segment, 0, (length - tile_rows * segment) * sizeof(float));
     }
 }
 
 size_t fovea_winograd_input_scratch(struct fovea_tile_plane plane, int tile_rows) {
-    return ((size_t)plane.tile * tile_rows + 2) * padded_row(plane);
+    return 2 * ((size_t)plane.tile + 2) * strip_length(plane, tile_rows);
+}
+
+// The output rows of tile rows first_row ..< first_row + tile_rows from `tile` strips, one per output row r of a tile
+// row (tile k's columns tile * k + (0 ..< tile) of each): output row tile * th + r is strip r's segment for tile row
+// th, cut to the plane.
+static void empty_strips(struct fovea_tile_plane p, int first_row, int tile_rows, const float *scratch, float *y) {
+    size_t segment = (size_t)p.tile * p.tiles_wide, length = strip_length(p, tile_rows);
+    for (int t = 0; t < tile_rows; t++) {
+        for (int r = 0; r < p.tile; r++) {
+            int row = p.tile * (first_row + t) + r;
+            if (row >= p.height) break;
+            memcpy(y + (size_t)row * p.width, scratch + r * length + t * segment, (size_t)p.width * sizeof(float));
+        }
+    }
+}
+
+size_t fovea_winograd_output_scratch(struct fovea_tile_plane plane, int tile_rows) {
+    return (size_t)plane.tile * strip_length(plane, tile_rows);
 }
 
 // G of F(2x2, 3x3) and of F(4x4, 3x3) (interpolation points 0, 1, -1 and 0, 1, -1, 2, -2, with infinity).
@@ -196,13 +230,13 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
         o[3] = difference12 + 8.0f * difference34 + m[5];                                                            \
     }                                                                                                                \
                                                                                                                      \
-    /* F(2x2)'s B^T d B for LANES tiles whose 4x4 patches start at patch[0], patch[2], ... (rows n apart). */        \
-    TARGET static inline void NAME##_patches2(const float *patch, size_t n, NAME##_vector out[16]) {                 \
-        /* Patch row r, columns 2tw + (0, 1, 2, 3) of each tile: a, b, c, d. */                                      \
+    /* F(2x2)'s B^T d B for LANES tiles from `strips` on (`fill_strips`'s, `length` apart). */                     \
+    TARGET static inline void NAME##_patches2(const float *strips, size_t length, NAME##_vector out[16]) {           \
+        /* Patch row r, columns 0, 1, 2, 3 of each tile: a, b, c, d. */                                              \
         NAME##_vector a[4], b[4], c[4], d[4];                                                                        \
         for (int r = 0; r < 4; r++) {                                                                                \
-            NAME##_split(patch + r * n, &a[r], &b[r]);                                                               \
-            NAME##_split(patch + r * n + 2, &c[r], &d[r]);                                                           \
+            NAME##_split(strips + 2 * r * length, &a[r], &b[r]);                                                     \
+            NAME##_split(strips + (2 * r + 1) * length, &c[r], &d[r]);                                               \
         }                                                                                                            \
         /* Rows of B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3 (each its four columns); then B along each. */          \
         NAME##_vector rows[4][4] = {                                                                                 \
@@ -218,14 +252,14 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
-    /* F(4x4)'s B^T d B for LANES tiles whose 6x6 patches start at patch[0], patch[4], ... (rows n apart): B^T along \
-       each patch row (columns 6 and 7 of split4's second call unused), then down each column. */                    \
-    TARGET static inline void NAME##_patches4(const float *patch, size_t n, NAME##_vector out[36]) {                 \
+    /* F(4x4)'s B^T d B for LANES tiles from `strips` on (`fill_strips`'s, `length` apart): B^T along each patch row \
+       (columns 6 and 7 of split4's second call unused), then down each column. */                                   \
+    TARGET static inline void NAME##_patches4(const float *strips, size_t length, NAME##_vector out[36]) {           \
         NAME##_vector across[6][6];                                                                                  \
         for (int r = 0; r < 6; r++) {                                                                                \
             NAME##_vector d[8];                                                                                      \
-            NAME##_split4(patch + r * n, d);                                                                         \
-            NAME##_split4(patch + r * n + 4, d + 4);                                                                 \
+            NAME##_split4(strips + 2 * r * length, d);                                                               \
+            NAME##_split4(strips + (2 * r + 1) * length, d + 4);                                                     \
             NAME##_bt6(d, across[r]);                                                                                \
         }                                                                                                            \
         for (int j = 0; j < 6; j++) {                                                                                \
@@ -240,21 +274,18 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
     TARGET static void NAME##_input(                                                                                 \
         const float *x, struct fovea_tile_plane p, int first_row, int tile_rows, float *scratch, float *v,           \
         struct fovea_tile_layout layout, int first_tile) {                                                           \
-        size_t n = padded_row(p);                                                                                    \
-        pad_rows(x, p, first_row, tile_rows, scratch);                                                               \
-        for (int t = 0; t < tile_rows; t++) {                                                                        \
-            for (int tw = 0; tw < p.tiles_wide; tw += (LANES)) {                                                     \
-                int count = p.tiles_wide - tw < (LANES) ? p.tiles_wide - tw : (LANES);                               \
-                const float *patch = scratch + (size_t)p.tile * (t * n + tw);                                        \
-                NAME##_vector out[36];                                                                               \
-                if (p.tile == 4) {                                                                                   \
-                    NAME##_patches4(patch, n, out);                                                                  \
-                } else {                                                                                             \
-                    NAME##_patches2(patch, n, out);                                                                  \
-                }                                                                                                    \
-                long tile = (long)first_tile + (long)t * p.tiles_wide + tw;                                          \
-                NAME##_put(v, layout, tile, out, (p.tile + 2) * (p.tile + 2), count);                                \
+        size_t length = strip_length(p, tile_rows);                                                                  \
+        fill_strips(x, p, first_row, tile_rows, scratch);                                                            \
+        int tiles = tile_rows * p.tiles_wide;                                                                        \
+        for (int k = 0; k < tiles; k += (LANES)) {                                                                   \
+            NAME##_vector out[36];                                                                                   \
+            if (p.tile == 4) {                                                                                       \
+                NAME##_patches4(scratch + 4 * (size_t)k, length, out);                                               \
+            } else {                                                                                                 \
+                NAME##_patches2(scratch + 2 * (size_t)k, length, out);                                               \
             }                                                                                                        \
+            int count = tiles - k < (LANES) ? tiles - k : (LANES);                                                   \
+            NAME##_put(v, layout, (long)first_tile + k, out, (p.tile + 2) * (p.tile + 2), count);                    \
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
@@ -262,7 +293,7 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
        rows, `width` columns from out on (rows row_stride apart). */                                                 \
     TARGET static inline void NAME##_outputs2(                                                                       \
         const float *tiles, long slice_stride, int count, float bias, int rows, int width, float *out,               \
-        int row_stride) {                                                                                            \
+        long row_stride) {                                                                                           \
         /* A^T down the columns: s = m0 + m1 + m2, e = m1 - m2 - m3 for each column j. */                            \
         NAME##_vector s[4], e[4];                                                                                    \
         for (int j = 0; j < 4; j++) {                                                                                \
@@ -288,7 +319,7 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
     /* F(4x4)'s A^T m A, as `outputs2`: A^T down each column j of the products, then along each output row. */       \
     TARGET static inline void NAME##_outputs4(                                                                       \
         const float *tiles, long slice_stride, int count, float bias, int rows, int width, float *out,               \
-        int row_stride) {                                                                                            \
+        long row_stride) {                                                                                           \
         NAME##_vector down[4][6];                                                                                    \
         for (int j = 0; j < 6; j++) {                                                                                \
             NAME##_vector column[6], o[4];                                                                           \
@@ -317,23 +348,22 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
+    /* Into strips (`empty_strips`), LANES tiles at a time, then into y. */                                          \
     TARGET static void NAME##_output(                                                                                \
         const float *m, long slice_stride, struct fovea_tile_plane p, int first_row, int tile_rows, float bias,      \
-        float *y) {                                                                                                  \
-        for (int t = 0; t < tile_rows; t++) {                                                                        \
-            int th = first_row + t, rows = p.height - p.tile * th < p.tile ? p.height - p.tile * th : p.tile;        \
-            float *top = y + (size_t)p.tile * th * p.width;                                                          \
-            const float *tiles = m + (size_t)t * p.tiles_wide;                                                       \
-            for (int tw = 0; tw < p.tiles_wide; tw += (LANES)) {                                                     \
-                int count = p.tiles_wide - tw < (LANES) ? p.tiles_wide - tw : (LANES);                               \
-                int x = p.tile * tw, width = p.width - x < p.tile * (LANES) ? p.width - x : p.tile * (LANES);        \
-                if (p.tile == 4) {                                                                                   \
-                    NAME##_outputs4(tiles + tw, slice_stride, count, bias, rows, width, top + x, p.width);           \
-                } else {                                                                                             \
-                    NAME##_outputs2(tiles + tw, slice_stride, count, bias, rows, width, top + x, p.width);           \
-                }                                                                                                    \
+        float *scratch, float *y) {                                                                                  \
+        long length = (long)strip_length(p, tile_rows);                                                              \
+        int tiles = tile_rows * p.tiles_wide;                                                                        \
+        for (int k = 0; k < tiles; k += (LANES)) {                                                                   \
+            int count = tiles - k < (LANES) ? tiles - k : (LANES);                                                   \
+            float *out = scratch + (size_t)p.tile * k;                                                               \
+            if (p.tile == 4) {                                                                                       \
+                NAME##_outputs4(m + k, slice_stride, count, bias, 4, 4 * count, out, length);                        \
+            } else {                                                                                                 \
+                NAME##_outputs2(m + k, slice_stride, count, bias, 2, 2 * count, out, length);                        \
             }                                                                                                        \
         }                                                                                                            \
+        empty_strips(p, first_row, tile_rows, scratch, y);                                                           \
     }                                                                                                                \
                                                                                                                      \
     TARGET static void NAME##_gradient(                                                                              \
@@ -368,28 +398,31 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
 
 FOVEA_FOR_EACH_LEVEL(DEFINE_WINOGRAD)
 
-// `level`, lowered to the widest whose vectors a tile row fills (eight tile columns and fewer run on AVX2, four and
-// fewer on the portable level: a wider vector would be mostly empty).
-static int row_level(int level, struct fovea_tile_plane plane) {
-    if (plane.tiles_wide <= 4) return FOVEA_SIMD_PORTABLE;
-    if (plane.tiles_wide <= 8 && level > FOVEA_SIMD_AVX2) return FOVEA_SIMD_AVX2;
+// `level`, lowered to the widest whose vectors `tiles` tiles fill (eight and fewer run on AVX2, four and fewer on the
+// portable level: a wider vector would be mostly empty).
+static int tiles_level(int level, int tiles) {
+    if (tiles <= 4) return FOVEA_SIMD_PORTABLE;
+    if (tiles <= 8 && level > FOVEA_SIMD_AVX2) return FOVEA_SIMD_AVX2;
     return level;
 }
 
 void fovea_winograd_input(
     int level, const float *x, struct fovea_tile_plane plane, int first_row, int tile_rows, float *scratch, float *v,
     struct fovea_tile_layout layout, int first_tile) {
-    FOVEA_DISPATCH(row_level(level, plane), input, x, plane, first_row, tile_rows, scratch, v, layout, first_tile);
+    int tiles = tile_rows * plane.tiles_wide;
+    FOVEA_DISPATCH(tiles_level(level, tiles), input, x, plane, first_row, tile_rows, scratch, v, layout, first_tile);
 }
 
 void fovea_winograd_output(
     int level, const float *m, long slice_stride, struct fovea_tile_plane plane, int first_row, int tile_rows,
-    float bias, float *y) {
-    FOVEA_DISPATCH(row_level(level, plane), output, m, slice_stride, plane, first_row, tile_rows, bias, y);
+    float bias, float *scratch, float *y) {
+    int tiles = tile_rows * plane.tiles_wide;
+    FOVEA_DISPATCH(tiles_level(level, tiles), output, m, slice_stride, plane, first_row, tile_rows, bias, scratch, y);
 }
 
 void fovea_winograd_gradient(
     int level, const float *dy, struct fovea_tile_plane plane, int first_row, int tile_rows, float *scratch, float *v,
     struct fovea_tile_layout layout, int first_tile) {
-    FOVEA_DISPATCH(row_level(level, plane), gradient, dy, plane, first_row, tile_rows, scratch, v, layout, first_tile);
+    // Along one tile row at a time.
+    FOVEA_DISPATCH(tiles_level(level, plane.tiles_wide), gradient, dy, plane, first_row, tile_rows, scratch, v, layout, first_tile);
 }

@@ -136,7 +136,8 @@ extension VectorKernelTests {
                 height: Int32(outH), width: Int32(outW), pad_top: 0, pad_left: 0, tiles_wide: Int32(tilesWide),
                 tile: Int32(tile))
             var y = [Float](repeating: 7, count: outH * outW), want = y
-            fovea_winograd_output(level, m, sliceStride, plane, Int32(first), Int32(rows), bias, &y)
+            var scratch = [Float](repeating: .nan, count: fovea_winograd_output_scratch(plane, Int32(rows)))
+            fovea_winograd_output(level, m, sliceStride, plane, Int32(first), Int32(rows), bias, &scratch, &y)
             for t in 0..<rows * tilesWide {
                 let (th, tw) = (first + t / tilesWide, t % tilesWide)
                 let products = (0..<a).map { i in (0..<a).map { j in Double(m[(a * i + j) * sliceStride + t]) } }

@@ -41,12 +41,15 @@ void fovea_winograd_input(
     int level, const float *x, struct fovea_tile_plane plane, int first_row, int tile_rows, float *scratch, float *v,
     struct fovea_tile_layout layout, int first_tile);
 
+/// Floats of scratch `fovea_winograd_output` needs for `tile_rows` tile rows of `plane`.
+size_t fovea_winograd_output_scratch(struct fovea_tile_plane plane, int tile_rows);
+
 /// Tile rows first_row ..< first_row + tile_rows of one output plane (height x width; tiles_wide tile columns) from the
 /// products m (A^T m A, plus `bias`), tile first_row's first tile at m, slice_stride apart per xi, one row after
 /// another; outputs past the plane's edge are dropped.
 void fovea_winograd_output(
     int level, const float *m, long slice_stride, struct fovea_tile_plane plane, int first_row, int tile_rows,
-    float bias, float *y);
+    float bias, float *scratch, float *y);
 
 /// Floats of scratch `fovea_winograd_gradient` needs for a plane.
 size_t fovea_winograd_gradient_scratch(struct fovea_tile_plane plane);

@@ -123,7 +123,7 @@ extension CPUBackend {
                     tiles.forEachImage(rows) { local, image, first, count in
                         fovea_winograd_output(
                             level, m + o * tb + local * tiles.tilesWide, cout * tb, plane, Int32(first), Int32(count),
-                            bias?[o] ?? 0, output + (image * cout + o) * g.outputPlane)
+                            bias?[o] ?? 0, lanes, output + (image * cout + o) * g.outputPlane)
                     }
                 }
             }

@@ -75,9 +75,11 @@ struct WinogradTiles {
             tiles_wide: Int32(tilesWide), tile: Int32(tile))
     }
 
-    /// Floats of scratch the input and output-gradient transforms of a block need.
+    /// Floats of scratch the transforms of a block need.
     var transformScratchSize: Int {
-        max(fovea_winograd_input_scratch(inputTiles, Int32(rowsPerBlock)), fovea_winograd_gradient_scratch(outputTiles))
+        max(
+            fovea_winograd_input_scratch(inputTiles, Int32(rowsPerBlock)),
+            fovea_winograd_output_scratch(outputTiles, Int32(rowsPerBlock)), fovea_winograd_gradient_scratch(outputTiles))
     }
 
     // MARK: Filter transforms

@@ -42,20 +42,33 @@ static size_t strip_length(struct fovea_tile_plane p, int tile_rows) {
     return (size_t)p.tile * p.tiles_wide * tile_rows + 16 * (size_t)p.tile;
 }
 
+// The input rows of tile rows first_row ..< first_row + tile_rows, padded, one after another in scratch.
+static void pad_rows(const float *x, struct fovea_tile_plane p, int first_row, int tile_rows, float *scratch) {
+    size_t n = padded_row(p);
+    for (int j = 0; j < p.tile * tile_rows + 2; j++) {
+        int y = p.tile * first_row - p.pad_top + j;
+        pad_row(y >= 0 && y < p.height ? x + (size_t)y * p.width : NULL, p.width, p.pad_left, n, scratch + j * n);
+    }
+}
+
 // Two strips per patch row r (0 ..< tile + 2), for the tiles of tile rows first_row ..< first_row + tile_rows counted
 // k = 0, 1, ... along the rows: strip 2r holds input row tile * th - pad_top + r of each tile row th, its padded
 // columns 0 ..< tile * tiles_wide, strip 2r + 1 the same from padded column `tile` on. Tile k's patch row r is then
 // columns tile * k + (0 ..< tile) of the first and tile * k + (0, 1) of the second: the tiles of several short tile
-// rows fill one vector.
+// rows fill one vector. The rows are padded first (after the strips), then copied 4 floats at a time: a segment is
+// short (the strips serve fewer than 8 tile columns), and library calls per segment cost more than the copy.
 static void fill_strips(const float *x, struct fovea_tile_plane p, int first_row, int tile_rows, float *scratch) {
-    size_t segment = (size_t)p.tile * p.tiles_wide, length = strip_length(p, tile_rows);
+    size_t segment = (size_t)p.tile * p.tiles_wide, length = strip_length(p, tile_rows), n = padded_row(p);
+    float *rows = scratch + 2 * ((size_t)p.tile + 2) * length;
+    pad_rows(x, p, first_row, tile_rows, rows);
     for (int r = 0; r < p.tile + 2; r++) {
         float *first = scratch + 2 * r * length, *second = first + length;
         for (int t = 0; t < tile_rows; t++) {
-            int y = p.tile * (first_row + t) - p.pad_top + r;
-            const float *line = y >= 0 && y < p.height ? x + (size_t)y * p.width : NULL;
-            pad_row(line, p.width, p.pad_left, segment, first + t * segment);
-            pad_row(line, p.width, p.pad_left - p.tile, segment, second + t * segment);
+            const float *row = rows + ((size_t)p.tile * t + r) * n;
+            for (size_t c = 0; c < segment; c += 4) {
+                memcpy(first + t * segment + c, row + c, 4 * sizeof(float));
+                memcpy(second + t * segment + c, row + p.tile + c, 4 * sizeof(float));
+            }
         }
         memset(first + tile_rows * segment, 0, (length - tile_rows * segment) * sizeof(float));
         memset(second + tile_rows * segment, 0, (length - tile_rows * segment) * sizeof(float));
@@ -63,7 +76,8 @@ static void fill_strips(const float *x, struct fovea_tile_plane p, int first_row
 }
 
 size_t fovea_winograd_input_scratch(struct fovea_tile_plane plane, int tile_rows) {
-    return 2 * ((size_t)plane.tile + 2) * strip_length(plane, tile_rows);
+    size_t rows = ((size_t)plane.tile * tile_rows + 2) * padded_row(plane);
+    return 2 * ((size_t)plane.tile + 2) * strip_length(plane, tile_rows) + rows;
 }
 
 // The output rows of tile rows first_row ..< first_row + tile_rows from `tile` strips, one per output row r of a tile
@@ -75,7 +89,8 @@ static void empty_strips(struct fovea_tile_plane p, int first_row, int tile_rows
         for (int r = 0; r < p.tile; r++) {
             int row = p.tile * (first_row + t) + r;
             if (row >= p.height) break;
-            memcpy(y + (size_t)row * p.width, scratch + r * length + t * segment, (size_t)p.width * sizeof(float));
+            const float *strip = scratch + r * length + t * segment;
+            for (int c = 0; c < p.width; c++) y[(size_t)row * p.width + c] = strip[c];
         }
     }
 }
@@ -230,13 +245,15 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
         o[3] = difference12 + 8.0f * difference34 + m[5];                                                            \
     }                                                                                                                \
                                                                                                                      \
-    /* F(2x2)'s B^T d B for LANES tiles from `strips` on (`fill_strips`'s, `length` apart). */                     \
-    TARGET static inline void NAME##_patches2(const float *strips, size_t length, NAME##_vector out[16]) {           \
+    /* F(2x2)'s B^T d B for LANES tiles: patch row r's columns 0 ..< tile of each tile from patch + r * stride on,   \
+       `tile` apart, and its next columns from `beyond` further on (the next tile's in a padded row, or a strip's). */ \
+    TARGET static inline void NAME##_patches2(                                                                       \
+        const float *patch, size_t stride, size_t beyond, NAME##_vector out[16]) {                                   \
         /* Patch row r, columns 0, 1, 2, 3 of each tile: a, b, c, d. */                                              \
         NAME##_vector a[4], b[4], c[4], d[4];                                                                        \
         for (int r = 0; r < 4; r++) {                                                                                \
-            NAME##_split(strips + 2 * r * length, &a[r], &b[r]);                                                     \
-            NAME##_split(strips + (2 * r + 1) * length, &c[r], &d[r]);                                               \
+            NAME##_split(patch + r * stride, &a[r], &b[r]);                                                          \
+            NAME##_split(patch + r * stride + beyond, &c[r], &d[r]);                                                 \
         }                                                                                                            \
         /* Rows of B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3 (each its four columns); then B along each. */          \
         NAME##_vector rows[4][4] = {                                                                                 \
@@ -252,14 +269,15 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
-    /* F(4x4)'s B^T d B for LANES tiles from `strips` on (`fill_strips`'s, `length` apart): B^T along each patch row \
-       (columns 6 and 7 of split4's second call unused), then down each column. */                                   \
-    TARGET static inline void NAME##_patches4(const float *strips, size_t length, NAME##_vector out[36]) {           \
+    /* F(4x4)'s B^T d B for LANES tiles, from patches as `patches2`'s: B^T along each patch row (columns 6 and 7 of  \
+       split4's second call unused), then down each column. */                                                       \
+    TARGET static inline void NAME##_patches4(                                                                       \
+        const float *patch, size_t stride, size_t beyond, NAME##_vector out[36]) {                                   \
         NAME##_vector across[6][6];                                                                                  \
         for (int r = 0; r < 6; r++) {                                                                                \
             NAME##_vector d[8];                                                                                      \
-            NAME##_split4(strips + 2 * r * length, d);                                                               \
-            NAME##_split4(strips + (2 * r + 1) * length, d + 4);                                                     \
+            NAME##_split4(patch + r * stride, d);                                                                    \
+            NAME##_split4(patch + r * stride + beyond, d + 4);                                                       \
             NAME##_bt6(d, across[r]);                                                                                \
         }                                                                                                            \
         for (int j = 0; j < 6; j++) {                                                                                \
@@ -271,21 +289,44 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
+    /* B^T d B of `count` tiles, from patches as `patches2`'s, written for tiles from `tile` on. */                  \
+    TARGET static inline void NAME##_patches(                                                                        \
+        const float *patch, size_t stride, size_t beyond, int size, float *v, struct fovea_tile_layout layout,       \
+        long tile, int count) {                                                                                      \
+        NAME##_vector out[36];                                                                                       \
+        if (size == 4) {                                                                                             \
+            NAME##_patches4(patch, stride, beyond, out);                                                             \
+        } else {                                                                                                     \
+            NAME##_patches2(patch, stride, beyond, out);                                                             \
+        }                                                                                                            \
+        NAME##_put(v, layout, tile, out, (size + 2) * (size + 2), count);                                            \
+    }                                                                                                                \
+                                                                                                                     \
+    /* Along each tile row where it fills a vector; otherwise across the tile rows, from strips (measured: the 8     \
+       F(4x4) tile columns of 32x32 planes took 0.8x the time on AVX-512 from strips as along the rows on AVX2). */  \
     TARGET static void NAME##_input(                                                                                 \
         const float *x, struct fovea_tile_plane p, int first_row, int tile_rows, float *scratch, float *v,           \
         struct fovea_tile_layout layout, int first_tile) {                                                           \
+        if (p.tiles_wide >= (LANES)) {                                                                               \
+            size_t n = padded_row(p);                                                                                \
+            pad_rows(x, p, first_row, tile_rows, scratch);                                                           \
+            for (int t = 0; t < tile_rows; t++) {                                                                    \
+                for (int tw = 0; tw < p.tiles_wide; tw += (LANES)) {                                                 \
+                    int count = p.tiles_wide - tw < (LANES) ? p.tiles_wide - tw : (LANES);                           \
+                    const float *patch = scratch + (size_t)p.tile * (t * n + tw);                                    \
+                    long tile = (long)first_tile + (long)t * p.tiles_wide + tw;                                      \
+                    NAME##_patches(patch, n, p.tile, p.tile, v, layout, tile, count);                                \
+                }                                                                                                    \
+            }                                                                                                        \
+            return;                                                                                                  \
+        }                                                                                                            \
         size_t length = strip_length(p, tile_rows);                                                                  \
         fill_strips(x, p, first_row, tile_rows, scratch);                                                            \
         int tiles = tile_rows * p.tiles_wide;                                                                        \
         for (int k = 0; k < tiles; k += (LANES)) {                                                                   \
-            NAME##_vector out[36];                                                                                   \
-            if (p.tile == 4) {                                                                                       \
-                NAME##_patches4(scratch + 4 * (size_t)k, length, out);                                               \
-            } else {                                                                                                 \
-                NAME##_patches2(scratch + 2 * (size_t)k, length, out);                                               \
-            }                                                                                                        \
             int count = tiles - k < (LANES) ? tiles - k : (LANES);                                                   \
-            NAME##_put(v, layout, (long)first_tile + k, out, (p.tile + 2) * (p.tile + 2), count);                    \
+            const float *patch = scratch + (size_t)p.tile * k;                                                       \
+            NAME##_patches(patch, 2 * length, length, p.tile, v, layout, first_tile + k, count);                     \
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
@@ -348,20 +389,39 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
-    /* Into strips (`empty_strips`), LANES tiles at a time, then into y. */                                          \
+    TARGET static inline void NAME##_outputs(                                                                        \
+        int size, const float *tiles, long slice_stride, int count, float bias, int rows, int width, float *out,     \
+        long row_stride) {                                                                                           \
+        if (size == 4) {                                                                                             \
+            NAME##_outputs4(tiles, slice_stride, count, bias, rows, width, out, row_stride);                         \
+        } else {                                                                                                     \
+            NAME##_outputs2(tiles, slice_stride, count, bias, rows, width, out, row_stride);                         \
+        }                                                                                                            \
+    }                                                                                                                \
+                                                                                                                     \
+    /* Along each tile row where it fills a vector; otherwise across the tile rows, into strips and then into y. */  \
     TARGET static void NAME##_output(                                                                                \
         const float *m, long slice_stride, struct fovea_tile_plane p, int first_row, int tile_rows, float bias,      \
         float *scratch, float *y) {                                                                                  \
+        if (p.tiles_wide >= (LANES)) {                                                                               \
+            for (int t = 0; t < tile_rows; t++) {                                                                    \
+                int th = first_row + t, rows = p.height - p.tile * th < p.tile ? p.height - p.tile * th : p.tile;    \
+                float *top = y + (size_t)p.tile * th * p.width;                                                      \
+                const float *tiles = m + (size_t)t * p.tiles_wide;                                                   \
+                for (int tw = 0; tw < p.tiles_wide; tw += (LANES)) {                                                 \
+                    int count = p.tiles_wide - tw < (LANES) ? p.tiles_wide - tw : (LANES);                           \
+                    int x = p.tile * tw, width = p.width - x < p.tile * (LANES) ? p.width - x : p.tile * (LANES);    \
+                    NAME##_outputs(p.tile, tiles + tw, slice_stride, count, bias, rows, width, top + x, p.width);    \
+                }                                                                                                    \
+            }                                                                                                        \
+            return;                                                                                                  \
+        }                                                                                                            \
         long length = (long)strip_length(p, tile_rows);                                                              \
         int tiles = tile_rows * p.tiles_wide;                                                                        \
         for (int k = 0; k < tiles; k += (LANES)) {                                                                   \
             int count = tiles - k < (LANES) ? tiles - k : (LANES);                                                   \
             float *out = scratch + (size_t)p.tile * k;                                                               \
-            if (p.tile == 4) {                                                                                       \
-                NAME##_outputs4(m + k, slice_stride, count, bias, 4, 4 * count, out, length);                        \
-            } else {                                                                                                 \
-                NAME##_outputs2(m + k, slice_stride, count, bias, 2, 2 * count, out, length);                        \
-            }                                                                                                        \
+            NAME##_outputs(p.tile, m + k, slice_stride, count, bias, p.tile, p.tile * count, out, length);           \
         }                                                                                                            \
         empty_strips(p, first_row, tile_rows, scratch, y);                                                           \
     }                                                                                                                \
@@ -424,5 +484,6 @@ void fovea_winograd_gradient(
     int level, const float *dy, struct fovea_tile_plane plane, int first_row, int tile_rows, float *scratch, float *v,
     struct fovea_tile_layout layout, int first_tile) {
     // Along one tile row at a time.
-    FOVEA_DISPATCH(tiles_level(level, plane.tiles_wide), gradient, dy, plane, first_row, tile_rows, scratch, v, layout, first_tile);
+    int use = tiles_level(level, plane.tiles_wide);
+    FOVEA_DISPATCH(use, gradient, dy, plane, first_row, tile_rows, scratch, v, layout, first_tile);
 }

@@ -177,20 +177,23 @@ import Testing
             #expect(!CPUConvolutionAlgorithm.winograd.supports(strided, pass: pass))
             #expect(!CPUConvolutionAlgorithm.winograd4.supports(strided, pass: pass))
         }
-        // As measured (conv-algo): Winograd from 16 channels, its weight gradient at 16 output channels and from 128;
-        // for RGB input its forward only.
-        func choice(_ inChannels: Int, _ outChannels: Int, _ pass: ConvolutionPass) -> CPUConvolutionAlgorithm {
+        // As measured (conv-algo): Winograd from 16 channels, F(4x4) on planes of 16x16 and more; its weight gradient
+        // (F(2x2)) at 16 output channels and from 128; for RGB input F(4x4)'s forward to 16 output channels only.
+        func choice(_ inChannels: Int, _ outChannels: Int, _ pass: ConvolutionPass, size: Int = 16) -> CPUConvolutionAlgorithm {
             .choice(
                 for: Self.geometry(
-                    batch: 32, inChannels: inChannels, size: (16, 16), outChannels: outChannels, padding: (1, 1),
-                    output: (16, 16)), pass: pass)
+                    batch: 32, inChannels: inChannels, size: (size, size), outChannels: outChannels, padding: (1, 1),
+                    output: (size, size)), pass: pass)
         }
-        #expect(ConvolutionPass.allCases.map { choice(128, 128, $0) } == [.winograd, .winograd, .winograd])
-        #expect(ConvolutionPass.allCases.map { choice(32, 64, $0) } == [.winograd, .winograd, .columns])
-        #expect(ConvolutionPass.allCases.map { choice(16, 16, $0) } == [.winograd, .winograd, .winograd])
-        #expect(ConvolutionPass.allCases.map { choice(32, 32, $0) } == [.winograd, .winograd, .columns])
-        #expect(ConvolutionPass.allCases.map { choice(3, 32, $0) } == [.winograd, .columns, .columns])
+        #expect(ConvolutionPass.allCases.map { choice(128, 128, $0) } == [.winograd4, .winograd4, .winograd])
+        #expect(ConvolutionPass.allCases.map { choice(32, 64, $0) } == [.winograd4, .winograd4, .columns])
+        #expect(ConvolutionPass.allCases.map { choice(16, 16, $0) } == [.winograd4, .winograd4, .winograd])
+        #expect(ConvolutionPass.allCases.map { choice(32, 32, $0) } == [.winograd4, .winograd4, .columns])
+        #expect(ConvolutionPass.allCases.map { choice(3, 32, $0) } == [.columns, .columns, .columns])
+        #expect(ConvolutionPass.allCases.map { choice(3, 16, $0) } == [.winograd4, .columns, .columns])
         #expect(ConvolutionPass.allCases.map { choice(1, 32, $0) } == [.columns, .columns, .columns])
+        #expect(ConvolutionPass.allCases.map { choice(64, 64, $0, size: 8) } == [.winograd, .winograd, .columns])
+        #expect(ConvolutionPass.allCases.map { choice(128, 128, $0, size: 8) } == [.winograd, .winograd, .winograd])
         let x = try Tensor.zeros([1, 2, 6, 6]), w = try Tensor.zeros([2, 2, 3, 3]), y = try Tensor.zeros([1, 2, 3, 3])
         #expect(
             throws: FoveaError.invalidArgument(

@@ -1,15 +1,15 @@
 import Foundation
 import FoveaCore
 
-/// Every CPU convolution algorithm on every zoo convolution shape and pass, next to the algorithm
-/// `CPUConvolutionAlgorithm.choice(for:pass:)` picks, so the choice is visible and checked.
+/// Every CPU convolution algorithm on every zoo convolution shape and pass it computes ("-" where it does not), next to
+/// the algorithm `CPUConvolutionAlgorithm.choice(for:pass:)` picks, so the choice is visible and checked.
 enum ConvAlgorithmSuite {
     static func cases(batches: [Int]) -> [BenchmarkCase] {
         batches.flatMap { batch in
             ConvShape.all.flatMap { shape in
                 ConvSuite.Pass.allCases.flatMap { pass in
                     let g = ConvSuite.geometry(shape, batch: batch)
-                    return CPUConvolutionAlgorithm.allCases.filter { $0.supports(g) }.map { algorithm in
+                    return CPUConvolutionAlgorithm.allCases.filter { $0.supports(g, pass: corePass(pass)) }.map { algorithm in
                         BenchmarkCase(
                             suite: "conv-algo", name: name(shape, batch: batch, pass: pass, algorithm: algorithm),
                             work: .flops(shape.flops(batch: batch))

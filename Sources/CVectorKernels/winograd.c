@@ -20,8 +20,10 @@
 #define PASTE(A, B) A##B
 #define LANE_LIST(KIND, LANES) PASTE(KIND##_, LANES)
 
-// Floats of a padded row: a tile row's 2 * tiles_wide + 2 columns, plus the widest level's reads past them.
-static size_t padded_row(struct fovea_tile_plane p) { return 2 * (size_t)p.tiles_wide + 48; }
+// Floats of a padded row: a tile row's tile * tiles_wide + 2 columns, plus the widest level's reads past them.
+static size_t padded_row(struct fovea_tile_plane p) {
+    return (size_t)p.tile * p.tiles_wide + 16 * (size_t)p.tile + 16;
+}
 
 // row[x + pad] = line[x] for the columns that land in 0 ..< n; zero elsewhere, and everywhere when `line` is NULL.
 static void pad_row(const float *line, int width, int pad, size_t n, float *row) {
@@ -35,8 +37,89 @@ static void pad_row(const float *line, int width, int pad, size_t n, float *row)
     memset(row + last + pad, 0, (n - (size_t)(last + pad)) * sizeof(float));
 }
 
+// Floats of a strip: `tile` columns for each tile of `tile_rows` tile rows, plus the widest level's reads past them.
+static size_t strip_length(struct fovea_tile_plane p, int tile_rows) {
+    return (size_t)p.tile * p.tiles_wide * tile_rows + 16 * (size_t)p.tile;
+}
+
+// The input rows of tile rows first_row ..< first_row + tile_rows, padded, one after another in scratch.
+static void pad_rows(const float *x, struct fovea_tile_plane p, int first_row, int tile_rows, float *scratch) {
+    size_t n = padded_row(p);
+    for (int j = 0; j < p.tile * tile_rows + 2; j++) {
+        int y = p.tile * first_row - p.pad_top + j;
+        pad_row(y >= 0 && y < p.height ? x + (size_t)y * p.width : NULL, p.width, p.pad_left, n, scratch + j * n);
+    }
+}
+
+// Two strips per patch row r (0 ..< tile + 2), for the tiles of tile rows first_row ..< first_row + tile_rows counted
+// k = 0, 1, ... along the rows: strip 2r holds input row tile * th - pad_top + r of each tile row th, its padded
+// columns 0 ..< tile * tiles_wide, strip 2r + 1 the same from padded column `tile` on. Tile k's patch row r is then
+// columns tile * k + (0 ..< tile) of the first and tile * k + (0, 1) of the second: the tiles of several short tile
+// rows fill one vector. The rows are padded first (after the strips), then copied 4 floats at a time: a segment is
+// short (the strips serve fewer than 8 tile columns), and library calls per segment cost more than the copy.
+static void fill_strips(const float *x, struct fovea_tile_plane p, int first_row, int tile_rows, float *scratch) {
+    size_t segment = (size_t)p.tile * p.tiles_wide, length = strip_length(p, tile_rows), n = padded_row(p);
+    float *rows = scratch + 2 * ((size_t)p.tile + 2) * length;
+    pad_rows(x, p, first_row, tile_rows, rows);
+    for (int r = 0; r < p.tile + 2; r++) {
+        float *first = scratch + 2 * r * length, *second = first + length;
+        for (int t = 0; t < tile_rows; t++) {
+            const float *row = rows + ((size_t)p.tile * t + r) * n;
+            for (size_t c = 0; c < segment; c += 4) {
+                memcpy(first + t * segment + c, row + c, 4 * sizeof(float));
+                memcpy(second + t * segment + c, row + p.tile + c, 4 * sizeof(float));
+            }
+        }
+        memset(first + tile_rows * segment, 0, (length - tile_rows * segment) * sizeof(float));
+        memset(second + tile_rows * segment, 0, (length - tile_rows * segment) * sizeof(float));
+    }
+}
+
 size_t fovea_winograd_input_scratch(struct fovea_tile_plane plane, int tile_rows) {
-    return (2 * (size_t)tile_rows + 2) * padded_row(plane);
+    size_t rows = ((size_t)plane.tile * tile_rows + 2) * padded_row(plane);
+    return 2 * ((size_t)plane.tile + 2) * strip_length(plane, tile_rows) + rows;
+}
+
+// The output rows of tile rows first_row ..< first_row + tile_rows from `tile` strips, one per output row r of a tile
+// row (tile k's columns tile * k + (0 ..< tile) of each): output row tile * th + r is strip r's segment for tile row
+// th, cut to the plane.
+static void empty_strips(struct fovea_tile_plane p, int first_row, int tile_rows, const float *scratch, float *y) {
+    size_t segment = (size_t)p.tile * p.tiles_wide, length = strip_length(p, tile_rows);
+    for (int t = 0; t < tile_rows; t++) {
+        for (int r = 0; r < p.tile; r++) {
+            int row = p.tile * (first_row + t) + r;
+            if (row >= p.height) break;
+            const float *strip = scratch + r * length + t * segment;
+            for (int c = 0; c < p.width; c++) y[(size_t)row * p.width + c] = strip[c];
+        }
+    }
+}
+
+size_t fovea_winograd_output_scratch(struct fovea_tile_plane plane, int tile_rows) {
+    return (size_t)plane.tile * strip_length(plane, tile_rows);
+}
+
+// G of F(2x2, 3x3) and of F(4x4, 3x3) (interpolation points 0, 1, -1 and 0, 1, -1, 2, -2, with infinity).
+static const float filter_g2[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
+static const float filter_g4[6][3] = {
+    {1 / 4.0f, 0, 0},
+    {-1 / 6.0f, -1 / 6.0f, -1 / 6.0f},
+    {-1 / 6.0f, 1 / 6.0f, -1 / 6.0f},
+    {1 / 24.0f, 1 / 12.0f, 1 / 6.0f},
+    {1 / 24.0f, -1 / 12.0f, 1 / 6.0f},
+    {0, 0, 1}};
+
+void fovea_winograd_filter(int tile, const float *f, int flipped, float *u, long stride) {
+    int a = tile + 2;
+    const float(*g)[3] = tile == 4 ? filter_g4 : filter_g2;
+    float taps[3][3], rows[6][3];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) taps[i][j] = flipped ? f[(2 - i) * 3 + 2 - j] : f[i * 3 + j];
+    for (int r = 0; r < a; r++)
+        for (int j = 0; j < 3; j++) rows[r][j] = g[r][0] * taps[0][j] + g[r][1] * taps[1][j] + g[r][2] * taps[2][j];
+    for (int r = 0; r < a; r++)
+        for (int c = 0; c < a; c++)
+            u[(r * a + c) * stride] = g[c][0] * rows[r][0] + g[c][1] * rows[r][1] + g[c][2] * rows[r][2];
 }
 
 size_t fovea_winograd_gradient_scratch(struct fovea_tile_plane plane) { return 2 * padded_row(plane); }
@@ -97,15 +180,17 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
 
 // One level's transforms, LANES tile columns at a time (the last vector of a tile row partly).
 #define DEFINE_WINOGRAD(NAME, TARGET, LANES)                                                                         \
-    /* Writes value xi of `count` tiles from `tile` on, crossing into the next panel where the layout has one. */   \
+    /* Writes values 0 ..< slices of `count` tiles from `tile` on, crossing into the next panel where the layout has \
+       one. */                                                                                                       \
     TARGET static inline void NAME##_put(                                                                            \
-        float *v, struct fovea_tile_layout layout, long tile, const NAME##_vector values[16], int count) {           \
+        float *v, struct fovea_tile_layout layout, long tile, const NAME##_vector *values, int slices, int count) {  \
         long offset = tile % layout.panel_width, at = tile / layout.panel_width * layout.panel_stride + offset;      \
         if (offset + count <= layout.panel_width) {                                                                  \
-            for (int xi = 0; xi < 16; xi++) NAME##_put_lanes(v + xi * layout.slice_stride + at, values[xi], count);  \
+            for (int xi = 0; xi < slices; xi++)                                                                      \
+                NAME##_put_lanes(v + xi * layout.slice_stride + at, values[xi], count);                              \
             return;                                                                                                  \
         }                                                                                                            \
-        for (int xi = 0; xi < 16; xi++) {                                                                            \
+        for (int xi = 0; xi < slices; xi++) {                                                                        \
             float lanes[LANES];                                                                                      \
             memcpy(lanes, &values[xi], sizeof lanes);                                                                \
             for (int l = 0; l < count; l++) {                                                                        \
@@ -116,82 +201,229 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
-    /* The even and odd columns of row[0 ..< 2 * LANES]. */                                                          \
-    TARGET static inline void NAME##_split(const float *row, NAME##_vector *even, NAME##_vector *odd) {              \
-        NAME##_vector low = NAME##_load(row), high = NAME##_load(row + (LANES));                                     \
+    /* The even and odd floats of the 2 * LANES floats of low and high. */                                           \
+    TARGET static inline void NAME##_unzip(                                                                          \
+        NAME##_vector low, NAME##_vector high, NAME##_vector *even, NAME##_vector *odd) {                            \
         *even = __builtin_shufflevector(low, high, LANE_LIST(EVEN, LANES));                                          \
         *odd = __builtin_shufflevector(low, high, LANE_LIST(ODD, LANES));                                            \
     }                                                                                                                \
                                                                                                                      \
+    /* The even and odd columns of row[0 ..< 2 * LANES]. */                                                          \
+    TARGET static inline void NAME##_split(const float *row, NAME##_vector *even, NAME##_vector *odd) {              \
+        NAME##_unzip(NAME##_load(row), NAME##_load(row + (LANES)), even, odd);                                       \
+    }                                                                                                                \
+                                                                                                                     \
+    /* Columns 0, 1, 2, 3 (mod 4) of row[0 ..< 4 * LANES]: the even and odd of the even columns, of the odd. */      \
+    TARGET static inline void NAME##_split4(const float *row, NAME##_vector column[4]) {                             \
+        NAME##_vector even[2], odd[2];                                                                               \
+        NAME##_split(row, &even[0], &odd[0]);                                                                        \
+        NAME##_split(row + 2 * (LANES), &even[1], &odd[1]);                                                          \
+        NAME##_unzip(even[0], even[1], &column[0], &column[2]);                                                      \
+        NAME##_unzip(odd[0], odd[1], &column[1], &column[3]);                                                        \
+    }                                                                                                                \
+                                                                                                                     \
+    /* o = B^T d for F(4x4)'s six values d (B^T's rows 4d0 - 5d2 + d4, -4d1 - 4d2 + d3 + d4, 4d1 - 4d2 - d3 + d4,    \
+       -2d1 - d2 + 2d3 + d4, 2d1 - d2 - 2d3 + d4, 4d1 - 5d3 + d5). */                                                \
+    TARGET static inline void NAME##_bt6(const NAME##_vector d[6], NAME##_vector o[6]) {                             \
+        NAME##_vector a = d[4] - 4.0f * d[2], b = d[3] - 4.0f * d[1], c = d[4] - d[2], e = 2.0f * (d[3] - d[1]);     \
+        o[0] = 4.0f * d[0] - 5.0f * d[2] + d[4];                                                                     \
+        o[1] = a + b;                                                                                                \
+        o[2] = a - b;                                                                                                \
+        o[3] = c + e;                                                                                                \
+        o[4] = c - e;                                                                                                \
+        o[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];                                                                     \
+    }                                                                                                                \
+                                                                                                                     \
+    /* o = A^T m for F(4x4)'s six values m (A^T's rows m0 + m1 + m2 + m3 + m4, m1 - m2 + 2(m3 - m4),                 \
+       m1 + m2 + 4(m3 + m4), m1 - m2 + 8(m3 - m4) + m5). */                                                          \
+    TARGET static inline void NAME##_at6(const NAME##_vector m[6], NAME##_vector o[4]) {                             \
+        NAME##_vector sum12 = m[1] + m[2], difference12 = m[1] - m[2];                                               \
+        NAME##_vector sum34 = m[3] + m[4], difference34 = m[3] - m[4];                                               \
+        o[0] = m[0] + sum12 + sum34;                                                                                 \
+        o[1] = difference12 + 2.0f * difference34;                                                                   \
+        o[2] = sum12 + 4.0f * sum34;                                                                                 \
+        o[3] = difference12 + 8.0f * difference34 + m[5];                                                            \
+    }                                                                                                                \
+                                                                                                                     \
+    /* F(2x2)'s B^T d B for LANES tiles: patch row r's columns 0 ..< tile of each tile from patch + r * stride on,   \
+       `tile` apart, and its next columns from `beyond` further on (the next tile's in a padded row, or a strip's). */ \
+    TARGET static inline void NAME##_patches2(                                                                       \
+        const float *patch, size_t stride, size_t beyond, NAME##_vector out[16]) {                                   \
+        /* Patch row r, columns 0, 1, 2, 3 of each tile: a, b, c, d. */                                              \
+        NAME##_vector a[4], b[4], c[4], d[4];                                                                        \
+        for (int r = 0; r < 4; r++) {                                                                                \
+            NAME##_split(patch + r * stride, &a[r], &b[r]);                                                          \
+            NAME##_split(patch + r * stride + beyond, &c[r], &d[r]);                                                 \
+        }                                                                                                            \
+        /* Rows of B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3 (each its four columns); then B along each. */          \
+        NAME##_vector rows[4][4] = {                                                                                 \
+            {a[0] - a[2], b[0] - b[2], c[0] - c[2], d[0] - d[2]},                                                    \
+            {a[1] + a[2], b[1] + b[2], c[1] + c[2], d[1] + d[2]},                                                    \
+            {a[2] - a[1], b[2] - b[1], c[2] - c[1], d[2] - d[1]},                                                    \
+            {a[1] - a[3], b[1] - b[3], c[1] - c[3], d[1] - d[3]}};                                                   \
+        for (int i = 0; i < 4; i++) {                                                                                \
+            out[4 * i] = rows[i][0] - rows[i][2];                                                                    \
+            out[4 * i + 1] = rows[i][1] + rows[i][2];                                                                \
+            out[4 * i + 2] = rows[i][2] - rows[i][1];                                                                \
+            out[4 * i + 3] = rows[i][1] - rows[i][3];                                                                \
+        }                                                                                                            \
+    }                                                                                                                \
+                                                                                                                     \
+    /* F(4x4)'s B^T d B for LANES tiles, from patches as `patches2`'s: B^T along each patch row (columns 6 and 7 of  \
+       split4's second call unused), then down each column. */                                                       \
+    TARGET static inline void NAME##_patches4(                                                                       \
+        const float *patch, size_t stride, size_t beyond, NAME##_vector out[36]) {                                   \
+        NAME##_vector across[6][6];                                                                                  \
+        for (int r = 0; r < 6; r++) {                                                                                \
+            NAME##_vector d[8];                                                                                      \
+            NAME##_split4(patch + r * stride, d);                                                                    \
+            NAME##_split4(patch + r * stride + beyond, d + 4);                                                       \
+            NAME##_bt6(d, across[r]);                                                                                \
+        }                                                                                                            \
+        for (int j = 0; j < 6; j++) {                                                                                \
+            NAME##_vector column[6] = {                                                                              \
+                across[0][j], across[1][j], across[2][j], across[3][j], across[4][j], across[5][j]};                 \
+            NAME##_vector down[6];                                                                                   \
+            NAME##_bt6(column, down);                                                                                \
+            for (int i = 0; i < 6; i++) out[6 * i + j] = down[i];                                                    \
+        }                                                                                                            \
+    }                                                                                                                \
+                                                                                                                     \
+    /* B^T d B of `count` tiles, from patches as `patches2`'s, written for tiles from `tile` on. */                  \
+    TARGET static inline void NAME##_patches(                                                                        \
+        const float *patch, size_t stride, size_t beyond, int size, float *v, struct fovea_tile_layout layout,       \
+        long tile, int count) {                                                                                      \
+        NAME##_vector out[36];                                                                                       \
+        if (size == 4) {                                                                                             \
+            NAME##_patches4(patch, stride, beyond, out);                                                             \
+        } else {                                                                                                     \
+            NAME##_patches2(patch, stride, beyond, out);                                                             \
+        }                                                                                                            \
+        NAME##_put(v, layout, tile, out, (size + 2) * (size + 2), count);                                            \
+    }                                                                                                                \
+                                                                                                                     \
+    /* Along each tile row where it fills a vector; otherwise across the tile rows, from strips (measured: the 8     \
+       F(4x4) tile columns of 32x32 planes took 0.8x the time on AVX-512 from strips as along the rows on AVX2). */  \
     TARGET static void NAME##_input(                                                                                 \
         const float *x, struct fovea_tile_plane p, int first_row, int tile_rows, float *scratch, float *v,           \
         struct fovea_tile_layout layout, int first_tile) {                                                           \
-        size_t n = padded_row(p);                                                                                    \
-        for (int j = 0; j < 2 * tile_rows + 2; j++) {                                                                \
-            int y = 2 * first_row - p.pad_top + j;                                                                   \
-            const float *line = y >= 0 && y < p.height ? x + (size_t)y * p.width : NULL;                             \
-            pad_row(line, p.width, p.pad_left, n, scratch + j * n);                                                  \
+        if (p.tiles_wide >= (LANES)) {                                                                               \
+            size_t n = padded_row(p);                                                                                \
+            pad_rows(x, p, first_row, tile_rows, scratch);                                                           \
+            for (int t = 0; t < tile_rows; t++) {                                                                    \
+                for (int tw = 0; tw < p.tiles_wide; tw += (LANES)) {                                                 \
+                    int count = p.tiles_wide - tw < (LANES) ? p.tiles_wide - tw : (LANES);                           \
+                    const float *patch = scratch + (size_t)p.tile * (t * n + tw);                                    \
+                    long tile = (long)first_tile + (long)t * p.tiles_wide + tw;                                      \
+                    NAME##_patches(patch, n, p.tile, p.tile, v, layout, tile, count);                                \
+                }                                                                                                    \
+            }                                                                                                        \
+            return;                                                                                                  \
         }                                                                                                            \
-        for (int t = 0; t < tile_rows; t++) {                                                                        \
-            for (int tw = 0; tw < p.tiles_wide; tw += (LANES)) {                                                     \
-                int count = p.tiles_wide - tw < (LANES) ? p.tiles_wide - tw : (LANES);                               \
-                /* Patch row r, columns 2tw + (0, 1, 2, 3) of each tile: a, b, c, d. */      \
-                NAME##_vector a[4], b[4], c[4], d[4];                                                                \
-                for (int r = 0; r < 4; r++) {                                                                        \
-                    const float *row = scratch + (2 * t + r) * n + 2 * tw;                                           \
-                    NAME##_split(row, &a[r], &b[r]);                                                                 \
-                    NAME##_split(row + 2, &c[r], &d[r]);                                                             \
-                }                                                                                                    \
-                /* Rows of B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3 (each its four columns); then B along each. */  \
-                NAME##_vector rows[4][4] = {                                                                         \
-                    {a[0] - a[2], b[0] - b[2], c[0] - c[2], d[0] - d[2]},                                            \
-                    {a[1] + a[2], b[1] + b[2], c[1] + c[2], d[1] + d[2]},                                            \
-                    {a[2] - a[1], b[2] - b[1], c[2] - c[1], d[2] - d[1]},                                            \
-                    {a[1] - a[3], b[1] - b[3], c[1] - c[3], d[1] - d[3]}};                                           \
-                NAME##_vector out[16];                                                                               \
-                for (int i = 0; i < 4; i++) {                                                                        \
-                    out[4 * i] = rows[i][0] - rows[i][2];                                                            \
-                    out[4 * i + 1] = rows[i][1] + rows[i][2];                                                        \
-                    out[4 * i + 2] = rows[i][2] - rows[i][1];                                                        \
-                    out[4 * i + 3] = rows[i][1] - rows[i][3];                                                        \
-                }                                                                                                    \
-                NAME##_put(v, layout, (long)first_tile + (long)t * p.tiles_wide + tw, out, count);                   \
+        size_t length = strip_length(p, tile_rows);                                                                  \
+        fill_strips(x, p, first_row, tile_rows, scratch);                                                            \
+        int tiles = tile_rows * p.tiles_wide;                                                                        \
+        for (int k = 0; k < tiles; k += (LANES)) {                                                                   \
+            int count = tiles - k < (LANES) ? tiles - k : (LANES);                                                   \
+            const float *patch = scratch + (size_t)p.tile * k;                                                       \
+            NAME##_patches(patch, 2 * length, length, p.tile, v, layout, first_tile + k, count);                     \
+        }                                                                                                            \
+    }                                                                                                                \
+                                                                                                                     \
+    /* F(2x2)'s A^T m A (plus bias) of `count` tiles from tiles[0] (slice_stride apart per xi): its first `rows`     \
+       rows, `width` columns from out on (rows row_stride apart). */                                                 \
+    TARGET static inline void NAME##_outputs2(                                                                       \
+        const float *tiles, long slice_stride, int count, float bias, int rows, int width, float *out,               \
+        long row_stride) {                                                                                           \
+        /* A^T down the columns: s = m0 + m1 + m2, e = m1 - m2 - m3 for each column j. */                            \
+        NAME##_vector s[4], e[4];                                                                                    \
+        for (int j = 0; j < 4; j++) {                                                                                \
+            NAME##_vector m0 = NAME##_get_lanes(tiles + j * slice_stride, count);                                    \
+            NAME##_vector m1 = NAME##_get_lanes(tiles + (4 + j) * slice_stride, count);                              \
+            NAME##_vector m2 = NAME##_get_lanes(tiles + (8 + j) * slice_stride, count);                              \
+            NAME##_vector m3 = NAME##_get_lanes(tiles + (12 + j) * slice_stride, count);                             \
+            s[j] = m0 + m1 + m2;                                                                                     \
+            e[j] = m1 - m2 - m3;                                                                                     \
+        }                                                                                                            \
+        /* A along the rows: (v0 + v1 + v2, v1 - v2 - v3), the two columns of each tile side by side. */             \
+        for (int r = 0; r < rows; r++) {                                                                             \
+            const NAME##_vector *q = r == 0 ? s : e;                                                                 \
+            NAME##_vector left = q[0] + q[1] + q[2] + bias, right = q[1] - q[2] - q[3] + bias;                       \
+            NAME##_vector low = __builtin_shufflevector(left, right, LANE_LIST(LOW, LANES));                         \
+            NAME##_vector high = __builtin_shufflevector(left, right, LANE_LIST(HIGH, LANES));                       \
+            float *row = out + (size_t)r * row_stride;                                                               \
+            NAME##_put_lanes(row, low, width < (LANES) ? width : (LANES));                                           \
+            if (width > (LANES)) NAME##_put_lanes(row + (LANES), high, width - (LANES));                             \
+        }                                                                                                            \
+    }                                                                                                                \
+                                                                                                                     \
+    /* F(4x4)'s A^T m A, as `outputs2`: A^T down each column j of the products, then along each output row. */       \
+    TARGET static inline void NAME##_outputs4(                                                                       \
+        const float *tiles, long slice_stride, int count, float bias, int rows, int width, float *out,               \
+        long row_stride) {                                                                                           \
+        NAME##_vector down[4][6];                                                                                    \
+        for (int j = 0; j < 6; j++) {                                                                                \
+            NAME##_vector column[6], o[4];                                                                           \
+            for (int i = 0; i < 6; i++) column[i] = NAME##_get_lanes(tiles + (6 * i + j) * slice_stride, count);     \
+            NAME##_at6(column, o);                                                                                   \
+            for (int r = 0; r < 4; r++) down[r][j] = o[r];                                                           \
+        }                                                                                                            \
+        for (int r = 0; r < rows; r++) {                                                                             \
+            NAME##_vector o[4];                                                                                      \
+            NAME##_at6(down[r], o);                                                                                  \
+            /* The four columns of each tile side by side: interleave 0 with 2 and 1 with 3, then those. */          \
+            NAME##_vector low02 = __builtin_shufflevector(o[0], o[2], LANE_LIST(LOW, LANES)) + bias;                 \
+            NAME##_vector high02 = __builtin_shufflevector(o[0], o[2], LANE_LIST(HIGH, LANES)) + bias;               \
+            NAME##_vector low13 = __builtin_shufflevector(o[1], o[3], LANE_LIST(LOW, LANES)) + bias;                 \
+            NAME##_vector high13 = __builtin_shufflevector(o[1], o[3], LANE_LIST(HIGH, LANES)) + bias;               \
+            NAME##_vector columns[4] = {                                                                             \
+                __builtin_shufflevector(low02, low13, LANE_LIST(LOW, LANES)),                                        \
+                __builtin_shufflevector(low02, low13, LANE_LIST(HIGH, LANES)),                                       \
+                __builtin_shufflevector(high02, high13, LANE_LIST(LOW, LANES)),                                      \
+                __builtin_shufflevector(high02, high13, LANE_LIST(HIGH, LANES))};                                    \
+            float *row = out + (size_t)r * row_stride;                                                               \
+            for (int k = 0; k < 4 && width > k * (LANES); k++) {                                                     \
+                int lanes = width - k * (LANES) < (LANES) ? width - k * (LANES) : (LANES);                           \
+                NAME##_put_lanes(row + k * (LANES), columns[k], lanes);                                              \
             }                                                                                                        \
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
+    TARGET static inline void NAME##_outputs(                                                                        \
+        int size, const float *tiles, long slice_stride, int count, float bias, int rows, int width, float *out,     \
+        long row_stride) {                                                                                           \
+        if (size == 4) {                                                                                             \
+            NAME##_outputs4(tiles, slice_stride, count, bias, rows, width, out, row_stride);                         \
+        } else {                                                                                                     \
+            NAME##_outputs2(tiles, slice_stride, count, bias, rows, width, out, row_stride);                         \
+        }                                                                                                            \
+    }                                                                                                                \
+                                                                                                                     \
+    /* Along each tile row where it fills a vector; otherwise across the tile rows, into strips and then into y. */  \
     TARGET static void NAME##_output(                                                                                \
         const float *m, long slice_stride, struct fovea_tile_plane p, int first_row, int tile_rows, float bias,      \
-        float *y) {                                                                                                  \
-        for (int t = 0; t < tile_rows; t++) {                                                                        \
-            int th = first_row + t, rows = p.height - 2 * th < 2 ? p.height - 2 * th : 2;                            \
-            float *top = y + (size_t)2 * th * p.width;                                                               \
-            const float *tiles = m + (size_t)t * p.tiles_wide;                                                       \
-            for (int tw = 0; tw < p.tiles_wide; tw += (LANES)) {                                                     \
-                int count = p.tiles_wide - tw < (LANES) ? p.tiles_wide - tw : (LANES);                               \
-                /* A^T down the columns: s = m0 + m1 + m2, e = m1 - m2 - m3 for each column j. */                    \
-                NAME##_vector s[4], e[4];                                                                            \
-                for (int j = 0; j < 4; j++) {                                                                        \
-                    NAME##_vector m0 = NAME##_get_lanes(tiles + tw + j * slice_stride, count);                       \
-                    NAME##_vector m1 = NAME##_get_lanes(tiles + tw + (4 + j) * slice_stride, count);                 \
-                    NAME##_vector m2 = NAME##_get_lanes(tiles + tw + (8 + j) * slice_stride, count);                 \
-                    NAME##_vector m3 = NAME##_get_lanes(tiles + tw + (12 + j) * slice_stride, count);                \
-                    s[j] = m0 + m1 + m2;                                                                             \
-                    e[j] = m1 - m2 - m3;                                                                             \
-                }                                                                                                    \
-                /* A along the rows: (v0 + v1 + v2, v1 - v2 - v3), the two columns of each tile side by side. */     \
-                int x = 2 * tw, width = p.width - x < 2 * (LANES) ? p.width - x : 2 * (LANES);                       \
-                for (int r = 0; r < rows; r++) {                                                                     \
-                    const NAME##_vector *q = r == 0 ? s : e;                                                         \
-                    NAME##_vector left = q[0] + q[1] + q[2] + bias, right = q[1] - q[2] - q[3] + bias;               \
-                    NAME##_vector low = __builtin_shufflevector(left, right, LANE_LIST(LOW, LANES));                 \
-                    NAME##_vector high = __builtin_shufflevector(left, right, LANE_LIST(HIGH, LANES));               \
-                    float *out = top + (size_t)r * p.width + x;                                                      \
-                    NAME##_put_lanes(out, low, width < (LANES) ? width : (LANES));                                   \
-                    if (width > (LANES)) NAME##_put_lanes(out + (LANES), high, width - (LANES));                     \
+        float *scratch, float *y) {                                                                                  \
+        if (p.tiles_wide >= (LANES)) {                                                                               \
+            for (int t = 0; t < tile_rows; t++) {                                                                    \
+                int th = first_row + t, rows = p.height - p.tile * th < p.tile ? p.height - p.tile * th : p.tile;    \
+                float *top = y + (size_t)p.tile * th * p.width;                                                      \
+                const float *tiles = m + (size_t)t * p.tiles_wide;                                                   \
+                for (int tw = 0; tw < p.tiles_wide; tw += (LANES)) {                                                 \
+                    int count = p.tiles_wide - tw < (LANES) ? p.tiles_wide - tw : (LANES);                           \
+                    int x = p.tile * tw, width = p.width - x < p.tile * (LANES) ? p.width - x : p.tile * (LANES);    \
+                    NAME##_outputs(p.tile, tiles + tw, slice_stride, count, bias, rows, width, top + x, p.width);    \
                 }                                                                                                    \
             }                                                                                                        \
+            return;                                                                                                  \
         }                                                                                                            \
+        long length = (long)strip_length(p, tile_rows);                                                              \
+        int tiles = tile_rows * p.tiles_wide;                                                                        \
+        for (int k = 0; k < tiles; k += (LANES)) {                                                                   \
+            int count = tiles - k < (LANES) ? tiles - k : (LANES);                                                   \
+            float *out = scratch + (size_t)p.tile * k;                                                               \
+            NAME##_outputs(p.tile, m + k, slice_stride, count, bias, p.tile, p.tile * count, out, length);           \
+        }                                                                                                            \
+        empty_strips(p, first_row, tile_rows, scratch, y);                                                           \
     }                                                                                                                \
                                                                                                                      \
     TARGET static void NAME##_gradient(                                                                              \
@@ -219,35 +451,39 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
                     out[4 * i + 2] = u - w;                                                                          \
                     out[4 * i + 3] = -w;                                                                             \
                 }                                                                                                    \
-                NAME##_put(v, layout, (long)first_tile + (long)t * p.tiles_wide + tw, out, count);                   \
+                NAME##_put(v, layout, (long)first_tile + (long)t * p.tiles_wide + tw, out, 16, count);               \
             }                                                                                                        \
         }                                                                                                            \
     }
 
 FOVEA_FOR_EACH_LEVEL(DEFINE_WINOGRAD)
 
-// `level`, lowered to the widest whose vectors a tile row fills (eight tile columns and fewer run on AVX2, four and
-// fewer on the portable level: a wider vector would be mostly empty).
-static int row_level(int level, struct fovea_tile_plane plane) {
-    if (plane.tiles_wide <= 4) return FOVEA_SIMD_PORTABLE;
-    if (plane.tiles_wide <= 8 && level > FOVEA_SIMD_AVX2) return FOVEA_SIMD_AVX2;
+// `level`, lowered to the widest whose vectors `tiles` tiles fill (eight and fewer run on AVX2, four and fewer on the
+// portable level: a wider vector would be mostly empty).
+static int tiles_level(int level, int tiles) {
+    if (tiles <= 4) return FOVEA_SIMD_PORTABLE;
+    if (tiles <= 8 && level > FOVEA_SIMD_AVX2) return FOVEA_SIMD_AVX2;
     return level;
 }
 
 void fovea_winograd_input(
     int level, const float *x, struct fovea_tile_plane plane, int first_row, int tile_rows, float *scratch, float *v,
     struct fovea_tile_layout layout, int first_tile) {
-    FOVEA_DISPATCH(row_level(level, plane), input, x, plane, first_row, tile_rows, scratch, v, layout, first_tile);
+    int tiles = tile_rows * plane.tiles_wide;
+    FOVEA_DISPATCH(tiles_level(level, tiles), input, x, plane, first_row, tile_rows, scratch, v, layout, first_tile);
 }
 
 void fovea_winograd_output(
     int level, const float *m, long slice_stride, struct fovea_tile_plane plane, int first_row, int tile_rows,
-    float bias, float *y) {
-    FOVEA_DISPATCH(row_level(level, plane), output, m, slice_stride, plane, first_row, tile_rows, bias, y);
+    float bias, float *scratch, float *y) {
+    int tiles = tile_rows * plane.tiles_wide;
+    FOVEA_DISPATCH(tiles_level(level, tiles), output, m, slice_stride, plane, first_row, tile_rows, bias, scratch, y);
 }
 
 void fovea_winograd_gradient(
     int level, const float *dy, struct fovea_tile_plane plane, int first_row, int tile_rows, float *scratch, float *v,
     struct fovea_tile_layout layout, int first_tile) {
-    FOVEA_DISPATCH(row_level(level, plane), gradient, dy, plane, first_row, tile_rows, scratch, v, layout, first_tile);
+    // Along one tile row at a time.
+    int use = tiles_level(level, plane.tiles_wide);
+    FOVEA_DISPATCH(use, gradient, dy, plane, first_row, tile_rows, scratch, v, layout, first_tile);
 }

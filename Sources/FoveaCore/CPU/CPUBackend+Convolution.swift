@@ -25,9 +25,10 @@ extension CPUBackend: ConvolutionBackend {
         _ x: Storage, weight: Storage, bias: Storage?, geometry g: ConvolutionGeometry, into y: Storage,
         algorithm: CPUConvolutionAlgorithm
     ) throws {
-        switch try checked(algorithm, g, op: "conv2d") {
+        switch try checked(algorithm, g, pass: .forward) {
         case .columns: try columnsConv2d(x, weight: weight, bias: bias, geometry: g, into: y)
-        case .winograd: try winogradConv2d(x, weight: weight, bias: bias, geometry: g, into: y)
+        case .winograd: try winogradConv2d(x, weight: weight, bias: bias, geometry: g, tile: 2, into: y)
+        case .winograd4: try winogradConv2d(x, weight: weight, bias: bias, geometry: g, tile: 4, into: y)
         case .direct: try directConv2d(x, weight: weight, bias: bias, geometry: g, into: y)
         }
     }
@@ -37,9 +38,10 @@ extension CPUBackend: ConvolutionBackend {
         _ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry, into gradInput: Storage,
         algorithm: CPUConvolutionAlgorithm
     ) throws {
-        switch try checked(algorithm, g, op: "conv2d backward-data") {
+        switch try checked(algorithm, g, pass: .backwardData) {
         case .columns: try columnsConv2dBackwardData(gradOutput, weight: weight, geometry: g, into: gradInput)
-        case .winograd: try winogradConv2dBackwardData(gradOutput, weight: weight, geometry: g, into: gradInput)
+        case .winograd: try winogradConv2dBackwardData(gradOutput, weight: weight, geometry: g, tile: 2, into: gradInput)
+        case .winograd4: try winogradConv2dBackwardData(gradOutput, weight: weight, geometry: g, tile: 4, into: gradInput)
         case .direct: try directConv2dBackwardData(gradOutput, weight: weight, geometry: g, into: gradInput)
         }
     }
@@ -49,20 +51,32 @@ extension CPUBackend: ConvolutionBackend {
         _ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry, into gradWeight: Storage,
         algorithm: CPUConvolutionAlgorithm
     ) throws {
-        switch try checked(algorithm, g, op: "conv2d backward-weight") {
+        switch try checked(algorithm, g, pass: .backwardWeight) {
         case .columns: try columnsConv2dBackwardWeight(gradOutput, input: input, geometry: g, into: gradWeight)
         case .winograd: try winogradConv2dBackwardWeight(gradOutput, input: input, geometry: g, into: gradWeight)
         case .direct: try directConv2dBackwardWeight(gradOutput, input: input, geometry: g, into: gradWeight)
+        case .winograd4: preconditionFailure("checked(_:_:pass:) refuses winograd4's weight gradient")
         }
     }
 
-    private func checked(_ algorithm: CPUConvolutionAlgorithm, _ g: ConvolutionGeometry, op: String) throws
+    /// `algorithm`, or a clear error when it does not compute `pass` of `g`.
+    private func checked(_ algorithm: CPUConvolutionAlgorithm, _ g: ConvolutionGeometry, pass: ConvolutionPass) throws
         -> CPUConvolutionAlgorithm
     {
-        guard algorithm.supports(g) else {
+        let op =
+            switch pass {
+            case .forward: "conv2d"
+            case .backwardData: "conv2d backward-data"
+            case .backwardWeight: "conv2d backward-weight"
+            }
+        // Every algorithm computes the forward of the geometries it supports.
+        guard algorithm.supports(g, pass: .forward) else {
             throw FoveaError.invalidArgument(
                 "\(op): the \(algorithm) algorithm does not support kernel \(g.kernel), stride \(g.stride), "
                     + "dilation \(g.dilation), groups \(g.groups)")
+        }
+        guard algorithm.supports(g, pass: pass) else {
+            throw FoveaError.invalidArgument("\(op): the \(algorithm) algorithm does not compute this pass")
         }
         return algorithm
     }

@@ -1,29 +1,26 @@
 import CVectorKernels
 
-/// The three convolution passes by Winograd's F(2x2, 3x3) (`WinogradTiles`): each core transforms a block of tile rows,
-/// runs the block's 16 GEMMs and transforms the products back, so a block's transforms stay in cache for its GEMMs.
-/// The transforms (`CVectorKernels`, at `simdLevel`) go channel by channel, down the block's tile rows of each image.
-/// The forward's input transform writes the panels of the packed GEMM (`fovea_packed_gemm`) that multiplies them.
-/// The input gradient is the same correlation on the output gradient, with the filters turned and their channels swapped.
+/// The convolution passes by Winograd's F(m x m, 3x3) (`WinogradTiles`; m = 2 for all three, m = 4 for the forward and
+/// the input gradient): each core transforms a block of tile rows, runs the block's GEMMs (one per slice) and transforms
+/// the products back, so a block's transforms stay in cache for its GEMMs. The transforms (`CVectorKernels`, at
+/// `simdLevel`) go channel by channel, down the block's tile rows of each image. The forward's input transform writes
+/// the panels of the packed GEMM (`fovea_packed_gemm`) that multiplies them. The input gradient is the same
+/// correlation on the output gradient, with the filters turned and their channels swapped.
 extension CPUBackend {
-    func winogradConv2d(_ x: Storage, weight: Storage, bias: Storage?, geometry g: ConvolutionGeometry, into y: Storage) throws {
-        let filters = try allocate(16 * g.outChannels * g.inChannels)
-        WinogradTiles.transformFilters(
-            Self.pointer(weight), outChannels: g.outChannels, inChannels: g.inChannels,
-            flipped: false, into: Self.pointer(filters))
+    /// The forward by F(tile x tile, 3x3).
+    func winogradConv2d(
+        _ x: Storage, weight: Storage, bias: Storage?, geometry g: ConvolutionGeometry, tile: Int, into y: Storage
+    ) throws {
         try winogradCorrelate(
-            Self.pointer(x), filters: Self.pointer(filters), bias: bias.map(Self.pointer), geometry: g,
-            into: Self.pointer(y))
+            x, weight: weight, flipped: false, bias: bias,
+            tiles: WinogradTiles(g, tile: tile, channels: max(g.inChannels, g.outChannels)),
+            into: y)
     }
 
+    /// The input gradient by F(tile x tile, 3x3).
     func winogradConv2dBackwardData(
-        _ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry,
-        into gradInput: Storage
+        _ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry, tile: Int, into gradInput: Storage
     ) throws {
-        let filters = try allocate(16 * g.outChannels * g.inChannels)
-        WinogradTiles.transformFilters(
-            Self.pointer(weight), outChannels: g.outChannels, inChannels: g.inChannels,
-            flipped: true, into: Self.pointer(filters))
         // gradInput[c] = sum over o of gradOutput[o] correlated with weight[o][c] turned by 180 degrees, padded by 2 - padding.
         let transposed = ConvolutionGeometry(
             batch: g.batch, inChannels: g.outChannels, height: g.output.height,
@@ -31,20 +28,20 @@ extension CPUBackend {
             padding: Size2D(height: 2 - g.padding.height, width: 2 - g.padding.width),
             dilation: 1, groups: 1, output: Size2D(height: g.height, width: g.width))
         try winogradCorrelate(
-            Self.pointer(gradOutput), filters: Self.pointer(filters), bias: nil, geometry: transposed,
-            into: Self.pointer(gradInput))
+            gradOutput, weight: weight, flipped: true, bias: nil,
+            tiles: WinogradTiles(transposed, tile: tile, channels: max(g.inChannels, g.outChannels)), into: gradInput)
     }
 
     /// Each core sums its blocks' products into its own transformed gradient; the sums are added in a fixed order. With
     /// few channels a block holds many tiles, and each product runs along them (`fovea_dot_gemm`: both operands' rows
     /// are tiles, so neither is packed); with more, each right-hand side (a slice of transformed inputs, transposed) is
-    /// packed for the packed GEMM first.
+    /// packed for the packed GEMM first. F(2x2, 3x3) only.
     func winogradConv2dBackwardWeight(
         _ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry,
         into gradWeight: Storage
     ) throws {
         let (cin, cout) = (g.inChannels, g.outChannels)
-        let tiles = WinogradTiles(g, channels: max(cin, cout))
+        let tiles = WinogradTiles(g, tile: 2, channels: max(cin, cout))
         guard tiles.blockCount > 0 else { Self.zero(Self.pointer(gradWeight), count: cout * cin * 9); return }
         let tb = tiles.blockTiles, sums = 16 * cout * cin, level = Self.gemmLevel(columns: cin)
         let (inputSize, gradientSize) = (16 * cin * tb, 16 * cout * tb)
@@ -88,30 +85,35 @@ extension CPUBackend {
         WinogradTiles.untransformFilterGradient(base, outChannels: cout, inChannels: cin, into: Self.pointer(gradWeight))
     }
 
-    /// y = the F(2x2, 3x3) correlation of x with the transformed filters ([16][outChannels][inChannels]), plus bias.
+    /// y = the correlation of x with `weight` (turned and with its channels swapped when `flipped`) over `tiles`'s
+    /// geometry, plus bias.
     private func winogradCorrelate(
-        _ x: UnsafePointer<Float>, filters u: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        geometry g: ConvolutionGeometry, into y: UnsafeMutablePointer<Float>
+        _ x: Storage, weight: Storage, flipped: Bool, bias: Storage?, tiles: WinogradTiles, into y: Storage
     ) throws {
-        let (cin, cout, level) = (g.inChannels, g.outChannels, Self.simdLevel)
-        let tiles = WinogradTiles(g, channels: max(cin, cout))
+        let g = tiles.g, (cin, cout, level, slices) = (g.inChannels, g.outChannels, Self.simdLevel, tiles.slices)
         guard tiles.blockCount > 0 else { return }
+        let filters = try allocate(slices * cout * cin), u = UnsafePointer(Self.pointer(filters))
+        // The weight is [cin][cout] (a forward's [outChannels][inChannels]) when flipped.
+        tiles.transformFilters(
+            Self.pointer(weight), outChannels: flipped ? cin : cout, inChannels: flipped ? cout : cin, flipped: flipped,
+            into: Self.pointer(filters))
         let tb = tiles.blockTiles
         // Each slice of transformed inputs is the packed right-hand side (cin x tiles) of its GEMM.
         let width = Int(fovea_panel_width(level)), packedSlice = cin * ((tb + width - 1) / width * width)
         let layout = fovea_tile_layout(slice_stride: packedSlice, panel_stride: width * cin, panel_width: Int32(width))
-        let (inputSize, productSize) = (16 * packedSlice, 16 * cout * tb)
+        let (inputSize, productSize) = (slices * packedSlice, slices * cout * tb)
         let partSize = inputSize + productSize + tiles.transformScratchSize
         let parts = min(Self.workers, tiles.blockCount)
         let scratch = try allocate(parts * partSize)
-        let base = Self.pointer(scratch), plane = tiles.outputTiles
+        let base = Self.pointer(scratch), plane = tiles.outputTiles, input = Self.pointer(x), output = Self.pointer(y)
+        let bias = bias.map(Self.pointer)
         parallelParts(tiles.blockCount, parts: parts) { part, blocks in
             let v = base + part * partSize, m = v + inputSize, lanes = m + productSize
             for block in blocks {
                 let rows = tiles.rows(ofBlock: block)
-                transformInputs(x, tiles, rows: rows, scratch: lanes, into: v, layout, channelStride: width)
+                transformInputs(input, tiles, rows: rows, scratch: lanes, into: v, layout, channelStride: width)
                 let n = rows.count * tiles.tilesWide
-                for xi in 0..<16 {
+                for xi in 0..<slices {
                     // m[xi] (cout x n) = u[xi] (cout x cin) * v[xi] (cin x n)
                     fovea_packed_gemm(
                         level, Int32(cout), Int32(n), Int32(cin), u + xi * cout * cin, Int32(cin), 0, v + xi * packedSlice,
@@ -121,7 +123,7 @@ extension CPUBackend {
                     tiles.forEachImage(rows) { local, image, first, count in
                         fovea_winograd_output(
                             level, m + o * tb + local * tiles.tilesWide, cout * tb, plane, Int32(first), Int32(count),
-                            bias?[o] ?? 0, y + (image * cout + o) * g.outputPlane)
+                            bias?[o] ?? 0, lanes, output + (image * cout + o) * g.outputPlane)
                     }
                 }
             }
@@ -141,7 +143,7 @@ extension CPUBackend {
         fovea_tile_layout(slice_stride: channels * tiles, panel_stride: 0, panel_width: Int32(tiles))
     }
 
-    /// The transformed input patches of tile rows `rows` (a block) into its 16 slices, in `layout`, channel c's values
+    /// The transformed input patches of tile rows `rows` (a block) into its slices, in `layout`, channel c's values
     /// from v + c * channelStride (its row of a slice, or of each panel).
     private func transformInputs(
         _ x: UnsafePointer<Float>, _ tiles: WinogradTiles, rows: Range<Int>, scratch: UnsafeMutablePointer<Float>,

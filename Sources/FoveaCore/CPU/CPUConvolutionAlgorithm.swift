@@ -10,42 +10,58 @@ public enum CPUConvolutionAlgorithm: String, CaseIterable, Sendable {
     case columns
     /// Winograd's F(2x2, 3x3), 16 GEMMs over transformed tiles: 3x3 kernels, stride 1, no dilation, no groups.
     case winograd
-    /// Direct convolution, each kernel offset a vector load shared by a block of output channels: stride 1, no
-    /// dilation, no groups, any kernel size.
+    /// Winograd's F(4x4, 3x3), 36 GEMMs over transformed tiles (2.25 products per output instead of F(2x2)'s 4): the
+    /// geometries of `winograd`, forward and input gradient only (no weight gradient).
+    case winograd4
+    /// Direct convolution, each output plane a run along its padded rows and each kernel offset a load of a few vectors
+    /// shared by a block of output channels: no dilation, no groups, any kernel size; strided layers (read through
+    /// phase planes) forward and weight gradient only.
     case direct
 
-    /// Whether the algorithm computes `g`.
-    public func supports(_ g: ConvolutionGeometry) -> Bool {
+    /// Whether the algorithm computes `pass` of `g`.
+    public func supports(_ g: ConvolutionGeometry, pass: ConvolutionPass) -> Bool {
         switch self {
         case .columns: true
         case .winograd: WinogradTiles.supports(g)
-        case .direct: g.stride == Size2D(1) && g.dilation == Size2D(1) && g.groups == 1
+        case .winograd4: WinogradTiles.supports(g) && pass != .backwardWeight
+        case .direct: g.dilation == Size2D(1) && g.groups == 1 && (pass != .backwardData || g.stride == Size2D(1))
         }
     }
 
-    /// The algorithm the CPU backend runs for `pass` of `g`, as measured with `fovea-bench --clock cpu --suite
-    /// conv-algo --batch 32,64,128` (Benchmarks/RESULTS.md, 2026-12-01):
+    /// The algorithm the CPU backend runs for `pass` of `g`, as measured with `fovea-bench --suite conv-algo --batch
+    /// 32,64,128` (Benchmarks/RESULTS.md, 2026-12-01):
     /// - Direct convolution for inputs of up to 8 channels, forward and input gradient (LeNet-5's 1 -> 6 forward 0.25x
     ///   the time of columns, its 6 -> 16 0.53x, 3 -> 16 and 3 -> 32 on 32x32 0.52-0.67x; input gradients into 1, 3 and
-    ///   6 channels 0.75-0.94x), and for the weight gradient of inputs of up to 6 channels (0.60-1.0x; level with
-    ///   columns at 16 -> 16, slower from 32 channels on). Kernels larger than 1x1 only.
-    /// - Winograd F(2x2, 3x3) forward from 16 output channels and input gradient from 16 channels (0.2-0.8x columns),
-    ///   its weight gradient from 128 channels (0.77-0.85x). Between, columns' weight gradient takes 0.4-1.0x
-    ///   Winograd's time (few output channels summed as dot products, more on the packed AVX-512 GEMM).
+    ///   6 channels 0.75-0.94x), the forward of strided layers of up to 32 input channels (3x3 stride 2, 16 -> 32 and
+    ///   32 -> 64: 0.67-0.79x), and the weight gradient of inputs of up to 6 channels (0.60-1.0x; level with columns at
+    ///   16 -> 16, slower from 32 channels on). Kernels larger than 1x1 only.
+    /// - Winograd F(2x2, 3x3) takes 0.2-0.8x the time of columns from 16 channels on; its weight gradient only from 128
+    ///   channels (128 -> 128 on 8x8: 0.77-0.85x), columns' taking 0.4-1.0x Winograd's below (few output channels summed
+    ///   as dot products, more on the packed AVX-512 GEMM).
+    /// - F(4x4, 3x3) (transforms vectorized across the tiles of several tile rows where one row does not fill a
+    ///   vector): on 16x16 and 32x32 planes it takes 0.78-0.91x F(2x2)'s time at 16 channels (resnet1), 0.81-0.97x at
+    ///   32 to 64 (vgg3, vgg4; resnet3 and vgg2 0.70-1.13x, mostly below 1); on 8x8 planes (resnet5, vgg5, vgg6)
+    ///   1.1-2.3x (4 tiles per image): F(4x4) where the pass's output plane is at least 16x16. With 9 to 15 input
+    ///   channels its forward is taken to 16 output channels, columns beyond.
     public static func choice(for g: ConvolutionGeometry, pass: ConvolutionPass) -> Self {
-        if CPUConvolutionAlgorithm.direct.supports(g), g.kernel.height * g.kernel.width > 1 {
+        if CPUConvolutionAlgorithm.direct.supports(g, pass: pass), g.kernel.height * g.kernel.width > 1 {
+            let strided = g.stride != Size2D(1)
             switch pass {
-            case .forward where g.inChannels <= 8, .backwardData where g.inChannels <= 8,
-                .backwardWeight where g.inChannels <= 6:
+            case .forward where g.inChannels <= 8 || (strided && g.inChannels <= 32),
+                .backwardData where g.inChannels <= 8, .backwardWeight where g.inChannels <= 6:
                 return .direct
             default: break
             }
         }
         guard WinogradTiles.supports(g) else { return .columns }
         let channels = min(g.inChannels, g.outChannels)
+        /// F(4x4) or F(2x2) by the size of the plane the pass computes.
+        func winograd(_ plane: Size2D) -> Self { min(plane.height, plane.width) >= 16 ? .winograd4 : .winograd }
         switch pass {
-        case .forward: return g.outChannels >= 16 ? .winograd : .columns
-        case .backwardData: return channels >= 16 ? .winograd : .columns
+        case .forward:
+            guard g.inChannels >= 3 && g.outChannels >= 16 else { return .columns }
+            return g.inChannels >= 16 ? winograd(g.output) : g.outChannels <= 16 ? .winograd4 : .columns
+        case .backwardData: return channels >= 16 ? winograd(Size2D(height: g.height, width: g.width)) : .columns
         case .backwardWeight: return channels >= 128 ? .winograd : .columns
         }
     }

@@ -113,7 +113,6 @@ import Testing
             ] {
                 let error = zip(values, reference).map { abs(Double($0) - $1) }.max()!
                 let relative = error / reference.map(abs).max()!
-                print("\(algorithm) \(name): max error \(relative) of the largest value")
                 #expect(relative < bounds[algorithm]!, "\(algorithm) \(name): \(relative)")
             }
         }

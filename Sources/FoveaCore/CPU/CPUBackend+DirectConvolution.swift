@@ -1,10 +1,11 @@
 import CVectorKernels
 
-/// Direct convolution (`CVectorKernels`'s `direct_conv.h`), one image at a time per core: each kernel offset is one
-/// vector load of a zero-padded input row shared by a block of output channels, with no column matrix. For layers that
-/// read few channels, whose column matrices are all unfolding and whose GEMMs have a short side (LeNet-5's first layer).
-/// The input gradient is the same correlation on the output gradient, with the filters turned and their channels
-/// swapped; the weight gradient sums each image's products per vector lane, the lanes added at the end.
+/// Direct convolution (`CVectorKernels`'s `direct_conv.h`), images shared out between the cores: each output plane is
+/// one run along its zero-padded rows (strided layers read phase planes), each kernel offset a load of a few vectors
+/// of it shared by a block of output channels, with no column matrix. For layers that read few channels, whose column
+/// matrices are all unfolding and whose GEMMs have a short side (LeNet-5's), and strided forwards. The input gradient
+/// of a stride-1 layer is the same correlation on the output gradient, with the filters turned and their channels
+/// swapped; the weight gradient sums products per vector lane, the lanes added at the end.
 extension CPUBackend {
     func directConv2d(_ x: Storage, weight: Storage, bias: Storage?, geometry g: ConvolutionGeometry, into y: Storage) throws {
         try directCorrelate(

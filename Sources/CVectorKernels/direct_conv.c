@@ -42,6 +42,14 @@ static struct padded padded_shape(struct fovea_direct_shape s, long lanes) {
 
 // The scratch: every input channel's phase planes, then one run per output channel (the forward's outputs, or the
 // weight gradient's output gradient laid out as a run).
+// The first float of input channel c's phase plane (a, b) in the scratch.
+static long phase_plane(struct padded p, int c, int a, int b) {
+    return ((long)(c * p.phase_rows + a) * p.phase_columns + b) * p.plane;
+}
+
+// The next of `parts` even shares of `remaining` items (16 channels in three are 6, 5 and 5, not 6, 6 and 4).
+static int even_share(int remaining, int parts) { return (remaining + parts - 1) / parts; }
+
 static long input_size(struct fovea_direct_shape s, struct padded p) {
     return (long)s.in_channels * p.phase_rows * p.phase_columns * p.plane;
 }
@@ -62,7 +70,7 @@ static void pad_input(const float *x, struct fovea_direct_shape s, struct padded
     for (int c = 0; c < s.in_channels; c++) {
         for (int a = 0; a < p.phase_rows; a++) {
             for (int b = 0; b < p.phase_columns; b++) {
-                float *plane = scratch + ((long)(c * p.phase_rows + a) * p.phase_columns + b) * p.plane;
+                float *plane = scratch + phase_plane(p, c, a, b);
                 // Columns q of this phase read input column stride_width * q + b - pad_left: first ..< last inside.
                 long start = (long)b - s.pad_left;
                 long first = first_reaching(start, s.stride_width, 0, p.row);
@@ -139,8 +147,7 @@ static void pad_gradient(const float *dy, struct fovea_direct_shape s, struct pa
                 for (int ky = a, m = 0; ky < s.kernel_height; ky += s.stride_height, m++) {                          \
                     const float *wr = w + (c * s.kernel_height + ky) * s.kernel_width;                               \
                     for (int ph = 0; ph < p.phase_columns; ph++) {                                                   \
-                        const float *in = padded + ((long)(c * p.phase_rows + a) * p.phase_columns + ph) * p.plane   \
-                                          + m * p.row + i0;                                                          \
+                        const float *in = padded + phase_plane(p, c, a, ph) + m * p.row + i0;                        \
                         for (int kx = ph, n = 0; kx < s.kernel_width; kx += s.stride_width, n++) {                   \
                             NAME##_vector v[CHUNKS];                                                                 \
                             for (int j = 0; j < chunks; j++) v[j] = NAME##_load(in + n + j * (LANES));               \
@@ -157,15 +164,14 @@ static void pad_gradient(const float *dy, struct fovea_direct_shape s, struct pa
             for (int j = 0; j < chunks; j++) NAME##_store(runs + b * p.length + i0 + j * (LANES), acc[b][j]);        \
     }                                                                                                                \
                                                                                                                      \
-    /* The run's values i0 ..< i0 + chunks * LANES of every output channel, in blocks of even sizes (16 channels     \
-       are 6, 5 and 5 rather than 6, 6 and 4). */                                                                    \
+    /* The run's values i0 ..< i0 + chunks * LANES of every output channel, in blocks of even sizes. */             \
     TARGET __attribute__((always_inline)) static inline void NAME##_output_group(                                    \
         const int chunks, const float *padded, struct padded p, struct fovea_direct_shape s, const float *w,         \
         const float *bias, long i0, float *runs) {                                                                   \
         long taps = (long)s.in_channels * s.kernel_height * s.kernel_width;                                          \
         int blocks = (s.out_channels + (OUTS) - 1) / (OUTS);                                                         \
         for (int block = 0, o = 0; block < blocks; block++) {                                                        \
-            int outs = (s.out_channels - o + blocks - block - 1) / (blocks - block);                                 \
+            int outs = even_share(s.out_channels - o, blocks - block);                                               \
             const float *wo = w + o * taps, *bo = bias ? bias + o : NULL;                                            \
             float *ro = runs + o * p.length;                                                                         \
             switch (outs) {                                                                                          \
@@ -234,7 +240,7 @@ static void pad_gradient(const float *dy, struct fovea_direct_shape s, struct pa
         long taps = (long)s.in_channels * s.kernel_height * s.kernel_width;                                          \
         int spans = (columns + (SUM_OFFSETS) - 1) / (SUM_OFFSETS), step = s.stride_width;                            \
         for (int span = 0, n = 0; span < spans; span++) {                                                            \
-            int offsets = (columns - n + spans - span - 1) / (spans - span);                                         \
+            int offsets = even_share(columns - n, spans - span);                                                     \
             const float *in = input + n;                                                                             \
             float *out = sums + (long)n * step * (LANES);                                                            \
             switch (offsets) {                                                                                       \
@@ -263,15 +269,13 @@ static void pad_gradient(const float *dy, struct fovea_direct_shape s, struct pa
         long taps = (long)s.in_channels * s.kernel_height * s.kernel_width;                                          \
         int blocks = (s.out_channels + (SUM_OUTS) - 1) / (SUM_OUTS);                                                 \
         for (int block = 0, o = 0; block < blocks; block++) {                                                        \
-            int outs = (s.out_channels - o + blocks - block - 1) / (blocks - block);                                 \
+            int outs = even_share(s.out_channels - o, blocks - block);                                               \
             const float *go = gradient + o * p.length;                                                               \
             for (int c = 0; c < s.in_channels; c++) {                                                                \
                 for (int a = 0; a < p.phase_rows; a++) {                                                             \
                     for (int ky = a, m = 0; ky < s.kernel_height; ky += s.stride_height, m++) {                      \
                         for (int ph = 0; ph < p.phase_columns; ph++) {                                               \
-                            const float *input = scratch                                                             \
-                                                 + ((long)(c * p.phase_rows + a) * p.phase_columns + ph) * p.plane   \
-                                                 + m * p.row;                                                        \
+                            const float *input = scratch + phase_plane(p, c, a, ph) + m * p.row;                     \
                             int columns = (s.kernel_width - ph + s.stride_width - 1) / s.stride_width;               \
                             long weight = o * taps + (c * s.kernel_height + ky) * s.kernel_width + ph;               \
                             float *so = sums + weight * (LANES);                                                     \

@@ -37,6 +37,14 @@ static void pad_row(const float *line, int width, int pad, size_t n, float *row)
     memset(row + last + pad, 0, (n - (size_t)(last + pad)) * sizeof(float));
 }
 
+// Where an output transform writes the runs of its tiles (a vector's tiles, LANES / tile to a run): run q's output
+// row r at at[q] + r * row_stride, for its first rows[q] rows, lanes[q] floats of each.
+struct output_runs {
+    float *at[4];
+    int rows[4], lanes[4];
+    long row_stride;
+};
+
 // Floats of a strip: `tile` columns for each tile of `tile_rows` tile rows, plus the widest level's reads past them.
 static size_t strip_length(struct fovea_tile_plane p, int tile_rows) {
     return (size_t)p.tile * p.tiles_wide * tile_rows + 16 * (size_t)p.tile;
@@ -213,11 +221,12 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
         NAME##_unzip(NAME##_load(row), NAME##_load(row + (LANES)), even, odd);                                       \
     }                                                                                                                \
                                                                                                                      \
-    /* Columns 0, 1, 2, 3 (mod 4) of row[0 ..< 4 * LANES]: the even and odd of the even columns, of the odd. */      \
-    TARGET static inline void NAME##_split4(const float *row, NAME##_vector column[4]) {                             \
+    /* Columns 0, 1, 2, 3 (mod 4) of the 4 * LANES floats at[0][0 ..< LANES], ..., at[3][0 ..< LANES], each moved    \
+       `shift` floats on: the even and odd of the even columns, of the odd. */                                       \
+    TARGET static inline void NAME##_split4(const float *const at[4], size_t shift, NAME##_vector column[4]) {       \
         NAME##_vector even[2], odd[2];                                                                               \
-        NAME##_split(row, &even[0], &odd[0]);                                                                        \
-        NAME##_split(row + 2 * (LANES), &even[1], &odd[1]);                                                          \
+        NAME##_unzip(NAME##_load(at[0] + shift), NAME##_load(at[1] + shift), &even[0], &odd[0]);                     \
+        NAME##_unzip(NAME##_load(at[2] + shift), NAME##_load(at[3] + shift), &even[1], &odd[1]);                     \
         NAME##_unzip(even[0], even[1], &column[0], &column[2]);                                                      \
         NAME##_unzip(odd[0], odd[1], &column[1], &column[3]);                                                        \
     }                                                                                                                \
@@ -245,15 +254,17 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
         o[3] = difference12 + 8.0f * difference34 + m[5];                                                            \
     }                                                                                                                \
                                                                                                                      \
-    /* F(2x2)'s B^T d B for LANES tiles: patch row r's columns 0 ..< tile of each tile from patch + r * stride on,   \
-       `tile` apart, and its next columns from `beyond` further on (the next tile's in a padded row, or a strip's). */ \
+    /* F(2x2)'s B^T d B for LANES tiles, each `tile` floats of a run: patch row r's columns 0 ..< tile of the tiles of \
+       run q (LANES / tile of them) at at[q] + r * stride, and their next columns from `beyond` further on (the next \
+       tile's in a padded row, or a strip's). */                                                                     \
     TARGET static inline void NAME##_patches2(                                                                       \
-        const float *patch, size_t stride, size_t beyond, NAME##_vector out[16]) {                                   \
+        const float *const at[2], size_t stride, size_t beyond, NAME##_vector out[16]) {                             \
         /* Patch row r, columns 0, 1, 2, 3 of each tile: a, b, c, d. */                                              \
         NAME##_vector a[4], b[4], c[4], d[4];                                                                        \
         for (int r = 0; r < 4; r++) {                                                                                \
-            NAME##_split(patch + r * stride, &a[r], &b[r]);                                                          \
-            NAME##_split(patch + r * stride + beyond, &c[r], &d[r]);                                                 \
+            size_t row = r * stride;                                                                                 \
+            NAME##_unzip(NAME##_load(at[0] + row), NAME##_load(at[1] + row), &a[r], &b[r]);                          \
+            NAME##_unzip(NAME##_load(at[0] + row + beyond), NAME##_load(at[1] + row + beyond), &c[r], &d[r]);        \
         }                                                                                                            \
         /* Rows of B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3 (each its four columns); then B along each. */          \
         NAME##_vector rows[4][4] = {                                                                                 \
@@ -272,12 +283,12 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
     /* F(4x4)'s B^T d B for LANES tiles, from patches as `patches2`'s: B^T along each patch row (columns 6 and 7 of  \
        split4's second call unused), then down each column. */                                                       \
     TARGET static inline void NAME##_patches4(                                                                       \
-        const float *patch, size_t stride, size_t beyond, NAME##_vector out[36]) {                                   \
+        const float *const at[4], size_t stride, size_t beyond, NAME##_vector out[36]) {                             \
         NAME##_vector across[6][6];                                                                                  \
         for (int r = 0; r < 6; r++) {                                                                                \
             NAME##_vector d[8];                                                                                      \
-            NAME##_split4(patch + r * stride, d);                                                                    \
-            NAME##_split4(patch + r * stride + beyond, d + 4);                                                       \
+            NAME##_split4(at, r * stride, d);                                                                        \
+            NAME##_split4(at, r * stride + beyond, d + 4);                                                           \
             NAME##_bt6(d, across[r]);                                                                                \
         }                                                                                                            \
         for (int j = 0; j < 6; j++) {                                                                                \
@@ -291,50 +302,65 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
                                                                                                                      \
     /* B^T d B of `count` tiles, from patches as `patches2`'s, written for tiles from `tile` on. */                  \
     TARGET static inline void NAME##_patches(                                                                        \
-        const float *patch, size_t stride, size_t beyond, int size, float *v, struct fovea_tile_layout layout,       \
+        const float *const at[4], size_t stride, size_t beyond, int size, float *v, struct fovea_tile_layout layout, \
         long tile, int count) {                                                                                      \
         NAME##_vector out[36];                                                                                       \
         if (size == 4) {                                                                                             \
-            NAME##_patches4(patch, stride, beyond, out);                                                             \
+            NAME##_patches4(at, stride, beyond, out);                                                                \
         } else {                                                                                                     \
-            NAME##_patches2(patch, stride, beyond, out);                                                             \
+            NAME##_patches2(at, stride, beyond, out);                                                                \
         }                                                                                                            \
         NAME##_put(v, layout, tile, out, (size + 2) * (size + 2), count);                                            \
     }                                                                                                                \
                                                                                                                      \
-    /* Along each tile row where it fills a vector; otherwise across the tile rows, from strips (measured: the 8     \
-       F(4x4) tile columns of 32x32 planes took 0.8x the time on AVX-512 from strips as along the rows on AVX2). */  \
+    /* Along each tile row where it fills a vector. Otherwise across the tile rows: from the padded rows where each  \
+       run of LANES / tile tiles lies in one tile row (tiles_wide a multiple of a run), else from strips. Measured   \
+       on F(4x4)'s 8 tile columns of 32x32 planes (16 -> 16 channels, batch 64, AVX-512): from the padded rows 0.85x \
+       the time of the strips, which had taken 0.8x the time of AVX2 along the rows. */                              \
     TARGET static void NAME##_input(                                                                                 \
         const float *x, struct fovea_tile_plane p, int first_row, int tile_rows, float *scratch, float *v,           \
         struct fovea_tile_layout layout, int first_tile) {                                                           \
+        int tiles = tile_rows * p.tiles_wide, per_run = (LANES) / p.tile;                                            \
+        const float *at[4];                                                                                          \
         if (p.tiles_wide >= (LANES)) {                                                                               \
             size_t n = padded_row(p);                                                                                \
             pad_rows(x, p, first_row, tile_rows, scratch);                                                           \
             for (int t = 0; t < tile_rows; t++) {                                                                    \
                 for (int tw = 0; tw < p.tiles_wide; tw += (LANES)) {                                                 \
                     int count = p.tiles_wide - tw < (LANES) ? p.tiles_wide - tw : (LANES);                           \
-                    const float *patch = scratch + (size_t)p.tile * (t * n + tw);                                    \
+                    for (int q = 0; q < p.tile; q++) at[q] = scratch + (size_t)p.tile * (t * n + tw) + q * (LANES);  \
                     long tile = (long)first_tile + (long)t * p.tiles_wide + tw;                                      \
-                    NAME##_patches(patch, n, p.tile, p.tile, v, layout, tile, count);                                \
+                    NAME##_patches(at, n, p.tile, p.tile, v, layout, tile, count);                                   \
                 }                                                                                                    \
+            }                                                                                                        \
+            return;                                                                                                  \
+        }                                                                                                            \
+        if (p.tiles_wide % per_run == 0) {                                                                           \
+            size_t n = padded_row(p);                                                                                \
+            pad_rows(x, p, first_row, tile_rows, scratch);                                                           \
+            for (int k = 0; k < tiles; k += (LANES)) {                                                               \
+                int count = tiles - k < (LANES) ? tiles - k : (LANES);                                               \
+                for (int q = 0; q < p.tile; q++) {                                                                   \
+                    /* A run past the block's last tile reads the first run's values, whose products are dropped. */ \
+                    int run = k + q * per_run < tiles ? k + q * per_run : k;                                         \
+                    at[q] = scratch + (size_t)p.tile * (run / p.tiles_wide * n + run % p.tiles_wide);                \
+                }                                                                                                    \
+                NAME##_patches(at, n, p.tile, p.tile, v, layout, first_tile + k, count);                             \
             }                                                                                                        \
             return;                                                                                                  \
         }                                                                                                            \
         size_t length = strip_length(p, tile_rows);                                                                  \
         fill_strips(x, p, first_row, tile_rows, scratch);                                                            \
-        int tiles = tile_rows * p.tiles_wide;                                                                        \
         for (int k = 0; k < tiles; k += (LANES)) {                                                                   \
             int count = tiles - k < (LANES) ? tiles - k : (LANES);                                                   \
-            const float *patch = scratch + (size_t)p.tile * k;                                                       \
-            NAME##_patches(patch, 2 * length, length, p.tile, v, layout, first_tile + k, count);                     \
+            for (int q = 0; q < p.tile; q++) at[q] = scratch + (size_t)p.tile * k + q * (LANES);                     \
+            NAME##_patches(at, 2 * length, length, p.tile, v, layout, first_tile + k, count);                        \
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
-    /* F(2x2)'s A^T m A (plus bias) of `count` tiles from tiles[0] (slice_stride apart per xi): its first `rows`     \
-       rows, `width` columns from out on (rows row_stride apart). */                                                 \
+    /* F(2x2)'s A^T m A (plus bias) of `count` tiles from tiles[0] (slice_stride apart per xi), into `runs`. */      \
     TARGET static inline void NAME##_outputs2(                                                                       \
-        const float *tiles, long slice_stride, int count, float bias, int rows, int width, float *out,               \
-        long row_stride) {                                                                                           \
+        const float *tiles, long slice_stride, int count, float bias, const struct output_runs *runs) {              \
         /* A^T down the columns: s = m0 + m1 + m2, e = m1 - m2 - m3 for each column j. */                            \
         NAME##_vector s[4], e[4];                                                                                    \
         for (int j = 0; j < 4; j++) {                                                                                \
@@ -346,21 +372,22 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
             e[j] = m1 - m2 - m3;                                                                                     \
         }                                                                                                            \
         /* A along the rows: (v0 + v1 + v2, v1 - v2 - v3), the two columns of each tile side by side. */             \
-        for (int r = 0; r < rows; r++) {                                                                             \
+        for (int r = 0; r < 2; r++) {                                                                                \
             const NAME##_vector *q = r == 0 ? s : e;                                                                 \
             NAME##_vector left = q[0] + q[1] + q[2] + bias, right = q[1] - q[2] - q[3] + bias;                       \
-            NAME##_vector low = __builtin_shufflevector(left, right, LANE_LIST(LOW, LANES));                         \
-            NAME##_vector high = __builtin_shufflevector(left, right, LANE_LIST(HIGH, LANES));                       \
-            float *row = out + (size_t)r * row_stride;                                                               \
-            NAME##_put_lanes(row, low, width < (LANES) ? width : (LANES));                                           \
-            if (width > (LANES)) NAME##_put_lanes(row + (LANES), high, width - (LANES));                             \
+            NAME##_vector halves[2] = {                                                                              \
+                __builtin_shufflevector(left, right, LANE_LIST(LOW, LANES)),                                         \
+                __builtin_shufflevector(left, right, LANE_LIST(HIGH, LANES))};                                       \
+            for (int k = 0; k < 2; k++) {                                                                            \
+                if (r < runs->rows[k] && runs->lanes[k] > 0)                                                         \
+                    NAME##_put_lanes(runs->at[k] + r * runs->row_stride, halves[k], runs->lanes[k]);                 \
+            }                                                                                                        \
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
     /* F(4x4)'s A^T m A, as `outputs2`: A^T down each column j of the products, then along each output row. */       \
     TARGET static inline void NAME##_outputs4(                                                                       \
-        const float *tiles, long slice_stride, int count, float bias, int rows, int width, float *out,               \
-        long row_stride) {                                                                                           \
+        const float *tiles, long slice_stride, int count, float bias, const struct output_runs *runs) {              \
         NAME##_vector down[4][6];                                                                                    \
         for (int j = 0; j < 6; j++) {                                                                                \
             NAME##_vector column[6], o[4];                                                                           \
@@ -368,7 +395,7 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
             NAME##_at6(column, o);                                                                                   \
             for (int r = 0; r < 4; r++) down[r][j] = o[r];                                                           \
         }                                                                                                            \
-        for (int r = 0; r < rows; r++) {                                                                             \
+        for (int r = 0; r < 4; r++) {                                                                                \
             NAME##_vector o[4];                                                                                      \
             NAME##_at6(down[r], o);                                                                                  \
             /* The four columns of each tile side by side: interleave 0 with 2 and 1 with 3, then those. */          \
@@ -381,47 +408,74 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
                 __builtin_shufflevector(low02, low13, LANE_LIST(HIGH, LANES)),                                       \
                 __builtin_shufflevector(high02, high13, LANE_LIST(LOW, LANES)),                                      \
                 __builtin_shufflevector(high02, high13, LANE_LIST(HIGH, LANES))};                                    \
-            float *row = out + (size_t)r * row_stride;                                                               \
-            for (int k = 0; k < 4 && width > k * (LANES); k++) {                                                     \
-                int lanes = width - k * (LANES) < (LANES) ? width - k * (LANES) : (LANES);                           \
-                NAME##_put_lanes(row + k * (LANES), columns[k], lanes);                                              \
+            for (int k = 0; k < 4; k++) {                                                                            \
+                if (r < runs->rows[k] && runs->lanes[k] > 0)                                                         \
+                    NAME##_put_lanes(runs->at[k] + r * runs->row_stride, columns[k], runs->lanes[k]);                \
             }                                                                                                        \
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
     TARGET static inline void NAME##_outputs(                                                                        \
-        int size, const float *tiles, long slice_stride, int count, float bias, int rows, int width, float *out,     \
-        long row_stride) {                                                                                           \
+        int size, const float *tiles, long slice_stride, int count, float bias, const struct output_runs *runs) {    \
         if (size == 4) {                                                                                             \
-            NAME##_outputs4(tiles, slice_stride, count, bias, rows, width, out, row_stride);                         \
+            NAME##_outputs4(tiles, slice_stride, count, bias, runs);                                                 \
         } else {                                                                                                     \
-            NAME##_outputs2(tiles, slice_stride, count, bias, rows, width, out, row_stride);                         \
+            NAME##_outputs2(tiles, slice_stride, count, bias, runs);                                                 \
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
-    /* Along each tile row where it fills a vector; otherwise across the tile rows, into strips and then into y. */  \
+    /* Along each tile row where it fills a vector. Otherwise across the tile rows: straight into y where each run of \
+       LANES / tile tiles lies in one tile row and the tile rows fill the plane's width, else into strips and then   \
+       into y. */                                                                                                    \
     TARGET static void NAME##_output(                                                                                \
         const float *m, long slice_stride, struct fovea_tile_plane p, int first_row, int tile_rows, float bias,      \
         float *scratch, float *y) {                                                                                  \
+        int tiles = tile_rows * p.tiles_wide, per_run = (LANES) / p.tile;                                            \
+        struct output_runs runs = {.row_stride = p.width};                                                           \
         if (p.tiles_wide >= (LANES)) {                                                                               \
             for (int t = 0; t < tile_rows; t++) {                                                                    \
                 int th = first_row + t, rows = p.height - p.tile * th < p.tile ? p.height - p.tile * th : p.tile;    \
                 float *top = y + (size_t)p.tile * th * p.width;                                                      \
-                const float *tiles = m + (size_t)t * p.tiles_wide;                                                   \
+                const float *tiles_row = m + (size_t)t * p.tiles_wide;                                               \
                 for (int tw = 0; tw < p.tiles_wide; tw += (LANES)) {                                                 \
                     int count = p.tiles_wide - tw < (LANES) ? p.tiles_wide - tw : (LANES);                           \
-                    int x = p.tile * tw, width = p.width - x < p.tile * (LANES) ? p.width - x : p.tile * (LANES);    \
-                    NAME##_outputs(p.tile, tiles + tw, slice_stride, count, bias, rows, width, top + x, p.width);    \
+                    int x = p.tile * tw;                                                                             \
+                    for (int q = 0; q < p.tile; q++) {                                                               \
+                        int left = p.width - x - q * (LANES);                                                        \
+                        runs.at[q] = top + x + q * (LANES);                                                          \
+                        runs.rows[q] = rows;                                                                         \
+                        runs.lanes[q] = left < 0 ? 0 : left < (LANES) ? left : (LANES);                              \
+                    }                                                                                                \
+                    NAME##_outputs(p.tile, tiles_row + tw, slice_stride, count, bias, &runs);                        \
                 }                                                                                                    \
             }                                                                                                        \
             return;                                                                                                  \
         }                                                                                                            \
+        if (p.tiles_wide % per_run == 0 && p.width == p.tile * p.tiles_wide) {                                       \
+            for (int k = 0; k < tiles; k += (LANES)) {                                                               \
+                int count = tiles - k < (LANES) ? tiles - k : (LANES);                                               \
+                for (int q = 0; q < p.tile; q++) {                                                                   \
+                    int run = k + q * per_run, th = first_row + run / p.tiles_wide;                                  \
+                    runs.at[q] = y + (size_t)p.tile * th * p.width + p.tile * (run % p.tiles_wide);                  \
+                    int below = p.height - p.tile * th;                                                              \
+                    runs.rows[q] = run >= tiles ? 0 : below < p.tile ? below : p.tile;                               \
+                    runs.lanes[q] = (LANES);                                                                         \
+                }                                                                                                    \
+                NAME##_outputs(p.tile, m + k, slice_stride, count, bias, &runs);                                     \
+            }                                                                                                        \
+            return;                                                                                                  \
+        }                                                                                                            \
         long length = (long)strip_length(p, tile_rows);                                                              \
-        int tiles = tile_rows * p.tiles_wide;                                                                        \
+        runs.row_stride = length;                                                                                    \
         for (int k = 0; k < tiles; k += (LANES)) {                                                                   \
             int count = tiles - k < (LANES) ? tiles - k : (LANES);                                                   \
-            float *out = scratch + (size_t)p.tile * k;                                                               \
-            NAME##_outputs(p.tile, m + k, slice_stride, count, bias, p.tile, p.tile * count, out, length);           \
+            for (int q = 0; q < p.tile; q++) {                                                                       \
+                int left = p.tile * count - q * (LANES);                                                             \
+                runs.at[q] = scratch + (size_t)p.tile * k + q * (LANES);                                             \
+                runs.rows[q] = p.tile;                                                                               \
+                runs.lanes[q] = left < 0 ? 0 : left < (LANES) ? left : (LANES);                                      \
+            }                                                                                                        \
+            NAME##_outputs(p.tile, m + k, slice_stride, count, bias, &runs);                                         \
         }                                                                                                            \
         empty_strips(p, first_row, tile_rows, scratch, y);                                                           \
     }                                                                                                                \

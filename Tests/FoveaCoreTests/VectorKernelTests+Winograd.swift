@@ -34,8 +34,12 @@ extension VectorKernelTests {
 
     static func transposed(_ a: [[Double]]) -> [[Double]] { (0..<a[0].count).map { j in a.map { $0[j] } } }
 
-    /// (plane height, width, padding top, left): wide and narrow tile rows, odd outputs, negative padding.
-    static let planes = [(7, 37, 1, 1), (5, 9, 0, 0), (6, 4, 2, 2), (9, 12, 1, -1), (6, 140, 1, 1)]
+    /// (plane height, width, padding top, left): wide and narrow tile rows, odd outputs, negative padding; and tile rows
+    /// whose tiles fill whole runs of a vector (a vector spanning 2, 4 or 8 tile rows, the last tile row cut short).
+    static let planes = [
+        (7, 37, 1, 1), (5, 9, 0, 0), (6, 4, 2, 2), (9, 12, 1, -1), (6, 140, 1, 1), (17, 16, 1, 1), (16, 32, 1, 1),
+        (5, 8, 1, 1),
+    ]
 
     /// Tile layouts of `slices` slices: row-major slices of `tiles` tiles, and panels of 8 tiles (3 channels' rows each)
     /// from tile 5 on.
@@ -128,7 +132,7 @@ extension VectorKernelTests {
     @Test(arguments: levelsAndTiles)
     func winogradOutputTransformsMatchTheMatrices(level: Int32, tile: Int) {
         let a = tile + 2, aT = Self.aT[tile]!
-        for (outH, outW) in [(7, 37), (4, 8), (3, 5), (9, 130)] {
+        for (outH, outW) in [(7, 37), (4, 8), (3, 5), (9, 130), (17, 16), (16, 32), (5, 8)] {
             let (tilesHigh, tilesWide) = ((outH + tile - 1) / tile, (outW + tile - 1) / tile)
             let first = min(1, tilesHigh - 1), rows = tilesHigh - first, sliceStride = rows * tilesWide + 2
             let m = Self.values(a * a * sliceStride, seed: 31), bias: Float = 0.25

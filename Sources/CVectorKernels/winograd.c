@@ -25,6 +25,10 @@ static size_t padded_row(struct fovea_tile_plane p) {
     return (size_t)p.tile * p.tiles_wide + 16 * (size_t)p.tile + 16;
 }
 
+// The columns of a padded row that its tiles use. Only these are written: the reads past them land in lanes (or the
+// unused columns of a patch) whose results are dropped. Zeroing whole padded rows had taken as long as the copies.
+static size_t used_columns(struct fovea_tile_plane p) { return (size_t)p.tile * p.tiles_wide + 2; }
+
 // row[x + pad] = line[x] for the columns that land in 0 ..< n; zero elsewhere, and everywhere when `line` is NULL.
 static void pad_row(const float *line, int width, int pad, size_t n, float *row) {
     long first = pad < 0 ? -pad : 0, last = width < (long)n - pad ? width : (long)n - pad;
@@ -55,7 +59,8 @@ static void pad_rows(const float *x, struct fovea_tile_plane p, int first_row, i
     size_t n = padded_row(p);
     for (int j = 0; j < p.tile * tile_rows + 2; j++) {
         int y = p.tile * first_row - p.pad_top + j;
-        pad_row(y >= 0 && y < p.height ? x + (size_t)y * p.width : NULL, p.width, p.pad_left, n, scratch + j * n);
+        const float *line = y >= 0 && y < p.height ? x + (size_t)y * p.width : NULL;
+        pad_row(line, p.width, p.pad_left, used_columns(p), scratch + j * n);
     }
 }
 
@@ -130,7 +135,27 @@ void fovea_winograd_filter(int tile, const float *f, int flipped, float *u, long
             u[(r * a + c) * stride] = g[c][0] * rows[r][0] + g[c][1] * rows[r][1] + g[c][2] * rows[r][2];
 }
 
-size_t fovea_winograd_gradient_scratch(struct fovea_tile_plane plane) { return 2 * padded_row(plane); }
+void fovea_winograd_filter_gradient(int tile, const float *du, long stride, float *f) {
+    int a = tile + 2;
+    const float(*g)[3] = tile == 4 ? filter_g4 : filter_g2;
+    float rows[6][3];
+    for (int r = 0; r < a; r++)
+        for (int j = 0; j < 3; j++) {
+            float sum = 0;
+            for (int c = 0; c < a; c++) sum += du[(r * a + c) * stride] * g[c][j];
+            rows[r][j] = sum;
+        }
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            float sum = 0;
+            for (int r = 0; r < a; r++) sum += g[r][i] * rows[r][j];
+            f[i * 3 + j] = sum;
+        }
+}
+
+size_t fovea_winograd_gradient_scratch(struct fovea_tile_plane plane, int tile_rows) {
+    return plane.tile == 4 ? fovea_winograd_input_scratch(plane, tile_rows) : 2 * padded_row(plane);
+}
 
 // Each level's vectors (levels.h), and loads and stores of a vector's first `count` lanes that stay within them:
 // masked on AVX2 and AVX-512, where a memcpy of a variable length would be a library call per vector.
@@ -254,6 +279,19 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
         o[3] = difference12 + 8.0f * difference34 + m[5];                                                            \
     }                                                                                                                \
                                                                                                                      \
+    /* o = A d for F(4x4)'s four values d (A's rows d0, d0 + d1 + d2 + d3, d0 - d1 + d2 - d3, d0 + 2d1 + 4d2 + 8d3,  \
+       d0 - 2d1 + 4d2 - 8d3, d3): the adjoint of `at6`. */                                                           \
+    TARGET static inline void NAME##_a6(const NAME##_vector d[4], NAME##_vector o[6]) {                              \
+        NAME##_vector even = d[0] + d[2], odd = d[1] + d[3];                                                         \
+        NAME##_vector near = d[0] + 4.0f * d[2], far = 2.0f * d[1] + 8.0f * d[3];                                    \
+        o[0] = d[0];                                                                                                 \
+        o[1] = even + odd;                                                                                           \
+        o[2] = even - odd;                                                                                           \
+        o[3] = near + far;                                                                                           \
+        o[4] = near - far;                                                                                           \
+        o[5] = d[3];                                                                                                 \
+    }                                                                                                                \
+                                                                                                                     \
     /* F(2x2)'s B^T d B for LANES tiles, each `tile` floats of a run: patch row r's columns 0 ..< tile of the tiles of \
        run q (LANES / tile of them) at at[q] + r * stride, and their next columns from `beyond` further on (the next \
        tile's in a padded row, or a strip's). */                                                                     \
@@ -300,12 +338,31 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
-    /* B^T d B of `count` tiles, from patches as `patches2`'s, written for tiles from `tile` on. */                  \
+    /* F(4x4)'s A dY A^T for the 4x4 output-gradient blocks of LANES tiles, from runs as `patches4`'s (rows 0 ..< 4): \
+       A along each block row, then down each column. */                                                             \
+    TARGET static inline void NAME##_blocks4(const float *const at[4], size_t stride, NAME##_vector out[36]) {       \
+        NAME##_vector across[4][6];                                                                                  \
+        for (int r = 0; r < 4; r++) {                                                                                \
+            NAME##_vector d[4];                                                                                      \
+            NAME##_split4(at, r * stride, d);                                                                        \
+            NAME##_a6(d, across[r]);                                                                                 \
+        }                                                                                                            \
+        for (int j = 0; j < 6; j++) {                                                                                \
+            NAME##_vector column[4] = {across[0][j], across[1][j], across[2][j], across[3][j]}, down[6];             \
+            NAME##_a6(column, down);                                                                                 \
+            for (int i = 0; i < 6; i++) out[6 * i + j] = down[i];                                                    \
+        }                                                                                                            \
+    }                                                                                                                \
+                                                                                                                     \
+    /* B^T d B of `count` tiles (A dY A^T of their output-gradient blocks when `gradient`), from patches as          \
+       `patches2`'s, written for tiles from `tile` on. */                                                            \
     TARGET static inline void NAME##_patches(                                                                        \
-        const float *const at[4], size_t stride, size_t beyond, int size, float *v, struct fovea_tile_layout layout, \
-        long tile, int count) {                                                                                      \
+        const float *const at[4], size_t stride, size_t beyond, int size, int gradient, float *v,                    \
+        struct fovea_tile_layout layout, long tile, int count) {                                                     \
         NAME##_vector out[36];                                                                                       \
-        if (size == 4) {                                                                                             \
+        if (gradient) {                                                                                              \
+            NAME##_blocks4(at, stride, out);                                                                         \
+        } else if (size == 4) {                                                                                      \
             NAME##_patches4(at, stride, beyond, out);                                                                \
         } else {                                                                                                     \
             NAME##_patches2(at, stride, beyond, out);                                                                \
@@ -318,8 +375,8 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
        on F(4x4)'s 8 tile columns of 32x32 planes (16 -> 16 channels, batch 64, AVX-512): from the padded rows 0.85x \
        the time of the strips, which had taken 0.8x the time of AVX2 along the rows. */                              \
     TARGET static void NAME##_input(                                                                                 \
-        const float *x, struct fovea_tile_plane p, int first_row, int tile_rows, float *scratch, float *v,           \
-        struct fovea_tile_layout layout, int first_tile) {                                                           \
+        const float *x, struct fovea_tile_plane p, int first_row, int tile_rows, int gradient, float *scratch,       \
+        float *v, struct fovea_tile_layout layout, int first_tile) {                                                 \
         int tiles = tile_rows * p.tiles_wide, per_run = (LANES) / p.tile;                                            \
         const float *at[4];                                                                                          \
         if (p.tiles_wide >= (LANES)) {                                                                               \
@@ -330,7 +387,7 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
                     int count = p.tiles_wide - tw < (LANES) ? p.tiles_wide - tw : (LANES);                           \
                     for (int q = 0; q < p.tile; q++) at[q] = scratch + (size_t)p.tile * (t * n + tw) + q * (LANES);  \
                     long tile = (long)first_tile + (long)t * p.tiles_wide + tw;                                      \
-                    NAME##_patches(at, n, p.tile, p.tile, v, layout, tile, count);                                   \
+                    NAME##_patches(at, n, p.tile, p.tile, gradient, v, layout, tile, count);                         \
                 }                                                                                                    \
             }                                                                                                        \
             return;                                                                                                  \
@@ -345,7 +402,7 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
                     int run = k + q * per_run < tiles ? k + q * per_run : k;                                         \
                     at[q] = scratch + (size_t)p.tile * (run / p.tiles_wide * n + run % p.tiles_wide);                \
                 }                                                                                                    \
-                NAME##_patches(at, n, p.tile, p.tile, v, layout, first_tile + k, count);                             \
+                NAME##_patches(at, n, p.tile, p.tile, gradient, v, layout, first_tile + k, count);                   \
             }                                                                                                        \
             return;                                                                                                  \
         }                                                                                                            \
@@ -354,7 +411,7 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
         for (int k = 0; k < tiles; k += (LANES)) {                                                                   \
             int count = tiles - k < (LANES) ? tiles - k : (LANES);                                                   \
             for (int q = 0; q < p.tile; q++) at[q] = scratch + (size_t)p.tile * k + q * (LANES);                     \
-            NAME##_patches(at, 2 * length, length, p.tile, v, layout, first_tile + k, count);                        \
+            NAME##_patches(at, 2 * length, length, p.tile, gradient, v, layout, first_tile + k, count);              \
         }                                                                                                            \
     }                                                                                                                \
                                                                                                                      \
@@ -480,14 +537,15 @@ FOVEA_AVX512_TARGET static inline avx512_vector avx512_get_lanes(const float *p,
         empty_strips(p, first_row, tile_rows, scratch, y);                                                           \
     }                                                                                                                \
                                                                                                                      \
-    TARGET static void NAME##_gradient(                                                                              \
+    /* F(2x2)'s A dY A^T, along one tile row at a time. */                                                           \
+    TARGET static void NAME##_gradient2(                                                                             \
         const float *dy, struct fovea_tile_plane p, int first_row, int tile_rows, float *scratch, float *v,          \
         struct fovea_tile_layout layout, int first_tile) {                                                           \
         size_t n = padded_row(p);                                                                                    \
         for (int t = 0; t < tile_rows; t++) {                                                                        \
             for (int r = 0; r < 2; r++) {                                                                            \
                 int y = 2 * (first_row + t) + r;                                                                     \
-                pad_row(y < p.height ? dy + (size_t)y * p.width : NULL, p.width, 0, n, scratch + r * n);             \
+                pad_row(y < p.height ? dy + (size_t)y * p.width : NULL, p.width, 0, used_columns(p), scratch + r * n); \
             }                                                                                                        \
             for (int tw = 0; tw < p.tiles_wide; tw += (LANES)) {                                                     \
                 int count = p.tiles_wide - tw < (LANES) ? p.tiles_wide - tw : (LANES);                               \
@@ -524,7 +582,7 @@ void fovea_winograd_input(
     int level, const float *x, struct fovea_tile_plane plane, int first_row, int tile_rows, float *scratch, float *v,
     struct fovea_tile_layout layout, int first_tile) {
     int tiles = tile_rows * plane.tiles_wide;
-    FOVEA_DISPATCH(tiles_level(level, tiles), input, x, plane, first_row, tile_rows, scratch, v, layout, first_tile);
+    FOVEA_DISPATCH(tiles_level(level, tiles), input, x, plane, first_row, tile_rows, 0, scratch, v, layout, first_tile);
 }
 
 void fovea_winograd_output(
@@ -537,7 +595,16 @@ void fovea_winograd_output(
 void fovea_winograd_gradient(
     int level, const float *dy, struct fovea_tile_plane plane, int first_row, int tile_rows, float *scratch, float *v,
     struct fovea_tile_layout layout, int first_tile) {
+    if (plane.tile == 4) {
+        // As the input transform walks its patches, across the tile rows where one does not fill a vector.
+        struct fovea_tile_plane blocks = plane;
+        blocks.pad_top = blocks.pad_left = 0;
+        int tiles = tile_rows * plane.tiles_wide;
+        FOVEA_DISPATCH(
+            tiles_level(level, tiles), input, dy, blocks, first_row, tile_rows, 1, scratch, v, layout, first_tile);
+        return;
+    }
     // Along one tile row at a time.
     int use = tiles_level(level, plane.tiles_wide);
-    FOVEA_DISPATCH(use, gradient, dy, plane, first_row, tile_rows, scratch, v, layout, first_tile);
+    FOVEA_DISPATCH(use, gradient2, dy, plane, first_row, tile_rows, scratch, v, layout, first_tile);
 }

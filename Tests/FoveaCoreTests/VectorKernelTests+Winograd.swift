@@ -89,6 +89,17 @@ extension VectorKernelTests {
         }
     }
 
+    /// `fovea_winograd_filter_gradient` against G^T dU G.
+    @Test(arguments: [2, 4])
+    func winogradFilterGradientMatchesTheMatrices(tile: Int) {
+        let a = tile + 2, du = Self.values(2 * a * a, seed: 34), g = Self.gMatrix[tile]!
+        var f = [Float](repeating: 7, count: 9)
+        fovea_winograd_filter_gradient(Int32(tile), du, 2, &f)
+        let sums = (0..<a).map { i in (0..<a).map { j in Double(du[2 * (a * i + j)]) } }
+        let want = Self.product(Self.product(Self.transposed(g), sums), g).joined().map(Float.init)
+        #expect(allClose(f, want), "F(\(tile)x\(tile)): \(maxAbsDifference(f, want))")
+    }
+
     /// Where `layout` puts value xi of tile t.
     static func index(_ layout: fovea_tile_layout, _ xi: Int, _ t: Int) -> Int {
         let width = Int(layout.panel_width)
@@ -157,30 +168,33 @@ extension VectorKernelTests {
         }
     }
 
-    @Test(arguments: levels)
-    func winogradGradientTransformsMatchTheMatrices(level: Int32) {
-        for (outH, outW) in [(7, 37), (4, 8), (3, 5)] {
-            let (tilesHigh, tilesWide) = ((outH + 1) / 2, (outW + 1) / 2)
+    @Test(arguments: levelsAndTiles)
+    func winogradGradientTransformsMatchTheMatrices(level: Int32, tile: Int) {
+        let a = tile + 2, aT = Self.aT[tile]!
+        for (outH, outW) in [(7, 37), (4, 8), (3, 5), (17, 16), (16, 32), (5, 8), (9, 130)] {
+            let (tilesHigh, tilesWide) = ((outH + tile - 1) / tile, (outW + tile - 1) / tile)
             let first = min(1, tilesHigh - 1), rows = tilesHigh - first
             let dy = Self.values(outH * outW, seed: 32)
             let plane = fovea_tile_plane(
-                height: Int32(outH), width: Int32(outW), pad_top: 0, pad_left: 0, tiles_wide: Int32(tilesWide), tile: 2)
-            for (layout, firstTile, size) in Self.layouts(tiles: rows * tilesWide, slices: 16) {
+                height: Int32(outH), width: Int32(outW), pad_top: 0, pad_left: 0, tiles_wide: Int32(tilesWide),
+                tile: Int32(tile))
+            for (layout, firstTile, size) in Self.layouts(tiles: rows * tilesWide, slices: a * a) {
                 var v = [Float](repeating: 7, count: size), want = v
-                var scratch = [Float](repeating: .nan, count: fovea_winograd_gradient_scratch(plane))
+                var scratch = [Float](repeating: .nan, count: fovea_winograd_gradient_scratch(plane, Int32(rows)))
                 fovea_winograd_gradient(level, dy, plane, Int32(first), Int32(rows), &scratch, &v, layout, Int32(firstTile))
                 for t in 0..<rows * tilesWide {
                     let (th, tw) = (first + t / tilesWide, t % tilesWide)
-                    let block = (0..<2).map { r in
-                        (0..<2).map { s -> Double in
-                            let (y, x) = (2 * th + r, 2 * tw + s)
+                    let block = (0..<tile).map { r in
+                        (0..<tile).map { s -> Double in
+                            let (y, x) = (tile * th + r, tile * tw + s)
                             return y < outH && x < outW ? Double(dy[y * outW + x]) : 0
                         }
                     }
-                    let transformed = Self.product(Self.product(Self.transposed(Self.aT[2]!), block), Self.aT[2]!)
-                    for xi in 0..<16 { want[Self.index(layout, xi, firstTile + t)] = Float(transformed[xi / 4][xi % 4]) }
+                    let transformed = Self.product(Self.product(Self.transposed(aT), block), aT)
+                    for xi in 0..<a * a { want[Self.index(layout, xi, firstTile + t)] = Float(transformed[xi / a][xi % a]) }
                 }
-                #expect(allClose(v, want), "level \(level) gradient \(outH)x\(outW) first tile \(firstTile)")
+                #expect(
+                    allClose(v, want), "level \(level) tile \(tile) gradient \(outH)x\(outW) first tile \(firstTile)")
             }
         }
     }

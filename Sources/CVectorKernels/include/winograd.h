@@ -32,6 +32,10 @@ struct fovea_tile_plane {
 /// degrees when `flipped`), value xi at u[xi * stride].
 void fovea_winograd_filter(int tile, const float *f, int flipped, float *u, long stride);
 
+/// The gradient of the 3x3 filter f (row-major) from that of its transform (value xi at du[xi * stride]): G^T dU G, the
+/// adjoint of `fovea_winograd_filter` (unturned).
+void fovea_winograd_filter_gradient(int tile, const float *du, long stride, float *f);
+
 /// Floats of scratch `fovea_winograd_input` needs for `tile_rows` tile rows of `plane`.
 size_t fovea_winograd_input_scratch(struct fovea_tile_plane plane, int tile_rows);
 
@@ -51,12 +55,12 @@ void fovea_winograd_output(
     int level, const float *m, long slice_stride, struct fovea_tile_plane plane, int first_row, int tile_rows,
     float bias, float *scratch, float *y);
 
-/// Floats of scratch `fovea_winograd_gradient` needs for a plane.
-size_t fovea_winograd_gradient_scratch(struct fovea_tile_plane plane);
+/// Floats of scratch `fovea_winograd_gradient` needs for `tile_rows` tile rows of `plane`.
+size_t fovea_winograd_gradient_scratch(struct fovea_tile_plane plane, int tile_rows);
 
-/// A dY A^T (the adjoint of the output transform) for the 2x2 output-gradient block of each tile of tile rows
+/// A dY A^T (the adjoint of the output transform) for the tile x tile output-gradient block of each tile of tile rows
 /// first_row ..< first_row + tile_rows of one output-gradient plane (zero past its edge), written for tiles
-/// first_tile, first_tile + 1, ... in `layout` from v. F(2x2, 3x3) only: plane.tile is 2.
+/// first_tile, first_tile + 1, ... in `layout` from v.
 void fovea_winograd_gradient(
     int level, const float *dy, struct fovea_tile_plane plane, int first_row, int tile_rows, float *scratch, float *v,
     struct fovea_tile_layout layout, int first_tile);

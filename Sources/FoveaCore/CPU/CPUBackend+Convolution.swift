@@ -53,9 +53,9 @@ extension CPUBackend: ConvolutionBackend {
     ) throws {
         switch try checked(algorithm, g, pass: .backwardWeight) {
         case .columns: try columnsConv2dBackwardWeight(gradOutput, input: input, geometry: g, into: gradWeight)
-        case .winograd: try winogradConv2dBackwardWeight(gradOutput, input: input, geometry: g, into: gradWeight)
+        case .winograd: try winogradConv2dBackwardWeight(gradOutput, input: input, geometry: g, tile: 2, into: gradWeight)
         case .direct: try directConv2dBackwardWeight(gradOutput, input: input, geometry: g, into: gradWeight)
-        case .winograd4: preconditionFailure("checked(_:_:pass:) refuses winograd4's weight gradient")
+        case .winograd4: try winogradConv2dBackwardWeight(gradOutput, input: input, geometry: g, tile: 4, into: gradWeight)
         }
     }
 

@@ -1,7 +1,6 @@
 import CVectorKernels
 
-/// The convolution passes by Winograd's F(m x m, 3x3) (`WinogradTiles`; m = 2 for all three, m = 4 for the forward and
-/// the input gradient): each core transforms a block of tile rows, runs the block's GEMMs (one per slice) and transforms
+/// The convolution passes by Winograd's F(m x m, 3x3) (`WinogradTiles`; m = 2 or 4): each core transforms a block of tile rows, runs the block's GEMMs (one per slice) and transforms
 /// the products back, so a block's transforms stay in cache for its GEMMs. The transforms (`CVectorKernels`, at
 /// `simdLevel`) go channel by channel, down the block's tile rows of each image. The forward's input transform writes
 /// the panels of the packed GEMM (`fovea_packed_gemm`) that multiplies them. The input gradient is the same
@@ -35,16 +34,16 @@ extension CPUBackend {
     /// Each core sums its blocks' products into its own transformed gradient; the sums are added in a fixed order. With
     /// few channels a block holds many tiles, and each product runs along them (`fovea_dot_gemm`: both operands' rows
     /// are tiles, so neither is packed); with more, each right-hand side (a slice of transformed inputs, transposed) is
-    /// packed for the packed GEMM first. F(2x2, 3x3) only.
+    /// packed for the packed GEMM first.
     func winogradConv2dBackwardWeight(
-        _ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry,
-        into gradWeight: Storage
+        _ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry, tile: Int, into gradWeight: Storage
     ) throws {
         let (cin, cout) = (g.inChannels, g.outChannels)
-        let tiles = WinogradTiles(g, tile: 2, channels: max(cin, cout))
+        let tiles = WinogradTiles(g, tile: tile, channels: max(cin, cout))
         guard tiles.blockCount > 0 else { Self.zero(Self.pointer(gradWeight), count: cout * cin * 9); return }
-        let tb = tiles.blockTiles, sums = 16 * cout * cin, level = Self.gemmLevel(columns: cin)
-        let (inputSize, gradientSize) = (16 * cin * tb, 16 * cout * tb)
+        let (tb, slices) = (tiles.blockTiles, tiles.slices)
+        let sums = slices * cout * cin, level = Self.gemmLevel(columns: cin)
+        let (inputSize, gradientSize) = (slices * cin * tb, slices * cout * tb)
         let alongTiles = max(cin, cout) <= 32
         let packedSize = alongTiles ? 0 : fovea_packed_floats(level, Int32(tb), Int32(cin))
         let partSize = sums + inputSize + gradientSize + packedSize + tiles.transformScratchSize
@@ -67,9 +66,9 @@ extension CPUBackend {
                     }
                 }
                 let n = Int32(rows.count * tiles.tilesWide), beta: Float = block == blocks.lowerBound ? 0 : 1
-                for xi in 0..<16 {
+                for xi in 0..<slices {
                     // du[xi] (cout x cin) += mg[xi] (cout x n) * v[xi]^T (n x cin)
-                    let (gradients, inputs, sum) = (mg + xi * cout * tb, v + xi * cin * tb, du + xi * sums / 16)
+                    let (gradients, inputs, sum) = (mg + xi * cout * tb, v + xi * cin * tb, du + xi * cout * cin)
                     if alongTiles {
                         fovea_dot_gemm(
                             Self.simdLevel, Int32(cout), Int32(cin), n, gradients, tb, inputs, tb, beta, sum, cin)
@@ -82,7 +81,7 @@ extension CPUBackend {
             }
         }
         for part in 1..<parts { Self.accumulate(base + part * partSize, into: base, count: sums) }
-        WinogradTiles.untransformFilterGradient(base, outChannels: cout, inChannels: cin, into: Self.pointer(gradWeight))
+        tiles.untransformFilterGradient(base, outChannels: cout, inChannels: cin, into: Self.pointer(gradWeight))
     }
 
     /// y = the correlation of x with `weight` (turned and with its channels swapped when `flipped`) over `tiles`'s

@@ -11,7 +11,7 @@ public enum CPUConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// Winograd's F(2x2, 3x3), 16 GEMMs over transformed tiles: 3x3 kernels, stride 1, no dilation, no groups.
     case winograd
     /// Winograd's F(4x4, 3x3), 36 GEMMs over transformed tiles (2.25 products per output instead of F(2x2)'s 4): the
-    /// geometries of `winograd`, forward and input gradient only (no weight gradient).
+    /// geometries of `winograd`.
     case winograd4
     /// Direct convolution, each output plane a run along its padded rows and each kernel offset a load of a few vectors
     /// shared by a block of output channels: no dilation, no groups, any kernel size; strided layers (read through
@@ -23,7 +23,7 @@ public enum CPUConvolutionAlgorithm: String, CaseIterable, Sendable {
         switch self {
         case .columns: true
         case .winograd: WinogradTiles.supports(g)
-        case .winograd4: WinogradTiles.supports(g) && pass != .backwardWeight
+        case .winograd4: WinogradTiles.supports(g)
         case .direct: g.dilation == Size2D(1) && g.groups == 1 && (pass != .backwardData || g.stride == Size2D(1))
         }
     }
@@ -42,7 +42,10 @@ public enum CPUConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   vector): on 16x16 and 32x32 planes it takes 0.78-0.91x F(2x2)'s time at 16 channels (resnet1), 0.81-0.97x at
     ///   32 to 64 (vgg3, vgg4; resnet3 and vgg2 0.70-1.13x, mostly below 1); on 8x8 planes (resnet5, vgg5, vgg6)
     ///   1.1-2.3x (4 tiles per image): F(4x4) where the pass's output plane is at least 16x16. With 9 to 15 input
-    ///   channels its forward is taken to 16 output channels, columns beyond.
+    ///   channels its forward is taken to 16 output channels, columns beyond. Its weight gradient takes 0.75-0.83x
+    ///   columns' time at 64 -> 64 channels on 16x16 (vgg4) and 0.92-1.10x at 32 -> 64 (vgg3), but 1.06-1.25x at 16 and
+    ///   32 channels (resnet1, resnet3: the transforms outweigh the products they save) and 1.5x on 8x8 planes: F(4x4)
+    ///   for weight gradients of at least 64 channels on planes of 16x16 and more.
     public static func choice(for g: ConvolutionGeometry, pass: ConvolutionPass) -> Self {
         if CPUConvolutionAlgorithm.direct.supports(g, pass: pass), g.kernel.height * g.kernel.width > 1 {
             let strided = g.stride != Size2D(1)
@@ -62,7 +65,9 @@ public enum CPUConvolutionAlgorithm: String, CaseIterable, Sendable {
             guard g.inChannels >= 3 && g.outChannels >= 16 else { return .columns }
             return g.inChannels >= 16 ? winograd(g.output) : g.outChannels <= 16 ? .winograd4 : .columns
         case .backwardData: return channels >= 16 ? winograd(Size2D(height: g.height, width: g.width)) : .columns
-        case .backwardWeight: return channels >= 128 ? .winograd : .columns
+        case .backwardWeight:
+            if channels >= 64 && min(g.output.height, g.output.width) >= 16 { return .winograd4 }
+            return channels >= 128 ? .winograd : .columns
         }
     }
 }

@@ -80,7 +80,8 @@ struct WinogradTiles {
     var transformScratchSize: Int {
         max(
             fovea_winograd_input_scratch(inputTiles, Int32(rowsPerBlock)),
-            fovea_winograd_output_scratch(outputTiles, Int32(rowsPerBlock)), fovea_winograd_gradient_scratch(outputTiles))
+            fovea_winograd_output_scratch(outputTiles, Int32(rowsPerBlock)),
+            fovea_winograd_gradient_scratch(outputTiles, Int32(rowsPerBlock)))
     }
 
     // MARK: Filter transforms
@@ -116,28 +117,12 @@ struct WinogradTiles {
         }
     }
 
-    /// weight[o][c] = G^T dU[ξ][o][c] G: the filter gradient from its 16 transformed sums of F(2x2, 3x3) (the adjoint
-    /// of `transformFilters`).
-    static func untransformFilterGradient(
-        _ du: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
-        into weight: UnsafeMutablePointer<Float>
+    /// weight[o][c] = G^T dU[ξ][o][c] G: the filter gradient from its transformed sums dU ([slices][outChannels]
+    /// [inChannels]), the adjoint of `transformFilters`.
+    func untransformFilterGradient(
+        _ du: UnsafePointer<Float>, outChannels: Int, inChannels: Int, into weight: UnsafeMutablePointer<Float>
     ) {
         let slice = outChannels * inChannels
-        for pair in 0..<slice {
-            @inline(__always) func row(_ i: Int) -> SIMD4<Float> {
-                SIMD4(
-                    du[(4 * i) * slice + pair], du[(4 * i + 1) * slice + pair], du[(4 * i + 2) * slice + pair],
-                    du[(4 * i + 3) * slice + pair])
-            }
-            // G^T rows: D0 + (D1 + D2) / 2, (D1 - D2) / 2, (D1 + D2) / 2 + D3; then the same on each row's four columns.
-            let (d0, d1, d2, d3) = (row(0), row(1), row(2), row(3))
-            let f = weight + pair * 9
-            @inline(__always) func emit(_ i: Int, _ r: SIMD4<Float>) {
-                f[i * 3] = r.x + 0.5 * (r.y + r.z)
-                f[i * 3 + 1] = 0.5 * (r.y - r.z)
-                f[i * 3 + 2] = 0.5 * (r.y + r.z) + r.w
-            }
-            emit(0, d0 + 0.5 * (d1 + d2)); emit(1, 0.5 * (d1 - d2)); emit(2, 0.5 * (d1 + d2) + d3)
-        }
+        for pair in 0..<slice { fovea_winograd_filter_gradient(Int32(tile), du + pair, slice, weight + pair * 9) }
     }
 }

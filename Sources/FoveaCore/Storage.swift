@@ -6,6 +6,9 @@ public protocol Storage: AnyObject {
     var count: Int { get }
     /// The type of the elements.
     var dtype: DType { get }
+    /// How many times the elements were written in place (optimizer steps, `assign`, `fill`, running statistics).
+    /// Autograd compares it with what an op's forward saw, so no backward reads values changed since.
+    var version: Int { get set }
 }
 
 extension Storage {
@@ -17,6 +20,7 @@ extension Storage {
 public final class CPUStorage: Storage {
     public let count: Int
     public let dtype: DType
+    public var version = 0
     /// The block's first byte.
     public let raw: UnsafeMutableRawPointer
     private let byteSize: Int

@@ -130,7 +130,7 @@ public final class Tensor {
         let (source, offset) = try rowMajorElements
         try bytes.withUnsafeMutableBytes { try backend.download(source, offset: offset, count: count, into: $0) }
         try bytes.withUnsafeBytes { try targetBackend.upload(bytes: $0, into: moved.storage, offset: 0) }
-        return record(moved, op: "to", inputs: [self]) { grad, _ in [try grad.to(self.device)] }
+        return record(moved, op: "to", inputs: [self], saving: .nothing) { grad, _ in [try grad.to(self.device)] }
     }
 
     /// Throws `unsupportedDType` naming `op` unless this tensor's dtype is `expected`.

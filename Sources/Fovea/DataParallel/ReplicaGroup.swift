@@ -42,25 +42,25 @@ extension ReplicaGroup {
     }
 
     /// Makes every tensor on every replica equal replica 0's, in place (the tensors' identities and devices stay), with
-    /// one broadcast of all their bytes packed together.
+    /// one broadcast of all their bytes packed together. Only a tensor whose values differ is written, so a replica
+    /// that already holds replica 0's values keeps its autograd graph valid (a write would refuse its backward).
     public func broadcast(_ tensors: [Tensor]) throws {
         let sizes = tensors.map { $0.count * $0.dtype.byteSize }
-        let total = sizes.reduce(0, +)
-        guard total > 0 else { return }
-        var bytes = [UInt8](repeating: 0, count: total)
-        try bytes.withUnsafeMutableBytes { buffer in
-            func each(_ body: (Tensor, UnsafeMutableRawBufferPointer) throws -> Void) throws {
-                var offset = 0
-                for (tensor, size) in zip(tensors, sizes) where size > 0 {
-                    try body(tensor, UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<offset + size]))
-                    offset += size
-                }
+        let ends = sizes.reduce(into: [Int]()) { ends, size in ends.append((ends.last ?? 0) + size) }
+        let ranges = zip(sizes, ends).map { size, end in end - size..<end }
+        guard let total = ends.last, total > 0 else { return }
+        var held = [UInt8](repeating: 0, count: total)
+        try held.withUnsafeMutableBytes { buffer in
+            for (tensor, range) in zip(tensors, ranges) where !range.isEmpty {
+                try tensor.backend.download(
+                    tensor.storage, offset: 0, count: tensor.count, into: UnsafeMutableRawBufferPointer(rebasing: buffer[range]))
             }
-            try each { tensor, part in try tensor.backend.download(tensor.storage, offset: 0, count: tensor.count, into: part) }
-            try broadcast(buffer)
-            try each { tensor, part in
-                try tensor.backend.upload(
-                    bytes: UnsafeRawBufferPointer(part), into: tensor.writableStorage(op: "broadcast"), offset: 0)
+        }
+        var bytes = held
+        try bytes.withUnsafeMutableBytes { try broadcast($0) }
+        for (tensor, range) in zip(tensors, ranges) where bytes[range] != held[range] {
+            try bytes[range].withUnsafeBytes {
+                try tensor.backend.upload(bytes: $0, into: tensor.writableStorage(op: "broadcast"), offset: 0)
             }
         }
     }

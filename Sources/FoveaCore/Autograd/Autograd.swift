@@ -43,6 +43,7 @@ enum Autograd {
             // A gradient that arrives as a view (a broadcast, a transpose) is made dense once here, not once by every
             // backward that reads it.
             let outputGradients = try gathered.map { try $0.map { $0.tensor.isDense ? $0.tensor : try copy($0.tensor) } }
+            try node.checkSavedTensors()
             let inputGradients = try node.backward(outputGradients, node.outputs)
             for (input, gradient) in zip(node.inputs, inputGradients) {
                 guard input.requiresGrad, let gradient else { continue }

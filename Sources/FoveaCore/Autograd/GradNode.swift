@@ -16,15 +16,23 @@ public final class GradNode {
     private let outputReferences: [WeakTensor]
     /// Given each output's gradient (nil for an output that received none) and the outputs, returns one gradient per input.
     let backward: (_ gradOutputs: [Tensor?], _ outputs: [Tensor?]) throws -> [Gradient?]
+    /// The storage versions of the tensors the backward reads, as the forward left them.
+    private let savedVersions: [SavedVersion]
 
     init(
-        op: String, inputs: [Tensor], outputs: [Tensor],
+        op: String, inputs: [Tensor], outputs: [Tensor], saved: SavedForBackward,
         backward: @escaping (_ gradOutputs: [Tensor?], _ outputs: [Tensor?]) throws -> [Gradient?]
     ) {
         self.op = op
         self.inputs = inputs
         self.outputReferences = outputs.map(WeakTensor.init)
+        self.savedVersions = saved.versions(inputs: inputs, outputs: outputs)
         self.backward = backward
+    }
+
+    /// Throws when a tensor the backward reads was written in place since the forward.
+    func checkSavedTensors() throws {
+        for saved in savedVersions { try saved.check(op: op) }
     }
 
     /// The outputs still alive, in order (nil where one has gone).
@@ -39,13 +47,14 @@ private struct WeakTensor {
 extension Tensor {
     /// Attaches `backward` to `output` when gradients are enabled and any input needs one. Returns `output`.
     ///
-    /// Ops call this right after computing their forward: each op's backward sits next to its forward.
+    /// Ops call this right after computing their forward: each op's backward sits next to its forward. `saving` names
+    /// what the backward reads (the inputs unless told), so an in-place write to it before `backward()` is an error.
     @discardableResult
     public func record(
-        _ output: Tensor, op: String, inputs: [Tensor],
+        _ output: Tensor, op: String, inputs: [Tensor], saving saved: SavedForBackward = .inputs,
         backward: @escaping (_ gradOutput: Tensor, _ output: Tensor) throws -> [Tensor?]
     ) -> Tensor {
-        recordGradients(output, op: op, inputs: inputs) { gradOutput, output in
+        recordGradients(output, op: op, inputs: inputs, saving: saved) { gradOutput, output in
             try backward(gradOutput, output).map { $0.map(Gradient.dense) }
         }
     }
@@ -53,10 +62,10 @@ extension Tensor {
     /// As `record`, with a backward that may give an input a part of its gradient (`Gradient.accumulate`).
     @discardableResult
     public func recordGradients(
-        _ output: Tensor, op: String, inputs: [Tensor],
+        _ output: Tensor, op: String, inputs: [Tensor], saving saved: SavedForBackward = .inputs,
         backward: @escaping (_ gradOutput: Tensor, _ output: Tensor) throws -> [Gradient?]
     ) -> Tensor {
-        Tensor.record(outputs: [output], op: op, inputs: inputs) { gradOutputs, outputs in
+        Tensor.record(outputs: [output], op: op, inputs: inputs, saving: saved) { gradOutputs, outputs in
             guard let gradOutput = gradOutputs[0], let output = outputs[0] else { return inputs.map { _ in nil } }
             return try backward(gradOutput, output)
         }
@@ -68,11 +77,11 @@ extension Tensor {
     /// an output that received none gets nil. Returns `outputs`.
     @discardableResult
     public static func record(
-        outputs: [Tensor], op: String, inputs: [Tensor],
+        outputs: [Tensor], op: String, inputs: [Tensor], saving saved: SavedForBackward = .inputs,
         backward: @escaping (_ gradOutputs: [Tensor?], _ outputs: [Tensor?]) throws -> [Gradient?]
     ) -> [Tensor] {
         guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else { return outputs }
-        let node = GradNode(op: op, inputs: inputs, outputs: outputs, backward: backward)
+        let node = GradNode(op: op, inputs: inputs, outputs: outputs, saved: saved, backward: backward)
         for (index, output) in outputs.enumerated() where output.dtype == .float32 {
             output.requiresGrad = true
             output.gradNode = node

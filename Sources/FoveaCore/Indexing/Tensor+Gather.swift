@@ -22,7 +22,7 @@ extension Tensor {
         let result = try Tensor.empty(Shape(indices.shape.dims + shape.dims.dropFirst()), dtype: dtype, device: device)
         try backend.gatherRows(
             storage, indices: indices.storage, rows: rows, columns: columns, count: count, into: result.storage)
-        return recordGradients(result, op: "gather", inputs: [self]) { grad, _ in
+        return recordGradients(result, op: "gather", inputs: [self], saving: .only([indices])) { grad, _ in
             [
                 .accumulate { buffer in
                     try buffer.backend.scatterAddRows(

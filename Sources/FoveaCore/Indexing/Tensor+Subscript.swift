@@ -20,7 +20,7 @@ extension Tensor {
             viewOf: self, shape: selection.resultShape, strides: selection.resultStrides(inView), offset: inView.offset)
         // The gradient buffer is dense: the same entries, placed in its row-major layout.
         let inGradient = selection.placed(strides: shape.strides, offset: 0)
-        return recordGradients(result, op: "subscript", inputs: [self]) { grad, _ in
+        return recordGradients(result, op: "subscript", inputs: [self], saving: .nothing) { grad, _ in
             [
                 .accumulate { buffer in
                     try buffer.backend.scatterStrided(
@@ -72,6 +72,7 @@ extension Tensor {
         let selection = try StridedSelection(indices, of: shape)
         let place = selection.placed(strides: strides, offset: storageOffset)
         let source = try withNoGrad { try value.broadcast(to: selection.resultShape) }
+        sharedStorage.version += 1
         try backend.scatterStrided(
             source.storage, into: sharedStorage, offset: place.offset, strides: place.strides, shape: selection.shape,
             accumulate: false)

@@ -5,6 +5,7 @@ import Foundation
 public final class CLStorage: Storage {
     public let count: Int
     public let dtype: DType
+    public var version = 0
     let buffer: cl_mem
     let byteSize: Int
     private let pool: BufferPool

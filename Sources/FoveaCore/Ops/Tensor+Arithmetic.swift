@@ -27,10 +27,10 @@ extension Tensor {
     /// Records a binary op whose backward maps the output gradient to each input's gradient at the broadcast shape;
     /// those are summed back to the inputs' shapes. `gradients` is only asked for inputs that need one.
     private func recordBinary(
-        _ result: Tensor, _ other: Tensor, name: String,
+        _ result: Tensor, _ other: Tensor, name: String, saving saved: SavedForBackward = .inputs,
         gradients: @escaping (_ grad: Tensor, _ output: Tensor, _ input: Int) throws -> Tensor
     ) -> Tensor {
-        record(result, op: name, inputs: [self, other]) { [self] grad, output in
+        record(result, op: name, inputs: [self, other], saving: saved) { [self] grad, output in
             [
                 try self.requiresGrad ? gradients(grad, output, 0).sumToShape(self.shape) : nil,
                 try other.requiresGrad ? gradients(grad, output, 1).sumToShape(other.shape) : nil,
@@ -40,12 +40,12 @@ extension Tensor {
 
     /// self + other, broadcasting.
     public func add(_ other: Tensor) throws -> Tensor {
-        try recordBinary(broadcasting(.add, other, name: "add"), other, name: "add") { grad, _, _ in grad }
+        try recordBinary(broadcasting(.add, other, name: "add"), other, name: "add", saving: .nothing) { grad, _, _ in grad }
     }
 
     /// self - other, broadcasting.
     public func sub(_ other: Tensor) throws -> Tensor {
-        try recordBinary(broadcasting(.sub, other, name: "sub"), other, name: "sub") { grad, _, input in
+        try recordBinary(broadcasting(.sub, other, name: "sub"), other, name: "sub", saving: .nothing) { grad, _, input in
             input == 0 ? grad : try grad.neg()
         }
     }
@@ -59,7 +59,9 @@ extension Tensor {
 
     /// self / other, broadcasting.
     public func div(_ other: Tensor) throws -> Tensor {
-        try recordBinary(broadcasting(.div, other, name: "div"), other, name: "div") { grad, output, input in
+        let saved = SavedForBackward.only([other], outputs: true)
+        return try recordBinary(broadcasting(.div, other, name: "div"), other, name: "div", saving: saved) {
+            grad, output, input in
             // d/da = 1 / b; d/db = -a / b^2 = -output / b
             let scaled = try grad.broadcasting(.div, other, name: "div backward")
             return input == 0 ? scaled : try scaled.broadcasting(.mul, output, name: "div backward").neg()
@@ -68,7 +70,8 @@ extension Tensor {
 
     /// self ^ exponent elementwise, broadcasting.
     public func pow(_ exponent: Tensor) throws -> Tensor {
-        try recordBinary(broadcasting(.pow, exponent, name: "pow"), exponent, name: "pow") { [self] grad, output, input in
+        let result = try broadcasting(.pow, exponent, name: "pow")
+        return recordBinary(result, exponent, name: "pow", saving: .inputsAndOutputs) { [self] grad, output, input in
             if input == 0 {
                 // b * a^(b - 1)
                 let lowered = try self.broadcasting(.pow, exponent.affine(1, -1, name: "sub"), name: "pow backward")

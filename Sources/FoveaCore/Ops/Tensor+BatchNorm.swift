@@ -52,14 +52,18 @@ extension Tensor {
         let result = try Tensor.empty(shape, device: device)
         let savedMean = try Tensor.empty(channelShape, device: device),
             savedInvStd = try Tensor.empty(channelShape, device: device)
+        // Training updates the running statistics in place (a write that a backward reading them would refuse).
+        let updatedMean = try training ? runningMean?.writableStorage(op: "batchNorm") : runningMean?.storage
+        let updatedVar = try training ? runningVar?.writableStorage(op: "batchNorm") : runningVar?.storage
         try backend.batchNormForward(
             storage, residual: skip?.storage, into: result.storage, shape: layout, weight: weight?.storage,
-            bias: bias?.storage, runningMean: runningMean?.storage, runningVar: runningVar?.storage,
+            bias: bias?.storage, runningMean: updatedMean, runningVar: updatedVar,
             useBatchStatistics: batchStatistics, momentum: momentum, eps: eps,
             savedMean: savedMean.storage, savedInvStd: savedInvStd.storage, relu: relu)
         let inputs = [self] + [weight, bias, skip].compactMap { $0 }
         let op = "batchNorm" + (skip == nil ? "" : "+add") + (relu ? "+relu" : "")
-        return record(result, op: op, inputs: inputs) { [self] grad, output in
+        return record(result, op: op, inputs: inputs, saving: .only([self] + (weight.map { [$0] } ?? []), outputs: relu)) {
+            [self] grad, output in
             let gradInput = requiresGrad ? try Tensor.empty(shape, device: device) : nil
             let gradWeight = weight?.requiresGrad == true ? try Tensor.empty(channelShape, device: device) : nil
             let gradBias = bias?.requiresGrad == true ? try Tensor.empty(channelShape, device: device) : nil

@@ -48,8 +48,9 @@ extension Tensor {
                 into: result.storage)
         }
         let inputs = [self, weight] + (bias.map { [$0] } ?? [])
-        return record(result, op: activation == .identity ? "conv2d" : "conv2d+\(activation)", inputs: inputs) {
-            [self] grad, output in
+        let op = activation == .identity ? "conv2d" : "conv2d+\(activation)"
+        let saved = SavedForBackward.only([self, weight], outputs: activation != .identity)
+        return record(result, op: op, inputs: inputs, saving: saved) { [self] grad, output in
             let backend = try grad.backend
             let gradBias = try bias.flatMap { $0.requiresGrad ? try Tensor.empty($0.shape, device: $0.device) : nil }
             // The gradient before the activation: what the convolution's own backward takes.

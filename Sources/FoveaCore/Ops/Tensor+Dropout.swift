@@ -9,7 +9,7 @@ extension Tensor {
         let state = generator.reserve(count)
         let result = try Tensor.empty(shape, device: device)
         try backend.dropout(storage, into: result.storage, count: count, p: p, state: state)
-        return record(result, op: "dropout", inputs: [self]) { grad, _ in
+        return record(result, op: "dropout", inputs: [self], saving: .nothing) { grad, _ in
             let gradInput = try Tensor.empty(grad.shape, device: grad.device)
             try grad.backend.dropout(grad.storage, into: gradInput.storage, count: grad.count, p: p, state: state)
             return [gradInput]

@@ -8,7 +8,9 @@ extension Tensor {
         let (source, offset) = try rowMajorElements
         try backend.unary(op, x: source, xOffset: offset, out: result.storage, count: count, alpha: alpha, beta: beta)
         guard differentiable else { return result }
-        return record(result, op: name, inputs: [self]) { [self] grad, output in
+        // Negation, affine maps and division by a constant scale the gradient; every other backward reads x or y.
+        let saved: SavedForBackward = [.neg, .affine, .divide].contains(op) ? .nothing : .inputsAndOutputs
+        return record(result, op: name, inputs: [self], saving: saved) { [self] grad, output in
             let gradIn = try Tensor.empty(self.shape, device: self.device)
             try self.backend.unaryBackward(
                 op, x: self.storage, y: output.storage, gradOut: grad.storage,

@@ -122,7 +122,7 @@ extension Tensor {
             position += size
         }
         let sizes = tensors.map { $0.shape[axis] }
-        return first.record(result, op: "concatenate", inputs: tensors) { grad, _ in
+        return first.record(result, op: "concatenate", inputs: tensors, saving: .nothing) { grad, _ in
             var start = 0
             return try sizes.map { size in
                 defer { start += size }
@@ -142,7 +142,7 @@ extension Tensor {
         dims[axis] = length
         let sliced = Shape(dims), denseStrides = shape.strides
         let result = Tensor(viewOf: self, shape: sliced, strides: strides, offset: storageOffset + start * strides[axis])
-        return recordGradients(result, op: "slice", inputs: [self]) { grad, _ in
+        return recordGradients(result, op: "slice", inputs: [self], saving: .nothing) { grad, _ in
             [
                 .accumulate { buffer in
                     try buffer.backend.scatterStrided(

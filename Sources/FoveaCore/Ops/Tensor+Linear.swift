@@ -28,7 +28,7 @@ extension Tensor {
         }
         try backend.gemm(forward, a: storage, b: weight.storage, c: result.storage)
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
-        return record(result, op: "linear", inputs: inputs) { [self] grad, _ in
+        return record(result, op: "linear", inputs: inputs, saving: .only([self, weight])) { [self] grad, _ in
             var grads: [Tensor?] = []
             if self.requiresGrad {
                 let gx = try Tensor.empty(self.shape, device: self.device)

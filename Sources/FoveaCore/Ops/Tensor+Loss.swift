@@ -90,7 +90,8 @@ extension Tensor {
                 storage, targets: targets.storage, classWeights: classWeights?.storage, descriptor: descriptor,
                 loss: loss.storage, statistics: statistics.storage, logSumExp: logSumExp.storage)
         }
-        return record(loss, op: op, inputs: [self]) { [self] grad, _ in
+        let saved = SavedForBackward.only([self, targets] + (classWeights.map { [$0] } ?? []))
+        return record(loss, op: op, inputs: [self], saving: saved) { [self] grad, _ in
             let gradInput = try Tensor.empty(shape, device: device)
             try backend.classificationLossBackward(
                 grad.storage, input: storage, targets: targets.storage,

@@ -28,7 +28,7 @@ extension Tensor {
             kernel: kernel, stride: stride, padding: padding, output: output)
         let result = try Tensor.empty([shape[0], shape[1], output.height, output.width], device: device)
         try backend.pool2d(kind, storage, geometry: geometry, into: result.storage)
-        return record(result, op: "\(kind)Pool2d", inputs: [self]) { [self] grad, output in
+        return record(result, op: "\(kind)Pool2d", inputs: [self], saving: .inputsAndOutputs) { [self] grad, output in
             let g = try Tensor.empty(self.shape, device: self.device)
             try grad.backend.pool2dBackward(
                 kind, gradOutput: grad.storage, input: self.storage, output: output.storage,

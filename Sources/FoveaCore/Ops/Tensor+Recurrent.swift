@@ -88,7 +88,8 @@ extension Tensor {
 
         let inputs = [input] + initialState + [weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
         // The backward keeps the forward's gates and states, never its outputs (which hold the node).
-        let outputs = record(outputs: [output] + finals, op: op, inputs: inputs) { gradOutputs, _ in
+        let read = SavedForBackward.only([input] + initialState + [weightIH, weightHH])
+        let outputs = record(outputs: [output] + finals, op: op, inputs: inputs, saving: read) { gradOutputs, _ in
             try CPUBackend.withOwnThreads {
                 let gradients = RecurrentGradients(
                     projected: try Tensor.empty([steps, batch, gateWidth], device: input.device).storage,

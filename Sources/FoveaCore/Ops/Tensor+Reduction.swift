@@ -5,7 +5,7 @@ extension Tensor {
         let plan = try reductionPlan(axes, op: "sum")
         let result = try reduced(.sum, plan, keepDims: keepDims)
         let original = shape
-        return record(result, op: "sum", inputs: [self]) { grad, _ in
+        return record(result, op: "sum", inputs: [self], saving: .nothing) { grad, _ in
             [try grad.reshaped(plan.keptShape).broadcast(to: original)]
         }
     }
@@ -16,7 +16,7 @@ extension Tensor {
         let plan = try reductionPlan(axes, op: "mean")
         let result = try reduced(.mean, plan, keepDims: keepDims)
         let original = shape, n = plan.reducedCount
-        return record(result, op: "mean", inputs: [self]) { grad, _ in
+        return record(result, op: "mean", inputs: [self], saving: .nothing) { grad, _ in
             [try grad.reshaped(plan.keptShape).mul(1 / Float(n)).broadcast(to: original)]
         }
     }
@@ -52,7 +52,8 @@ extension Tensor {
             (try max(axes: plan.axes, keepDims: keepDims), try argmax(axis: plan.axes[0], keepDims: keepDims))
         }
         let size = shape[plan.axes[0]]
-        let outputs = Tensor.record(outputs: [values, indices], op: "max", inputs: [self]) { [self] grads, _ in
+        let outputs = Tensor.record(outputs: [values, indices], op: "max", inputs: [self], saving: .only([indices])) {
+            [self] grads, _ in
             guard let grad = grads[0] else { return [nil] }
             var positions = [Int](repeating: 1, count: rank)
             positions[plan.axes[0]] = size
@@ -67,7 +68,7 @@ extension Tensor {
         let plan = try reductionPlan(axes, op: name)
         try plan.checkNonEmpty(op: name)
         let result = try reduced(op, plan, keepDims: keepDims)
-        return record(result, op: name, inputs: [self]) { [self] grad, output in
+        return record(result, op: name, inputs: [self], saving: .inputsAndOutputs) { [self] grad, output in
             let winners = try self.broadcasting(.eq, output.reshaped(plan.keptShape), name: "\(name) backward")
             let ties = try winners.sum(axes: plan.axes, keepDims: true)
             return [try winners.mul(grad.reshaped(plan.keptShape).div(ties))]

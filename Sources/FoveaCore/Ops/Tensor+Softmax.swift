@@ -13,7 +13,7 @@ extension Tensor {
         let (outer, size, inner) = shape.split(at: try shape.normalizedAxis(axis, op: name))
         let result = try Tensor.empty(shape, device: device)
         try backend.softmax(x: storage, outer: outer, size: size, inner: inner, out: result.storage, log: log)
-        return record(result, op: name, inputs: [self]) { grad, output in
+        return record(result, op: name, inputs: [self], saving: .only([], outputs: true)) { grad, output in
             let gradIn = try Tensor.empty(output.shape, device: output.device)
             try output.backend.softmaxBackward(
                 y: output.storage, gradOut: grad.storage, outer: outer, size: size,

@@ -15,7 +15,7 @@ extension Tensor {
         // The backward keeps the parts' shapes, not the parts: they hold this node, so holding them would be a cycle
         // that leaks every split's graph (an LSTM's gates, every step).
         let partShapes = parts.map(\.shape)
-        return Tensor.record(outputs: parts, op: "split", inputs: [self]) { grads, _ in
+        return Tensor.record(outputs: parts, op: "split", inputs: [self], saving: .nothing) { grads, _ in
             [
                 .accumulate { buffer in
                     for (grad, (start, partShape)) in zip(grads, zip(starts, partShapes)) {

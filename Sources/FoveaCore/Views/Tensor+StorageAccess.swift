@@ -38,13 +38,15 @@ extension Tensor {
     }
 
     /// The storage to update in place (optimizer steps, running statistics, collectives): only a dense tensor's, since
-    /// a write into a copy of a view would be lost.
+    /// a write into a copy of a view would be lost. Counts as a write (`Storage.version`): a backward that reads this
+    /// tensor and was recorded before refuses to run.
     public func writableStorage(op: String) throws -> Storage {
         guard isDense else {
             throw FoveaError.invalidArgument(
                 "\(op): cannot update a view (shape \(shape), strides \(strides), offset \(storageOffset)) in place; "
                     + "use a dense tensor (contiguous())")
         }
+        sharedStorage.version += 1
         return sharedStorage
     }
 
@@ -56,7 +58,7 @@ extension Tensor {
     func dense() throws -> Tensor {
         if isDense { return self }
         let result = Tensor(shape: shape, device: device, storage: try storage)
-        return record(result, op: "contiguous", inputs: [self]) { grad, _ in [grad] }
+        return record(result, op: "contiguous", inputs: [self], saving: .nothing) { grad, _ in [grad] }
     }
 
     /// A view of the same storage with another shape, strides and offset, recording `backward` for autograd.
@@ -64,6 +66,6 @@ extension Tensor {
         shape: Shape, strides: [Int], offset: Int, op: String, backward: @escaping (Tensor) throws -> Tensor
     ) -> Tensor {
         let result = Tensor(viewOf: self, shape: shape, strides: strides, offset: offset)
-        return record(result, op: op, inputs: [self]) { grad, _ in [try backward(grad)] }
+        return record(result, op: op, inputs: [self], saving: .nothing) { grad, _ in [try backward(grad)] }
     }
 }

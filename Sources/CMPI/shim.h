@@ -15,7 +15,7 @@ static inline MPI_Request fovea_mpi_request_null(void) { return MPI_REQUEST_NULL
 static inline MPI_Status *fovea_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
 static inline void *fovea_mpi_in_place(void) { return MPI_IN_PLACE; }
 static inline int fovea_mpi_success(void) { return MPI_SUCCESS; }
-static inline int fovea_mpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
+static inline int fovea_mpi_thread_multiple(void) { return MPI_THREAD_MULTIPLE; }
 static inline int fovea_mpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 
 #endif

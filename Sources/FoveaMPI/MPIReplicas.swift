@@ -6,8 +6,9 @@ import Fovea
 /// `MPI_COMM_WORLD`'s ranks, gradients summed with `MPI_Iallreduce` and metrics with `MPI_Allreduce`.
 ///
 /// A blocking collective that does not complete in `collectiveTimeout` seconds (another rank stopped or hangs) ends
-/// the whole job with `MPI_Abort`, after a message naming this rank and the collective; `abort(_:)` does the same
-/// for an error. Make one per process: MPI starts once.
+/// the whole job, after a message naming this rank and the collective: with `MPI_Abort` from the watchdog's thread
+/// where MPI allows calls from several threads (`MPI_THREAD_MULTIPLE`, as Open MPI does), else by ending this process,
+/// which makes `mpirun` end the others. `abort(_:)` does the same for an error. Make one per process: MPI starts once.
 public final class MPIReplicas: ReplicaGroup {
     public let rank: Int
     public let size: Int
@@ -20,15 +21,15 @@ public final class MPIReplicas: ReplicaGroup {
 
     nonisolated(unsafe) private static var initialized = false
 
-    /// Starts MPI in this process (`MPI_Init_thread`, MPI calls from this thread only). Throws when MPI was started
-    /// already or fails to start, or when the timeout is not positive.
+    /// Starts MPI in this process (`MPI_Init_thread`; Fovea calls MPI from this thread, and from the watchdog's only to
+    /// abort). Throws when MPI was started already or fails to start, or when the timeout is not positive.
     public init(collectiveTimeout: Double = MPIReplicas.defaultCollectiveTimeout) throws {
         guard collectiveTimeout > 0, collectiveTimeout.isFinite else {
             throw FoveaError.invalidArgument("--collective-timeout \(collectiveTimeout): must be a positive number of seconds")
         }
         guard !Self.initialized else { throw FoveaError.invalidArgument("MPI: already started in this process") }
         var provided: Int32 = 0
-        try Self.check(MPI_Init_thread(nil, nil, fovea_mpi_thread_funneled(), &provided), "MPI_Init_thread")
+        try Self.check(MPI_Init_thread(nil, nil, fovea_mpi_thread_multiple(), &provided), "MPI_Init_thread")
         Self.initialized = true
         var rank: Int32 = 0, size: Int32 = 0
         try Self.check(MPI_Comm_rank(world, &rank), "MPI_Comm_rank")
@@ -37,10 +38,17 @@ public final class MPIReplicas: ReplicaGroup {
         self.size = Int(size)
         self.collectiveTimeout = collectiveTimeout
         let label = "rank \(rank) of \(size)"
+        let mayAbortFromAnotherThread = provided >= fovea_mpi_thread_multiple()
         watchdog = CollectiveWatchdog(timeout: collectiveTimeout) { message in
-            MPIReplicas.abortJob(
+            let text =
                 "fovea: \(label): MPI \(message); aborting the job (raise --collective-timeout if a step "
-                    + "or a checkpoint takes that long)")
+                + "or a checkpoint takes that long)"
+            guard mayAbortFromAnotherThread else {
+                // MPI may not be called from this thread while the main thread waits in a collective.
+                FileHandle.standardError.write(Data((text + "\n").utf8))
+                _exit(1)
+            }
+            MPIReplicas.abortJob(text)
         }
     }
 

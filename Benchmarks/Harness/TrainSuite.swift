@@ -99,13 +99,16 @@ final class TrainingStep {
         return prepared
     }
 
-    /// The step's three phases timed apart: forward with the loss, backward, optimizer update.
+    /// The step's three phases timed apart: forward with the loss, backward, optimizer update. Each backward graph is
+    /// built at its step's first call, after the steps timed before it (autograd refuses a graph whose weights an
+    /// optimizer step has changed since).
     func phases() throws -> [Step] {
-        let value = try loss(model(inputs), labels)
+        var value: Tensor?
         return [
             Step(name: "forward + loss") { _ = try self.loss(self.model(self.inputs), self.labels) },
             Step(name: "backward") {
-                self.optimizer.zeroGrad(); try value.backward()
+                if value == nil { value = try self.loss(self.model(self.inputs), self.labels) }
+                self.optimizer.zeroGrad(); try value!.backward()
             },
             Step(name: "optimizer step") { try self.optimizer.step() },
         ]
@@ -124,11 +127,13 @@ final class TrainingStep {
             let gradient = try Tensor.uniform(output.shape, low: -1, high: 1, device: output.device)
             let label = "\(index) \(layer.typeName)"
             steps.append(Step(name: label + " fwd") { _ = try layer(input) })
+            var graph: Tensor?
             steps.append(
                 Step(name: label + " bwd") {
+                    if graph == nil { graph = try layer(input) }
                     layer.zeroGrad()
                     input.grad = nil
-                    try output.backward(gradient)
+                    try graph!.backward(gradient)
                 })
             activation = output
         }

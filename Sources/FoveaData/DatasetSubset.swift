@@ -7,8 +7,14 @@ public struct DatasetSubset: Dataset {
     /// The samples of `base` this subset holds, in order.
     public let indices: [Int]
 
-    /// The samples of `base` at `indices`; throws when one is out of range.
+    /// The samples of `base` at `indices`; throws when one is out of range, and for a `MultiTensorDataset`, whose
+    /// other inputs and targets a `DatasetSubset` would drop (take a `MultiTensorDatasetSubset` of it).
     public init(_ base: any Dataset, indices: [Int]) throws {
+        if base is any MultiTensorDataset {
+            throw FoveaError.invalidArgument(
+                "subset: the data set has several inputs or targets (a MultiTensorDataset), which DatasetSubset would "
+                    + "drop; use MultiTensorDatasetSubset")
+        }
         if let bad = indices.first(where: { $0 < 0 || $0 >= base.count }) {
             throw FoveaError.invalidArgument("subset: index \(bad) is out of range 0..<\(base.count)")
         }

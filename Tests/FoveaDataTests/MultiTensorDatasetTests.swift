@@ -71,6 +71,35 @@ private struct Regression: Dataset {
         #expect((0..<validation.count).map { Int(try! validation[$0].features[0]) } == plainValidation.features.map(Int.init))
     }
 
+    /// A lazy subset (for data sets not in memory) keeps every input and target; `DatasetSubset`, which would keep only
+    /// the first input, refuses a multi-tensor data set.
+    @Test(arguments: testDevices)
+    func lazySubsetsKeepEveryInputAndTarget(device: Device) throws {
+        let data = try Self.numbered()
+        let picked = try MultiTensorDatasetSubset(data, indices: [4, 1, 1])
+        #expect(picked.count == 3 && picked.inputShapes == data.inputShapes && picked.targetKinds == data.targetKinds)
+        let batch = try #require(Array(try DataLoader(picked, batchSize: 3, shuffle: false, device: device)).first)
+        #expect(try batch.allInputs[0].toArray() == [4, 40, 1, 10, 1, 10])
+        #expect(try batch.allInputs[1].toArray() == [400, 401, 402, 100, 101, 102, 100, 101, 102])
+        #expect(try batch.allTargets[0].toInt32Array() == [1, 1, 1])
+        #expect(try batch.allTargets[1].toArray() == [-4, 2, -1, 0.5, -1, 0.5])
+        // The same samples as the in-memory split.
+        let (train, validation) = try MultiTensorDatasetSubset.split(data, validationFraction: 0.4, seed: 1)
+        let (memoryTrain, memoryValidation) = try data.split(validationFraction: 0.4, seed: 1)
+        #expect(
+            try (0..<train.count).map { try train[$0].features } == (0..<memoryTrain.count).map { try memoryTrain[$0].features })
+        #expect(
+            try (0..<validation.count).map { try validation[$0].features }
+                == (0..<memoryValidation.count).map { try memoryValidation[$0].features })
+        #expect(throws: FoveaError.self) { try MultiTensorDatasetSubset(data, indices: [5]) }
+        do {
+            _ = try DatasetSubset(data, indices: [0])
+            Issue.record("DatasetSubset took a multi-tensor data set")
+        } catch {
+            #expect("\(error)".contains("use MultiTensorDatasetSubset"), "\(error)")
+        }
+    }
+
     @Test func badArraysAndTransformsAreRefusedInOneLine() throws {
         func message(_ body: () throws -> Any) -> String {
             do { _ = try body(); return "no error" } catch { return "\(error)" }

@@ -171,6 +171,45 @@ import Testing
         #expect(steps("validation/misclassified") == [1, 2] && steps("validation/misclassified_labels") == [1, 2])
     }
 
+    /// A model of two outputs logs each output's loss, and accuracy for its class output, under the output's name;
+    /// the total accuracy (meaningless there) is left out.
+    @Test(arguments: testDevices)
+    func severalOutputsAreLoggedEachUnderItsName(device: Device) throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let logs = directory.appendingPathComponent("tb")
+        let model = try MultiOutputFixtures.model(seed: 2).to(device)
+        #expect(model.outputNames == ["classes", "value"])
+        let callback = TensorBoardCallback(writer: try SummaryWriter(logDirectory: logs), interval: 2)
+        let trainer = try MultiOutputFixtures.trainer(
+            model, optimizer: Adam(model.parameters, learningRate: 0.01), callbacks: [callback])
+        let train = try DataLoader(try MultiOutputFixtures.data(count: 64, seed: 5), batchSize: 16, seed: 3, device: device)
+        let validation = try DataLoader(try MultiOutputFixtures.data(count: 32, seed: 9), batchSize: 32, device: device)
+        let epochs = try trainer.fit(train, validation: validation, epochs: 2)
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: logs.path).first)
+        let events = Self.records(try Data(contentsOf: logs.appendingPathComponent(file))).map(Self.describe)
+        let tagged = events.dropFirst().flatMap { event in event.tags.map { ($0, event.step) } }
+        func steps(_ tag: String) -> [Int] { tagged.filter { $0.0 == tag }.map(\.1) }
+        for tag in ["train/loss/classes", "train/accuracy/classes", "train/loss/value", "train/loss"] {
+            #expect(steps(tag) == [2, 4, 6, 8], "\(tag)")
+        }
+        for tag in [
+            "epoch/train_loss/classes", "epoch/train_accuracy/classes", "epoch/train_loss/value",
+            "epoch/validation_loss/classes", "epoch/validation_accuracy/classes", "epoch/validation_loss/value",
+        ] {
+            #expect(steps(tag) == [1, 2], "\(tag)")
+        }
+        for absent in ["train/accuracy", "train/accuracy/value", "epoch/train_accuracy", "epoch/validation_accuracy/value"] {
+            #expect(steps(absent).isEmpty, "\(absent)")
+        }
+        #expect(epochs.count == 2 && epochs[1].validationOutputs?.count == 2)
+        // Unnamed layers are named by position; a merge output by its index.
+        let x = Input(shape: [2])
+        let h = try Dense(outputs: 2)(x)
+        let unnamed = try GraphModel(inputs: [x], outputs: [h, try add([h, x])])
+        #expect(unnamed.outputNames == ["layer0", "output1"])
+    }
+
     @Test func tensorBoardReadsTheEventFile() throws {
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -11,6 +11,9 @@ import Foundation
 ///   validation loader, a grid of up to `imageCount` misclassified validation images (`validation/misclassified`,
 ///   with their true and predicted classes as text, `validation/misclassified_labels`: TensorBoard keeps one kind per tag).
 /// - Once, at the start: a grid of the first `imageCount` training images (`inputs`), and `configuration` as a table.
+/// - For a model of several outputs, each output's loss and (for class targets) accuracy as well, under the output's
+///   name (`GraphModel.outputNames`): `train/loss/NAME`, `train/accuracy/NAME`, `epoch/train_loss/NAME`,
+///   `epoch/validation_accuracy/NAME`, ...; the total accuracy, which means nothing there, is left out.
 public final class TensorBoardCallback: TrainingCallback {
     /// The event file's writer (add more to it: it is the same file).
     public let writer: SummaryWriter
@@ -64,22 +67,48 @@ public final class TensorBoardCallback: TrainingCallback {
         let step = trainer.optimizer.stepCount
         guard step % interval == 0 else { return }
         let (loss, accuracy) = try totals.read()
-        try writer.add(
-            [("train/loss", .scalar(loss))] + (hasAccuracy ? [("train/accuracy", .scalar(accuracy))] : [])
-                + [("train/learning_rate", .scalar(trainer.optimizer.learningRate))], step: step)
+        var values: [(tag: String, value: SummaryValue)] = [("train/loss", .scalar(loss))]
+        if let names = Self.outputNames(trainer) {
+            for (name, output) in zip(names, try totals.readOutputs()) {
+                values += Self.scalars(output, loss: "train/loss/\(name)", accuracy: "train/accuracy/\(name)")
+            }
+        } else if hasAccuracy {
+            values.append(("train/accuracy", .scalar(accuracy)))
+        }
+        values.append(("train/learning_rate", .scalar(trainer.optimizer.learningRate)))
+        try writer.add(values, step: step)
+    }
+
+    /// The names of a model's outputs when it has several, else nil.
+    private static func outputNames(_ trainer: Trainer) -> [String]? {
+        guard let graph = trainer.model as? GraphModel, graph.outputs.count > 1 else { return nil }
+        return graph.outputNames
+    }
+
+    /// One output's loss and, for class targets, accuracy.
+    private static func scalars(_ output: OutputMetrics, loss: String, accuracy: String) -> [(
+        tag: String, value: SummaryValue
+    )] {
+        [(loss, .scalar(output.loss))] + (output.accuracy.map { [(accuracy, .scalar($0))] } ?? [])
     }
 
     public func epochDidEnd(_ trainer: Trainer, metrics: EpochMetrics) throws {
         let step = metrics.epoch + 1
+        let names = Self.outputNames(trainer)
         var values: [(tag: String, value: SummaryValue)] = [("epoch/train_loss", .scalar(metrics.trainLoss))]
-        if hasAccuracy { values.append(("epoch/train_accuracy", .scalar(metrics.trainAccuracy))) }
+        if hasAccuracy && names == nil { values.append(("epoch/train_accuracy", .scalar(metrics.trainAccuracy))) }
         values += [
             ("epoch/learning_rate", .scalar(metrics.learningRate)),
             ("epoch/images_per_second", .scalar(Float(metrics.imagesPerSecond))),
         ]
         if let loss = metrics.validationLoss { values.append(("epoch/validation_loss", .scalar(loss))) }
-        if hasAccuracy, let accuracy = metrics.validationAccuracy {
+        if hasAccuracy, names == nil, let accuracy = metrics.validationAccuracy {
             values.append(("epoch/validation_accuracy", .scalar(accuracy)))
+        }
+        for (part, outputs) in [("train", metrics.trainOutputs), ("validation", metrics.validationOutputs)] {
+            for (name, output) in zip(names ?? [], outputs ?? []) {
+                values += Self.scalars(output, loss: "epoch/\(part)_loss/\(name)", accuracy: "epoch/\(part)_accuracy/\(name)")
+            }
         }
         try writer.add(values, step: step)
         for (name, parameter) in trainer.model.namedParameters {

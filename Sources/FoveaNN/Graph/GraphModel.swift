@@ -20,6 +20,17 @@ public final class GraphModel: Module, UnaryLayer, MultiTensorLayer {
     /// The distinct layers with their names, in order of first use.
     let layers: [(String, Module)]
 
+    /// A name for each output, as Keras names them: the name of the layer that computes it (`classes` for
+    /// `Dense(outputs: 3)(h, name: "classes")`, `layer3` for an unnamed one), or `output1` for a merge or an input.
+    public var outputNames: [String] {
+        outputs.enumerated().map { index, output in
+            guard case .layer(let layer, _, _) = output.source,
+                let (name, _) = layers.first(where: { $0.1 === (layer as AnyObject) })
+            else { return "output\(index)" }
+            return name
+        }
+    }
+
     /// Throws when there are no inputs or outputs, when `inputs` lists a symbol twice or one not made by `Input(shape:)`,
     /// when an output depends on an input not in `inputs`, or when two layers get one name (or one layer two names).
     public init(inputs: [SymbolicTensor], outputs: [SymbolicTensor]) throws {

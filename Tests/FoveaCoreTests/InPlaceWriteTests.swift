@@ -35,12 +35,42 @@ import Testing
     }
 
     @Test(arguments: testDevices)
-    func anOptimizerStepBetweenForwardAndBackwardIsRefused(device: Device) throws {
-        let x = try values([2, 3], device), w = try values([3, 4], device, requiresGrad: true)
+    func anOptimizerStepBetweenForwardAndBackwardIsRefusedWhereTheWeightIsRead(device: Device) throws {
+        // x needs a gradient, which is read from w: the step makes it stale.
+        let x = try values([2, 3], device, requiresGrad: true), w = try values([3, 4], device, requiresGrad: true)
         let first = try x.matmul(w).sum(), second = try x.matmul(w).mul(2).sum()
         try first.backward()
         try OptimizerKernels.sgd(param: w, grad: w.grad!, momentumBuffer: nil, lr: 0.1, isFirstStep: true)
         expectRefusal(naming: "matmul") { try second.backward() }
+        // The same through conv2d.
+        let image = try values([1, 2, 4, 4], device, requiresGrad: true)
+        let kernel = try values([3, 2, 3, 3], device, requiresGrad: true)
+        let convolved = try image.conv2d(weight: kernel).sum()
+        try OptimizerKernels.sgd(
+            param: kernel, grad: try Tensor.ones(kernel.shape, device: device), momentumBuffer: nil, lr: 0.1, isFirstStep: true)
+        expectRefusal(naming: "conv2d") { try convolved.backward() }
+    }
+
+    /// As in PyTorch, a side is saved only for the other side's gradient: with data that needs none, a step on the
+    /// weight before `backward()` changes nothing the backward reads, and the weight's gradient is the data's.
+    @Test(arguments: testDevices)
+    func aStepOnAWeightWhoseInputNeedsNoGradientIsAllowed(device: Device) throws {
+        let x = try values([2, 3], device), w = try values([3, 4], device, requiresGrad: true)
+        let loss = try x.matmul(w).sum()
+        let bias = try values([4], device, requiresGrad: true), weight = try values([4, 3], device, requiresGrad: true)
+        let dense = try x.linear(weight: weight, bias: bias).sum()
+        for parameter in [w, weight, bias] {
+            try OptimizerKernels.sgd(
+                param: parameter, grad: try Tensor.ones(parameter.shape, device: device), momentumBuffer: nil, lr: 0.1,
+                isFirstStep: true)
+        }
+        try loss.backward()
+        try dense.backward()
+        // d(sum(x w))/dw[k][j] = sum over rows of x[row][k]; the same for the linear weight, transposed.
+        let columnSums = try x.sum(axes: [0]).toArray()
+        #expect(try w.grad!.toArray() == columnSums.flatMap { [Float](repeating: $0, count: 4) })
+        #expect(try weight.grad!.toArray() == (0..<4).flatMap { _ in columnSums })
+        #expect(try bias.grad!.toArray() == [2, 2, 2, 2])
     }
 
     @Test(arguments: testDevices)

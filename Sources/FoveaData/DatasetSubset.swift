@@ -15,9 +15,7 @@ public struct DatasetSubset: Dataset {
                 "subset: the data set has several inputs or targets (a MultiTensorDataset), which DatasetSubset would "
                     + "drop; use MultiTensorDatasetSubset")
         }
-        if let bad = indices.first(where: { $0 < 0 || $0 >= base.count }) {
-            throw FoveaError.invalidArgument("subset: index \(bad) is out of range 0..<\(base.count)")
-        }
+        try Self.checkIndices(indices, count: base.count)
         self.base = base
         self.indices = indices
     }
@@ -38,6 +36,13 @@ public struct DatasetSubset: Dataset {
     {
         let parts = try splitIndices(count: dataset.count, validationFraction: validationFraction, seed: seed)
         return (try DatasetSubset(dataset, indices: parts.train), try DatasetSubset(dataset, indices: parts.validation))
+    }
+
+    /// Throws naming the first of `indices` outside 0..<count.
+    static func checkIndices(_ indices: [Int], count: Int) throws {
+        if let bad = indices.first(where: { $0 < 0 || $0 >= count }) {
+            throw FoveaError.invalidArgument("subset: index \(bad) is out of range 0..<\(count)")
+        }
     }
 
     /// The indices of a seeded random split: `validationFraction` of `count` samples (rounded) go to `validation`.

@@ -10,9 +10,7 @@ public struct MultiTensorDatasetSubset: MultiTensorDataset {
 
     /// The samples of `base` at `indices` (which may repeat); throws when one is out of range.
     public init(_ base: any MultiTensorDataset, indices: [Int]) throws {
-        if let bad = indices.first(where: { $0 < 0 || $0 >= base.count }) {
-            throw FoveaError.invalidArgument("subset: index \(bad) is out of range 0..<\(base.count)")
-        }
+        try DatasetSubset.checkIndices(indices, count: base.count)
         self.base = base
         self.indices = indices
     }

@@ -43,12 +43,8 @@ public final class MPIReplicas: ReplicaGroup {
             let text =
                 "fovea: \(label): MPI \(message); aborting the job (raise --collective-timeout if a step "
                 + "or a checkpoint takes that long)"
-            guard mayAbortFromAnotherThread else {
-                // MPI may not be called from this thread while the main thread waits in a collective.
-                FileHandle.standardError.write(Data((text + "\n").utf8))
-                _exit(1)
-            }
-            MPIReplicas.abortJob(text)
+            // Without MPI_THREAD_MULTIPLE, MPI may not be called here while the main thread waits in a collective.
+            MPIReplicas.abortJob(text, callingMPI: mayAbortFromAnotherThread)
         }
     }
 
@@ -104,8 +100,11 @@ public final class MPIReplicas: ReplicaGroup {
         Self.abortJob(message)
     }
 
-    private static func abortJob(_ message: String) -> Never {
+    /// Prints `message` and ends the job: with `MPI_Abort`, or by ending this process (which makes `mpirun` end the
+    /// others) where this thread may not call MPI.
+    private static func abortJob(_ message: String, callingMPI: Bool = true) -> Never {
         FileHandle.standardError.write(Data((message + "\n").utf8))
+        guard callingMPI else { _exit(1) }
         MPI_Abort(fovea_mpi_comm_world(), 1)
         exit(1)
     }

@@ -19,6 +19,12 @@ public struct SavedForBackward {
         SavedForBackward(tensors: tensors, outputs: outputs)
     }
 
+    /// A product's two operands (matmul, linear, convolution), each only where the other needs a gradient, which is
+    /// read from it (as PyTorch saves them); and the outputs when `outputs` is true.
+    public static func operands(_ a: Tensor, _ b: Tensor, outputs: Bool = false) -> SavedForBackward {
+        only((b.requiresGrad ? [a] : []) + (a.requiresGrad ? [b] : []), outputs: outputs)
+    }
+
     /// The storage versions to check.
     func versions(inputs: [Tensor], outputs results: [Tensor]) -> [SavedVersion] {
         var versions =
@@ -39,14 +45,15 @@ public struct SavedForBackward {
     }
 }
 
-/// The version a saved tensor's storage had when the op ran. Held weakly: an output that is gone is not checked.
+/// The version a saved tensor's storage had when the op ran. The storage is held as long as the node: no cycle (a
+/// storage holds nothing), and no longer than the tensors the backward keeps.
 struct SavedVersion {
     /// What the tensor is to the op, for the error message.
     enum Role {
         case input(Int), output, outputNumber(Int), other
     }
 
-    private weak var storage: Storage?
+    private let storage: Storage
     private let version: Int
     private let role: Role
     private let shape: Shape
@@ -60,7 +67,7 @@ struct SavedVersion {
 
     /// Throws when the storage was written in place since the op saw it.
     func check(op: String) throws {
-        guard let storage, storage.version != version else { return }
+        guard storage.version != version else { return }
         let name =
             switch role {
             case .input(let index): "input \(index)"

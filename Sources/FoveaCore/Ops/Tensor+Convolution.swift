@@ -49,9 +49,8 @@ extension Tensor {
         }
         let inputs = [self, weight] + (bias.map { [$0] } ?? [])
         let op = activation == .identity ? "conv2d" : "conv2d+\(activation)"
-        // The input is read for the weight's gradient, the weight for the input's, the output for the activation's.
-        let read = (weight.requiresGrad ? [self] : []) + (requiresGrad ? [weight] : [])
-        let saved = SavedForBackward.only(read, outputs: activation != .identity)
+        // The activation's gradient reads the output.
+        let saved = SavedForBackward.operands(self, weight, outputs: activation != .identity)
         return record(result, op: op, inputs: inputs, saving: saved) { [self] grad, output in
             let backend = try grad.backend
             let gradBias = try bias.flatMap { $0.requiresGrad ? try Tensor.empty($0.shape, device: $0.device) : nil }

@@ -9,7 +9,11 @@ extension Tensor {
         try backend.unary(op, x: source, xOffset: offset, out: result.storage, count: count, alpha: alpha, beta: beta)
         guard differentiable else { return result }
         // Negation, affine maps and division by a constant scale the gradient; every other backward reads x or y.
-        let saved: SavedForBackward = [.neg, .affine, .divide].contains(op) ? .nothing : .inputsAndOutputs
+        let saved: SavedForBackward =
+            switch op {
+            case .neg, .affine, .divide: .nothing
+            default: .inputsAndOutputs
+            }
         return record(result, op: name, inputs: [self], saving: saved) { [self] grad, output in
             let gradIn = try Tensor.empty(self.shape, device: self.device)
             try self.backend.unaryBackward(

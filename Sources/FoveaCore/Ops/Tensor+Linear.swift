@@ -28,9 +28,7 @@ extension Tensor {
         }
         try backend.gemm(forward, a: storage, b: weight.storage, c: result.storage)
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
-        // The input is read for the weight's gradient, the weight for the input's.
-        let saved = SavedForBackward.only((weight.requiresGrad ? [self] : []) + (requiresGrad ? [weight] : []))
-        return record(result, op: "linear", inputs: inputs, saving: saved) { [self] grad, _ in
+        return record(result, op: "linear", inputs: inputs, saving: .operands(self, weight)) { [self] grad, _ in
             var grads: [Tensor?] = []
             if self.requiresGrad {
                 let gx = try Tensor.empty(self.shape, device: self.device)

@@ -27,9 +27,7 @@ extension Tensor {
         descriptor.strideB = batchB.isEmpty ? 0 : b.batchStride
         descriptor.strideC = m * n
         try backend.gemm(descriptor, a: a.storage, b: b.storage, c: result.storage)
-        // As PyTorch saves them: each side only for the other side's gradient.
-        let saved = SavedForBackward.only((other.requiresGrad ? [self] : []) + (requiresGrad ? [other] : []))
-        return record(result, op: "matmul", inputs: [self, other], saving: saved) { [self] grad, _ in
+        return record(result, op: "matmul", inputs: [self, other], saving: .operands(self, other)) { [self] grad, _ in
             // dA = dC * B^T, dB = A^T * dC, summed over the batch where a side was shared; A and B are read as in the
             // forward (flags, leading dimensions and offsets), so views are not copied here either.
             var gradA: Tensor?, gradB: Tensor?

@@ -62,6 +62,26 @@ enum ConvAlgorithmSuite {
         }
     }
 
+    /// What `FOVEA_CONV_SELECTION=measured` chose in this run, next to the rule's choice ("" when nothing was measured).
+    static func measuredChoices(_ backend: CPUBackend) -> String {
+        let choices = backend.measuredConvolutionChoices
+        guard !choices.isEmpty else { return "" }
+        var text = "\n== convolutions: the measured choice (FOVEA_CONV_SELECTION=measured) and the rule's ==\n"
+        text += TableReport.pad("geometry and pass", 44) + TableReport.pad("measured", 12) + "rule\n"
+        let rows = choices.map { choice in
+            let g = choice.geometry
+            let label =
+                "\(g.inChannels)->\(g.outChannels) \(g.height)x\(g.width) k\(g.kernel.height) s\(g.stride.height) "
+                + "b\(g.batch) \(choice.pass.rawValue)"
+            return (label, choice.algorithm, CPUConvolutionAlgorithm.choice(for: g, pass: choice.pass))
+        }.sorted { $0.0 < $1.0 }
+        for (label, measured, rule) in rows {
+            text += TableReport.pad(label, 44) + TableReport.pad(measured.rawValue, 12) + rule.rawValue
+            text += measured == rule ? "\n" : "  (differs)\n"
+        }
+        return text
+    }
+
     /// Per shape, batch and pass: each algorithm's fastest sample, the selector's choice, and whether the choice is
     /// the fastest or within `tolerance` of it. Fastest samples, not medians: on a shared machine the minimum is the
     /// steadiest estimate of what an algorithm costs.

@@ -120,6 +120,8 @@ if options.tinygrad {
     } catch { allFailures.append("tinygrad: \(error)") }
 }
 
+print(ConvAlgorithmSuite.measuredChoices(CPUBackend.shared), terminator: "")
+
 if !allFailures.isEmpty { print("\nFailures:\n" + allFailures.map { "  " + $0 }.joined(separator: "\n")) }
 
 let report = RunReport(

@@ -2,22 +2,36 @@
 /// and the column primitives of `ConvolutionBackend`'s default passes.
 extension CPUBackend: ConvolutionBackend {
     public func conv2d(_ x: Storage, weight: Storage, bias: Storage?, geometry g: ConvolutionGeometry, into y: Storage) throws {
-        try conv2d(x, weight: weight, bias: bias, geometry: g, into: y, algorithm: .choice(for: g, pass: .forward))
+        try selectingAlgorithm(g, pass: .forward) {
+            try conv2d(x, weight: weight, bias: bias, geometry: g, into: y, algorithm: $0)
+        }
     }
 
     public func conv2dBackwardData(
         _ gradOutput: Storage, weight: Storage, geometry g: ConvolutionGeometry, into gradInput: Storage
     ) throws {
-        try conv2dBackwardData(
-            gradOutput, weight: weight, geometry: g, into: gradInput, algorithm: .choice(for: g, pass: .backwardData))
+        try selectingAlgorithm(g, pass: .backwardData) {
+            try conv2dBackwardData(gradOutput, weight: weight, geometry: g, into: gradInput, algorithm: $0)
+        }
     }
 
     public func conv2dBackwardWeight(
         _ gradOutput: Storage, input: Storage, geometry g: ConvolutionGeometry, into gradWeight: Storage
     ) throws {
-        try conv2dBackwardWeight(
-            gradOutput, input: input, geometry: g, into: gradWeight,
-            algorithm: .choice(for: g, pass: .backwardWeight))
+        try selectingAlgorithm(g, pass: .backwardWeight) {
+            try conv2dBackwardWeight(gradOutput, input: input, geometry: g, into: gradWeight, algorithm: $0)
+        }
+    }
+
+    /// Runs `body` with the algorithm `convolutionSelection` picks for `pass` of `g`.
+    private func selectingAlgorithm(
+        _ g: ConvolutionGeometry, pass: ConvolutionPass, _ body: (CPUConvolutionAlgorithm) throws -> Void
+    ) throws {
+        let rule = CPUConvolutionAlgorithm.choice(for: g, pass: pass)
+        switch convolutionSelection {
+        case .rule: try body(rule)
+        case .measured: try convolutionTimer.run(g, pass: pass, rule: rule, body)
+        }
     }
 
     /// `conv2d` by a given algorithm; throws when it does not support the geometry.

@@ -12,6 +12,21 @@ public final class CPUBackend: MemoryBackend {
 
     private init() {}
 
+    /// How each convolution pass's algorithm is picked: `FOVEA_CONV_SELECTION` (`rule` or `measured`), else `.rule`.
+    /// Set it before the first convolution; `.measured` times the candidates at each new pass and geometry.
+    public var convolutionSelection: ConvolutionAlgorithmSelection {
+        get { selectionLock.withLock { selection } }
+        set { selectionLock.withLock { selection = newValue } }
+    }
+    private let selectionLock = NSLock()
+    private var selection = ConvolutionAlgorithmSelection.from()
+    let convolutionTimer = ConvolutionAlgorithmTimer()
+
+    /// The algorithms `.measured` has chosen so far, per geometry and pass.
+    public var measuredConvolutionChoices:
+        [(geometry: ConvolutionGeometry, pass: ConvolutionPass, algorithm: CPUConvolutionAlgorithm)]
+    { convolutionTimer.measured }
+
     /// The host pointer of a CPU storage. Passing another backend's storage is a programming error.
     @inline(__always)
     static func pointer(_ storage: Storage) -> UnsafeMutablePointer<Float> {

@@ -27,13 +27,17 @@ enum DistributedTraining {
         return replicas
     }
 
-    /// Runs `body` (the training) on this rank: MPI shuts down after it; an error aborts every rank with its message.
+    /// Runs `body` (the training) on this rank: MPI shuts down after it (and after an `ExitCode`, which every rank
+    /// throws together); an error aborts every rank with its message.
     static func run(_ replicas: MPIReplicas, _ body: () throws -> Void) throws {
         do {
             try body()
             try replicas.finish()
-        } catch let exit as ExitCode where exit == .success {
+        } catch let exit as ExitCode {
+            // Success, or a stop every rank agreed on (a signal, `Trainer.fit`'s `any` after each step): every rank is
+            // here, so MPI shuts down normally and the process ends with the status.
             try replicas.finish()
+            if exit != .success { throw exit }
         } catch {
             let message = FoveaCommand.message(for: FoveaCommand.readable(error))
             replicas.abort(

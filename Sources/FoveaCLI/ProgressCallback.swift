@@ -57,28 +57,52 @@ final class ProgressCallback: TrainingCallback {
     }
 }
 
-/// Turns the first Ctrl-C into "finish this step, save a checkpoint, exit 130"; a second one exits at once.
+/// Turns the first Ctrl-C (SIGINT) or SIGTERM (what `kill`, `timeout`, job schedulers and container runtimes send, and
+/// what `mpirun` sends its ranks when it is stopped) into "finish this step, save a checkpoint, exit 128 + the signal";
+/// a second one exits at once.
 final class InterruptCallback: TrainingCallback {
     nonisolated(unsafe) private(set) static var interrupted = false
-    /// Whether to stop: the process's Ctrl-C flag, or a test's.
+    /// The signal that stopped the run (0 until one came).
+    nonisolated(unsafe) private static var signalNumber: Int32 = 0
+    /// Whether to stop: the process's signal flag, or a test's.
     let isInterrupted: () -> Bool
 
     init(isInterrupted: @escaping () -> Bool = { InterruptCallback.interrupted }) { self.isInterrupted = isInterrupted }
 
-    /// Installs the SIGINT handler (which only sets a flag and writes fixed messages, as a signal handler may), and
-    /// makes standard output line-buffered so that an exit at the second Ctrl-C loses no finished line.
+    /// The exit status of a run the signal stopped: 130 for Ctrl-C (and for a test's interruption), 143 for SIGTERM.
+    static var exitStatus: Int32 { 128 + (signalNumber == 0 ? SIGINT : signalNumber) }
+
+    /// Installs the SIGINT and SIGTERM handler (which only sets flags and writes fixed messages, as a signal handler
+    /// may), and makes standard output line-buffered so that an exit at the second signal loses no finished line.
     static func install() {
         setvbuf(stdout, nil, _IOLBF, 0)
-        signal(SIGINT) { _ in
-            if InterruptCallback.interrupted {
-                let message: StaticString = "\nsecond Ctrl-C: exiting now; the last saved checkpoint is intact\n"
-                _ = message.withUTF8Buffer { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-                _exit(130)
-            }
-            InterruptCallback.interrupted = true
-            let message: StaticString = "\nCtrl-C: finishing this step and saving a checkpoint (Ctrl-C again to exit at once)\n"
+        signal(SIGINT, stopSignalHandler)
+        signal(SIGTERM, stopSignalHandler)
+        // A parent may have started this process with the signals blocked (Foundation's Process does).
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+    }
+
+    private static let stopSignalHandler: @convention(c) (Int32) -> Void = { number in
+        func say(_ message: StaticString) {
             _ = message.withUTF8Buffer { write(STDERR_FILENO, $0.baseAddress, $0.count) }
         }
+        if InterruptCallback.interrupted {
+            say(
+                number == SIGTERM
+                    ? "\nsecond signal (SIGTERM): exiting now; the last saved checkpoint is intact\n"
+                    : "\nsecond Ctrl-C: exiting now; the last saved checkpoint is intact\n")
+            _exit(128 + number)
+        }
+        InterruptCallback.signalNumber = number
+        InterruptCallback.interrupted = true
+        say(
+            number == SIGTERM
+                ? "\nSIGTERM: finishing this step and saving a checkpoint (a second signal exits at once)\n"
+                : "\nCtrl-C: finishing this step and saving a checkpoint (Ctrl-C again to exit at once)\n")
     }
 
     func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, of batches: Int, totals: RunningTotals) throws {

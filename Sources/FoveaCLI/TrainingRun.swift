@@ -4,7 +4,8 @@ import Fovea
 
 /// Everything `fovea train` does, from options to a finished run folder.
 ///
-/// An interruption (Ctrl-C) saves `checkpoints/last.safetensors` at the batch reached and ends with exit status 130;
+/// An interruption (Ctrl-C or SIGTERM) saves `checkpoints/last.safetensors` at the batch reached and ends with exit
+/// status 130 (143 for SIGTERM);
 /// `--resume` continues from that batch as if the run had never stopped, with the run's own options. A loss that
 /// stops being finite ends the run with a message, keeping the last finite checkpoint. With `replicas` (an MPI job,
 /// or one device of several in this process) this run trains one replica on its shard of each batch, and only
@@ -20,7 +21,7 @@ struct TrainingRun {
     var sharedData = SharedValue<DataSource>()
     /// Callbacks added after the run's own (for tests).
     var callbacks: [TrainingCallback] = []
-    /// Whether Ctrl-C was pressed (tests give their own).
+    /// Whether Ctrl-C was pressed or SIGTERM came (tests give their own).
     var isInterrupted: () -> Bool = { InterruptCallback.interrupted }
 
     /// Whether this process writes the run's files and prints (rank 0, or the only process).
@@ -201,9 +202,9 @@ struct TrainingRun {
             say(
                 "interrupted at epoch \(stop.epoch + 1), batch \(stop.batch)/\(train.count): checkpoint saved to \(last.path); "
                     + "continue with --resume \(folder.path)")
-            throw ExitCode(130)
+            throw ExitCode(InterruptCallback.exitStatus)
         }
-        try stopIfInterrupted(folder)
+        try stopIfInterrupted(folder, agreed: true)
         try runTest(trainer, model, test, source: source, log: log, board: board, epochs: epochs)
     }
 
@@ -241,7 +242,8 @@ struct TrainingRun {
         }
     }
 
-    /// Tests the trained model and records the result (in TensorBoard too, at step `epochs`), unless Ctrl-C came meanwhile.
+    /// Tests the trained model and records the result (in TensorBoard too, at step `epochs`), unless a stop signal came
+    /// meanwhile.
     /// A series' forecasts are scored in its own units next to the naive forecast's.
     private func runTest(
         _ trainer: Trainer, _ model: some UnaryLayer, _ test: DataLoader, source: DataSource, log: RunFolder?,
@@ -273,11 +275,15 @@ struct TrainingRun {
         option == TrainingSettings.runTensorBoard ? run.appendingPathComponent("tb") : URL(fileURLWithPath: option)
     }
 
-    /// Ctrl-C after the last training step (during validation or testing): the checkpoints are saved, so stop with 130.
-    private func stopIfInterrupted(_ folder: URL) throws {
-        guard isInterrupted() else { return }
+    /// Ctrl-C or SIGTERM after the last training step (during validation or testing): the checkpoints are saved, so
+    /// stop with 130 (143).
+    /// `agreed`: every replica calls it here, and they agree, so that all of them stop or none does (replica 0 alone
+    /// stopping while testing is harmless: only the job's end follows).
+    private func stopIfInterrupted(_ folder: URL, agreed: Bool = false) throws {
+        let interrupted = agreed ? try replicas?.any(isInterrupted()) ?? isInterrupted() : isInterrupted()
+        guard interrupted else { return }
         say("interrupted after training: the checkpoints are saved; --resume \(folder.path) runs the test")
-        throw ExitCode(130)
+        throw ExitCode(InterruptCallback.exitStatus)
     }
 
     /// The run folder and checkpoint `--resume` names, and the run's `config.json`.

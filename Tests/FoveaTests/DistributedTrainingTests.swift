@@ -86,6 +86,23 @@ struct DistributedTrainingTests {
         return job
     }
 
+    /// SIGTERM to every rank (a scheduler ending the job; `mpirun` sends it after Ctrl-C): the ranks agree on the step
+    /// to stop after, rank 0 saves the batch reached, MPI shuts down normally, and `--resume` goes on from that batch.
+    @Test func sigtermToEveryRankSavesTheBatchReached() throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let job = try Self.startLongRun(in: directory)
+        for rank in 0..<2 { kill(try #require(try job.pid(ofRank: rank)), SIGTERM) }
+        let stopped = try job.wait(timeout: 60)
+        #expect(stopped.status != 0)
+        #expect(!stopped.output.contains("MPI_ABORT"), "\(stopped.output)")
+        let stop = try #require(StopSignalTests.interruption(in: stopped.output), "\(stopped.output)")
+        let run = directory.appendingPathComponent("long")
+        let resumed = try MPIJob.run(ranks: 2, ["train", "--resume", run.path, "--epochs", String(stop.epoch)])
+        #expect(resumed.status == 0, "\(resumed.output)")
+        #expect(resumed.output.contains("resuming epoch \(stop.epoch) at batch \(stop.batch)"), "\(resumed.output)")
+    }
+
     @Test func aKilledRankEndsTheJob() throws {
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

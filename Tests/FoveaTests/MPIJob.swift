@@ -41,6 +41,15 @@ struct MPIJob {
         try process.run()
     }
 
+    /// Starts `fovea ARGUMENTS` alone, without mpirun, to be waited for as a job.
+    init(alone arguments: [String]) throws {
+        process.executableURL = Self.fovea
+        process.arguments = arguments
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+    }
+
     /// Runs a job to its end: its exit status and everything its ranks printed.
     static func run(ranks: Int, _ arguments: [String], programs: [[String]]? = nil) throws -> (status: Int32, output: String) {
         let job = try MPIJob(ranks: ranks, arguments, programs: programs)

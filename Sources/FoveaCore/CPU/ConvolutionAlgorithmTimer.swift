@@ -1,7 +1,7 @@
 import Foundation
 
 /// How the CPU backend picks each convolution pass's algorithm (`CPUBackend.convolutionSelection`).
-public enum ConvolutionAlgorithmSelection: String, Sendable, CaseIterable {
+public enum ConvolutionAlgorithmSelection: String, Sendable {
     /// `CPUConvolutionAlgorithm.choice(for:pass:)`: a fixed rule, measured on the machines the project was tuned on.
     /// The same algorithm, and so the same bits, on every run.
     case rule

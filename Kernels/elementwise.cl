@@ -1,5 +1,5 @@
-// Elementwise ops. Op codes match UnaryOp / BinaryOp in Backend/ElementwiseBackend.swift; the switch on
-// a kernel argument is uniform across the launch.
+// Elementwise ops. Op codes match UnaryOp / BinaryOp in Backend/ElementwiseBackend.swift, and the host names each op's
+// kernels after its enum name here (U_LEAKY_RELU for leakyRelu); the strided kernels switch on an op argument.
 
 enum { U_NEG, U_ABS, U_EXP, U_LOG, U_SQRT, U_SQUARE, U_RELU, U_LEAKY_RELU, U_ELU, U_SIGMOID, U_TANH, U_GELU,
        U_CLAMP, U_POW, U_AFFINE, U_DIVIDE, U_RECIPROCAL, U_EQ, U_NE, U_LT, U_LE, U_GT, U_GE };
@@ -93,8 +93,9 @@ inline float binary_apply(int op, float a, float b) {
 }
 
 // The contiguous kernels below give each work item `chunk` consecutive elements: 1 on GPUs (coalesced), about a thousand
-// on CPUs, where the switch then runs once per item and PoCL vectorizes each case's loop (25x faster than one element
-// per item there). Global size ceil(n / chunk).
+// on CPUs, where PoCL vectorizes the loop (25x faster than one element per item there). Global size ceil(n / chunk).
+// There is one kernel per op (unary_U_RELU, binary_contiguous_B_ADD, ...), not a switch on an argument: PoCL compiles
+// a kernel the first time it runs, and a switch over every op took it 0.4-1 s per kernel, where one op takes 0.05-0.1.
 #define FOR_CHUNK for (int i = get_global_id(0) * chunk, end = min(i + chunk, n); i < end; ++i)
 #define EACH_UNARY(CASE) CASE(U_NEG) CASE(U_ABS) CASE(U_EXP) CASE(U_LOG) CASE(U_SQRT) CASE(U_SQUARE) CASE(U_RELU) \
     CASE(U_LEAKY_RELU) CASE(U_ELU) CASE(U_SIGMOID) CASE(U_TANH) CASE(U_GELU) CASE(U_CLAMP) CASE(U_POW) CASE(U_AFFINE) \
@@ -103,51 +104,44 @@ inline float binary_apply(int op, float a, float b) {
 #define EACH_BINARY(CASE) CASE(B_ADD) CASE(B_SUB) CASE(B_MUL) CASE(B_DIV) CASE(B_POW) CASE(B_MAXIMUM) CASE(B_MINIMUM) \
     CASE(B_EQ) CASE(B_NE) CASE(B_LT) CASE(B_LE) CASE(B_GT) CASE(B_GE)
 
-// Built with -DUNARY_OP=code, as the backend does, unary and unary_backward hold that op alone (op must be it): PoCL
-// compiled the switch over every op in 0.8-1 s per kernel, a quarter of a cold training step's compile time.
-#ifdef UNARY_OP
-#define UNARY_OPS(CASE) CASE(UNARY_OP)
-#define GRADIENT_OPS(CASE) CASE(UNARY_OP)
-#else
-#define UNARY_OPS(CASE) EACH_UNARY(CASE) EACH_COMPARISON(CASE)
-#define GRADIENT_OPS(CASE) EACH_UNARY(CASE)
-#endif
-
-__kernel void unary(int op, __global const float *x, int x_offset, __global float *out, int n, float alpha, float beta,
-                    int chunk) {
-    x += x_offset;
-#define UNARY_CASE(K) case K: FOR_CHUNK out[i] = unary_apply(K, x[i], alpha, beta); break;
-    switch (op) { UNARY_OPS(UNARY_CASE) }
+#define UNARY_KERNEL(K) \
+__kernel void unary_##K(__global const float *x, int x_offset, __global float *out, int n, float alpha, float beta, \
+                        int chunk) { \
+    x += x_offset; \
+    FOR_CHUNK out[i] = unary_apply(K, x[i], alpha, beta); \
 }
+EACH_UNARY(UNARY_KERNEL)
+EACH_COMPARISON(UNARY_KERNEL)
 
-__kernel void unary_backward(int op, __global const float *x, __global const float *y, __global const float *g,
-                             __global float *grad_in, int n, float alpha, float beta, int chunk) {
-#define GRADIENT_CASE(K) case K: FOR_CHUNK grad_in[i] = unary_gradient(K, x[i], y[i], g[i], alpha, beta); break;
-    switch (op) { GRADIENT_OPS(GRADIENT_CASE) }
+#define GRADIENT_KERNEL(K) \
+__kernel void unary_backward_##K(__global const float *x, __global const float *y, __global const float *g, \
+                                 __global float *grad_in, int n, float alpha, float beta, int chunk) { \
+    FOR_CHUNK grad_in[i] = unary_gradient(K, x[i], y[i], g[i], alpha, beta); \
 }
+EACH_UNARY(GRADIENT_KERNEL)
 
 // Same-shaped contiguous operands, each from its offset.
-__kernel void binary_contiguous(int op, __global const float *a, int a_offset, __global const float *b, int b_offset,
-                                __global float *out, int n, int chunk) {
-    a += a_offset;
-    b += b_offset;
-#define BINARY_CASE(K) case K: FOR_CHUNK out[i] = binary_apply(K, a[i], b[i]); break;
-    switch (op) { EACH_BINARY(BINARY_CASE) }
+#define CONTIGUOUS_KERNEL(K) \
+__kernel void binary_contiguous_##K(__global const float *a, int a_offset, __global const float *b, int b_offset, \
+                                    __global float *out, int n, int chunk) { \
+    a += a_offset; \
+    b += b_offset; \
+    FOR_CHUNK out[i] = binary_apply(K, a[i], b[i]); \
 }
+EACH_BINARY(CONTIGUOUS_KERNEL)
 
 // One operand is a single value (read on the device: no host round-trip); `scalar_is_a` says which.
-__kernel void binary_scalar(int op, __global const float *a, int a_offset, __global const float *b, int b_offset,
-                            __global float *out, int n, int scalar_is_a, int chunk) {
-    a += a_offset;
-    b += b_offset;
-    float scalar = scalar_is_a ? a[0] : b[0];
-    __global const float *other = scalar_is_a ? b : a;
-#define SCALAR_CASE(K) case K: \
+#define SCALAR_KERNEL(K) \
+__kernel void binary_scalar_##K(__global const float *a, int a_offset, __global const float *b, int b_offset, \
+                                __global float *out, int n, int scalar_is_a, int chunk) { \
+    a += a_offset; \
+    b += b_offset; \
+    float scalar = scalar_is_a ? a[0] : b[0]; \
+    __global const float *other = scalar_is_a ? b : a; \
     if (scalar_is_a) { FOR_CHUNK out[i] = binary_apply(K, scalar, other[i]); } \
     else { FOR_CHUNK out[i] = binary_apply(K, other[i], scalar); } \
-    break;
-    switch (op) { EACH_BINARY(SCALAR_CASE) }
 }
+EACH_BINARY(SCALAR_KERNEL)
 
 // The offset of flat output index i in an operand read through `strides` over `dims` (the last `rank` of 8 axes).
 inline int strided_offset(int i, int rank, const int *dims, const int *strides) {

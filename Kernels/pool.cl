@@ -1,4 +1,6 @@
 // 2-D pooling over NCHW planes, specialized by -DKIND=: 0 max, 1 average, 2 sum, 3 min, 4 L2 (sqrt of the sum of squares).
+// Each kind's kernels carry its name (pool2d_max, pool2d_backward_tiled_average, ...), so the step bundle can hold two
+// kinds in one program.
 // Padding as PyTorch: max/min ignore padded cells (-inf/+inf), average divides by the whole window (count_include_pad),
 // sum and L2 treat them as zeros. Every window holds at least one real element (padding <= kernel / 2).
 
@@ -8,9 +10,21 @@
 #define KIND_MIN 3
 #define KIND_L2 4
 
+#if KIND == KIND_MAX
+#define POOL_KERNEL(name) name##_max
+#elif KIND == KIND_AVERAGE
+#define POOL_KERNEL(name) name##_average
+#elif KIND == KIND_SUM
+#define POOL_KERNEL(name) name##_sum
+#elif KIND == KIND_MIN
+#define POOL_KERNEL(name) name##_min
+#else
+#define POOL_KERNEL(name) name##_l2
+#endif
+
 // Global [planes * ceil(OW / chunk), OH]: each work item does `chunk` consecutive outputs of a row (1 on GPUs, the whole
 // row on CPUs, where PoCL then runs the row as SIMD). Planes (N * C) ride on dimension 0, which has no 65535 limit.
-__kernel void pool2d(__global const float *x, __global float *y, int planes, int H, int W,
+__kernel void POOL_KERNEL(pool2d)(__global const float *x, __global float *y, int planes, int H, int W,
                      int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW, int chunk) {
     int row_items = (OW + chunk - 1) / chunk;
     int oh = get_global_id(1), plane = get_global_id(0) / row_items;
@@ -50,7 +64,7 @@ __kernel void pool2d(__global const float *x, __global float *y, int planes, int
 
 // Gradient as a gather: each input element sums over the output windows that cover it (no atomics).
 // Max/min route a window's gradient to its first extreme element in row-major order.
-__kernel void pool2d_backward(__global const float *gy, __global const float *x, __global const float *y, __global float *gx,
+__kernel void POOL_KERNEL(pool2d_backward)(__global const float *gy, __global const float *x, __global const float *y, __global float *gx,
                               int planes, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
     int index = get_global_id(0);
     if (index >= planes * H * W) return;
@@ -98,7 +112,7 @@ __kernel void pool2d_backward(__global const float *gy, __global const float *x,
 // Gradient when the windows tile the input exactly (stride == kernel, no padding, H == OH * KH, W == OW * KW): each
 // window writes all of its KH * KW input gradients, without looking at overlapping windows. Same routing as
 // pool2d_backward. Global [planes * ceil(OW / chunk), OH], `chunk` windows of a row per work item, as in pool2d.
-__kernel void pool2d_backward_tiled(__global const float *gy, __global const float *x, __global const float *y, __global float *gx,
+__kernel void POOL_KERNEL(pool2d_backward_tiled)(__global const float *gy, __global const float *x, __global const float *y, __global float *gx,
                                     int planes, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW,
                                     int chunk) {
     int row_items = (OW + chunk - 1) / chunk;
@@ -141,3 +155,5 @@ __kernel void pool2d_backward_tiled(__global const float *gy, __global const flo
 #endif
     }
 }
+
+#undef POOL_KERNEL

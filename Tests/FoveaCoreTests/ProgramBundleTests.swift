@@ -36,7 +36,9 @@ import Testing
         cache.bundle = backend.stepPrograms
         let memory = try cache.program(named: "memory", options: "")
         #expect(try cache.program(named: "optim", options: backend.optimOptions) == memory)
-        #expect(try cache.program(named: "pool", options: backend.poolOptions(.max)) != memory)
+        #expect(try cache.program(named: "pool", options: backend.poolOptions(.max)) == memory)
+        #expect(try cache.program(named: "pool", options: backend.poolOptions(.average)) == memory)
+        #expect(try cache.program(named: "pool", options: backend.poolOptions(.sum)) != memory)
         #expect(cache.compiledFromSource == 2)
     }
 }

@@ -2,8 +2,8 @@ extension OpenCLBackend: ElementwiseBackend {
     public func unary(_ op: UnaryOp, x: Storage, xOffset: Int, out: Storage, count: Int, alpha: Float, beta: Float) throws {
         let chunk = elementsPerItem
         try run(
-            "unary", in: "elementwise", options: "-DUNARY_OP=\(op.rawValue)", global: [items(count, chunk)],
-            .int(op.rawValue), .buffer(x), .int(xOffset), .buffer(out), .int(count), .float(alpha), .float(beta), .int(chunk))
+            "unary_" + op.kernelSuffix, in: "elementwise", global: [items(count, chunk)], .buffer(x), .int(xOffset), .buffer(out),
+            .int(count), .float(alpha), .float(beta), .int(chunk))
     }
 
     public func unaryBackward(
@@ -12,8 +12,8 @@ extension OpenCLBackend: ElementwiseBackend {
     ) throws {
         let chunk = elementsPerItem
         try run(
-            "unary_backward", in: "elementwise", options: "-DUNARY_OP=\(op.rawValue)", global: [items(count, chunk)],
-            .int(op.rawValue), .buffer(x), .buffer(y), .buffer(gradOut), .buffer(gradIn), .int(count),
+            "unary_backward_" + op.kernelSuffix, in: "elementwise", global: [items(count, chunk)], .buffer(x), .buffer(y),
+            .buffer(gradOut), .buffer(gradIn), .int(count),
             .float(alpha), .float(beta), .int(chunk))
     }
 
@@ -28,13 +28,13 @@ extension OpenCLBackend: ElementwiseBackend {
         case .contiguous:
             let chunk = elementsPerItem
             try run(
-                "binary_contiguous", in: "elementwise", global: [items(n, chunk)],
-                .int(op.rawValue), .buffer(a), .int(aOffset), .buffer(b), .int(bOffset), .buffer(out), .int(n), .int(chunk))
+                "binary_contiguous_" + op.kernelSuffix, in: "elementwise", global: [items(n, chunk)], .buffer(a), .int(aOffset),
+                .buffer(b), .int(bOffset), .buffer(out), .int(n), .int(chunk))
         case .scalar(let scalarOperand):
             let chunk = elementsPerItem
             try run(
-                "binary_scalar", in: "elementwise", global: [items(n, chunk)],
-                .int(op.rawValue), .buffer(a), .int(aOffset), .buffer(b), .int(bOffset), .buffer(out), .int(n),
+                "binary_scalar_" + op.kernelSuffix, in: "elementwise", global: [items(n, chunk)], .buffer(a), .int(aOffset),
+                .buffer(b), .int(bOffset), .buffer(out), .int(n),
                 .int(scalarOperand == 0 ? 1 : 0), .int(chunk))
         case .strided:
             let arguments: [KernelArgument] =
@@ -99,4 +99,24 @@ extension OpenCLBackend: ElementwiseBackend {
         let strides = layout.strides.flatMap { [Int](repeating: 0, count: padding) + $0 }
         return ([layout.dims.count] + dims + strides).map { .int($0) }
     }
+}
+
+/// `Kernels/elementwise.cl` names an op's kernels after its enum name there: the Swift case name in upper snake case
+/// after a U_ (unary) or B_ (binary) prefix, so `leakyRelu`'s forward kernel is `unary_U_LEAKY_RELU`.
+private func elementwiseKernelSuffix(prefix: String, caseName: String) -> String {
+    prefix
+        + caseName.reduce(into: "") { name, character in
+            if character.isUppercase { name += "_" }
+            name += character.uppercased()
+        }
+}
+
+extension UnaryOp {
+    /// The suffix of this op's kernels in `Kernels/elementwise.cl` (`U_LEAKY_RELU`).
+    var kernelSuffix: String { elementwiseKernelSuffix(prefix: "U_", caseName: "\(self)") }
+}
+
+extension BinaryOp {
+    /// The suffix of this op's kernels in `Kernels/elementwise.cl` (`B_MAXIMUM`).
+    var kernelSuffix: String { elementwiseKernelSuffix(prefix: "B_", caseName: "\(self)") }
 }

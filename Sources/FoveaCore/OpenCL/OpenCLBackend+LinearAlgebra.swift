@@ -35,15 +35,19 @@ extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
         let dotProducts = d.transposeB && !d.transposeA  // gemm.cl's vectors-along-k form, 4 x 4 dot products per item
         let rows = dotProducts ? 4 : 8
         let columns = dotProducts ? 4 : width
+        let kernel = dotProducts ? "gemm_small_nt" : d.transposeB ? "gemm_small_tt" : "gemm_small_rows"
+        // gemm_small_rows reads op(A) through strides: (lda, 1) for A, (1, lda) for A transposed.
+        let aStrides: [KernelArgument] =
+            kernel == "gemm_small_rows" ? [.int(d.transposeA ? 1 : d.lda), .int(d.transposeA ? d.lda : 1)] : []
         try context.launch(
-            "gemm_small_\(d.transposeA ? "t" : "n")\(d.transposeB ? "t" : "n")", program: "gemm", options: smallGemmOptions,
+            kernel, program: "gemm", options: smallGemmOptions,
             global: [(d.n + columns - 1) / columns, (d.m + rows - 1) / rows, d.batch],
             arguments: [
                 .int(d.m), .int(d.n), .int(d.k), .float(d.alpha), .float(d.beta),
                 .buffer(a), .int(d.offsetA), .int(d.lda), .int(d.strideA),
                 .buffer(b), .int(d.offsetB), .int(d.ldb), .int(d.strideB),
                 .buffer(c), .int(d.offsetC), .int(d.ldc), .int(d.strideC),
-            ])
+            ] + aStrides)
     }
 
     /// How a GEMM appears in profiles: `CLBlast sgemm MxNxK` with the transpositions (and the batch when > 1).

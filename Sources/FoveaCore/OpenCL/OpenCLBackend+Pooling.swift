@@ -1,4 +1,4 @@
-/// Pooling on OpenCL: `Kernels/pool.cl`, compiled once per kind (-DKIND).
+/// Pooling on OpenCL: `Kernels/pool.cl`, compiled once per kind (-DKIND), its kernels named after the kind (`pool2d_max`).
 extension OpenCLBackend: PoolingBackend {
     private func sizeArguments(_ g: PoolingGeometry) -> [KernelArgument] {
         [
@@ -16,7 +16,7 @@ extension OpenCLBackend: PoolingBackend {
     public func pool2d(_ kind: PoolKind, _ x: Storage, geometry g: PoolingGeometry, into y: Storage) throws {
         let chunk = rowChunk(g)
         try context.launch(
-            "pool2d", program: "pool", options: poolOptions(kind),
+            "pool2d_\(kind)", program: "pool", options: poolOptions(kind),
             global: [items(g.output.width, chunk) * g.planes, g.output.height],
             arguments: [.buffer(x), .buffer(y)] + sizeArguments(g) + [.int(chunk)])
     }
@@ -33,13 +33,13 @@ extension OpenCLBackend: PoolingBackend {
         if tiled {
             let chunk = rowChunk(g)
             return try context.launch(
-                "pool2d_backward_tiled", program: "pool", options: poolOptions(kind),
+                "pool2d_backward_tiled_\(kind)", program: "pool", options: poolOptions(kind),
                 global: [items(g.output.width, chunk) * g.planes, g.output.height],
                 arguments: [.buffer(gradOutput), .buffer(input), .buffer(output), .buffer(gradInput)]
                     + sizeArguments(g) + [.int(chunk)])
         }
         try context.launch(
-            "pool2d_backward", program: "pool", options: poolOptions(kind),
+            "pool2d_backward_\(kind)", program: "pool", options: poolOptions(kind),
             global: [g.planes * g.height * g.width],
             arguments: [.buffer(gradOutput), .buffer(input), .buffer(output), .buffer(gradInput)] + sizeArguments(g))
     }

@@ -3,15 +3,16 @@
 // (PX = the device's float vector width), reading inputs that pad2d has copied into zero-padded planes: every tap is an
 // unguarded vector load, and each loaded vector serves a whole channel tile (pad2d in layout.cl makes the copies).
 // y[n, oc, oh, ow] = activation(bias[oc] + sum over c, i, j of w[oc, c, i, j] * x[n, c, oh * SH - PT + i * DH, ow * SW - PL + j * DW]).
-// Compiled per geometry: -DKH -DKW -DSH -DSW -DDH -DDW, channel tiles -DOCT (forward) and -DCT (input gradient),
-// -DPX and -DWG (weight-gradient group size). The host gives each kernel only the sizes it uses (the others at their
-// defaults), so layers that differ in an unused size share a program and PoCL compiles each kernel once.
+// Compiled per geometry: -DKH -DKW -DDH -DDW, channel tiles -DOCT (forward) and -DCT (input gradient), -DPX and -DWG
+// (weight-gradient group size). The host gives each kernel only the sizes it uses (the others at their defaults), so
+// layers that differ in an unused size share a program and PoCL compiles each kernel once. The stride is not compiled
+// in: the forward and weight-gradient kernels come twice, for stride 1 (contiguous loads) and with the stride as
+// arguments (`_strided`, gathers), so a strided layer shares its program with the stride-1 layers of its patch (a cold
+// start parses one program fewer, about 0.2 s on PoCL) and a stride-1 kernel never compiles the gathers.
 
 #ifndef KH  // defaults (a 3x3, stride 1 convolution) so the file also builds on its own
 #define KH 3
 #define KW 3
-#define SH 1
-#define SW 1
 #define DH 1
 #define DW 1
 #define OCT 8
@@ -29,9 +30,10 @@ typedef CAT(float, PX) floatP;
 #define VLOADP(p) CAT(vload, PX)(0, p)
 #define VSTOREP(v, p) CAT(vstore, PX)(v, 0, p)
 
-// PX values p[0], p[stride], ..., p[(PX - 1) * stride].
-inline floatP load_strided(__global const float *p, int stride) {
-    if (stride == 1) return VLOADP(p);
+// PX values p[0], p[stride], ..., p[(PX - 1) * stride]: one vector load when `strided` (a constant in every caller, so
+// only one of the two forms is compiled) is 0.
+inline floatP load_strided(__global const float *p, int stride, const int strided) {
+    if (!strided) return VLOADP(p);
     float lanes[PX];
     #pragma unroll
     for (int l = 0; l < PX; ++l) lanes[l] = p[l * stride];
@@ -67,8 +69,9 @@ inline void store_rows(__global float *y, const floatP *acc, int tile, __global 
 
 // xp: the input padded to [N, C, HP, WP] (row r holds input row r - PT). One work item per (image, output row, segment
 // of PX pixels) and tile of OCT output channels: global [N * OH * ceil(OW / PX), ceil(OC / OCT)].
-__kernel void conv_rows_forward(__global const float *xp, __global const float *w, __global const float *bias, int has_bias,
-                                int activation, __global float *y, int N, int C, int OC, int OH, int OW, int HP, int WP) {
+inline void forward_rows(__global const float *xp, __global const float *w, __global const float *bias, int has_bias,
+                         int activation, __global float *y, int N, int C, int OC, int OH, int OW, int HP, int WP,
+                         int SH, int SW, const int strided) {
     int segments = (OW + PX - 1) / PX;
     int q = get_global_id(0), oc0 = get_global_id(1) * OCT;
     if (q >= N * OH * segments) return;
@@ -81,13 +84,24 @@ __kernel void conv_rows_forward(__global const float *xp, __global const float *
         __global const float *xr = xp + (((size_t)n * C + c) * HP + oh * SH) * WP + ow0 * SW;
         for (int i = 0; i < KH; ++i) {
             for (int j = 0; j < KW; ++j) {
-                floatP xv = load_strided(xr + i * DH * WP + j * DW, SW);
+                floatP xv = load_strided(xr + i * DH * WP + j * DW, SW, strided);
                 #pragma unroll
                 for (int t = 0; t < OCT; ++t) acc[t] += w[((min(oc0 + t, OC - 1) * C + c) * KH + i) * KW + j] * xv;
             }
         }
     }
     store_rows(y, acc, OCT, has_bias ? bias : 0, activation, n, oc0, oh, ow0, OC, OH, OW);
+}
+
+__kernel void conv_rows_forward(__global const float *xp, __global const float *w, __global const float *bias, int has_bias,
+                                int activation, __global float *y, int N, int C, int OC, int OH, int OW, int HP, int WP) {
+    forward_rows(xp, w, bias, has_bias, activation, y, N, C, OC, OH, OW, HP, WP, 1, 1, 0);
+}
+
+__kernel void conv_rows_forward_strided(__global const float *xp, __global const float *w, __global const float *bias,
+                                        int has_bias, int activation, __global float *y, int N, int C, int OC, int OH,
+                                        int OW, int HP, int WP, int SH, int SW) {
+    forward_rows(xp, w, bias, has_bias, activation, y, N, C, OC, OH, OW, HP, WP, SH, SW, 1);
 }
 
 // Input gradient: the stride-1 convolution of the output gradient, padded to [N, OC, HP, WP] with (K - 1) * D - P
@@ -120,9 +134,9 @@ __kernel void conv_rows_backward_data(__global const float *gp, __global const f
 // zeros on the right to gp [N, OC, OH, GW] (GW = segments * PX). One work-group of WG items per (oc, c) pair and batch
 // split s (global [WG * OC * C, splits], local [WG, 1]); it sums over images s, s + splits, ... and writes
 // out[(s * OC * C + oc * C + c) * KK + k].
-__kernel void conv_rows_backward_weight(__global const float *gp, __global const float *xp, __global float *out,
-                                        int N, int C, int OC, int OH, int GW, int HP, int WP) {
-    __local float partial[KK * (WG + 1)];
+inline void backward_weight_rows(__global const float *gp, __global const float *xp, __global float *out,
+                                 int N, int C, int OC, int OH, int GW, int HP, int WP, int SH, int SW,
+                                 const int strided, __local float *partial) {
     int pair = get_group_id(0), lid = get_local_id(0), s = get_global_id(1), splits = get_global_size(1);
     int oc = pair / C, c = pair - oc * C;
     int segments = GW / PX, rows = OH * segments;
@@ -139,7 +153,7 @@ __kernel void conv_rows_backward_weight(__global const float *gp, __global const
         #pragma unroll
         for (int i = 0; i < KH; ++i)
             #pragma unroll
-            for (int j = 0; j < KW; ++j) acc[i * KW + j] += gv * load_strided(xr + i * DH * WP + j * DW, SW);
+            for (int j = 0; j < KW; ++j) acc[i * KW + j] += gv * load_strided(xr + i * DH * WP + j * DW, SW, strided);
     }
     #pragma unroll
     for (int k = 0; k < KK; ++k) partial[k * (WG + 1) + lid] = sum_lanes(acc[k]);
@@ -149,4 +163,16 @@ __kernel void conv_rows_backward_weight(__global const float *gp, __global const
         for (int r = 0; r < WG; ++r) sum += partial[k * (WG + 1) + r];
         out[((size_t)s * OC * C + pair) * KK + k] = sum;
     }
+}
+
+__kernel void conv_rows_backward_weight(__global const float *gp, __global const float *xp, __global float *out,
+                                        int N, int C, int OC, int OH, int GW, int HP, int WP) {
+    __local float partial[KK * (WG + 1)];
+    backward_weight_rows(gp, xp, out, N, C, OC, OH, GW, HP, WP, 1, 1, 0, partial);
+}
+
+__kernel void conv_rows_backward_weight_strided(__global const float *gp, __global const float *xp, __global float *out,
+                                                int N, int C, int OC, int OH, int GW, int HP, int WP, int SH, int SW) {
+    __local float partial[KK * (WG + 1)];
+    backward_weight_rows(gp, xp, out, N, C, OC, OH, GW, HP, WP, SH, SW, 1, partial);
 }

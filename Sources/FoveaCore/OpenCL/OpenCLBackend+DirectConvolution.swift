@@ -48,17 +48,23 @@ extension OpenCLBackend {
         case forward, backwardData, backwardWeight
     }
 
-    /// conv_rows.cl's build options for one kernel: the patch, dilation and row segment, the stride where the kernel steps
-    /// by it, and the channel tile narrowed to the layer only where the kernel tiles those channels; everything else stays
-    /// at one value, so layers that differ only in what a kernel does not read share its program (padding is pad2d's
-    /// business). A cold cnn-cifar step compiled 7 conv kernels for its 3x3 layers, now 3.
+    /// conv_rows.cl's build options for one kernel: the patch, dilation and row segment, and the channel tile narrowed to
+    /// the layer only where the kernel tiles those channels; everything else stays at one value, so layers that differ
+    /// only in what a kernel does not read share its program (padding is pad2d's business, the stride an argument of the
+    /// `_strided` kernels). A cold cnn-cifar step compiled 7 conv kernels for its 3x3 layers, now 3; a cold resnet-small
+    /// step parsed 4 conv programs, now 2.
     private func rowsOptions(_ g: ConvolutionGeometry, _ s: DirectConvolutionStyle, _ kernel: RowsKernel) -> String {
-        let stride = kernel == .backwardData ? Size2D(1) : g.stride
         let outputTile = kernel == .forward ? min(g.outChannels, s.channelTile) : s.channelTile
         let inputTile = kernel == .backwardData ? min(g.inChannels, s.channelTile) : s.channelTile
-        return "-DKH=\(g.kernel.height) -DKW=\(g.kernel.width) -DSH=\(stride.height) -DSW=\(stride.width) "
-            + "-DDH=\(g.dilation.height) -DDW=\(g.dilation.width) -DOCT=\(outputTile) -DCT=\(inputTile) "
-            + "-DWG=\(s.weightGroupSize) -DPX=\(s.rowSegment)"
+        return "-DKH=\(g.kernel.height) -DKW=\(g.kernel.width) -DDH=\(g.dilation.height) -DDW=\(g.dilation.width) "
+            + "-DOCT=\(outputTile) -DCT=\(inputTile) -DWG=\(s.weightGroupSize) -DPX=\(s.rowSegment)"
+    }
+
+    /// The forward or weight-gradient kernel of conv_rows.cl for this stride, and the arguments that follow the sizes:
+    /// none at stride 1, the stride for the `_strided` kernel.
+    private func rowsKernel(_ name: String, _ g: ConvolutionGeometry) -> (name: String, strideArguments: [KernelArgument]) {
+        if g.stride == Size2D(1) { return (name, []) }
+        return (name + "_strided", [.int(g.stride.height), .int(g.stride.width)])
     }
 
     private func sizeArguments(_ g: ConvolutionGeometry) -> [KernelArgument] {
@@ -105,11 +111,13 @@ extension OpenCLBackend {
                 arguments: [.buffer(x), .buffer(weight)] + biasArguments + [.buffer(y)] + sizeArguments(g))
         }
         let (rows, columns, xp) = try paddedInput(x, g, s)
+        let kernel = rowsKernel("conv_rows_forward", g)
         try context.launch(
-            "conv_rows_forward", program: "conv_rows", options: rowsOptions(g, s, .forward),
+            kernel.name, program: "conv_rows", options: rowsOptions(g, s, .forward),
             global: [g.batch * g.output.height * s.segments(g.output.width), s.tiles(g.outChannels)],
             arguments: [.buffer(xp), .buffer(weight)] + biasArguments + [.buffer(y)]
-                + [g.batch, g.inChannels, g.outChannels, g.output.height, g.output.width, rows, columns].map { .int($0) })
+                + [g.batch, g.inChannels, g.outChannels, g.output.height, g.output.width, rows, columns].map { .int($0) }
+                + kernel.strideArguments)
     }
 
     func directConv2dBackwardData(
@@ -162,11 +170,13 @@ extension OpenCLBackend {
             let gp = try padded(
                 gradOutput, planes: g.batch * g.outChannels, height: g.output.height, width: g.output.width,
                 paddedHeight: g.output.height, paddedWidth: gradientWidth, top: 0, left: 0)
+            let kernel = rowsKernel("conv_rows_backward_weight", g)
             try context.launch(
-                "conv_rows_backward_weight", program: "conv_rows", options: rowsOptions(g, s, .backwardWeight),
+                kernel.name, program: "conv_rows", options: rowsOptions(g, s, .backwardWeight),
                 global: global, local: local,
                 arguments: [.buffer(gp), .buffer(xp), .buffer(partial)]
-                    + [g.batch, g.inChannels, g.outChannels, g.output.height, gradientWidth, rows, columns].map { .int($0) })
+                    + [g.batch, g.inChannels, g.outChannels, g.output.height, gradientWidth, rows, columns].map { .int($0) }
+                    + kernel.strideArguments)
         }
         if splits > 1 {
             try run("sum_slices", in: "memory", global: [count], .buffer(partial), .buffer(gradWeight), .int(count), .int(splits))

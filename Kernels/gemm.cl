@@ -5,14 +5,16 @@
 // vector width:
 //   gemm_small_rows (B not transposed; A read through strides, so that NN and TN share one compile, 0.2-0.3 s of a cold
 //   start on PoCL) and gemm_small_tt: an item computes 8 rows x PX columns, vectors along n.
-//   gemm_small_nt computes 4 x 4 dot products per item, vectors along k (A and B rows are contiguous).
+//   gemm_small_nt computes 2 x 4 dot products per item, vectors along k (A and B rows are contiguous). 4 x 4 was
+//   within 0.1 ms of it on Dense-sized products (faster on one of five, slower on four) and took PoCL 0.28 s to
+//   compile at a cold start, 2 x 4 0.20.
 // The tile loops are unrolled so that the accumulators stay in vector registers.
 
 #ifndef PX
 #define PX 16
 #endif
 #define TM 8
-#define TM_DOT 4
+#define TM_DOT 2
 #define TN_DOT 4
 
 #define CAT_(a, b) a##b

@@ -32,8 +32,8 @@ extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
 
     private func smallGemm(_ d: GemmDescriptor, a: Storage, b: Storage, c: Storage) throws {
         let width = smallGemmWidth
-        let dotProducts = d.transposeB && !d.transposeA  // gemm.cl's vectors-along-k form, 4 x 4 dot products per item
-        let rows = dotProducts ? 4 : 8
+        let dotProducts = d.transposeB && !d.transposeA  // gemm.cl's vectors-along-k form, 2 x 4 dot products per item
+        let rows = dotProducts ? 2 : 8
         let columns = dotProducts ? 4 : width
         let kernel = dotProducts ? "gemm_small_nt" : d.transposeB ? "gemm_small_tt" : "gemm_small_rows"
         // gemm_small_rows reads op(A) through strides: (lda, 1) for A, (1, lda) for A transposed.

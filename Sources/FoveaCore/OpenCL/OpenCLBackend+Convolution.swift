@@ -17,7 +17,7 @@ extension OpenCLBackend: ConvolutionBackend {
         if let op = activation.unaryOp { try unary(op, x: y, out: y, count: g.outputCount, alpha: 0, beta: 0) }
     }
 
-    /// One kernel for the activation's gradient and the bias gradient (`conv_bias_grad` in Kernels/conv.cl).
+    /// One kernel for the activation's gradient and the bias gradient (`conv_bias_grad_relu`, ... in Kernels/conv.cl).
     public func conv2dActivationBackward(
         _ gradOutput: Storage, output: Storage, activation: ConvolutionActivation,
         geometry g: ConvolutionGeometry, gradPreActivation: Storage, gradBias: Storage?
@@ -104,15 +104,15 @@ extension OpenCLBackend: ConvolutionBackend {
             gradBias: gradBias)
     }
 
-    /// `conv_bias_grad`: placeholders stand for the buffers a call does not use (never touched).
+    /// `conv_bias_grad_<activation>`: placeholders stand for the buffers a call does not use (never touched).
     private func biasGradient(
         _ gradOutput: Storage, output: Storage, activation: ConvolutionActivation, geometry g: ConvolutionGeometry,
         gradPreActivation: Storage, gradBias: Storage?
     ) throws {
         let group = 64  // BIAS_GROUP in conv.cl
         try run(
-            "conv_bias_grad", in: "conv", global: [g.outChannels * group], local: [group],
+            "conv_bias_grad_\(activation)", in: "conv", global: [g.outChannels * group], local: [group],
             .buffer(gradOutput), .buffer(output), .buffer(gradPreActivation), .buffer(gradBias ?? gradOutput),
-            .int(gradBias == nil ? 0 : 1), .int(activation.rawValue), .int(g.batch), .int(g.outChannels), .int(g.outputPlane))
+            .int(gradBias == nil ? 0 : 1), .int(g.batch), .int(g.outChannels), .int(g.outputPlane))
     }
 }

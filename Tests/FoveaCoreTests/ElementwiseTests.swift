@@ -157,6 +157,31 @@ import Testing
         }
     }
 
+    /// Every op through the backend primitives, forward and (but for comparisons) backward: each op has its own
+    /// kernels on OpenCL, named after it (`unary_U_LEAKY_RELU`), so a missing or misnamed one fails here.
+    @Test(arguments: openCLTestDevices)
+    func everyUnaryOpRunsItsOwnKernels(device: Device) throws {
+        let x = try testTensor([5, 7], device: .cpu, seed: 13, low: 0.2, high: 3)
+        let g = try testTensor([5, 7], device: .cpu, seed: 14, low: -1, high: 1)
+        for op in UnaryOp.allCases {
+            func forward(_ x: Tensor) throws -> Tensor {
+                let y = try Tensor.empty(x.shape, device: x.device)
+                try x.backend.unary(op, x: x.storage, xOffset: 0, out: y.storage, count: x.count, alpha: 0.5, beta: 1.5)
+                return y
+            }
+            try expectBackendsAgree([x], on: device, "\(op)") { try forward($0[0]) }
+            if op.rawValue >= UnaryOp.eq.rawValue { continue }
+            try expectBackendsAgree([x, g], on: device, "\(op) backward") { t in
+                let y = try forward(t[0])
+                let gradIn = try Tensor.empty(t[0].shape, device: t[0].device)
+                try t[0].backend.unaryBackward(
+                    op, x: t[0].storage, y: y.storage, gradOut: t[1].storage, gradIn: gradIn.storage, count: t[0].count,
+                    alpha: 0.5, beta: 1.5)
+                return gradIn
+            }
+        }
+    }
+
     @Test(arguments: openCLTestDevices)
     func binaryOpsAgreeAcrossBackendsAtAwkwardShapes(device: Device) throws {
         let shapes: [(Shape, Shape)] = [

@@ -25,7 +25,7 @@
 // Global [planes * ceil(OW / chunk), OH]: each work item does `chunk` consecutive outputs of a row (1 on GPUs, the whole
 // row on CPUs, where PoCL then runs the row as SIMD). Planes (N * C) ride on dimension 0, which has no 65535 limit.
 __kernel void POOL_KERNEL(pool2d)(__global const float *x, __global float *y, int planes, int H, int W,
-                     int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW, int chunk) {
+                                  int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW, int chunk) {
     int row_items = (OW + chunk - 1) / chunk;
     int oh = get_global_id(1), plane = get_global_id(0) / row_items;
     if (oh >= OH || plane >= planes) return;
@@ -64,8 +64,9 @@ __kernel void POOL_KERNEL(pool2d)(__global const float *x, __global float *y, in
 
 // Gradient as a gather: each input element sums over the output windows that cover it (no atomics).
 // Max/min route a window's gradient to its first extreme element in row-major order.
-__kernel void POOL_KERNEL(pool2d_backward)(__global const float *gy, __global const float *x, __global const float *y, __global float *gx,
-                              int planes, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW) {
+__kernel void POOL_KERNEL(pool2d_backward)(__global const float *gy, __global const float *x, __global const float *y,
+                                           __global float *gx, int planes, int H, int W, int KH, int KW, int SH, int SW,
+                                           int PH, int PW, int OH, int OW) {
     int index = get_global_id(0);
     if (index >= planes * H * W) return;
     int w = index % W, h = (index / W) % H, plane = index / (W * H);
@@ -112,9 +113,10 @@ __kernel void POOL_KERNEL(pool2d_backward)(__global const float *gy, __global co
 // Gradient when the windows tile the input exactly (stride == kernel, no padding, H == OH * KH, W == OW * KW): each
 // window writes all of its KH * KW input gradients, without looking at overlapping windows. Same routing as
 // pool2d_backward. Global [planes * ceil(OW / chunk), OH], `chunk` windows of a row per work item, as in pool2d.
-__kernel void POOL_KERNEL(pool2d_backward_tiled)(__global const float *gy, __global const float *x, __global const float *y, __global float *gx,
-                                    int planes, int H, int W, int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW,
-                                    int chunk) {
+__kernel void POOL_KERNEL(pool2d_backward_tiled)(__global const float *gy, __global const float *x,
+                                                 __global const float *y, __global float *gx, int planes, int H, int W,
+                                                 int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW,
+                                                 int chunk) {
     int row_items = (OW + chunk - 1) / chunk;
     int oh = get_global_id(1), plane = get_global_id(0) / row_items;
     if (oh >= OH || plane >= planes) return;

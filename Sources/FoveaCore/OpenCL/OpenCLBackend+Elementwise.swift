@@ -113,10 +113,14 @@ private func elementwiseKernelSuffix(prefix: String, caseName: String) -> String
 
 extension UnaryOp {
     /// The suffix of this op's kernels in `Kernels/elementwise.cl` (`U_LEAKY_RELU`).
-    var kernelSuffix: String { elementwiseKernelSuffix(prefix: "U_", caseName: "\(self)") }
+    var kernelSuffix: String { Self.kernelSuffixes[rawValue] }
+    /// Every op's suffix by raw value, worked out once rather than at each launch.
+    private static let kernelSuffixes = allCases.map { elementwiseKernelSuffix(prefix: "U_", caseName: "\($0)") }
 }
 
 extension BinaryOp {
     /// The suffix of this op's kernels in `Kernels/elementwise.cl` (`B_MAXIMUM`).
-    var kernelSuffix: String { elementwiseKernelSuffix(prefix: "B_", caseName: "\(self)") }
+    var kernelSuffix: String { Self.kernelSuffixes[rawValue] }
+    /// Every op's suffix by raw value, worked out once rather than at each launch.
+    private static let kernelSuffixes = allCases.map { elementwiseKernelSuffix(prefix: "B_", caseName: "\($0)") }
 }

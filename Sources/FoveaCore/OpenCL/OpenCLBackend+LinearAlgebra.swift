@@ -35,10 +35,14 @@ extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
         let dotProducts = d.transposeB && !d.transposeA  // gemm.cl's vectors-along-k form, 2 x 4 dot products per item
         let rows = dotProducts ? 2 : 8
         let columns = dotProducts ? 4 : width
-        let kernel = dotProducts ? "gemm_small_nt" : d.transposeB ? "gemm_small_tt" : "gemm_small_rows"
-        // gemm_small_rows reads op(A) through strides: (lda, 1) for A, (1, lda) for A transposed.
-        let aStrides: [KernelArgument] =
-            kernel == "gemm_small_rows" ? [.int(d.transposeA ? 1 : d.lda), .int(d.transposeA ? d.lda : 1)] : []
+        let kernel: String, aStrides: [KernelArgument]
+        if dotProducts {
+            (kernel, aStrides) = ("gemm_small_nt", [])
+        } else if d.transposeB {
+            (kernel, aStrides) = ("gemm_small_tt", [])
+        } else {  // op(A) through strides: (lda, 1) for A, (1, lda) for A transposed
+            (kernel, aStrides) = ("gemm_small_rows", [.int(d.transposeA ? 1 : d.lda), .int(d.transposeA ? d.lda : 1)])
+        }
         try context.launch(
             kernel, program: "gemm", options: smallGemmOptions,
             global: [(d.n + columns - 1) / columns, (d.m + rows - 1) / rows, d.batch],

@@ -1,6 +1,8 @@
 // Elementwise ops. Op codes match UnaryOp / BinaryOp in Backend/ElementwiseBackend.swift, and the host names each op's
 // kernels after its enum name here (U_LEAKY_RELU for leakyRelu); the strided kernels switch on an op argument.
 
+#include "chunk.cl"
+
 enum { U_NEG, U_ABS, U_EXP, U_LOG, U_SQRT, U_SQUARE, U_RELU, U_LEAKY_RELU, U_ELU, U_SIGMOID, U_TANH, U_GELU,
        U_CLAMP, U_POW, U_AFFINE, U_DIVIDE, U_RECIPROCAL, U_EQ, U_NE, U_LT, U_LE, U_GT, U_GE };
 enum { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAXIMUM, B_MINIMUM, B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE };
@@ -92,11 +94,9 @@ inline float binary_apply(int op, float a, float b) {
     return 0.0f;
 }
 
-// The contiguous kernels below give each work item `chunk` consecutive elements: 1 on GPUs (coalesced), about a thousand
-// on CPUs, where PoCL vectorizes the loop (25x faster than one element per item there). Global size ceil(n / chunk).
+// The contiguous kernels below give each work item `chunk` consecutive elements (chunk.cl).
 // There is one kernel per op (unary_U_RELU, binary_contiguous_B_ADD, ...), not a switch on an argument: PoCL compiles
 // a kernel the first time it runs, and a switch over every op took it 0.4-1 s per kernel, where one op takes 0.05-0.1.
-#define FOR_CHUNK for (int i = get_global_id(0) * chunk, end = min(i + chunk, n); i < end; ++i)
 #define EACH_UNARY(CASE) CASE(U_NEG) CASE(U_ABS) CASE(U_EXP) CASE(U_LOG) CASE(U_SQRT) CASE(U_SQUARE) CASE(U_RELU) \
     CASE(U_LEAKY_RELU) CASE(U_ELU) CASE(U_SIGMOID) CASE(U_TANH) CASE(U_GELU) CASE(U_CLAMP) CASE(U_POW) CASE(U_AFFINE) \
     CASE(U_DIVIDE) CASE(U_RECIPROCAL)

@@ -1,13 +1,14 @@
 // Whole-buffer operations: fill, y += alpha * x, sums of slices and of Int32 buffers.
 
-__kernel void fill(__global float *data, int offset, int n, float value) {
-    int i = get_global_id(0);
-    if (i < n) data[offset + i] = value;
+#include "chunk.cl"
+
+__kernel void fill(__global float *data, int offset, int n, float value, int chunk) {
+    data += offset;
+    FOR_CHUNK data[i] = value;
 }
 
-__kernel void axpy(float alpha, __global const float *x, __global float *y, int n) {
-    int i = get_global_id(0);
-    if (i < n) y[i] += alpha * x[i];
+__kernel void axpy(float alpha, __global const float *x, __global float *y, int n, int chunk) {
+    FOR_CHUNK y[i] += alpha * x[i];
 }
 
 // out[i] = sum over s of slices[s * count + i] (per-split partial results, e.g. weight gradients).

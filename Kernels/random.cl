@@ -1,6 +1,8 @@
 // Random numbers: Philox4x32-10, identical to Sources/FoveaCore/Random/Philox.swift.
-// Work item g computes block (counter_base + g) and writes elements 4g .. 4g+3.
+// Block g (counter_base + g) gives elements 4g .. 4g+3; each work item computes `chunk` consecutive blocks (chunk.cl).
 // The 64-bit key (seed) and the block counter arrive as 32-bit halves.
+
+#include "chunk.cl"
 
 #pragma OPENCL FP_CONTRACT OFF
 
@@ -31,37 +33,46 @@ float2 normal_pair(uint x0, uint x1) {
 }
 
 #define PHILOX_ARGS uint key_lo, uint key_hi, uint block_lo, uint block_hi
+// The body once for each block g of the work item's chunk.
+#define FOR_BLOCKS FOR_CHUNK_OF(g, (n + 3) / 4)
 
-__kernel void random_uniform(__global float *out, int n, PHILOX_ARGS, float low, float high) {
-    int g = get_global_id(0), base = 4 * g;
-    if (base >= n) return;
-    uint4 bits = philox_block(key_lo, key_hi, block_lo, block_hi, g);
-    uint lanes[4] = {bits.x, bits.y, bits.z, bits.w};
-    for (int k = 0; k < 4 && base + k < n; ++k) out[base + k] = low + (high - low) * to_uniform(lanes[k]);
+__kernel void random_uniform(__global float *out, int n, PHILOX_ARGS, float low, float high, int chunk) {
+    FOR_BLOCKS {
+        int base = 4 * g;
+        uint4 bits = philox_block(key_lo, key_hi, block_lo, block_hi, g);
+        uint lanes[4] = {bits.x, bits.y, bits.z, bits.w};
+        for (int k = 0; k < 4 && base + k < n; ++k) out[base + k] = low + (high - low) * to_uniform(lanes[k]);
+    }
 }
 
-__kernel void random_normal(__global float *out, int n, PHILOX_ARGS, float mean, float std) {
-    int g = get_global_id(0), base = 4 * g;
-    if (base >= n) return;
-    uint4 bits = philox_block(key_lo, key_hi, block_lo, block_hi, g);
-    float2 a = normal_pair(bits.x, bits.y), b = normal_pair(bits.z, bits.w);
-    float z[4] = {a.x, a.y, b.x, b.y};
-    for (int k = 0; k < 4 && base + k < n; ++k) out[base + k] = mean + std * z[k];
+__kernel void random_normal(__global float *out, int n, PHILOX_ARGS, float mean, float std, int chunk) {
+    FOR_BLOCKS {
+        int base = 4 * g;
+        uint4 bits = philox_block(key_lo, key_hi, block_lo, block_hi, g);
+        float2 a = normal_pair(bits.x, bits.y), b = normal_pair(bits.z, bits.w);
+        float z[4] = {a.x, a.y, b.x, b.y};
+        for (int k = 0; k < 4 && base + k < n; ++k) out[base + k] = mean + std * z[k];
+    }
 }
 
-__kernel void random_bernoulli(__global float *out, int n, PHILOX_ARGS, float p) {
-    int g = get_global_id(0), base = 4 * g;
-    if (base >= n) return;
-    uint4 bits = philox_block(key_lo, key_hi, block_lo, block_hi, g);
-    uint lanes[4] = {bits.x, bits.y, bits.z, bits.w};
-    for (int k = 0; k < 4 && base + k < n; ++k) out[base + k] = to_uniform(lanes[k]) < p ? 1.0f : 0.0f;
+__kernel void random_bernoulli(__global float *out, int n, PHILOX_ARGS, float p, int chunk) {
+    FOR_BLOCKS {
+        int base = 4 * g;
+        uint4 bits = philox_block(key_lo, key_hi, block_lo, block_hi, g);
+        uint lanes[4] = {bits.x, bits.y, bits.z, bits.w};
+        for (int k = 0; k < 4 && base + k < n; ++k) out[base + k] = to_uniform(lanes[k]) < p ? 1.0f : 0.0f;
+    }
 }
 
 // out = x * mask / (1 - p); applied to the output gradient with the same state it is dropout's backward.
-__kernel void dropout(__global const float *x, __global float *out, int n, PHILOX_ARGS, float p, float scale) {
-    int g = get_global_id(0), base = 4 * g;
-    if (base >= n) return;
-    uint4 bits = philox_block(key_lo, key_hi, block_lo, block_hi, g);
-    uint lanes[4] = {bits.x, bits.y, bits.z, bits.w};
-    for (int k = 0; k < 4 && base + k < n; ++k) out[base + k] = to_uniform(lanes[k]) >= p ? x[base + k] * scale : 0.0f;
+__kernel void dropout(__global const float *x, __global float *out, int n, PHILOX_ARGS, float p, float scale,
+                      int chunk) {
+    FOR_BLOCKS {
+        int base = 4 * g;
+        uint4 bits = philox_block(key_lo, key_hi, block_lo, block_hi, g);
+        uint lanes[4] = {bits.x, bits.y, bits.z, bits.w};
+        for (int k = 0; k < 4 && base + k < n; ++k) {
+            out[base + k] = to_uniform(lanes[k]) >= p ? x[base + k] * scale : 0.0f;
+        }
+    }
 }

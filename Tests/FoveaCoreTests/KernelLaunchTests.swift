@@ -17,7 +17,7 @@ import Testing
         func fill(_ storage: Storage, count: Int, value: Float) throws {
             try backend.context.launch(
                 "fill", program: "memory", options: options, global: [count],
-                arguments: [.buffer(storage), .int(0), .int(count), .float(value)])
+                arguments: [.buffer(storage), .int(0), .int(count), .float(value), .int(1)])
         }
         try fill(a, count: 100, value: 1)
         try fill(b, count: 100, value: 1)  // another buffer

@@ -3,8 +3,8 @@ extension OpenCLBackend: OptimizerBackend {
         param: Storage, grad: Storage, momentumBuffer: Storage?, count: Int, lr: Float, momentum: Float,
         dampening: Float, weightDecay: Float, nesterov: Bool, isFirstStep: Bool
     ) throws {
-        try launch(
-            "sgd_step", global: [count],
+        try launchChunked(
+            "sgd_step", count: count,
             [
                 .buffer(param), .buffer(grad), .buffer(momentumBuffer ?? param), .int(momentumBuffer == nil ? 0 : 1), .int(count),
                 .float(lr), .float(momentum), .float(dampening), .float(weightDecay), .int(nesterov ? 1 : 0),
@@ -17,8 +17,8 @@ extension OpenCLBackend: OptimizerBackend {
         eps: Float, weightDecay: Float, decoupled: Bool, step: Int
     ) throws {
         let (stepSize, secondMomentRoot) = adamBiasCorrections(lr: lr, beta1: beta1, beta2: beta2, step: step)
-        try launch(
-            "adam_step", global: [count],
+        try launchChunked(
+            "adam_step", count: count,
             [
                 .buffer(param), .buffer(grad), .buffer(m), .buffer(v), .int(count),
                 .float(beta1), .float(beta2), .float(eps), .float(stepSize), .float(secondMomentRoot),
@@ -30,8 +30,8 @@ extension OpenCLBackend: OptimizerBackend {
         param: Storage, grad: Storage, squareAvg: Storage, gradAvg: Storage?, momentumBuffer: Storage?, count: Int,
         lr: Float, alpha: Float, eps: Float, weightDecay: Float, momentum: Float
     ) throws {
-        try launch(
-            "rmsprop_step", global: [count],
+        try launchChunked(
+            "rmsprop_step", count: count,
             [
                 .buffer(param), .buffer(grad), .buffer(squareAvg), .buffer(gradAvg ?? squareAvg), .int(gradAvg == nil ? 0 : 1),
                 .buffer(momentumBuffer ?? squareAvg), .int(momentumBuffer == nil ? 0 : 1), .int(count),
@@ -42,8 +42,8 @@ extension OpenCLBackend: OptimizerBackend {
     public func adagradStep(param: Storage, grad: Storage, sum: Storage, count: Int, lr: Float, eps: Float, weightDecay: Float)
         throws
     {
-        try launch(
-            "adagrad_step", global: [count],
+        try launchChunked(
+            "adagrad_step", count: count,
             [
                 .buffer(param), .buffer(grad), .buffer(sum), .int(count), .float(lr), .float(eps), .float(weightDecay),
             ])
@@ -55,7 +55,7 @@ extension OpenCLBackend: OptimizerBackend {
     }
 
     public func clipToNorm(_ x: Storage, count: Int, sumOfSquares: Storage, maxNorm: Float) throws {
-        try launch("clip_to_norm", global: [count], [.buffer(x), .int(count), .buffer(sumOfSquares), .float(maxNorm)])
+        try launchChunked("clip_to_norm", count: count, [.buffer(x), .int(count), .buffer(sumOfSquares), .float(maxNorm)])
     }
 
     /// Build options of optim.cl.
@@ -66,5 +66,11 @@ extension OpenCLBackend: OptimizerBackend {
         try context.launch(
             kernel, program: "optim", options: optimOptions,
             global: global, local: local, arguments: arguments)
+    }
+
+    /// Enqueues an optim.cl kernel that runs over `count` elements in chunks (`elementsPerItem`), the chunk passed last.
+    private func launchChunked(_ kernel: String, count: Int, _ arguments: [KernelArgument]) throws {
+        let chunk = elementsPerItem
+        try launch(kernel, global: [items(count, chunk)], arguments + [.int(chunk)])
     }
 }

@@ -16,7 +16,8 @@ extension OpenCLBackend: RandomBackend {
         try launchRandom("dropout", count: count, state: state, [.buffer(x), .buffer(out)], [.float(p), .float(1 / (1 - p))])
     }
 
-    /// Launches one work item per Philox block with arguments (buffers, n, key and block counter halves, parameters).
+    /// Launches a random.cl kernel over the Philox blocks (4 values each) of `count` values, `elementsPerItem / 4`
+    /// blocks per work item, with arguments (buffers, n, key and block counter halves, parameters, blocks per item).
     private func launchRandom(
         _ kernel: String, count: Int, state: PhiloxState,
         _ buffers: [KernelArgument], _ parameters: [KernelArgument]
@@ -24,8 +25,9 @@ extension OpenCLBackend: RandomBackend {
         let key = state.key, block = state.offset / 4
         let halves = [key.x, key.y, UInt32(truncatingIfNeeded: block), UInt32(truncatingIfNeeded: block >> 32)]
         let philox = halves.map { KernelArgument.int(Int(Int32(bitPattern: $0))) }
+        let chunk = max(1, elementsPerItem / 4)
         try context.launch(
-            kernel, program: "random", global: [(count + 3) / 4],
-            arguments: buffers + [.int(count)] + philox + parameters)
+            kernel, program: "random", global: [items((count + 3) / 4, chunk)],
+            arguments: buffers + [.int(count)] + philox + parameters + [.int(chunk)])
     }
 }

@@ -39,8 +39,9 @@ public final class OpenCLBackend: MemoryBackend {
         try context.launch(kernel, program: program, options: options, global: global, local: local, arguments: arguments)
     }
 
-    /// Consecutive elements per work item for kernels that take a `chunk`: 1 on GPUs (neighbouring items touch
-    /// neighbouring addresses), 1024 on CPUs (PoCL runs each item's loop as SIMD; one element per item is ~25x slower).
+    /// Consecutive elements per work item for kernels that take a `chunk` (Kernels/chunk.cl): 1 on GPUs (neighbouring
+    /// items touch neighbouring addresses), 1024 on CPUs (PoCL runs each item's loop as SIMD; one element per item is
+    /// ~25x slower, and grids of 65535 items or more compile a second, generic variant of the kernel).
     var elementsPerItem: Int { context.info.isGPU ? 1 : 1024 }
 
     /// Work items covering `count` elements in chunks of `chunk`.
@@ -67,7 +68,10 @@ public final class OpenCLBackend: MemoryBackend {
     }
 
     public func fill(_ storage: Storage, offset: Int, count: Int, value: Float) throws {
-        try run("fill", in: "memory", global: [count], .buffer(storage), .int(offset), .int(count), .float(value))
+        let chunk = elementsPerItem
+        try run(
+            "fill", in: "memory", global: [items(count, chunk)], .buffer(storage), .int(offset), .int(count), .float(value),
+            .int(chunk))
     }
 
     public func copy(
@@ -78,7 +82,10 @@ public final class OpenCLBackend: MemoryBackend {
     }
 
     public func axpy(alpha: Float, x: Storage, y: Storage, count: Int) throws {
-        try run("axpy", in: "memory", global: [count], .float(alpha), .buffer(x), .buffer(y), .int(count))
+        let chunk = elementsPerItem
+        try run(
+            "axpy", in: "memory", global: [items(count, chunk)], .float(alpha), .buffer(x), .buffer(y), .int(count),
+            .int(chunk))
     }
 
     public func synchronize() throws {

@@ -1,7 +1,7 @@
 /// Sums of loss and correct predictions kept on the device, read back only when asked. With regression targets
 /// (Float32 [B, 1], trained with `MSELoss`) only the loss is summed and the accuracy reads 0. For a model of several
 /// outputs the loss summed is the weighted total (its accuracy reads 0), and each output has its own sums
-/// (`readOutputs()`).
+/// (`snapshot()` reads them all at once).
 public final class RunningTotals {
     private let lossSum: Tensor
     private let correct: Tensor
@@ -85,28 +85,47 @@ public final class RunningTotals {
             outputLossSums: sums.outputs.map(\.loss), outputCorrect: sums.outputs.map { Int($0.correct) })
     }
 
+    /// What the totals hold so far, read from the device in one go.
+    public struct Snapshot {
+        /// The mean loss (the weighted total's, for a model of several outputs).
+        public let loss: Float
+        /// The share of correct predictions (0 for regression targets and for a model of several outputs).
+        public let accuracy: Float
+        /// The samples the means cover.
+        public let samples: Int
+        /// Each output's mean loss and accuracy, for a model of several outputs; empty for one output.
+        public let outputs: [OutputMetrics]
+    }
+
+    /// Every figure so far in one read (a host sync on OpenCL); with replicas, over every replica's samples (every
+    /// replica must call it).
+    public func snapshot(over replicas: ReplicaGroup? = nil) throws -> Snapshot {
+        let sums = try self.sums(over: replicas)
+        let count = Float(max(sums.samples, 1))
+        let outputs = sums.outputs.enumerated().map { output, sums in
+            OutputMetrics(loss: sums.loss / count, accuracy: classifies[output] ? sums.correct / count : nil)
+        }
+        guard sums.samples > 0 else { return Snapshot(loss: 0, accuracy: 0, samples: 0, outputs: outputs) }
+        return Snapshot(loss: sums.loss / count, accuracy: sums.correct / count, samples: sums.samples, outputs: outputs)
+    }
+
     /// Mean loss and accuracy so far, of this replica's samples (a host sync on OpenCL).
     public func read() throws -> (loss: Float, accuracy: Float) {
-        let (loss, accuracy, _) = try read(over: nil)
-        return (loss, accuracy)
+        let snapshot = try snapshot()
+        return (snapshot.loss, snapshot.accuracy)
     }
 
     /// Mean loss and accuracy so far and the samples they cover, over every replica's samples with replicas (every
     /// replica must call it; a host sync on OpenCL).
     public func read(over replicas: ReplicaGroup?) throws -> (loss: Float, accuracy: Float, samples: Int) {
-        let sums = try self.sums(over: replicas)
-        guard sums.samples > 0 else { return (0, 0, 0) }
-        return (sums.loss / Float(sums.samples), sums.correct / Float(sums.samples), sums.samples)
+        let snapshot = try snapshot(over: replicas)
+        return (snapshot.loss, snapshot.accuracy, snapshot.samples)
     }
 
     /// Each output's mean loss and accuracy so far, for a model of several outputs; empty for one output (over every
     /// replica with replicas, every replica calling it; a host sync on OpenCL).
     public func readOutputs(over replicas: ReplicaGroup? = nil) throws -> [OutputMetrics] {
-        let sums = try self.sums(over: replicas)
-        let count = Float(max(sums.samples, 1))
-        return sums.outputs.enumerated().map { output, sums in
-            OutputMetrics(loss: sums.loss / count, accuracy: classifies[output] ? sums.correct / count : nil)
-        }
+        try snapshot(over: replicas).outputs
     }
 
     /// The sums read from the device, added over the replicas when there are some.

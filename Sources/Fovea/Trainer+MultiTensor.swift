@@ -31,8 +31,8 @@ extension Trainer {
     /// The weighted total loss over a loader and each output's loss and accuracy, in evaluation mode without gradients
     /// (for a unary model, `outputs` is empty).
     public func evaluatePerOutput(_ loader: DataLoader) throws -> (loss: Float, outputs: [OutputMetrics]) {
-        let totals = try evaluationTotals(loader)
-        return (try totals.read(over: replicas).loss, try totals.readOutputs(over: replicas))
+        let totals = try evaluationTotals(loader).snapshot(over: replicas)
+        return (totals.loss, totals.outputs)
     }
 
     /// The model's outputs for one tensor per input, in evaluation mode without gradients: class probabilities (the

@@ -153,16 +153,16 @@ public final class Trainer {
             }
             if let maxSteps, step >= maxSteps { break }
         }
-        let (trainLoss, trainAccuracy, samples) = try totals.read(over: replicas)
+        let train = try totals.snapshot(over: replicas)
         let seconds = Date().timeIntervalSince(start)
         var metrics = EpochMetrics(
-            epoch: position.epoch, trainLoss: trainLoss, trainAccuracy: trainAccuracy, learningRate: optimizer.learningRate,
-            seconds: seconds, imagesPerSecond: Double(samples - position.samples) / max(seconds, 1e-9))
-        metrics.trainOutputs = try perOutput(totals)
+            epoch: position.epoch, trainLoss: train.loss, trainAccuracy: train.accuracy, learningRate: optimizer.learningRate,
+            seconds: seconds, imagesPerSecond: Double(train.samples - position.samples) / max(seconds, 1e-9))
+        metrics.trainOutputs = Self.perOutput(train)
         if let validation {
-            let result = try evaluationTotals(validation)
-            (metrics.validationLoss, metrics.validationAccuracy, _) = try result.read(over: replicas)
-            metrics.validationOutputs = try perOutput(result)
+            let result = try evaluationTotals(validation).snapshot(over: replicas)
+            (metrics.validationLoss, metrics.validationAccuracy) = (result.loss, result.accuracy)
+            metrics.validationOutputs = Self.perOutput(result)
         }
         return .finished(metrics)
     }
@@ -220,11 +220,9 @@ public final class Trainer {
         return totals
     }
 
-    /// Each output's figures from `totals` (over every replica, with replicas), for a model of several outputs; nil
-    /// for a unary model.
-    func perOutput(_ totals: RunningTotals) throws -> [OutputMetrics]? {
-        let outputs = try totals.readOutputs(over: replicas)
-        return outputs.isEmpty ? nil : outputs
+    /// Each output's figures from a snapshot of the totals, for a model of several outputs; nil for a unary model.
+    static func perOutput(_ totals: RunningTotals.Snapshot) -> [OutputMetrics]? {
+        totals.outputs.isEmpty ? nil : totals.outputs
     }
 
     /// Class probabilities [N, classes] for a batch of inputs (of a unary model, or the first output of a model of

@@ -1,3 +1,4 @@
+import Foundation
 import Fovea
 import FoveaTestSupport
 import Testing
@@ -73,5 +74,47 @@ extension HostSyncTests {
         let flushes = context.flushCount
         try trainer.fit(try DataLoader(data, batchSize: 8, device: device), epochs: 1)
         #expect(context.flushCount - flushes >= 5, "5 steps, at least 5 flushes (other tests may flush too)")
+    }
+}
+
+extension HostSyncTests {
+    /// Wraps a callback and counts the host syncs of its `batchDidEnd` and of one snapshot of the same totals.
+    final class SyncCounter: TrainingCallback {
+        let wrapped: TrainingCallback
+        var callbackSyncs: [Int] = [], snapshotSyncs: [Int] = []
+
+        init(_ wrapped: TrainingCallback) { self.wrapped = wrapped }
+
+        func trainingWillStart(_ trainer: Trainer) throws { try wrapped.trainingWillStart(trainer) }
+        func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, of batches: Int, totals: RunningTotals) throws {
+            var before = OpenCLContext.hostSyncsOnCurrentThread
+            try wrapped.batchDidEnd(trainer, epoch: epoch, batch: batch, of: batches, totals: totals)
+            callbackSyncs.append(OpenCLContext.hostSyncsOnCurrentThread - before)
+            before = OpenCLContext.hostSyncsOnCurrentThread
+            _ = try totals.snapshot()
+            snapshotSyncs.append(OpenCLContext.hostSyncsOnCurrentThread - before)
+        }
+        func epochDidEnd(_ trainer: Trainer, metrics: EpochMetrics) throws { try wrapped.epochDidEnd(trainer, metrics: metrics) }
+        func trainingWasInterrupted(_ trainer: Trainer, at position: TrainingPosition) throws {
+            try wrapped.trainingWasInterrupted(trainer, at: position)
+        }
+        func trainingDidEnd(_ trainer: Trainer) throws { try wrapped.trainingDidEnd(trainer) }
+    }
+
+    /// The TensorBoard callback reads a model of several outputs' running totals once per interval (the total and
+    /// each output's figures together), and not at all between intervals.
+    @Test(arguments: testDevices.filter { $0 != .cpu })
+    func tensorBoardReadsTheTotalsOncePerInterval(device: Device) throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let model = try MultiOutputFixtures.model(seed: 2).to(device)
+        let counter = SyncCounter(
+            TensorBoardCallback(writer: try SummaryWriter(logDirectory: directory.appendingPathComponent("tb")), interval: 2))
+        let trainer = try MultiOutputFixtures.trainer(
+            model, optimizer: Adam(model.parameters, learningRate: 0.01), callbacks: [counter])
+        let train = try DataLoader(try MultiOutputFixtures.data(count: 64, seed: 5), batchSize: 16, seed: 3, device: device)
+        _ = try trainer.fit(train, epochs: 1)
+        #expect(counter.callbackSyncs.count == 4 && counter.snapshotSyncs.allSatisfy { $0 > 0 })
+        #expect(counter.callbackSyncs == [0, counter.snapshotSyncs[1], 0, counter.snapshotSyncs[3]])
     }
 }

@@ -66,14 +66,14 @@ public final class TensorBoardCallback: TrainingCallback {
     public func batchDidEnd(_ trainer: Trainer, epoch: Int, batch: Int, of batches: Int, totals: RunningTotals) throws {
         let step = trainer.optimizer.stepCount
         guard step % interval == 0 else { return }
-        let (loss, accuracy) = try totals.read()
-        var values: [(tag: String, value: SummaryValue)] = [("train/loss", .scalar(loss))]
+        let snapshot = try totals.snapshot()
+        var values: [(tag: String, value: SummaryValue)] = [("train/loss", .scalar(snapshot.loss))]
         if let names = Self.outputNames(trainer) {
-            for (name, output) in zip(names, try totals.readOutputs()) {
+            for (name, output) in zip(names, snapshot.outputs) {
                 values += Self.scalars(output, loss: "train/loss/\(name)", accuracy: "train/accuracy/\(name)")
             }
         } else if hasAccuracy {
-            values.append(("train/accuracy", .scalar(accuracy)))
+            values.append(("train/accuracy", .scalar(snapshot.accuracy)))
         }
         values.append(("train/learning_rate", .scalar(trainer.optimizer.learningRate)))
         try writer.add(values, step: step)

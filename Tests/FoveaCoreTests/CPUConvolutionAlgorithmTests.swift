@@ -1,7 +1,9 @@
+import CVectorKernels
 import Foundation
-import FoveaCore
 import FoveaTestSupport
 import Testing
+
+@testable import FoveaCore
 
 /// Every CPU convolution algorithm against the columns algorithm (itself checked against a direct reference and
 /// OpenCL in `ConvolutionTests`), and its backward passes against finite differences.
@@ -240,12 +242,16 @@ import Testing
             ConvolutionPass.allCases.map { CPUConvolutionAlgorithm.direct.supports(strided, pass: $0) } == [true, false, true])
         // As measured (conv-algo): direct for inputs of up to 8 channels (6 for the weight gradient) and strided
         // forwards; Winograd from 16 channels, F(4x4) on planes of 16x16 and more; its weight gradient from 64 channels
-        // on those planes (F(4x4)), from 128 on smaller ones (F(2x2)).
-        func choice(_ inChannels: Int, _ outChannels: Int, _ pass: ConvolutionPass, size: Int = 16) -> CPUConvolutionAlgorithm {
+        // on those planes (F(4x4)), from 128 on smaller ones (F(2x2)). Without AVX-512, the input gradient by direct
+        // convolution only into one channel.
+        func choice(
+            _ inChannels: Int, _ outChannels: Int, _ pass: ConvolutionPass, size: Int = 16,
+            level: fovea_simd_level = FOVEA_SIMD_AVX512
+        ) -> CPUConvolutionAlgorithm {
             .choice(
                 for: Self.geometry(
                     batch: 32, inChannels: inChannels, size: (size, size), outChannels: outChannels, padding: (1, 1),
-                    output: (size, size)), pass: pass)
+                    output: (size, size)), pass: pass, simdLevel: Int32(level.rawValue))
         }
         #expect(ConvolutionPass.allCases.map { choice(128, 128, $0) } == [.winograd4, .winograd4, .winograd4])
         #expect(ConvolutionPass.allCases.map { choice(64, 64, $0) } == [.winograd4, .winograd4, .winograd4])
@@ -256,6 +262,12 @@ import Testing
         #expect(ConvolutionPass.allCases.map { choice(6, 16, $0) } == [.direct, .direct, .direct])
         #expect(ConvolutionPass.allCases.map { choice(3, 32, $0) } == [.direct, .direct, .direct])
         #expect(ConvolutionPass.allCases.map { choice(1, 6, $0) } == [.direct, .direct, .direct])
+        for level in [FOVEA_SIMD_AVX2, FOVEA_SIMD_PORTABLE] {
+            #expect(ConvolutionPass.allCases.map { choice(1, 6, $0, level: level) } == [.direct, .direct, .direct])
+            #expect(ConvolutionPass.allCases.map { choice(3, 32, $0, level: level) } == [.direct, .columns, .direct])
+            #expect(ConvolutionPass.allCases.map { choice(6, 16, $0, level: level) } == [.direct, .columns, .direct])
+            #expect(ConvolutionPass.allCases.map { choice(64, 64, $0, level: level) } == [.winograd4, .winograd4, .winograd4])
+        }
         #expect(ConvolutionPass.allCases.map { choice(64, 64, $0, size: 8) } == [.winograd, .winograd, .columns])
         #expect(ConvolutionPass.allCases.map { choice(128, 128, $0, size: 8) } == [.winograd, .winograd, .winograd])
         #expect(

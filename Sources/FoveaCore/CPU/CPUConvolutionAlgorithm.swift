@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// One of a convolution's three passes.
 public enum ConvolutionPass: String, CaseIterable, Sendable {
     case forward, backwardData, backwardWeight
@@ -46,12 +48,21 @@ public enum CPUConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   columns' time at 64 -> 64 channels on 16x16 (vgg4) and 0.92-1.10x at 32 -> 64 (vgg3), but 1.06-1.25x at 16 and
     ///   32 channels (resnet1, resnet3: the transforms outweigh the products they save) and 1.5x on 8x8 planes: F(4x4)
     ///   for weight gradients of at least 64 channels on planes of 16x16 and more.
+    /// - Without AVX-512 (`simdLevel` AVX2: 8-lane direct kernels), the input gradient by direct convolution wins only
+    ///   into 1 channel (LeNet-5's 1 -> 6: 0.80-0.86x columns' time); into 3 and 6 channels it took 1.15-1.66x (six
+    ///   of six shapes and batches, 2026-12-02, an AMD EPYC VM without AVX-512): columns from 2 channels there.
     public static func choice(for g: ConvolutionGeometry, pass: ConvolutionPass) -> Self {
+        choice(for: g, pass: pass, simdLevel: CPUBackend.simdLevel)
+    }
+
+    /// `choice(for:pass:)` on a CPU of SIMD level `simdLevel` (`fovea_simd_level`).
+    static func choice(for g: ConvolutionGeometry, pass: ConvolutionPass, simdLevel: Int32) -> Self {
         if CPUConvolutionAlgorithm.direct.supports(g, pass: pass), g.kernel.height * g.kernel.width > 1 {
             let strided = g.stride != Size2D(1)
+            let directInputGradient = simdLevel >= Int32(FOVEA_SIMD_AVX512.rawValue) ? 8 : 1
             switch pass {
             case .forward where g.inChannels <= 8 || (strided && g.inChannels <= 32),
-                .backwardData where g.inChannels <= 8, .backwardWeight where g.inChannels <= 6:
+                .backwardData where g.inChannels <= directInputGradient, .backwardWeight where g.inChannels <= 6:
                 return .direct
             default: break
             }

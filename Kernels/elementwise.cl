@@ -103,6 +103,19 @@ inline float binary_apply(int op, float a, float b) {
 #define EACH_COMPARISON(CASE) CASE(U_EQ) CASE(U_NE) CASE(U_LT) CASE(U_LE) CASE(U_GT) CASE(U_GE)
 #define EACH_BINARY(CASE) CASE(B_ADD) CASE(B_SUB) CASE(B_MUL) CASE(B_DIV) CASE(B_POW) CASE(B_MAXIMUM) CASE(B_MINIMUM) \
     CASE(B_EQ) CASE(B_NE) CASE(B_LT) CASE(B_LE) CASE(B_GT) CASE(B_GE)
+// The build with -DCOMMON_OPS_ONLY, in the step bundle, has the kernels of the ops most training steps run and no
+// others (the host's `inCommonBuild`); every other op's come from the build without it. PoCL parses every kernel of a
+// program, and all of them cost a cold start 0.2-0.3 s more than these.
+#define COMMON_UNARY(CASE) CASE(U_RELU)
+#define COMMON_BINARY(CASE) CASE(B_ADD) CASE(B_SUB) CASE(B_MUL) CASE(B_DIV)
+#ifdef COMMON_OPS_ONLY
+#undef EACH_UNARY
+#undef EACH_COMPARISON
+#undef EACH_BINARY
+#define EACH_UNARY(CASE) COMMON_UNARY(CASE)
+#define EACH_COMPARISON(CASE)
+#define EACH_BINARY(CASE) COMMON_BINARY(CASE)
+#endif
 
 #define UNARY_KERNEL(K) \
 __kernel void unary_##K(__global const float *x, int x_offset, __global float *out, int n, float alpha, float beta, \

@@ -1,5 +1,6 @@
-import FoveaCore
 import Testing
+
+@testable import FoveaCore
 
 /// `UnaryOp` and `BinaryOp` raw values are the op codes of `Kernels/elementwise.cl`: this fails when the two drift.
 @Suite struct OpTableTests {
@@ -47,6 +48,16 @@ import Testing
     @Test func binaryCodesMatchTheKernels() {
         #expect(Self.kernelCodes(prefix: "B_") == BinaryOp.allCases.map { Self.code("\($0)", prefix: "B_") })
         #expect(Self.macroCodes("EACH_BINARY") == Set(BinaryOp.allCases.map { Self.code("\($0)", prefix: "B_") }))
+    }
+
+    /// The ops the host launches from elementwise.cl's common build are those that build has kernels for.
+    @Test func commonBuildHoldsTheOpsTheHostTakesFromIt() {
+        #expect(
+            Self.macroCodes("COMMON_UNARY")
+                == Set(UnaryOp.allCases.filter(\.inCommonBuild).map { Self.code("\($0)", prefix: "U_") }))
+        #expect(
+            Self.macroCodes("COMMON_BINARY")
+                == Set(BinaryOp.allCases.filter(\.inCommonBuild).map { Self.code("\($0)", prefix: "B_") }))
     }
 
     @Test func codesAreSpelledAsTheTestExpects() {

@@ -39,6 +39,9 @@ import Testing
         #expect(try cache.program(named: "pool", options: backend.poolOptions(.max)) == memory)
         #expect(try cache.program(named: "pool", options: backend.poolOptions(.average)) == memory)
         #expect(try cache.program(named: "pool", options: backend.poolOptions(.sum)) != memory)
-        #expect(cache.compiledFromSource == 2)
+        // elementwise.cl's common build (ReLU, +, -, *, / and the strided kernels) is in the bundle, the others' not.
+        #expect(try cache.program(named: "elementwise", options: OpenCLBackend.commonElementwiseOptions) == memory)
+        #expect(try cache.program(named: "elementwise", options: "") != memory)
+        #expect(cache.compiledFromSource == 3)
     }
 }

@@ -2,7 +2,8 @@ extension OpenCLBackend: ElementwiseBackend {
     public func unary(_ op: UnaryOp, x: Storage, xOffset: Int, out: Storage, count: Int, alpha: Float, beta: Float) throws {
         let chunk = elementsPerItem
         try run(
-            "unary_" + op.kernelSuffix, in: "elementwise", global: [items(count, chunk)], .buffer(x), .int(xOffset), .buffer(out),
+            "unary_" + op.kernelSuffix, in: "elementwise", options: Self.elementwiseOptions(op.inCommonBuild),
+            global: [items(count, chunk)], .buffer(x), .int(xOffset), .buffer(out),
             .int(count), .float(alpha), .float(beta), .int(chunk))
     }
 
@@ -12,7 +13,8 @@ extension OpenCLBackend: ElementwiseBackend {
     ) throws {
         let chunk = elementsPerItem
         try run(
-            "unary_backward_" + op.kernelSuffix, in: "elementwise", global: [items(count, chunk)], .buffer(x), .buffer(y),
+            "unary_backward_" + op.kernelSuffix, in: "elementwise", options: Self.elementwiseOptions(op.inCommonBuild),
+            global: [items(count, chunk)], .buffer(x), .buffer(y),
             .buffer(gradOut), .buffer(gradIn), .int(count),
             .float(alpha), .float(beta), .int(chunk))
     }
@@ -28,19 +30,23 @@ extension OpenCLBackend: ElementwiseBackend {
         case .contiguous:
             let chunk = elementsPerItem
             try run(
-                "binary_contiguous_" + op.kernelSuffix, in: "elementwise", global: [items(n, chunk)], .buffer(a), .int(aOffset),
+                "binary_contiguous_" + op.kernelSuffix, in: "elementwise", options: Self.elementwiseOptions(op.inCommonBuild),
+                global: [items(n, chunk)], .buffer(a), .int(aOffset),
                 .buffer(b), .int(bOffset), .buffer(out), .int(n), .int(chunk))
         case .scalar(let scalarOperand):
             let chunk = elementsPerItem
             try run(
-                "binary_scalar_" + op.kernelSuffix, in: "elementwise", global: [items(n, chunk)], .buffer(a), .int(aOffset),
+                "binary_scalar_" + op.kernelSuffix, in: "elementwise", options: Self.elementwiseOptions(op.inCommonBuild),
+                global: [items(n, chunk)], .buffer(a), .int(aOffset),
                 .buffer(b), .int(bOffset), .buffer(out), .int(n),
                 .int(scalarOperand == 0 ? 1 : 0), .int(chunk))
         case .strided:
             let arguments: [KernelArgument] =
                 [.int(op.rawValue), .buffer(a), .int(aOffset), .buffer(b), .int(bOffset), .buffer(out), .int(n)]
                 + Self.paddedLayout(layout)
-            try context.launch("binary_strided", program: "elementwise", global: [n], arguments: arguments)
+            try context.launch(
+                "binary_strided", program: "elementwise", options: Self.commonElementwiseOptions, global: [n],
+                arguments: arguments)
         }
     }
 
@@ -58,15 +64,21 @@ extension OpenCLBackend: ElementwiseBackend {
         let arguments: [KernelArgument] =
             [.int(op.rawValue), .buffer(a), .int(aOffset), .buffer(b), .int(bOffset), .buffer(out), .int(outShape.count)]
             + Self.paddedLayout(layout)
-        try context.launch("binary_strided_int", program: "elementwise", global: [outShape.count], arguments: arguments)
+        try context.launch(
+            "binary_strided_int", program: "elementwise", options: Self.commonElementwiseOptions, global: [outShape.count],
+            arguments: arguments)
     }
 
     public func convert(_ x: Storage, into out: Storage, count: Int) throws {
         switch (x.dtype, out.dtype) {
         case (.float32, .int32):
-            try run("convert_float_int", in: "elementwise", global: [count], .buffer(x), .buffer(out), .int(count))
+            try run(
+                "convert_float_int", in: "elementwise", options: Self.commonElementwiseOptions, global: [count], .buffer(x),
+                .buffer(out), .int(count))
         case (.int32, .float32):
-            try run("convert_int_float", in: "elementwise", global: [count], .buffer(x), .buffer(out), .int(count))
+            try run(
+                "convert_int_float", in: "elementwise", options: Self.commonElementwiseOptions, global: [count], .buffer(x),
+                .buffer(out), .int(count))
         default: try copy(from: x, offset: 0, to: out, offset: 0, count: count)
         }
     }
@@ -79,7 +91,8 @@ extension OpenCLBackend: ElementwiseBackend {
             return
         }
         let arguments: [KernelArgument] = [.buffer(x), .int(offset), .buffer(out), .int(shape.count)] + Self.paddedLayout(layout)
-        try context.launch("expand", program: "elementwise", global: [shape.count], arguments: arguments)
+        try context.launch(
+            "expand", program: "elementwise", options: Self.commonElementwiseOptions, global: [shape.count], arguments: arguments)
     }
 
     public func scatterStrided(_ x: Storage, into out: Storage, offset: Int, strides: [Int], shape: Shape, accumulate: Bool)
@@ -89,8 +102,17 @@ extension OpenCLBackend: ElementwiseBackend {
         try layout.checkRank(op: "scatterStrided")
         let arguments: [KernelArgument] = [.buffer(x), .buffer(out), .int(offset), .int(shape.count)] + Self.paddedLayout(layout)
         try context.launch(
-            accumulate ? "add_strided" : "write_strided", program: "elementwise", global: [shape.count], arguments: arguments)
+            accumulate ? "add_strided" : "write_strided", program: "elementwise", options: Self.commonElementwiseOptions,
+            global: [shape.count], arguments: arguments)
     }
+
+    /// The options of elementwise.cl's build that has only the kernels of the ops most training steps run, besides the
+    /// strided, conversion and layout kernels: the step bundle's (`ProgramBundle`). Every other op's kernels come from
+    /// the build without options, so a cold start parses the 60-odd op kernels only when it needs one of them.
+    static let commonElementwiseOptions = "-DCOMMON_OPS_ONLY"
+
+    /// The elementwise.cl build that has an op's kernels.
+    static func elementwiseOptions(_ inCommonBuild: Bool) -> String { inCommonBuild ? commonElementwiseOptions : "" }
 
     /// The rank, then dims and each operand's strides, padded in front to the kernels' 8 axes (size 1, stride 0).
     private static func paddedLayout(_ layout: BroadcastLayout) -> [KernelArgument] {
@@ -112,6 +134,8 @@ private func elementwiseKernelSuffix(prefix: String, caseName: String) -> String
 }
 
 extension UnaryOp {
+    /// Whether the common build of `Kernels/elementwise.cl` has this op's kernels (its `COMMON_UNARY`).
+    var inCommonBuild: Bool { self == .relu }
     /// The suffix of this op's kernels in `Kernels/elementwise.cl` (`U_LEAKY_RELU`).
     var kernelSuffix: String { Self.kernelSuffixes[rawValue] }
     /// Every op's suffix by raw value, worked out once rather than at each launch.
@@ -119,6 +143,8 @@ extension UnaryOp {
 }
 
 extension BinaryOp {
+    /// Whether the common build of `Kernels/elementwise.cl` has this op's kernels (its `COMMON_BINARY`).
+    var inCommonBuild: Bool { self == .add || self == .sub || self == .mul || self == .div }
     /// The suffix of this op's kernels in `Kernels/elementwise.cl` (`B_MAXIMUM`).
     var kernelSuffix: String { Self.kernelSuffixes[rawValue] }
     /// Every op's suffix by raw value, worked out once rather than at each launch.

@@ -7,7 +7,7 @@ extension OpenCLBackend {
     var stepPrograms: ProgramBundle {
         var members: [ProgramBundle.Member] = [
             .init(program: "memory", options: ""), .init(program: "layout", options: ""), .init(program: "conv", options: ""),
-            .init(program: "random", options: ""), .init(program: "elementwise", options: ""),
+            .init(program: "random", options: ""), .init(program: "elementwise", options: Self.commonElementwiseOptions),
             .init(program: "optim", options: optimOptions), .init(program: "loss", options: lossOptions(fromLogits: true)),
             .init(program: "norm", options: normOptions(batchStatistics: true)),
             .init(program: "pool", options: poolOptions(.max)), .init(program: "pool", options: poolOptions(.average)),

@@ -131,4 +131,28 @@ import Testing
         let ids = try Tensor(indices: Array(0..<12), shape: [3, 4], device: device)
         #expect(try ids[1...].transposed()[0].eq(ids[1, 0]).toInt32Array() == [1, 0])
     }
+
+    /// Unary ops whose backward reads their input, on a view that is not contiguous (the backward reuses the forward's
+    /// dense copy) and on a contiguous one at an offset: the gradients of the view's elements, zero elsewhere.
+    @Test(arguments: testDevices)
+    func unaryGradientsThroughViewsReachTheRightElements(device: Device) throws {
+        let values = (0..<24).map { 0.5 + Float($0) / 8 }
+        for (name, derivative): (String, (Float) -> Float) in [
+            ("square", { 2 * $0 }), ("log", { 1 / $0 }), ("sqrt", { 0.5 / $0.squareRoot() }),
+        ] {
+            let x = try Tensor(values, shape: [2, 3, 4], device: device, requiresGrad: true)
+            func apply(_ view: Tensor) throws -> Tensor {
+                switch name {
+                case "square": try view.square()
+                case "log": try view.log()
+                default: try view.sqrt()
+                }
+            }
+            // x[1] transposed (not contiguous) and x[0, 1...] (contiguous from offset 4).
+            try (apply(x[1].transposed()).sum() + apply(x[0, 1...]).sum()).backward()
+            let expected = values.indices.map { $0 >= 4 ? derivative(values[$0]) : 0 }
+            let gradient = try #require(x.grad).toArray()
+            #expect(allClose(gradient, expected, atol: 1e-6, rtol: 1e-5), "\(name): \(gradient) vs \(expected)")
+        }
+    }
 }

@@ -9,15 +9,17 @@ extension Tensor {
         try backend.unary(op, x: source, xOffset: offset, out: result.storage, count: count, alpha: alpha, beta: beta)
         guard differentiable else { return result }
         // Negation, affine maps and division by a constant scale the gradient; every other backward reads x or y.
-        let saved: SavedForBackward =
-            switch op {
-            case .neg, .affine, .divide: .nothing
-            default: .inputsAndOutputs
-            }
+        let saved: SavedForBackward, readsInput: Bool
+        switch op {
+        case .neg, .affine, .divide: (saved, readsInput) = (.nothing, false)
+        default: (saved, readsInput) = (.inputsAndOutputs, true)
+        }
+        // The dense copy the forward made of a view that is not contiguous serves the backward too.
+        let copiedInput = readsInput && !isContiguous ? source : nil
         return record(result, op: name, inputs: [self], saving: saved) { [self] grad, output in
             let gradIn = try Tensor.empty(self.shape, device: self.device)
             try self.backend.unaryBackward(
-                op, x: self.storage, y: output.storage, gradOut: grad.storage,
+                op, x: copiedInput ?? self.storage, y: output.storage, gradOut: grad.storage,
                 gradIn: gradIn.storage, count: self.count, alpha: alpha, beta: beta)
             return [gradIn]
         }

@@ -210,6 +210,29 @@ import Testing
         #expect(unnamed.outputNames == ["layer0", "output1"])
     }
 
+    /// A writer's file sorts after the event files already in its directory, even those named for a later second (a
+    /// run resumed within the second its last part started), and a name with an absurd number does not trap.
+    @Test func aNewEventFileSortsAfterTheOnesThere() throws {
+        let directory = try TrainingFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let later = Int(Date().timeIntervalSince1970) + 100
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for name in ["events.out.tfevents.\(later).host.99999.1", "events.out.tfevents.x.host.1.1", "notes.txt"] {
+            try Data().write(to: directory.appendingPathComponent(name))
+        }
+        let first = try SummaryWriter(logDirectory: directory).file.lastPathComponent
+        let second = try SummaryWriter(logDirectory: directory).file.lastPathComponent
+        #expect(first.hasPrefix("events.out.tfevents.\(later + 1).") && second.hasPrefix("events.out.tfevents.\(later + 2)."))
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+            $0.contains("host.9") || $0 == first || $0 == second
+        }
+        #expect(names.sorted().suffix(2) == [first, second])
+        let absurd = directory.appendingPathComponent("absurd")
+        try FileManager.default.createDirectory(at: absurd, withIntermediateDirectories: true)
+        try Data().write(to: absurd.appendingPathComponent("events.out.tfevents.\(Int.max).host.1.1"))
+        #expect(try SummaryWriter(logDirectory: absurd).file.lastPathComponent.hasPrefix("events.out.tfevents.\(Int.max)."))
+    }
+
     @Test func tensorBoardReadsTheEventFile() throws {
         let directory = try TrainingFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

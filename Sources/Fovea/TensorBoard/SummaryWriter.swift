@@ -18,12 +18,12 @@ public final class SummaryWriter {
     /// Creates `logDirectory` when needed and a new event file in it.
     public init(logDirectory: URL) throws {
         self.logDirectory = logDirectory
-        let now = Date().timeIntervalSince1970
         let number = Self.counterLock.withLock { () -> Int in
             Self.filesMade += 1; return Self.filesMade
         }
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
-        file = logDirectory.appendingPathComponent("events.out.tfevents.\(Int(now)).\(host).\(getpid()).\(number)")
+        let seconds = Self.fileSeconds(in: logDirectory)
+        file = logDirectory.appendingPathComponent("events.out.tfevents.\(seconds).\(host).\(getpid()).\(number)")
         do {
             try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
             guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
@@ -35,7 +35,7 @@ public final class SummaryWriter {
         } catch {
             throw FoveaError.file(file.path, error, doing: "cannot create the TensorBoard event file")
         }
-        try write(EventRecord.fileVersion(wallTime: now))
+        try write(EventRecord.fileVersion(wallTime: Date().timeIntervalSince1970))
     }
 
     deinit { try? handle.close() }
@@ -84,5 +84,19 @@ public final class SummaryWriter {
         do { try lock.withLock { try handle.write(contentsOf: TFRecord.frame(event)) } } catch {
             throw FoveaError.file(file.path, error, doing: "cannot write the TensorBoard event file")
         }
+    }
+}
+
+extension SummaryWriter {
+    /// The SECONDS of a new event file's name: now, or one past the newest event file already in `directory`.
+    /// TensorBoard reads a directory's files in name order, so a run resumed within the second its last part started
+    /// would otherwise sort by process id, and its steps would come before the earlier file's.
+    static func fileSeconds(in directory: URL) -> Int {
+        let prefix = "events.out.tfevents."
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        let newest = names.filter { $0.hasPrefix(prefix) }.compactMap { Int($0.dropFirst(prefix.count).prefix { $0 != "." }) }
+            .max()
+        let afterNewest = newest.map { $0 == .max ? $0 : $0 + 1 } ?? 0
+        return max(Int(Date().timeIntervalSince1970), afterNewest)
     }
 }

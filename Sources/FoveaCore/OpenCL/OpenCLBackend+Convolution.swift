@@ -111,8 +111,14 @@ extension OpenCLBackend: ConvolutionBackend {
     ) throws {
         let group = 64  // BIAS_GROUP in conv.cl
         try run(
-            "conv_bias_grad_\(activation)", in: "conv", global: [g.outChannels * group], local: [group],
+            activation.biasGradientKernel, in: "conv", global: [g.outChannels * group], local: [group],
             .buffer(gradOutput), .buffer(output), .buffer(gradPreActivation), .buffer(gradBias ?? gradOutput),
             .int(gradBias == nil ? 0 : 1), .int(g.batch), .int(g.outChannels), .int(g.outputPlane))
     }
+}
+
+extension ConvolutionActivation {
+    /// Its bias-gradient kernel in Kernels/conv.cl (`conv_bias_grad_relu`), named once rather than at each launch.
+    fileprivate var biasGradientKernel: String { Self.biasGradientKernels[rawValue] }
+    private static let biasGradientKernels = allCases.map { "conv_bias_grad_\($0)" }
 }

@@ -1,22 +1,18 @@
 extension OpenCLBackend: ElementwiseBackend {
     public func unary(_ op: UnaryOp, x: Storage, xOffset: Int, out: Storage, count: Int, alpha: Float, beta: Float) throws {
-        let chunk = elementsPerItem
-        try run(
-            "unary_" + op.kernelSuffix, in: "elementwise", options: Self.elementwiseOptions(op.inCommonBuild),
-            global: [items(count, chunk)], .buffer(x), .int(xOffset), .buffer(out),
-            .int(count), .float(alpha), .float(beta), .int(chunk))
+        try runChunked(
+            "unary_" + op.kernelSuffix, in: "elementwise", options: Self.elementwiseOptions(op.inCommonBuild), count: count,
+            .buffer(x), .int(xOffset), .buffer(out), .int(count), .float(alpha), .float(beta))
     }
 
     public func unaryBackward(
         _ op: UnaryOp, x: Storage, y: Storage, gradOut: Storage, gradIn: Storage,
         count: Int, alpha: Float, beta: Float
     ) throws {
-        let chunk = elementsPerItem
-        try run(
+        try runChunked(
             "unary_backward_" + op.kernelSuffix, in: "elementwise", options: Self.elementwiseOptions(op.inCommonBuild),
-            global: [items(count, chunk)], .buffer(x), .buffer(y),
-            .buffer(gradOut), .buffer(gradIn), .int(count),
-            .float(alpha), .float(beta), .int(chunk))
+            count: count, .buffer(x), .buffer(y), .buffer(gradOut), .buffer(gradIn), .int(count), .float(alpha),
+            .float(beta))
     }
 
     public func binary(
@@ -28,18 +24,14 @@ extension OpenCLBackend: ElementwiseBackend {
         let n = outShape.count
         switch layout.kind {
         case .contiguous:
-            let chunk = elementsPerItem
-            try run(
+            try runChunked(
                 "binary_contiguous_" + op.kernelSuffix, in: "elementwise", options: Self.elementwiseOptions(op.inCommonBuild),
-                global: [items(n, chunk)], .buffer(a), .int(aOffset),
-                .buffer(b), .int(bOffset), .buffer(out), .int(n), .int(chunk))
+                count: n, .buffer(a), .int(aOffset), .buffer(b), .int(bOffset), .buffer(out), .int(n))
         case .scalar(let scalarOperand):
-            let chunk = elementsPerItem
-            try run(
+            try runChunked(
                 "binary_scalar_" + op.kernelSuffix, in: "elementwise", options: Self.elementwiseOptions(op.inCommonBuild),
-                global: [items(n, chunk)], .buffer(a), .int(aOffset),
-                .buffer(b), .int(bOffset), .buffer(out), .int(n),
-                .int(scalarOperand == 0 ? 1 : 0), .int(chunk))
+                count: n, .buffer(a), .int(aOffset), .buffer(b), .int(bOffset), .buffer(out), .int(n),
+                .int(scalarOperand == 0 ? 1 : 0))
         case .strided:
             let arguments: [KernelArgument] =
                 [.int(op.rawValue), .buffer(a), .int(aOffset), .buffer(b), .int(bOffset), .buffer(out), .int(n)]

@@ -68,9 +68,8 @@ extension OpenCLBackend: OptimizerBackend {
             global: global, local: local, arguments: arguments)
     }
 
-    /// Enqueues an optim.cl kernel that runs over `count` elements in chunks (`elementsPerItem`), the chunk passed last.
+    /// Enqueues an optim.cl kernel that runs over `count` elements in chunks (`runChunked`).
     private func launchChunked(_ kernel: String, count: Int, _ arguments: [KernelArgument]) throws {
-        let chunk = elementsPerItem
-        try launch(kernel, global: [items(count, chunk)], arguments + [.int(chunk)])
+        try runChunked(kernel, in: "optim", options: optimOptions, count: count, arguments: arguments)
     }
 }

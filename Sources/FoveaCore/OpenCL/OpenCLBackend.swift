@@ -39,6 +39,21 @@ public final class OpenCLBackend: MemoryBackend {
         try context.launch(kernel, program: program, options: options, global: global, local: local, arguments: arguments)
     }
 
+    /// Enqueues a kernel that takes `chunk` as its last argument (Kernels/chunk.cl) over `count` elements,
+    /// `elementsPerItem` per work item.
+    func runChunked(
+        _ kernel: String, in program: String, options: String = "", count: Int, _ arguments: KernelArgument...
+    ) throws {
+        try runChunked(kernel, in: program, options: options, count: count, arguments: arguments)
+    }
+
+    /// `runChunked` with the arguments (before the chunk) as an array.
+    func runChunked(_ kernel: String, in program: String, options: String, count: Int, arguments: [KernelArgument]) throws {
+        let chunk = elementsPerItem
+        try context.launch(
+            kernel, program: program, options: options, global: [items(count, chunk)], arguments: arguments + [.int(chunk)])
+    }
+
     /// Consecutive elements per work item for kernels that take a `chunk` (Kernels/chunk.cl): 1 on GPUs (neighbouring
     /// items touch neighbouring addresses), 1024 on CPUs (PoCL runs each item's loop as SIMD; one element per item is
     /// ~25x slower, and grids of 65535 items or more compile a second, generic variant of the kernel).
@@ -68,10 +83,7 @@ public final class OpenCLBackend: MemoryBackend {
     }
 
     public func fill(_ storage: Storage, offset: Int, count: Int, value: Float) throws {
-        let chunk = elementsPerItem
-        try run(
-            "fill", in: "memory", global: [items(count, chunk)], .buffer(storage), .int(offset), .int(count), .float(value),
-            .int(chunk))
+        try runChunked("fill", in: "memory", count: count, .buffer(storage), .int(offset), .int(count), .float(value))
     }
 
     public func copy(
@@ -82,10 +94,7 @@ public final class OpenCLBackend: MemoryBackend {
     }
 
     public func axpy(alpha: Float, x: Storage, y: Storage, count: Int) throws {
-        let chunk = elementsPerItem
-        try run(
-            "axpy", in: "memory", global: [items(count, chunk)], .float(alpha), .buffer(x), .buffer(y), .int(count),
-            .int(chunk))
+        try runChunked("axpy", in: "memory", count: count, .float(alpha), .buffer(x), .buffer(y), .int(count))
     }
 
     public func synchronize() throws {

@@ -274,6 +274,14 @@ import Testing
             ConvolutionPass.allCases.map { CPUConvolutionAlgorithm.choice(for: strided, pass: $0) } == [
                 .direct, .columns, .direct,
             ])
+        // The forward of a strided layer of 16 channels: direct on AVX-512, columns below it.
+        let stridedWide = ConvolutionGeometry(
+            batch: 32, inChannels: 16, height: 32, width: 32, outChannels: 32, kernel: 3, stride: 2, padding: 1,
+            dilation: 1, groups: 1, output: 16)
+        #expect(
+            [FOVEA_SIMD_AVX512, FOVEA_SIMD_AVX2, FOVEA_SIMD_PORTABLE].map {
+                CPUConvolutionAlgorithm.choice(for: stridedWide, pass: .forward, simdLevel: Int32($0.rawValue))
+            } == [.direct, .columns, .columns])
         // A 1x1 kernel reads the image as its column matrix: columns, however few its channels.
         #expect(
             ConvolutionPass.allCases.map { CPUConvolutionAlgorithm.choice(for: Self.directGeometries[1], pass: $0) } == [

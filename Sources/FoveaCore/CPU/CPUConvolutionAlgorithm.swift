@@ -50,7 +50,9 @@ public enum CPUConvolutionAlgorithm: String, CaseIterable, Sendable {
     ///   for weight gradients of at least 64 channels on planes of 16x16 and more.
     /// - Without AVX-512 (`simdLevel` AVX2: 8-lane direct kernels), the input gradient by direct convolution wins only
     ///   into 1 channel (LeNet-5's 1 -> 6: 0.80-0.86x columns' time); into 3 and 6 channels it took 1.15-1.66x (six
-    ///   of six shapes and batches, 2026-12-02, an AMD EPYC VM without AVX-512): columns from 2 channels there.
+    ///   of six shapes and batches, 2026-12-02, an AMD EPYC VM without AVX-512): columns from 2 channels there. The
+    ///   forward of strided layers of 9 to 32 input channels by direct convolution took 1.28-1.51x columns' time there
+    ///   (resnet-small's 16 -> 32 and 32 -> 64, batch 32, 64 and 128, 2026-12-02): columns there too.
     public static func choice(for g: ConvolutionGeometry, pass: ConvolutionPass) -> Self {
         choice(for: g, pass: pass, simdLevel: CPUBackend.simdLevel)
     }
@@ -59,9 +61,10 @@ public enum CPUConvolutionAlgorithm: String, CaseIterable, Sendable {
     static func choice(for g: ConvolutionGeometry, pass: ConvolutionPass, simdLevel: Int32) -> Self {
         if CPUConvolutionAlgorithm.direct.supports(g, pass: pass), g.kernel.height * g.kernel.width > 1 {
             let strided = g.stride != Size2D(1)
-            let directInputGradient = simdLevel >= Int32(FOVEA_SIMD_AVX512.rawValue) ? 8 : 1
+            let avx512 = simdLevel >= Int32(FOVEA_SIMD_AVX512.rawValue)
+            let directInputGradient = avx512 ? 8 : 1
             switch pass {
-            case .forward where g.inChannels <= 8 || (strided && g.inChannels <= 32),
+            case .forward where g.inChannels <= 8 || (avx512 && strided && g.inChannels <= 32),
                 .backwardData where g.inChannels <= directInputGradient, .backwardWeight where g.inChannels <= 6:
                 return .direct
             default: break

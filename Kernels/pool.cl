@@ -10,6 +10,15 @@
 #define KIND_MIN 3
 #define KIND_L2 4
 
+// Whether v replaces the running extreme acc (lanewise): the scalar loops' `v > acc` (max) or `v < acc` (min).
+#if KIND == KIND_MAX
+#define EXTREME_OVER(v, acc) ((v) > (acc))
+#define EXTREME_START (-INFINITY)
+#else
+#define EXTREME_OVER(v, acc) ((v) < (acc))
+#define EXTREME_START INFINITY
+#endif
+
 #if KIND == KIND_MAX
 #define POOL_KERNEL(name) name##_max
 #elif KIND == KIND_AVERAGE
@@ -23,14 +32,31 @@
 #endif
 
 // Global [planes * ceil(OW / chunk), OH]: each work item does `chunk` consecutive outputs of a row (1 on GPUs, the whole
-// row on CPUs, where PoCL then runs the row as SIMD). Planes (N * C) ride on dimension 0, which has no 65535 limit.
+// row on CPUs, where max and min take 2x2, stride 2 windows four at a time as float8 rows). Planes (N * C) ride on
+// dimension 0, which has no 65535 limit.
 __kernel void POOL_KERNEL(pool2d)(__global const float *x, __global float *y, int planes, int H, int W,
                                   int KH, int KW, int SH, int SW, int PH, int PW, int OH, int OW, int chunk) {
     int row_items = (OW + chunk - 1) / chunk;
     int oh = get_global_id(1), plane = get_global_id(0) / row_items;
     if (oh >= OH || plane >= planes) return;
     __global const float *in = x + (size_t)plane * H * W;
-    for (int ow = (get_global_id(0) % row_items) * chunk, end = min(ow + chunk, OW); ow < end; ++ow) {
+    int ow = (get_global_id(0) % row_items) * chunk, end = min(ow + chunk, OW);
+#if KIND == KIND_MAX || KIND == KIND_MIN
+    if (KH == 2 && KW == 2 && SH == 2 && SW == 2 && PH == 0 && PW == 0) {
+        // The usual 2x2, stride 2 window, four at a time: two float8 rows, the window's cells taken in row-major
+        // order with the scalar loop's comparison (a NaN never replaces the running extreme).
+        for (; ow + 4 <= end; ow += 4) {
+            float8 top = vload8(0, in + 2 * oh * W + 2 * ow), bottom = vload8(0, in + (2 * oh + 1) * W + 2 * ow);
+            float4 acc = EXTREME_START;
+            acc = select(acc, top.even, EXTREME_OVER(top.even, acc));
+            acc = select(acc, top.odd, EXTREME_OVER(top.odd, acc));
+            acc = select(acc, bottom.even, EXTREME_OVER(bottom.even, acc));
+            acc = select(acc, bottom.odd, EXTREME_OVER(bottom.odd, acc));
+            vstore4(acc, 0, y + ((size_t)plane * OH + oh) * OW + ow);
+        }
+    }
+#endif
+    for (; ow < end; ++ow) {
         int h0 = oh * SH - PH, w0 = ow * SW - PW;
 #if KIND == KIND_MAX
         float acc = -INFINITY;
@@ -120,7 +146,25 @@ __kernel void POOL_KERNEL(pool2d_backward_tiled)(__global const float *gy, __glo
     int row_items = (OW + chunk - 1) / chunk;
     int oh = get_global_id(1), plane = get_global_id(0) / row_items;
     if (oh >= OH || plane >= planes) return;
-    for (int ow = (get_global_id(0) % row_items) * chunk, end = min(ow + chunk, OW); ow < end; ++ow) {
+    int ow = (get_global_id(0) % row_items) * chunk, end = min(ow + chunk, OW);
+#if KIND == KIND_MAX || KIND == KIND_MIN
+    if (KH == 2 && KW == 2) {
+        // Four 2x2 windows at a time, as the scalar 2x2 path below: each window's gradient to the first of its cells
+        // equal to the extreme, both rows read and written as float8.
+        const uint8 interleave = (uint8)(0, 4, 1, 5, 2, 6, 3, 7);
+        for (; ow + 4 <= end; ow += 4) {
+            size_t out = ((size_t)plane * OH + oh) * OW + ow;
+            size_t base = (size_t)plane * H * W + (size_t)oh * 2 * W + ow * 2;
+            float4 g = vload4(0, gy + out), extreme = vload4(0, y + out), zero = 0.0f;
+            float8 top = vload8(0, x + base), bottom = vload8(0, x + base + W);
+            int4 a = top.even == extreme, b = ~a & (top.odd == extreme);
+            int4 c = ~(a | b) & (bottom.even == extreme), d = ~(a | b | c) & (bottom.odd == extreme);
+            vstore8(shuffle2(select(zero, g, a), select(zero, g, b), interleave), 0, gx + base);
+            vstore8(shuffle2(select(zero, g, c), select(zero, g, d), interleave), 0, gx + base + W);
+        }
+    }
+#endif
+    for (; ow < end; ++ow) {
         size_t out = ((size_t)plane * OH + oh) * OW + ow;
         size_t base = (size_t)plane * H * W + (size_t)oh * KH * W + ow * KW;
         float g = gy[out];
@@ -159,3 +203,5 @@ __kernel void POOL_KERNEL(pool2d_backward_tiled)(__global const float *gy, __glo
 }
 
 #undef POOL_KERNEL
+#undef EXTREME_OVER
+#undef EXTREME_START

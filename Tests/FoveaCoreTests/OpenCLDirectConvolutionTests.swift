@@ -22,11 +22,13 @@ import Testing
         (2, 2, 5, 37, 3, Size2D(height: 1, width: 3), Size2D(1), Size2D(height: 0, width: 4), Size2D(height: 1, width: 2)),
     ]
 
-    @Test(arguments: openCLDevices, [true, false])
-    func directKernelsMatchColumnPath(device: Device, gpuStyle: Bool) throws {
+    /// The GPU style, and the CPU rows at both row segments that pick a channel tile (8 floats: tiles of 8 channels;
+    /// 16: tiles of 16), whatever this device's vector width.
+    @Test(arguments: openCLDevices, [(true, 8), (false, 8), (false, 16)])
+    func directKernelsMatchColumnPath(device: Device, style: (gpu: Bool, rowSegment: Int)) throws {
         guard case .opencl(let index) = device else { return }
         let backend = try OpenCLBackend.backend(forDevice: index)
-        let style = OpenCLBackend.DirectConvolutionStyle(gpu: gpuStyle, rowSegment: backend.directStyle.rowSegment)
+        let style = OpenCLBackend.DirectConvolutionStyle(gpu: style.gpu, rowSegment: style.rowSegment)
         for (seed, s) in Self.shapes.enumerated() {
             let (n, c, h, w, oc, k, stride, padding, dilation) = s
             let output = Size2D(

@@ -3,8 +3,8 @@
 /// `ConvolutionBackend`. Two kernel sets, chosen by device type:
 /// - GPUs: `Kernels/conv_direct.cl`, one pixel per work item (coalesced along rows), 8-channel tiles, groups of 64.
 /// - CPUs (PoCL): `Kernels/conv_rows.cl`, a row segment of as many pixels as a float vector holds per work item over
-///   zero-padded copies of the inputs (one `pad2d` launch each, `Kernels/layout.cl`), 16-channel tiles, weight-gradient
-///   groups of 16. The input gradient of a strided layer is the stride-1 kernel's over the output gradient with zeros
+///   zero-padded copies of the inputs (one `pad2d` launch each, `Kernels/layout.cl`), 8- or 16-channel tiles,
+///   weight-gradient groups of 16. The input gradient of a strided layer is the stride-1 kernel's over the output gradient with zeros
 ///   inserted between its rows and columns (4x the work at stride 2, still 10x faster than a gather on PoCL).
 extension OpenCLBackend {
     /// Whether the direct kernels handle this shape. On a CPU device CLBlast's GEMMs are slow for every shape we meet,
@@ -20,8 +20,11 @@ extension OpenCLBackend {
         var gpu: Bool
         /// Pixels of a row per work item in conv_rows.cl: the float vector width (at least 4, at most 16).
         var rowSegment: Int
-        /// Output (input) channels per work item in the forward (input-gradient) kernel.
-        var channelTile: Int { gpu ? 8 : 16 }
+        /// Output (input) channels per work item in the forward (input-gradient) kernel: one float vector of
+        /// accumulators each, so 8 where vectors hold 8 floats or fewer (AVX2's 16 registers spilled 16 of them: PoCL
+        /// cnn-cifar b64 forward 166-195 -> 134-137 ms, input gradient 184-241 -> 138-146 ms per step), 16 with
+        /// AVX-512's 32.
+        var channelTile: Int { gpu ? 8 : rowSegment >= 16 ? 16 : 8 }
         /// Work items per group in the weight-gradient reduction (`WG`).
         var weightGroupSize: Int { gpu ? 64 : 16 }
 

@@ -42,9 +42,10 @@ __kernel void POOL_KERNEL(pool2d)(__global const float *x, __global float *y, in
     __global const float *in = x + (size_t)plane * H * W;
     int ow = (get_global_id(0) % row_items) * chunk, end = min(ow + chunk, OW);
 #if KIND == KIND_MAX || KIND == KIND_MIN
-    if (KH == 2 && KW == 2 && SH == 2 && SW == 2 && PH == 0 && PW == 0) {
-        // The usual 2x2, stride 2 window, four at a time: two float8 rows, the window's cells taken in row-major
-        // order with the scalar loop's comparison (a NaN never replaces the running extreme).
+    if (KH == 2 && KW == 2 && SH == 2 && SW == 2 && PH == 0 && PW == 0 && 2 * OW <= W && 2 * OH <= H) {
+        // The usual 2x2, stride 2 window, four at a time: two float8 rows (every window inside the plane, so the
+        // loads need no bounds), the window's cells taken in row-major order with the scalar loop's comparison (a NaN
+        // never replaces the running extreme).
         for (; ow + 4 <= end; ow += 4) {
             float8 top = vload8(0, in + 2 * oh * W + 2 * ow), bottom = vload8(0, in + (2 * oh + 1) * W + 2 * ow);
             float4 acc = EXTREME_START;

@@ -4,8 +4,9 @@
 /// - GPUs: `Kernels/conv_direct.cl`, one pixel per work item (coalesced along rows), 8-channel tiles, groups of 64.
 /// - CPUs (PoCL): `Kernels/conv_rows.cl`, a row segment of as many pixels as a float vector holds per work item over
 ///   zero-padded copies of the inputs (one `pad2d` launch each, `Kernels/layout.cl`), 8- or 16-channel tiles,
-///   weight-gradient groups of 16. The input gradient of a strided layer is the stride-1 kernel's over the output gradient with zeros
-///   inserted between its rows and columns (4x the work at stride 2, still 10x faster than a gather on PoCL).
+///   weight-gradient groups of 16. The input gradient of a strided layer is the stride-1 kernel's over the output
+///   gradient with zeros inserted between its rows and columns (4x the work at stride 2, still 10x faster than a
+///   gather on PoCL).
 extension OpenCLBackend {
     /// Whether the direct kernels handle this shape. On a CPU device CLBlast's GEMMs are slow for every shape we meet,
     /// so any patch up to 4096 goes direct; a GPU keeps im2col + CLBlast once a patch is large enough for GEMM tiles.

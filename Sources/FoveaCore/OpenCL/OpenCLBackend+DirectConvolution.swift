@@ -47,28 +47,26 @@ extension OpenCLBackend {
             + "-DOCT=\(min(g.outChannels, s.channelTile)) -DCT=\(min(g.inChannels, s.channelTile)) -DWG=\(s.weightGroupSize)"
     }
 
-    /// The kernels of conv_rows.cl, each built with only the sizes it reads (see `rowsOptions`).
-    private enum RowsKernel {
-        case forward, backwardData, backwardWeight
+    /// conv_rows.cl's build options for a kernel of `tile` channels per work item (nil: one that tiles no channels): the
+    /// patch, dilation, row segment and weight-gradient group, then the tiles of a program that holds this one
+    /// (`RowsTilePrograms`). Padding is pad2d's business and the stride an argument of the `_strided` kernels, so layers
+    /// that differ only in those share a program: a cold cnn-cifar step compiles 3 conv kernels for its 3x3 layers, a
+    /// cold LeNet-5 step builds one conv program.
+    private func rowsOptions(_ g: ConvolutionGeometry, _ s: DirectConvolutionStyle, tile: Int?) -> String {
+        let patch =
+            "-DKH=\(g.kernel.height) -DKW=\(g.kernel.width) -DDH=\(g.dilation.height) -DDW=\(g.dilation.width) "
+            + "-DWG=\(s.weightGroupSize) -DPX=\(s.rowSegment)"
+        return rowsTiles.options(patch: patch, tile: tile, fullTile: s.channelTile)
     }
 
-    /// conv_rows.cl's build options for one kernel: the patch, dilation and row segment, and the channel tile narrowed to
-    /// the layer only where the kernel tiles those channels; everything else stays at one value, so layers that differ
-    /// only in what a kernel does not read share its program (padding is pad2d's business, the stride an argument of the
-    /// `_strided` kernels). A cold cnn-cifar step compiled 7 conv kernels for its 3x3 layers, now 3; a cold resnet-small
-    /// step parsed 4 conv programs, now 2.
-    private func rowsOptions(_ g: ConvolutionGeometry, _ s: DirectConvolutionStyle, _ kernel: RowsKernel) -> String {
-        let outputTile = kernel == .forward ? min(g.outChannels, s.channelTile) : s.channelTile
-        let inputTile = kernel == .backwardData ? min(g.inChannels, s.channelTile) : s.channelTile
-        return "-DKH=\(g.kernel.height) -DKW=\(g.kernel.width) -DDH=\(g.dilation.height) -DDW=\(g.dilation.width) "
-            + "-DOCT=\(outputTile) -DCT=\(inputTile) -DWG=\(s.weightGroupSize) -DPX=\(s.rowSegment)"
-    }
-
-    /// The forward or weight-gradient kernel of conv_rows.cl for this stride, and the arguments that follow the sizes:
-    /// none at stride 1, the stride for the `_strided` kernel.
-    private func rowsKernel(_ name: String, _ g: ConvolutionGeometry) -> (name: String, strideArguments: [KernelArgument]) {
-        if g.stride == Size2D(1) { return (name, []) }
-        return (name + "_strided", [.int(g.stride.height), .int(g.stride.width)])
+    /// A conv_rows.cl kernel for this stride and channel tile, and the arguments that follow the sizes: none at stride
+    /// 1, the stride for the `_strided` kernels (forward and weight gradient).
+    private func rowsKernel(
+        _ name: String, _ g: ConvolutionGeometry, tile: Int? = nil
+    ) -> (name: String, strideArguments: [KernelArgument]) {
+        let tileSuffix = tile.map { "_\($0)" } ?? ""
+        if g.stride == Size2D(1) { return (name + tileSuffix, []) }
+        return (name + "_strided" + tileSuffix, [.int(g.stride.height), .int(g.stride.width)])
     }
 
     private func sizeArguments(_ g: ConvolutionGeometry) -> [KernelArgument] {
@@ -115,9 +113,10 @@ extension OpenCLBackend {
                 arguments: [.buffer(x), .buffer(weight)] + biasArguments + [.buffer(y)] + sizeArguments(g))
         }
         let (rows, columns, xp) = try paddedInput(x, g, s)
-        let kernel = rowsKernel("conv_rows_forward", g)
+        let tile = min(g.outChannels, s.channelTile)
+        let kernel = rowsKernel("conv_rows_forward", g, tile: tile)
         try context.launch(
-            kernel.name, program: "conv_rows", options: rowsOptions(g, s, .forward),
+            kernel.name, program: "conv_rows", options: rowsOptions(g, s, tile: tile),
             global: [g.batch * g.output.height * s.segments(g.output.width), s.tiles(g.outChannels)],
             arguments: [.buffer(xp), .buffer(weight)] + biasArguments + [.buffer(y)]
                 + [g.batch, g.inChannels, g.outChannels, g.output.height, g.output.width, rows, columns].map { .int($0) }
@@ -144,8 +143,9 @@ extension OpenCLBackend {
         let gp = try padded(
             gradOutput, planes: g.batch * g.outChannels, height: g.output.height, width: g.output.width,
             paddedHeight: rows, paddedWidth: columns, top: top, left: left, spread: g.stride)
+        let tile = min(g.inChannels, s.channelTile)
         try context.launch(
-            "conv_rows_backward_data", program: "conv_rows", options: rowsOptions(g, s, .backwardData),
+            "conv_rows_backward_data_\(tile)", program: "conv_rows", options: rowsOptions(g, s, tile: tile),
             global: [g.batch * g.height * s.segments(g.width), s.tiles(g.inChannels)],
             arguments: [.buffer(gp), .buffer(weight), .buffer(gradInput)]
                 + [g.batch, g.inChannels, g.height, g.width, g.outChannels, rows, columns].map { .int($0) })
@@ -176,7 +176,7 @@ extension OpenCLBackend {
                 paddedHeight: g.output.height, paddedWidth: gradientWidth, top: 0, left: 0)
             let kernel = rowsKernel("conv_rows_backward_weight", g)
             try context.launch(
-                kernel.name, program: "conv_rows", options: rowsOptions(g, s, .backwardWeight),
+                kernel.name, program: "conv_rows", options: rowsOptions(g, s, tile: nil),
                 global: global, local: local,
                 arguments: [.buffer(gp), .buffer(xp), .buffer(partial)]
                     + [g.batch, g.inChannels, g.outChannels, g.output.height, gradientWidth, rows, columns].map { .int($0) }

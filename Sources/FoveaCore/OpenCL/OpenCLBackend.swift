@@ -8,6 +8,8 @@ public final class OpenCLBackend: MemoryBackend {
     public let context: OpenCLContext
     /// Out-of-range gather indices, reported at the next host read.
     let indexCheck = DeviceIndexCheck()
+    /// The channel tiles of the conv_rows.cl programs built so far.
+    let rowsTiles = RowsTilePrograms()
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var backends: [Int: OpenCLBackend] = [:]

@@ -1,11 +1,7 @@
-// Whole-buffer operations: fill, y += alpha * x, sums of slices and of Int32 buffers.
+// Whole-buffer operations: y += alpha * x, sums of slices and of Int32 buffers (fills are the driver's
+// clEnqueueFillBuffer).
 
 #include "chunk.cl"
-
-__kernel void fill(__global float *data, int offset, int n, float value, int chunk) {
-    data += offset;
-    FOR_CHUNK data[i] = value;
-}
 
 __kernel void axpy(float alpha, __global const float *x, __global float *y, int n, int chunk) {
     FOR_CHUNK y[i] += alpha * x[i];

@@ -63,7 +63,8 @@ final class TrainingStep {
         case "sgd": self.optimizer = SGD(model.parameters, learningRate: 0.01, momentum: 0.9)
         default: throw HarnessError("unknown optimizer '\(optimizer)' (adam or sgd)")
         }
-        inputs = try Tensor.uniform(Shape([batch] + inputShape.dims), low: -1, high: 1, device: device)
+        // Drawn on the host and uploaded, as a data loader's batches are (a cold step then compiles no random kernel).
+        inputs = try Tensor.uniform(Shape([batch] + inputShape.dims), low: -1, high: 1).to(device)
         var state: UInt64 = 0x2545_F491_4F6C_DD1D
         let classes = (0..<batch).map { _ -> Int32 in
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407

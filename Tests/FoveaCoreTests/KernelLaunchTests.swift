@@ -11,22 +11,25 @@ import Testing
     func relaunchingWithSomeArgumentsChangedUsesTheNewOnes(device: Device) throws {
         guard case .opencl(let index) = device else { return }
         let backend = try OpenCLBackend.backend(forDevice: index)
-        let a = try backend.allocate(100), b = try backend.allocate(100)
-        // A private program build, so no other test's launches of `fill` interleave with these.
+        let ones = try backend.allocate(100), a = try backend.allocate(100), b = try backend.allocate(100)
+        try backend.fill(ones, offset: 0, count: 100, value: 1)
+        try backend.fill(a, offset: 0, count: 100, value: 0)
+        try backend.fill(b, offset: 0, count: 100, value: 0)
+        // A private program build, so no other test's launches of `axpy` interleave with these.
         let options = "-DKERNEL_LAUNCH_TESTS=1"
-        func fill(_ storage: Storage, count: Int, value: Float) throws {
+        func axpy(_ alpha: Float, into storage: Storage, count: Int) throws {
             try backend.context.launch(
-                "fill", program: "memory", options: options, global: [count],
-                arguments: [.buffer(storage), .int(0), .int(count), .float(value), .int(1)])
+                "axpy", program: "memory", options: options, global: [count],
+                arguments: [.float(alpha), .buffer(ones), .buffer(storage), .int(count), .int(1)])
         }
-        try fill(a, count: 100, value: 1)
-        try fill(b, count: 100, value: 1)  // another buffer
-        try fill(a, count: 100, value: 2)  // back to the first buffer, another value
-        try fill(b, count: 37, value: 3)  // another count: 37 items in one group of 64 on a CPU device
+        try axpy(1, into: a, count: 100)
+        try axpy(1, into: b, count: 100)  // another buffer
+        try axpy(2, into: a, count: 100)  // back to the first buffer, another value
+        try axpy(3, into: b, count: 37)  // another count: 37 items in one group of 64 on a CPU device
         let first = try Tensor(shape: [100], device: device, storage: a).toArray()
         let second = try Tensor(shape: [100], device: device, storage: b).toArray()
-        #expect(first == Array(repeating: 2, count: 100))
-        #expect(second == Array(repeating: 3, count: 37) + Array(repeating: 1, count: 63))
+        #expect(first == Array(repeating: 3, count: 100))
+        #expect(second == Array(repeating: 4, count: 37) + Array(repeating: 1, count: 63))
     }
 
     @Test func poclKeepsItsOwnKernelCacheAndOtherDriversUseFoveas() {

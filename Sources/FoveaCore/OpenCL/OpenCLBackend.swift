@@ -85,7 +85,7 @@ public final class OpenCLBackend: MemoryBackend {
     }
 
     public func fill(_ storage: Storage, offset: Int, count: Int, value: Float) throws {
-        try runChunked("fill", in: "memory", count: count, .buffer(storage), .int(offset), .int(count), .float(value))
+        try context.fill(Self.buffer(storage), offset: offset, count: count, value: value)
     }
 
     public func copy(

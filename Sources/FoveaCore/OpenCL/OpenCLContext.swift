@@ -248,6 +248,19 @@ public final class OpenCLContext: @unchecked Sendable {
         try checkCL(status, "clEnqueueCopyBuffer")
     }
 
+    /// Enqueues setting `count` elements from element `offset` to `value`'s bits: the driver's own fill, so a cold
+    /// start compiles no kernel for it (PoCL: 0.1 s).
+    func fill(_ storage: CLStorage, offset: Int, count: Int, value: Float) throws {
+        guard count > 0 else { return }
+        let size = storage.dtype.byteSize
+        precondition(size == MemoryLayout<Float>.size, "fill: \(storage.dtype) elements are not 4 bytes")
+        var pattern = value
+        lock.lock(); defer { lock.unlock() }
+        let status = clEnqueueFillBuffer(
+            queue, storage.buffer, &pattern, MemoryLayout<Float>.size, offset * size, count * size, 0, nil, nil)
+        try checkCL(status, "clEnqueueFillBuffer")
+    }
+
     /// Flushes issued since this context was made (one per training step), for tests.
     public private(set) var flushCount = 0
 

@@ -42,4 +42,39 @@ import Testing
                 allClose(results[0], results[1], atol: 1e-4), "\(d): max difference \(maxAbsDifference(results[0], results[1]))")
         }
     }
+
+    /// C = op(A) op(B) + bias on every row, through gemm.cl's small kernels (bias added as C is stored) and through a
+    /// bias copied into C before CLBlast (above 2^24 multiply-adds), against the plain CPU product plus the bias on the
+    /// host; C's padding between rows keeps its values.
+    @Test(arguments: [false, true], [false, true])
+    func rowBiasIsAddedToEveryRow(transposeA: Bool, transposeB: Bool) throws {
+        let cases = [(1, 1, 1), (7, 19, 33), (64, 120, 400), (300, 260, 240)]
+        for (m, n, k) in cases {
+            var d = GemmDescriptor(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+            d.ldc += 3
+            d.offsetC = 2
+            let sizes = [m * k, n * k, d.offsetC + m * d.ldc, n]
+            let values = sizes.enumerated().map { i, count in testValues(count, seed: UInt64(i + 7)) }
+            var expected = values[2]
+            let cpu = CPUBackend.shared
+            let storages = try values.map { try Tensor($0).storage }
+            try cpu.gemm(d, a: storages[0], b: storages[1], c: storages[2])
+            let product = try cpu.download(storages[2], offset: 0, count: sizes[2])
+            for row in 0..<m {
+                for column in 0..<n {
+                    let index = d.offsetC + row * d.ldc + column
+                    expected[index] = product[index] + values[3][column]
+                }
+            }
+            for device in testDevices {
+                let deviceBackend = try FoveaCore.backend(for: device)
+                let inputs = try values.map { try Tensor($0, device: device).storage }
+                try deviceBackend.gemm(d, a: inputs[0], b: inputs[1], c: inputs[2], rowBias: inputs[3])
+                let result = try deviceBackend.download(inputs[2], offset: 0, count: sizes[2])
+                #expect(
+                    allClose(result, expected, atol: 1e-4),
+                    "\(device) \(d): max difference \(maxAbsDifference(result, expected))")
+            }
+        }
+    }
 }

@@ -91,6 +91,25 @@ public struct GemmDescriptor: Sendable, Equatable {
 /// Matrix multiplication (OpenBLAS on the CPU, CLBlast on OpenCL).
 public protocol LinearAlgebraBackend: AnyObject {
     func gemm(_ descriptor: GemmDescriptor, a: Storage, b: Storage, c: Storage) throws
+    /// C = op(A) op(B) + `rowBias` [n] on every row (beta 0, one matrix): the fully connected layer's forward.
+    func gemm(_ descriptor: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage) throws
+}
+
+extension LinearAlgebraBackend where Self: LayoutBackend {
+    public func gemm(_ descriptor: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage) throws {
+        try gemmOntoCopiedBias(descriptor, a: a, b: b, c: c, rowBias: rowBias)
+    }
+
+    /// The bias copied into every row of C, then the product accumulated onto it (beta 1).
+    func gemmOntoCopiedBias(_ descriptor: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage) throws {
+        precondition(descriptor.beta == 0 && descriptor.batch == 1, "gemm with a row bias: beta 0 and one matrix only")
+        try copyRows(
+            from: rowBias, offset: 0, stride: 0, to: c, offset: descriptor.offsetC, stride: descriptor.ldc,
+            rows: descriptor.m, columns: descriptor.n)
+        var accumulating = descriptor
+        accumulating.beta = 1
+        try gemm(accumulating, a: a, b: b, c: c)
+    }
 }
 
 /// Data movement that changes layout.

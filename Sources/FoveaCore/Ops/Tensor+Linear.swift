@@ -18,15 +18,12 @@ extension Tensor {
         }
         let backend = try self.backend
         let result = try Tensor.empty(Shape(Array(shape.dims.dropLast()) + [outFeatures]), device: device)
-        var forward = GemmDescriptor(m: rows, n: outFeatures, k: inFeatures, transposeB: true)
+        let forward = GemmDescriptor(m: rows, n: outFeatures, k: inFeatures, transposeB: true)
         if let bias {
-            // Every output row starts as the bias; the GEMM adds x * W^T to it (beta = 1).
-            try backend.copyRows(
-                from: bias.storage, offset: 0, stride: 0, to: result.storage, offset: 0, stride: outFeatures,
-                rows: rows, columns: outFeatures)
-            forward.beta = 1
+            try backend.gemm(forward, a: storage, b: weight.storage, c: result.storage, rowBias: bias.storage)
+        } else {
+            try backend.gemm(forward, a: storage, b: weight.storage, c: result.storage)
         }
-        try backend.gemm(forward, a: storage, b: weight.storage, c: result.storage)
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return record(result, op: "linear", inputs: inputs, saving: .operands(self, weight)) { [self] grad, _ in
             var grads: [Tensor?] = []

@@ -56,16 +56,15 @@ extension Tensor {
         let backend = try input.backend
         // x W_ih^T + b_ih for every step at once.
         let projected = try Tensor.empty([steps, batch, gateWidth], device: input.device)
-        var projection = GemmDescriptor(m: steps * batch, n: gateWidth, k: inputSize, transposeB: true)
-        if let biasIH {
-            try backend.copyRows(
-                from: biasIH.storage, offset: 0, stride: 0, to: projected.storage, offset: 0, stride: gateWidth,
-                rows: steps * batch, columns: gateWidth)
-            projection.beta = 1
-        }
+        let projection = GemmDescriptor(m: steps * batch, n: gateWidth, k: inputSize, transposeB: true)
         // On the CPU this op's GEMMs use Fovea's workers, not OpenBLAS's threads (see `CPUBackend.withOwnThreads`).
         try CPUBackend.withOwnThreads {
-            try backend.gemm(projection, a: input.storage, b: weightIH.storage, c: projected.storage)
+            if let biasIH {
+                try backend.gemm(
+                    projection, a: input.storage, b: weightIH.storage, c: projected.storage, rowBias: biasIH.storage)
+            } else {
+                try backend.gemm(projection, a: input.storage, b: weightIH.storage, c: projected.storage)
+            }
         }
 
         let stateShape: Shape = [batch, hidden], sequenceShape: Shape = [steps, batch, hidden]

@@ -1,7 +1,7 @@
 // GEMM for the small matrices CLBlast handles slowly on CPU devices (PoCL), where each work item owns a tile of C and
 // runs its inner products as floatPX vectors (PoCL does not vectorize across work items of loop-heavy kernels).
-// Row-major, batched (global dimension 2): C = alpha * op(A) * op(B) + beta * C (+ bias[column] with has_bias), op(A)
-// m x k, op(B) k x n.
+// Row-major, batched (global dimension 2): C = activation(alpha * op(A) * op(B) + beta * C (+ bias[column] with
+// has_bias)), op(A) m x k, op(B) k x n.
 // Three kernels (one program, so a cold start parses the file once and compiles only the kernels it runs), -DPX the
 // vector width:
 //   gemm_small_rows (B not transposed; A read through strides, so that NN and TN share one compile, 0.2-0.3 s of a cold
@@ -14,6 +14,8 @@
 #ifndef PX
 #define PX 16
 #endif
+
+#include "activation.cl"
 #define TM 8
 #define TM_DOT 2
 #define TN_DOT 4
@@ -31,9 +33,9 @@ typedef CAT(float, PX) floatP;
                        __global const float *a, int offset_a, int lda, int stride_a, \
                        __global const float *b, int offset_b, int ldb, int stride_b, \
                        __global float *c, int offset_c, int ldc, int stride_c, \
-                       __global const float *bias, int has_bias
+                       __global const float *bias, int has_bias, int activation
 #define GEMM_PASS m, n, k, alpha, beta, a, offset_a, lda, stride_a, b, offset_b, ldb, stride_b, c, offset_c, ldc, stride_c, \
-                  bias, has_bias
+                  bias, has_bias, activation
 
 inline float sum_lanes(floatP v) {
     float lanes[PX];
@@ -45,10 +47,12 @@ inline float sum_lanes(floatP v) {
 }
 
 // C's element at `index`, in column `column`: alpha * value + beta * C (C not read when beta is 0), plus bias[column]
-// when has_bias (the fully connected layer's bias, added here instead of copied into C first).
+// when has_bias, through the activation (ACT_* of activation.cl): the fully connected layer's bias and activation,
+// applied here instead of in launches of their own.
 inline void store_c(__global float *c, size_t index, int column, float value, float alpha, float beta,
-                    __global const float *bias, int has_bias) {
-    c[index] = alpha * value + (beta == 0.0f ? 0.0f : beta * c[index]) + (has_bias ? bias[column] : 0.0f);
+                    __global const float *bias, int has_bias, int activation) {
+    float v = alpha * value + (beta == 0.0f ? 0.0f : beta * c[index]) + (has_bias ? bias[column] : 0.0f);
+    c[index] = ACTIVATE(activation, v);
 }
 
 // A times B transposed: global [ceil(n / TN_DOT), ceil(m / TM_DOT), batch].
@@ -93,7 +97,7 @@ __kernel void gemm_small_nt(GEMM_ARGUMENTS) {
             for (int q = 0; q < TN_DOT; ++q) tail[r][q] += ar[r][kk] * br[q][kk];
     for (int r = 0; r < TM_DOT && row0 + r < m; ++r)
         for (int q = 0; q < TN_DOT && col0 + q < n; ++q)
-            store_c(c, (size_t)(row0 + r) * ldc + col0 + q, col0 + q, tail[r][q], alpha, beta, bias, has_bias);
+            store_c(c, (size_t)(row0 + r) * ldc + col0 + q, col0 + q, tail[r][q], alpha, beta, bias, has_bias, activation);
 }
 
 // Op(A)'s element (r, kk) at a[r * a_row + kk * a_col] (a_row = lda, a_col = 1 for A, the reverse for A transposed);
@@ -130,7 +134,7 @@ inline void gemm_rows(GEMM_ARGUMENTS, int a_row, int a_col, const int trans_b) {
         float lanes[PX];
         VSTOREP(acc[r], lanes);
         for (int p = 0; p < PX && col0 + p < n; ++p)
-            store_c(c, (size_t)(row0 + r) * ldc + col0 + p, col0 + p, lanes[p], alpha, beta, bias, has_bias);
+            store_c(c, (size_t)(row0 + r) * ldc + col0 + p, col0 + p, lanes[p], alpha, beta, bias, has_bias, activation);
     }
 }
 

@@ -272,6 +272,13 @@ private struct Runner {
         check("linear no bias [1,33]->10", [try input("x", [1, 33]), try input("w", [10, 33])], .accumulating) {
             [try $0[0].linear(weight: $0[1])]
         }
+        let fusedInputs = [try input("x", [6, 40]), try input("w", [9, 40]), try input("b", [9])]
+        check("linear+relu [6,40]->9 (fused)", fusedInputs, .accumulating) {
+            [try $0[0].linear(weight: $0[1], bias: $0[2], activation: .relu)]
+        }
+        check("linear+tanh no bias [3,5,8]->4 (fused)", [try input("x", [3, 5, 8]), try input("w", [4, 8])], .accumulating) {
+            [try $0[0].linear(weight: $0[1], activation: .tanh)]
+        }
     }
 
     /// Shapes chosen to take each OpenCL path: direct kernels (groups 1, kernel <= 7x7, patch <= 256 on GPUs, <= 4096 on

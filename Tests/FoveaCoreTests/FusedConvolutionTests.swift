@@ -36,19 +36,13 @@ import Testing
                     let x = try testTensor(c.x, device: device, seed: 51, requiresGrad: true)
                     let w = try testTensor(c.w, device: device, seed: 52, requiresGrad: true)
                     let b = c.bias ? try testTensor([c.w[0]], device: device, seed: 53, requiresGrad: true) : nil
-                    var y: Tensor
-                    if fused {
-                        y = try x.conv2d(
+                    let y =
+                        fused
+                        ? try x.conv2d(
                             weight: w, bias: b, stride: c.stride, padding: c.padding, groups: c.groups, activation: activation)
-                    } else {
-                        y = try x.conv2d(weight: w, bias: b, stride: c.stride, padding: c.padding, groups: c.groups)
-                        switch activation {
-                        case .identity: break
-                        case .relu: y = try y.relu()
-                        case .sigmoid: y = try y.sigmoid()
-                        case .tanh: y = try y.tanh()
-                        }
-                    }
+                        : try composedActivation(
+                            activation,
+                            of: x.conv2d(weight: w, bias: b, stride: c.stride, padding: c.padding, groups: c.groups))
                     try y.backward(try testTensor(y.shape, device: device, seed: 54))
                     return try [y.toArray(), x.grad!.toArray(), w.grad!.toArray()] + (b.map { [try $0.grad!.toArray()] } ?? [])
                 }

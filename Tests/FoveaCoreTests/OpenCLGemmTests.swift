@@ -69,7 +69,8 @@ import Testing
             for device in testDevices {
                 let deviceBackend = try FoveaCore.backend(for: device)
                 let inputs = try values.map { try Tensor($0, device: device).storage }
-                try deviceBackend.gemm(d, a: inputs[0], b: inputs[1], c: inputs[2], rowBias: inputs[3])
+                try deviceBackend.gemm(
+                    d, a: inputs[0], b: inputs[1], c: inputs[2], rowBias: inputs[3], activation: .identity)
                 let result = try deviceBackend.download(inputs[2], offset: 0, count: sizes[2])
                 #expect(
                     allClose(result, expected, atol: 1e-4),

@@ -3,7 +3,7 @@ import FoveaNN
 import FoveaTestSupport
 import Testing
 
-/// `Sequential` runs a Conv2D followed by ReLU, Sigmoid or Tanh, and a BatchNorm followed by ReLU, as one fused op, with
+/// `Sequential` runs a Conv2D or Dense followed by ReLU, Sigmoid or Tanh, and a BatchNorm followed by ReLU, as one fused op, with
 /// the same outputs and gradients as the layers one by one, and not when a hook or a summary has to see the activation
 /// layer run; likewise a `ResidualBlock`'s last BatchNorm, skip addition and ReLU.
 @Suite struct SequentialFusionTests {
@@ -18,6 +18,11 @@ import Testing
             Sigmoid()
             Conv2D(2, 2, kernelSize: 1, generator: Generator(seed: 4))
             Tanh()
+            Flatten()
+            Dense(32, 5, generator: Generator(seed: 5))
+            ReLU()
+            Dense(5, 3, bias: false, generator: Generator(seed: 6))
+            Sigmoid()
         }
     }
 

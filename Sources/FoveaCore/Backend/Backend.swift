@@ -91,24 +91,38 @@ public struct GemmDescriptor: Sendable, Equatable {
 /// Matrix multiplication (OpenBLAS on the CPU, CLBlast on OpenCL).
 public protocol LinearAlgebraBackend: AnyObject {
     func gemm(_ descriptor: GemmDescriptor, a: Storage, b: Storage, c: Storage) throws
-    /// C = op(A) op(B) + `rowBias` [n] on every row (beta 0, one matrix): the fully connected layer's forward.
-    func gemm(_ descriptor: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage) throws
+    /// C = activation(op(A) op(B) + `rowBias` [n] on every row) (beta 0, one matrix): the fully connected layer's
+    /// forward, and the recurrent layers' input projection.
+    func gemm(
+        _ descriptor: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage?, activation: ConvolutionActivation
+    ) throws
 }
 
-extension LinearAlgebraBackend where Self: LayoutBackend {
-    public func gemm(_ descriptor: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage) throws {
-        try gemmOntoCopiedBias(descriptor, a: a, b: b, c: c, rowBias: rowBias)
+extension LinearAlgebraBackend where Self: LayoutBackend & ElementwiseBackend {
+    public func gemm(
+        _ descriptor: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage?, activation: ConvolutionActivation
+    ) throws {
+        try gemmThenBiasAndActivation(descriptor, a: a, b: b, c: c, rowBias: rowBias, activation: activation)
     }
 
-    /// The bias copied into every row of C, then the product accumulated onto it (beta 1).
-    func gemmOntoCopiedBias(_ descriptor: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage) throws {
+    /// The composition: the bias copied into every row of C, the product accumulated onto it (beta 1), then the
+    /// activation in place.
+    func gemmThenBiasAndActivation(
+        _ descriptor: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage?, activation: ConvolutionActivation
+    ) throws {
         precondition(descriptor.beta == 0 && descriptor.batch == 1, "gemm with a row bias: beta 0 and one matrix only")
-        try copyRows(
-            from: rowBias, offset: 0, stride: 0, to: c, offset: descriptor.offsetC, stride: descriptor.ldc,
-            rows: descriptor.m, columns: descriptor.n)
-        var accumulating = descriptor
-        accumulating.beta = 1
-        try gemm(accumulating, a: a, b: b, c: c)
+        var product = descriptor
+        if let rowBias {
+            try copyRows(
+                from: rowBias, offset: 0, stride: 0, to: c, offset: descriptor.offsetC, stride: descriptor.ldc,
+                rows: descriptor.m, columns: descriptor.n)
+            product.beta = 1
+        }
+        try gemm(product, a: a, b: b, c: c)
+        guard let op = activation.unaryOp else { return }
+        precondition(
+            descriptor.offsetC == 0 && descriptor.ldc == descriptor.n, "gemm with an activation: a whole, unpadded C only")
+        try unary(op, x: c, out: c, count: descriptor.m * descriptor.n, alpha: 0, beta: 0)
     }
 }
 

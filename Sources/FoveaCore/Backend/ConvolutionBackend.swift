@@ -21,6 +21,14 @@ public struct ConvolutionGeometry: Sendable, Hashable {
         self.imagesPerChunk = max(1, min(batch, (64 << 20) / columnsPerImage))
     }
 
+    /// Rows of `channels` features as a batch of 1x1 images ([batch, channels, 1, 1]), for the ops that share the
+    /// convolution's per-channel kernels (a fully connected layer's activation and bias gradients).
+    public static func pointwise(batch: Int, channels: Int) -> ConvolutionGeometry {
+        ConvolutionGeometry(
+            batch: batch, inChannels: channels, height: 1, width: 1, outChannels: channels, kernel: Size2D(1),
+            stride: Size2D(1), padding: Size2D(0), dilation: Size2D(1), groups: 1, output: Size2D(1))
+    }
+
     /// Output pixels per image and channel.
     public var outputPlane: Int { output.height * output.width }
     /// Elements of the output, batch * outChannels * outputPlane.

@@ -98,6 +98,15 @@ extension CPUBackend: ConvolutionBackend {
     public func conv2dBackwardBias(_ gradOutput: Storage, geometry g: ConvolutionGeometry, into gradBias: Storage) throws {
         let src = Self.pointer(gradOutput), dst = Self.pointer(gradBias)
         let (channels, plane) = (g.outChannels, g.outputPlane)
+        if plane == 1 {  // rows of features (a fully connected layer's bias): column sums, row after row
+            return parallelFor(channels, grain: max(64, 16_384 / max(g.batch, 1))) { range in
+                for oc in range { dst[oc] = 0 }
+                for n in 0..<g.batch {
+                    let row = src + n * channels
+                    for oc in range { dst[oc] += row[oc] }
+                }
+            }
+        }
         parallelFor(channels, grain: max(1, 16_384 / max(g.batch * plane, 1))) { range in
             for oc in range {
                 var total: Float = 0

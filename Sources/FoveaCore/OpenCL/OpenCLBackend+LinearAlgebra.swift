@@ -4,7 +4,7 @@ extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
     /// CLBlast, except for small products on CPU devices: there CLBlast's kernels run at about 1-2 GFLOP/s on LeNet's
     /// layers and `gemm_small_*` (Kernels/gemm.cl) are 5-8x faster. GPUs always use CLBlast.
     public func gemm(_ d: GemmDescriptor, a: Storage, b: Storage, c: Storage) throws {
-        if usesSmallGemm(d) { return try smallGemm(d, a: a, b: b, c: c, rowBias: nil) }
+        if usesSmallGemm(d) { return try smallGemm(d, a: a, b: b, c: c, rowBias: nil, activation: .identity) }
         let ta = d.transposeA ? CLBlastTransposeYes : CLBlastTransposeNo
         let tb = d.transposeB ? CLBlastTransposeYes : CLBlastTransposeNo
         let (ba, bb, bc) = (Self.buffer(a).buffer, Self.buffer(b).buffer, Self.buffer(c).buffer)
@@ -26,11 +26,16 @@ extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
             "CLBlastSgemm\(d.batch == 1 ? "" : "StridedBatched")(m: \(d.m), n: \(d.n), k: \(d.k), batch: \(d.batch))")
     }
 
-    /// The small GEMMs add the bias as they store C (no `copy_rows` launch to compile at a cold start, 0.1 s on PoCL).
-    public func gemm(_ d: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage) throws {
-        guard usesSmallGemm(d) else { return try gemmOntoCopiedBias(d, a: a, b: b, c: c, rowBias: rowBias) }
+    /// The small GEMMs add the bias and apply the activation as they store C (no `copy_rows` or activation launch, so
+    /// a cold PoCL step compiles neither: 0.1 s each).
+    public func gemm(
+        _ d: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage?, activation: ConvolutionActivation
+    ) throws {
+        guard usesSmallGemm(d) else {
+            return try gemmThenBiasAndActivation(d, a: a, b: b, c: c, rowBias: rowBias, activation: activation)
+        }
         precondition(d.beta == 0 && d.batch == 1, "gemm with a row bias: beta 0 and one matrix only")
-        try smallGemm(d, a: a, b: b, c: c, rowBias: rowBias)
+        try smallGemm(d, a: a, b: b, c: c, rowBias: rowBias, activation: activation)
     }
 
     private func usesSmallGemm(_ d: GemmDescriptor) -> Bool { !context.info.isGPU && d.m * d.n * d.k <= 1 << 24 }
@@ -39,7 +44,9 @@ extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
     private var smallGemmWidth: Int { min(16, max(4, context.info.preferredFloatVectorWidth)) }
     var smallGemmOptions: String { "-DPX=\(smallGemmWidth)" }
 
-    private func smallGemm(_ d: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage?) throws {
+    private func smallGemm(
+        _ d: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage?, activation: ConvolutionActivation
+    ) throws {
         let width = smallGemmWidth
         let dotProducts = d.transposeB && !d.transposeA  // gemm.cl's vectors-along-k form, 2 x 4 dot products per item
         let rows = dotProducts ? 2 : 8
@@ -60,7 +67,7 @@ extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
                 .buffer(a), .int(d.offsetA), .int(d.lda), .int(d.strideA),
                 .buffer(b), .int(d.offsetB), .int(d.ldb), .int(d.strideB),
                 .buffer(c), .int(d.offsetC), .int(d.ldc), .int(d.strideC),
-                .buffer(rowBias ?? c), .int(rowBias == nil ? 0 : 1),
+                .buffer(rowBias ?? c), .int(rowBias == nil ? 0 : 1), .int(activation.rawValue),
             ] + aStrides)
     }
 

@@ -61,7 +61,8 @@ extension Tensor {
         try CPUBackend.withOwnThreads {
             if let biasIH {
                 try backend.gemm(
-                    projection, a: input.storage, b: weightIH.storage, c: projected.storage, rowBias: biasIH.storage)
+                    projection, a: input.storage, b: weightIH.storage, c: projected.storage, rowBias: biasIH.storage,
+                    activation: .identity)
             } else {
                 try backend.gemm(projection, a: input.storage, b: weightIH.storage, c: projected.storage)
             }

@@ -42,7 +42,11 @@ public final class Dense: Module, UnaryLayer {
         super.init()
     }
 
-    public func forward(_ input: Tensor) throws -> Tensor {
+    public func forward(_ input: Tensor) throws -> Tensor { try forward(input, activation: .identity) }
+
+    /// The layer and `activation` as one op (`Tensor.linear(weight:bias:activation:)`); `Sequential` runs a `Dense`
+    /// followed by a `ReLU`, `Sigmoid` or `Tanh` through it.
+    public func forward(_ input: Tensor, activation: ConvolutionActivation) throws -> Tensor {
         if let pending, weight.value.count == 0, input.rank >= 1 {
             try pending.materialize([outFeatures, input.shape[input.rank - 1]], weight: weight, bias: bias)
             self.pending = nil
@@ -51,6 +55,6 @@ public final class Dense: Module, UnaryLayer {
             throw FoveaError.invalidArgument(
                 "Dense(\(inFeatures) -> \(outFeatures)): input of shape \(input.shape) does not end in \(inFeatures) features")
         }
-        return try input.linear(weight: weight.value, bias: bias?.value)
+        return try input.linear(weight: weight.value, bias: bias?.value, activation: activation)
     }
 }

@@ -98,34 +98,6 @@ public protocol LinearAlgebraBackend: AnyObject {
     ) throws
 }
 
-extension LinearAlgebraBackend where Self: LayoutBackend & ElementwiseBackend {
-    public func gemm(
-        _ descriptor: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage?, activation: ConvolutionActivation
-    ) throws {
-        try gemmThenBiasAndActivation(descriptor, a: a, b: b, c: c, rowBias: rowBias, activation: activation)
-    }
-
-    /// The composition: the bias copied into every row of C, the product accumulated onto it (beta 1), then the
-    /// activation in place.
-    func gemmThenBiasAndActivation(
-        _ descriptor: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage?, activation: ConvolutionActivation
-    ) throws {
-        precondition(descriptor.beta == 0 && descriptor.batch == 1, "gemm with a row bias: beta 0 and one matrix only")
-        var product = descriptor
-        if let rowBias {
-            try copyRows(
-                from: rowBias, offset: 0, stride: 0, to: c, offset: descriptor.offsetC, stride: descriptor.ldc,
-                rows: descriptor.m, columns: descriptor.n)
-            product.beta = 1
-        }
-        try gemm(product, a: a, b: b, c: c)
-        guard let op = activation.unaryOp else { return }
-        precondition(
-            descriptor.offsetC == 0 && descriptor.ldc == descriptor.n, "gemm with an activation: a whole, unpadded C only")
-        try unary(op, x: c, out: c, count: descriptor.m * descriptor.n, alpha: 0, beta: 0)
-    }
-}
-
 /// Data movement that changes layout.
 public protocol LayoutBackend: AnyObject {
     /// Copies `rows` rows of `columns` elements between row-strided views (used by concat and slicing along any axis).

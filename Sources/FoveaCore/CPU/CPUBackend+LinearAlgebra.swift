@@ -36,6 +36,29 @@ extension CPUBackend: LinearAlgebraBackend, LayoutBackend {
         }
     }
 
+    /// The product, then the bias and the activation in one pass over C (not a bias copy before the GEMM and an
+    /// activation pass after it).
+    public func gemm(
+        _ d: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage?, activation: ConvolutionActivation
+    ) throws {
+        precondition(d.beta == 0 && d.batch == 1, "gemm with a row bias: beta 0 and one matrix only")
+        try gemm(d, a: a, b: b, c: c)
+        let out = Self.pointer(c) + d.offsetC, bias = rowBias.map { UnsafePointer(Self.pointer($0)) }
+        let (columns, stride) = (d.n, d.ldc)
+        parallelFor(d.m, grain: max(1, 16_384 / max(columns, 1))) { rows in
+            for row in rows {
+                let values = out + row * stride
+                if let bias { for j in 0..<columns { values[j] += bias[j] } }
+                switch activation {
+                case .identity: break
+                case .relu: for j in 0..<columns { values[j] = values[j] > 0 ? values[j] : 0 }
+                case .sigmoid: for j in 0..<columns { values[j] = Self.sigmoid(values[j]) }
+                case .tanh: for j in 0..<columns { values[j] = tanh(values[j]) }
+                }
+            }
+        }
+    }
+
     /// Rows of C from which `withOwnThreads` multiplies with `PackedMatrix`: packing B is worth it over many rows.
     static let packedGemmMinimum = 64
 

@@ -38,6 +38,24 @@ extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
         try smallGemm(d, a: a, b: b, c: c, rowBias: rowBias, activation: activation)
     }
 
+    /// The composition for CLBlast: the bias copied into every row of C, the product accumulated onto it (beta 1),
+    /// then the activation in place.
+    private func gemmThenBiasAndActivation(
+        _ d: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage?, activation: ConvolutionActivation
+    ) throws {
+        precondition(d.beta == 0 && d.batch == 1, "gemm with a row bias: beta 0 and one matrix only")
+        var product = d
+        if let rowBias {
+            try copyRows(
+                from: rowBias, offset: 0, stride: 0, to: c, offset: d.offsetC, stride: d.ldc, rows: d.m, columns: d.n)
+            product.beta = 1
+        }
+        try gemm(product, a: a, b: b, c: c)
+        guard let op = activation.unaryOp else { return }
+        precondition(d.offsetC == 0 && d.ldc == d.n, "gemm with an activation: a whole, unpadded C only")
+        try unary(op, x: c, out: c, count: d.m * d.n, alpha: 0, beta: 0)
+    }
+
     private func usesSmallGemm(_ d: GemmDescriptor) -> Bool { !context.info.isGPU && d.m * d.n * d.k <= 1 << 24 }
 
     /// Floats per vector of `gemm_small_*` (PX), and its build options.

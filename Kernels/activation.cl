@@ -7,7 +7,10 @@
 #define ACT_SIGMOID 2
 #define ACT_TANH 3
 
-#define ACTIVATE(a, v) ((a) == ACT_RELU ? fmax((v), 0.0f) : (a) == ACT_SIGMOID ? 1.0f / (1.0f + exp(-(v))) \
+// 0 where v < 0, else v: a NaN stays NaN, as in PyTorch (fmax(v, 0) would make it 0). Component-wise for vectors.
+#define RELU(v) ((v) < 0.0f ? 0.0f : (v))
+
+#define ACTIVATE(a, v) ((a) == ACT_RELU ? RELU(v) : (a) == ACT_SIGMOID ? 1.0f / (1.0f + exp(-(v))) \
                         : (a) == ACT_TANH ? tanh(v) : (v))
 
 // g * activation'(x) from the output y = activation(x) (ReLU's x > 0 is y > 0), for one value and four.

@@ -26,7 +26,7 @@ inline float unary_apply(int op, float x, float alpha, float beta) {
     case U_LOG: return log(x);
     case U_SQRT: return sqrt(x);
     case U_SQUARE: return x * x;
-    case U_RELU: return x > 0.0f ? x : 0.0f;
+    case U_RELU: return x < 0.0f ? 0.0f : x;  // NaN stays NaN, as in PyTorch
     case U_LEAKY_RELU: return x > 0.0f ? x : alpha * x;
     case U_ELU: return x > 0.0f ? x : alpha * expm1(x);
     case U_SIGMOID: return sigmoid_stable(x);

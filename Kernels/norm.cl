@@ -3,6 +3,7 @@
 // when a flag is 0 the buffer is a placeholder that is never touched. With `relu` the output goes through ReLU in the
 // same pass, and the backward takes the gradient where that output y is positive.
 
+#include "activation.cl"
 #include "group_reduce.cl"
 
 // Element index of the j-th of the N * S values of channel c.
@@ -51,7 +52,7 @@ void batch_norm_forward(__global const float *x, __global float *out, int N, int
     for (int j = get_local_id(0); j < M; j += LOCAL_SIZE) {
         int i = channel_index(j, c, C, S);
         float v = x[i] * scale + shift;
-        out[i] = relu ? fmax(v, 0.0f) : v;
+        out[i] = relu ? RELU(v) : v;
     }
 }
 
@@ -151,11 +152,11 @@ void batch_norm_forward_rows(__global const float *x, __global float *out, int N
         int s = 0;
         for (; s + 8 <= S; s += 8) {
             float8 v = vload8(0, row + s) * scale + shift;
-            vstore8(relu ? fmax(v, 0.0f) : v, 0, target + s);
+            vstore8(relu ? RELU(v) : v, 0, target + s);
         }
         REMAINDER_LOOP for (; s < S; ++s) {
             float v = row[s] * scale + shift;
-            target[s] = relu ? fmax(v, 0.0f) : v;
+            target[s] = relu ? RELU(v) : v;
         }
     }
 }

@@ -34,7 +34,7 @@ __kernel void rnn_cell_forward(__global const float *projected, int projected_of
 #define BIAS(k) (has_bias ? bias_hh[(k) * H + j] : 0.0f)
 #if CELL == 0 || CELL == 1
     float pre = x[j] + g[j] + BIAS(0);
-    h = CELL == 0 ? tanh(pre) : fmax(pre, 0.0f);
+    h = CELL == 0 ? tanh(pre) : pre < 0.0f ? 0.0f : pre;  // NaN stays NaN, as in PyTorch
     g[j] = h;
 #elif CELL == 2
     float i = sigmoid_of(x[j] + g[j] + BIAS(0));

@@ -47,7 +47,7 @@ static void small_normalize(
     for (int p = 0; p < layout.planes; p++) {
         for (long i = p * layout.stride; i < p * layout.stride + layout.count; i++) {
             float y = x[i] * scale + shift + (residual ? residual[i] : 0);
-            out[i] = relu ? keep_positive(y, y) : y;
+            out[i] = relu && y < 0 ? 0 : y;  // NaN stays NaN, as in PyTorch
         }
     }
 }
@@ -108,6 +108,12 @@ static void small_input_gradient(
     TARGET static inline NAME##_vector NAME##_keep_positive(NAME##_vector v, NAME##_vector mask_source) {            \
         const NAME##_vector zero = {0};                                                                              \
         return (NAME##_vector)((NAME##_ints)v & (NAME##_ints)(mask_source > zero));                                  \
+    }                                                                                                                \
+                                                                                                                     \
+    /* ReLU: 0 where v < 0, else v (a NaN stays NaN, as in PyTorch). */                                              \
+    TARGET static inline NAME##_vector NAME##_relu(NAME##_vector v) {                                                \
+        const NAME##_vector zero = {0};                                                                              \
+        return (NAME##_vector)((NAME##_ints)v & ~(NAME##_ints)(v < zero));                                           \
     }                                                                                                                \
                                                                                                                      \
     /* v in its first `count` lanes, 0 in the others. */                                                             \
@@ -183,7 +189,7 @@ static void small_input_gradient(
                 int n = NAME##_part(at + layout.count - i);                                                          \
                 NAME##_vector y = NAME##_load_part(x + i, n) * scale + shift;                                        \
                 if (residual) y += NAME##_load_part(residual + i, n);                                                \
-                NAME##_store_part(out + i, relu ? NAME##_keep_positive(y, y) : y, n);                                \
+                NAME##_store_part(out + i, relu ? NAME##_relu(y) : y, n);                                            \
             }                                                                                                        \
         }                                                                                                            \
     }                                                                                                                \

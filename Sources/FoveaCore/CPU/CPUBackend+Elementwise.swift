@@ -23,7 +23,7 @@ extension CPUBackend: ElementwiseBackend {
         case .log: map { log($0) }
         case .sqrt: map { $0.squareRoot() }
         case .square: map { $0 * $0 }
-        case .relu: map { $0 > 0 ? $0 : 0 }
+        case .relu: map { $0 < 0 ? 0 : $0 }  // NaN stays NaN, as in PyTorch
         case .leakyRelu: map { $0 > 0 ? $0 : alpha * $0 }
         case .elu: map { $0 > 0 ? $0 : alpha * expm1($0) }
         case .sigmoid: map(Self.sigmoid)

@@ -51,7 +51,7 @@ extension CPUBackend: LinearAlgebraBackend, LayoutBackend {
                 if let bias { for j in 0..<columns { values[j] += bias[j] } }
                 switch activation {
                 case .identity: break
-                case .relu: for j in 0..<columns { values[j] = values[j] > 0 ? values[j] : 0 }
+                case .relu: for j in 0..<columns where values[j] < 0 { values[j] = 0 }
                 case .sigmoid: for j in 0..<columns { values[j] = Self.sigmoid(values[j]) }
                 case .tanh: for j in 0..<columns { values[j] = tanh(values[j]) }
                 }

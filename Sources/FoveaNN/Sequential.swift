@@ -68,23 +68,17 @@ public final class Sequential: Module, UnaryLayer {
         }
     }
 
-    /// Runs the layers in order. A `Conv2D` or `Dense` followed by a `ReLU`, `Sigmoid` or `Tanh`, and a `BatchNorm`
-    /// followed by a `ReLU`, run as one fused op (`Conv2D.forward(_:activation:)`, `Dense.forward(_:activation:)`,
-    /// `BatchNorm.forward(_:relu:)`) unless either has forward hooks or a summary is being collected, which must see the
-    /// activation layer run.
+    /// Runs the layers in order. A `Conv2D` or `Dense` (`ActivationFusing`) followed by a `ReLU`, `Sigmoid` or `Tanh`,
+    /// and a `BatchNorm` followed by a `ReLU`, run as one fused op (`forward(_:activation:)`, `BatchNorm.forward(_:relu:)`)
+    /// unless either has forward hooks or a summary is being collected, which must see the activation layer run.
     public func forward(_ input: Tensor) throws -> Tensor {
         var output = input
         var index = 0
         while index < layers.count {
             let layer = layers[index]
             do {
-                if let conv = layer as? Conv2D, let activation = fusableActivation(after: index) {
-                    output = try conv.forward(output, activation: activation)
-                    index += 2
-                    continue
-                }
-                if let dense = layer as? Dense, let activation = fusableActivation(after: index) {
-                    output = try dense.forward(output, activation: activation)
+                if let fusing = layer as? any ActivationFusing, let activation = fusableActivation(after: index) {
+                    output = try fusing.forward(output, activation: activation)
                     index += 2
                     continue
                 }

@@ -92,7 +92,7 @@ public struct GemmDescriptor: Sendable, Equatable {
 public protocol LinearAlgebraBackend: AnyObject {
     func gemm(_ descriptor: GemmDescriptor, a: Storage, b: Storage, c: Storage) throws
     /// C = activation(op(A) op(B) + `rowBias` [n] on every row) (beta 0, one matrix): the fully connected layer's
-    /// forward, and the recurrent layers' input projection.
+    /// forward, and the recurrent layers' input projection. Without a bias or an activation it is the plain `gemm`.
     func gemm(
         _ descriptor: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage?, activation: ConvolutionActivation
     ) throws

@@ -43,6 +43,7 @@ extension CPUBackend: LinearAlgebraBackend, LayoutBackend {
     ) throws {
         precondition(d.beta == 0 && d.batch == 1, "gemm with a row bias: beta 0 and one matrix only")
         try gemm(d, a: a, b: b, c: c)
+        if rowBias == nil && activation == .identity { return }
         let out = Self.pointer(c) + d.offsetC, bias = rowBias.map { UnsafePointer(Self.pointer($0)) }
         let (columns, stride) = (d.n, d.ldc)
         parallelFor(d.m, grain: max(1, 16_384 / max(columns, 1))) { rows in

@@ -31,10 +31,10 @@ extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
     public func gemm(
         _ d: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage?, activation: ConvolutionActivation
     ) throws {
+        precondition(d.beta == 0 && d.batch == 1, "gemm with a row bias: beta 0 and one matrix only")
         guard usesSmallGemm(d) else {
             return try gemmThenBiasAndActivation(d, a: a, b: b, c: c, rowBias: rowBias, activation: activation)
         }
-        precondition(d.beta == 0 && d.batch == 1, "gemm with a row bias: beta 0 and one matrix only")
         try smallGemm(d, a: a, b: b, c: c, rowBias: rowBias, activation: activation)
     }
 
@@ -43,7 +43,6 @@ extension OpenCLBackend: LinearAlgebraBackend, LayoutBackend {
     private func gemmThenBiasAndActivation(
         _ d: GemmDescriptor, a: Storage, b: Storage, c: Storage, rowBias: Storage?, activation: ConvolutionActivation
     ) throws {
-        precondition(d.beta == 0 && d.batch == 1, "gemm with a row bias: beta 0 and one matrix only")
         var product = d
         if let rowBias {
             try copyRows(

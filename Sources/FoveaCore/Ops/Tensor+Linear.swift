@@ -21,12 +21,8 @@ extension Tensor {
         let backend = try self.backend
         let result = try Tensor.empty(Shape(Array(shape.dims.dropLast()) + [outFeatures]), device: device)
         let forward = GemmDescriptor(m: rows, n: outFeatures, k: inFeatures, transposeB: true)
-        if bias == nil && activation == .identity {
-            try backend.gemm(forward, a: storage, b: weight.storage, c: result.storage)
-        } else {
-            try backend.gemm(
-                forward, a: storage, b: weight.storage, c: result.storage, rowBias: bias?.storage, activation: activation)
-        }
+        try backend.gemm(
+            forward, a: storage, b: weight.storage, c: result.storage, rowBias: bias?.storage, activation: activation)
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         let op = activation == .identity ? "linear" : "linear+\(activation)"
         // The activation's gradient reads the output.

@@ -59,13 +59,9 @@ extension Tensor {
         let projection = GemmDescriptor(m: steps * batch, n: gateWidth, k: inputSize, transposeB: true)
         // On the CPU this op's GEMMs use Fovea's workers, not OpenBLAS's threads (see `CPUBackend.withOwnThreads`).
         try CPUBackend.withOwnThreads {
-            if let biasIH {
-                try backend.gemm(
-                    projection, a: input.storage, b: weightIH.storage, c: projected.storage, rowBias: biasIH.storage,
-                    activation: .identity)
-            } else {
-                try backend.gemm(projection, a: input.storage, b: weightIH.storage, c: projected.storage)
-            }
+            try backend.gemm(
+                projection, a: input.storage, b: weightIH.storage, c: projected.storage, rowBias: biasIH?.storage,
+                activation: .identity)
         }
 
         let stateShape: Shape = [batch, hidden], sequenceShape: Shape = [steps, batch, hidden]
